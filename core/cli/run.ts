@@ -1,0 +1,28 @@
+/**
+ * Run the CLI: assemble the command tree, parse, map commander's usage
+ * errors to exit status 2, and make sure no unexpected exception escapes as
+ * a stack trace without a message.
+ */
+import { CommanderError } from "@commander-js/extra-typings";
+import { buildProgram, type CommandModule } from "./program.ts";
+import * as doctor from "./commands/doctor.ts";
+
+/** Every verb, in the order `--help` lists them. */
+export const COMMANDS: readonly CommandModule[] = [doctor];
+
+export async function runCli(args: readonly string[]): Promise<number> {
+  const program = buildProgram(COMMANDS);
+  try {
+    await program.parseAsync([...args], { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exitCode 0; usage errors are 2.
+      if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
+      return 2;
+    }
+    process.stderr.write(`vmlab: ${(e as Error).message}\n`);
+    if (process.env.VMLAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}

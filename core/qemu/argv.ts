@@ -1,0 +1,119 @@
+/**
+ * The QEMU command line for a resolved VM, as a pure function.
+ *
+ * Contract: `buildArgv(spec)` returns the full argv (binary first) and never
+ * touches the file system or the environment, so the same spec always yields
+ * the same line (golden-tested in `argv.test.ts`). Option values that embed
+ * user-controlled strings (paths, names) are escaped for QEMU's option parser,
+ * where a comma must be doubled.
+ *
+ * Device choices (DESIGN §5): `-nodefaults` so nothing appears that the spec
+ * did not ask for, `-display none` plus a VNC server on a unix socket for the
+ * screen, QMP on a unix socket, the guest agent on a virtio-serial port backed
+ * by a unix socket (QEMU is the server), serial console to a log file, one
+ * `-netdev stream` per NIC into the lab daemon's switch.
+ */
+import type { DiskSpec, NicSpec, QemuVmSpec } from "./spec.ts";
+
+/** The qemu-system binary name for an architecture. */
+export function qemuBinary(arch: QemuVmSpec["arch"]): string {
+  return `qemu-system-${arch}`;
+}
+
+/** Escape a value for QEMU's `key=value,key=value` option syntax. */
+export function qemuOptValue(value: string): string {
+  return value.replaceAll(",", ",,");
+}
+
+function defaultCpu(spec: QemuVmSpec): string {
+  return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+}
+
+function diskArgs(d: DiskSpec, index: number): string[] {
+  const id = `disk${index}`;
+  const drive = [`file=${qemuOptValue(d.path)}`, `format=${d.format}`, "if=none", `id=${id}`, "cache=writeback", "discard=unmap"];
+  if (d.readOnly) drive.push("readonly=on");
+  const boot = d.bootIndex === undefined ? "" : `,bootindex=${d.bootIndex}`;
+  switch (d.interface) {
+    case "virtio":
+      return ["-drive", drive.join(","), "-device", `virtio-blk-pci,drive=${id}${boot}`];
+    case "ide":
+      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id}${boot}`];
+    case "sata":
+      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id},bus=ahci0.${index}${boot}`];
+    case "nvme":
+      return ["-drive", drive.join(","), "-device", `nvme,drive=${id},serial=vmlab${index}${boot}`];
+    case "scsi":
+      return ["-drive", drive.join(","), "-device", `scsi-hd,drive=${id},bus=scsi0.0${boot}`];
+    default: {
+      const never: never = d.interface;
+      throw new Error(`Cannot build QEMU argv: unknown disk interface ${String(never)}`);
+    }
+  }
+}
+
+function nicArgs(n: NicSpec): string[] {
+  const netdevId = `${n.id}`;
+  let netdev: string;
+  switch (n.attach.kind) {
+    case "stream":
+      netdev = `stream,id=${netdevId},server=off,addr.type=unix,addr.path=${qemuOptValue(n.attach.socket)}`;
+      break;
+    case "user":
+      netdev = `user,id=${netdevId}`;
+      break;
+    case "none":
+      return ["-device", `${n.model},mac=${n.mac},id=dev-${n.id}`];
+    default: {
+      const never: never = n.attach;
+      throw new Error(`Cannot build QEMU argv: unknown NIC attachment ${JSON.stringify(never)}`);
+    }
+  }
+  return ["-netdev", netdev, "-device", `${n.model},netdev=${netdevId},mac=${n.mac},id=dev-${n.id}`];
+}
+
+/** Build the full argv (binary first) for one VM. */
+export function buildArgv(spec: QemuVmSpec): string[] {
+  const a: string[] = [qemuBinary(spec.arch)];
+  a.push("-name", `${qemuOptValue(spec.name)},debug-threads=on`);
+  a.push("-nodefaults", "-no-user-config");
+  a.push("-machine", spec.machine, "-accel", spec.accel);
+  a.push("-cpu", defaultCpu(spec));
+  a.push("-smp", String(spec.cpus), "-m", `${spec.memoryMiB}M`);
+  a.push("-rtc", `base=${spec.rtc}`);
+
+  if (spec.firmware.kind === "uefi") {
+    a.push("-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${qemuOptValue(spec.firmware.code)}`);
+    a.push("-drive", `if=pflash,format=raw,unit=1,file=${qemuOptValue(spec.firmware.vars)}`);
+  }
+
+  if (spec.disks.some((d) => d.interface === "sata")) a.push("-device", "ahci,id=ahci0");
+  if (spec.disks.some((d) => d.interface === "scsi")) a.push("-device", "virtio-scsi-pci,id=scsi0");
+  spec.disks.forEach((d, i) => a.push(...diskArgs(d, i)));
+  spec.cdroms.forEach((c, i) => {
+    const id = `cd${i}`;
+    a.push("-drive", `file=${qemuOptValue(c.path)},format=raw,if=none,id=${id},media=cdrom,readonly=on`);
+    a.push("-device", `ide-cd,drive=${id}${c.bootIndex === undefined ? "" : `,bootindex=${c.bootIndex}`}`);
+  });
+
+  for (const n of spec.nics) a.push(...nicArgs(n));
+
+  if (spec.guestAgent) {
+    a.push("-chardev", `socket,id=qga0,path=${qemuOptValue(spec.paths.agentSocket)},server=on,wait=off`);
+    a.push("-device", "virtio-serial-pci,id=vser0");
+    a.push("-device", "virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0");
+  }
+
+  a.push("-qmp", `unix:${qemuOptValue(spec.paths.qmpSocket)},server=on,wait=off`);
+  a.push("-display", "none");
+  if (spec.vga !== "none") {
+    a.push("-vga", spec.vga);
+    a.push("-vnc", `unix:${qemuOptValue(spec.paths.vncSocket)}`);
+  }
+  if (spec.usbTablet) a.push("-device", "qemu-xhci,id=xhci0", "-device", "usb-tablet,bus=xhci0.0");
+  a.push("-serial", `file:${qemuOptValue(spec.paths.serialLog)}`);
+  if (spec.paths.pidFile) a.push("-pidfile", spec.paths.pidFile);
+  if (spec.startPaused) a.push("-S");
+  if (spec.extraArgs) a.push(...spec.extraArgs);
+  return a;
+}

@@ -1,0 +1,93 @@
+/**
+ * The fully resolved description of one QEMU virtual machine.
+ *
+ * Everything the argv builder needs is here and nothing else: profile,
+ * template and VM-level settings have already been merged (VM > template >
+ * profile, PRD §7), paths are absolute, and the accelerator has been decided
+ * by the probe. Keeping this a plain data type lets `buildArgv` stay a pure
+ * function with golden tests.
+ */
+
+/** Guest architectures vmlab drives. */
+export type Arch = "x86_64" | "aarch64";
+
+/** Accelerators; `kvm` only after the probe has shown it really runs a guest. */
+export type Accel = "kvm" | "tcg";
+
+export type DiskInterface = "virtio" | "ide" | "sata" | "nvme" | "scsi";
+
+export interface DiskSpec {
+  /** Absolute path to the image (a linked clone for template-backed VMs). */
+  readonly path: string;
+  readonly format: "qcow2" | "raw";
+  readonly interface: DiskInterface;
+  readonly readOnly?: boolean;
+  /** Lower boots first; undefined leaves the firmware's default order. */
+  readonly bootIndex?: number;
+}
+
+export interface CdromSpec {
+  readonly path: string;
+  readonly bootIndex?: number;
+}
+
+/**
+ * Where a NIC's frames go. `stream` connects to the lab daemon's switch port
+ * (DESIGN §5: 4-byte big-endian length + Ethernet frame on a unix socket);
+ * `user` is QEMU's own slirp, only for tools and benchmarks; `none` leaves the
+ * NIC unplugged.
+ */
+export type NicAttachment =
+  | { readonly kind: "stream"; readonly socket: string }
+  | { readonly kind: "user" }
+  | { readonly kind: "none" };
+
+export interface NicSpec {
+  /** Stable id used for the netdev/device pair (`net0`, `net1`, …). */
+  readonly id: string;
+  /** Lower-case colon-separated MAC address. */
+  readonly mac: string;
+  readonly model: "virtio-net-pci" | "e1000" | "e1000e" | "rtl8139";
+  readonly attach: NicAttachment;
+}
+
+export type Firmware =
+  | { readonly kind: "bios" }
+  | { readonly kind: "uefi"; readonly code: string; readonly vars: string; readonly secureBoot?: boolean };
+
+/** Sockets and files QEMU creates or writes for this VM. */
+export interface VmRuntimePaths {
+  readonly qmpSocket: string;
+  readonly agentSocket: string;
+  readonly vncSocket: string;
+  readonly serialLog: string;
+  readonly pidFile?: string;
+}
+
+export interface QemuVmSpec {
+  readonly name: string;
+  readonly arch: Arch;
+  readonly accel: Accel;
+  /** QEMU machine type, e.g. `pc` or `q35` (x86_64), `virt` (aarch64). */
+  readonly machine: string;
+  /** CPU model; undefined picks `host` under KVM and `max` under TCG. */
+  readonly cpu?: string;
+  readonly cpus: number;
+  readonly memoryMiB: number;
+  readonly firmware: Firmware;
+  readonly disks: readonly DiskSpec[];
+  readonly cdroms: readonly CdromSpec[];
+  readonly nics: readonly NicSpec[];
+  /** Display adapter; `none` for headless guests without a framebuffer. */
+  readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";
+  /** An absolute-pointer USB tablet so mouse moves map 1:1 to the screen. */
+  readonly usbTablet: boolean;
+  /** A virtio-serial port named `org.qemu.guest_agent.0` for qemu-ga. */
+  readonly guestAgent: boolean;
+  readonly rtc: "utc" | "localtime";
+  readonly paths: VmRuntimePaths;
+  /** Start paused (`-S`), e.g. to attach before the firmware runs. */
+  readonly startPaused?: boolean;
+  /** Passed through verbatim, last; for profile escape hatches. */
+  readonly extraArgs?: readonly string[];
+}

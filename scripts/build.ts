@@ -1,0 +1,28 @@
+/**
+ * `npm run build` → `dist/vmlab`, one self-contained executable (Bun's
+ * `--compile`: runtime + bundled code + embedded assets), plus `dist/vmlabd`
+ * and `dist/vmlab-lab` as symlinks to it; the role follows argv[0].
+ */
+import { mkdirSync, rmSync, symlinkSync, renameSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const dist = join(root, "dist");
+mkdirSync(dist, { recursive: true });
+const tmp = join(dist, `.vmlab.${process.pid}`);
+const result = await Bun.build({
+  entrypoints: [join(root, "main.ts")],
+  compile: { outfile: tmp },
+  minify: { syntax: true, whitespace: true },
+  bytecode: false,
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+renameSync(tmp, join(dist, "vmlab"));
+for (const link of ["vmlabd", "vmlab-lab"]) {
+  rmSync(join(dist, link), { force: true });
+  symlinkSync("vmlab", join(dist, link));
+}
+console.error(`built ${join(dist, "vmlab")}`);
