@@ -1,0 +1,113 @@
+/**
+ * Messages between the CLI, the supervisor and lab daemons (DESIGN §4),
+ * as zod schemas so every boundary is validated.
+ *
+ * A `LabPlan` is the resolved lab the CLI hands to a lab daemon: the CLI
+ * parses and validates `vmlab.wcl`, resolves templates in the store and
+ * profiles, and sends only data the daemon can act on without re-reading
+ * configuration.
+ */
+import { z } from "zod";
+
+export const NicPlanSchema = z.object({
+  /** Segment name, or null for the lab's built-in NAT segment. */
+  segment: z.string().nullable(),
+  nat: z.boolean().default(false),
+  /** Declared MAC; otherwise generated once and persisted. */
+  mac: z.string().optional(),
+  ip: z.string().optional(),
+  model: z.enum(["virtio-net-pci", "e1000", "e1000e", "rtl8139"]).default("virtio-net-pci"),
+});
+export type NicPlan = z.infer<typeof NicPlanSchema>;
+
+export const VmPlanSchema = z.object({
+  name: z.string(),
+  /** `<arch>/<name>@<version>` and the base disk in the store. */
+  template: z.object({ ref: z.string(), disk: z.string() }),
+  arch: z.enum(["x86_64", "aarch64"]).default("x86_64"),
+  machine: z.string().default("pc"),
+  cpus: z.number().int().positive().default(1),
+  memoryMiB: z.number().int().positive().default(512),
+  firmware: z.enum(["bios", "uefi"]).default("bios"),
+  vga: z.enum(["std", "virtio", "qxl", "cirrus", "none"]).default("std"),
+  diskInterface: z.enum(["virtio", "ide", "sata", "nvme", "scsi"]).default("virtio"),
+  diskSizeBytes: z.number().int().positive().optional(),
+  dependsOn: z.array(z.string()).default([]),
+  nics: z.array(NicPlanSchema).default([]),
+  /** Whether readiness is judged by the guest agent answering. */
+  agent: z.boolean().default(true),
+  readyTimeoutMs: z.number().int().positive().default(300_000),
+});
+export type VmPlan = z.infer<typeof VmPlanSchema>;
+
+export const LabPlanSchema = z.object({
+  name: z.string(),
+  /** Absolute path of vmlab.wcl. */
+  file: z.string(),
+  /** The folder holding vmlab.wcl (and `.vmlab/`). */
+  dir: z.string(),
+  vms: z.array(VmPlanSchema),
+});
+export type LabPlan = z.infer<typeof LabPlanSchema>;
+
+export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed"]);
+export type VmState = z.infer<typeof VmStateSchema>;
+
+export const VmStatusSchema = z.object({
+  name: z.string(),
+  state: VmStateSchema,
+  ready: z.boolean(),
+  pid: z.number().nullable(),
+  ips: z.array(z.string()),
+  uptimeSec: z.number().nullable(),
+  template: z.string(),
+  accel: z.string().nullable(),
+  lastExit: z.string().nullable(),
+});
+export type VmStatus = z.infer<typeof VmStatusSchema>;
+
+export const LabStatusSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  state: z.enum(["up", "partial", "down", "failed", "starting", "stopping"]),
+  daemonPid: z.number().nullable(),
+  vms: z.array(VmStatusSchema),
+});
+export type LabStatus = z.infer<typeof LabStatusSchema>;
+
+/** Lifecycle events (fact_events.md). */
+export const EventSchema = z.object({
+  type: z.string(),
+  ts: z.string(),
+  lab: z.string(),
+  vm: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type LabEvent = z.infer<typeof EventSchema>;
+
+/** Records of a streamed long operation. */
+export type StreamRecord =
+  | { type: "log"; level: "info" | "warn" | "error"; msg: string; vm?: string }
+  | { type: "event"; event: LabEvent }
+  | { type: "result"; ok: true; data?: unknown }
+  | { type: "result"; ok: false; error: { code: string; message: string; hint?: string; subject?: string } };
+
+export const UpRequestSchema = z.object({ plan: LabPlanSchema, vms: z.array(z.string()).default([]) });
+export const DownRequestSchema = z.object({ vms: z.array(z.string()).default([]), force: z.boolean().default(false) });
+export const ExecRequestSchema = z.object({
+  path: z.string(),
+  args: z.array(z.string()).default([]),
+  timeoutMs: z.number().int().positive().default(300_000),
+  input: z.string().optional(),
+});
+
+export const SupervisorLabSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  pid: z.number().nullable(),
+  socket: z.string(),
+  state: z.enum(["starting", "running", "failed", "stopped"]),
+  startedAt: z.string().nullable(),
+  reason: z.string().optional(),
+});
+export type SupervisorLab = z.infer<typeof SupervisorLabSchema>;

@@ -1,0 +1,78 @@
+/**
+ * QMP client errors as data.
+ *
+ * Every failure of the QMP client is a `QmpError` whose `detail` is a union
+ * discriminated on a literal `code`, naming the command and the socket (`path`) and
+ * carrying a `hint`. Callers branch on `err.detail.code`; the CLI renders `message`
+ * and `hint`.
+ */
+
+/** Why a QMP operation failed. */
+export type QmpErrorDetail =
+  | { code: "qmp.connect_failed"; path: string; errno: string; reason: string; hint: string }
+  | { code: "qmp.handshake_failed"; path: string; reason: string; hint: string }
+  | {
+      code: "qmp.command_failed";
+      path: string;
+      command: string;
+      /** QMP error class, e.g. `GenericError`, `CommandNotFound`, `DeviceNotFound`. */
+      errorClass: string;
+      desc: string;
+      hint: string;
+    }
+  | { code: "qmp.timeout"; path: string; command: string; timeoutMs: number; hint: string }
+  | { code: "qmp.closed"; path: string; command: string | undefined; reason: string; hint: string }
+  | { code: "qmp.event_timeout"; path: string; event: string; timeoutMs: number; hint: string }
+  | { code: "qmp.unexpected_reply"; path: string; command: string; problem: string; hint: string };
+
+/** The literal codes of `QmpErrorDetail`. */
+export type QmpErrorCode = QmpErrorDetail["code"];
+
+function describe(d: QmpErrorDetail): string {
+  switch (d.code) {
+    case "qmp.connect_failed":
+      return `Cannot connect to QMP socket ${d.path}: ${d.reason}`;
+    case "qmp.handshake_failed":
+      return `Cannot start QMP session on ${d.path}: ${d.reason}`;
+    case "qmp.command_failed":
+      return `QMP command '${d.command}' failed: ${d.errorClass}: ${d.desc}`;
+    case "qmp.timeout":
+      return `QMP command '${d.command}' got no reply within ${d.timeoutMs} ms`;
+    case "qmp.closed":
+      return d.command === undefined
+        ? `QMP connection ${d.path} closed: ${d.reason}`
+        : `Cannot complete QMP command '${d.command}': connection closed (${d.reason})`;
+    case "qmp.event_timeout":
+      return `QMP event ${d.event} did not arrive within ${d.timeoutMs} ms`;
+    case "qmp.unexpected_reply":
+      return `QMP command '${d.command}' returned an unexpected reply: ${d.problem}`;
+    default: {
+      const never: never = d;
+      return String(never);
+    }
+  }
+}
+
+/** A QMP failure; inspect `detail` (or `code`). */
+export class QmpError extends Error {
+  override readonly name = "QmpError";
+  readonly detail: QmpErrorDetail;
+
+  constructor(detail: QmpErrorDetail) {
+    super(describe(detail));
+    this.detail = detail;
+  }
+
+  get code(): QmpErrorCode {
+    return this.detail.code;
+  }
+
+  get hint(): string {
+    return this.detail.hint;
+  }
+}
+
+/** True if `err` is a `QmpError` with the given code. */
+export function isQmpError(err: unknown, code?: QmpErrorCode): err is QmpError {
+  return err instanceof QmpError && (code === undefined || err.detail.code === code);
+}
