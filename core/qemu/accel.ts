@@ -18,7 +18,7 @@
  *
  * `decideAccel` is the pure decision; `probeKvm` the side-effecting probe.
  */
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Accel } from "./spec.ts";
@@ -138,6 +138,17 @@ function bootId(): string {
   }
 }
 
+/** Path, size and mtime of the emulator: a new QEMU install invalidates the cached verdict. */
+function binaryIdentity(binary: string): string {
+  const path = binary.includes("/") ? binary : (Bun.which(binary) ?? binary);
+  try {
+    const st = statSync(path);
+    return `${path}:${st.size}:${Math.floor(st.mtimeMs)}`;
+  } catch {
+    return path;
+  }
+}
+
 function hostArch(): string {
   return process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "aarch64" : process.arch;
 }
@@ -148,11 +159,11 @@ function hostArch(): string {
  */
 export function chooseAccel(
   arch: string,
-  opts: { qemuBinary?: string; qemuVersion?: string; onFallback?: (d: AccelDecision) => void; noCache?: boolean } = {},
+  opts: { qemuBinary?: string; onFallback?: (d: AccelDecision) => void; noCache?: boolean } = {},
 ): AccelDecision {
   const forced = process.env.VMLAB_ACCEL;
   const sameArch = arch === hostArch();
-  const key = { bootId: bootId(), qemu: `${opts.qemuBinary ?? "qemu-system-x86_64"} ${opts.qemuVersion ?? ""}`.trim() };
+  const key = { bootId: bootId(), qemu: binaryIdentity(opts.qemuBinary ?? "qemu-system-x86_64") };
   let cached: CacheEntry | undefined;
   if (!forced && sameArch && !opts.noCache && existsSync(cacheFile())) {
     try {

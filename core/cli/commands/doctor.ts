@@ -45,7 +45,7 @@ export function collectDoctor(): DoctorReport {
   const emulators = emulatorStatus();
   const qemuImg = qemuImgStatus();
   const x86 = emulators.find((e) => e.name === "qemu-system-x86_64");
-  const accel = x86?.path ? chooseAccel("x86_64", { qemuBinary: x86.path, qemuVersion: x86.version ?? "" }) : null;
+  const accel = x86?.path ? chooseAccel("x86_64", { qemuBinary: x86.path }) : null;
   const optional = OPTIONAL_TOOLS.map((t) => {
     const path = locate(t.name, t.paths ?? []);
     return { name: t.name, feature: t.feature, package: t.pkg, found: path !== null, path };
