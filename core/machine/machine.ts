@@ -44,6 +44,11 @@ export interface MachineStartOptions {
   readonly logFile?: string;
   /** Override the binary path (argv[0]). */
   readonly qemuBinary?: string;
+  /**
+   * Programs to run QEMU through, e.g. `["setpriv", "--pdeathsig", "KILL", "--"]`
+   * so QEMU dies with the daemon that owns it instead of lingering as an orphan.
+   */
+  readonly wrapper?: readonly string[];
 }
 
 export class Machine {
@@ -63,7 +68,7 @@ export class Machine {
     for (const p of [spec.paths.qmpSocket, spec.paths.agentSocket, spec.paths.serialLog]) mkdirSync(dirname(p), { recursive: true });
     const argv = buildArgv(spec);
     if (opts.qemuBinary) argv[0] = opts.qemuBinary;
-    const proc = QemuProcess.spawn(argv, opts.logFile ? { logFile: opts.logFile } : {});
+    const proc = QemuProcess.spawn([...(opts.wrapper ?? []), ...argv], opts.logFile ? { logFile: opts.logFile } : {});
     const connecting = QmpClient.connect(spec.paths.qmpSocket, { connectTimeoutMs: QMP_STARTUP_TIMEOUT_MS });
     const first = await Promise.race([
       connecting.then((qmp) => ({ kind: "qmp" as const, qmp })).catch((err: unknown) => ({ kind: "error" as const, err })),

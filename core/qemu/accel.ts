@@ -97,8 +97,11 @@ export function probeKvm(qemuBinary = "qemu-system-x86_64"): ProbeResult {
   try {
     const disk = join(dir, "probe.img");
     writeFileSync(disk, probeBootSector());
+    // setpriv --pdeathsig: if vmlab is killed mid-probe, the probe guest dies too.
+    const setpriv = Bun.which("setpriv");
+    const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
     const p = Bun.spawnSync(
-      [qemuBinary, "-accel", "kvm", "-nodefaults", "-no-user-config", "-display", "none", "-m", "32M",
+      [...wrapper, qemuBinary, "-accel", "kvm", "-nodefaults", "-no-user-config", "-display", "none", "-m", "32M",
         "-device", `isa-debug-exit,iobase=0x${DEBUG_EXIT_PORT.toString(16)},iosize=1`,
         "-drive", `file=${disk},format=raw,if=virtio,readonly=on`],
       { stdout: "ignore", stderr: "pipe", stdin: "ignore", timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL" },

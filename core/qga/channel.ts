@@ -199,7 +199,9 @@ export class QgaChannel {
       this.#waiter = {
         accept: (item) => {
           const arg = item.kind === "delimiter" ? "delimiter" : item.kind === "message" ? item.value : undefined;
-          if (arg === undefined || !match(arg)) return false;
+          if (arg === undefined) return false;
+          // A sentinel is part of the handshake, never noise, even when it does not finish it.
+          if (!match(arg)) return arg === "delimiter";
           timer.cancel();
           this.#waiter = undefined;
           resolve(arg === "delimiter" ? undefined : arg);

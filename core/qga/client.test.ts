@@ -85,13 +85,13 @@ describe("QgaClient", () => {
   test("waitReady() gives up with qga.not_ready when the agent never starts", async () => {
     const clock = new ManualClock();
     const { qga } = await setup({ running: false }, clock);
-    const ready = qga.waitReady(3_000, 1_000);
+    const ready = rejection(qga.waitReady(3_000, 1_000));
     for (let i = 0; i < 3; i++) {
       while (clock.pendingTimers === 0) await tick();
       clock.advance(1_000);
       await tick();
     }
-    expect((await rejection(ready)).detail).toMatchObject({ code: "qga.not_ready", attempts: 3, timeoutMs: 3_000 });
+    expect((await ready).detail).toMatchObject({ code: "qga.not_ready", attempts: 3, timeoutMs: 3_000 });
   });
 
   test("a request to a stalled agent times out and the next request resyncs", async () => {

@@ -67,7 +67,8 @@ export class JsonSocket {
     this.#socket = socket;
     socket.on("data", (data: Buffer) => this.#onData(data));
     socket.on("error", (err: NodeJS.ErrnoException) => {
-      this.#closeReason ??= `socket error: ${err.code ?? err.message}`;
+      const peerGone = err.code === "ECONNRESET" || err.code === "EPIPE";
+      this.#closeReason ??= peerGone ? "connection closed by peer" : `socket error: ${err.code ?? err.message}`;
     });
     socket.on("close", () => {
       this.#closeReason ??= "connection closed by peer";
