@@ -1,0 +1,248 @@
+/**
+ * DHCP server core (RFC 2131 §4.3, options RFC 2132, RFC 3442) — pure, no I/O.
+ *
+ * Theory of operation: `handle(msg, now)` maps one client message to at most one
+ * reply plus where to send it (RFC 2131 §4.1: unicast to ciaddr when set, broadcast
+ * when the client asks or for NAKs, else unicast to yiaddr at chaddr).
+ *  - DISCOVER → OFFER of, in order: the client's reservation (static `ip` keyed on the
+ *    persisted MAC), its current/previous lease, its requested address if free, the
+ *    first free pool address. Offers are held for `OFFER_HOLD_MS`.
+ *  - REQUEST in SELECTING (server id present): ours → ACK if the address is still
+ *    allocatable to this client, else NAK; someone else's → drop our offer silently.
+ *    INIT-REBOOT (requested IP, no server id) and RENEWING/REBINDING (ciaddr): the
+ *    server is authoritative for the segment — ACK if allocatable to the client, else NAK
+ *    (so a client whose reservation changed moves to it).
+ *  - DECLINE quarantines the address for `DECLINE_HOLD_MS`; RELEASE frees the lease;
+ *    INFORM → ACK with configuration only (no yiaddr, no lease time, §3.4).
+ * Option 121 is sent when requested and then carries the default route too, since
+ * RFC 3442 §3 clients ignore option 3 when 121 is present. Lease state lives in
+ * memory; the daemon re-creates servers from config, and reservations are stable.
+ */
+import { cidrBroadcast, cidrContains, cidrFirstHost, macToString, parseMac, prefixMask, type Cidr } from "./addr.ts";
+import {
+  classlessRoutesValue, clientKey, DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST,
+  encodeDhcp, FLAG_BROADCAST, ipOption, ipsValue, messageType, OPT, u32Value, BOOTREQUEST, type ClasslessRoute, type DhcpMessage,
+} from "./dhcp_message.ts";
+
+/** Default lease time (seconds). */
+export const DEFAULT_LEASE_SECONDS = 3600;
+/** How long an OFFER reserves its address for the client. */
+export const OFFER_HOLD_MS = 60_000;
+/** How long a DECLINEd address stays out of the pool. */
+export const DECLINE_HOLD_MS = 600_000;
+
+/** A static reservation. */
+export interface DhcpReservation {
+  mac: string;
+  ip: number;
+  hostname?: string;
+}
+
+/** Server configuration for one segment. */
+export interface DhcpConfig {
+  subnet: Cidr;
+  /** The server's (gateway's) address; default: first host. */
+  serverIp?: number;
+  /** Option 3; default the server address; `null` to omit. */
+  router?: number | null;
+  /** Option 6; empty array suppresses (e.g. `dns { enabled = false }`). */
+  dns?: number[];
+  /** Option 15. */
+  domain?: string;
+  leaseSeconds?: number;
+  /** Option 121 routes from `route {}` blocks. */
+  routes?: ClasslessRoute[];
+  reservations?: DhcpReservation[];
+  /** Dynamic pool bounds (inclusive); default: every host address but the server's. */
+  poolStart?: number;
+  poolEnd?: number;
+}
+
+/** A lease as shown by `vmlab status`. */
+export interface Lease {
+  mac: string;
+  ip: number;
+  hostname: string | undefined;
+  state: "offered" | "bound";
+  expiresAt: number;
+}
+
+/** What to send back. */
+export interface DhcpReply {
+  type: number;
+  payload: Uint8Array;
+  /** Destination IP (255.255.255.255 for broadcast). */
+  dst: number;
+  /** Destination MAC; undefined means broadcast. */
+  dstMac: Uint8Array | undefined;
+}
+
+/** Lease change notification (bind or release). */
+export type LeaseListener = (lease: Lease, event: "bound" | "released") => void;
+
+/** In-memory DHCP server for one segment. */
+export class DhcpServer {
+  readonly serverIp: number;
+  readonly #c: DhcpConfig;
+  readonly #byMac = new Map<string, Lease>();
+  readonly #byIp = new Map<number, Lease>();
+  readonly #reservedByMac = new Map<string, DhcpReservation>();
+  readonly #reservedIps = new Map<number, string>();
+  readonly #declined = new Map<number, number>();
+  #listener: LeaseListener | undefined;
+
+  constructor(config: DhcpConfig) {
+    this.#c = config;
+    this.serverIp = config.serverIp ?? cidrFirstHost(config.subnet);
+    for (const r of config.reservations ?? []) {
+      const mac = macToString(parseMac(r.mac) ?? new Uint8Array(6));
+      this.#reservedByMac.set(mac, r);
+      this.#reservedIps.set(r.ip, mac);
+    }
+  }
+
+  /** Subscribes to lease binds/releases (DNS auto-registration, status). */
+  onLease(listener: LeaseListener | undefined): void {
+    this.#listener = listener;
+  }
+
+  /** Current leases (bound and offered, unexpired). */
+  leases(now: number): Lease[] {
+    return [...this.#byMac.values()].filter((l) => l.expiresAt > now).map((l) => ({ ...l }));
+  }
+
+  /** Handles one client message. */
+  handle(msg: DhcpMessage, now: number): DhcpReply | undefined {
+    if (msg.op !== BOOTREQUEST) return undefined;
+    const type = messageType(msg);
+    const mac = clientKey(msg);
+    switch (type) {
+      case DHCPDISCOVER: {
+        const ip = this.#choose(mac, ipOption(msg, OPT.requestedIp), now);
+        if (ip === undefined) return undefined;
+        this.#record(mac, ip, "offered", now + OFFER_HOLD_MS, msg);
+        return this.#reply(msg, DHCPOFFER, ip);
+      }
+      case DHCPREQUEST: {
+        const serverId = ipOption(msg, OPT.serverId);
+        if (serverId !== undefined && serverId !== this.serverIp) {
+          const l = this.#byMac.get(mac);
+          if (l?.state === "offered") this.#drop(l);
+          return undefined;
+        }
+        const ip = ipOption(msg, OPT.requestedIp) ?? msg.ciaddr;
+        if (ip === 0 || !this.#allocatable(mac, ip, now)) return this.#reply(msg, DHCPNAK, 0);
+        const lease = this.#record(mac, ip, "bound", now + this.#leaseSeconds() * 1000, msg);
+        this.#listener?.({ ...lease }, "bound");
+        return this.#reply(msg, DHCPACK, ip);
+      }
+      case DHCPDECLINE: {
+        const ip = ipOption(msg, OPT.requestedIp);
+        const l = this.#byMac.get(mac);
+        if (ip !== undefined && l?.ip === ip) {
+          this.#drop(l);
+          this.#declined.set(ip, now + DECLINE_HOLD_MS);
+        }
+        return undefined;
+      }
+      case DHCPRELEASE: {
+        const l = this.#byMac.get(mac);
+        if (l && l.ip === msg.ciaddr) {
+          this.#drop(l);
+          this.#listener?.({ ...l }, "released");
+        }
+        return undefined;
+      }
+      case DHCPINFORM:
+        return msg.ciaddr ? this.#reply(msg, DHCPACK, 0) : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  #leaseSeconds(): number {
+    return this.#c.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+  }
+
+  #inPool(ip: number): boolean {
+    const s = this.#c.subnet;
+    const lo = this.#c.poolStart ?? s.network + 1;
+    const hi = this.#c.poolEnd ?? cidrBroadcast(s) - 1;
+    return ip >= lo && ip <= hi;
+  }
+
+  /** True if `ip` may be bound to `mac` now. */
+  #allocatable(mac: string, ip: number, now: number): boolean {
+    const s = this.#c.subnet;
+    if (!cidrContains(s, ip) || ip === s.network || ip === cidrBroadcast(s) || ip === this.serverIp) return false;
+    const res = this.#reservedByMac.get(mac);
+    if (res) return res.ip === ip;
+    if (this.#reservedIps.has(ip) || !this.#inPool(ip)) return false;
+    if ((this.#declined.get(ip) ?? 0) > now) return false;
+    const holder = this.#byIp.get(ip);
+    return !holder || holder.mac === mac || holder.expiresAt <= now;
+  }
+
+  #choose(mac: string, requested: number | undefined, now: number): number | undefined {
+    const res = this.#reservedByMac.get(mac);
+    if (res) return res.ip;
+    const prev = this.#byMac.get(mac);
+    if (prev && this.#allocatable(mac, prev.ip, now)) return prev.ip;
+    if (requested !== undefined && this.#allocatable(mac, requested, now)) return requested;
+    const s = this.#c.subnet;
+    const lo = Math.max(this.#c.poolStart ?? s.network + 1, s.network + 1);
+    const hi = Math.min(this.#c.poolEnd ?? cidrBroadcast(s) - 1, cidrBroadcast(s) - 1);
+    for (let ip = lo; ip <= hi; ip++) if (this.#allocatable(mac, ip, now)) return ip;
+    return undefined;
+  }
+
+  #record(mac: string, ip: number, state: Lease["state"], expiresAt: number, msg: DhcpMessage): Lease {
+    const old = this.#byMac.get(mac);
+    if (old) this.#drop(old);
+    const stale = this.#byIp.get(ip);
+    if (stale) this.#drop(stale);
+    const hn = msg.options.get(OPT.hostname);
+    const lease: Lease = { mac, ip, state, expiresAt, hostname: this.#reservedByMac.get(mac)?.hostname ?? (hn ? new TextDecoder().decode(hn) : old?.hostname) };
+    this.#byMac.set(mac, lease);
+    this.#byIp.set(ip, lease);
+    return lease;
+  }
+
+  #drop(l: Lease): void {
+    if (this.#byMac.get(l.mac) === l) this.#byMac.delete(l.mac);
+    if (this.#byIp.get(l.ip) === l) this.#byIp.delete(l.ip);
+  }
+
+  #reply(msg: DhcpMessage, type: number, yiaddr: number): DhcpReply {
+    const c = this.#c;
+    const options: [number, Uint8Array][] = [[OPT.messageType, Uint8Array.of(type)], [OPT.serverId, ipsValue(this.serverIp)]];
+    if (type !== DHCPNAK) {
+      const lease = this.#leaseSeconds();
+      if (type !== DHCPACK || yiaddr !== 0) {
+        options.push([OPT.leaseTime, u32Value(lease)], [OPT.renewalT1, u32Value(Math.floor(lease / 2))], [OPT.rebindingT2, u32Value(Math.floor((lease * 7) / 8))]);
+      }
+      options.push([OPT.subnetMask, ipsValue(prefixMask(c.subnet.prefix))], [OPT.broadcast, ipsValue(cidrBroadcast(c.subnet))]);
+      const router = c.router === undefined ? this.serverIp : c.router;
+      if (router !== null) options.push([OPT.router, ipsValue(router)]);
+      const dns = c.dns ?? [this.serverIp];
+      if (dns.length) options.push([OPT.dns, ipsValue(...dns)]);
+      if (c.domain) options.push([OPT.domainName, new TextEncoder().encode(c.domain)]);
+      const hostname = this.#reservedByMac.get(clientKey(msg))?.hostname;
+      if (hostname) options.push([OPT.hostname, new TextEncoder().encode(hostname)]);
+      const wants121 = msg.options.get(OPT.paramRequest)?.includes(OPT.classlessRoutes) ?? false;
+      if (wants121 && (c.routes?.length ?? 0) > 0) {
+        const routes = [...(c.routes ?? [])];
+        if (router !== null) routes.push({ dest: { network: 0, prefix: 0 }, via: router });
+        options.push([OPT.classlessRoutes, classlessRoutesValue(routes)]);
+      }
+    } else {
+      options.push([OPT.message, new TextEncoder().encode("requested address not available")]);
+    }
+    const payload = encodeDhcp({ xid: msg.xid, flags: msg.flags, ciaddr: type === DHCPACK && yiaddr === 0 ? msg.ciaddr : 0, yiaddr, siaddr: 0, giaddr: msg.giaddr, chaddr: msg.chaddr, options });
+    // RFC 2131 §4.1 destination rules (no relay agents on a vmlab segment).
+    if (type === DHCPNAK) return { type, payload, dst: 0xffffffff, dstMac: undefined };
+    if (msg.ciaddr !== 0) return { type, payload, dst: msg.ciaddr, dstMac: msg.chaddr };
+    if (msg.flags & FLAG_BROADCAST) return { type, payload, dst: 0xffffffff, dstMac: undefined };
+    return { type, payload, dst: yiaddr, dstMac: msg.chaddr };
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * vmlab's userspace network fabric (PRD §9): codecs, the per-segment switch, the
+ * gateway with DHCP and DNS, and the stream-socket driver that joins QEMU NICs.
+ *
+ * Layering: codecs (`ethernet`, `arp`, `ipv4`, `icmp`, `udp`, `tcp`, `dhcp_message`,
+ * `dns_message`) are pure byte views; protocol cores (`switch`, `gateway`,
+ * `dhcp_server`, `dns_server`) take an injected `Clock` and do no I/O; drivers
+ * (`stream_port`, `dns_upstream`) own sockets. `Segment` composes a switch, gateway,
+ * DHCP and DNS; `Nat` (userspace TCP in `tcp_conn`) plugs into it as the gateway IP
+ * stack, and `startTcpForward` adds host→guest forwards. Nothing here imports `core/`.
+ */
+export * from "./addr.ts";
+export * from "./clock.ts";
+export * from "./log.ts";
+export * from "./checksum.ts";
+export * from "./ethernet.ts";
+export * from "./arp.ts";
+export * from "./ipv4.ts";
+export * from "./icmp.ts";
+export * from "./udp.ts";
+export * from "./tcp.ts";
+export * from "./framing.ts";
+export * from "./switch.ts";
+export * from "./stream_port.ts";
+export * from "./gateway.ts";
+export * from "./dhcp_message.ts";
+export * from "./dhcp_server.ts";
+export * from "./subnet_pool.ts";
+export * from "./dns_message.ts";
+export * from "./dns_server.ts";
+export * from "./dns_upstream.ts";
+export * from "./segment.ts";
+export * from "./byte_queue.ts";
+export * from "./tcp_conn.ts";
+export * from "./nat.ts";
+export * from "./forward.ts";

@@ -1,0 +1,183 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { createServer, type Server, type Socket } from "node:net";
+import { createSocket } from "node:dgram";
+import { parseCidr, parseIpv4Address } from "./addr.ts";
+import { Nat, UDP_IDLE_MS, SWEEP_MS } from "./nat.ts";
+import { Segment } from "./segment.ts";
+import { RST } from "./tcp.ts";
+import type { TcpConnection } from "./tcp_conn.ts";
+import { FakeGuest } from "./testing/fake_guest.ts";
+import { GuestTcp } from "./testing/guest_tcp.ts";
+import { ManualClock } from "./testing/manual_clock.ts";
+import { systemClock } from "./clock.ts";
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const f of cleanup.splice(0)) f();
+});
+
+function rig(clock: { now(): number; setTimer: ManualClock["setTimer"] } = systemClock()) {
+  const seg = new Segment({ name: "nat", clock, subnet: parseCidr("10.0.2.0/24")!, dns: false });
+  const nat = new Nat({ clock, gateway: seg.gateway, mtu: seg.switch.mtu });
+  seg.setIpStack(nat);
+  const guest = new FakeGuest(seg.switch, "52:54:00:12:34:56", parseIpv4Address("10.0.2.15")!);
+  guest.arpRequest(seg.gateway.ip); // the gateway learns the guest
+  guest.take();
+  const tcp = new GuestTcp(guest, seg.gateway.mac, clock);
+  cleanup.push(() => nat.close());
+  return { seg, nat, guest, tcp };
+}
+
+async function listen(onConn: (s: Socket) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer({ allowHalfOpen: true }, onConn);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanup.push(() => server.close());
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => (cond() ? resolve() : Date.now() - start > ms ? reject(new Error("timed out")) : setTimeout(tick, 2));
+    tick();
+  });
+}
+
+function collect(c: TcpConnection) {
+  const chunks: Uint8Array[] = [];
+  const st = { fin: false, bytes: 0, closed: "" };
+  c.events.onData = (d) => (chunks.push(d), (st.bytes += d.length), true);
+  c.events.onPeerFin = () => (st.fin = true);
+  c.events.onClose = (r) => (st.closed = r);
+  return { chunks, st, sha: () => createHash("sha256").update(Buffer.concat(chunks)).digest("hex") };
+}
+
+describe("nat tcp against real loopback sockets", () => {
+  test("a guest connects to a host service through the gateway address and both directions flow", async () => {
+    const { seg, tcp } = rig();
+    const { port } = await listen((s) => {
+      s.on("data", (d) => s.write(Buffer.concat([Buffer.from("echo:"), Buffer.from(d)])));
+      s.on("end", () => s.end());
+    });
+    const c = tcp.connect(seg.gateway.ip, port);
+    const got = collect(c);
+    c.events.onEstablished = () => c.write(new TextEncoder().encode("hi"));
+    await until(() => got.st.bytes >= 7);
+    expect(Buffer.concat(got.chunks).toString()).toBe("echo:hi");
+    c.end();
+    await until(() => got.st.fin);
+  });
+  test("a refused connection answers the SYN with RST", async () => {
+    const { seg, guest, tcp } = rig();
+    const { server, port } = await listen(() => {});
+    await new Promise<void>((r) => server.close(() => r()));
+    const rsts: number[] = [];
+    tcp.dropToGuest = (t) => (t.flags & RST ? (rsts.push(t.flags), false) : false);
+    const c = tcp.connect(seg.gateway.ip, port);
+    const got = collect(c);
+    await until(() => got.st.closed !== "");
+    expect(got.st.closed).toBe("reset");
+    expect(rsts.length).toBe(1);
+    void guest;
+  });
+  test("a segment for an unknown flow is answered with RST", async () => {
+    const { seg, guest } = rig();
+    const { encodeTcpFrame, ACK } = await import("./tcp.ts");
+    guest.send(encodeTcpFrame({ srcMac: guest.mac, dstMac: seg.gateway.mac, src: guest.ip, dst: parseIpv4Address("127.0.0.1")! }, { srcPort: 5555, dstPort: 80, seq: 1, ack: 777, flags: ACK, window: 100 }, new Uint8Array(5)));
+    const r = guest.take().find((x) => x.tcp)?.tcp;
+    expect(r?.flags).toBe(RST);
+    expect(r?.seq).toBe(777);
+  });
+  test("thirty-two MiB cross sha256-identical in both directions", async () => {
+    const size = 32 << 20;
+    const payload = new Uint8Array(size);
+    for (let i = 0; i < size; i += 4096) payload[i] = (i / 4096) & 255;
+    crypto.getRandomValues(payload.subarray(0, 65536));
+    const want = createHash("sha256").update(payload).digest("hex");
+    const { seg, tcp } = rig();
+    let hostGot = createHash("sha256");
+    let hostBytes = 0;
+    const { port } = await listen((s) => {
+      s.on("data", (d) => {
+        hostGot.update(d);
+        hostBytes += d.length;
+      });
+      s.write(payload, () => s.end());
+    });
+    const c = tcp.connect(seg.gateway.ip, port);
+    const got = collect(c);
+    let off = 0;
+    const pumpOut = () => {
+      while (off < size) {
+        const n = Math.min(65536, size - off);
+        const ok = c.write(payload.subarray(off, off + n));
+        off += n;
+        if (!ok) return;
+      }
+      c.end();
+    };
+    c.events.onEstablished = pumpOut;
+    c.events.onWritable = pumpOut;
+    await until(() => got.st.fin && hostBytes === size, 20_000);
+    expect(got.sha()).toBe(want);
+    expect(hostGot.digest("hex")).toBe(want);
+    hostGot = createHash("sha256");
+  }, 30_000);
+  test("flow-table churn of many short connections leaves no flows behind", async () => {
+    const { seg, nat, tcp } = rig();
+    const { port } = await listen((s) => {
+      s.end("x");
+    });
+    for (let round = 0; round < 10; round++) {
+      const states = Array.from({ length: 30 }, () => {
+        const c = tcp.connect(seg.gateway.ip, port);
+        const got = collect(c);
+        c.events.onPeerFin = () => ((got.st.fin = true), c.end());
+        return got;
+      });
+      await until(() => states.every((s) => s.st.fin));
+    }
+    await until(() => nat.tcpFlows === 0);
+    expect(nat.tcpFlows).toBe(0);
+  }, 20_000);
+  test("withheld ACKs from the guest make the NAT retransmit on its RTO", async () => {
+    const clock = new ManualClock();
+    const { seg, tcp, guest } = rig(clock);
+    let hostSock: Socket | undefined;
+    const { port } = await listen((s) => (hostSock = s));
+    const c = tcp.connect(seg.gateway.ip, port);
+    const got = collect(c);
+    await until(() => c.state === "ESTABLISHED" && hostSock !== undefined);
+    let dropping = true;
+    let dropped = 0;
+    tcp.dropToGuest = (t) => (dropping && t.payload.length > 0 ? (dropped++, true) : false);
+    hostSock!.write("retransmit me");
+    await until(() => dropped === 1);
+    dropping = false;
+    clock.advance(1000);
+    await until(() => got.st.bytes === 13);
+    expect(Buffer.concat(got.chunks).toString()).toBe("retransmit me");
+    void guest;
+  });
+});
+
+describe("nat udp", () => {
+  test("a datagram round-trips to a host UDP service and the flow expires when idle", async () => {
+    const clock = new ManualClock();
+    const { seg, nat, guest } = rig(clock);
+    const srv = createSocket("udp4");
+    srv.on("message", (m, r) => srv.send(Buffer.concat([Buffer.from("re:"), m]), r.port, r.address));
+    await new Promise<void>((r) => srv.bind(0, "127.0.0.1", r));
+    cleanup.push(() => srv.close());
+    guest.sendUdp(seg.gateway.mac, seg.gateway.ip, 3333, srv.address().port, new TextEncoder().encode("ping"));
+    await until(() => guest.inbox.some((x) => x.udp));
+    const r = guest.inbox.find((x) => x.udp)!;
+    expect(new TextDecoder().decode(r.udp!.payload)).toBe("re:ping");
+    expect(r.ip!.src).toBe(seg.gateway.ip);
+    expect(r.udp!.dstPort).toBe(3333);
+    expect(nat.udpFlows).toBe(1);
+    clock.advance(UDP_IDLE_MS + SWEEP_MS);
+    expect(nat.udpFlows).toBe(0);
+  });
+});

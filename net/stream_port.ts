@@ -1,0 +1,70 @@
+/**
+ * Driver: joins one QEMU stream-netdev socket to a switch port.
+ *
+ * Theory of operation: bytes from the socket go through a `FrameDecoder`; each frame
+ * is handed to `port.receive`. Frames the switch sends to the port are length-prefixed
+ * and written to the socket. If the socket's unsent backlog exceeds `maxQueueBytes`
+ * the frame is dropped (a switch output queue overflowing — TCP in the guest
+ * recovers), so a stalled VM cannot grow the daemon's memory. A framing violation
+ * (garbage, oversized length) logs a `net.port_dropped` warning with the reason,
+ * destroys the socket and detaches the port; it never throws into the daemon.
+ */
+import type { Socket } from "node:net";
+import { FrameDecoder, encodeStreamFrame } from "./framing.ts";
+import { silentLog, type NetLog } from "./log.ts";
+import type { Switch, SwitchPort } from "./switch.ts";
+import { ETH_HEADER_LEN } from "./ethernet.ts";
+
+/** Unsent bytes allowed per port before frames are dropped (≈ 256 full frames). */
+export const MAX_PORT_QUEUE_BYTES = 256 * 1538;
+
+/** Options for `attachStreamSocket`. */
+export interface StreamPortOptions {
+  name?: string;
+  isolated?: boolean;
+  log?: NetLog;
+  maxQueueBytes?: number;
+  /** Called once when the port goes away, with the reason. */
+  onClose?: (reason: string) => void;
+}
+
+/** Attaches `socket` (already connected) to `sw` as a guest port. */
+export function attachStreamSocket(sw: Switch, socket: Socket, opts: StreamPortOptions = {}): SwitchPort {
+  const log = opts.log ?? silentLog;
+  const maxQueue = opts.maxQueueBytes ?? MAX_PORT_QUEUE_BYTES;
+  const decoder = new FrameDecoder(ETH_HEADER_LEN + sw.mtu + 4);
+  let closed = false;
+  let dropped = 0;
+  const port = sw.attach({
+    name: opts.name,
+    isolated: opts.isolated,
+    kind: "guest",
+    send(frame) {
+      if (closed) return;
+      if (socket.writableLength > maxQueue) {
+        dropped++;
+        return;
+      }
+      socket.write(encodeStreamFrame(frame));
+    },
+  });
+  const close = (reason: string): void => {
+    if (closed) return;
+    closed = true;
+    port.detach();
+    socket.destroy();
+    opts.onClose?.(reason);
+  };
+  socket.on("data", (chunk: Buffer) => {
+    const r = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    if (!r.ok) {
+      log({ level: "warn", event: "net.port_dropped", message: `Dropped port ${port.name}: ${r.error.message}`, port: port.name, code: r.error.code, hint: r.error.hint });
+      close(r.error.code);
+      return;
+    }
+    for (const f of r.frames) port.receive(f);
+  });
+  socket.on("error", (e) => close(`socket error: ${e.message}`));
+  socket.on("close", () => close(dropped ? `closed (${dropped} frames dropped on a full queue)` : "closed"));
+  return port;
+}

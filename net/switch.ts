@@ -1,0 +1,192 @@
+/**
+ * The per-segment L2 switch (PRD §9.1).
+ *
+ * Theory of operation: every NIC (and every fabric service such as the gateway) is a
+ * `SwitchPort`. `port.receive(frame)` is ingress: the switch drops runts and frames
+ * whose payload exceeds the segment MTU, learns the source MAC (unicast sources only)
+ * with a timestamp, then forwards: group destinations (broadcast/multicast, I/G bit)
+ * flood to every other eligible port; a learned unicast destination goes to its port;
+ * an unknown or aged-out destination floods. Eligibility implements port isolation
+ * (private-VLAN model): a frame between two *guest* ports is dropped if either is
+ * isolated; service ports (gateway, NAT) reach and are reached by everyone.
+ *
+ * The MAC table is bounded (`MAX_MAC_ENTRIES`, oldest evicted) and entries age after
+ * `MAC_AGE_MS` (IEEE 802.1D default 300 s), checked lazily on lookup. Egress is the
+ * port's `send` callback; drivers bound their own queues. Out of scope: VLAN tags
+ * (forwarded opaquely), STP (a star of one switch cannot loop).
+ */
+import { isGroupMac, macToString } from "./addr.ts";
+import type { Clock } from "./clock.ts";
+import { ETH_HEADER_LEN, ETH_TYPE, ETHERTYPE_VLAN } from "./ethernet.ts";
+
+/** MAC ageing time, IEEE 802.1D §7.9.2 default. */
+export const MAC_AGE_MS = 300_000;
+/** Upper bound of the MAC table per segment. */
+export const MAX_MAC_ENTRIES = 4096;
+/** Default L3 MTU of a segment. */
+export const DEFAULT_MTU = 1500;
+/** 802.1Q tag length, allowed on top of the MTU. */
+const VLAN_TAG_LEN = 4;
+
+/** Port kinds: guests are subject to isolation, services are not. */
+export type PortKind = "guest" | "service";
+
+/** How a port is attached. */
+export interface PortOptions {
+  /** Egress: the switch calls this with frames for the port. */
+  send(frame: Uint8Array): void;
+  kind?: PortKind;
+  /** Private-VLAN isolation (guest ports only). */
+  isolated?: boolean;
+  /** Name for logs and status. */
+  name?: string;
+}
+
+/** Counters per port. */
+export interface PortStats {
+  rxFrames: number;
+  txFrames: number;
+  rxDropped: number;
+}
+
+/** One attachment to the switch. */
+export interface SwitchPort {
+  readonly id: number;
+  readonly name: string;
+  readonly kind: PortKind;
+  readonly isolated: boolean;
+  readonly stats: PortStats;
+  /** Ingress: a frame arriving from the attached NIC/service. */
+  receive(frame: Uint8Array): void;
+  /** Removes the port and forgets the MACs learned on it. */
+  detach(): void;
+}
+
+interface PortState extends SwitchPort {
+  send(frame: Uint8Array): void;
+  attached: boolean;
+}
+
+interface MacEntry {
+  port: PortState;
+  seen: number;
+}
+
+/** Switch tunables. */
+export interface SwitchOptions {
+  clock: Clock;
+  mtu?: number;
+  macAgeMs?: number;
+  maxMacEntries?: number;
+}
+
+/** A learning switch. */
+export class Switch {
+  readonly mtu: number;
+  readonly #clock: Clock;
+  readonly #ageMs: number;
+  readonly #maxEntries: number;
+  readonly #ports = new Map<number, PortState>();
+  readonly #macs = new Map<string, MacEntry>();
+  #nextId = 1;
+
+  constructor(opts: SwitchOptions) {
+    this.#clock = opts.clock;
+    this.mtu = opts.mtu ?? DEFAULT_MTU;
+    this.#ageMs = opts.macAgeMs ?? MAC_AGE_MS;
+    this.#maxEntries = opts.maxMacEntries ?? MAX_MAC_ENTRIES;
+  }
+
+  /** Attaches a port; frames for it are delivered through `opts.send`. */
+  attach(opts: PortOptions): SwitchPort {
+    const id = this.#nextId++;
+    const kind = opts.kind ?? "guest";
+    const port: PortState = {
+      id,
+      name: opts.name ?? `port${id}`,
+      kind,
+      isolated: kind === "guest" && (opts.isolated ?? false),
+      stats: { rxFrames: 0, txFrames: 0, rxDropped: 0 },
+      attached: true,
+      send: opts.send,
+      receive: (frame) => this.#ingress(port, frame),
+      detach: () => this.#detach(port),
+    };
+    this.#ports.set(id, port);
+    return port;
+  }
+
+  /** Attached ports. */
+  get ports(): SwitchPort[] {
+    return [...this.#ports.values()];
+  }
+
+  /** Learned MAC → port name, excluding aged entries (for status and tests). */
+  macTable(): Map<string, string> {
+    const now = this.#clock.now();
+    const out = new Map<string, string>();
+    for (const [mac, e] of this.#macs) if (now - e.seen <= this.#ageMs) out.set(mac, e.port.name);
+    return out;
+  }
+
+  #detach(port: PortState): void {
+    if (!port.attached) return;
+    port.attached = false;
+    this.#ports.delete(port.id);
+    for (const [mac, e] of this.#macs) if (e.port === port) this.#macs.delete(mac);
+  }
+
+  #ingress(from: PortState, frame: Uint8Array): void {
+    if (!from.attached) return;
+    from.stats.rxFrames++;
+    const tagged = frame.byteLength >= ETH_HEADER_LEN && frame[ETH_TYPE] === ETHERTYPE_VLAN >> 8 && frame[ETH_TYPE + 1] === (ETHERTYPE_VLAN & 0xff);
+    const limit = ETH_HEADER_LEN + this.mtu + (tagged ? VLAN_TAG_LEN : 0);
+    if (frame.byteLength < ETH_HEADER_LEN || frame.byteLength > limit) {
+      from.stats.rxDropped++;
+      return;
+    }
+    const now = this.#clock.now();
+    if (!isGroupMac(frame, 6)) this.#learn(macToString(frame, 6), from, now);
+    if (!isGroupMac(frame, 0)) {
+      const entry = this.#macs.get(macToString(frame, 0));
+      if (entry && now - entry.seen <= this.#ageMs) {
+        if (entry.port !== from && this.#allowed(from, entry.port)) this.#egress(entry.port, frame);
+        return;
+      }
+    }
+    for (const p of this.#ports.values()) if (p !== from && this.#allowed(from, p)) this.#egress(p, frame);
+  }
+
+  #learn(mac: string, port: PortState, now: number): void {
+    const e = this.#macs.get(mac);
+    if (e) {
+      e.port = port;
+      e.seen = now;
+      return;
+    }
+    if (this.#macs.size >= this.#maxEntries) {
+      // Maps iterate in insertion order; re-learned entries keep their slot, so drop the
+      // stalest one we can find cheaply: the first aged entry, else the oldest inserted.
+      let victim: string | undefined;
+      for (const [m, x] of this.#macs) {
+        victim ??= m;
+        if (now - x.seen > this.#ageMs) {
+          victim = m;
+          break;
+        }
+      }
+      if (victim !== undefined) this.#macs.delete(victim);
+    }
+    this.#macs.set(mac, { port, seen: now });
+  }
+
+  #allowed(a: PortState, b: PortState): boolean {
+    if (a.kind === "service" || b.kind === "service") return true;
+    return !a.isolated && !b.isolated;
+  }
+
+  #egress(p: PortState, frame: Uint8Array): void {
+    p.stats.txFrames++;
+    p.send(frame);
+  }
+}
