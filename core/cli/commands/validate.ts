@@ -1,0 +1,154 @@
+/**
+ * `vmlab validate` — check the lab file without touching QEMU (PRD §5.1).
+ *
+ * Finds the lab file (`-f/--file` or walking up from the cwd), reads the
+ * host config and user profiles (XDG paths), validates, and prints every
+ * diagnostic with its source line and caret (or JSON objects with
+ * `--json`). Exit code: 0 valid, 1 invalid, 2 usage or I/O error. Colour only
+ * when stdout is a TTY and `NO_COLOR` is unset.
+ *
+ * The wscript type-checker plugs in through `validateCommand({ scripts })`;
+ * the default `register` checks scripts for existence only.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, relative } from "node:path";
+import type { Command } from "@commander-js/extra-typings";
+import { render, toJson, type Diagnostic } from "../../wcl/mod.ts";
+import { discoverLabFile, loadHostConfig, loadProfiles, validateLab, type FileProbe, type ScriptChecker } from "../../config/mod.ts";
+import { vmlabPaths, type Env } from "../../store/paths.ts";
+import { directoryStore, type StoreReader } from "../../store/lookup.ts";
+
+/** Everything the command touches, injectable for tests. */
+export interface ValidateIo {
+  readonly cwd: string;
+  readonly env: Env;
+  readonly home: string;
+  readonly uid: number;
+  readonly isTTY: boolean;
+  readonly files: FileProbe;
+  /** Names of `*.wcl` files in a directory (empty when it does not exist). */
+  readonly list: (dir: string) => string[];
+  /** The template store rooted at a `templates` directory. */
+  readonly store: (templatesRoot: string) => StoreReader;
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+}
+
+export interface ValidateFlags {
+  readonly file?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly store?: boolean | undefined;
+}
+
+/** The real file system as a FileProbe. */
+export const diskFiles: FileProbe = {
+  kind(path) {
+    try {
+      const s = statSync(path);
+      return s.isDirectory() ? "dir" : "file";
+    } catch {
+      return undefined;
+    }
+  },
+  read(path) {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+export function processIo(): ValidateIo {
+  return {
+    cwd: process.cwd(),
+    env: process.env,
+    home: process.env.HOME ?? homedir(),
+    uid: process.getuid?.() ?? 0,
+    isTTY: process.stdout.isTTY === true,
+    files: diskFiles,
+    list: (dir) => {
+      try {
+        return readdirSync(dir).filter((f) => f.endsWith(".wcl")).sort();
+      } catch {
+        return [];
+      }
+    },
+    store: directoryStore,
+    out: (s) => void process.stdout.write(s),
+    err: (s) => void process.stderr.write(s),
+  };
+}
+
+/** Run validation and return the exit code. */
+export function runValidate(io: ValidateIo, flags: ValidateFlags, scripts?: ScriptChecker): 0 | 1 | 2 {
+  const color = io.isTTY && io.env.NO_COLOR === undefined;
+  const found = discoverLabFile(io.cwd, flags.file, (p) => io.files.kind(p) === "file");
+  if (!found.ok) {
+    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: found.message, hint: found.hint })}\n`);
+    else io.err(`error: ${found.message}\n  hint: ${found.hint}\n`);
+    return 2;
+  }
+  const labText = io.files.read(found.file);
+  if (labText === undefined) {
+    const message = `Cannot read lab file: ${found.file}`;
+    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: message })}\n`);
+    else io.err(`error: ${message}\n`);
+    return 2;
+  }
+  const paths = vmlabPaths(io.env, io.home, io.uid);
+  const host = loadHostConfig(io.files.read(paths.hostConfig), paths.hostConfig);
+  const profileFiles = io.list(paths.profiles).flatMap((name) => {
+    const path = join(paths.profiles, name);
+    const text = io.files.read(path);
+    return text === undefined ? [] : [{ path, text }];
+  });
+  const profiles = loadProfiles(profileFiles);
+  const v = validateLab(found.file, {
+    files: io.files,
+    store: flags.store === false ? undefined : io.store(paths.templates),
+    profiles: profiles.profiles,
+    scripts,
+    home: io.home,
+  });
+  const sources = new Map([...host.sources, ...profiles.sources, ...v.sources]);
+  const diagnostics: Diagnostic[] = [...host.diagnostics, ...profiles.diagnostics, ...v.diagnostics];
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const shown = relative(io.cwd, found.file) || found.file;
+  if (flags.json) {
+    io.out(`${JSON.stringify({ valid: errors === 0, file: found.file, diagnostics: diagnostics.map((d) => toJson(d, sources, io.cwd)) }, null, 2)}\n`);
+  } else {
+    for (const d of diagnostics) io.err(`${render(d, sources, { color, cwd: io.cwd })}\n`);
+    if (errors === 0) {
+      const lab = v.config.lab;
+      const what = lab ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})` : `${v.config.templates.length} template(s)`;
+      io.out(`${shown}: ${what} is valid\n`);
+    } else {
+      io.err(`${shown}: ${errors} error${errors === 1 ? "" : "s"}\n`);
+    }
+  }
+  return errors === 0 ? 0 : 1;
+}
+
+/** A `validate` command module with an optional script checker wired in. */
+export function validateCommand(deps: { readonly scripts?: ScriptChecker; readonly io?: () => ValidateIo } = {}): { register(program: Command): void } {
+  return {
+    register(program) {
+      program
+        .command("validate")
+        .description("check the lab file (schema, names, addresses, cycles, files, scripts) without touching QEMU")
+        .option("-f, --file <path>", "lab file to check (default: nearest vmlab.wcl walking up from the current directory)")
+        .option("--json", "print diagnostics as JSON objects")
+        .option("--no-store", "skip checking that templates are in the local store")
+        .action((opts) => {
+          process.exitCode = runValidate((deps.io ?? processIo)(), opts, deps.scripts);
+        });
+    },
+  };
+}
+
+/** Register `vmlab validate` (scripts checked for existence only). */
+export function register(program: Command): void {
+  validateCommand().register(program);
+}

@@ -1,0 +1,72 @@
+/**
+ * Host configuration: `~/.config/vmlab/config.wcl` (`$XDG_CONFIG_HOME`
+ * respected by the caller via store/paths.ts), concept_host_config.md.
+ *
+ * Contract: an absent file means all defaults; a present one is checked
+ * against the `host` block schema plus address syntax, and every problem is
+ * returned as a diagnostic — a broken host config never throws.
+ */
+import { error, evaluateSource, type Diagnostic } from "../wcl/mod.ts";
+import { checkSchema, HOST_FILE } from "./check_schema.ts";
+import { Fields } from "./extract.ts";
+import { isCidr, parseCidr, parseHostPort, parseIPv4 } from "./net.ts";
+
+export interface HostConfig {
+  readonly subnetPool: string;
+  readonly dnsSuffix: string;
+  /** Undefined: use the host's resolver. */
+  readonly dnsUpstream: string | undefined;
+  readonly diskLowPercent: number;
+  readonly psk: string | undefined;
+  /** Undefined: no viewer configured. `{}` in the command is the target. */
+  readonly viewer: string | undefined;
+  readonly ociChunkSize: number;
+}
+
+export const DEFAULT_HOST_CONFIG: HostConfig = {
+  subnetPool: "10.213.0.0/16",
+  dnsSuffix: "vmlab.internal",
+  dnsUpstream: undefined,
+  diskLowPercent: 10,
+  psk: undefined,
+  viewer: undefined,
+  ociChunkSize: 512 * 1024 * 1024,
+};
+
+export interface HostConfigResult {
+  readonly config: HostConfig;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+/** Parse host config text (undefined = file absent → defaults). */
+export function loadHostConfig(text: string | undefined, path: string): HostConfigResult {
+  if (text === undefined) return { config: DEFAULT_HOST_CONFIG, diagnostics: [], sources: new Map() };
+  const r = evaluateSource(text, path);
+  const diagnostics: Diagnostic[] = [...r.diagnostics, ...checkSchema(r.document, HOST_FILE)];
+  const block = r.document.blocks.find((b) => b.kind === "host");
+  if (block === undefined) return { config: DEFAULT_HOST_CONFIG, diagnostics, sources: r.document.sources };
+  const f = new Fields(block);
+  const d = DEFAULT_HOST_CONFIG;
+  const pool = f.str("subnet_pool");
+  if (pool !== undefined) {
+    const c = parseCidr(pool);
+    if (!isCidr(c)) diagnostics.push(error("invalid-cidr", `subnet_pool: ${c.reason}`, f.at.subnet_pool ?? block.kindSpan, { name: pool, hint: c.hint }));
+    else if (c.prefix > 24) diagnostics.push(error("invalid-cidr", `subnet_pool "${pool}" cannot hold a /24 segment`, f.at.subnet_pool ?? block.kindSpan, { name: pool, hint: "use /24 or shorter, e.g. 10.213.0.0/16" }));
+  }
+  const up = f.str("dns_upstream");
+  if (up !== undefined) {
+    const hp = parseHostPort(up);
+    if (hp === undefined || parseIPv4(hp.host) === undefined) diagnostics.push(error("invalid-address", `dns_upstream "${up}" is not ip[:port]`, f.at.dns_upstream ?? block.kindSpan, { name: up }));
+  }
+  const config: HostConfig = {
+    subnetPool: pool ?? d.subnetPool,
+    dnsSuffix: f.str("dns_suffix") ?? d.dnsSuffix,
+    dnsUpstream: up ?? d.dnsUpstream,
+    diskLowPercent: f.int("disk_low_percent") ?? d.diskLowPercent,
+    psk: f.str("psk") ?? d.psk,
+    viewer: f.str("viewer") ?? d.viewer,
+    ociChunkSize: f.bytes("oci_chunk_size") ?? d.ociChunkSize,
+  };
+  return { config, diagnostics, sources: r.document.sources };
+}
