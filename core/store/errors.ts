@@ -1,0 +1,101 @@
+/**
+ * Errors a user can cause in the template store, as data (STYLE §8).
+ *
+ * Contract: every failure of a `TemplateStore` operation that the user can
+ * act on is a `StoreError` with a literal `code` (dotted, in the same family
+ * as the daemon's `template.not_found`), the offending reference and/or
+ * path, a message that names it, and a hint saying what to do next. The CLI
+ * renders them as `error[<code>]: message` + `hint: …`; the daemon can pass
+ * them through unchanged. Bugs (programming errors) stay ordinary `Error`s.
+ */
+
+export type StoreErrorCode =
+  | "template.invalid_ref"
+  | "template.version_required"
+  | "template.not_found"
+  | "template.exists"
+  | "template.in_use"
+  | "template.corrupt"
+  | "template.metadata_invalid"
+  | "store.archive_invalid"
+  | "store.archive_checksum"
+  | "store.disk_invalid"
+  | "store.source_missing"
+  | "store.lock_timeout"
+  | "store.io_failed";
+
+export interface StoreErrorFields {
+  readonly code: StoreErrorCode;
+  readonly message: string;
+  readonly hint: string;
+  /** The template reference at fault, canonical `<arch>/<name>[@<version>]`. */
+  readonly ref?: string;
+  /** The file or directory at fault. */
+  readonly path?: string;
+  /** Linked clones involved (for `template.in_use`). */
+  readonly clones?: readonly string[];
+}
+
+export class StoreError extends Error implements StoreErrorFields {
+  readonly code: StoreErrorCode;
+  readonly hint: string;
+  readonly ref?: string;
+  readonly path?: string;
+  readonly clones?: readonly string[];
+
+  constructor(f: StoreErrorFields, options?: { cause?: unknown }) {
+    super(f.message, options);
+    this.name = "StoreError";
+    this.code = f.code;
+    this.hint = f.hint;
+    if (f.ref !== undefined) this.ref = f.ref;
+    if (f.path !== undefined) this.path = f.path;
+    if (f.clones !== undefined) this.clones = f.clones;
+  }
+
+  /** Plain data for `--json` output and the control protocol. */
+  toJSON(): StoreErrorFields {
+    return {
+      code: this.code,
+      message: this.message,
+      hint: this.hint,
+      ...(this.ref === undefined ? {} : { ref: this.ref }),
+      ...(this.path === undefined ? {} : { path: this.path }),
+      ...(this.clones === undefined ? {} : { clones: this.clones }),
+    };
+  }
+}
+
+/** The hint every "template missing" error carries. */
+export const HINT_GET_TEMPLATE = "build it with `vmlab template build` or pull it with `vmlab template pull`";
+
+export function notFound(ref: string, available: readonly string[]): StoreError {
+  const also = available.length > 0 ? `; versions in the store: ${available.join(", ")}` : "";
+  return new StoreError({ code: "template.not_found", ref, message: `template ${ref} is not in the store${also}`, hint: `${HINT_GET_TEMPLATE}, or import an archive with \`vmlab template import\`` });
+}
+
+/**
+ * Map a Node file-system error to a store error naming `path` (a full disk
+ * becomes a clear message instead of a bare `ENOSPC`).
+ */
+export function ioError(action: string, path: string, e: unknown): StoreError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const detail = code === "ENOSPC" ? "no space left on device" : code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error)?.message ?? String(e);
+  const hint = code === "ENOSPC" ? "free some disk space (remove unused templates with `vmlab template rm`) and retry" : "check the path and its permissions, then retry";
+  return new StoreError({ code: "store.io_failed", path, message: `Cannot ${action} ${path}: ${detail}`, hint }, { cause: e });
+}
+
+/** Rethrow store errors unchanged; wrap anything else from the file system. */
+export function asStoreError(action: string, path: string, e: unknown): StoreError {
+  return e instanceof StoreError ? e : ioError(action, path, e);
+}
+
+export function versionRequired(text: string, what: string): StoreError {
+  return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
+}
+
+export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
+  const list = clones.slice(0, 5).join(", ") + (clones.length > 5 ? `, … (${clones.length} in all)` : "");
+  const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
+  return new StoreError({ code: "template.in_use", ref, clones, message: `Cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it: ${list}`, hint });
+}

@@ -1,0 +1,93 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { StoreError } from "./errors.ts";
+import { LOCK_FILE, LOCK_STALE_AGE_MS, StoreLock } from "./lock.ts";
+
+const base = mkdtempSync(join(tmpdir(), "vmlab-lock-test-"));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+let n = 0;
+const freshRoot = () => {
+  const d = join(base, String(n++));
+  mkdirSync(d);
+  return d;
+};
+
+/** A manual clock: `sleep` advances it instead of waiting. */
+function manualClock(onSleep: () => void = () => {}) {
+  let t = 1_000_000;
+  return { now: () => t, sleep: async (ms: number) => { t += ms; onSleep(); } };
+}
+
+describe("StoreLock", () => {
+  test("acquire creates the lock file with our pid and release removes it", async () => {
+    const root = freshRoot();
+    const lock = await StoreLock.acquire(root, "test");
+    const rec = JSON.parse(readFileSync(join(root, LOCK_FILE), "utf8"));
+    expect(rec).toMatchObject({ pid: process.pid, purpose: "test" });
+    lock.release();
+    expect(existsSync(join(root, LOCK_FILE))).toBe(false);
+  });
+
+  test("a second writer waits until the first releases", async () => {
+    const root = freshRoot();
+    const first = await StoreLock.acquire(root, "first");
+    let sleeps = 0;
+    const clock = manualClock(() => { sleeps++; if (sleeps === 3) first.release(); });
+    const second = await StoreLock.acquire(root, "second", clock);
+    expect(sleeps).toBe(3);
+    expect(second.record.purpose).toBe("second");
+    second.release();
+  });
+
+  test("waiting too long fails with store.lock_timeout naming the holder", async () => {
+    const root = freshRoot();
+    const first = await StoreLock.acquire(root, "import x86_64/a@1");
+    let err: unknown;
+    try {
+      await StoreLock.acquire(root, "other", { ...manualClock(), timeoutMs: 1000 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StoreError);
+    expect((err as StoreError).code).toBe("store.lock_timeout");
+    expect((err as StoreError).message).toContain(`process ${process.pid} (import x86_64/a@1)`);
+    first.release();
+  });
+
+  test("a lock left by a dead process is broken", async () => {
+    const root = freshRoot();
+    const dead = Bun.spawnSync(["true"]).pid;
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), acquired: Date.now(), token: "old", purpose: "crashed" }));
+    const lock = await StoreLock.acquire(root, "new", { timeoutMs: 0 });
+    expect(lock.record.purpose).toBe("new");
+    lock.release();
+  });
+
+  test("an unreadable lock file is broken", async () => {
+    const root = freshRoot();
+    writeFileSync(join(root, LOCK_FILE), "garbage");
+    const lock = await StoreLock.acquire(root, "new", { timeoutMs: 0 });
+    lock.release();
+    expect(existsSync(join(root, LOCK_FILE))).toBe(false);
+  });
+
+  test("a very old lock is broken even if its pid is alive (pid reuse)", async () => {
+    const root = freshRoot();
+    const clock = manualClock();
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), acquired: clock.now() - LOCK_STALE_AGE_MS - 1, token: "old", purpose: "ancient" }));
+    const lock = await StoreLock.acquire(root, "new", { ...clock, timeoutMs: 0 });
+    expect(lock.record.purpose).toBe("new");
+    lock.release();
+  });
+
+  test("release leaves a lock that is no longer ours alone", async () => {
+    const root = freshRoot();
+    const lock = await StoreLock.acquire(root, "mine");
+    const other = JSON.stringify({ pid: process.pid, host: hostname(), acquired: Date.now(), token: "theirs", purpose: "x" });
+    writeFileSync(join(root, LOCK_FILE), other);
+    lock.release();
+    expect(readFileSync(join(root, LOCK_FILE), "utf8")).toBe(other);
+  });
+});

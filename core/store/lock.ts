@@ -1,0 +1,174 @@
+/**
+ * A cross-process lock over the template store root.
+ *
+ * Theory of operation: the lock is the file `<root>/.lock`. To take it, a
+ * process writes its record (pid, host, time, a random token, purpose) to a
+ * private temp file and hard-links that to `.lock`; `link(2)` fails with
+ * EEXIST when the lock is held, so creation is atomic and the lock is never
+ * seen empty. The holder removes it on release, after checking the token is
+ * still its own. A waiter polls until it gets the lock or `timeoutMs` passes
+ * (→ `store.lock_timeout`).
+ *
+ * Stale locks: a lock whose pid no longer exists on this host, or which is
+ * older than `LOCK_STALE_AGE_MS` (pid reuse), or which cannot be parsed, is
+ * broken. Breaking is itself serialised by a second lock, `.lock.break`
+ * (same link trick), and the waiter re-reads `.lock` under it and only
+ * unlinks it if it is byte-identical to the stale record it judged — so two
+ * waiters cannot both break and one of them delete the other's fresh lock. A
+ * `.lock.break` left by a process that died in that tiny window is ignored
+ * once older than `BREAKER_STALE_MS`.
+ *
+ * Critical sections are kept short (metadata checks and renames); copying,
+ * converting and deleting large files happen outside the lock. Readers never
+ * take the lock (PRD §3: reads are lock-free) — every write is a rename.
+ *
+ * Leaves out: NFS and multi-host stores (a pid is only judged on its own host).
+ */
+import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { StoreError } from "./errors.ts";
+
+export const LOCK_FILE = ".lock";
+export const BREAK_FILE = ".lock.break";
+/** How often a waiter looks at the lock again. */
+export const LOCK_POLL_MS = 25;
+/** How long a writer waits for the lock before giving up. */
+export const LOCK_TIMEOUT_MS = 60_000;
+/** A lock held this long is presumed abandoned (its pid was reused). */
+export const LOCK_STALE_AGE_MS = 10 * 60_000;
+/** A `.lock.break` older than this was left by a crashed waiter. */
+export const BREAKER_STALE_MS = 10_000;
+
+export interface LockRecord {
+  readonly pid: number;
+  readonly host: string;
+  readonly acquired: number;
+  readonly token: string;
+  readonly purpose: string;
+}
+
+export interface LockOptions {
+  readonly timeoutMs?: number;
+  readonly pollMs?: number;
+  /** Milliseconds since the epoch (injectable for tests). */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Whether a pid is running on this host. */
+  readonly isAlive?: (pid: number) => boolean;
+}
+
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === "EPERM";
+  }
+}
+
+function parseRecord(text: string): LockRecord | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockRecord>;
+    if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.acquired === "number" && typeof v.token === "string") {
+      return { pid: v.pid, host: v.host, acquired: v.acquired, token: v.token, purpose: String(v.purpose ?? "") };
+    }
+  } catch {
+    // unparsable: judged stale below
+  }
+  return undefined;
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Atomically create `path` holding `text`; false when it already exists. */
+function createExclusive(path: string, text: string): boolean {
+  const tmp = `${path}.${process.pid}.${crypto.randomUUID()}`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code === "EEXIST") return false;
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The holder of the lock, for messages; undefined when free. */
+export function lockHolder(root: string): LockRecord | undefined {
+  const t = readText(join(root, LOCK_FILE));
+  return t === undefined ? undefined : parseRecord(t);
+}
+
+/** A held lock; `release()` is idempotent. */
+export class StoreLock {
+  private released = false;
+  constructor(
+    readonly root: string,
+    readonly record: LockRecord,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const path = join(this.root, LOCK_FILE);
+    const now = readText(path);
+    if (now !== undefined && parseRecord(now)?.token === this.record.token) rmSync(path, { force: true });
+  }
+
+  /** Take the lock on `root`, waiting for another holder if need be. */
+  static async acquire(root: string, purpose: string, opts: LockOptions = {}): Promise<StoreLock> {
+    const now = opts.now ?? Date.now;
+    const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const alive = opts.isAlive ?? pidAlive;
+    const deadline = now() + (opts.timeoutMs ?? LOCK_TIMEOUT_MS);
+    const path = join(root, LOCK_FILE);
+    for (;;) {
+      const record: LockRecord = { pid: process.pid, host: hostname(), acquired: now(), token: crypto.randomUUID(), purpose };
+      if (createExclusive(path, JSON.stringify(record))) return new StoreLock(root, record);
+      const seen = readText(path);
+      if (seen !== undefined && isStale(seen, now(), alive) && breakStale(root, seen)) continue;
+      if (now() >= deadline) {
+        const holder = seen === undefined ? undefined : parseRecord(seen);
+        const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
+        throw new StoreError({ code: "store.lock_timeout", path, message: `Cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
+      }
+      await sleep(opts.pollMs ?? LOCK_POLL_MS);
+    }
+  }
+}
+
+function isStale(text: string, now: number, alive: (pid: number) => boolean): boolean {
+  const r = parseRecord(text);
+  if (r === undefined) return true;
+  if (now - r.acquired > LOCK_STALE_AGE_MS) return true;
+  return r.host === hostname() && !alive(r.pid);
+}
+
+/** Remove the stale lock `seen`; false when another waiter is already at it. */
+function breakStale(root: string, seen: string): boolean {
+  const breaker = join(root, BREAK_FILE);
+  try {
+    // File times are wall-clock, so this compares with the real clock.
+    if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) rmSync(breaker, { force: true });
+  } catch {
+    // no breaker file: the usual case
+  }
+  if (!createExclusive(breaker, String(process.pid))) return false;
+  try {
+    if (readText(join(root, LOCK_FILE)) === seen) unlinkSync(join(root, LOCK_FILE));
+  } catch {
+    // already gone
+  } finally {
+    rmSync(breaker, { force: true });
+  }
+  return true;
+}
