@@ -1,0 +1,24 @@
+/**
+ * wscript — a statically typed, Rust-flavoured embeddable scripting language
+ * (../shared/reference/wscript/). Pipeline: lexer → error-recovering parser →
+ * type checker → JavaScript code generation (run by the engine's JIT).
+ *
+ * Embedding in five steps: build `HostModule`s → `new Context().module(m)` →
+ * `ctx.compile(path, source)` (all type errors surface here) → `new Vm(unit)`
+ * → `vm.call("main", args)`. Faults come back as data with a script trace.
+ *
+ * @example
+ * const m = new HostModule("term").fn("print_at(x: int, y: int, s: string)", (x, y, s) => {});
+ * const r = new Context().module(m).compile("main.wscript", "use term\nfn main() -> int { 0 }");
+ * if (r.ok) new Vm(r.unit).call("main");
+ */
+export { Context, fsResolver, noImports, type CompiledUnit, type CompileResult, type Resolver } from "./compile.ts";
+export { HostModule, RegistrationError, type HostImpl } from "./host.ts";
+export { Vm, renderFault, DEFAULT_CALL_DEPTH_LIMIT, type CallResult, type RuntimeError, type TraceFrame, type VmOptions } from "./vm.ts";
+export { renderDiagnostic, type Diagnostic } from "./diagnostic.ts";
+export { parse } from "./parser.ts";
+export { lex } from "./lexer.ts";
+export { SourceFile, type Span } from "./span.ts";
+export { Some, None, Ok, Err, ScriptFault } from "./rt_core.ts";
+export { stdModules } from "./std/mod.ts";
+export { writeInterface } from "./interface.ts";

@@ -1,0 +1,43 @@
+/**
+ * The `fs` module (fact_fs_functions.md). Capability: granting this module
+ * is what lets a script touch the filesystem. Fallible calls return
+ * `Result[…, string]` with the OS error message.
+ */
+import * as nfs from "node:fs";
+import * as np from "node:path";
+import { HostModule } from "../host.ts";
+import { Err, None, Ok, Some } from "../rt_core.ts";
+
+const wrap = <T>(f: () => T) => { try { return Ok(f()); } catch (e) { return Err(e instanceof Error ? e.message : String(e)); } };
+
+function walk(dir: string, out: string[]): void {
+  for (const e of nfs.readdirSync(dir, { withFileTypes: true })) {
+    const p = np.join(dir, e.name);
+    if (e.isDirectory()) walk(p, out); else out.push(p);
+  }
+}
+
+export function fsModule(): HostModule {
+  return new HostModule("fs")
+    .fn("read_to_string(path: string) -> Result[string, string]", ((p: string) => wrap(() => nfs.readFileSync(p, "utf8"))) as never)
+    .fn("read_bytes(path: string) -> Result[List[int], string]", ((p: string) => wrap(() => [...nfs.readFileSync(p)])) as never)
+    .fn("write(path: string, text: string) -> Result[unit, string]", ((p: string, t: string) => wrap(() => { nfs.writeFileSync(p, t); })) as never)
+    .fn("append(path: string, text: string) -> Result[unit, string]", ((p: string, t: string) => wrap(() => { nfs.appendFileSync(p, t); })) as never)
+    .fn("exists(path: string) -> bool", ((p: string) => nfs.existsSync(p)) as never)
+    .fn("is_file(path: string) -> bool", ((p: string) => { try { return nfs.statSync(p).isFile(); } catch { return false; } }) as never)
+    .fn("is_dir(path: string) -> bool", ((p: string) => { try { return nfs.statSync(p).isDirectory(); } catch { return false; } }) as never)
+    .fn("list_dir(path: string) -> Result[List[string], string]", ((p: string) => wrap(() => nfs.readdirSync(p).sort())) as never)
+    .fn("create_dir(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.mkdirSync(p); })) as never)
+    .fn("create_dir_all(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.mkdirSync(p, { recursive: true }); })) as never)
+    .fn("copy(from: string, to: string) -> Result[unit, string]", ((a: string, b: string) => wrap(() => { nfs.copyFileSync(a, b); })) as never)
+    .fn("rename(from: string, to: string) -> Result[unit, string]", ((a: string, b: string) => wrap(() => { nfs.renameSync(a, b); })) as never)
+    .fn("remove_file(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.unlinkSync(p); })) as never)
+    .fn("remove_dir(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.rmdirSync(p); })) as never)
+    .fn("size(path: string) -> Result[int, string]", ((p: string) => wrap(() => nfs.statSync(p).size)) as never)
+    .fn("mtime_unix(path: string) -> Result[float, string]", ((p: string) => wrap(() => nfs.statSync(p).mtimeMs / 1000)) as never)
+    .fn("walk(path: string) -> Result[List[string], string]", ((p: string) => wrap(() => { const out: string[] = []; walk(p, out); return out.sort(); })) as never)
+    .fn("join(a: string, b: string) -> string", ((a: string, b: string) => np.join(a, b)) as never)
+    .fn("parent(path: string) -> Option[string]", ((p: string) => { const d = np.dirname(p); return d === p || p === "" ? None : Some(d); }) as never)
+    .fn("file_name(path: string) -> Option[string]", ((p: string) => { const b = np.basename(p); return b ? Some(b) : None; }) as never)
+    .fn("ext(path: string) -> Option[string]", ((p: string) => { const e = np.extname(p); return e ? Some(e.slice(1)) : None; }) as never);
+}

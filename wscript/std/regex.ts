@@ -1,0 +1,21 @@
+/**
+ * The `regex` module (fact_regex_functions.md), over JS RegExp with the `u`
+ * flag. Invalid patterns fault. `$1`/`$name` in replacements expand groups
+ * (`$<name>` is JS syntax; `$name` is rewritten to it).
+ */
+import { HostModule } from "../host.ts";
+import { fault, None, Some } from "../rt_core.ts";
+
+function re(p: string, flags = "u"): RegExp {
+  try { return new RegExp(p, flags); } catch (e) { return fault(`invalid regex \`${p}\`: ${e instanceof Error ? e.message : String(e)}`); }
+}
+
+export function regexModule(): HostModule {
+  return new HostModule("regex")
+    .fn("is_match(pattern: string, text: string) -> bool", ((p: string, t: string) => re(p).test(t)) as never)
+    .fn("find(pattern: string, text: string) -> Option[string]", ((p: string, t: string) => { const m = re(p).exec(t); return m ? Some(m[0]) : None; }) as never)
+    .fn("find_all(pattern: string, text: string) -> List[string]", ((p: string, t: string) => [...t.matchAll(re(p, "gu"))].map((m) => m[0])) as never)
+    .fn("replace(pattern: string, text: string, with: string) -> string", ((p: string, t: string, w: string) => t.replace(re(p, "gu"), w.replace(/\$([A-Za-z_]\w*)/g, "$$<$1>"))) as never)
+    .fn("captures(pattern: string, text: string) -> Option[List[string]]", ((p: string, t: string) => { const m = re(p).exec(t); return m ? Some([...m].map((x) => x ?? "")) : None; }) as never)
+    .fn("split(pattern: string, text: string) -> List[string]", ((p: string, t: string) => t.split(re(p, "gu")).filter((x) => x !== undefined)) as never);
+}
