@@ -2,7 +2,8 @@
  * A FIFO of bytes held as a list of chunks, for TCP send and receive buffers.
  *
  * `push` keeps references (callers hand over ownership), `peek` copies a range,
- * `drop` discards from the front. All operations are O(chunks touched).
+ * `view` avoids the copy when the range lies in one chunk, `drop` discards from the
+ * front, `takeAll` hands back the single chunk itself when there is only one. All operations are O(chunks touched).
  */
 
 /** Chunked byte FIFO. */
@@ -41,6 +42,20 @@ export class ByteQueue {
     return out;
   }
 
+  /** Like `peek`, but returns a view without copying when the range lies in one chunk. */
+  view(offset: number, len: number): Uint8Array {
+    let skip = offset + this.#head;
+    for (const c of this.#chunks) {
+      if (skip >= c.byteLength) {
+        skip -= c.byteLength;
+        continue;
+      }
+      if (skip + len <= c.byteLength) return c.subarray(skip, skip + len);
+      break;
+    }
+    return this.peek(offset, len);
+  }
+
   /** Discards `n` bytes from the front. */
   drop(n: number): void {
     let left = Math.min(n, this.#length);
@@ -61,7 +76,8 @@ export class ByteQueue {
 
   /** Removes and returns everything. */
   takeAll(): Uint8Array {
-    const out = this.peek(0, this.#length);
+    const only = this.#chunks.length === 1 ? this.#chunks[0] : undefined;
+    const out = only ? only.subarray(this.#head) : this.peek(0, this.#length);
     this.#chunks = [];
     this.#head = 0;
     this.#length = 0;

@@ -94,11 +94,35 @@ export class DhcpServer {
   constructor(config: DhcpConfig) {
     this.#c = config;
     this.serverIp = config.serverIp ?? cidrFirstHost(config.subnet);
-    for (const r of config.reservations ?? []) {
-      const mac = macToString(parseMac(r.mac) ?? new Uint8Array(6));
-      this.#reservedByMac.set(mac, r);
-      this.#reservedIps.set(r.ip, mac);
-    }
+    for (const r of config.reservations ?? []) this.reserve(r);
+  }
+
+  /**
+   * Adds (or moves) a static reservation at run time — NICs become known when their VM
+   * starts. Returns false if the MAC is malformed or another MAC holds the address.
+   */
+  reserve(r: DhcpReservation): boolean {
+    const m = parseMac(r.mac);
+    if (!m) return false;
+    const mac = macToString(m);
+    const holder = this.#reservedIps.get(r.ip);
+    if (holder !== undefined && holder !== mac) return false;
+    const old = this.#reservedByMac.get(mac);
+    if (old) this.#reservedIps.delete(old.ip);
+    this.#reservedByMac.set(mac, r);
+    this.#reservedIps.set(r.ip, mac);
+    return true;
+  }
+
+  /** Drops the reservation of `macText`, if any. */
+  unreserve(macText: string): void {
+    const m = parseMac(macText);
+    if (!m) return;
+    const mac = macToString(m);
+    const old = this.#reservedByMac.get(mac);
+    if (!old) return;
+    this.#reservedByMac.delete(mac);
+    this.#reservedIps.delete(old.ip);
   }
 
   /** Subscribes to lease binds/releases (DNS auto-registration, status). */

@@ -49,8 +49,11 @@ export function parseEthernet(bytes: Uint8Array): EthernetFrame | undefined {
 
 /** Writes the 14-byte header into `out` at offset 0. */
 export function writeEthernetHeader(out: Uint8Array, dst: Uint8Array, src: Uint8Array, type: number): void {
-  out.set(dst.subarray(0, 6), ETH_DST);
-  out.set(src.subarray(0, 6), ETH_SRC);
+  // Byte loops: cheaper than set(subarray()) for 6 bytes on the per-frame path.
+  for (let i = 0; i < 6; i++) {
+    out[ETH_DST + i] = dst[i] as number;
+    out[ETH_SRC + i] = src[i] as number;
+  }
   out[ETH_TYPE] = type >>> 8;
   out[ETH_TYPE + 1] = type & 0xff;
 }

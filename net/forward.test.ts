@@ -1,8 +1,9 @@
 import { afterEach, expect, test } from "bun:test";
 import { connect, createServer } from "node:net";
+import { createSocket } from "node:dgram";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
 import { systemClock } from "./clock.ts";
-import { startTcpForward } from "./forward.ts";
+import { startForward, startTcpForward } from "./forward.ts";
 import { Nat } from "./nat.ts";
 import { Segment } from "./segment.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
@@ -22,7 +23,7 @@ function rig() {
   guest.arpRequest(seg.gateway.ip);
   guest.take();
   cleanup.push(() => nat.close());
-  return { nat, guest, tcp: new GuestTcp(guest, seg.gateway.mac, clock) };
+  return { nat, seg, guest, tcp: new GuestTcp(guest, seg.gateway.mac, clock) };
 }
 
 test("a host connection to the forward reaches the guest's listener and gets its reply", async () => {
@@ -62,4 +63,42 @@ test("a taken host port is a typed error naming the port", async () => {
   expect(r.error.port).toBe(port);
   expect(r.error.message).toContain(String(port));
   expect(r.error.message).toContain("forward ssh");
+});
+
+test("a UDP forward carries datagrams to the guest and each client gets its own replies", async () => {
+  const { nat, seg, guest } = rig();
+  const r = await startForward(nat, { hostPort: 0, guestIp: guest.ip, guestPort: 5000, proto: "udp" });
+  if (!r.ok) throw new Error(r.error.message);
+  cleanup.push(() => r.forward.close());
+  const clients = [createSocket("udp4"), createSocket("udp4")];
+  const got: string[][] = [[], []];
+  clients.forEach((c, i) => {
+    c.on("message", (m) => got[i]!.push(m.toString()));
+    cleanup.push(() => c.close());
+  });
+  clients[0]!.send("a", r.forward.hostPort, "127.0.0.1");
+  clients[1]!.send("b", r.forward.hostPort, "127.0.0.1");
+  const seen: { port: number; text: string }[] = [];
+  for (let i = 0; i < 200 && seen.length < 2; i++) {
+    await Bun.sleep(5);
+    for (const f of guest.take()) if (f.udp?.dstPort === 5000) seen.push({ port: f.udp.srcPort, text: new TextDecoder().decode(f.udp.payload) });
+  }
+  expect(seen.map((s) => s.text).sort()).toEqual(["a", "b"]);
+  expect(seen[0]!.port).not.toBe(seen[1]!.port);
+  for (const s of seen) guest.sendUdp(seg.gateway.mac, seg.gateway.ip, 5000, s.port, new TextEncoder().encode(`re:${s.text}`));
+  for (let i = 0; i < 200 && got.flat().length < 2; i++) await Bun.sleep(5);
+  expect(got).toEqual([["re:a"], ["re:b"]]);
+});
+
+test("proto both binds TCP and UDP on one port and a taken UDP port fails the whole forward", async () => {
+  const { nat, guest } = rig();
+  const r = await startForward(nat, { hostPort: 0, guestIp: guest.ip, guestPort: 80, proto: "both" });
+  if (!r.ok) throw new Error(r.error.message);
+  const taken = await startForward(nat, { hostPort: r.forward.hostPort, guestIp: guest.ip, guestPort: 80, proto: "udp" });
+  expect(taken.ok).toBe(false);
+  if (!taken.ok) {
+    expect(taken.error.code).toBe("forward_port_taken");
+    expect(taken.error.port).toBe(r.forward.hostPort);
+  }
+  await r.forward.close();
 });

@@ -7,7 +7,7 @@
  * merge writes arbitrarily). A length below the Ethernet header or above `maxFrame`
  * is a protocol violation: the decoder returns a `FramingError` (data, never a throw),
  * latches it, and the caller drops the port with that reason. Buffered bytes are
- * bounded by `maxFrame + 4`.
+ * bounded by `maxFrame + 4`; frames inside one chunk are returned as views, not copies.
  */
 import { ETH_HEADER_LEN } from "./ethernet.ts";
 
@@ -30,50 +30,84 @@ export type DecodeResult = { ok: true; frames: Uint8Array[] } | { ok: false; err
 
 /** Incremental decoder for one stream. */
 export class FrameDecoder {
-  #buf = new Uint8Array(0);
+  readonly #hdr = new Uint8Array(LENGTH_PREFIX);
+  #hdrFill = 0;
+  #frame: Uint8Array | undefined;
+  #fill = 0;
   #error: FramingError | undefined;
 
   constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
 
-  /** Feeds `chunk`; returns complete frames or the (sticky) error. */
+  /**
+   * Feeds `chunk`; returns complete frames or the (sticky) error. Frames wholly inside
+   * `chunk` are views into it (no copy); only a frame split across chunks is assembled
+   * in a buffer of its own. Callers must copy what they keep beyond the chunk's life.
+   */
   push(chunk: Uint8Array): DecodeResult {
     if (this.#error) return { ok: false, error: this.#error };
-    let buf: Uint8Array;
-    if (this.#buf.byteLength === 0) buf = chunk;
-    else {
-      buf = new Uint8Array(this.#buf.byteLength + chunk.byteLength);
-      buf.set(this.#buf);
-      buf.set(chunk, this.#buf.byteLength);
-    }
     const frames: Uint8Array[] = [];
-    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const n = chunk.byteLength;
     let at = 0;
-    while (buf.byteLength - at >= LENGTH_PREFIX) {
-      const len = v.getUint32(at);
-      if (len < ETH_HEADER_LEN || len > this.maxFrame) {
-        const tooBig = len > this.maxFrame;
-        this.#error = {
-          code: tooBig ? "frame_too_large" : "frame_too_short",
-          length: len,
-          max: this.maxFrame,
-          message: tooBig ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}` : `Cannot accept frame: length ${len} is shorter than an Ethernet header`,
-          hint: "the peer is not speaking QEMU's stream netdev protocol (4-byte big-endian length + Ethernet frame)",
-        };
-        this.#buf = new Uint8Array(0);
-        return { ok: false, error: this.#error };
+    while (at < n) {
+      if (this.#frame) {
+        const take = Math.min(this.#frame.byteLength - this.#fill, n - at);
+        this.#frame.set(chunk.subarray(at, at + take), this.#fill);
+        this.#fill += take;
+        at += take;
+        if (this.#fill === this.#frame.byteLength) {
+          frames.push(this.#frame);
+          this.#frame = undefined;
+          this.#fill = 0;
+        }
+        continue;
       }
-      if (buf.byteLength - at - LENGTH_PREFIX < len) break;
-      frames.push(buf.slice(at + LENGTH_PREFIX, at + LENGTH_PREFIX + len));
-      at += LENGTH_PREFIX + len;
+      let len: number;
+      if (this.#hdrFill > 0 || n - at < LENGTH_PREFIX) {
+        const take = Math.min(LENGTH_PREFIX - this.#hdrFill, n - at);
+        this.#hdr.set(chunk.subarray(at, at + take), this.#hdrFill);
+        this.#hdrFill += take;
+        at += take;
+        if (this.#hdrFill < LENGTH_PREFIX) break;
+        this.#hdrFill = 0;
+        len = readLength(this.#hdr, 0);
+      } else {
+        len = readLength(chunk, at);
+        at += LENGTH_PREFIX;
+      }
+      if (len < ETH_HEADER_LEN || len > this.maxFrame) return this.#fail(len);
+      if (n - at >= len) {
+        frames.push(chunk.subarray(at, at + len));
+        at += len;
+      } else {
+        this.#frame = new Uint8Array(len);
+        this.#fill = 0;
+      }
     }
-    this.#buf = at === buf.byteLength ? new Uint8Array(0) : buf.slice(at);
     return { ok: true, frames };
+  }
+
+  #fail(len: number): DecodeResult {
+    const tooBig = len > this.maxFrame;
+    this.#error = {
+      code: tooBig ? "frame_too_large" : "frame_too_short",
+      length: len,
+      max: this.maxFrame,
+      message: tooBig ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}` : `Cannot accept frame: length ${len} is shorter than an Ethernet header`,
+      hint: "the peer is not speaking QEMU's stream netdev protocol (4-byte big-endian length + Ethernet frame)",
+    };
+    this.#frame = undefined;
+    this.#hdrFill = 0;
+    return { ok: false, error: this.#error };
   }
 
   /** Bytes held waiting for the rest of a frame. */
   get buffered(): number {
-    return this.#buf.byteLength;
+    return this.#hdrFill + this.#fill;
   }
+}
+
+function readLength(b: Uint8Array, at: number): number {
+  return (((b[at] as number) << 24) | ((b[at + 1] as number) << 16) | ((b[at + 2] as number) << 8) | (b[at + 3] as number)) >>> 0;
 }
 
 /** Prefixes a frame with its 4-byte big-endian length. */

@@ -7,7 +7,8 @@
  *    from ARP and IPv4 sources inside the subnet, into a bounded table;
  *  - answers ICMP echo requests to its address (RFC 792);
  *  - hands UDP to a bound service (`bindUdp`: DHCP on 67, DNS on 53) when addressed to
- *    its IP or a broadcast address;
+ *    its IP or a broadcast address, and TCP to its IP to a bound service (`bindTcp`:
+ *    DNS over TCP);
  *  - offers every other IPv4 packet it receives (to its MAC) to the pluggable
  *    `IpStack` (the NAT); packets nobody takes get ICMP port unreachable (UDP) or
  *    a TCP RST — guests fail fast instead of timing out.
@@ -22,7 +23,7 @@ import { encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQU
 import { parseIpv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Ipv4Packet } from "./ipv4.ts";
 import { silentLog, type NetLog } from "./log.ts";
 import type { Switch, SwitchPort } from "./switch.ts";
-import { ACK, encodeTcpFrame, parseTcp, RST } from "./tcp.ts";
+import { ACK, encodeTcpFrame, parseTcp, RST, type TcpSegment } from "./tcp.ts";
 import { encodeUdpFrame, parseUdp } from "./udp.ts";
 
 /** Default gateway MAC: locally administered (bit 1 of the first octet). */
@@ -55,6 +56,9 @@ export interface UdpSend {
 /** Service bound to a UDP port on the gateway address. */
 export type UdpHandler = (req: UdpRequest) => void;
 
+/** Service bound to a TCP port on the gateway address. */
+export type TcpHandler = (srcMac: Uint8Array, ip: Ipv4Packet, seg: TcpSegment) => void;
+
 /** Plug-in IP stack (the NAT) for packets the gateway's own services do not take. */
 export interface IpStack {
   /** Returns true if the packet was consumed. */
@@ -78,6 +82,7 @@ export class Gateway {
   readonly #clock: Clock;
   readonly #log: NetLog;
   readonly #udp = new Map<number, UdpHandler>();
+  readonly #tcp = new Map<number, TcpHandler>();
   readonly #neighbours = new Map<number, Uint8Array>();
   #stack: IpStack | undefined;
   #port: SwitchPort | undefined;
@@ -100,6 +105,11 @@ export class Gateway {
   /** Binds a UDP service (DHCP, DNS) on the gateway address. */
   bindUdp(port: number, handler: UdpHandler): void {
     this.#udp.set(port, handler);
+  }
+
+  /** Binds a TCP service on the gateway address (DNS over TCP); it sees every segment to that port. */
+  bindTcp(port: number, handler: TcpHandler): void {
+    this.#tcp.set(port, handler);
   }
 
   /** Installs the NAT (or any IP stack) for traffic not addressed to local services. */
@@ -133,7 +143,7 @@ export class Gateway {
   learnNeighbour(ip: number, mac: Uint8Array): void {
     if (!cidrContains(this.subnet, ip) || ip === this.ip || ip === this.subnet.network) return;
     const known = this.#neighbours.get(ip);
-    if (known && macToString(known) === macToString(mac)) return;
+    if (known && sameMac(known, 0, mac, 0)) return;
     if (!known && this.#neighbours.size >= MAX_NEIGHBOURS) {
       const first = this.#neighbours.keys().next();
       if (!first.done) this.#neighbours.delete(first.value);
@@ -163,7 +173,7 @@ export class Gateway {
     const forMe = ip.dst === this.ip;
     const bcast = ip.dst === LIMITED_BROADCAST || ip.dst === cidrBroadcast(this.subnet);
     if (toGroup && !bcast) return;
-    if (!toGroup && macToString(eth.dst) !== macToString(this.mac)) return; // flooded unicast for someone else
+    if (!toGroup && !sameMac(eth.dst, 0, this.mac, 0)) return; // flooded unicast for someone else
     if (ip.proto === PROTO_UDP && (forMe || bcast)) {
       const d = parseUdp(ip);
       if (!d) return;
@@ -179,6 +189,11 @@ export class Gateway {
       return;
     }
     if (bcast || toGroup) return;
+    if (ip.proto === PROTO_TCP && forMe && this.#tcp.size) {
+      const t = parseTcp(ip);
+      const h = t && this.#tcp.get(t.dstPort);
+      if (t && h) return h(eth.src, ip, t);
+    }
     if (this.#stack?.handleIpv4(eth, ip)) return;
     this.#refuse(eth, ip);
   }
@@ -212,4 +227,9 @@ export class Gateway {
       this.#log({ level: "debug", event: "net.unreachable", message: `No service for UDP to ${ipv4ToString(ip.dst)}`, at: this.#clock.now() });
     }
   }
+}
+
+function sameMac(a: Uint8Array, ai: number, b: Uint8Array, bi: number): boolean {
+  for (let i = 0; i < 6; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
 }

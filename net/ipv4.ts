@@ -96,22 +96,37 @@ export interface Ipv4FrameHeader {
 
 /**
  * Builds Ethernet + IPv4 (no options, DF set) with room for `l4Len` bytes; `writeL4`
- * fills them at the given offset. Returns the frame.
+ * fills them at the given offset. Returns the frame. `proto` overrides `h.proto` so hot
+ * callers need not copy the header object.
  */
-export function encodeIpv4Frame(h: Ipv4FrameHeader, l4Len: number, writeL4: (frame: Uint8Array, offset: number) => void): Uint8Array {
+export function encodeIpv4Frame(h: Omit<Ipv4FrameHeader, "proto"> & { proto?: number }, l4Len: number, writeL4: (frame: Uint8Array, offset: number) => void, proto = h.proto ?? 0): Uint8Array {
   const frame = new Uint8Array(ETH_HEADER_LEN + IP_HEADER_LEN + l4Len);
   writeEthernetHeader(frame, h.dstMac, h.srcMac, ETHERTYPE_IPV4);
-  const ip = frame.subarray(ETH_HEADER_LEN);
-  const v = new DataView(ip.buffer, ip.byteOffset, ip.byteLength);
-  v.setUint8(IP_VER_IHL, 0x45);
-  v.setUint16(IP_TOTAL_LEN, IP_HEADER_LEN + l4Len);
-  v.setUint16(IP_ID, h.id ?? 0);
-  v.setUint16(IP_FLAGS_FRAG, 0x4000);
-  v.setUint8(IP_TTL, h.ttl ?? DEFAULT_TTL);
-  v.setUint8(IP_PROTO, h.proto);
-  v.setUint32(IP_SRC, h.src);
-  v.setUint32(IP_DST, h.dst);
-  v.setUint16(IP_CSUM, finish(sum16(ip, 0, IP_HEADER_LEN)));
+  // Plain byte stores (no DataView/subarray objects): this runs once per frame sent.
+  const o = ETH_HEADER_LEN;
+  const total = IP_HEADER_LEN + l4Len;
+  const id = h.id ?? 0;
+  frame[o + IP_VER_IHL] = 0x45;
+  frame[o + IP_TOTAL_LEN] = total >>> 8;
+  frame[o + IP_TOTAL_LEN + 1] = total & 0xff;
+  frame[o + IP_ID] = id >>> 8;
+  frame[o + IP_ID + 1] = id & 0xff;
+  frame[o + IP_FLAGS_FRAG] = 0x40;
+  frame[o + IP_TTL] = h.ttl ?? DEFAULT_TTL;
+  frame[o + IP_PROTO] = proto;
+  put32(frame, o + IP_SRC, h.src);
+  put32(frame, o + IP_DST, h.dst);
+  const c = finish(sum16(frame, o, o + IP_HEADER_LEN));
+  frame[o + IP_CSUM] = c >>> 8;
+  frame[o + IP_CSUM + 1] = c & 0xff;
   writeL4(frame, ETH_HEADER_LEN + IP_HEADER_LEN);
   return frame;
+}
+
+/** Stores a 32-bit big-endian value. */
+export function put32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v >>> 24;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
 }

@@ -7,7 +7,8 @@
  * `dhcp_server`, `dns_server`) take an injected `Clock` and do no I/O; drivers
  * (`stream_port`, `dns_upstream`) own sockets. `Segment` composes a switch, gateway,
  * DHCP and DNS; `Nat` (userspace TCP in `tcp_conn`) plugs into it as the gateway IP
- * stack, and `startTcpForward` adds host→guest forwards. Nothing here imports `core/`.
+ * stack, and `startForward` adds host→guest TCP/UDP forwards. DNS over TCP runs on
+ * the gateway itself (`tcp_service` + `dns_tcp`). Nothing here imports `core/`.
  */
 export * from "./addr.ts";
 export * from "./clock.ts";
@@ -29,6 +30,8 @@ export * from "./subnet_pool.ts";
 export * from "./dns_message.ts";
 export * from "./dns_server.ts";
 export * from "./dns_upstream.ts";
+export * from "./tcp_service.ts";
+export * from "./dns_tcp.ts";
 export * from "./segment.ts";
 export * from "./byte_queue.ts";
 export * from "./tcp_conn.ts";

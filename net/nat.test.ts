@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
-import { Nat, UDP_IDLE_MS, SWEEP_MS } from "./nat.ts";
+import { icmpEchoLimit, MAX_TCP_FLOWS, Nat, UDP_IDLE_MS, SWEEP_MS } from "./nat.ts";
 import { Segment } from "./segment.ts";
 import { RST } from "./tcp.ts";
 import type { TcpConnection } from "./tcp_conn.ts";
@@ -17,9 +17,9 @@ afterEach(() => {
   for (const f of cleanup.splice(0)) f();
 });
 
-function rig(clock: { now(): number; setTimer: ManualClock["setTimer"] } = systemClock()) {
+function rig(clock: { now(): number; setTimer: ManualClock["setTimer"] } = systemClock(), hostFor?: (ip: number) => string) {
   const seg = new Segment({ name: "nat", clock, subnet: parseCidr("10.0.2.0/24")!, dns: false });
-  const nat = new Nat({ clock, gateway: seg.gateway, mtu: seg.switch.mtu });
+  const nat = new Nat({ clock, gateway: seg.gateway, mtu: seg.switch.mtu, hostFor });
   seg.setIpStack(nat);
   const guest = new FakeGuest(seg.switch, "52:54:00:12:34:56", parseIpv4Address("10.0.2.15")!);
   guest.arpRequest(seg.gateway.ip); // the gateway learns the guest
@@ -89,8 +89,8 @@ describe("nat tcp against real loopback sockets", () => {
     expect(r?.flags).toBe(RST);
     expect(r?.seq).toBe(777);
   });
-  test("thirty-two MiB cross sha256-identical in both directions", async () => {
-    const size = 32 << 20;
+  test("one hundred MiB cross sha256-identical in both directions", async () => {
+    const size = 100 << 20;
     const payload = new Uint8Array(size);
     for (let i = 0; i < size; i += 4096) payload[i] = (i / 4096) & 255;
     crypto.getRandomValues(payload.subarray(0, 65536));
@@ -119,28 +119,44 @@ describe("nat tcp against real loopback sockets", () => {
     };
     c.events.onEstablished = pumpOut;
     c.events.onWritable = pumpOut;
-    await until(() => got.st.fin && hostBytes === size, 20_000);
+    await until(() => got.st.fin && hostBytes === size, 30_000);
     expect(got.sha()).toBe(want);
     expect(hostGot.digest("hex")).toBe(want);
     hostGot = createHash("sha256");
   }, 30_000);
-  test("flow-table churn of many short connections leaves no flows behind", async () => {
-    const { seg, nat, tcp } = rig();
-    const { port } = await listen((s) => {
-      s.end("x");
-    });
-    for (let round = 0; round < 10; round++) {
-      const states = Array.from({ length: 30 }, () => {
-        const c = tcp.connect(seg.gateway.ip, port);
+  test("flow-table churn of ten thousand short connections leaves no flows behind and memory bounded", async () => {
+    // Ten host addresses (127.0.0.2–11 behind 198.18.0.2–11) so the host's TIME_WAIT
+    // entries spread over ten 4-tuple spaces instead of exhausting one.
+    const dests = 10;
+    const ports: number[] = [];
+    for (let k = 0; k < dests; k++) {
+      const server = createServer({ allowHalfOpen: true }, (s) => s.end("x"));
+      await new Promise<void>((r) => server.listen(0, `127.0.0.${k + 2}`, r));
+      cleanup.push(() => server.close());
+      ports.push((server.address() as { port: number }).port);
+    }
+    const remote = (k: number) => parseIpv4Address(`198.18.0.${k + 2}`)!;
+    const { nat, tcp } = rig(systemClock(), (ip) => `127.0.0.${(ip & 0xff)}`);
+    Bun.gc(true);
+    const heapBefore = process.memoryUsage().heapUsed;
+    let peakFlows = 0;
+    for (let round = 0; round < 20; round++) {
+      const states = Array.from({ length: 500 }, (_, i) => {
+        const c = tcp.connect(remote(i % dests), ports[i % dests]!);
         const got = collect(c);
         c.events.onPeerFin = () => ((got.st.fin = true), c.end());
         return got;
       });
-      await until(() => states.every((s) => s.st.fin));
+      await until(() => states.every((s) => s.st.fin), 10_000);
+      peakFlows = Math.max(peakFlows, nat.tcpFlows);
     }
-    await until(() => nat.tcpFlows === 0);
+    await until(() => nat.tcpFlows === 0, 10_000);
     expect(nat.tcpFlows).toBe(0);
-  }, 20_000);
+    expect(peakFlows).toBeLessThanOrEqual(MAX_TCP_FLOWS);
+    Bun.gc(true);
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 << 20);
+  }, 40_000);
+
   test("withheld ACKs from the guest make the NAT retransmit on its RTO", async () => {
     const clock = new ManualClock();
     const { seg, tcp, guest } = rig(clock);
@@ -179,5 +195,27 @@ describe("nat udp", () => {
     expect(nat.udpFlows).toBe(1);
     clock.advance(UDP_IDLE_MS + SWEEP_MS);
     expect(nat.udpFlows).toBe(0);
+  });
+});
+
+describe("nat icmp", () => {
+  test("ping to the outside logs once why it is not forwarded, and the gateway still answers", () => {
+    const clock = new ManualClock();
+    const seg = new Segment({ name: "nat", clock, subnet: parseCidr("10.0.2.0/24")!, dns: false });
+    const events: string[] = [];
+    const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, log: (r) => events.push(r.event) });
+    seg.setIpStack(nat);
+    const guest = new FakeGuest(seg.switch, "52:54:00:12:34:56", parseIpv4Address("10.0.2.15")!);
+    guest.ping(seg.gateway.mac, parseIpv4Address("192.0.2.77")!, 1, 1);
+    guest.ping(seg.gateway.mac, parseIpv4Address("192.0.2.77")!, 1, 2);
+    expect(events).toEqual(["net.nat_icmp_unsupported"]);
+    guest.take();
+    guest.ping(seg.gateway.mac, seg.gateway.ip, 1, 3);
+    expect(guest.take().some((r) => r.icmp?.type === 0)).toBe(true);
+  });
+
+  test("the reason names the host setting when ping sockets are not allowed", () => {
+    expect(icmpEchoLimit("1\t0", 0)).toContain("ping_group_range");
+    expect(icmpEchoLimit("0 2147483647", 1000)).toContain("no ICMP socket API");
   });
 });

@@ -14,9 +14,12 @@
  *  - UDP: one connected `udp4` socket per flow; replies come back with the original
  *    destination as source; flows expire after `UDP_IDLE_MS`.
  *  - `openToGuest` is the port-forward path: an accepted host socket becomes an active
- *    open towards the guest from the gateway address.
+ *    open towards the guest from the gateway address; `udpAssociate` is its UDP twin
+ *    (a gateway source port whose guest replies go back to the forward's client).
  * A sweep timer (only while flows exist) expires idle TCP (`TCP_IDLE_MS`) and UDP flows.
- * Out of scope here: ICMP echo to the outside (needs ping sockets), IPv6.
+ * ICMP echo to the outside is not forwarded: the first attempt logs one
+ * `net.nat_icmp_unsupported` line saying why (`icmpEchoLimit`); the gateway itself
+ * still answers ping. Out of scope: IPv6.
  */
 import { createConnection, type Socket } from "node:net";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
@@ -24,7 +27,8 @@ import { cidrContains, ipv4ToString } from "./addr.ts";
 import type { Clock, Timer } from "./clock.ts";
 import type { EthernetFrame } from "./ethernet.ts";
 import type { Gateway, IpStack } from "./gateway.ts";
-import { PROTO_TCP, PROTO_UDP, IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";
+import { readFileSync } from "node:fs";
 import { silentLog, type NetLog } from "./log.ts";
 import { ACK, encodeTcpFrame, parseTcp, RST, SYN, TCP_HEADER_LEN, type TcpFields, type TcpSegment } from "./tcp.ts";
 import { TcpConnection } from "./tcp_conn.ts";
@@ -75,6 +79,20 @@ interface UdpFlow {
   last: number;
 }
 
+interface UdpInbound {
+  reply: (payload: Uint8Array) => void;
+  onExpire: () => void;
+  last: number;
+}
+
+/** A host→guest UDP association (see `Nat.udpAssociate`). */
+export interface UdpAssociation {
+  /** Source port on the gateway address. */
+  readonly port: number;
+  send(payload: Uint8Array): void;
+  close(): void;
+}
+
 /** The userspace NAT for one segment. */
 export class Nat implements IpStack {
   readonly #o: NatOptions;
@@ -83,7 +101,9 @@ export class Nat implements IpStack {
   readonly #log: NetLog;
   readonly #tcp = new Map<string, TcpFlow>();
   readonly #udp = new Map<string, UdpFlow>();
+  readonly #udpIn = new Map<string, UdpInbound>();
   #sweep: Timer | undefined;
+  #icmpLogged = false;
   #nextPort = FORWARD_PORT_MIN;
 
   constructor(o: NatOptions) {
@@ -114,6 +134,10 @@ export class Nat implements IpStack {
       this.#udpInput(eth, ip);
       return true;
     }
+    if (ip.proto === PROTO_ICMP && ip.dst !== this.#gw.ip && !this.#icmpLogged) {
+      this.#icmpLogged = true;
+      this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `ICMP echo to ${ipv4ToString(ip.dst)} is not forwarded: ${icmpEchoLimit()}; only the gateway answers ping`, hint: "use TCP or UDP probes to reach outside hosts" });
+    }
     return false;
   }
 
@@ -143,6 +167,40 @@ export class Nat implements IpStack {
     conn.connect();
   }
 
+  /**
+   * UDP port-forward path: an association from the gateway address (a fresh source
+   * port) to guestIp:guestPort. `send` delivers a datagram to the guest; the guest's
+   * replies to that source port go to `reply`. Idle associations expire with the UDP
+   * flows (`UDP_IDLE_MS`) and then `onExpire` runs. Undefined when the table is full.
+   */
+  udpAssociate(guestIp: number, guestPort: number, reply: (payload: Uint8Array) => void, onExpire: () => void): UdpAssociation | undefined {
+    if (this.#udpIn.size >= MAX_UDP_FLOWS) return undefined;
+    let port = 0;
+    for (let i = 0; i <= FORWARD_PORT_MAX - FORWARD_PORT_MIN; i++) {
+      const p = this.#nextPort;
+      this.#nextPort = p >= FORWARD_PORT_MAX ? FORWARD_PORT_MIN : p + 1;
+      if (!this.#udpIn.has(key(guestIp, guestPort, this.#gw.ip, p))) {
+        port = p;
+        break;
+      }
+    }
+    if (!port) return undefined;
+    const k = key(guestIp, guestPort, this.#gw.ip, port);
+    const a: UdpInbound = { reply, onExpire, last: this.#clock.now() };
+    this.#udpIn.set(k, a);
+    this.#armSweep();
+    return {
+      port,
+      send: (payload) => {
+        a.last = this.#clock.now();
+        this.#gw.sendUdp({ srcPort: port, dst: guestIp, dstPort: guestPort, payload });
+      },
+      close: () => {
+        this.#udpIn.delete(k);
+      },
+    };
+  }
+
   /** Closes every flow and stops timers. */
   close(): void {
     for (const f of this.#tcp.values()) {
@@ -152,6 +210,7 @@ export class Nat implements IpStack {
     this.#tcp.clear();
     for (const f of this.#udp.values()) f.socket.close();
     this.#udp.clear();
+    this.#udpIn.clear();
     this.#sweep?.cancel();
     this.#sweep = undefined;
   }
@@ -179,11 +238,17 @@ export class Nat implements IpStack {
   #tcpInput(ip: Ipv4Packet, seg: TcpSegment): void {
     const k = key(ip.src, seg.srcPort, ip.dst, seg.dstPort);
     const flow = this.#tcp.get(k);
+    const isSyn = (seg.flags & (SYN | ACK | RST)) === SYN;
     if (flow) {
-      if (flow.conn) flow.conn.input(seg);
-      return; // SYN retransmits while the host connect is pending are ignored
+      // A new SYN on a quadruple in TIME_WAIT reopens it (RFC 9293 §3.10.7.4 allows reuse).
+      if (!(isSyn && flow.conn?.state === "TIME_WAIT")) {
+        if (flow.conn) flow.conn.input(seg);
+        return; // SYN retransmits while the host connect is pending are ignored
+      }
+      this.#dropTcp(flow);
     }
-    if ((seg.flags & (SYN | ACK | RST)) !== SYN || this.#tcp.size >= MAX_TCP_FLOWS) return this.#rstFor(ip, seg);
+    if (isSyn && this.#tcp.size >= MAX_TCP_FLOWS) this.#evictTimeWait();
+    if (!isSyn || this.#tcp.size >= MAX_TCP_FLOWS) return this.#rstFor(ip, seg);
     const socket = createConnection({ host: this.#hostFor(ip.dst), port: seg.dstPort, allowHalfOpen: true });
     const nf: TcpFlow = { key: k, guestIp: ip.src, guestPort: seg.srcPort, remoteIp: ip.dst, remotePort: seg.dstPort, conn: undefined, socket };
     this.#tcp.set(k, nf);
@@ -206,12 +271,29 @@ export class Nat implements IpStack {
     });
   }
 
+  #dropTcp(f: TcpFlow): void {
+    f.conn?.abort();
+    f.socket.destroy();
+    if (this.#tcp.get(f.key) === f) this.#tcp.delete(f.key);
+  }
+
+  /** A full table recycles its oldest TIME_WAIT flow, like a kernel's TIME_WAIT buckets. */
+  #evictTimeWait(): void {
+    for (const f of this.#tcp.values()) {
+      if (f.conn?.state === "TIME_WAIT") {
+        this.#dropTcp(f);
+        return;
+      }
+    }
+  }
+
   #newConn(flow: TcpFlow): TcpConnection {
     return new TcpConnection({
       clock: this.#clock,
       mss: this.#o.mtu - IP_HEADER_LEN - TCP_HEADER_LEN,
       localPort: flow.remotePort,
       remotePort: flow.guestPort,
+      coalesceAcks: true,
       send: (fields, payload) => this.#sendTcp(flow.guestIp, flow.remoteIp, fields, payload),
     });
   }
@@ -226,7 +308,8 @@ export class Nat implements IpStack {
       if (this.#tcp.get(flow.key) === flow) this.#tcp.delete(flow.key);
     };
     s.on("data", (chunk: Buffer) => {
-      if (!conn.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength).slice())) s.pause();
+      // Socket chunks are fresh buffers per read, so the send queue can keep them as they are.
+      if (!conn.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) s.pause();
     });
     conn.events.onWritable = () => s.resume();
     conn.events.onData = (d) => s.write(d);
@@ -249,6 +332,12 @@ export class Nat implements IpStack {
     const d = parseUdp(ip);
     if (!d) return;
     const k = key(ip.src, d.srcPort, ip.dst, d.dstPort);
+    const assoc = this.#udpIn.get(k);
+    if (assoc) {
+      assoc.last = this.#clock.now();
+      assoc.reply(d.payload.slice());
+      return;
+    }
     let flow = this.#udp.get(k);
     if (!flow) {
       if (this.#udp.size >= MAX_UDP_FLOWS) return;
@@ -290,6 +379,12 @@ export class Nat implements IpStack {
       this.#sweep = undefined;
       const now = this.#clock.now();
       for (const f of [...this.#udp.values()]) if (now - f.last >= UDP_IDLE_MS) this.#dropUdp(f);
+      for (const [k, a] of [...this.#udpIn]) {
+        if (now - a.last >= UDP_IDLE_MS) {
+          this.#udpIn.delete(k);
+          a.onExpire();
+        }
+      }
       for (const f of [...this.#tcp.values()]) {
         if (f.conn && now - f.conn.lastActivity >= TCP_IDLE_MS) {
           f.conn.abort();
@@ -297,11 +392,30 @@ export class Nat implements IpStack {
           this.#tcp.delete(f.key);
         }
       }
-      if (this.#tcp.size || this.#udp.size) this.#armSweep();
+      if (this.#tcp.size || this.#udp.size || this.#udpIn.size) this.#armSweep();
     });
   }
 }
 
 function key(gip: number, gport: number, rip: number, rport: number): string {
   return `${gip}:${gport}>${rip}:${rport}`;
+}
+
+/**
+ * Why outside ping is unavailable, for the log line. Unprivileged ICMP needs ping
+ * sockets (`net.ipv4.ping_group_range` covering our group); even where the host allows
+ * them, the Bun runtime has no API for `SOCK_DGRAM/IPPROTO_ICMP` sockets.
+ */
+export function icmpEchoLimit(rangeText = readPingRange(), gid = process.getgid?.() ?? 0): string {
+  const [lo, hi] = rangeText.trim().split(/\s+/).map(Number);
+  const allowed = lo !== undefined && hi !== undefined && lo <= gid && gid <= hi;
+  return allowed ? "the host allows ping sockets but the runtime offers no ICMP socket API" : `the host does not allow unprivileged ping sockets (net.ipv4.ping_group_range = "${rangeText.trim()}")`;
+}
+
+function readPingRange(): string {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/ping_group_range", "utf8");
+  } catch {
+    return "1 0";
+  }
 }

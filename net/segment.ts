@@ -5,7 +5,7 @@
  * NAT) segment and calls `attachPort(send)` per NIC; the returned port's `receive`
  * is the ingress for frames from that NIC (see `attachStreamSocket` for the QEMU
  * socket driver). The gateway sits on the switch as a service port; DHCP (UDP 67) and
- * DNS (UDP 53) are bound on it unless disabled. DHCP lease binds for MACs listed in
+ * DNS (UDP 53, and TCP 53 for the truncation fallback) are bound on it unless disabled. DHCP lease binds for MACs listed in
  * `hosts` auto-register `<vm>.<lab>.<suffix>` in DNS; reservations register at once.
  * Queries DNS cannot answer go to the injected `forwarder`; with none, or when it
  * fails, the guest gets SERVFAIL. NAT plugs in with `setIpStack`.
@@ -20,6 +20,8 @@ import type { DnsForwarder } from "./dns_upstream.ts";
 import { Gateway, type IpStack } from "./gateway.ts";
 import { silentLog, type NetLog } from "./log.ts";
 import { Switch, type SwitchPort } from "./switch.ts";
+import { serveDnsOverTcp } from "./dns_tcp.ts";
+import { TcpService } from "./tcp_service.ts";
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
@@ -57,6 +59,7 @@ export class Segment {
   readonly #clock: Clock;
   readonly #log: NetLog;
   readonly #hostsByMac = new Map<string, SegmentHost>();
+  #dnsTcp: TcpService | undefined;
 
   constructor(c: SegmentConfig) {
     this.name = c.name;
@@ -89,9 +92,37 @@ export class Segment {
     return this.switch.attach({ send, isolated: opts.isolated, name: opts.name });
   }
 
+  /**
+   * Makes a NIC known after construction (VMs start later than their segment): DNS
+   * auto-registration on its lease, and with `ip` a DHCP reservation registered at
+   * once. Returns false if the MAC is malformed or the address is reserved by another.
+   */
+  addHost(h: SegmentHost, ip?: number): boolean {
+    const mac = parseMac(h.mac);
+    if (!mac) return false;
+    this.#hostsByMac.set(macToString(mac), h);
+    if (ip === undefined) return true;
+    if (this.dhcp && !this.dhcp.reserve({ mac: h.mac, ip, hostname: h.vm })) return false;
+    this.#register(h.mac, ip);
+    return true;
+  }
+
+  /** Forgets a NIC: its reservation and its DNS names. */
+  removeHost(macText: string): void {
+    this.#unregister(macText);
+    this.dhcp?.unreserve(macText);
+    const mac = parseMac(macText);
+    if (mac) this.#hostsByMac.delete(macToString(mac));
+  }
+
   /** Installs the NAT (or removes it with `undefined`). */
   setIpStack(stack: IpStack | undefined): void {
     this.gateway.setIpStack(stack);
+  }
+
+  /** Resets DNS-over-TCP connections (the daemon calls this when the segment goes away). */
+  close(): void {
+    this.#dnsTcp?.close();
   }
 
   /** Current DHCP leases (empty when DHCP is off). */
@@ -123,21 +154,32 @@ export class Segment {
   }
 
   #bindDns(server: DnsServer, forwarder: DnsForwarder | undefined): void {
+    const resolve = async (payload: Uint8Array, transport: "udp" | "tcp"): Promise<Uint8Array | undefined> => {
+      const out = server.answer(payload, transport);
+      if ("reply" in out) return out.reply;
+      if ("drop" in out) return undefined;
+      const q = out.forward;
+      const fail = encodeDnsError(q.id, RCODE_SERVFAIL);
+      if (!forwarder) return fail;
+      try {
+        const r = await forwarder(payload);
+        return r ? (transport === "udp" ? truncateResponse(r, q.udpLimit) : r) : fail;
+      } catch (e) {
+        this.#log({ level: "warn", event: "net.dns_forward_failed", message: `DNS forward failed: ${String(e)}`, segment: this.name });
+        return fail;
+      }
+    };
     this.gateway.bindUdp(DNS_PORT, (req) => {
+      // Local answers go out synchronously; only forwarded ones wait for the upstream.
       const out = server.answer(req.payload, "udp");
       const send = (payload: Uint8Array) => this.gateway.sendUdp({ srcPort: DNS_PORT, dst: req.src, dstPort: req.srcPort, dstMac: req.srcMac, payload });
       if ("reply" in out) return send(out.reply);
       if ("drop" in out) return;
-      const q = out.forward;
-      const fail = () => send(encodeDnsError(q.id, RCODE_SERVFAIL));
-      if (!forwarder) return fail();
-      forwarder(req.payload).then(
-        (r) => (r ? send(truncateResponse(r, q.udpLimit)) : fail()),
-        (e: unknown) => {
-          this.#log({ level: "warn", event: "net.dns_forward_failed", message: `DNS forward failed: ${String(e)}`, segment: this.name });
-          fail();
-        },
-      );
+      if (!forwarder) return send(encodeDnsError(out.forward.id, RCODE_SERVFAIL));
+      void resolve(req.payload, "udp").then((r) => r && send(r));
     });
+    this.#dnsTcp = new TcpService(this.gateway, DNS_PORT, this.#clock, this.switch.mtu, (conn) => serveDnsOverTcp(conn, (q) => resolve(q, "tcp"), this.#clock));
+    const svc = this.#dnsTcp;
+    this.gateway.bindTcp(DNS_PORT, (mac, ip, seg) => svc.input(mac, ip, seg));
   }
 }

@@ -11,7 +11,7 @@
  * Out of scope: urgent data (the pointer is parsed and ignored), TCP-AO/MD5.
  */
 import { sum16, finish, pseudoHeaderSum } from "./checksum.ts";
-import { encodeIpv4Frame, PROTO_TCP, type Ipv4FrameHeader, type Ipv4Packet } from "./ipv4.ts";
+import { encodeIpv4Frame, put32, PROTO_TCP, type Ipv4FrameHeader, type Ipv4Packet } from "./ipv4.ts";
 
 export const TCP_SRC_PORT = 0;
 export const TCP_DST_PORT = 2;
@@ -154,17 +154,27 @@ export interface TcpFields {
 export function encodeTcpFrame(h: Omit<Ipv4FrameHeader, "proto">, t: TcpFields, payload: Uint8Array): Uint8Array {
   const hdr = TCP_HEADER_LEN + (t.options ? optionsLength(t.options) : 0);
   const len = hdr + payload.byteLength;
-  return encodeIpv4Frame({ ...h, proto: PROTO_TCP }, len, (f, o) => {
-    const v = new DataView(f.buffer, f.byteOffset + o, hdr);
-    v.setUint16(TCP_SRC_PORT, t.srcPort);
-    v.setUint16(TCP_DST_PORT, t.dstPort);
-    v.setUint32(TCP_SEQ, t.seq >>> 0);
-    v.setUint32(TCP_ACK, t.ack >>> 0);
-    v.setUint8(TCP_DATA_OFF, (hdr / 4) << 4);
-    v.setUint8(TCP_FLAGS, t.flags);
-    v.setUint16(TCP_WINDOW, Math.min(t.window, 0xffff));
-    if (t.options) writeOptions(f, o + TCP_HEADER_LEN, t.options);
-    f.set(payload, o + hdr);
-    v.setUint16(TCP_CSUM, finish(sum16(f, o, o + len, pseudoHeaderSum(h.src, h.dst, PROTO_TCP, len))));
-  });
+  return encodeIpv4Frame(
+    h,
+    len,
+    (f, o) => {
+      f[o + TCP_SRC_PORT] = t.srcPort >>> 8;
+      f[o + TCP_SRC_PORT + 1] = t.srcPort & 0xff;
+      f[o + TCP_DST_PORT] = t.dstPort >>> 8;
+      f[o + TCP_DST_PORT + 1] = t.dstPort & 0xff;
+      put32(f, o + TCP_SEQ, t.seq >>> 0);
+      put32(f, o + TCP_ACK, t.ack >>> 0);
+      f[o + TCP_DATA_OFF] = (hdr / 4) << 4;
+      f[o + TCP_FLAGS] = t.flags;
+      const w = Math.min(t.window, 0xffff);
+      f[o + TCP_WINDOW] = w >>> 8;
+      f[o + TCP_WINDOW + 1] = w & 0xff;
+      if (t.options) writeOptions(f, o + TCP_HEADER_LEN, t.options);
+      if (payload.byteLength) f.set(payload, o + hdr);
+      const c = finish(sum16(f, o, o + len, pseudoHeaderSum(h.src, h.dst, PROTO_TCP, len)));
+      f[o + TCP_CSUM] = c >>> 8;
+      f[o + TCP_CSUM + 1] = c & 0xff;
+    },
+    PROTO_TCP,
+  );
 }

@@ -7,13 +7,13 @@ type Wire = { fields: TcpFields; payload: Uint8Array };
 const seg = (w: Wire): TcpSegment => ({ ...w.fields, options: w.fields.options ?? {}, optionsMalformed: false, payload: w.payload });
 
 /** Two endpoints joined by queues the test controls (drop, reorder, withhold). */
-function pair(opts: { rcvBuf?: number } = {}) {
+function pair(opts: { rcvBuf?: number; coalesceAcks?: boolean } = {}) {
   const clock = new ManualClock();
   const aOut: Wire[] = [];
   const bOut: Wire[] = [];
   const got = { a: [] as number[], b: [] as number[], closed: [] as string[] };
   const a = new TcpConnection({ clock, mss: 1460, localPort: 1, remotePort: 2, iss: 0xfffffff0, send: (fields, payload) => aOut.push({ fields, payload }), events: { onData: (d) => (got.a.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`a:${r}`) } });
-  const b = new TcpConnection({ clock, mss: 1460, localPort: 2, remotePort: 1, iss: 1000, rcvBuf: opts.rcvBuf, send: (fields, payload) => bOut.push({ fields, payload }), events: { onData: (d) => (got.b.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`b:${r}`) } });
+  const b = new TcpConnection({ clock, mss: 1460, localPort: 2, remotePort: 1, iss: 1000, rcvBuf: opts.rcvBuf, coalesceAcks: opts.coalesceAcks, send: (fields, payload) => bOut.push({ fields, payload }), events: { onData: (d) => (got.b.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`b:${r}`) } });
   const pump = (filter: (w: Wire, from: "a" | "b") => boolean = () => true) => {
     for (let i = 0; i < 10_000 && (aOut.length || bOut.length); i++) {
       const w = aOut.shift();
@@ -126,4 +126,40 @@ describe("tcp connection", () => {
     void a;
     void FIN;
   });
+
+  test("with coalesced ACKs a burst of segments is acknowledged once, at the end of the turn", async () => {
+    const { a, b, aOut, bOut, open, got } = pair({ coalesceAcks: true });
+    open();
+    a.write(bytes(10 * 1460));
+    const burst = aOut.splice(0);
+    expect(burst.length).toBe(10);
+    for (const w of burst) b.input(seg(w));
+    expect(bOut.length).toBe(0);
+    await Promise.resolve();
+    expect(bOut.length).toBe(1);
+    expect(bOut[0]!.fields.ack).toBe((0xfffffff0 + 1 + 10 * 1460) >>> 0);
+    expect(got.b.length).toBe(10 * 1460);
+  });
+
+  test("after a fast retransmit a partial ACK resends the next hole at once (NewReno)", () => {
+    const { a, b, aOut, bOut, open } = pair();
+    open();
+    a.write(bytes(10 * 1460));
+    const burst = aOut.splice(0);
+    const firstSeq = burst[0]!.fields.seq;
+    const acksToA = () => {
+      for (const v of bOut.splice(0)) a.input(seg(v));
+    };
+    // Lose segments 0 and 2; the rest make b send duplicate ACKs.
+    burst.forEach((w, i) => i !== 0 && i !== 2 && b.input(seg(w)));
+    acksToA();
+    const re1 = aOut.find((w) => w.fields.seq === firstSeq);
+    expect(re1).toBeDefined();
+    aOut.length = 0;
+    b.input(seg(re1!));
+    acksToA();
+    const re2 = aOut.shift()!;
+    expect(re2.fields.seq).toBe((firstSeq + 2 * 1460) >>> 0);
+  });
 });
+

@@ -17,9 +17,10 @@
  *    retransmitted data, exponential backoff, `MAX_RETRIES` before giving up with RST);
  *    a zero peer window is probed on the same timer without counting retries.
  *  - Receive: in-order data is delivered to `onData` (whose `false` return pauses
- *    delivery until `resumeReceive`); undelivered bytes and out-of-order segments
- *    (kept, not dropped, within the advertised window) shrink the window we advertise,
- *    so a slow consumer slows the peer instead of growing memory.
+ *    delivery until `resumeReceive`); undelivered bytes shrink the window we advertise,
+ *    so a slow consumer slows the peer instead of growing memory. Out-of-order
+ *    segments are kept (not dropped) inside the window, their total bounded by it;
+ *    they do not shrink the advertised window, so duplicate ACKs stay duplicates.
  *  - Close: FIN handshakes through FIN_WAIT/CLOSING/LAST_ACK/TIME_WAIT (§3.6), RST on
  *    abort; `onClose` reports once with the reason.
  * Out of scope: SACK, timestamps, urgent data, delayed ACKs (every segment is ACKed).
@@ -48,6 +49,12 @@ export const DEFAULT_SND_BUF = 1 << 20;
 export const WSCALE_SHIFT = 7;
 /** RFC 9293 §3.7.1 default MSS when the peer sends none. */
 export const DEFAULT_PEER_MSS = 536;
+/**
+ * Ceiling of bytes in flight. The "link" to a guest is a switch port queue in memory
+ * (`MAX_PORT_QUEUE_BYTES`); sending more than it holds only turns into drops and
+ * retransmissions, so the congestion window never grows past this.
+ */
+export const MAX_FLIGHT_BYTES = 1 << 20;
 /** RFC 6928 initial window in segments. */
 const INITIAL_CWND_SEGMENTS = 10;
 
@@ -82,6 +89,14 @@ export interface TcpConnOptions {
   events?: TcpEvents;
   /** Initial send sequence number; random by default. */
   iss?: number;
+  /**
+   * Coalesce ACKs for in-order data: one ACK per event-loop turn (microtask) instead
+   * of one per segment, like a NIC's receive offload. Out-of-order data, FIN and
+   * window updates are still ACKed at once. Off by default (tests see every ACK).
+   */
+  coalesceAcks?: boolean;
+  /** Cap on bytes in flight (default `MAX_FLIGHT_BYTES`). */
+  maxFlight?: number;
 }
 
 const lt = (a: number, b: number) => ((a - b) | 0) < 0;
@@ -111,6 +126,10 @@ export class TcpConnection {
   #cwnd: number;
   #ssthresh = 0x7fffffff;
   #dupAcks = 0;
+  readonly #maxFlight: number;
+  #partialAck = false;
+  /** NewReno (RFC 6582): highest sequence sent when loss was detected, while recovering. */
+  #recover: number | undefined;
   // timers and RTT (RFC 6298)
   #rto = INITIAL_RTO_MS;
   #srtt: number | undefined;
@@ -119,6 +138,8 @@ export class TcpConnection {
   #rttStart = 0;
   #retries = 0;
   #rtxTimer: Timer | undefined;
+  #rtxDeadline: number | undefined;
+  #rtxTimerDue = 0;
   #closeTimer: Timer | undefined;
   // receive side
   #irs = 0;
@@ -131,7 +152,9 @@ export class TcpConnection {
   #peerFin = false;
   #peerFinDelivered = false;
   #lastAdvertised = 0;
-  /** Last time a segment arrived or was sent (for idle expiry by the owner). */
+  #ackPending = false;
+  #ackQueued = false;
+  /** Last time a segment arrived (for idle expiry by the owner). */
   lastActivity: number;
 
   constructor(o: TcpConnOptions) {
@@ -145,6 +168,7 @@ export class TcpConnection {
     this.#sndMax = o.sndBuf ?? DEFAULT_SND_BUF;
     this.#rcvMax = o.rcvBuf ?? DEFAULT_RCV_BUF;
     this.#cwnd = INITIAL_CWND_SEGMENTS * o.mss;
+    this.#maxFlight = o.maxFlight ?? MAX_FLIGHT_BYTES;
     this.lastActivity = o.clock.now();
   }
 
@@ -318,11 +342,20 @@ export class TcpConnection {
       this.#sampleRtt(ack);
       this.#retries = 0;
       // RFC 5681 §3.1 slow start / congestion avoidance.
-      if (this.#cwnd < this.#ssthresh) this.#cwnd += Math.min(acked, this.#sndMss);
+      if (this.#recover !== undefined) {
+        // RFC 6582 §3.2: a partial ACK retransmits the next hole at once; a full one ends recovery.
+        if (lt(ack, this.#recover)) this.#partialAck = true;
+        else this.#recover = undefined;
+      } else if (this.#cwnd < this.#ssthresh) this.#cwnd += Math.min(acked, this.#sndMss);
       else this.#cwnd += Math.max(1, Math.floor((this.#sndMss * this.#sndMss) / this.#cwnd));
+      if (this.#cwnd > this.#maxFlight) this.#cwnd = this.#maxFlight;
       this.#stopRtx();
       if (this.#sndUna !== this.#sndNxt) this.#armRtx();
       this.#updateWindow(seg);
+      if (this.#partialAck) {
+        this.#partialAck = false;
+        this.#retransmitFirst();
+      }
       if (this.#blocked && this.#sndBuf.length < this.#sndMax / 2) {
         this.#blocked = false;
         this.events.onWritable?.();
@@ -342,8 +375,9 @@ export class TcpConnection {
       const inflight = diff(this.#sndNxt, this.#sndUna);
       if (seg.payload.byteLength === 0 && !(seg.flags & FIN) && inflight > 0 && oldWnd === this.#sndWnd) {
         this.#dupAcks++;
-        if (this.#dupAcks === 3) {
+        if (this.#dupAcks === 3 && this.#recover === undefined) {
           // RFC 5681 §3.2 fast retransmit.
+          this.#recover = this.#sndNxt;
           this.#ssthresh = Math.max(Math.floor(inflight / 2), 2 * this.#sndMss);
           this.#cwnd = this.#ssthresh;
           this.#rttSeq = undefined;
@@ -373,18 +407,22 @@ export class TcpConnection {
       seq = this.#rcvNxt;
     }
     const room = this.#window();
-    if (data.byteLength > room) data = data.subarray(0, room);
     if (seq !== this.#rcvNxt) {
-      // Out of order: keep it (bounded by the window) and send a duplicate ACK.
-      if (data.byteLength && !this.#ooo.has(seq)) {
+      // Out of order: keep what lies inside the window (total held bounded by the window
+      // too) and send a duplicate ACK. The advertised window does not shrink for it, so
+      // the sender sees true duplicates and fast-retransmits (RFC 5681 §2).
+      const end = Math.min(data.byteLength, room - diff(seq, this.#rcvNxt));
+      data = data.subarray(0, Math.max(0, end));
+      if (data.byteLength && !this.#ooo.has(seq) && this.#oooBytes + data.byteLength <= room) {
         this.#ooo.set(seq, data.slice());
         this.#oooBytes += data.byteLength;
       }
       this.#sendAck();
       return;
     }
+    if (data.byteLength > room) data = data.subarray(0, room);
     if (data.byteLength) {
-      this.#rcvQueue.push(data.slice());
+      this.#rcvQueue.push(data);
       this.#rcvNxt = add(this.#rcvNxt, data.byteLength);
       this.#drainOoo();
     }
@@ -395,8 +433,20 @@ export class TcpConnection {
       else if (this.state === "FIN_WAIT_1") this.state = "CLOSING";
       else if (this.state === "FIN_WAIT_2") this.#timeWait();
     }
-    this.#sendAck();
+    if (fin || !this.#o.coalesceAcks) this.#sendAck();
+    else this.#scheduleAck();
     this.#deliver();
+  }
+
+  /** Defers the ACK to the end of this event-loop turn; any segment sent before carries it. */
+  #scheduleAck(): void {
+    this.#ackPending = true;
+    if (this.#ackQueued) return;
+    this.#ackQueued = true;
+    queueMicrotask(() => {
+      this.#ackQueued = false;
+      if (this.#ackPending && this.state !== "CLOSED") this.#sendAck();
+    });
   }
 
   #drainOoo(): void {
@@ -430,7 +480,7 @@ export class TcpConnection {
   }
 
   #window(): number {
-    return Math.max(0, this.#rcvMax - this.#rcvQueue.length - this.#oooBytes);
+    return Math.max(0, this.#rcvMax - this.#rcvQueue.length);
   }
 
   #output(): void {
@@ -443,7 +493,7 @@ export class TcpConnection {
       const room = limit - diff(this.#sndNxt, this.#sndUna);
       if (room <= 0) break;
       const n = Math.min(this.#sndMss, unsent, room);
-      const payload = this.#sndBuf.peek(sent, n);
+      const payload = this.#sndBuf.view(sent, n);
       const last = n === unsent;
       this.#emit(ACK | (last ? PSH : 0), this.#sndNxt, payload);
       if (this.#rttSeq === undefined) {
@@ -491,6 +541,7 @@ export class TcpConnection {
     const inflight = diff(this.#sndNxt, this.#sndUna);
     this.#ssthresh = Math.max(Math.floor(inflight / 2), 2 * this.#sndMss);
     this.#cwnd = this.#sndMss;
+    this.#recover = undefined;
     this.#rttSeq = undefined;
     this.#rto = Math.min(this.#rto * 2, MAX_RTO_MS);
     this.#retransmitFirst();
@@ -511,13 +562,37 @@ export class TcpConnection {
     this.#rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.#srtt + Math.max(1, 4 * this.#rttvar)));
   }
 
+  /**
+   * The retransmission timer is lazy: stopping only clears the deadline and re-arming
+   * sets a new one, while at most one clock timer is pending; when it fires early
+   * (the deadline moved) it re-arms for the rest. This avoids a timer cancel + create
+   * for every ACK on the bulk-transfer path.
+   */
   #armRtx(): void {
-    this.#rtxTimer ??= this.#clock.setTimer(this.#rto, () => this.#onRtxTimer());
+    if (this.#rtxDeadline !== undefined) return;
+    this.#rtxDeadline = this.#clock.now() + this.#rto;
+    if (this.#rtxTimer && this.#rtxTimerDue <= this.#rtxDeadline) return;
+    this.#rtxTimer?.cancel();
+    this.#rtxTimerDue = this.#rtxDeadline;
+    this.#rtxTimer = this.#clock.setTimer(this.#rto, () => this.#rtxFired());
   }
 
   #stopRtx(): void {
-    this.#rtxTimer?.cancel();
+    this.#rtxDeadline = undefined;
+  }
+
+  #rtxFired(): void {
     this.#rtxTimer = undefined;
+    const deadline = this.#rtxDeadline;
+    if (deadline === undefined || this.state === "CLOSED") return;
+    const left = deadline - this.#clock.now();
+    if (left > 0) {
+      this.#rtxTimerDue = deadline;
+      this.#rtxTimer = this.#clock.setTimer(left, () => this.#rtxFired());
+      return;
+    }
+    this.#rtxDeadline = undefined;
+    this.#onRtxTimer();
   }
 
   #sendSyn(withAck: boolean): void {
@@ -539,7 +614,7 @@ export class TcpConnection {
   #emit(flags: number, seq: number, payload: Uint8Array): void {
     const wnd = this.#window();
     this.#lastAdvertised = wnd;
-    this.lastActivity = this.#clock.now();
+    this.#ackPending = false;
     this.#o.send({ srcPort: this.#o.localPort, dstPort: this.#o.remotePort, seq, ack: flags & RST && !(flags & ACK) ? 0 : this.#rcvNxt, flags, window: Math.min(0xffff, wnd >>> this.#ourShift) }, payload);
   }
 
@@ -554,6 +629,8 @@ export class TcpConnection {
     if (this.state === "CLOSED") return;
     this.state = "CLOSED";
     this.#stopRtx();
+    this.#rtxTimer?.cancel();
+    this.#rtxTimer = undefined;
     this.#closeTimer?.cancel();
     this.events.onClose?.(reason);
   }
