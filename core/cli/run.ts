@@ -6,9 +6,13 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram, type CommandModule } from "./program.ts";
 import * as doctor from "./commands/doctor.ts";
+import * as schema from "./commands/schema.ts";
+import * as template from "./commands/template.ts";
+import * as validate from "./commands/validate.ts";
+import * as wscript from "./commands/wscript.ts";
 
 /** Every verb, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [doctor];
+export const COMMANDS: readonly CommandModule[] = [validate, template, wscript, schema, doctor];
 
 export async function runCli(args: readonly string[]): Promise<number> {
   const program = buildProgram(COMMANDS);
