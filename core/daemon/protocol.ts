@@ -16,6 +16,8 @@ export const NicPlanSchema = z.object({
   /** Declared MAC; otherwise generated once and persisted. */
   mac: z.string().optional(),
   ip: z.string().optional(),
+  /** `isolated = true`: no guest↔guest traffic on the segment; gateway services stay reachable. */
+  isolated: z.boolean().default(false),
   model: z.enum(["virtio-net-pci", "e1000", "e1000e", "rtl8139"]).default("virtio-net-pci"),
 });
 export type NicPlan = z.infer<typeof NicPlanSchema>;

@@ -1,0 +1,200 @@
+/**
+ * The lab daemon's control API (hono, HTTP/1.1 over its unix socket).
+ *
+ *   GET  /v1/ping                     liveness
+ *   GET  /v1/status                   LabStatus
+ *   POST /v1/up        {plan, vms}    NDJSON: log/event records, then result
+ *   POST /v1/down      {vms, force}   NDJSON
+ *   POST /v1/destroy                  NDJSON; the daemon exits afterwards
+ *   POST /v1/vms/:vm/start|stop|restart {force}   NDJSON
+ *   POST /v1/vms/:vm/exec {path, args, timeoutMs, input}   JSON (base64 output)
+ *   PUT  /v1/vms/:vm/file?path=&mode=  body → guest file
+ *   GET  /v1/vms/:vm/file?path=        guest file → body
+ *   GET  /v1/vms/:vm/osinfo            agent OS info
+ *   GET  /v1/events                    NDJSON event stream (history first with ?history=1)
+ *
+ * Every error leaves through one mapper as `{error: {code, message, hint, subject}}`.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { VmlabError } from "../errors.ts";
+import { DownRequestSchema, ExecRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
+import { ndjsonResponse } from "../transport.ts";
+import type { LabRuntime, Report } from "./lab_runtime.ts";
+
+/** Interval of keep-alive records on the event stream. */
+export const EVENT_HEARTBEAT_MS = 15_000;
+
+export interface LabDaemonHooks {
+  /** Called after an operation that may leave the lab with nothing running. */
+  afterPowerChange(): void;
+  /** Called after destroy. */
+  destroyed(): void;
+}
+
+async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
+  let raw: unknown = {};
+  const text = await req.text();
+  if (text.trim()) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new VmlabError("request.invalid", "Cannot parse the request body as JSON");
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new VmlabError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return r.data;
+}
+
+function streamOp(op: (report: Report, write: (r: StreamRecord) => void) => Promise<unknown>, lab: LabRuntime): Response {
+  return ndjsonResponse(async (write) => {
+    const unsub = lab.events.subscribe((event) => write({ type: "event", event }));
+    try {
+      const data = await op((level, msg, vm) => write({ type: "log", level, msg, ...(vm ? { vm } : {}) }), write);
+      write({ type: "result", ok: true, ...(data === undefined ? {} : { data }) });
+    } catch (e) {
+      write({ type: "result", ok: false, error: VmlabError.from(e).toJSON() });
+    } finally {
+      unsub();
+    }
+  });
+}
+
+function agentFor(lab: LabRuntime, name: string) {
+  const vm = lab.vm(name);
+  const m = vm.machine;
+  if (!m || !m.process.running) {
+    throw new VmlabError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `Start it with \`vmlab vm start ${name}\` or \`vmlab up\`.` });
+  }
+  if (!vm.ready) throw new VmlabError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "Wait for `vmlab up` to finish." });
+  return m.agent();
+}
+
+export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
+  const app = new Hono();
+  app.onError((err, c) => {
+    const e = VmlabError.from(err);
+    lab.ctx.log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
+    return c.json({ error: e.toJSON() }, e.status as 400);
+  });
+  app.notFound((c) => c.json({ error: { code: "request.invalid", message: `No such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get("/v1/ping", (c) => c.json({ ok: true, lab: lab.plan.name, pid: process.pid }));
+  app.get("/v1/status", async (c) => {
+    await Promise.all([...lab.vms.values()].map((v) => v.refreshIps()));
+    return c.json(lab.status(process.pid));
+  });
+
+  app.post("/v1/up", async (c) => {
+    const req = await body(c.req.raw, UpRequestSchema);
+    return streamOp(async (report) => {
+      try {
+        await lab.up(req.plan, req.vms, report);
+        return lab.status(process.pid);
+      } finally {
+        hooks.afterPowerChange();
+      }
+    }, lab);
+  });
+
+  app.post("/v1/down", async (c) => {
+    const req = await body(c.req.raw, DownRequestSchema);
+    for (const n of req.vms) lab.vm(n);
+    return streamOp(async (report) => {
+      await lab.down(req.vms, req.force, report);
+      hooks.afterPowerChange();
+      return lab.status(process.pid);
+    }, lab);
+  });
+
+  app.post("/v1/destroy", async () =>
+    streamOp(async (report) => {
+      await lab.destroy(report);
+      hooks.destroyed();
+    }, lab),
+  );
+
+  const PowerSchema = z.object({ force: z.boolean().default(false) });
+  app.post("/v1/vms/:vm/:action{start|stop|restart}", async (c) => {
+    const name = c.req.param("vm");
+    const action = c.req.param("action");
+    const req = await body(c.req.raw, PowerSchema);
+    const vm = lab.vm(name);
+    return streamOp(async (report) => {
+      const r = (l: "info" | "warn" | "error", m: string) => report(l, m, name);
+      await lab.exclusive(`vm ${action} ${name}`, async () => {
+        if (action !== "start") await vm.stop(req.force, r);
+        if (action !== "stop") await vm.start(r);
+      });
+      hooks.afterPowerChange();
+      return vm.status();
+    }, lab);
+  });
+
+  app.post("/v1/vms/:vm/exec", async (c) => {
+    const name = c.req.param("vm");
+    const req = await body(c.req.raw, ExecRequestSchema);
+    const agent = await agentFor(lab, name);
+    lab.ctx.log.write("info", "exec", { vm: name, path: req.path, args: req.args });
+    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: req.input }) }).catch((e: unknown) => {
+      const err = e as { code?: string; message?: string };
+      if (err.code === "qga.exec_timeout") throw new VmlabError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
+      throw new VmlabError("vm.agent_unavailable", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: name });
+    });
+    return c.json({
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stdout: Buffer.from(r.stdout).toString("base64"),
+      stderr: Buffer.from(r.stderr).toString("base64"),
+      truncated: r.truncated,
+    });
+  });
+
+  app.put("/v1/vms/:vm/file", async (c) => {
+    const name = c.req.param("vm");
+    const path = c.req.query("path");
+    if (!path) throw new VmlabError("request.invalid", "Missing ?path=");
+    const agent = await agentFor(lab, name);
+    const data = new Uint8Array(await c.req.arrayBuffer());
+    const mode = c.req.query("mode");
+    await agent.writeFile(path, data, mode ? { mode: parseInt(mode, 8) } : {}).catch((e: unknown) => {
+      throw new VmlabError("cp.failed", `Cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+    });
+    return c.json({ ok: true, bytes: data.length });
+  });
+
+  app.get("/v1/vms/:vm/file", async (c) => {
+    const name = c.req.param("vm");
+    const path = c.req.query("path");
+    if (!path) throw new VmlabError("request.invalid", "Missing ?path=");
+    const agent = await agentFor(lab, name);
+    const data = await agent.readFile(path).catch((e: unknown) => {
+      throw new VmlabError("cp.failed", `Cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+    });
+    return new Response(data, { headers: { "content-type": "application/octet-stream" } });
+  });
+
+  app.get("/v1/vms/:vm/osinfo", async (c) => {
+    const agent = await agentFor(lab, c.req.param("vm"));
+    return c.json(await agent.osInfo());
+  });
+
+  app.get("/v1/events", (c) => {
+    const history = c.req.query("history") === "1";
+    return ndjsonResponse(
+      (write) =>
+        new Promise<void>((resolve) => {
+          if (history) for (const e of lab.events.history) write({ type: "event", event: e });
+          const unsub = lab.events.subscribe((event) => write({ type: "event", event }));
+          const beat = setInterval(() => write({ type: "heartbeat", ts: new Date().toISOString() }), EVENT_HEARTBEAT_MS);
+          c.req.raw.signal.addEventListener("abort", () => {
+            clearInterval(beat);
+            unsub();
+            resolve();
+          });
+        }),
+    );
+  });
+  return app;
+}

@@ -1,0 +1,278 @@
+/**
+ * One VM of a running lab: its linked clone, its QEMU machine, its state.
+ *
+ * States: stopped → starting → running (ready once the agent answers) →
+ * stopping → stopped; `crashed` when QEMU ends without being asked to.
+ * Events (fact_events.md): `vm.starting`, `vm.ready`, `vm.stopped` with
+ * `reason` requested | guest-initiated | crashed, and `vm.crashed`.
+ *
+ * The clone lives in `<labdir>/.vmlab/vms/<vm>/disk.qcow2`, created once from
+ * the template's disk and reused by later `up`s (PRD §4). QEMU runs under
+ * `setpriv --pdeathsig KILL` when available, so a killed lab daemon takes its
+ * guests with it instead of leaving orphans.
+ *
+ * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
+ * each rung with its own deadline; `force` goes straight to kill.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Machine } from "../../machine/machine.ts";
+import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
+import { createLinkedClone } from "../../qemu/img.ts";
+import { withDeadline, type QemuExit } from "../../qemu/process.ts";
+import type { NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import { VmlabError } from "../errors.ts";
+import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
+import type { LabContext } from "./context.ts";
+
+/** Rung 1 of the stop ladder: the agent's guest-shutdown. */
+export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
+/** Rung 2: the ACPI power button. */
+export const ACPI_SHUTDOWN_WAIT_MS = 30_000;
+/** Lines of serial console quoted when a VM does not become ready. */
+export const SERIAL_TAIL_LINES = 15;
+
+type Reporter = (level: "info" | "warn" | "error", msg: string) => void;
+
+export class VmRuntime {
+  plan: VmPlan;
+  state: VmState = "stopped";
+  ready = false;
+  #machine: Machine | undefined;
+  #startedAt: number | undefined;
+  #lastExit: string | null = null;
+  #accel: AccelDecision | undefined;
+  #stopRequested = false;
+  #ips: string[] = [];
+
+  constructor(
+    readonly lab: LabContext,
+    plan: VmPlan,
+    readonly macs: readonly string[],
+  ) {
+    this.plan = plan;
+  }
+
+  get name(): string {
+    return this.plan.name;
+  }
+
+  get machine(): Machine | undefined {
+    return this.#machine;
+  }
+
+  get vmDir(): string {
+    return join(this.lab.paths.work, "vms", this.name);
+  }
+
+  get clonePath(): string {
+    return join(this.vmDir, "disk.qcow2");
+  }
+
+  get serialLog(): string {
+    return join(this.lab.paths.logs, `${this.name}.serial.log`);
+  }
+
+  get logFile(): string {
+    return join(this.lab.paths.logs, `${this.name}.log`);
+  }
+
+  status(): VmStatus {
+    const pid = this.#machine?.process.running ? this.#machine.process.pid : null;
+    return {
+      name: this.name,
+      state: this.state,
+      ready: this.ready,
+      pid,
+      ips: this.#ips,
+      uptimeSec: this.#startedAt && this.state !== "stopped" && this.state !== "crashed" ? Math.round((Date.now() - this.#startedAt) / 1000) : null,
+      template: this.plan.template.ref,
+      accel: this.#accel?.accel ?? null,
+      lastExit: this.#lastExit,
+    };
+  }
+
+  /** Create the linked clone if it does not exist yet. */
+  ensureClone(): void {
+    if (existsSync(this.clonePath)) return;
+    if (!existsSync(this.plan.template.disk)) {
+      throw new VmlabError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+        subject: this.plan.template.ref,
+        hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
+      });
+    }
+    mkdirSync(this.vmDir, { recursive: true });
+    createLinkedClone(this.plan.template.disk, this.clonePath, this.plan.diskSizeBytes ? { sizeBytes: this.plan.diskSizeBytes } : {});
+  }
+
+  async #spec(): Promise<QemuVmSpec> {
+    this.#accel ??= chooseAccel(this.plan.arch, {
+      onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
+    });
+    const nics: NicSpec[] = [];
+    for (const [i, nic] of this.plan.nics.entries()) {
+      const mac = this.macs[i] as string;
+      const attach = await this.lab.nics.attach(this.plan, i, nic, mac);
+      nics.push({ id: `net${i}`, mac, model: nic.model, attach });
+    }
+    const run = this.lab.paths.run;
+    return {
+      name: this.name,
+      arch: this.plan.arch,
+      accel: this.#accel.accel,
+      machine: this.plan.machine,
+      cpus: this.plan.cpus,
+      memoryMiB: this.plan.memoryMiB,
+      firmware: { kind: "bios" },
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
+      cdroms: [],
+      nics,
+      vga: this.plan.vga,
+      usbTablet: true,
+      guestAgent: this.plan.agent,
+      rtc: "utc",
+      paths: {
+        qmpSocket: join(run, `${this.name}.qmp`),
+        agentSocket: join(run, `${this.name}.qga`),
+        vncSocket: join(run, `${this.name}.vnc`),
+        serialLog: this.serialLog,
+        pidFile: join(run, `${this.name}.pid`),
+      },
+    };
+  }
+
+  /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
+  async start(report: Reporter): Promise<void> {
+    if (this.state === "running" || this.state === "starting") return;
+    this.ensureClone();
+    this.state = "starting";
+    this.ready = false;
+    this.#stopRequested = false;
+    this.#ips = [];
+    this.lab.emit("vm.starting", this.name);
+    let machine: Machine;
+    try {
+      const spec = await this.#spec();
+      const setpriv = Bun.which("setpriv");
+      machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
+    } catch (e) {
+      this.state = "crashed";
+      this.#lastExit = (e as Error).message;
+      this.lab.emit("vm.crashed", this.name, { reason: (e as Error).message });
+      throw new VmlabError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+    }
+    this.#machine = machine;
+    this.#startedAt = Date.now();
+    this.state = "running";
+    report("info", `${this.name}: QEMU started (pid ${machine.process.pid}, ${this.#accel?.accel})`);
+    void this.#watch(machine);
+    if (!this.plan.agent) {
+      this.ready = true;
+      this.lab.emit("vm.ready", this.name);
+      return;
+    }
+    try {
+      await machine.waitForAgent(this.plan.readyTimeoutMs);
+    } catch (e) {
+      const tail = this.serialTail();
+      throw new VmlabError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
+        subject: this.name,
+        hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+      });
+    }
+    this.ready = true;
+    report("info", `${this.name}: ready (guest agent answered)`);
+    this.lab.emit("vm.ready", this.name);
+    void this.refreshIps();
+  }
+
+  /** Watch QEMU end: requested stop, guest power-off, or crash. */
+  async #watch(machine: Machine): Promise<void> {
+    let guestShutdown = false;
+    machine.qmp.on("SHUTDOWN", (e) => {
+      const data = (e as { data?: { guest?: boolean } }).data;
+      if (data?.guest) guestShutdown = true;
+    });
+    const exit = await machine.process.exited;
+    if (this.#machine !== machine) return;
+    this.ready = false;
+    this.#lastExit = describe(exit);
+    await machine.close();
+    for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
+    if (this.#stopRequested) {
+      this.state = "stopped";
+      this.lab.emit("vm.stopped", this.name, { reason: "requested", exit: this.#lastExit });
+    } else if (guestShutdown && exit.code === 0) {
+      this.state = "stopped";
+      this.lab.emit("vm.stopped", this.name, { reason: "guest-initiated", exit: this.#lastExit });
+    } else {
+      this.state = "crashed";
+      this.lab.emit("vm.crashed", this.name, { exit: this.#lastExit, stderr: machine.process.stderrTail() });
+      this.lab.emit("vm.stopped", this.name, { reason: "crashed", exit: this.#lastExit });
+    }
+  }
+
+  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone. */
+  async stop(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
+    const m = this.#machine;
+    if (!m || !m.process.running) {
+      if (this.state !== "crashed") this.state = "stopped";
+      return undefined;
+    }
+    this.#stopRequested = true;
+    this.state = "stopping";
+    if (force) {
+      m.process.kill("SIGKILL");
+      return await m.process.exited;
+    }
+    if (this.ready) {
+      try {
+        const agent = await m.agent();
+        await agent.shutdown("powerdown");
+        const e = await withDeadline(m.process.exited, AGENT_SHUTDOWN_WAIT_MS);
+        if (e) return e;
+        report("warn", `${this.name}: no power-off ${AGENT_SHUTDOWN_WAIT_MS / 1000} s after guest-shutdown; pressing the ACPI power button`);
+      } catch {
+        report("warn", `${this.name}: the guest agent did not take the shutdown; pressing the ACPI power button`);
+      }
+    }
+    try {
+      await m.qmp.execute("system_powerdown", undefined, { timeoutMs: 5_000 });
+      const e = await withDeadline(m.process.exited, ACPI_SHUTDOWN_WAIT_MS);
+      if (e) return e;
+      report("warn", `${this.name}: no power-off ${ACPI_SHUTDOWN_WAIT_MS / 1000} s after the ACPI button; killing QEMU`);
+    } catch {
+      report("warn", `${this.name}: QMP did not take the power button; killing QEMU`);
+    }
+    return await m.process.stop({ termMs: 5_000 });
+  }
+
+  /** IPv4 addresses from the agent (the lease table takes over once the fabric is wired). */
+  async refreshIps(): Promise<string[]> {
+    const m = this.#machine;
+    if (!m || !this.ready) return this.#ips;
+    try {
+      const agent = await m.agent();
+      const ifs = await agent.networkInterfaces();
+      this.#ips = ifs
+        .filter((i) => i.name !== "lo")
+        .flatMap((i) => i.addresses.filter((a) => a.type === "ipv4").map((a) => a.address));
+    } catch {
+      // Keep the last known addresses.
+    }
+    return this.#ips;
+  }
+
+  serialTail(lines = SERIAL_TAIL_LINES): string {
+    try {
+      const text = readFileSync(this.serialLog, "utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+      return text.split(/\r?\n/).filter((l) => l.trim()).slice(-lines).join("\n");
+    } catch {
+      return "";
+    }
+  }
+}
+
+function describe(e: QemuExit): string {
+  return e.signal ? `killed by ${e.signal}` : `exit status ${e.code}`;
+}
