@@ -53,10 +53,14 @@ export async function runRole(role: Role, args: string[]): Promise<number> {
       const { runCli } = await import("./cli/run.ts");
       return runCli(args);
     }
-    case "supervisor":
+    case "supervisor": {
+      const { runSupervisor } = await import("./daemon/supervisor/main.ts");
+      // Daemons end with process.exit: detached children and idle sockets must not keep them alive.
+      process.exit(await runSupervisor(args));
+    }
     case "lab": {
-      process.stderr.write(`vmlab: the ${role === "supervisor" ? "supervisor (vmlabd)" : "lab daemon (vmlab-lab)"} is not part of this build yet\n`);
-      return 1;
+      const { runLabDaemon } = await import("./daemon/lab/main.ts");
+      process.exit(await runLabDaemon(args));
     }
     default: {
       const never: never = role;

@@ -12,12 +12,14 @@ export type ErrorCode =
   | "lab.busy"
   | "lab.invalid"
   | "lab.daemon_failed"
+  | "lab.name_taken"
   | "vm.not_found"
   | "vm.not_running"
   | "vm.start_failed"
   | "vm.not_ready"
   | "vm.agent_unavailable"
   | "exec.timeout"
+  | "exec.failed"
   | "cp.failed"
   | "template.not_found"
   | "disk.full"
@@ -33,10 +35,12 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   "template.not_found": 404,
   "lab.not_up": 409,
   "lab.busy": 409,
+  "lab.name_taken": 409,
   "vm.not_running": 409,
   "request.invalid": 400,
   "lab.invalid": 422,
   "exec.timeout": 504,
+  "exec.failed": 422,
   "disk.full": 507,
 };
 

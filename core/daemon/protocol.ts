@@ -31,10 +31,15 @@ export const VmPlanSchema = z.object({
   cpus: z.number().int().positive().default(1),
   memoryMiB: z.number().int().positive().default(512),
   firmware: z.enum(["bios", "uefi"]).default("bios"),
+  secureBoot: z.boolean().default(false),
   vga: z.enum(["std", "virtio", "qxl", "cirrus", "none"]).default("std"),
   diskInterface: z.enum(["virtio", "ide", "sata", "nvme", "scsi"]).default("virtio"),
   diskSizeBytes: z.number().int().positive().optional(),
   dependsOn: z.array(z.string()).default([]),
+  /** Absolute path of an ISO attached as a CD-ROM. */
+  cdrom: z.string().optional(),
+  /** `qemu_args`, appended verbatim. */
+  qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
   /** Whether readiness is judged by the guest agent answering. */
   agent: z.boolean().default(true),
@@ -100,6 +105,7 @@ export const ExecRequestSchema = z.object({
   path: z.string(),
   args: z.array(z.string()).default([]),
   timeoutMs: z.number().int().positive().default(300_000),
+  /** Standard input for the command, base64. */
   input: z.string().optional(),
 });
 

@@ -15,8 +15,9 @@ import { homedir } from "node:os";
 import { join, relative } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { render, toJson, type Diagnostic } from "../../wcl/mod.ts";
-import { discoverLabFile, loadHostConfig, loadProfiles, validateLab, type FileProbe, type ScriptChecker } from "../../config/mod.ts";
-import { vmlabPaths, type Env } from "../../store/paths.ts";
+import type { FileProbe, ScriptChecker } from "../../config/mod.ts";
+import type { Env } from "../../store/paths.ts";
+import { loadLab } from "../lab_file.ts";
 import { directoryStore, type StoreReader } from "../../store/lookup.ts";
 
 /** Everything the command touches, injectable for tests. */
@@ -84,45 +85,21 @@ export function processIo(): ValidateIo {
 /** Run validation and return the exit code. */
 export function runValidate(io: ValidateIo, flags: ValidateFlags, scripts?: ScriptChecker): 0 | 1 | 2 {
   const color = io.isTTY && io.env.NO_COLOR === undefined;
-  const found = discoverLabFile(io.cwd, flags.file, (p) => io.files.kind(p) === "file");
-  if (!found.ok) {
-    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: found.message, hint: found.hint })}\n`);
-    else io.err(`error: ${found.message}\n  hint: ${found.hint}\n`);
+  const loaded = loadLab(io, flags, scripts);
+  if (loaded.stage === "discover") {
+    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: loaded.message, ...(loaded.hint ? { hint: loaded.hint } : {}) })}\n`);
+    else io.err(`error: ${loaded.message}\n${loaded.hint ? `  hint: ${loaded.hint}\n` : ""}`);
     return 2;
   }
-  const labText = io.files.read(found.file);
-  if (labText === undefined) {
-    const message = `Cannot read lab file: ${found.file}`;
-    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: message })}\n`);
-    else io.err(`error: ${message}\n`);
-    return 2;
-  }
-  const paths = vmlabPaths(io.env, io.home, io.uid);
-  const host = loadHostConfig(io.files.read(paths.hostConfig), paths.hostConfig);
-  const profileFiles = io.list(paths.profiles).flatMap((name) => {
-    const path = join(paths.profiles, name);
-    const text = io.files.read(path);
-    return text === undefined ? [] : [{ path, text }];
-  });
-  const profiles = loadProfiles(profileFiles);
-  const v = validateLab(found.file, {
-    files: io.files,
-    store: flags.store === false ? undefined : io.store(paths.templates),
-    profiles: profiles.profiles,
-    scripts,
-    home: io.home,
-  });
-  const sources = new Map([...host.sources, ...profiles.sources, ...v.sources]);
-  const diagnostics: Diagnostic[] = [...host.diagnostics, ...profiles.diagnostics, ...v.diagnostics];
-  const errors = diagnostics.filter((d) => d.severity === "error").length;
-  const shown = relative(io.cwd, found.file) || found.file;
+  const { diagnostics, sources, errors, config } = loaded;
+  const shown = relative(io.cwd, loaded.file) || loaded.file;
   if (flags.json) {
-    io.out(`${JSON.stringify({ valid: errors === 0, file: found.file, diagnostics: diagnostics.map((d) => toJson(d, sources, io.cwd)) }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ valid: errors === 0, file: loaded.file, diagnostics: diagnostics.map((d) => toJson(d, sources, io.cwd)) }, null, 2)}\n`);
   } else {
     for (const d of diagnostics) io.err(`${render(d, sources, { color, cwd: io.cwd })}\n`);
     if (errors === 0) {
-      const lab = v.config.lab;
-      const what = lab ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})` : `${v.config.templates.length} template(s)`;
+      const lab = config.lab;
+      const what = lab ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})` : `${config.templates.length} template(s)`;
       io.out(`${shown}: ${what} is valid\n`);
     } else {
       io.err(`${shown}: ${errors} error${errors === 1 ? "" : "s"}\n`);

@@ -2,12 +2,23 @@
  * `vmlab wscript run <file> [args…]` and `vmlab wscript check <file>`
  * (wscript fact_cli_commands.md). `run` compiles with the full stdlib and
  * calls `main`; an int return is the exit code (unit → 0), a compile error or
- * fault exits 1. `check` compiles only and exits 1 with diagnostics.
+ * fault exits 1, `process::exit(n)` exits n. `check` compiles only and exits
+ * 1 with diagnostics; it honours the nearest `wscript.toml` (its
+ * `interfaces` are type-checked against, its `src_roots` searched by `use`).
+ *
+ * `run --worker` runs the script the way the lab daemon runs provision
+ * scripts: on a worker thread, with `time::sleep` served asynchronously by
+ * this thread (wscript/run_in_worker.ts).
  * Sets `process.exitCode`; never calls `process.exit`.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
-import { Context, renderDiagnostic, renderFault, stdModules, Vm } from "../../../wscript/mod.ts";
+import {
+  asyncTimeModule, Context, fsResolver, renderDiagnostic, renderFault, runInWorker, stdModules, Vm,
+  type CallResult, type CompiledUnit, type Diagnostic,
+} from "../../../wscript/mod.ts";
+import { findManifest, interfaceModules } from "../../../wscript/manifest.ts";
+import type { SourceFile } from "../../../wscript/span.ts";
 
 /** Output is buffered and flushed in chunks of this size (and at the end). */
 const STDOUT_CHUNK = 1 << 16;
@@ -21,18 +32,44 @@ function load(file: string): string | undefined {
   }
 }
 
-function compile(file: string, args: string[]) {
+function report(file: string, diagnostics: readonly Diagnostic[], files: ReadonlyMap<string, SourceFile>): void {
+  for (const d of diagnostics) process.stderr.write(renderDiagnostic(d, files));
+  process.stderr.write(`error: could not compile ${file} (${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"})\n`);
+}
+
+function compile(file: string, args: string[], opts: { interfaces: boolean; worker: boolean }): CompiledUnit | undefined {
   const src = load(file);
   if (src === undefined) return undefined;
   const ctx = new Context();
-  for (const m of stdModules(args)) ctx.module(m);
-  const r = ctx.compile(file, src);
-  if (!r.ok) {
-    for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.files));
-    process.stderr.write(`error: could not compile ${file} (${r.diagnostics.length} error${r.diagnostics.length === 1 ? "" : "s"})\n`);
-    return undefined;
+  const found = findManifest(file);
+  const early: Diagnostic[] = [...found.diagnostics];
+  if (opts.interfaces) {
+    for (const p of found.manifest?.interfaces ?? []) {
+      const text = load(p);
+      if (text === undefined) return undefined;
+      const im = interfaceModules(p, text);
+      early.push(...im.diagnostics);
+      for (const m of im.modules) ctx.module(m);
+    }
   }
+  for (const m of stdModules(args)) ctx.module(m);
+  if (opts.worker) ctx.module(asyncTimeModule());
+  ctx.withResolver(fsResolver(found.manifest?.srcRoots ?? []));
+  if (early.length) { report(file, early, new Map()); return undefined; }
+  const r = ctx.compile(file, src);
+  if (!r.ok) { report(file, r.diagnostics, r.files); return undefined; }
   return r.unit;
+}
+
+function finish(unit: CompiledUnit, res: CallResult): void {
+  if (!res.ok) {
+    if (res.error.exitCode !== undefined) { process.exitCode = res.error.exitCode & 0xff; return; }
+    process.stderr.write(renderFault(res.error, unit.files));
+    process.exitCode = 1;
+    return;
+  }
+  const v = res.value;
+  process.exitCode = typeof v === "number" || typeof v === "bigint" ? Number(BigInt.asUintN(8, BigInt(v))) : 0;
 }
 
 export function register(program: Command): void {
@@ -41,30 +78,29 @@ export function register(program: Command): void {
     .description("compile and run a script's main(); its int return is the exit code")
     .argument("<file>", "the .wscript file")
     .argument("[args...]", "arguments for process::args()")
+    .option("--worker", "run on a worker thread with async host calls (as the lab daemon does)")
     .allowUnknownOption()
-    .action((file: string, args: string[]) => {
-      const unit = compile(file, args);
+    .action(async (file: string, args: string[], opts: { worker?: boolean }) => {
+      const unit = compile(file, args, { interfaces: false, worker: opts.worker === true });
       if (!unit) { process.exitCode = 1; return; }
+      if (!unit.exports.has("main")) { process.stderr.write(`error[E0601]: ${file} has no \`fn main()\`\n  help: add \`fn main() -> int { 0 }\`\n`); process.exitCode = 1; return; }
       let buf = "";
       const flush = () => { if (buf) { process.stdout.write(buf); buf = ""; } };
-      const vm = new Vm(unit, { stdout: (s) => { buf += s; if (buf.length > STDOUT_CHUNK) flush(); } });
-      const main = unit.exports.get("main");
-      if (!main) { process.stderr.write(`error[E0601]: ${file} has no \`fn main()\`\n  help: add \`fn main() -> int { 0 }\`\n`); process.exitCode = 1; return; }
-      const res = vm.call("main", []);
-      flush();
-      if (!res.ok) {
-        if (res.error.exitCode !== undefined) { process.exitCode = res.error.exitCode; return; }
-        process.stderr.write(renderFault(res.error, unit.files));
-        process.exitCode = 1;
+      const stdout = (s: string) => { buf += s; if (buf.length > STDOUT_CHUNK) flush(); };
+      if (opts.worker) {
+        // Output is written as it arrives: the worker already batches it.
+        const res = await runInWorker(unit, "main", [], { stdout: (s) => { process.stdout.write(s); } });
+        finish(unit, res);
         return;
       }
-      const v = res.value;
-      process.exitCode = typeof v === "number" || typeof v === "bigint" ? Number(BigInt.asIntN(32, BigInt(v))) & 0xff : 0;
+      const res = new Vm(unit, { stdout }).call("main", []);
+      flush();
+      finish(unit, res);
     });
   ws.command("check")
-    .description("type-check a script without running it")
+    .description("type-check a script without running it (honours wscript.toml interfaces)")
     .argument("<file>", "the .wscript file")
     .action((file: string) => {
-      process.exitCode = compile(file, []) ? 0 : 1;
+      process.exitCode = compile(file, [], { interfaces: true, worker: false }) ? 0 : 1;
     });
 }

@@ -137,9 +137,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const req = await body(c.req.raw, ExecRequestSchema);
     const agent = await agentFor(lab, name);
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, args: req.args });
-    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: req.input }) }).catch((e: unknown) => {
+    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch((e: unknown) => {
       const err = e as { code?: string; message?: string };
       if (err.code === "qga.exec_timeout") throw new VmlabError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
+      if (err.code === "qga.command_failed") throw new VmlabError("exec.failed", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: req.path, hint: "Check the program's path in the guest (the agent does not search $PATH on every OS; use an absolute path or `sh -c`)." });
       throw new VmlabError("vm.agent_unavailable", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: name });
     });
     return c.json({

@@ -61,12 +61,21 @@ export function labPaths(labName: string, labDir: string): LabPaths {
   };
 }
 
+/** Tells the template store which linked clones back its templates. */
+export interface CloneRegistry {
+  register(templateRef: string, clonePath: string): Promise<void>;
+  unregister(templateRef: string, clonePath: string): Promise<void>;
+}
+
+export const noCloneRegistry: CloneRegistry = { register: async () => undefined, unregister: async () => undefined };
+
 export interface LabContext {
   readonly name: string;
   readonly dir: string;
   readonly paths: LabPaths;
   readonly log: JsonLog;
   readonly nics: NicAttacher;
+  readonly clones: CloneRegistry;
   emit(type: string, vm: string | undefined, data?: Record<string, unknown>): LabEvent;
 }
 

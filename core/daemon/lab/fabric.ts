@@ -1,63 +1,53 @@
 /**
  * The lab's network fabric: one `net/` Segment per segment of the lab, joined to QEMU
- * NICs over unix stream sockets (PRD §9, DESIGN §5). Implements `NicAttacher`.
+ * NICs over unix stream sockets (PRD §9, DESIGN §5), plus the lab's port forwards.
+ * Implements `NicAttacher`.
  *
  * Contract:
- *  - `open()` builds every segment of the `FabricPlan`: the declared subnet, or one
- *    allocated from the host-wide pool avoiding every subnet other running labs hold
- *    (registry `$XDG_RUNTIME_DIR/vmlab/subnets.json`, rewritten atomically under a lock
- *    file; entries of dead daemons are pruned; ours are removed by `close()`); NAT when
- *    the segment asks for it; DNS with the host's resolvers as upstream. The per-lab
- *    built-in NAT segment (`nic { nat = true }`, `segment = null`) is created on first use.
+ *  - `new LabFabric({ lab, runDir, network })` takes the `NetworkPlan` (network_plan.ts).
+ *    `open()` builds every declared segment: the declared subnet, or one allocated from
+ *    the host-wide pool avoiding every subnet other running labs hold (`SubnetRegistry`,
+ *    `$XDG_RUNTIME_DIR/vmlab/subnets.json`); NAT when asked; DNS with the plan's upstream
+ *    (default: the host's resolvers); then starts every forward. A host port already
+ *    taken fails `open()` with a `FabricError` naming the port and the forward, after
+ *    releasing everything `open()` took. The built-in NAT segment (`nic { nat = true }`,
+ *    `segment = null`) is created on first use.
  *  - `attach(vm, i, nic, mac)` registers the NIC with its segment (DNS names, static
  *    `ip` as a DHCP reservation), listens on `<runDir>/net-<vm>-<i>.sock` and returns
- *    `{kind: "stream"}` for QEMU to connect to; each connection becomes a switch port
- *    (a reconnecting QEMU replaces the previous port). `detach` closes all of it.
- *  - `status()` reports segments with subnet, gateway, NAT and leases (vm/ip/mac).
- * Errors users can cause (unknown segment, exhausted pool, bad subnet, static ip
- * outside the subnet) are `FabricError` data thrown as `FabricFailure`.
- * Out of scope here: port forwards and inter-segment routing (fed later from config).
+ *    `{kind: "stream"}` for QEMU; each connection becomes a switch port (a reconnecting
+ *    QEMU replaces the previous one; a port speaking garbage is dropped and logged).
+ *  - Forwards resolve the target VM's address from the lease table at connection time
+ *    (`vmIps`), so they work before the guest has a lease and follow it if it changes.
+ *    Every segment carries forwards; only `nat = true` ones let guests open flows out.
+ *  - `addForward`/`removeForward`/`listForwards` change forwards at run time.
+ *  - `status()` reports segments (subnet, gateway, NAT, leases with vm/ip/mac) and forwards.
+ * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
+ * Not enforced yet (logged once at `open()`): `block`, `redirect`, `routes_to`,
+ * `connect`, and `global` (run lab-locally).
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { rmSync, mkdirSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { NicAttachment } from "../../qemu/spec.ts";
 import { runtimeDir } from "../../paths.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import type { NicAttacher } from "./context.ts";
+import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "./network_plan.ts";
 import {
-  allocateSubnet, attachStreamSocket, cidrContains, cidrOverlaps, cidrToString, DEFAULT_SUBNET_POOL, ipv4ToString, isSubnetPoolError,
-  Nat, parseCidr, parseIpv4Address, Segment, systemClock, UdpDnsForwarder, type Cidr, type Clock, type DnsRecord, type DnsSinkhole,
-  type NetLog, type SwitchPort,
+  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, Segment, startForward, SubnetRegistry,
+  systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type RunningForward, type SwitchPort,
 } from "../../../net/mod.ts";
 
 /** Name of the per-lab built-in NAT segment behind `nic { nat = true }`. */
 export const BUILTIN_NAT_SEGMENT = "_nat";
-/** Give up taking the registry lock after this long. */
-export const REGISTRY_LOCK_TIMEOUT_MS = 5000;
-/** A lock file older than this is considered left behind by a crashed daemon. */
-export const REGISTRY_LOCK_STALE_MS = 10_000;
 
-/** Per-segment configuration (the lead feeds it from the config model). */
-export interface FabricSegmentPlan {
-  name: string;
-  /** Declared CIDR; allocated from the pool when absent. */
-  subnet?: string;
-  nat?: boolean;
-  /** `dhcp = false` opts out. Default true. */
-  dhcp?: boolean;
-  mtu?: number;
-  dns?: { enabled?: boolean; servers?: string[]; records?: DnsRecord[]; sinkholes?: DnsSinkhole[] };
-}
-
-/** Everything the fabric of one lab needs. */
-export interface FabricPlan {
+/** What the fabric of one lab is built from. */
+export interface LabFabricOptions {
   lab: string;
   /** The lab's runtime folder (NIC sockets go here). */
   runDir: string;
-  segments: FabricSegmentPlan[];
-  subnetPool?: string;
-  dnsSuffix?: string;
+  /** From `networkPlanFromConfig`; parsed here, so hand-written input gets defaults. */
+  network: NetworkPlan | NetworkPlanInput;
   /** Registry of subnets in use host-wide; default `<runtimeDir>/subnets.json`. */
   registryPath?: string;
   clock?: Clock;
@@ -66,10 +56,16 @@ export interface FabricPlan {
 
 /** A user-caused fabric error, as data. */
 export interface FabricError {
-  code: "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked";
+  code:
+    | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
+    | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target";
   segment: string;
   message: string;
   hint: string;
+  /** Host port of the forward concerned. */
+  port?: number;
+  /** The forward concerned, e.g. `127.0.0.1:8080 → web:80/tcp`. */
+  forward?: string;
 }
 
 /** Carries a `FabricError` through promise rejections. */
@@ -79,56 +75,79 @@ export class FabricFailure extends Error {
   }
 }
 
-/** `status()` shape. */
-export interface FabricStatus {
-  segments: { name: string; subnet: string; gateway: string; nat: boolean; leases: { vm: string | undefined; ip: string; mac: string }[] }[];
+/** A forward as requested at run time; `segment` defaults to the VM's first NIC's. */
+export type ForwardRequest = Omit<ForwardPlan, "segment" | "bind" | "proto"> & Partial<Pick<ForwardPlan, "segment" | "bind" | "proto">>;
+
+/** A running forward, for `listForwards` and `status`. */
+export interface ForwardInfo extends ForwardPlan {
+  /** The target's current address on the segment, if it has one. */
+  guestIp: string | undefined;
 }
 
-interface RegistryEntry {
-  lab: string;
-  segment: string;
-  subnet: string;
-  pid: number;
+/** `status()` shape. */
+export interface FabricStatus {
+  segments: { name: string; subnet: string; gateway: string; nat: boolean; mtu: number; leases: { vm: string | undefined; ip: string; mac: string }[] }[];
+  forwards: ForwardInfo[];
 }
 
 interface LiveSegment {
-  plan: FabricSegmentPlan;
+  plan: SegmentPlan;
   subnet: Cidr;
   segment: Segment;
-  nat: Nat | undefined;
+  /** Outbound NAT on `nat = true` segments; forwards-only elsewhere. */
+  nat: Nat;
 }
 
 interface LiveNic {
+  vm: string;
+  index: number;
   server: Server;
   path: string;
   port: SwitchPort | undefined;
   socket: Socket | undefined;
   seg: LiveSegment;
   mac: string;
+  staticIp: number | undefined;
+}
+
+interface LiveForward {
+  plan: ForwardPlan;
+  running: RunningForward;
 }
 
 /** The fabric of one running lab. */
 export class LabFabric implements NicAttacher {
-  readonly #p: FabricPlan;
+  readonly #lab: string;
+  readonly #runDir: string;
+  readonly #net: NetworkPlan;
   readonly #clock: Clock;
   readonly #log: NetLog;
-  readonly #registry: string;
+  readonly #registry: SubnetRegistry;
   readonly #segs = new Map<string, LiveSegment>();
   readonly #nics = new Map<string, LiveNic>();
   readonly #vmByMac = new Map<string, string>();
+  readonly #forwards = new Map<string, LiveForward>();
   #dns: UdpDnsForwarder | undefined;
 
-  constructor(plan: FabricPlan) {
-    this.#p = plan;
-    this.#clock = plan.clock ?? systemClock();
-    this.#log = plan.log ?? (() => {});
-    this.#registry = plan.registryPath ?? join(runtimeDir(), "subnets.json");
+  constructor(o: LabFabricOptions) {
+    this.#lab = o.lab;
+    this.#runDir = o.runDir;
+    this.#net = NetworkPlanSchema.parse(o.network);
+    this.#clock = o.clock ?? systemClock();
+    this.#log = o.log ?? (() => {});
+    this.#registry = new SubnetRegistry(o.registryPath ?? join(runtimeDir(), "subnets.json"));
   }
 
-  /** Creates every declared segment (the built-in NAT one waits for its first NIC). */
+  /** Creates every declared segment and starts every forward; on failure releases all of it. */
   async open(): Promise<void> {
-    mkdirSync(this.#p.runDir, { recursive: true, mode: 0o700 });
-    for (const s of this.#p.segments) this.#segment(s.name);
+    try {
+      mkdirSync(this.#runDir, { recursive: true, mode: 0o700 });
+      for (const s of this.#net.segments) this.#segment(s.name);
+      for (const f of this.#net.forwards) await this.#startForward(f);
+    } catch (e) {
+      await this.close();
+      throw e;
+    }
   }
 
   async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
@@ -140,31 +159,101 @@ export class LabFabric implements NicAttacher {
         throw new FabricFailure({ code: "static_ip_invalid", segment: seg.plan.name, message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is not a usable address of ${cidrToString(seg.subnet)}`, hint: `pick an address inside ${cidrToString(seg.subnet)} other than the gateway ${ipv4ToString(seg.segment.gateway.ip)}` });
       }
     }
-    if (!seg.segment.addHost({ vm: vm.name, lab: this.#p.lab, mac }, ip)) {
+    await this.detach(vm, index);
+    if (!seg.segment.addHost({ vm: vm.name, lab: this.#lab, mac }, ip)) {
       throw new FabricFailure({ code: "static_ip_invalid", segment: seg.plan.name, message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is reserved by another NIC`, hint: "give every static ip to one NIC only" });
     }
     this.#vmByMac.set(mac.toLowerCase(), vm.name);
-    // `nic { isolated = true }` (port isolation); read structurally until NicPlan carries it.
-    const isolated = "isolated" in nic && nic.isolated === true;
-    await this.detach(vm, index);
-    const path = join(this.#p.runDir, `net-${vm.name}-${index}.sock`);
+    const path = join(this.#runDir, `net-${vm.name}-${index}.sock`);
     rmSync(path, { force: true });
-    const live: LiveNic = { server: createServer(), path, port: undefined, socket: undefined, seg, mac };
+    const name = `${vm.name}/${index}`;
+    const live: LiveNic = { vm: vm.name, index, server: createServer(), path, port: undefined, socket: undefined, seg, mac, staticIp: ip };
     live.server.on("connection", (sock) => {
       live.socket?.destroy();
       live.socket = sock;
-      live.port = attachStreamSocket(seg.segment.switch, sock, { name: `${vm.name}/${index}`, isolated, log: this.#log });
+      live.port = attachStreamSocket(seg.segment.switch, sock, { name, isolated: nic.isolated, log: this.#log });
     });
+    live.server.on("error", (e) => this.#log({ level: "warn", event: "net.nic_socket_error", message: `NIC socket of ${name}: ${e.message}`, vm: vm.name }));
     await new Promise<void>((resolve, reject) => {
       live.server.once("error", reject);
       live.server.listen(path, () => resolve());
     });
-    this.#nics.set(`${vm.name}/${index}`, live);
+    this.#nics.set(name, live);
     return { kind: "stream", socket: path };
   }
 
   async detach(vm: VmPlan, index: number): Promise<void> {
     await this.#closeNic(`${vm.name}/${index}`);
+  }
+
+  /** Addresses of `vm` from the lease table (reservation or lease on its MAC), NIC order. */
+  vmIps(vm: string): string[] {
+    const out: string[] = [];
+    for (const n of this.#nicsOf(vm)) {
+      const ip = this.#nicAddress(n);
+      if (ip !== undefined) out.push(ipv4ToString(ip));
+    }
+    return out;
+  }
+
+  /** Starts a forward at run time; resolves to it, or rejects with a `FabricFailure`. */
+  async addForward(req: ForwardRequest): Promise<ForwardInfo> {
+    const segment = req.segment ?? this.#nicsOf(req.vm)[0]?.seg.plan.name;
+    if (segment === undefined) {
+      const label = `${req.hostPort} → ${req.vm}:${req.guestPort}`;
+      throw new FabricFailure({ code: "forward_no_target", segment: "", port: req.hostPort, forward: label, message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`, hint: "start the VM first, or name the segment" });
+    }
+    const plan: ForwardPlan = { segment, hostPort: req.hostPort, vm: req.vm, guestPort: req.guestPort, proto: req.proto ?? "tcp", bind: req.bind ?? "127.0.0.1" };
+    await this.#startForward(plan);
+    return this.#info(plan);
+  }
+
+  /** Stops the forward on `hostPort` (`proto` narrows it when TCP and UDP differ). */
+  async removeForward(hostPort: number, proto?: ForwardPlan["proto"]): Promise<void> {
+    const hits = [...this.#forwards.entries()].filter(([, f]) => f.plan.hostPort === hostPort && (proto === undefined || f.plan.proto === proto));
+    if (!hits.length) {
+      throw new FabricFailure({ code: "forward_not_found", segment: "", port: hostPort, message: `Cannot remove forward: no forward listens on host port ${hostPort}${proto ? `/${proto}` : ""}`, hint: "list forwards with status" });
+    }
+    for (const [k, f] of hits) {
+      this.#forwards.delete(k);
+      await f.running.close();
+      this.#log({ level: "info", event: "net.forward_removed", message: `Forward ${label(f.plan)} removed`, port: hostPort });
+    }
+  }
+
+  /** Running forwards with their targets' current addresses. */
+  listForwards(): ForwardInfo[] {
+    return [...this.#forwards.values()].map((f) => this.#info(f.plan));
+  }
+
+  /** Segments, subnets, gateways, NAT, leases and forwards for `vmlab status`. */
+  status(): FabricStatus {
+    return {
+      segments: [...this.#segs.values()].map((s) => ({
+        name: s.plan.name,
+        subnet: cidrToString(s.subnet),
+        gateway: ipv4ToString(s.segment.gateway.ip),
+        nat: s.plan.nat,
+        mtu: s.plan.mtu,
+        leases: s.segment.leases().filter((l) => l.state === "bound").map((l) => ({ vm: this.#vmByMac.get(l.mac.toLowerCase()), ip: ipv4ToString(l.ip), mac: l.mac })),
+      })),
+      forwards: this.listForwards(),
+    };
+  }
+
+  /** Stops every forward, NIC, NAT and forwarder and releases the lab's subnets. */
+  async close(): Promise<void> {
+    for (const f of [...this.#forwards.values()]) await f.running.close();
+    this.#forwards.clear();
+    for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
+    for (const s of this.#segs.values()) {
+      s.nat.close();
+      s.segment.close();
+    }
+    this.#segs.clear();
+    this.#dns?.close();
+    this.#dns = undefined;
+    this.#registry.release(this.#lab);
   }
 
   async #closeNic(key: string): Promise<void> {
@@ -177,140 +266,116 @@ export class LabFabric implements NicAttacher {
     rmSync(live.path, { force: true });
   }
 
-  /** Segments, subnets, gateways, NAT and leases for `vmlab status`. */
-  status(): FabricStatus {
-    return {
-      segments: [...this.#segs.values()].map((s) => ({
-        name: s.plan.name,
-        subnet: cidrToString(s.subnet),
-        gateway: ipv4ToString(s.segment.gateway.ip),
-        nat: s.nat !== undefined,
-        leases: s.segment.leases().map((l) => ({ vm: this.#vmByMac.get(l.mac.toLowerCase()), ip: ipv4ToString(l.ip), mac: l.mac })),
-      })),
-    };
+  #nicsOf(vm: string): LiveNic[] {
+    return [...this.#nics.values()].filter((n) => n.vm === vm).sort((a, b) => a.index - b.index);
   }
 
-  /** Stops every NIC, NAT and forwarder and releases the lab's subnets. */
-  async close(): Promise<void> {
-    for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
-    for (const s of this.#segs.values()) {
-      s.nat?.close();
-      s.segment.close();
+  #nicAddress(n: LiveNic): number | undefined {
+    return n.staticIp ?? n.seg.segment.addressOf(n.mac);
+  }
+
+  /** The target's address on the forward's segment, asked per connection. */
+  #target(f: ForwardPlan): number | undefined {
+    for (const n of this.#nicsOf(f.vm)) {
+      if (n.seg.plan.name !== f.segment) continue;
+      const ip = this.#nicAddress(n);
+      if (ip !== undefined) return ip;
     }
-    this.#segs.clear();
-    this.#dns?.close();
-    this.#dns = undefined;
-    this.#withRegistry((entries) => entries.filter((e) => !(e.lab === this.#p.lab && e.pid === process.pid)));
+    return undefined;
+  }
+
+  #info(f: ForwardPlan): ForwardInfo {
+    const ip = this.#target(f);
+    return { ...f, guestIp: ip === undefined ? undefined : ipv4ToString(ip) };
+  }
+
+  async #startForward(f: ForwardPlan): Promise<void> {
+    const text = label(f);
+    const seg = this.#segs.get(f.segment);
+    if (!seg) {
+      throw new FabricFailure({ code: "unknown_segment", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: segment "${f.segment}" is not running in lab ${this.#lab}`, hint: "declare the forward inside a declared segment" });
+    }
+    const clash = [...this.#forwards.values()].find((x) => x.plan.hostPort === f.hostPort && overlaps(x.plan.proto, f.proto));
+    if (clash) {
+      throw new FabricFailure({ code: "forward_exists", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: host port ${f.hostPort} already carries forward ${label(clash.plan)}`, hint: "remove that forward first or pick another host_port" });
+    }
+    const r = await startForward(seg.nat, {
+      hostPort: f.hostPort,
+      hostAddress: f.bind,
+      guestIp: () => this.#target(f),
+      guestPort: f.guestPort,
+      proto: f.proto,
+      label: text,
+      onNoGuest: () => this.#log({ level: "warn", event: "net.forward_no_target", message: `Forward ${text}: ${f.vm} has no address on segment ${f.segment} yet; connection refused`, port: f.hostPort }),
+    });
+    if (!r.ok) {
+      throw new FabricFailure({ code: r.error.code, segment: f.segment, port: f.hostPort, forward: text, message: r.error.message, hint: r.error.hint });
+    }
+    this.#forwards.set(`${f.hostPort}/${f.proto}`, { plan: f, running: r.forward });
+    this.#log({ level: "info", event: "net.forward_started", message: `Forward ${text} listening`, port: f.hostPort });
   }
 
   #segment(name: string): LiveSegment {
     const have = this.#segs.get(name);
     if (have) return have;
-    const plan = this.#p.segments.find((s) => s.name === name) ?? (name === BUILTIN_NAT_SEGMENT ? { name, nat: true } : undefined);
-    if (!plan) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot attach NIC: segment "${name}" is not declared in lab ${this.#p.lab}`, hint: `declare segment "${name}" {} or use nic { nat = true }` });
-    const subnet = this.#claimSubnet(plan);
-    const dnsCfg = plan.dns;
-    const dnsOn = dnsCfg?.enabled !== false;
-    const servers = (dnsCfg?.servers ?? []).map(parseIpv4Address).filter((x): x is number => x !== undefined);
+    const plan = this.#net.segments.find((s) => s.name === name) ?? (name === BUILTIN_NAT_SEGMENT ? this.#builtinNatPlan() : undefined);
+    if (!plan) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot attach NIC: segment "${name}" is not declared in lab ${this.#lab}`, hint: `declare segment "${name}" {} or use nic { nat = true }` });
+    const claimed = this.#registry.claim(this.#lab, name, plan.subnet, this.#net.subnetPool);
+    if ("code" in claimed) throw new FabricFailure(claimed);
+    const subnet = claimed;
+    const dnsOn = plan.dns.enabled;
+    const servers = plan.dns.servers.map(parseIpv4Address).filter((x): x is number => x !== undefined);
+    const routes: ClasslessRoute[] = [];
+    for (const r of plan.routes) {
+      const dest = parseCidr(r.dest);
+      const via = parseIpv4Address(r.via);
+      if (dest && via !== undefined) routes.push({ dest, via });
+    }
     const segment = new Segment({
       name,
       clock: this.#clock,
       subnet,
       mtu: plan.mtu,
       log: this.#log,
-      dhcp: plan.dhcp === false ? false : { dns: dnsOn ? (servers.length ? servers : undefined) : [] },
-      dns: dnsOn ? { suffix: this.#p.dnsSuffix, records: dnsCfg?.records, sinkholes: dnsCfg?.sinkholes, forwarder: this.#forwarder() } : false,
+      dhcp: plan.dhcp
+        ? { dns: dnsOn ? (servers.length ? servers : undefined) : [], domain: dnsOn ? this.#net.dnsSuffix : undefined, routes, mtu: plan.announceMtu ? plan.mtu : undefined }
+        : false,
+      dns: dnsOn
+        ? { suffix: this.#net.dnsSuffix, records: [...plan.dns.records, ...this.#net.records], sinkholes: [...plan.dns.sinkholes, ...this.#net.sinkholes], forwarder: this.#forwarder() }
+        : false,
     });
-    const nat = plan.nat ? new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log }) : undefined;
-    if (nat) segment.setIpStack(nat);
+    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat });
+    segment.setIpStack(nat);
     const live: LiveSegment = { plan, subnet, segment, nat };
     this.#segs.set(name, live);
+    this.#reportUnenforced(plan);
     return live;
   }
 
+  #builtinNatPlan(): SegmentPlan {
+    return { name: BUILTIN_NAT_SEGMENT, dhcp: true, nat: true, mtu: this.#net.builtinNatMtu, announceMtu: false, global: false, dns: { enabled: true, servers: [], records: [], sinkholes: [] }, routes: [], routesTo: [], block: [], redirect: [] };
+  }
+
+  #reportUnenforced(p: SegmentPlan): void {
+    const missing: string[] = [];
+    if (p.block.length) missing.push(`${p.block.length} block rule(s)`);
+    if (p.redirect.length) missing.push(`${p.redirect.length} redirect rule(s)`);
+    if (p.routesTo.length) missing.push(`routes_to ${p.routesTo.join(", ")}`);
+    if (p.connect) missing.push(`connect ${p.connect.host}`);
+    if (p.global) missing.push("global (running lab-locally)");
+    if (missing.length) this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });
+  }
+
   #forwarder(): (q: Uint8Array) => Promise<Uint8Array | undefined> {
-    this.#dns ??= new UdpDnsForwarder({ clock: this.#clock });
+    this.#dns ??= new UdpDnsForwarder({ clock: this.#clock, servers: this.#net.dnsUpstream.length ? this.#net.dnsUpstream : hostResolvers() });
     return this.#dns.forward;
   }
-
-  /** Declared or allocated subnet, recorded host-wide. */
-  #claimSubnet(plan: FabricSegmentPlan): Cidr {
-    let out: Cidr | FabricError | undefined;
-    this.#withRegistry((entries) => {
-      const others = entries.filter((e) => !(e.lab === this.#p.lab && e.segment === plan.name));
-      const used = others.map((e) => parseCidr(e.subnet)).filter((c): c is Cidr => c !== undefined);
-      if (plan.subnet !== undefined) {
-        const c = parseCidr(plan.subnet);
-        if (!c || c.prefix > 30) {
-          out = { code: "subnet_invalid", segment: plan.name, message: `Cannot create segment "${plan.name}": subnet "${plan.subnet}" is not an IPv4 CIDR of /30 or wider`, hint: 'write it like "10.50.0.0/24"' };
-          return entries;
-        }
-        const clash = others.find((e) => { const u = parseCidr(e.subnet); return u !== undefined && cidrOverlaps(u, c); });
-        if (clash) {
-          out = { code: "subnet_in_use", segment: plan.name, message: `Cannot create segment "${plan.name}": subnet ${plan.subnet} overlaps ${clash.subnet} of lab ${clash.lab} (segment ${clash.segment})`, hint: "choose another subnet or stop the other lab" };
-          return entries;
-        }
-        out = c;
-      } else {
-        const a = allocateSubnet(used, this.#p.subnetPool ?? DEFAULT_SUBNET_POOL);
-        if (isSubnetPoolError(a)) {
-          out = { code: "subnet_pool_exhausted", segment: plan.name, message: a.message, hint: a.hint };
-          return entries;
-        }
-        out = a;
-      }
-      return [...others, { lab: this.#p.lab, segment: plan.name, subnet: cidrToString(out), pid: process.pid }];
-    });
-    if (out === undefined) throw new FabricFailure({ code: "registry_locked", segment: plan.name, message: `Cannot create segment "${plan.name}": the subnet registry ${this.#registry} stayed locked`, hint: "another vmlab daemon holds the lock; retry, or remove a stale .lock file" });
-    if ("code" in out) throw new FabricFailure(out);
-    return out;
-  }
-
-  /** Read-modify-write of the registry under an exclusive lock file; atomic rename. */
-  #withRegistry(update: (entries: RegistryEntry[]) => RegistryEntry[]): void {
-    mkdirSync(dirname(this.#registry), { recursive: true, mode: 0o700 });
-    const lock = `${this.#registry}.lock`;
-    const deadline = Date.now() + REGISTRY_LOCK_TIMEOUT_MS;
-    for (;;) {
-      try {
-        closeSync(openSync(lock, "wx"));
-        break;
-      } catch {
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > REGISTRY_LOCK_STALE_MS) rmSync(lock, { force: true });
-        } catch {
-          // Lock vanished between open and stat: retry.
-        }
-        if (Date.now() > deadline) return;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-      }
-    }
-    try {
-      const next = update(readRegistry(this.#registry).filter((e) => pidAlive(e.pid)));
-      const tmp = `${this.#registry}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ entries: next }, null, 2) + "\n", { mode: 0o600 });
-      renameSync(tmp, this.#registry);
-    } finally {
-      rmSync(lock, { force: true });
-    }
-  }
 }
 
-function readRegistry(path: string): RegistryEntry[] {
-  try {
-    const j = JSON.parse(readFileSync(path, "utf8")) as { entries?: unknown };
-    if (!Array.isArray(j.entries)) return [];
-    return j.entries.filter((e): e is RegistryEntry => typeof e === "object" && e !== null && typeof e.lab === "string" && typeof e.segment === "string" && typeof e.subnet === "string" && typeof e.pid === "number");
-  } catch {
-    return [];
-  }
+function label(f: ForwardPlan): string {
+  return `${f.bind}:${f.hostPort} → ${f.vm}:${f.guestPort}/${f.proto}`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
+function overlaps(a: ForwardPlan["proto"], b: ForwardPlan["proto"]): boolean {
+  return a === b || a === "both" || b === "both";
 }

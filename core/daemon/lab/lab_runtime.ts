@@ -13,7 +13,7 @@
 import { rmSync } from "node:fs";
 import { VmlabError } from "../errors.ts";
 import type { LabPlan, LabStatus, VmPlan } from "../protocol.ts";
-import { EventBus, JsonLog, ensureLabDirs, labPaths, type LabContext, type NicAttacher } from "./context.ts";
+import { EventBus, JsonLog, ensureLabDirs, labPaths, noCloneRegistry, type CloneRegistry, type LabContext, type NicAttacher } from "./context.ts";
 import { macsFor, readState, writeState } from "./state_file.ts";
 import { VmRuntime } from "./vm_runtime.ts";
 import { join } from "node:path";
@@ -27,13 +27,13 @@ export class LabRuntime {
   readonly vms = new Map<string, VmRuntime>();
   #busy: string | undefined;
 
-  constructor(plan: LabPlan, nics: NicAttacher) {
+  constructor(plan: LabPlan, nics: NicAttacher, clones: CloneRegistry = noCloneRegistry) {
     this.plan = plan;
     const paths = labPaths(plan.name, plan.dir);
     ensureLabDirs(paths);
     const log = new JsonLog(join(paths.logs, "lab.log"));
     this.events = new EventBus(plan.name, log);
-    this.ctx = { name: plan.name, dir: plan.dir, paths, log, nics, emit: (t, vm, d) => this.events.emit(t, vm, d) };
+    this.ctx = { name: plan.name, dir: plan.dir, paths, log, nics, clones, emit: (t, vm, d) => this.events.emit(t, vm, d) };
     this.#adopt(plan);
   }
 
@@ -66,6 +66,11 @@ export class LabRuntime {
     } finally {
       this.#busy = undefined;
     }
+  }
+
+  /** The power operation in progress, if any. */
+  get busy(): string | undefined {
+    return this.#busy;
   }
 
   vm(name: string): VmRuntime {
@@ -154,6 +159,7 @@ export class LabRuntime {
   async destroy(report: Report): Promise<void> {
     return this.exclusive("destroy", async () => {
       await this.#down([], false, report);
+      for (const v of this.vms.values()) await v.removeClone();
       rmSync(this.ctx.paths.work, { recursive: true, force: true });
       this.events.emit("lab.destroyed", undefined, {});
     });

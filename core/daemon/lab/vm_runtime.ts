@@ -14,16 +14,16 @@
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { VmlabError } from "../errors.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
-import type { LabContext } from "./context.ts";
+import { JsonLog, type LabContext } from "./context.ts";
 
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
@@ -44,6 +44,7 @@ export class VmRuntime {
   #accel: AccelDecision | undefined;
   #stopRequested = false;
   #ips: string[] = [];
+  #log: JsonLog | undefined;
 
   constructor(
     readonly lab: LabContext,
@@ -77,6 +78,13 @@ export class VmRuntime {
     return join(this.lab.paths.logs, `${this.name}.log`);
   }
 
+  /** Lab event, mirrored into this VM's own log. */
+  #emit(type: string, data: Record<string, unknown> = {}): void {
+    this.#log ??= new JsonLog(this.logFile);
+    this.#log.write(type === "vm.crashed" ? "error" : "info", type, data);
+    this.lab.emit(type, this.name, data);
+  }
+
   status(): VmStatus {
     const pid = this.#machine?.process.running ? this.#machine.process.pid : null;
     return {
@@ -92,8 +100,8 @@ export class VmRuntime {
     };
   }
 
-  /** Create the linked clone if it does not exist yet. */
-  ensureClone(): void {
+  /** Create the linked clone if it does not exist yet, and register it with the store. */
+  async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
     if (!existsSync(this.plan.template.disk)) {
       throw new VmlabError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
@@ -103,6 +111,37 @@ export class VmRuntime {
     }
     mkdirSync(this.vmDir, { recursive: true });
     createLinkedClone(this.plan.template.disk, this.clonePath, this.plan.diskSizeBytes ? { sizeBytes: this.plan.diskSizeBytes } : {});
+    await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
+      this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
+    });
+  }
+
+  /** Forget the clone (destroy). */
+  async removeClone(): Promise<void> {
+    await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
+  }
+
+  #cdroms(): CdromSpec[] {
+    return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
+  }
+
+  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store. */
+  #firmware(): Firmware {
+    if (this.plan.firmware !== "uefi") return { kind: "bios" };
+    const secure = this.plan.secureBoot;
+    const pairs: [string, string][] = secure
+      ? [["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"], ["/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd"]]
+      : [["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"], ["/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"]];
+    const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v));
+    if (!pair) {
+      throw new VmlabError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
+        subject: this.name,
+        hint: "Install it with `apt-get install ovmf`.",
+      });
+    }
+    const vars = join(this.vmDir, "OVMF_VARS.fd");
+    if (!existsSync(vars)) copyFileSync(pair[1], vars);
+    return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
   async #spec(): Promise<QemuVmSpec> {
@@ -123,14 +162,15 @@ export class VmRuntime {
       machine: this.plan.machine,
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
-      firmware: { kind: "bios" },
+      firmware: this.#firmware(),
       disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
-      cdroms: [],
+      cdroms: this.#cdroms(),
       nics,
       vga: this.plan.vga,
       usbTablet: true,
       guestAgent: this.plan.agent,
       rtc: "utc",
+      ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -144,12 +184,12 @@ export class VmRuntime {
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
   async start(report: Reporter): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
-    this.ensureClone();
+    await this.ensureClone();
     this.state = "starting";
     this.ready = false;
     this.#stopRequested = false;
     this.#ips = [];
-    this.lab.emit("vm.starting", this.name);
+    this.#emit("vm.starting");
     let machine: Machine;
     try {
       const spec = await this.#spec();
@@ -158,7 +198,7 @@ export class VmRuntime {
     } catch (e) {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
-      this.lab.emit("vm.crashed", this.name, { reason: (e as Error).message });
+      this.#emit("vm.crashed", { reason: (e as Error).message });
       throw new VmlabError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
     }
     this.#machine = machine;
@@ -168,7 +208,7 @@ export class VmRuntime {
     void this.#watch(machine);
     if (!this.plan.agent) {
       this.ready = true;
-      this.lab.emit("vm.ready", this.name);
+      this.#emit("vm.ready");
       return;
     }
     try {
@@ -182,7 +222,7 @@ export class VmRuntime {
     }
     this.ready = true;
     report("info", `${this.name}: ready (guest agent answered)`);
-    this.lab.emit("vm.ready", this.name);
+    this.#emit("vm.ready");
     void this.refreshIps();
   }
 
@@ -201,14 +241,14 @@ export class VmRuntime {
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
-      this.lab.emit("vm.stopped", this.name, { reason: "requested", exit: this.#lastExit });
+      this.#emit("vm.stopped", { reason: "requested", exit: this.#lastExit });
     } else if (guestShutdown && exit.code === 0) {
       this.state = "stopped";
-      this.lab.emit("vm.stopped", this.name, { reason: "guest-initiated", exit: this.#lastExit });
+      this.#emit("vm.stopped", { reason: "guest-initiated", exit: this.#lastExit });
     } else {
       this.state = "crashed";
-      this.lab.emit("vm.crashed", this.name, { exit: this.#lastExit, stderr: machine.process.stderrTail() });
-      this.lab.emit("vm.stopped", this.name, { reason: "crashed", exit: this.#lastExit });
+      this.#emit("vm.crashed", { exit: this.#lastExit, stderr: machine.process.stderrTail() });
+      this.#emit("vm.stopped", { reason: "crashed", exit: this.#lastExit });
     }
   }
 

@@ -1,0 +1,107 @@
+/**
+ * `vmlab up [vm…]`, `vmlab down [vm…] [--force]`, `vmlab destroy`
+ * (cli_ref.md, PRD §7.1).
+ *
+ * `up` validates the lab file first (nothing touches QEMU on an invalid
+ * lab), resolves it into a plan, asks the supervisor for the lab's daemon
+ * and streams the daemon's progress; it ends with the status table. `down`
+ * and `destroy` talk to the lab daemon directly; `destroy` of a lab that is
+ * not running still deletes its `.vmlab/` (through a daemon started for the
+ * purpose, so the template store forgets the clones too).
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { VmlabError } from "../../daemon/errors.ts";
+import type { LabStatus } from "../../daemon/protocol.ts";
+import { TemplateStore } from "../../store/store.ts";
+import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, streamOperation } from "../client.ts";
+import { labPlan, loadLab } from "../lab_file.ts";
+import { processIo } from "./validate.ts";
+import { printStatus } from "./status.ts";
+
+/** Retry once when the lab daemon went away between `ensure` and the request (it had just reaped itself). */
+async function withLabDaemon<T>(name: string, file: string, fn: (socket: string) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const lab = await ensureLabDaemon(name, file);
+    try {
+      return await fn(lab.socket);
+    } catch (e) {
+      if (attempt === 0 && e instanceof VmlabError && e.code === "daemon.unreachable") continue;
+      throw e;
+    }
+  }
+}
+
+/**
+ * Validate, resolve and bring up the lab of `flags` (or some of its VMs).
+ * Returns the status, or an exit code after printing validation errors.
+ */
+export async function upLab(flags: { file?: string | undefined; verbose?: boolean | undefined }, vms: readonly string[], quiet: boolean): Promise<LabStatus | number> {
+  const io = processIo();
+  const loaded = loadLab(io, flags);
+  if (!loaded.ok) return printLoadFailure(io, flags) || 1;
+  if (loaded.stage !== "validate") return 2;
+  if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
+  const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home);
+  for (const v of vms) {
+    if (!plan.vms.some((p) => p.name === v)) {
+      throw new VmlabError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
+    }
+  }
+  return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms }, { quiet }))) as LabStatus;
+}
+
+export function register(program: Command): void {
+  program
+    .command("up")
+    .description("create linked clones and boot the lab's VMs (all, or the ones named), then wait until they are ready")
+    .argument("[vms...]", "VMs to bring up (and what they depend on); default: the whole lab")
+    .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+    .option("--json", "print the final status as JSON")
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "name the lab file used")
+    .action(
+      action(async (vms: string[], opts) => {
+        const status = await upLab(opts, vms, opts.quiet === true);
+        if (typeof status === "number") return status;
+        printStatus(status, opts.json === true);
+        return 0;
+      }, (_v, o) => o.json === true),
+    );
+
+  program
+    .command("down")
+    .description("stop the lab's VMs (all, or the ones named): guest agent, then ACPI, then kill; clones are kept")
+    .argument("[vms...]", "VMs to stop; default: the whole lab")
+    .option("--force", "kill immediately instead of the graceful ladder")
+    .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "name the lab file used")
+    .action(
+      action(async (vms: string[], opts) => {
+        const lab = labOfFile(opts);
+        const socket = await liveLabSocket(lab.name);
+        if (!socket) {
+          process.stderr.write(`lab ${lab.name} is already down\n`);
+          return 0;
+        }
+        await streamOperation(socket, "/v1/down", { vms, force: opts.force === true }, { quiet: opts.quiet === true });
+        if (!opts.quiet) process.stderr.write(vms.length ? `stopped ${vms.join(", ")}\n` : `lab ${lab.name} is down\n`);
+        return 0;
+      }),
+    );
+
+  program
+    .command("destroy")
+    .description("stop the lab and DELETE its linked clones and lab-local state (.vmlab/)")
+    .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "name the lab file used")
+    .action(
+      action(async (opts) => {
+        const lab = labOfFile(opts);
+        await withLabDaemon(lab.name, lab.file as string, (socket) => streamOperation(socket, "/v1/destroy", {}, { quiet: opts.quiet === true }));
+        if (!opts.quiet) process.stderr.write(`lab ${lab.name} destroyed (clones and .vmlab/ deleted)\n`);
+        return 0;
+      }),
+    );
+}
