@@ -10,7 +10,7 @@
  * `match` reach the right loop. Fault-capable operations are preceded by a
  * `/*@n*\/` marker; `finish` strips the markers and records, for every
  * generated line and column, the script span (the source map used for fault
- * traces). Every function entry and loop iteration spends one unit of fuel;
+ * traces). Every function entry and loop iteration spends one unit of fuel (see FUEL_SLICE);
  * function entries also count call depth (concept_faults.md).
  */
 import type { Block, Expr, FnDecl, Pattern, Stmt } from "./ast.ts";
@@ -28,6 +28,14 @@ const PROP_BAD = new Set(["constructor", "__proto__", "prototype", "toString", "
 export const prop = (n: string): string => (PROP_BAD.has(n) || n.startsWith("$") ? `${n}$` : n);
 
 type Ctx = { closure: boolean; scopes: Map<string, string>[]; loops: { label: string; result: string | undefined }[] };
+
+/**
+ * Fuel lives in an Int32Array slot (the engine keeps it an int32, much
+ * cheaper than a closure variable holding a double) refilled from `$bank` in
+ * slices of this size; the total spent is exact, so exhaustion stays
+ * deterministic. Call depth lives in the second slot.
+ */
+const FUEL_SLICE = 1 << 30;
 
 function intLit(b: bigint): string {
   if (b >= -9007199254740991n && b <= 9007199254740991n) return b < 0n ? `(${b})` : `${b}`;
@@ -140,13 +148,21 @@ export class CodeGen {
     for (const ms of this.d.methods.values()) for (const m of ms.values()) if (m.decl) this.fn(m.jsName, m.decl, m.hasSelf, `${m.typeName}::${m.name}`);
     for (const ms of this.d.methods.values()) for (const m of ms.values()) this.install(m);
     const exports = [...(this.d.fns.get(entryModule)?.values() ?? [])].map((f) => `${JSON.stringify(f.name)}: ${f.jsName}`);
-    this.emit(`return { fns: { ${exports.join(", ")} }, setFuel(n) { $fuel = n; }, getFuel() { return $fuel; }, setMaxDepth(n) { $maxDepth = n; }, resetDepth() { $depth = 0; } };`);
+    const classes: string[] = [];
+    for (const st of this.d.structs.values()) classes.push(`${JSON.stringify(st.name)}: S_${jsIdent(st.name)}`);
+    for (const en of this.d.enums.values()) {
+      if (["Option", "Result", "Value"].includes(en.name)) continue;
+      for (const v of en.variants) classes.push(`${JSON.stringify(`${en.name}::${v.name}`)}: E_${jsIdent(en.name)}_${jsIdent(v.name)}`);
+    }
+    this.emit(`return { fns: { ${exports.join(", ")} }, classes: { ${classes.join(", ")} }, setFuel(n) { const first = Math.min(n, ${FUEL_SLICE}); $S[0] = first; $bank = n - first; }, getFuel() { return $bank + Math.max(0, $S[0]); }, setMaxDepth(n) { $maxDepth = n; }, resetDepth() { $S[1] = 0; } };`);
     const head = [
       `// sloppy mode on purpose: strict mode enables proper tail calls in JSC, which drop frames from fault traces`,
       `const { ${RT_NAMES.join(", ")} } = R;`,
       ...[...this.hostUsed].map((k) => `const ${this.host(k)} = H[${JSON.stringify(k)}];`),
-      `let $fuel = Infinity, $depth = 0, $maxDepth = 0;`,
-      `function $limit() { if ($fuel < 0) fault("fuel exhausted"); fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
+      `const $S = new Int32Array(2);`,
+      `let $bank = Infinity, $maxDepth = 0;`,
+      `function $refuel() { const take = Math.min($bank, ${FUEL_SLICE}); if (take <= 0) { $S[0] = 0; fault("fuel exhausted"); } $bank -= take; $S[0] += take; }`,
+      `function $limit() { if ($S[0] < 0) { $refuel(); if (++$S[1] <= $maxDepth) return; } fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
       `function $nomatch() { fault("no match arm matched (internal)"); }`,
     ];
     return this.finish([...head, ...body].join("\n"));
@@ -174,9 +190,8 @@ export class CodeGen {
     this.emit(`function ${jsName}(${params.join(", ")}) {`);
     const save = this.ind;
     this.ind += "  ";
-    this.emit(`if (--$fuel < 0 || ++$depth > $maxDepth) $limit();`);
-    const v = this.blockInline(ctx, decl.body);
-    this.emit(`return ($depth--, ${v});`);
+    this.emit(`if (--$S[0] < 0 || ++$S[1] > $maxDepth) $limit();`);
+    this.emitReturn(ctx, this.blockInline(ctx, decl.body));
     this.ind = save;
     this.emit("}");
   }
@@ -332,7 +347,7 @@ export class CodeGen {
         const v = this.expr(ctx, e.operand);
         const t = this.t();
         this.emit(`const ${t} = ${v};`);
-        this.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($depth--, ${t})`};`);
+        this.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]--, ${t})`};`);
         return `${t}.$0`;
       }
       case "closure": {
@@ -342,7 +357,7 @@ export class CodeGen {
         const saveInd = this.ind;
         this.out = [];
         this.ind = saveInd + "  ";
-        this.emit(`if (--$fuel < 0) $limit();`);
+        this.emit(`if (--$S[0] < 0) $refuel();`);
         const v = e.body.kind === "block" ? this.blockInline(inner, e.body) : this.expr(inner, e.body);
         this.emit(`return ${v};`);
         const body = this.out.join("\n");
@@ -412,10 +427,10 @@ export class CodeGen {
         ctx.loops.push({ label, result: undefined });
         if (!this.lifts(e.cond)) {
           this.emit(`${label}: while (${this.expr(ctx, e.cond)}) {`);
-          this.emit(`  if (--$fuel < 0) $limit();`);
+          this.emit(`  if (--$S[0] < 0) $refuel();`);
         } else {
           this.emit(`${label}: for (;;) {`);
-          this.emit(`  if (--$fuel < 0) $limit();`);
+          this.emit(`  if (--$S[0] < 0) $refuel();`);
           const save = this.ind;
           this.ind += "  ";
           const c = this.expr(ctx, e.cond);
@@ -434,7 +449,7 @@ export class CodeGen {
         if (r) this.emit(`let ${r};`);
         ctx.loops.push({ label, result: r });
         this.emit(`${label}: for (;;) {`);
-        this.emit(`  if (--$fuel < 0) $limit();`);
+        this.emit(`  if (--$S[0] < 0) $refuel();`);
         this.blockInto(ctx, e.body, undefined);
         this.emit("}");
         ctx.loops.pop();
@@ -452,8 +467,7 @@ export class CodeGen {
       }
       case "continue": this.emit(`continue ${ctx.loops[ctx.loops.length - 1]?.label ?? ""};`); return "undefined";
       case "return": {
-        const v = e.value ? this.expr(ctx, e.value) : "undefined";
-        this.emit(ctx.closure ? `return ${v};` : `return ($depth--, ${v});`);
+        this.emitReturn(ctx, e.value ? this.expr(ctx, e.value) : "undefined");
         return "undefined";
       }
       case "block": {
@@ -462,6 +476,18 @@ export class CodeGen {
         return r ?? "undefined";
       }
     }
+  }
+
+  /**
+   * Return from a script function: the value is computed *before* the call
+   * depth is released (a tail call must still count as one frame deeper).
+   */
+  private emitReturn(ctx: Ctx, v: string): void {
+    if (ctx.closure) { this.emit(`return ${v};`); return; }
+    if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]--, ${v});`); return; }
+    const r = this.t();
+    this.emit(`const ${r} = ${v};`);
+    this.emit(`return ($S[1]--, ${r});`);
   }
 
   /** Declare a result temporary for a lifted value-producing construct (none for unit/never). */
@@ -484,8 +510,10 @@ export class CodeGen {
     if (e.iterKind === "range") {
       const [a, b] = this.operands(ctx, [e.iter, e.rangeEnd as Expr]) as [string, string];
       const end = this.t();
-      this.emit(`const ${end} = ${b};`);
-      head = `for (let ${i} = ${a}; ${i} ${e.inclusive ? "<=" : "<"} ${end}; ${i}++)`;
+      const fast = this.t();
+      // Safe-integer bounds keep `i + 1` exact (it reaches at most 2^53); otherwise step with wrapping iadd.
+      this.emit(`const ${end} = ${b}, ${fast} = typeof ${end} === "number" && typeof ${a} === "number";`);
+      head = `for (let ${i} = ${a}; ${i} ${e.inclusive ? "<=" : "<"} ${end}; ${i} = ${fast} ? ${i} + 1 : iadd(${i}, 1))`;
       item = i;
     } else {
       const src = this.t();
@@ -497,7 +525,7 @@ export class CodeGen {
       item = `${src}[${i}]`;
     }
     this.emit(`${label}: ${head} {`);
-    this.emit(`  if (--$fuel < 0) $limit();`);
+    this.emit(`  if (--$S[0] < 0) $refuel();`);
     if (name) this.emit(`  const ${this.bind(ctx, name)} = ${item};`);
     this.blockInto(ctx, e.body, undefined);
     this.emit("}");

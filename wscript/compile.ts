@@ -41,12 +41,18 @@ export type CompiledUnit = {
   readonly files: ReadonlyMap<string, SourceFile>;
   readonly generated: Generated;
   readonly exports: ReadonlyMap<string, ExportedFn>;
-  /** Host implementations by key (`mod::fn`, `Type.method`). */
+  /** Host implementations by key (`mod::fn`, `Type.method`, and constants' values under `mod::NAME`). */
   readonly hostImpls: ReadonlyMap<string, HostImpl>;
+  /** Keys of `hostImpls` registered as async (callable only under `runInWorker`). */
+  readonly asyncHost: ReadonlySet<string>;
+  /** The registered modules the unit was compiled against (for rebuilding it in a worker). */
+  readonly modules: readonly HostModule[];
   readonly factory: (R: unknown, H: unknown) => GeneratedModule;
 };
 export type GeneratedModule = {
   fns: Record<string, (...a: unknown[]) => unknown>;
+  /** Struct classes by name and variant classes by `Enum::Variant` (for moving values across threads). */
+  classes: Record<string, new (...a: unknown[]) => object>;
   setFuel(n: number): void; getFuel(): number; setMaxDepth(n: number): void; resetDepth(): void;
 };
 
@@ -115,6 +121,7 @@ export class Context {
     checker.files = scopes;
     checker.fileNames = fileNames;
     const hostImpls = new Map<string, HostImpl>();
+    const asyncHost = new Set<string>();
     const ambient: CheckInput[] = [];
     for (const m of this.modules.values()) {
       m.dataTypes.forEach((src, i) => {
@@ -128,7 +135,7 @@ export class Context {
     for (const s of checker.decls.structs.values()) if (ambient.some((a) => a.program.items.some((i) => i.kind === "struct" && i.name.name === s.name))) s.host = true;
     for (const m of this.modules.values()) {
       const fns = new Map<string, { sig: FnSig }>();
-      for (const f of m.fns) { fns.set(f.name, { sig: checker.sigOf(f.decl, undefined) }); hostImpls.set(`${m.name}::${f.name}`, f.impl); }
+      for (const f of m.fns) { fns.set(f.name, { sig: checker.sigOf(f.decl, undefined) }); hostImpls.set(`${m.name}::${f.name}`, f.impl); if (f.async) asyncHost.add(`${m.name}::${f.name}`); }
       const consts = new Map<string, { ty: import("./types.ts").Type; value: unknown }>();
       for (const c of m.consts) {
         const te = parse("<host>", `const X: ${c.typeText} = 0`).program.items[0];
@@ -143,6 +150,7 @@ export class Context {
           const selfTy = { k: "adt" as const, name: o.name, args: [] };
           ms.set(meth.name, { typeName: o.name, trait: undefined, name: meth.name, sig: checker.sigOf(meth.decl, selfTy), hasSelf: true, decl: undefined, jsName: "" });
           hostImpls.set(`${o.name}.${meth.name}`, meth.impl);
+          if (meth.async) asyncHost.add(`${o.name}.${meth.name}`);
         }
       }
     }
@@ -155,12 +163,20 @@ export class Context {
     for (const f of checker.decls.fns.get("")?.values() ?? []) exports.set(f.name, { name: f.name, sig: f.sig, generic: f.sig.generics.length > 0 });
     let factory: CompiledUnit["factory"];
     try {
-      factory = new Function("R", "H", `${gen.code}\n//# sourceURL=wscript-unit-${Math.random().toString(36).slice(2, 10)}`) as CompiledUnit["factory"];
+      factory = instantiate(gen.code);
     } catch (e) {
       return { ok: false, diagnostics: [diag("E0999", { file: path, start: 0, end: 0 }, `internal code generation error: ${e instanceof Error ? e.message : String(e)}`, "please report this with the script")], files };
     }
-    return { ok: true, unit: { files, generated: gen, exports, hostImpls, factory }, warnings: [] };
+    return { ok: true, unit: { files, generated: gen, exports, hostImpls, asyncHost, modules: [...this.modules.values()], factory }, warnings: [] };
   }
+}
+
+/**
+ * Turn generated code into a module factory. The `sourceURL` names the code
+ * so `Vm` can find its frames in a JS stack (`wscript-unit-…`).
+ */
+export function instantiate(code: string): CompiledUnit["factory"] {
+  return new Function("R", "H", `${code}\n//# sourceURL=wscript-unit-${Math.random().toString(36).slice(2, 10)}`) as CompiledUnit["factory"];
 }
 
 /** Drop exact duplicate diagnostics (same code, span and message). */

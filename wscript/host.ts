@@ -7,17 +7,22 @@
  * before any script compiles, so misuse is a compile error. Host functions
  * receive and return script values (see rt_core.ts for the representation;
  * `Some`/`None`/`Ok`/`Err` are exported for building Option and Result).
- * An implementation may return a Promise: such functions can only be called
- * from a VM running in a worker (`WorkerVm`), which blocks the script thread
- * while the host awaits.
+ * Asynchronous host functions (`asyncFn`, e.g. "wait until the VM boots")
+ * can only run under `runInWorker` (run_in_worker.ts): the script runs on a
+ * worker thread that blocks while the embedder's thread awaits the Promise.
+ * A same-thread `Vm` faults if a script reaches one. A module that is
+ * `portable` (the stdlib modules) is rebuilt inside the worker from its
+ * factory name and arguments, so its calls never cross threads.
  */
 import type { FnDecl } from "./ast.ts";
 import { parse } from "./parser.ts";
 
-/** A host function implementation (may be async; see WorkerVm). */
+/** A host function implementation (async ones are registered with `asyncFn`). */
 export type HostImpl = (...args: never[]) => unknown;
 
-export type HostFnEntry = { name: string; decl: FnDecl; sigText: string; impl: HostImpl };
+export type HostFnEntry = { name: string; decl: FnDecl; sigText: string; impl: HostImpl; async: boolean };
+/** How to rebuild a module inside a worker thread: a stdlib factory name and its (structured-cloneable) arguments. */
+export type PortableSpec = { factory: string; args: unknown[] };
 export type HostConstEntry = { name: string; typeText: string; value: unknown };
 export type OpaqueType = { name: string; methods: HostFnEntry[] };
 
@@ -37,12 +42,26 @@ export class HostModule {
   readonly consts: HostConstEntry[] = [];
   readonly dataTypes: string[] = [];
   readonly opaqueTypes: OpaqueType[] = [];
+  /** Set by stdlib factories whose module can be rebuilt in a worker (see std/mod.ts). */
+  portable: PortableSpec | undefined;
   constructor(readonly name: string) {}
 
   /** Register `name(params) -> ret` with its implementation. */
   fn(signature: string, impl: HostImpl): this {
     const decl = parseSig(signature, signature);
-    this.fns.push({ name: decl.name.name, decl, sigText: signature, impl });
+    this.fns.push({ name: decl.name.name, decl, sigText: signature, impl, async: false });
+    return this;
+  }
+
+  /**
+   * Register a host function whose implementation returns a Promise. The
+   * script calls it like any other function and blocks until it settles;
+   * only scripts run with `runInWorker` may reach it.
+   * @example m.asyncFn("wait_boot(vm: string, timeout_ms: int) -> bool", async (vm, t) => lab.waitBoot(vm, Number(t)))
+   */
+  asyncFn(signature: string, impl: (...args: never[]) => Promise<unknown>): this {
+    const decl = parseSig(signature, signature);
+    this.fns.push({ name: decl.name.name, decl, sigText: signature, impl, async: true });
     return this;
   }
 
@@ -60,13 +79,20 @@ export class HostModule {
     return this;
   }
 
-  /** Declare an opaque handle type with its methods (signatures take `self`). */
-  opaque(name: string, methods: Record<string, HostImpl>): this {
-    const entries = Object.entries(methods).map(([sig, impl]) => {
+  /**
+   * Declare an opaque handle type with its methods (signatures take `self`).
+   * `asyncMethods` are awaited on the embedder's thread like `asyncFn`.
+   */
+  opaque(name: string, methods: Record<string, HostImpl>, asyncMethods: Record<string, (...args: never[]) => Promise<unknown>> = {}): this {
+    const entry = (sig: string, impl: HostImpl, isAsync: boolean): HostFnEntry => {
       const decl = parseSig(sig, sig);
       if (!decl.hasSelf) throw new RegistrationError(`Cannot register method \`${name}.${decl.name.name}\`: it must take \`self\``);
-      return { name: decl.name.name, decl, sigText: sig, impl };
-    });
+      return { name: decl.name.name, decl, sigText: sig, impl, async: isAsync };
+    };
+    const entries = [
+      ...Object.entries(methods).map(([sig, impl]) => entry(sig, impl, false)),
+      ...Object.entries(asyncMethods).map(([sig, impl]) => entry(sig, impl, true)),
+    ];
     this.opaqueTypes.push({ name, methods: entries });
     return this;
   }

@@ -8,7 +8,11 @@
  * expression (binary operator, `,`, `=`, `.`, `::`, `->`, `=>`), and not when
  * the next line starts with `.` or `else`. String literals carry their
  * interpolation parts (`{expr}` holes, `{{`/`}}` escapes, `{}`/`{:spec}`
- * kept literal) — see concept_strings.md.
+ * kept literal) — see concept_strings.md. Two more forms stay literal so the
+ * reference's own examples work: a `{` whose hole would contain a backslash
+ * escape (holes are code, so `"{\"name\": 1}"` is JSON text), and a regex
+ * quantifier — `{4}` / `{2,5}` right after a non-blank character, as in
+ * `"\\d{4}"` (fact_regex_functions.md); `"hp: {99}"` is still a hole.
  */
 import type { Span } from "./span.ts";
 import { diag, type Diagnostic } from "./diagnostic.ts";
@@ -102,8 +106,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
         // An interpolation hole: scan to the matching `}`, skipping nested strings.
         let depth = 1;
         let k = j + 1;
+        let escaped = false;
         while (k < text.length && depth > 0) {
           const d = text[k];
+          if (d === "\\") { escaped = true; break; }
           if (d === '"') {
             k++;
             while (k < text.length && text[k] !== '"') k += text[k] === "\\" ? 2 : 1;
@@ -115,6 +121,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
           else if (d === "\n") break;
           k++;
         }
+        // Holes are real code, so a backslash escape means this `{` is text
+        // (inline JSON such as "{\"k\": 1}"); so is a regex quantifier `{4}` / `{2,5}`.
+        if (escaped) { buf += "{"; j++; continue; }
+        if (depth === 0 && j > start + 1 && /\S/.test(text[j - 1] as string) && /^\d+(,\d*)?$/.test(text.slice(j + 1, k - 1))) { buf += text.slice(j, k); j = k; continue; }
         if (depth > 0) {
           err(j, k, "E0002", "unclosed `{` in string interpolation", "escape a literal brace as `{{`");
           j = k;
@@ -238,9 +248,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
       const s = i;
       let ch = "";
       let j = i + 1;
+      let raw = "";
       if (text[j] === "\\") { const [e, n] = escape(j); ch = e; j = n; }
-      else if (j < text.length) { const cp = text.codePointAt(j) ?? 0; ch = String.fromCodePoint(cp); j += ch.length; }
-      if (text[j] !== "'" || ch === "" || ch === "\n") {
+      else if (j < text.length) { const cp = text.codePointAt(j) ?? 0; ch = String.fromCodePoint(cp); raw = ch; j += ch.length; }
+      if (text[j] !== "'" || ch === "" || raw === "\n" || raw === "'") {
         while (j < text.length && text[j] !== "'" && text[j] !== "\n") j++;
         err(s, j + 1, "E0007", "invalid character literal", "a char literal holds exactly one character, e.g. 'a' or '\\n'");
         i = text[j] === "'" ? j + 1 : j;

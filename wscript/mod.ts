@@ -3,6 +3,11 @@
  * (../shared/reference/wscript/). Pipeline: lexer → error-recovering parser →
  * type checker → JavaScript code generation (run by the engine's JIT).
  *
+ * Scripts whose host functions block (e.g. waiting minutes for a VM) run with
+ * `runInWorker(unit, "main", args, opts)` instead of a `Vm`: the script runs
+ * on a worker thread, host functions (`HostModule.asyncFn`) are awaited on
+ * the embedder's thread, whose event loop stays free.
+ *
  * Embedding in five steps: build `HostModule`s → `new Context().module(m)` →
  * `ctx.compile(path, source)` (all type errors surface here) → `new Vm(unit)`
  * → `vm.call("main", args)`. Faults come back as data with a script trace.
@@ -20,5 +25,7 @@ export { parse } from "./parser.ts";
 export { lex } from "./lexer.ts";
 export { SourceFile, type Span } from "./span.ts";
 export { Some, None, Ok, Err, ScriptFault } from "./rt_core.ts";
-export { stdModules } from "./std/mod.ts";
+export { stdModules, asyncTimeModule, fsModule, jsonModule, mathModule, processModule, regexModule, timeModule, tomlModule, xmlModule, type StdName } from "./std/mod.ts";
+export { runInWorker, type WorkerCallResult, type WorkerRunOptions } from "./run_in_worker.ts";
+export { HandleRef } from "./codec.ts";
 export { writeInterface } from "./interface.ts";

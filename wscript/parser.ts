@@ -524,7 +524,7 @@ class Parser {
           const sub = lex(this.file, p.src, p.offset);
           this.diagnostics.push(...sub.diagnostics);
           const holeSpan: Span = { file: this.file, start: p.offset, end: p.offset + p.src.length };
-          if (/^[^"']*:[^:]/.test(p.src) && !p.src.includes("::")) {
+          if (hasTopLevelSpec(p.src)) {
             this.diagnostics.push(diag("E0107", holeSpan, "format specs are not allowed in interpolation holes", "use fmt(\"{:.2}\", x) for formatting"));
             parts.push({ kind: "hole", expr: { kind: "error", span: holeSpan } });
             continue;
@@ -762,6 +762,23 @@ class Parser {
     }
     this.fail(`expected a pattern, found ${this.describe(t)}`);
   }
+}
+
+/** Does a hole's source hold a `:spec` at nesting depth 0 (`{x:.2}`), as opposed to `::` paths or struct-literal fields? */
+function hasTopLevelSpec(src: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '"' || c === "'") {
+      for (i++; i < src.length && src[i] !== c; i++) if (src[i] === "\\") i++;
+    } else if (c === "(" || c === "[" || c === "{") depth++;
+    else if (c === ")" || c === "]" || c === "}") depth--;
+    else if (c === ":" && depth === 0) {
+      if (src[i + 1] === ":") { i++; continue; }
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Parse one file. Never throws; returns the (possibly partial) program and all diagnostics. */

@@ -12,7 +12,7 @@
 import type { CompiledUnit, GeneratedModule } from "./compile.ts";
 import { renderSnippet } from "./diagnostic.ts";
 import { makeRuntime } from "./runtime.ts";
-import { ScriptFault } from "./rt_core.ts";
+import { fault, ScriptFault } from "./rt_core.ts";
 import type { SourceFile, Span } from "./span.ts";
 
 /** Default recursion limit (script frames); deep enough for real recursion, far below the native stack. */
@@ -36,10 +36,11 @@ export class Vm {
   private mod: GeneratedModule;
   private metered: boolean;
 
-  constructor(readonly unit: CompiledUnit, opts: VmOptions = {}) {
+  constructor(readonly unit: CompiledUnit, opts: VmOptions = {}, hostOverride?: Record<string, unknown>) {
     const out = opts.stdout ?? ((s: string) => { process.stdout.write(s); });
     const H: Record<string, unknown> = Object.fromEntries(unit.hostImpls);
-    this.mod = unit.factory(makeRuntime(out), H);
+    for (const key of unit.asyncHost) H[key] = () => fault(`\`${key}\` is an async host function; run this script with runInWorker`);
+    this.mod = unit.factory(makeRuntime(out), hostOverride ?? H);
     this.mod.setMaxDepth(opts.callDepthLimit ?? DEFAULT_CALL_DEPTH_LIMIT);
     this.metered = opts.fuel !== undefined;
     this.mod.setFuel(opts.fuel ?? Infinity);
@@ -56,6 +57,11 @@ export class Vm {
   }
   setCallDepthLimit(n: number): void {
     this.mod.setMaxDepth(n);
+  }
+
+  /** The unit's struct and variant classes (for moving values across threads, codec.ts). */
+  classes(): Record<string, new (...a: unknown[]) => object> {
+    return this.mod.classes;
   }
 
   /** Call an entry-file function by name with script values. */

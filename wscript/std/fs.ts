@@ -18,7 +18,9 @@ function walk(dir: string, out: string[]): void {
 }
 
 export function fsModule(): HostModule {
-  return new HostModule("fs")
+  const m = new HostModule("fs");
+  m.portable = { factory: "fs", args: [] };
+  return m
     .fn("read_to_string(path: string) -> Result[string, string]", ((p: string) => wrap(() => nfs.readFileSync(p, "utf8"))) as never)
     .fn("read_bytes(path: string) -> Result[List[int], string]", ((p: string) => wrap(() => [...nfs.readFileSync(p)])) as never)
     .fn("write(path: string, text: string) -> Result[unit, string]", ((p: string, t: string) => wrap(() => { nfs.writeFileSync(p, t); })) as never)

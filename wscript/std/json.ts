@@ -18,7 +18,9 @@ export function jsToValue(v: unknown): Variant {
 }
 
 export function jsonModule(): HostModule {
-  return new HostModule("json")
+  const m = new HostModule("json");
+  m.portable = { factory: "json", args: [] };
+  return m
     .fn("parse(text: string) -> Result[Value, string]", ((t: string) => {
       try {
         // Keep integer literals that lose precision as BigInt.

@@ -31,6 +31,7 @@ export function mathModule(random: () => number = Math.random): HostModule {
     if (!(lo < hi)) fault(`rand_range: empty range ${lo}..${hi}`);
     return norm(BigInt(lo) + BigInt(Math.floor(random() * Number(BigInt(hi) - BigInt(lo)))));
   }) as never);
+  if (random === Math.random) m.portable = { factory: "math", args: [] };
   m.const("PI: float", Math.PI).const("E: float", Math.E).const("TAU: float", 2 * Math.PI).const("INF: float", Infinity).const("NAN: float", NaN);
   return m;
 }

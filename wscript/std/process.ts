@@ -7,7 +7,9 @@ import { HostModule } from "../host.ts";
 import { Err, None, Ok, ScriptFault, Some, type Int } from "../rt_core.ts";
 
 export function processModule(args: string[] = []): HostModule {
-  return new HostModule("process")
+  const m = new HostModule("process");
+  m.portable = { factory: "process", args: [[...args]] };
+  return m
     .type("struct Output { status: int, stdout: string, stderr: string }")
     .fn("run(cmd: string, args: List[string]) -> Result[Output, string]", ((cmd: string, a: string[]) => {
       try {

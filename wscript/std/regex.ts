@@ -11,7 +11,9 @@ function re(p: string, flags = "u"): RegExp {
 }
 
 export function regexModule(): HostModule {
-  return new HostModule("regex")
+  const m = new HostModule("regex");
+  m.portable = { factory: "regex", args: [] };
+  return m
     .fn("is_match(pattern: string, text: string) -> bool", ((p: string, t: string) => re(p).test(t)) as never)
     .fn("find(pattern: string, text: string) -> Option[string]", ((p: string, t: string) => { const m = re(p).exec(t); return m ? Some(m[0]) : None; }) as never)
     .fn("find_all(pattern: string, text: string) -> List[string]", ((p: string, t: string) => [...t.matchAll(re(p, "gu"))].map((m) => m[0])) as never)
