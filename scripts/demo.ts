@@ -1,34 +1,64 @@
 /**
- * `npm run demo` — vmlab's main job on a bundled example.
+ * `npm run demo` — vmlab's main job on the bundled example, driven through
+ * the compiled `dist/vmlab` exactly as a user would type it:
  *
- * Until the lab lifecycle exists this boots the tiny template through the
- * QEMU core (linked clone, argv builder, supervision, QMP), waits for the
- * guest agent, prints the guest's `uname -a`, and powers the guest off with
- * the ACPI button.
+ *   1. adopt the tiny test template into the store as x86_64/tiny-linux@1.0
+ *      (once; `vmlab template import --ref … <qcow2>`),
+ *   2. `vmlab validate` and `vmlab up` in examples/hello,
+ *   3. `vmlab status`, and `vmlab exec` of `uname -a` in both VMs,
+ *   4. leave the lab running and print the commands to explore and tear down.
+ *
+ * Run by scripts/run.mjs, which builds the binary and the template first and
+ * passes them in VMLAB_BIN and VMLAB_TINY_TEMPLATE.
  */
-import { Machine } from "../core/machine/machine.ts";
-import { tinyGuest, tinyTemplatePath } from "../core/machine/testing/tiny_guest.ts";
+import { join } from "node:path";
 
-const template = await tinyTemplatePath();
-const guest = tinyGuest(template, { name: "demo" });
-const t0 = performance.now();
-const say = (s: string) => process.stderr.write(`[demo +${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}\n`);
-let machine: Machine | undefined;
-try {
-  say(`booting a linked clone of ${template} (accel ${guest.spec.accel})`);
-  machine = await Machine.start(guest.spec);
-  say("QEMU is up; waiting for the guest agent");
-  const agent = await machine.waitForAgent();
-  const r = await agent.exec("/bin/uname", ["-a"], { timeoutMs: 30_000 });
-  process.stdout.write(new TextDecoder().decode(r.stdout));
-  say("powering off (ACPI)");
-  const exit = await machine.powerdown();
-  say(`QEMU exited with status ${exit.code}`);
-  machine = undefined;
-} catch (e) {
-  process.stderr.write(`demo failed: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-} finally {
-  await machine?.stop();
-  guest.cleanup();
+const root = join(import.meta.dir, "..");
+const bin = process.env.VMLAB_BIN ?? join(root, "dist", "vmlab");
+const template = process.env.VMLAB_TINY_TEMPLATE;
+const lab = join(root, "examples", "hello");
+const REF = "x86_64/tiny-linux@1.0";
+
+const bold = process.stderr.isTTY === true && !process.env.NO_COLOR;
+
+function say(s: string): void {
+  process.stderr.write(bold ? `\n\x1b[1m$ ${s}\x1b[0m\n` : `\n$ ${s}\n`);
 }
+
+function vmlab(args: string[], opts: { capture?: boolean } = {}): { code: number; stdout: string } {
+  if (!opts.capture) say(`vmlab ${args.join(" ")}`);
+  const p = Bun.spawnSync([bin, ...args], { cwd: lab, stdout: opts.capture ? "pipe" : "inherit", stderr: opts.capture ? "pipe" : "inherit", stdin: "ignore" });
+  return { code: p.exitCode ?? 1, stdout: opts.capture ? (p.stdout?.toString() ?? "") : "" };
+}
+
+function must(args: string[]): void {
+  const r = vmlab(args);
+  if (r.code !== 0) {
+    process.stderr.write(`\ndemo: \`vmlab ${args.join(" ")}\` failed with status ${r.code}\n`);
+    process.exit(r.code);
+  }
+}
+
+if (!template) {
+  process.stderr.write("demo: VMLAB_TINY_TEMPLATE is not set (run it as `npm run demo`)\n");
+  process.exit(2);
+}
+
+const listed = vmlab(["template", "list", "--json"], { capture: true });
+const have = listed.code === 0 && (JSON.parse(listed.stdout) as { ref: string }[]).some((t) => t.ref === REF);
+if (!have) must(["template", "import", "--ref", REF, template]);
+must(["validate"]);
+must(["up"]);
+must(["status"]);
+must(["exec", "alpha", "--", "uname", "-a"]);
+must(["exec", "beta", "--", "uname", "-a"]);
+
+process.stderr.write(`
+The lab is running. Try, from ${lab}:
+  ${bin} status              # VMs, pids, uptime
+  ${bin} exec alpha -- ps     # run anything through the guest agent
+  ${bin} cp alpha:/etc/os-release .
+  ${bin} logs -f              # lab events as they happen
+  ${bin} down                 # stop both VMs (clones are kept)
+  ${bin} destroy              # stop and delete the clones
+`);

@@ -34,7 +34,12 @@ export class LabRuntime {
     const log = new JsonLog(join(paths.logs, "lab.log"));
     this.events = new EventBus(plan.name, log);
     this.ctx = { name: plan.name, dir: plan.dir, paths, log, nics, clones, emit: (t, vm, d) => this.events.emit(t, vm, d) };
-    this.#adopt(plan);
+    try {
+      this.#adopt(plan);
+    } catch (e) {
+      // E.g. a full disk: the daemon still starts, and `up` reports the problem.
+      log.write("error", `cannot record the lab state: ${(e as Error).message}`);
+    }
   }
 
   /** Take a (possibly changed) plan: new VMs are added, running ones keep running. */
@@ -155,10 +160,10 @@ export class LabRuntime {
     if (!names.length || this.runningCount() === 0) this.events.emit("lab.down", undefined, {});
   }
 
-  /** Stop everything (forced if asked) and delete `.vmlab/`. */
+  /** Kill everything (its disks are about to be deleted: a graceful shutdown would be wasted) and delete `.vmlab/`. */
   async destroy(report: Report): Promise<void> {
     return this.exclusive("destroy", async () => {
-      await this.#down([], false, report);
+      await this.#down([], true, report);
       for (const v of this.vms.values()) await v.removeClone();
       rmSync(this.ctx.paths.work, { recursive: true, force: true });
       this.events.emit("lab.destroyed", undefined, {});

@@ -109,8 +109,19 @@ export class VmRuntime {
         hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
       });
     }
-    mkdirSync(this.vmDir, { recursive: true });
-    createLinkedClone(this.plan.template.disk, this.clonePath, this.plan.diskSizeBytes ? { sizeBytes: this.plan.diskSizeBytes } : {});
+    try {
+      mkdirSync(this.vmDir, { recursive: true });
+      createLinkedClone(this.plan.template.disk, this.clonePath, this.plan.diskSizeBytes ? { sizeBytes: this.plan.diskSizeBytes } : {});
+    } catch (e) {
+      const msg = (e as Error).message;
+      if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
+        throw new VmlabError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+          subject: this.name,
+          hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
+        });
+      }
+      throw new VmlabError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+    }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
     });
