@@ -96,6 +96,14 @@ describe("buildArgv()", () => {
     expect(a.slice(-3)).toEqual(["-S", "-device", "virtio-rng-pci"]);
   });
 
+  test("adds a virtio tablet after the USB one when asked", () => {
+    expect(buildArgv({ ...base, virtioTablet: true }).join(" ")).toBe(
+      buildArgv(base).join(" ").replace(" -serial ", " -device virtio-tablet-pci,id=vtablet0 -serial "),
+    );
+    const both = buildArgv({ ...base, usbTablet: true, virtioTablet: true }).join(" ");
+    expect(both).toContain("-device usb-tablet,bus=xhci0.0 -device virtio-tablet-pci,id=vtablet0 -serial ");
+  });
+
   test("picks the emulator binary from the architecture", () => {
     expect(buildArgv({ ...base, arch: "aarch64", machine: "virt" })[0]).toBe("qemu-system-aarch64");
   });

@@ -111,6 +111,7 @@ export function buildArgv(spec: QemuVmSpec): string[] {
     a.push("-vnc", `unix:${qemuOptValue(spec.paths.vncSocket)}`);
   }
   if (spec.usbTablet) a.push("-device", "qemu-xhci,id=xhci0", "-device", "usb-tablet,bus=xhci0.0");
+  if (spec.virtioTablet) a.push("-device", "virtio-tablet-pci,id=vtablet0");
   a.push("-serial", `file:${qemuOptValue(spec.paths.serialLog)}`);
   if (spec.paths.pidFile) a.push("-pidfile", spec.paths.pidFile);
   if (spec.startPaused) a.push("-S");

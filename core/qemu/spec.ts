@@ -82,6 +82,11 @@ export interface QemuVmSpec {
   readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";
   /** An absolute-pointer USB tablet so mouse moves map 1:1 to the screen. */
   readonly usbTablet: boolean;
+  /**
+   * An absolute-pointer virtio tablet (`virtio-tablet-pci`), for guests with virtio
+   * input drivers and no USB stack; may be combined with `usbTablet`.
+   */
+  readonly virtioTablet?: boolean;
   /** A virtio-serial port named `org.qemu.guest_agent.0` for qemu-ga. */
   readonly guestAgent: boolean;
   readonly rtc: "utc" | "localtime";
