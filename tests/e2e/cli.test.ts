@@ -13,13 +13,19 @@ describe("dist/vmlab", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
     const verbs = [...r.stdout.matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((v) => v !== "help");
-    expect(verbs).toContain("doctor");
+    for (const v of ["validate", "up", "down", "destroy", "status", "vm", "exec", "cp", "osinfo", "logs", "template", "daemon", "doctor"]) expect(verbs).toContain(v);
+    const subcommands = (help: string) => (help.includes("Commands:") ? [...help.slice(help.indexOf("Commands:")).matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((v) => v !== "help") : []);
     for (const v of verbs) {
       const h = run([v, "--help"]);
       expect({ verb: v, code: h.code }).toEqual({ verb: v, code: 0 });
       expect(h.stdout).toContain(`Usage: vmlab ${v}`);
+      for (const sub of subcommands(h.stdout)) {
+        const hs = run([v, sub, "--help"]);
+        expect({ verb: `${v} ${sub}`, code: hs.code }).toEqual({ verb: `${v} ${sub}`, code: 0 });
+        expect(hs.stdout).toContain(`Usage: vmlab ${v} ${sub}`);
+      }
     }
-  });
+  }, 120_000);
 
   test("an unknown verb is a usage error with exit status 2", () => {
     const r = run(["frobnicate"]);
@@ -47,8 +53,12 @@ describe("dist/vmlab", () => {
 
   test("the role follows argv[0]: vmlabd and vmlab-lab are the daemons", () => {
     const dist = dirname(vmlabBin());
-    // The daemons reject CLI verbs; here we only check that they are not the CLI.
+    // The daemons answer --version with their own name; unknown flags are usage errors.
     const d = run(["--version"], { bin: join(dist, "vmlabd") });
-    expect(d.stdout).not.toBe(`${pkg.version}\n`);
+    expect(d.stdout).toBe(`vmlabd ${pkg.version}\n`);
+    const l = run(["--version"], { bin: join(dist, "vmlab-lab") });
+    expect(l.stdout).toBe(`vmlab-lab ${pkg.version}\n`);
+    const bad = run(["--frobnicate"], { bin: join(dist, "vmlabd") });
+    expect(bad.code).toBe(2);
   });
 });
