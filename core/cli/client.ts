@@ -19,6 +19,7 @@ import { request, socketAlive, stream } from "../daemon/transport.ts";
 import { processIo, type ValidateIo } from "./commands/validate.ts";
 import { loadLab, type LoadFlags } from "./lab_file.ts";
 import { render } from "../wcl/mod.ts";
+import type { ScriptChecker } from "../config/mod.ts";
 import { stderrStyle } from "./style.ts";
 
 /** How long a freshly started supervisor may take to answer. */
@@ -120,8 +121,8 @@ export function printError(e: unknown, json = false): void {
 }
 
 /** Print validation diagnostics of a lab that failed to load; returns the exit code. */
-export function printLoadFailure(io: ValidateIo, flags: LoadFlags): 1 | 2 | 0 {
-  const loaded = loadLab(io, flags);
+export function printLoadFailure(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
+  const loaded = loadLab(io, flags, scripts);
   if (loaded.stage === "discover") {
     printError(new VmlabError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
     return 2;

@@ -69,7 +69,8 @@ export function loadLab(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecke
     host: host.config,
     profiles: profiles.profiles,
     diagnostics,
-    sources: new Map([...host.sources, ...profiles.sources, ...v.sources]),
+    // A script checker may keep the scripts' text so their diagnostics render with source lines.
+    sources: new Map([...host.sources, ...profiles.sources, ...v.sources, ...((scripts as { sources?: ReadonlyMap<string, string> } | undefined)?.sources ?? [])]),
     errors,
   };
 }
@@ -160,5 +161,13 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       readyTimeoutMs: readyTimeoutMs(env),
     };
   });
-  return { name: lab.name, file: config.file, dir: config.root, vms };
+  const abs = (p: string) => labPath({ root: config.root, home }, p);
+  return {
+    name: lab.name,
+    file: config.file,
+    dir: config.root,
+    vms,
+    provisions: lab.provisions.map((p) => ({ script: abs(p.script), vms: [...p.vms] })),
+    handlers: lab.handlers.map((h) => ({ event: h.event, run: abs(h.run) })),
+  };
 }

@@ -21,6 +21,15 @@ export type ErrorCode =
   | "exec.timeout"
   | "exec.failed"
   | "cp.failed"
+  | "provision.failed"
+  | "provision.skipped"
+  | "script.invalid"
+  | "snapshot.bad_name"
+  | "snapshot.not_found"
+  | "snapshot.exists"
+  | "snapshot.no_disk"
+  | "snapshot.disk_only"
+  | "snapshot.failed"
   | "template.not_found"
   | "disk.full"
   | "daemon.unreachable"
@@ -41,6 +50,13 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   "lab.invalid": 422,
   "exec.timeout": 504,
   "exec.failed": 422,
+  "provision.failed": 422,
+  "script.invalid": 422,
+  "snapshot.bad_name": 400,
+  "snapshot.not_found": 404,
+  "snapshot.exists": 409,
+  "snapshot.no_disk": 409,
+  "snapshot.disk_only": 409,
   "disk.full": 507,
 };
 

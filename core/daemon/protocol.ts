@@ -47,6 +47,14 @@ export const VmPlanSchema = z.object({
 });
 export type VmPlan = z.infer<typeof VmPlanSchema>;
 
+/** A `provision` block: a script's `main(lab)`, after the VMs in `vms` (all when empty) are ready. */
+export const ProvisionPlanSchema = z.object({ script: z.string(), vms: z.array(z.string()).default([]) });
+export type ProvisionPlan = z.infer<typeof ProvisionPlanSchema>;
+
+/** An `on "<event>"` block: a script's `handle(event, lab)` for each matching event. */
+export const HandlerPlanSchema = z.object({ event: z.string(), run: z.string() });
+export type HandlerPlan = z.infer<typeof HandlerPlanSchema>;
+
 export const LabPlanSchema = z.object({
   name: z.string(),
   /** Absolute path of vmlab.wcl. */
@@ -54,6 +62,9 @@ export const LabPlanSchema = z.object({
   /** The folder holding vmlab.wcl (and `.vmlab/`). */
   dir: z.string(),
   vms: z.array(VmPlanSchema),
+  /** Absolute script paths, in declaration order. */
+  provisions: z.array(ProvisionPlanSchema).default([]),
+  handlers: z.array(HandlerPlanSchema).default([]),
 });
 export type LabPlan = z.infer<typeof LabPlanSchema>;
 
@@ -99,7 +110,8 @@ export type StreamRecord =
   | { type: "result"; ok: true; data?: unknown }
   | { type: "result"; ok: false; error: { code: string; message: string; hint?: string; subject?: string } };
 
-export const UpRequestSchema = z.object({ plan: LabPlanSchema, vms: z.array(z.string()).default([]) });
+export const UpRequestSchema = z.object({ plan: LabPlanSchema, vms: z.array(z.string()).default([]), provision: z.boolean().default(true) });
+export const ScriptRequestSchema = z.object({ path: z.string() });
 export const DownRequestSchema = z.object({ vms: z.array(z.string()).default([]), force: z.boolean().default(false) });
 export const ExecRequestSchema = z.object({
   path: z.string(),

@@ -247,6 +247,33 @@ describe("lab lifecycle through dist/vmlab", () => {
     expect(none.code).toBe(1);
   });
 
+  test("snapshots: online restore brings guest state back and keeps the VM running; offline restore leaves it stopped", () => {
+    const sh = (cmd: string) => w.vmlab(["exec", "alpha", "--", "/bin/sh", "-c", cmd], { cwd: dir });
+    expect(sh("echo one > /root/s.txt").code).toBe(0);
+    const create = w.vmlab(["snapshot", "create", "base", "--vm", "alpha"], { cwd: dir });
+    expect(create.code).toBe(0);
+    expect(create.stderr).toContain("online");
+    expect(sh("echo two > /root/s.txt").code).toBe(0);
+    expect(w.vmlab(["snapshot", "restore", "base", "--vm", "alpha"], { cwd: dir }).code).toBe(0);
+    expect(vmOf(status(), "alpha").state).toBe("running");
+    expect(sh("cat /root/s.txt").stdout).toBe("one\n");
+    const list = w.json<{ name: string; online: boolean }[]>(["snapshot", "list", "alpha", "--json"], { cwd: dir });
+    expect(list.find((x) => x.name === "base")?.online).toBe(true);
+    const missing = w.vmlab(["snapshot", "restore", "nope", "--vm", "alpha"], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("snapshot.not_found");
+
+    expect(w.vmlab(["vm", "stop", "beta"], { cwd: dir }).code).toBe(0);
+    const cold = w.vmlab(["snapshot", "create", "cold", "--vm", "beta"], { cwd: dir });
+    expect(cold.code).toBe(0);
+    expect(cold.stderr).toContain("offline");
+    expect(w.vmlab(["snapshot", "restore", "cold", "--vm", "beta"], { cwd: dir }).code).toBe(0);
+    expect(vmOf(status(), "beta").state).toBe("stopped");
+    expect(w.json<{ name: string; powerState: string }[]>(["snapshot", "list", "beta", "--json"], { cwd: dir }).find((x) => x.name === "cold")?.powerState).toBe("stopped");
+    expect(w.vmlab(["snapshot", "delete", "alpha", "base"], { cwd: dir }).code).toBe(0);
+    expect(w.json<{ name: string }[]>(["snapshot", "list", "alpha", "--json"], { cwd: dir }).some((x) => x.name === "base")).toBe(false);
+  });
+
   test("template rm is refused while the lab's clones back the template", () => {
     const r = w.vmlab(["template", "rm", TINY_REF]);
     expect(r.code).not.toBe(0);

@@ -10,13 +10,25 @@
  * purpose, so the template store forgets the clones too).
  */
 import type { Command } from "@commander-js/extra-typings";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { render } from "../../wcl/mod.ts";
 import { VmlabError } from "../../daemon/errors.ts";
 import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
 import { processIo } from "./validate.ts";
+import { WscriptChecker } from "../../scripting/checker.ts";
 import { printStatus } from "./status.ts";
+
+function readScript(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    throw new VmlabError("script.invalid", `Cannot read script ${path}`, { subject: path, hint: "Check the path." });
+  }
+}
 
 /** Retry once when the lab daemon went away between `ensure` and the request (it had just reaped itself). */
 async function withLabDaemon<T>(name: string, file: string, fn: (socket: string) => Promise<T>): Promise<T> {
@@ -35,10 +47,10 @@ async function withLabDaemon<T>(name: string, file: string, fn: (socket: string)
  * Validate, resolve and bring up the lab of `flags` (or some of its VMs).
  * Returns the status, or an exit code after printing validation errors.
  */
-export async function upLab(flags: { file?: string | undefined; verbose?: boolean | undefined }, vms: readonly string[], quiet: boolean): Promise<LabStatus | number> {
+export async function upLab(flags: { file?: string | undefined; verbose?: boolean | undefined; provision?: boolean | undefined }, vms: readonly string[], quiet: boolean): Promise<LabStatus | number> {
   const io = processIo();
-  const loaded = loadLab(io, flags);
-  if (!loaded.ok) return printLoadFailure(io, flags) || 1;
+  const loaded = loadLab(io, flags, new WscriptChecker());
+  if (!loaded.ok) return printLoadFailure(io, flags, new WscriptChecker()) || 1;
   if (loaded.stage !== "validate") return 2;
   if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
   const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home);
@@ -47,16 +59,58 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
       throw new VmlabError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
-  return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms }, { quiet }))) as LabStatus;
+  return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, { quiet }))) as LabStatus;
 }
 
 export function register(program: Command): void {
+  program
+    .command("provision")
+    .description("run the lab's provision scripts again, in declaration order, on the running lab")
+    .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+    .option("-q, --quiet", "no progress output")
+    .option("-v, --verbose", "name the lab file used")
+    .action(
+      action(async (opts) => {
+        const lab = labOfFile(opts);
+        const socket = await liveLabSocket(lab.name);
+        if (!socket) throw new VmlabError("lab.not_up", `Lab ${lab.name} is not up`, { subject: lab.name, hint: "`vmlab up` runs the provision scripts as it brings the lab up." });
+        await streamOperation(socket, "/v1/provision", {}, { quiet: opts.quiet === true });
+        return 0;
+      }),
+    );
+
+  program
+    .command("script")
+    .description("run an ad-hoc wscript file against the running lab (entry point fn main(lab: Lab))")
+    .argument("<script>", "path to the .ws file")
+    .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+    .option("-q, --quiet", "no log output")
+    .option("-v, --verbose", "name the lab file used")
+    .action(
+      action(async (script: string, opts) => {
+        const lab = labOfFile(opts);
+        const socket = await liveLabSocket(lab.name);
+        if (!socket) throw new VmlabError("lab.not_up", `Lab ${lab.name} is not up`, { subject: lab.name, hint: "Start it with `vmlab up`." });
+        const path = resolve(process.cwd(), script);
+        const c = new WscriptChecker().check(path, readScript(path), "main");
+        if (c.length) {
+          const io = processIo();
+          const color = io.isTTY && io.env.NO_COLOR === undefined;
+          for (const d of c) process.stderr.write(`${render(d, new Map([[path, readScript(path)]]), { color, cwd: io.cwd })}\n`);
+          return 1;
+        }
+        await streamOperation(socket, "/v1/script", { path }, { quiet: opts.quiet === true });
+        return 0;
+      }),
+    );
+
   program
     .command("up")
     .description("create linked clones and boot the lab's VMs (all, or the ones named), then wait until they are ready")
     .argument("[vms...]", "VMs to bring up (and what they depend on); default: the whole lab")
     .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
     .option("--json", "print the final status as JSON")
+    .option("--no-provision", "boot only; skip the provision scripts")
     .option("-q, --quiet", "no progress output")
     .option("-v, --verbose", "name the lab file used")
     .action(

@@ -8,7 +8,7 @@
  * when stdout is a TTY and `NO_COLOR` is unset.
  *
  * The wscript type-checker plugs in through `validateCommand({ scripts })`;
- * the default `register` checks scripts for existence only.
+ * `register` wires the real one (core/scripting/checker.ts).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
@@ -18,6 +18,7 @@ import { render, toJson, type Diagnostic } from "../../wcl/mod.ts";
 import type { FileProbe, ScriptChecker } from "../../config/mod.ts";
 import type { Env } from "../../store/paths.ts";
 import { loadLab } from "../lab_file.ts";
+import { WscriptChecker } from "../../scripting/checker.ts";
 import { directoryStore, type StoreReader } from "../../store/lookup.ts";
 
 /** Everything the command touches, injectable for tests. */
@@ -125,7 +126,7 @@ export function validateCommand(deps: { readonly scripts?: ScriptChecker; readon
   };
 }
 
-/** Register `vmlab validate` (scripts checked for existence only). */
+/** Register `vmlab validate`, type-checking every provision and handler script. */
 export function register(program: Command): void {
-  validateCommand().register(program);
+  validateCommand({ scripts: new WscriptChecker() }).register(program);
 }

@@ -11,6 +11,12 @@
  *   PUT  /v1/vms/:vm/file?path=&mode=  body → guest file
  *   GET  /v1/vms/:vm/file?path=        guest file → body
  *   GET  /v1/vms/:vm/osinfo            agent OS info
+ *   GET  /v1/vms/:vm/snapshots         SnapshotInfo[]
+ *   DELETE /v1/vms/:vm/snapshots/:name
+ *   POST /v1/snapshots/create|restore {name, vm?}   NDJSON; every VM when vm is absent
+ *   POST /v1/provision                 NDJSON; re-run every provision script
+ *   POST /v1/script {path}             NDJSON; run an ad-hoc script's main(lab)
+ *   POST /v1/host-event {type, …}      a host.* event from the supervisor (fires handlers)
  *   GET  /v1/events                    NDJSON event stream (history first with ?history=1)
  *
  * Every error leaves through one mapper as `{error: {code, message, hint, subject}}`.
@@ -18,7 +24,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { VmlabError } from "../errors.ts";
-import { DownRequestSchema, ExecRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
+import { DownRequestSchema, EventSchema, ExecRequestSchema, ScriptRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
+import type { ScriptHost } from "./scripts.ts";
 import { ndjsonResponse } from "../transport.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
@@ -26,6 +33,8 @@ import type { LabRuntime, Report } from "./lab_runtime.ts";
 export const EVENT_HEARTBEAT_MS = 15_000;
 
 export interface LabDaemonHooks {
+  /** Provision scripts and `vmlab script`. */
+  readonly scripts: ScriptHost;
   /** Called after an operation that may leave the lab with nothing running. */
   afterPowerChange(): void;
   /** Called after destroy. */
@@ -90,7 +99,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const req = await body(c.req.raw, UpRequestSchema);
     return streamOp(async (report) => {
       try {
-        await lab.up(req.plan, req.vms, report);
+        await lab.up(req.plan, req.vms, report, { provision: req.provision });
         return lab.status(process.pid);
       } finally {
         hooks.afterPowerChange();
@@ -179,6 +188,68 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   app.get("/v1/vms/:vm/osinfo", async (c) => {
     const agent = await agentFor(lab, c.req.param("vm"));
     return c.json(await agent.osInfo());
+  });
+
+  app.get("/v1/vms/:vm/snapshots", async (c) => {
+    try {
+      return c.json(await lab.vm(c.req.param("vm")).listSnapshots());
+    } finally {
+      hooks.afterPowerChange();
+    }
+  });
+
+  app.delete("/v1/vms/:vm/snapshots/:name", async (c) => {
+    const vm = lab.vm(c.req.param("vm"));
+    try {
+      await lab.exclusive(`snapshot delete on ${vm.name}`, () => vm.deleteSnapshot(c.req.param("name")));
+    } finally {
+      hooks.afterPowerChange();
+    }
+    return c.json({ ok: true });
+  });
+
+  /** Create or restore a snapshot on one VM or (best effort, one after another) on every VM. */
+  const SnapshotSchema = z.object({ name: z.string().min(1), vm: z.string().optional() });
+  app.post("/v1/snapshots/:action{create|restore}", async (c) => {
+    const req = await body(c.req.raw, SnapshotSchema);
+    const action = c.req.param("action");
+    const targets = req.vm ? [lab.vm(req.vm)] : [...lab.vms.values()];
+    return streamOp(async (report) => {
+      const done: unknown[] = [];
+      const failed: string[] = [];
+      await lab.exclusive(`snapshot ${action} ${req.name}`, async () => {
+        for (const v of targets) {
+          try {
+            const info = action === "create" ? await v.takeSnapshot(req.name) : await v.restoreSnapshot(req.name);
+            report("info", `${v.name}: snapshot ${req.name} ${action === "create" ? "taken" : "restored"} (${info.online ? "online" : "offline"})`, v.name);
+            done.push({ vm: v.name, ...info });
+          } catch (e) {
+            const err = VmlabError.from(e);
+            if (req.vm) throw err;
+            failed.push(`${v.name}: ${err.message}`);
+            report("error", `${v.name}: ${err.message}`, v.name);
+          }
+        }
+      });
+      hooks.afterPowerChange();
+      if (failed.length && !done.length) throw new VmlabError("snapshot.failed", `Snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name });
+      return { done, failed };
+    }, lab);
+  });
+
+  app.post("/v1/provision", () => streamOp((report) => lab.provisionAll(report), lab));
+
+  app.post("/v1/script", async (c) => {
+    const req = await body(c.req.raw, ScriptRequestSchema);
+    return streamOp((report) => lab.exclusive(`script ${req.path}`, () => hooks.scripts.runMain(req.path, report, "Script")), lab);
+  });
+
+  /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
+  app.post("/v1/host-event", async (c) => {
+    const e = await body(c.req.raw, EventSchema);
+    if (!e.type.startsWith("host.")) throw new VmlabError("request.invalid", `Only host.* events can be posted, not ${e.type}`);
+    lab.events.emit(e.type, undefined, e.data);
+    return c.json({ ok: true });
   });
 
   app.get("/v1/events", (c) => {

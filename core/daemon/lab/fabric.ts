@@ -21,6 +21,9 @@
  *    Every segment carries forwards; only `nat = true` ones let guests open flows out.
  *  - `addForward`/`removeForward`/`listForwards` change forwards at run time.
  *  - `status()` reports segments (subnet, gateway, NAT, leases with vm/ip/mac) and forwards.
+ *  - ICMP echo from NAT'd guests to the outside uses ping sockets when the host allows
+ *    them (decided at `open()`); otherwise one log line says why and only the gateway
+ *    answers ping.
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
  * Not enforced yet (logged once at `open()`): `block`, `redirect`, `routes_to`,
  * `connect`, and `global` (run lab-locally).
@@ -34,8 +37,9 @@ import type { NicPlan, VmPlan } from "../protocol.ts";
 import type { NicAttacher } from "./context.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "./network_plan.ts";
 import {
-  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, Segment, startForward, SubnetRegistry,
-  systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type RunningForward, type SwitchPort,
+  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, Segment, startForward,
+  SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory, type RunningForward,
+  type SwitchPort,
 } from "../../../net/mod.ts";
 
 /** Name of the per-lab built-in NAT segment behind `nic { nat = true }`. */
@@ -128,6 +132,8 @@ export class LabFabric implements NicAttacher {
   readonly #vmByMac = new Map<string, string>();
   readonly #forwards = new Map<string, LiveForward>();
   #dns: UdpDnsForwarder | undefined;
+  /** Ping sockets for NAT'd guests, or why there are none (decided at `open()`). */
+  #ping: { factory: PingSocketFactory } | { reason: string } = { reason: "the fabric is not open" };
 
   constructor(o: LabFabricOptions) {
     this.#lab = o.lab;
@@ -142,6 +148,8 @@ export class LabFabric implements NicAttacher {
   async open(): Promise<void> {
     try {
       mkdirSync(this.#runDir, { recursive: true, mode: 0o700 });
+      this.#ping = await pingSocketFactory(this.#clock);
+      if ("reason" in this.#ping) this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`, hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo" });
       for (const s of this.#net.segments) this.#segment(s.name);
       for (const f of this.#net.forwards) await this.#startForward(f);
     } catch (e) {
@@ -344,7 +352,8 @@ export class LabFabric implements NicAttacher {
         ? { suffix: this.#net.dnsSuffix, records: [...plan.dns.records, ...this.#net.records], sinkholes: [...plan.dns.sinkholes, ...this.#net.sinkholes], forwarder: this.#forwarder() }
         : false,
     });
-    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat });
+    const ping = "factory" in this.#ping ? { ping: this.#ping.factory } : { pingUnavailable: this.#ping.reason };
+    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, ...ping });
     segment.setIpStack(nat);
     const live: LiveSegment = { plan, subnet, segment, nat };
     this.#segs.set(name, live);

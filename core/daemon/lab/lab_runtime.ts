@@ -12,7 +12,7 @@
  */
 import { rmSync } from "node:fs";
 import { VmlabError } from "../errors.ts";
-import type { LabPlan, LabStatus, VmPlan } from "../protocol.ts";
+import type { LabPlan, LabStatus, ProvisionPlan, VmPlan } from "../protocol.ts";
 import { EventBus, JsonLog, ensureLabDirs, labPaths, noCloneRegistry, type CloneRegistry, type LabContext, type NicAttacher } from "./context.ts";
 import { macsFor, readState, writeState } from "./state_file.ts";
 import { VmRuntime } from "./vm_runtime.ts";
@@ -20,12 +20,17 @@ import { join } from "node:path";
 
 export type Report = (level: "info" | "warn" | "error", msg: string, vm?: string) => void;
 
+/** Runs one provision script; rejects with the script's rendered error. Injected by the daemon. */
+export type Provisioner = (p: ProvisionPlan, index: number, report: Report) => Promise<void>;
+
 export class LabRuntime {
   plan: LabPlan;
   readonly events: EventBus;
   readonly ctx: LabContext;
   readonly vms = new Map<string, VmRuntime>();
   #busy: string | undefined;
+  /** Set by the daemon once scripting is wired. */
+  provisioner: Provisioner | undefined;
 
   constructor(plan: LabPlan, nics: NicAttacher, clones: CloneRegistry = noCloneRegistry) {
     this.plan = plan;
@@ -102,20 +107,50 @@ export class LabRuntime {
     return this.plan.vms.filter((v) => want.has(v.name));
   }
 
-  async up(plan: LabPlan, names: readonly string[], report: Report): Promise<void> {
+  /**
+   * Boot the requested VMs (and their dependencies), then run the provision
+   * scripts in declaration order, each once the VMs it names are ready (all
+   * VMs when it names none). A VM whose `depends_on` names a VM in some
+   * provision's `vms` also waits for that provision (PRD §7.2). A failing
+   * script fails `up` with its message, location and trace; the lab stays up.
+   */
+  async up(plan: LabPlan, names: readonly string[], report: Report, opts: { provision?: boolean } = {}): Promise<void> {
     return this.exclusive("up", async () => {
       this.#adopt(plan);
       const todo = this.#closure(names);
+      const inTodo = new Set(todo.map((t) => t.name));
+      const provisions = opts.provision === false || !this.provisioner ? [] : plan.provisions.filter((p) => p.vms.length === 0 ? names.length === 0 : p.vms.every((v) => inTodo.has(v)));
+      // A provision waiting for a VM that itself waits for a later provision can never run.
+      for (const [i, p] of provisions.entries()) {
+        for (const x of p.vms) {
+          const upstream = this.#closure([x]).map((v) => v.name).filter((n) => n !== x);
+          const later = provisions.findIndex((q, j) => j > i && q.vms.some((v) => upstream.includes(v)));
+          if (later >= 0) {
+            throw new VmlabError("lab.invalid", `Provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
+              subject: p.script,
+              hint: "Declare the provision blocks in dependency order.",
+            });
+          }
+        }
+      }
       const started = new Map<string, Promise<void>>();
+      const provisionRuns: Promise<void>[] = [];
       const failures: VmlabError[] = [];
+      // Provisions whose scope holds `vm` (they gate `vm`'s dependants).
+      const gating = (vm: string) => provisions.map((p, i) => ({ p, i })).filter(({ p }) => p.vms.includes(vm)).map(({ i }) => provisionRuns[i] as Promise<void>);
       const startOne = (v: VmPlan): Promise<void> => {
         const existing = started.get(v.name);
         if (existing) return existing;
         const p = (async () => {
-          const deps = v.dependsOn.filter((d) => todo.some((t) => t.name === d));
+          const deps = v.dependsOn.filter((d) => inTodo.has(d));
           const results = await Promise.allSettled(deps.map((d) => startOne(todo.find((t) => t.name === d) as VmPlan)));
           const failed = deps.filter((_, i) => results[i]?.status === "rejected");
           if (failed.length) throw new VmlabError("vm.start_failed", `VM ${v.name} was not started: it depends on ${failed.join(", ")}, which failed`, { subject: v.name });
+          const gates = deps.flatMap(gating);
+          if (gates.length) {
+            const g = await Promise.allSettled(gates);
+            if (g.some((r) => r.status === "rejected")) throw new VmlabError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
+          }
           const rt = this.vm(v.name);
           if (rt.state === "running" && rt.ready) return;
           report("info", `${v.name}: starting`, v.name);
@@ -125,16 +160,39 @@ export class LabRuntime {
         started.set(v.name, p);
         return p;
       };
+      // Chain the provisions in declaration order, each after the VMs it names.
+      let previous: Promise<void> = Promise.resolve();
+      for (const [i, p] of provisions.entries()) {
+        const scope = p.vms.length ? p.vms : todo.map((t) => t.name);
+        const run = previous.then(async () => {
+          const ready = await Promise.allSettled(scope.map((n) => started.get(n) ?? Promise.resolve()));
+          if (ready.some((r) => r.status === "rejected")) throw new VmlabError("provision.skipped", `Provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
+          await (this.provisioner as Provisioner)(p, i, report);
+        });
+        provisionRuns.push(run);
+        previous = run;
+      }
+      // Provisions gate VM starts through `gating`, so they must exist before any start.
       await Promise.allSettled(todo.map(startOne));
+      const provResults = await Promise.allSettled(provisionRuns);
+      for (const r of provResults) if (r.status === "rejected") failures.push(VmlabError.from(r.reason));
       if (failures.length) {
         this.events.emit("lab.up_failed", undefined, { errors: failures.map((f) => f.message) });
-        const first = failures[0] as VmlabError;
-        throw new VmlabError(first.code, failures.map((f) => f.message).join("\n"), {
+        const first = failures.find((f) => f.code === "provision.failed") ?? (failures[0] as VmlabError);
+        throw new VmlabError(first.code, [...new Set(failures.filter((f) => f.code !== "provision.skipped" || failures.length === 1).map((f) => f.message))].join("\n"), {
           subject: first.subject ?? this.plan.name,
           hint: first.hint ?? "The lab stays up for inspection: `vmlab status`, `vmlab logs`.",
         });
       }
       this.events.emit("lab.up", undefined, { vms: todo.map((v) => v.name) });
+    });
+  }
+
+  /** `vmlab provision`: run every provision script again, in order, on the running lab. */
+  async provisionAll(report: Report): Promise<void> {
+    return this.exclusive("provision", async () => {
+      if (!this.provisioner) throw new VmlabError("internal", "Scripting is not available in this daemon");
+      for (const [i, p] of this.plan.provisions.entries()) await this.provisioner(p, i, report);
     });
   }
 

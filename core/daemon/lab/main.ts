@@ -24,6 +24,7 @@ import { labApp } from "./app.ts";
 import { unpluggedNics, type CloneRegistry } from "./context.ts";
 import { LabRuntime } from "./lab_runtime.ts";
 import { readState } from "./state_file.ts";
+import { ScriptHost } from "./scripts.ts";
 import { join } from "node:path";
 
 /** After a power change leaves nothing running, exit this much later (lets the response finish). */
@@ -69,9 +70,12 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   }
   const dir = dirname(args.file);
   const stored = readState(join(dir, ".vmlab")).plan;
-  const initial: LabPlan = stored && stored.name === args.name ? { ...stored, file: args.file, dir } : { name: args.name, file: args.file, dir, vms: [] };
+  const initial: LabPlan = stored && stored.name === args.name ? { ...stored, file: args.file, dir } : { name: args.name, file: args.file, dir, vms: [], provisions: [], handlers: [] };
   const lab = new LabRuntime(initial, unpluggedNics, storeClones());
   const log = lab.ctx.log;
+  const scripts = new ScriptHost(lab, () => undefined);
+  lab.provisioner = scripts.provisioner;
+  scripts.watchHandlers();
 
   process.on("uncaughtException", (e) => log.write("error", `uncaught exception: ${e.message}`, { stack: e.stack }));
   process.on("unhandledRejection", (e) => log.write("error", `unhandled rejection: ${(e as Error)?.message ?? String(e)}`));
@@ -92,7 +96,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     }, delayMs);
   };
 
-  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle() });
+  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts });
   let server: { stop(): void };
   try {
     server = await serveUnix(labSocket(args.name), (req) => app.fetch(req));
@@ -110,6 +114,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     const waitIdle = async (): Promise<void> => {
       while (lab.busy !== undefined) await Bun.sleep(100);
     };
+    scripts.close();
     void waitIdle()
       .then(() => lab.down([], false, report))
       .catch((e: unknown) => log.write("error", `stopping on ${signal} failed: ${(e as Error).message}`))

@@ -17,6 +17,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../machine/machine.ts";
+import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
+import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
+import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
@@ -314,6 +317,50 @@ export class VmRuntime {
     return this.#ips;
   }
 
+  // ---- snapshots (fact_vm_snapshots.md) -------------------------------------------
+
+  /** Online snapshots while QEMU runs (disk + RAM + devices), offline (disk only) while stopped. */
+  #snapshotter(): { live: LiveSnapshots; machine: Machine } | { offline: OfflineSnapshots } {
+    const m = this.#machine;
+    if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
+    if (!existsSync(this.clonePath)) {
+      throw new VmlabError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+    }
+    return { offline: new OfflineSnapshots(this.clonePath, this.name) };
+  }
+
+  async listSnapshots(): Promise<SnapshotInfo[]> {
+    const s = this.#snapshotter();
+    return snapshotCall(this.name, () => ("live" in s ? s.live.list() : s.offline.list()));
+  }
+
+  async takeSnapshot(name: string): Promise<SnapshotInfo> {
+    const s = this.#snapshotter();
+    const info = await snapshotCall(this.name, () => ("live" in s ? s.live.take(name) : s.offline.take(name)));
+    this.#emit("snapshot.created", { name, online: info.online });
+    return info;
+  }
+
+  /** Restore; an online snapshot leaves the VM running (agent re-synced), an offline one stopped. */
+  async restoreSnapshot(name: string): Promise<SnapshotInfo> {
+    const s = this.#snapshotter();
+    let info: SnapshotInfo;
+    if ("live" in s) {
+      info = await snapshotCall(this.name, () => s.live.restore(name));
+      // The agent's channel state rolled back with the guest: handshake again.
+      if (this.plan.agent) await s.machine.waitForAgent(60_000).catch(() => undefined);
+    } else {
+      info = await snapshotCall(this.name, () => s.offline.restore(name));
+    }
+    this.#emit("snapshot.restored", { name, online: "live" in s });
+    return info;
+  }
+
+  async deleteSnapshot(name: string): Promise<void> {
+    const s = this.#snapshotter();
+    await snapshotCall(this.name, () => ("live" in s ? s.live.delete(name) : s.offline.delete(name)));
+  }
+
   serialTail(lines = SERIAL_TAIL_LINES): string {
     try {
       const text = readFileSync(this.serialLog, "utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
@@ -321,6 +368,20 @@ export class VmRuntime {
     } catch {
       return "";
     }
+  }
+}
+
+/** Snapshot errors as `VmlabError`s, with their code when the user can act on it. */
+async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof SnapshotError) {
+      const user = ["snapshot.bad_name", "snapshot.not_found", "snapshot.exists", "snapshot.no_disk", "snapshot.disk_only"] as const;
+      const code = (user as readonly string[]).includes(e.detail.code) ? (e.detail.code as (typeof user)[number]) : "snapshot.failed";
+      throw new VmlabError(code, e.message, { subject: vm, hint: e.detail.hint });
+    }
+    throw e;
   }
 }
 

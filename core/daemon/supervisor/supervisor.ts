@@ -19,7 +19,7 @@ import { killOrphanQemu, pidAlive } from "../orphans.ts";
 import { labDaemonLog, labLogDir, labRunDir, labSocket } from "../paths.ts";
 import { EventSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
 import { selfArgv } from "../self.ts";
-import { socketAlive, stream } from "../transport.ts";
+import { request, socketAlive, stream } from "../transport.ts";
 import { JsonLog } from "../lab/context.ts";
 import { LabRegistry } from "./registry.ts";
 
@@ -100,6 +100,12 @@ export class Supervisor {
     const e: LabEvent = { type, ts: new Date().toISOString(), lab, data };
     this.log.write(type.endsWith("crashed") ? "error" : "warn", `event ${type}`, { event: e });
     this.emit(e);
+    // Host events reach every running lab, whose `on "host.…"` handlers may react.
+    if (type.startsWith("host.")) {
+      for (const l of this.registry.all()) {
+        if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, 5_000).catch(() => undefined);
+      }
+    }
   }
 
   subscribe(fn: (e: LabEvent) => void): () => void {
