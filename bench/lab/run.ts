@@ -37,12 +37,14 @@ function agentReady(path: string, deadline: number): Promise<void> {
       const sock = connect(path);
       const id = Math.floor(Math.random() * 1e9);
       const ping = () => sock.write(`\xff{"execute":"guest-sync-delimited","arguments":{"id":${id}}}\n`, "latin1");
-      const timer = setInterval(ping, 100);
+      // Pings queue up in the virtio-serial port until qemu-ga runs, and it answers
+      // them in order: any reply proves the agent is up (do not wait for one id).
+      const timer = setInterval(ping, 500);
       let buf = "";
       sock.on("connect", ping);
       sock.on("data", (d) => {
         buf += d.toString("latin1");
-        if (buf.includes(`${id}`)) {
+        if (buf.includes('"return"')) {
           clearInterval(timer);
           sock.destroy();
           resolve();
