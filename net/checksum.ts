@@ -6,10 +6,37 @@
  * construction (they stop at `end`), an odd trailing byte is padded with zero.
  */
 
-/** Adds the 16-bit big-endian words of `buf[start, end)` to `acc`. */
+/** Below this many bytes the word loop beats setting up a 32-bit view. */
+const WIDE_MIN = 64;
+/** True on little-endian hosts, where the 32-bit fast path applies. */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * Adds the 16-bit big-endian words of `buf[start, end)` to `acc`.
+ *
+ * Fast path (RFC 1071 §2): when the range starts on an even address, the bulk is
+ * summed as native little-endian 32-bit words — one's-complement sums may be taken
+ * over wider words and folded (§2(C)) and in either byte order, swapping the folded
+ * result (§2(B)) — which is several times faster than byte pairs in JS.
+ */
 export function sum16(buf: Uint8Array, start: number, end: number, acc = 0): number {
   let s = acc;
   let i = start;
+  const abs = buf.byteOffset + start;
+  if (LITTLE_ENDIAN && end - start >= WIDE_MIN && (abs & 1) === 0) {
+    if ((abs & 2) !== 0) {
+      s += ((buf[i] as number) << 8) | (buf[i + 1] as number);
+      i += 2;
+    }
+    const words = (end - i) >>> 2;
+    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + i, words);
+    let le = 0;
+    for (let k = 0; k < words; k++) le += u32[k] as number;
+    // Fold to 16 bits (doubles hold the sum exactly: < 2^32 × 2^14 words), then swap.
+    while (le > 0xffff) le = (le % 0x10000) + Math.floor(le / 0x10000);
+    s += ((le & 0xff) << 8) | (le >>> 8);
+    i += words * 4;
+  }
   const last = end - 1;
   for (; i < last; i += 2) s += ((buf[i] as number) << 8) | (buf[i + 1] as number);
   if (i < end) s += (buf[i] as number) << 8;

@@ -157,3 +157,24 @@ test("every parser survives ten thousand random and truncated buffers", () => {
     parseTcpOptions(junk);
   }
 });
+
+test("sum16's 32-bit fast path equals the byte-pair definition at every offset and length", () => {
+  const ref = (b: Uint8Array, start: number, end: number): number => {
+    let s = 0;
+    let i = start;
+    for (; i < end - 1; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+    if (i < end) s += b[i]! << 8;
+    return finish(s);
+  };
+  const big = new Uint8Array(70_000);
+  for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+  for (let k = 0; k < 3000; k++) {
+    const off = (k * 7) % 13;
+    const start = (k * 31) % 200;
+    const view = big.subarray(off, Math.min(big.length, off + start + ((k * 977) % 66_000) + 10));
+    const end = Math.min(view.length, start + ((k * 977) % 66_000));
+    expect(finish(sum16(view, start, end))).toBe(ref(view, start, end));
+  }
+  const ones = new Uint8Array(65_536).fill(0xff);
+  expect(finish(sum16(ones, 0, ones.length))).toBe(ref(ones, 0, ones.length));
+});

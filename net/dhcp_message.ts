@@ -40,6 +40,7 @@ export const OPT = {
   dns: 6,
   hostname: 12,
   domainName: 15,
+  interfaceMtu: 26, // RFC 2132 §5.1
   broadcast: 28,
   requestedIp: 50,
   leaseTime: 51,

@@ -14,7 +14,7 @@
  *    (so a client whose reservation changed moves to it).
  *  - DECLINE quarantines the address for `DECLINE_HOLD_MS`; RELEASE frees the lease;
  *    INFORM → ACK with configuration only (no yiaddr, no lease time, §3.4).
- * Option 121 is sent when requested and then carries the default route too, since
+ * Option 26 carries a declared segment MTU. Option 121 is sent when requested and then carries the default route too, since
  * RFC 3442 §3 clients ignore option 3 when 121 is present. Lease state lives in
  * memory; the daemon re-creates servers from config, and reservations are stable.
  */
@@ -49,6 +49,8 @@ export interface DhcpConfig {
   dns?: number[];
   /** Option 15. */
   domain?: string;
+  /** Option 26 (interface MTU); omitted when undefined. */
+  mtu?: number;
   leaseSeconds?: number;
   /** Option 121 routes from `route {}` blocks. */
   routes?: ClasslessRoute[];
@@ -128,6 +130,17 @@ export class DhcpServer {
   /** Subscribes to lease binds/releases (DNS auto-registration, status). */
   onLease(listener: LeaseListener | undefined): void {
     this.#listener = listener;
+  }
+
+  /** The address `macText` holds: its reservation, else its bound unexpired lease. */
+  addressOf(macText: string, now: number): number | undefined {
+    const m = parseMac(macText);
+    if (!m) return undefined;
+    const mac = macToString(m);
+    const res = this.#reservedByMac.get(mac);
+    if (res) return res.ip;
+    const l = this.#byMac.get(mac);
+    return l && l.state === "bound" && l.expiresAt > now ? l.ip : undefined;
   }
 
   /** Current leases (bound and offered, unexpired). */
@@ -251,6 +264,7 @@ export class DhcpServer {
       const dns = c.dns ?? [this.serverIp];
       if (dns.length) options.push([OPT.dns, ipsValue(...dns)]);
       if (c.domain) options.push([OPT.domainName, new TextEncoder().encode(c.domain)]);
+      if (c.mtu !== undefined) options.push([OPT.interfaceMtu, Uint8Array.of((c.mtu >> 8) & 0xff, c.mtu & 0xff)]);
       const hostname = this.#reservedByMac.get(clientKey(msg))?.hostname;
       if (hostname) options.push([OPT.hostname, new TextEncoder().encode(hostname)]);
       const wants121 = msg.options.get(OPT.paramRequest)?.includes(OPT.classlessRoutes) ?? false;

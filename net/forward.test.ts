@@ -102,3 +102,16 @@ test("proto both binds TCP and UDP on one port and a taken UDP port fails the wh
   }
   await r.forward.close();
 });
+
+test("closing a forward ends its open connections instead of waiting for clients to hang up", async () => {
+  const { nat, guest } = rig();
+  const r = await startTcpForward(nat, { hostPort: 0, guestIp: () => guest.ip, guestPort: 80 });
+  if (!r.ok) throw new Error(r.error.message);
+  const client = connect(r.forward.hostPort, "127.0.0.1");
+  client.on("error", () => undefined);
+  await new Promise<void>((res) => client.once("connect", () => res()));
+  const clientClosed = new Promise<void>((res) => client.once("close", () => res()));
+  await r.forward.close();
+  await clientClosed;
+  expect(client.destroyed).toBe(true);
+});

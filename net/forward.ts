@@ -13,7 +13,7 @@
  * replies return to the client that asked. Associations are bounded and expire with
  * the NAT's UDP flows. `startForward` starts `tcp`, `udp` or `both` (all or nothing).
  */
-import { createServer, type Server } from "node:net";
+import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import { ipv4ToString } from "./addr.ts";
 import type { Nat, UdpAssociation } from "./nat.ts";
@@ -25,10 +25,24 @@ export const DEFAULT_FORWARD_ADDRESS = "127.0.0.1";
 export interface TcpForwardSpec {
   hostPort: number;
   hostAddress?: string;
-  guestIp: number;
+  /**
+   * The guest's address, or a function asked on every new connection (UDP: every new
+   * client) so the forward follows the lease table; `undefined` refuses that client.
+   */
+  guestIp: number | (() => number | undefined);
   guestPort: number;
   /** Name for messages, e.g. `forward 3389 → dc01:3389`. */
   label?: string;
+  /** Told when a client is refused because the guest has no address yet. */
+  onNoGuest?: (label: string) => void;
+}
+
+function resolveGuest(spec: TcpForwardSpec): number | undefined {
+  return typeof spec.guestIp === "number" ? spec.guestIp : spec.guestIp();
+}
+
+function describeGuest(spec: TcpForwardSpec): string {
+  return typeof spec.guestIp === "number" ? ipv4ToString(spec.guestIp) : "guest";
 }
 
 /** A running forward. */
@@ -56,8 +70,19 @@ export type ForwardProto = "tcp" | "udp" | "both";
 /** Starts listening; resolves to the running forward or a typed error. */
 export function startTcpForward(nat: Nat, spec: TcpForwardSpec): Promise<ForwardResult> {
   const address = spec.hostAddress ?? DEFAULT_FORWARD_ADDRESS;
-  const label = spec.label ?? `${address}:${spec.hostPort} → ${ipv4ToString(spec.guestIp)}:${spec.guestPort}`;
-  const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => nat.openToGuest(spec.guestIp, spec.guestPort, sock));
+  const label = spec.label ?? `${address}:${spec.hostPort} → ${describeGuest(spec)}:${spec.guestPort}`;
+  const live = new Set<Socket>();
+  const server: Server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (sock) => {
+    live.add(sock);
+    sock.once("close", () => live.delete(sock));
+    const ip = resolveGuest(spec);
+    if (ip === undefined) {
+      spec.onNoGuest?.(label);
+      sock.destroy();
+      return;
+    }
+    nat.openToGuest(ip, spec.guestPort, sock);
+  });
   return new Promise((resolve) => {
     server.once("error", (e: NodeJS.ErrnoException) => {
       const taken = e.code === "EADDRINUSE";
@@ -73,8 +98,17 @@ export function startTcpForward(nat: Nat, spec: TcpForwardSpec): Promise<Forward
       });
     });
     server.listen(spec.hostPort, address, () => {
+      server.removeAllListeners("error");
+      server.on("error", () => {});
       const port = (server.address() as { port: number }).port;
-      resolve({ ok: true, forward: { hostPort: port, hostAddress: address, close: () => new Promise<void>((r) => server.close(() => r())) } });
+      // Closing a forward ends its connections too: waiting for clients (a keep-alive
+      // browser) to hang up would stall `down`.
+      const close = (): Promise<void> => {
+        const done = new Promise<void>((r) => server.close(() => r()));
+        for (const sock of live) sock.destroy();
+        return done;
+      };
+      resolve({ ok: true, forward: { hostPort: port, hostAddress: address, close } });
     });
   });
 }
@@ -93,15 +127,20 @@ function bindError(e: NodeJS.ErrnoException, spec: TcpForwardSpec, label: string
 /** Starts a UDP forward; resolves to the running forward or a typed error. */
 export function startUdpForward(nat: Nat, spec: TcpForwardSpec): Promise<ForwardResult> {
   const address = spec.hostAddress ?? DEFAULT_FORWARD_ADDRESS;
-  const label = spec.label ?? `udp ${address}:${spec.hostPort} → ${ipv4ToString(spec.guestIp)}:${spec.guestPort}`;
+  const label = spec.label ?? `udp ${address}:${spec.hostPort} → ${describeGuest(spec)}:${spec.guestPort}`;
   const sock = createSocket("udp4");
   const clients = new Map<string, UdpAssociation>();
   sock.on("message", (msg, rinfo) => {
     const id = `${rinfo.address}:${rinfo.port}`;
     let a = clients.get(id);
     if (!a) {
+      const ip = resolveGuest(spec);
+      if (ip === undefined) {
+        spec.onNoGuest?.(label);
+        return;
+      }
       a = nat.udpAssociate(
-        spec.guestIp,
+        ip,
         spec.guestPort,
         (payload) => sock.send(payload, rinfo.port, rinfo.address),
         () => clients.delete(id),

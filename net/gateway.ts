@@ -139,6 +139,12 @@ export class Gateway {
     return undefined;
   }
 
+  /** The subnet address last seen from `mac` (ARP or IPv4 source), if any. */
+  neighbourIp(mac: Uint8Array): number | undefined {
+    for (const [ip, m] of this.#neighbours) if (sameMac(m, 0, mac, 0)) return ip;
+    return undefined;
+  }
+
   /** Records a neighbour (also used by DHCP when it binds a lease). */
   learnNeighbour(ip: number, mac: Uint8Array): void {
     if (!cidrContains(this.subnet, ip) || ip === this.ip || ip === this.subnet.network) return;

@@ -4,6 +4,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
 import { icmpEchoLimit, MAX_TCP_FLOWS, Nat, UDP_IDLE_MS, SWEEP_MS } from "./nat.ts";
+import type { EchoReply, PingSocketFactory } from "./ping_socket.ts";
 import { Segment } from "./segment.ts";
 import { RST } from "./tcp.ts";
 import type { TcpConnection } from "./tcp_conn.ts";
@@ -217,5 +218,31 @@ describe("nat icmp", () => {
   test("the reason names the host setting when ping sockets are not allowed", () => {
     expect(icmpEchoLimit("1\t0", 0)).toContain("ping_group_range");
     expect(icmpEchoLimit("0 2147483647", 1000)).toContain("no ICMP socket API");
+  });
+
+  test("with ping sockets, a guest's echo goes out under its session and the reply comes back with its identifier", () => {
+    const clock = new ManualClock();
+    const seg = new Segment({ name: "nat", clock, subnet: parseCidr("10.0.2.0/24")!, dns: false });
+    const sent: { dst: number; seq: number; data: number[] }[] = [];
+    let reply: ((r: EchoReply) => void) | undefined;
+    let closed = 0;
+    const ping: PingSocketFactory = (onReply) => {
+      reply = onReply;
+      return { send: (dst, seq, data) => (sent.push({ dst, seq, data: [...data] }), true), close: () => void closed++ };
+    };
+    const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, ping });
+    seg.setIpStack(nat);
+    const guest = new FakeGuest(seg.switch, "52:54:00:12:34:56", parseIpv4Address("10.0.2.15")!);
+    guest.arpRequest(seg.gateway.ip);
+    const far = parseIpv4Address("192.0.2.77")!;
+    guest.ping(seg.gateway.mac, far, 0x4242, 7, Uint8Array.of(1, 2, 3));
+    expect(sent).toEqual([{ dst: far, seq: 7, data: [1, 2, 3] }]);
+    expect(nat.icmpFlows).toBe(1);
+    guest.take();
+    reply!({ src: far, seq: 7, data: Uint8Array.of(1, 2, 3) });
+    const back = guest.take().find((r) => r.icmp?.type === 0)!;
+    expect([back.ip!.src, back.icmp!.id, back.icmp!.seq, [...back.icmp!.data]]).toEqual([far, 0x4242, 7, [1, 2, 3]]);
+    clock.advance(UDP_IDLE_MS + SWEEP_MS);
+    expect([nat.icmpFlows, closed]).toEqual([0, 1]);
   });
 });

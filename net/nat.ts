@@ -17,9 +17,13 @@
  *    open towards the guest from the gateway address; `udpAssociate` is its UDP twin
  *    (a gateway source port whose guest replies go back to the forward's client).
  * A sweep timer (only while flows exist) expires idle TCP (`TCP_IDLE_MS`) and UDP flows.
- * ICMP echo to the outside is not forwarded: the first attempt logs one
- * `net.nat_icmp_unsupported` line saying why (`icmpEchoLimit`); the gateway itself
- * still answers ping. Out of scope: IPv6.
+ *  - ICMP echo: with a `ping` factory (Linux ping sockets, `ping_socket.ts`) each guest
+ *    echo session (guest ip, identifier) gets its own ping socket; replies go back
+ *    with the guest's identifier and the replying address as source, and sessions
+ *    expire like UDP flows. Without one (the host forbids ping sockets), the first
+ *    attempt logs one `net.nat_icmp_unsupported` line saying why (`pingUnavailable`,
+ *    default `icmpEchoLimit()`); the gateway itself still answers ping.
+ * Out of scope: IPv6, ICMP errors for NAT'd flows.
  */
 import { createConnection, type Socket } from "node:net";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
@@ -28,6 +32,8 @@ import type { Clock, Timer } from "./clock.ts";
 import type { EthernetFrame } from "./ethernet.ts";
 import type { Gateway, IpStack } from "./gateway.ts";
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";
+import { encodeIcmpFrame, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, parseIcmp, type IcmpMessage } from "./icmp.ts";
+import type { PingSocket, PingSocketFactory } from "./ping_socket.ts";
 import { readFileSync } from "node:fs";
 import { silentLog, type NetLog } from "./log.ts";
 import { ACK, encodeTcpFrame, parseTcp, RST, SYN, TCP_HEADER_LEN, type TcpFields, type TcpSegment } from "./tcp.ts";
@@ -43,6 +49,9 @@ export const SWEEP_MS = 10_000;
 /** Bounds on the flow tables. */
 export const MAX_TCP_FLOWS = 4096;
 export const MAX_UDP_FLOWS = 1024;
+export const MAX_ICMP_FLOWS = 256;
+/** Guest→host bytes gathered before delivery pauses until the batched write is out. */
+export const HOST_WRITE_BATCH = 256 * 1024;
 /** Datagrams queued per UDP flow while its socket connects. */
 export const MAX_UDP_WAITING = 16;
 /** Ephemeral ports for connections the NAT opens towards guests. */
@@ -58,6 +67,28 @@ export interface NatOptions {
   log?: NetLog;
   /** Where a guest destination goes on the host; default: gateway → 127.0.0.1, else itself. */
   hostFor?: (ip: number) => string;
+  /**
+   * False on segments without `nat = true`: guests cannot open flows to the host, and
+   * only flows the host opened (port forwards) are carried. Default true.
+   */
+  outbound?: boolean;
+  /** Opens ping sockets for guest echo requests to the outside; absent = gateway-only ping. */
+  ping?: PingSocketFactory;
+  /** Why `ping` is absent, for the one log line; default `icmpEchoLimit()`. */
+  pingUnavailable?: string;
+  /**
+   * False skips verifying TCP checksums of guest segments (frames from a local QEMU
+   * socket are not corrupted in transit; at 64 KiB MTU the check is a third of the
+   * NAT's CPU). Default true. Outgoing checksums are always computed.
+   */
+  verifyGuestChecksums?: boolean;
+}
+
+interface IcmpFlow {
+  key: string;
+  guestMac: Uint8Array;
+  sock: PingSocket;
+  last: number;
 }
 
 interface TcpFlow {
@@ -102,6 +133,7 @@ export class Nat implements IpStack {
   readonly #tcp = new Map<string, TcpFlow>();
   readonly #udp = new Map<string, UdpFlow>();
   readonly #udpIn = new Map<string, UdpInbound>();
+  readonly #icmp = new Map<string, IcmpFlow>();
   #sweep: Timer | undefined;
   #icmpLogged = false;
   #nextPort = FORWARD_PORT_MIN;
@@ -125,18 +157,33 @@ export class Nat implements IpStack {
 
   handleIpv4(eth: EthernetFrame, ip: Ipv4Packet): boolean {
     if (ip.dst !== this.#gw.ip && cidrContains(this.#gw.subnet, ip.dst)) return false;
+    const outbound = this.#o.outbound ?? true;
     if (ip.proto === PROTO_TCP) {
-      const seg = parseTcp(ip);
-      if (seg) this.#tcpInput(ip, seg);
+      const seg = parseTcp(ip, this.#o.verifyGuestChecksums ?? true);
+      if (!seg) return true;
+      if (!outbound && !this.#tcp.has(key(ip.src, seg.srcPort, ip.dst, seg.dstPort))) return false;
+      this.#tcpInput(ip, seg);
       return true;
     }
     if (ip.proto === PROTO_UDP) {
+      if (!outbound) {
+        const d = parseUdp(ip);
+        if (!d || !this.#udpIn.has(key(ip.src, d.srcPort, ip.dst, d.dstPort))) return false;
+      }
       this.#udpInput(eth, ip);
       return true;
     }
-    if (ip.proto === PROTO_ICMP && ip.dst !== this.#gw.ip && !this.#icmpLogged) {
-      this.#icmpLogged = true;
-      this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `ICMP echo to ${ipv4ToString(ip.dst)} is not forwarded: ${icmpEchoLimit()}; only the gateway answers ping`, hint: "use TCP or UDP probes to reach outside hosts" });
+    if (ip.proto === PROTO_ICMP && outbound && ip.dst !== this.#gw.ip) {
+      const m = parseIcmp(ip.payload);
+      if (m?.type !== ICMP_ECHO_REQUEST) return false;
+      if (this.#o.ping) {
+        this.#echo(eth, ip, m);
+        return true;
+      }
+      if (!this.#icmpLogged) {
+        this.#icmpLogged = true;
+        this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `ICMP echo to ${ipv4ToString(ip.dst)} is not forwarded: ${this.#o.pingUnavailable ?? icmpEchoLimit()}; only the gateway answers ping`, hint: "use TCP or UDP probes to reach outside hosts" });
+      }
     }
     return false;
   }
@@ -156,6 +203,7 @@ export class Nat implements IpStack {
       socket.destroy();
       return;
     }
+    socket.setNoDelay(true);
     const flow: TcpFlow = { key: key(guestIp, guestPort, this.#gw.ip, port), guestIp, guestPort, remoteIp: this.#gw.ip, remotePort: port, conn: undefined, socket };
     this.#tcp.set(flow.key, flow);
     this.#armSweep();
@@ -201,8 +249,38 @@ export class Nat implements IpStack {
     };
   }
 
+  /** Live ICMP echo sessions. */
+  get icmpFlows(): number {
+    return this.#icmp.size;
+  }
+
+  /** Relays a guest echo request through its session's ping socket. */
+  #echo(eth: EthernetFrame, ip: Ipv4Packet, m: IcmpMessage): void {
+    const k = `${ip.src}#${m.id}`;
+    let flow = this.#icmp.get(k);
+    if (!flow) {
+      if (this.#icmp.size >= MAX_ICMP_FLOWS) return;
+      const guestIp = ip.src;
+      const guestId = m.id;
+      const nf: IcmpFlow = { key: k, guestMac: eth.src.slice(), sock: undefined as unknown as PingSocket, last: this.#clock.now() };
+      const sock = this.#o.ping?.((r) => {
+        nf.last = this.#clock.now();
+        this.#gw.sendFrame(encodeIcmpFrame({ srcMac: this.#gw.mac, dstMac: nf.guestMac, src: r.src, dst: guestIp, id: this.#gw.nextIpId() }, ICMP_ECHO_REPLY, 0, ((guestId << 16) | r.seq) >>> 0, r.data));
+      });
+      if (!sock) return;
+      nf.sock = sock;
+      this.#icmp.set(k, nf);
+      this.#armSweep();
+      flow = nf;
+    }
+    flow.last = this.#clock.now();
+    flow.sock.send(ip.dst, m.seq, m.data.slice());
+  }
+
   /** Closes every flow and stops timers. */
   close(): void {
+    for (const f of this.#icmp.values()) f.sock.close();
+    this.#icmp.clear();
     for (const f of this.#tcp.values()) {
       f.conn?.abort();
       f.socket.destroy();
@@ -250,6 +328,9 @@ export class Nat implements IpStack {
     if (isSyn && this.#tcp.size >= MAX_TCP_FLOWS) this.#evictTimeWait();
     if (!isSyn || this.#tcp.size >= MAX_TCP_FLOWS) return this.#rstFor(ip, seg);
     const socket = createConnection({ host: this.#hostFor(ip.dst), port: seg.dstPort, allowHalfOpen: true });
+    // A relay adds no Nagle delay of its own: the guest's stack already decided how to
+    // segment, and our writes are batched per event-loop turn.
+    socket.setNoDelay(true);
     const nf: TcpFlow = { key: k, guestIp: ip.src, guestPort: seg.srcPort, remoteIp: ip.dst, remotePort: seg.dstPort, conn: undefined, socket };
     this.#tcp.set(k, nf);
     this.#armSweep();
@@ -312,10 +393,45 @@ export class Nat implements IpStack {
       if (!conn.write(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) s.pause();
     });
     conn.events.onWritable = () => s.resume();
-    conn.events.onData = (d) => s.write(d);
+    // Guest data for the host is gathered per turn of the event loop and written once:
+    // the segments of one incoming batch of frames cost one syscall, not one each.
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let queued = false;
+    let heldForBatch = false;
+    const flushHost = (): void => {
+      queued = false;
+      if (!pending.length) return;
+      const out = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      if (s.destroyed) return;
+      const ok = s.write(out);
+      if (ok && heldForBatch) {
+        heldForBatch = false;
+        conn.resumeReceive();
+      }
+    };
+    conn.events.onData = (d) => {
+      pending.push(d);
+      pendingBytes += d.byteLength;
+      if (!queued) {
+        queued = true;
+        queueMicrotask(flushHost);
+      }
+      if (s.writableNeedDrain) return false; // 'drain' resumes
+      if (pendingBytes >= HOST_WRITE_BATCH) {
+        heldForBatch = true;
+        return false;
+      }
+      return true;
+    };
     s.on("drain", () => conn.resumeReceive());
     s.on("end", () => conn.end());
-    conn.events.onPeerFin = () => s.end();
+    conn.events.onPeerFin = () => {
+      flushHost();
+      s.end();
+    };
     s.on("error", () => conn.abort());
     s.on("close", (hadError: boolean) => {
       if (hadError) conn.abort();
@@ -323,7 +439,10 @@ export class Nat implements IpStack {
     });
     conn.events.onClose = (reason) => {
       if (reason !== "closed") s.destroy();
-      else if (!s.destroyed) s.end();
+      else if (!s.destroyed) {
+        flushHost();
+        s.end();
+      }
       finish();
     };
   }
@@ -379,6 +498,12 @@ export class Nat implements IpStack {
       this.#sweep = undefined;
       const now = this.#clock.now();
       for (const f of [...this.#udp.values()]) if (now - f.last >= UDP_IDLE_MS) this.#dropUdp(f);
+      for (const f of [...this.#icmp.values()]) {
+        if (now - f.last >= UDP_IDLE_MS) {
+          f.sock.close();
+          this.#icmp.delete(f.key);
+        }
+      }
       for (const [k, a] of [...this.#udpIn]) {
         if (now - a.last >= UDP_IDLE_MS) {
           this.#udpIn.delete(k);
@@ -392,7 +517,7 @@ export class Nat implements IpStack {
           this.#tcp.delete(f.key);
         }
       }
-      if (this.#tcp.size || this.#udp.size || this.#udpIn.size) this.#armSweep();
+      if (this.#tcp.size || this.#udp.size || this.#udpIn.size || this.#icmp.size) this.#armSweep();
     });
   }
 }

@@ -3,6 +3,14 @@ import { BROADCAST_MAC, ipv4ToString, parseCidr } from "./addr.ts";
 import { DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, messageType, parseDhcp } from "./dhcp_message.ts";
 import { encodeName, DNS_FLAGS, DNS_ANCOUNT } from "./dns_message.ts";
 import { Segment } from "./segment.ts";
+import { ARP_REQUEST, encodeArp } from "./arp.ts";
+import { finish, pseudoHeaderSum, sum16 } from "./checksum.ts";
+import { encodeEthernet, ETHERTYPE_ARP } from "./ethernet.ts";
+import { encodeIcmpFrame, ICMP_ECHO_REQUEST } from "./icmp.ts";
+import { Nat } from "./nat.ts";
+import { encodeTcpFrame, SYN } from "./tcp.ts";
+import { encodeUdpFrame } from "./udp.ts";
+import { seededBytes } from "./testing/bytes.ts";
 import { clientMessage } from "./testing/dhcp_client.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { ManualClock } from "./testing/manual_clock.ts";
@@ -67,5 +75,71 @@ describe("segment", () => {
     h.sendUdp(BROADCAST_MAC, 0xffffffff, 68, 67, clientMessage({ type: DHCPDISCOVER, mac: "52:54:00:00:00:0a", broadcast: true }), 0);
     const offer = parseDhcp(h.take().find((r) => r.udp)!.udp!.payload)!;
     expect(offer.options.has(6)).toBe(false);
+  });
+});
+
+/** Recomputes the IPv4 header and TCP/UDP checksums of an Ethernet frame in place (mutations stay "valid"). */
+function fixChecksums(f: Uint8Array): void {
+  if (f.length < 34 || f[12] !== 0x08 || f[13] !== 0) return;
+  const ihl = (f[14]! & 0xf) * 4;
+  if (ihl < 20 || 14 + ihl > f.length) return;
+  f[24] = 0;
+  f[25] = 0;
+  const h = finish(sum16(f, 14, 14 + ihl));
+  f[24] = h >> 8;
+  f[25] = h & 255;
+  const total = Math.min(((f[16]! << 8) | f[17]!), f.length - 14);
+  const l4 = 14 + ihl;
+  const len = total - ihl;
+  const proto = f[23]!;
+  const at = proto === 6 ? l4 + 16 : proto === 17 ? l4 + 6 : -1;
+  if (at < 0 || len < 0 || at + 2 > 14 + total) return;
+  f[at] = 0;
+  f[at + 1] = 0;
+  const src = ((f[26]! << 24) | (f[27]! << 16) | (f[28]! << 8) | f[29]!) >>> 0;
+  const dst = ((f[30]! << 24) | (f[31]! << 16) | (f[32]! << 8) | f[33]!) >>> 0;
+  const c = finish(sum16(f, l4, l4 + len, pseudoHeaderSum(src, dst, proto, len)));
+  f[at] = c >> 8;
+  f[at + 1] = c & 255;
+}
+
+describe("segment under hostile guests", () => {
+  test("mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw", () => {
+    const clock = new ManualClock();
+    const seg = new Segment({ name: "fuzz", clock, subnet: parseCidr("10.70.0.0/24")!, dns: { forwarder: async () => undefined } });
+    const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, hostFor: () => "127.0.0.1", outbound: false });
+    seg.setIpStack(nat);
+    const g = new FakeGuest(seg.switch, "52:54:00:00:00:0f", 0x0a46000f);
+    const gw = seg.gateway;
+    const hdr = { srcMac: g.mac, dstMac: gw.mac, src: g.ip, dst: gw.ip };
+    const seeds: Uint8Array[] = [
+      encodeEthernet(BROADCAST_MAC, g.mac, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: g.mac, senderIp: g.ip, targetMac: new Uint8Array(6), targetIp: gw.ip })),
+      encodeUdpFrame({ ...hdr, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type: DHCPDISCOVER, mac: "52:54:00:00:00:0f", paramRequest: [1, 3, 6, 121] })),
+      encodeUdpFrame(hdr, 5353, 53, dnsQuery("web.demo.vmlab.internal")),
+      encodeTcpFrame(hdr, { srcPort: 40000, dstPort: 53, seq: 1, ack: 0, flags: SYN, window: 65535, options: { mss: 1460, wscale: 7, sackPermitted: true, timestamp: { value: 1, echo: 0 } } }, new Uint8Array(0)),
+      encodeTcpFrame(hdr, { srcPort: 40001, dstPort: 80, seq: 1, ack: 0, flags: SYN, window: 65535, options: { mss: 1460 } }, new Uint8Array(0)),
+      encodeIcmpFrame(hdr, ICMP_ECHO_REQUEST, 0, 0x10001, new Uint8Array(16)),
+    ];
+    const rnd = seededBytes(5);
+    for (let i = 0; i < 20_000; i++) {
+      const seed = seeds[i % seeds.length]!;
+      const f = seed.slice(0, i % 7 === 0 ? 14 + (i % seed.length) : seed.length);
+      const r = rnd(4);
+      const n = 1 + (r[0]! % 4);
+      for (let k = 0; k < n; k++) {
+        // Bias mutations to the headers and options, where parsers make decisions.
+        const at = 14 + ((r[k]! * 7 + i) % Math.max(1, Math.min(f.length - 14, 80)));
+        if (at < f.length) f[at] = rnd(1)[0]!;
+      }
+      if (i % 3 !== 0) fixChecksums(f);
+      g.send(f);
+      if (i % 500 === 0) clock.advance(1000);
+      g.take();
+    }
+    // Still serving: ARP for the gateway is answered.
+    g.arpRequest(gw.ip);
+    expect(g.take().some((x) => x.arp !== undefined)).toBe(true);
+    nat.close();
+    seg.close();
   });
 });

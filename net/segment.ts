@@ -125,6 +125,17 @@ export class Segment {
     this.#dnsTcp?.close();
   }
 
+  /**
+   * The address a NIC uses on this segment, from the lease table: its reservation or
+   * bound lease, else (DHCP off, or a guest configured by hand) the address the gateway
+   * last saw it use. Undefined until the guest has one.
+   */
+  addressOf(macText: string): number | undefined {
+    const mac = parseMac(macText);
+    if (!mac) return undefined;
+    return this.dhcp?.addressOf(macText, this.#clock.now()) ?? this.gateway.neighbourIp(mac);
+  }
+
   /** Current DHCP leases (empty when DHCP is off). */
   leases(): Lease[] {
     return this.dhcp?.leases(this.#clock.now()) ?? [];

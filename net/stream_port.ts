@@ -6,7 +6,8 @@
  * written to the socket in one length-prefixed batch per turn of the event loop (a
  * microtask flush), so the frames produced while handling one incoming chunk — data
  * segments, ACKs, replies — cost one `write` instead of one each; while a write is in
- * flight the batch keeps growing and goes out when it completes. If the socket's
+ * flight the batch keeps growing and goes out when it completes. The batch is copied
+ * into one per-port buffer that is reused (only one write is ever in flight). If the socket's
  * unsent backlog plus the batch exceeds `maxQueueBytes` the frame is dropped (a
  * switch output queue overflowing — TCP recovers), so a stalled VM cannot grow the
  * daemon's memory. A framing violation (garbage, oversized length) logs a
@@ -21,6 +22,9 @@ import { ETH_HEADER_LEN } from "./ethernet.ts";
 
 /** Unsent bytes allowed per port before frames are dropped (≈ 1400 full 1500-MTU frames). */
 export const MAX_PORT_QUEUE_BYTES = 2 * 1024 * 1024;
+
+/** Initial size of a port's reusable output buffer (grows with the largest batch). */
+export const INITIAL_OUT_BUFFER = 64 * 1024;
 
 /** Options for `attachStreamSocket`. */
 export interface StreamPortOptions {
@@ -45,13 +49,17 @@ export function attachStreamSocket(sw: Switch, socket: Socket, opts: StreamPortO
   let writing = false;
   /** Bytes handed to `socket.write` and not yet completed (cheaper than `writableLength`). */
   let inFlight = 0;
+  let outBuf = Buffer.allocUnsafe(INITIAL_OUT_BUFFER);
   const flush = (): void => {
     queued = false;
     // While the kernel buffer is full, keep collecting: one big write at 'drain' beats
     // many small appends to the runtime's own buffer.
     if (closed || batch.length === 0 || writing) return;
     const frames = batch;
-    const out = Buffer.allocUnsafe(batchBytes);
+    // One output buffer per port, reused: a flush only starts once the previous write's
+    // callback ran, so the runtime no longer holds it. Grown when a batch outgrows it.
+    if (outBuf.byteLength < batchBytes) outBuf = Buffer.allocUnsafe(Math.max(batchBytes, 2 * outBuf.byteLength));
+    const out = outBuf.subarray(0, batchBytes);
     batch = [];
     batchBytes = 0;
     let at = 0;

@@ -5,7 +5,8 @@
  *   1. adopt the tiny test template into the store as x86_64/tiny-linux@1.0
  *      (once; `vmlab template import --ref … <qcow2>`),
  *   2. `vmlab validate` and `vmlab up` in examples/hello,
- *   3. `vmlab status`, and `vmlab exec` of `uname -a` in both VMs,
+ *   3. `vmlab status`, `vmlab exec` of `uname -a` in both VMs, and a ping
+ *      from beta to alpha by name across the lab's userspace switch,
  *   4. leave the lab running and print the commands to explore and tear down.
  *
  * Run by scripts/run.mjs, which builds the binary and the template first and
@@ -52,6 +53,9 @@ must(["up"]);
 must(["status"]);
 must(["exec", "alpha", "--", "uname", "-a"]);
 must(["exec", "beta", "--", "uname", "-a"]);
+// The segment "lan" is the lab daemon's userspace switch: DHCP gave both VMs
+// addresses, and its DNS knows them by name.
+must(["exec", "beta", "--", "ping", "-c", "2", "alpha.hello.vmlab.internal"]);
 
 process.stderr.write(`
 The lab is running. Try, from ${lab}:

@@ -17,6 +17,7 @@ import { vmlabPaths } from "../store/paths.ts";
 import { TemplateStore } from "../store/store.ts";
 import { VmlabError } from "../daemon/errors.ts";
 import type { LabPlan, NicPlan, VmPlan } from "../daemon/protocol.ts";
+import { networkPlanFromConfig } from "../daemon/lab/network_plan.ts";
 import type { ValidateIo } from "./commands/validate.ts";
 
 export interface LoadFlags {
@@ -116,7 +117,7 @@ export function readyTimeoutMs(env: Readonly<Record<string, string | undefined>>
 }
 
 /** Resolve a valid lab into what its daemon runs. Throws `VmlabError` for store problems found now. */
-export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string): LabPlan {
+export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
   const lab = config.lab;
   if (!lab) throw new VmlabError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
   const vms = lab.vms.map((vm): VmPlan => {
@@ -169,5 +170,6 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
     vms,
     provisions: lab.provisions.map((p) => ({ script: abs(p.script), vms: [...p.vms] })),
     handlers: lab.handlers.map((h) => ({ event: h.event, run: abs(h.run) })),
+    network: networkPlanFromConfig(config, host),
   };
 }

@@ -21,6 +21,9 @@ export type ErrorCode =
   | "exec.timeout"
   | "exec.failed"
   | "cp.failed"
+  | "network.port_taken"
+  | "network.not_found"
+  | "network.invalid"
   | "provision.failed"
   | "provision.skipped"
   | "script.invalid"
@@ -50,6 +53,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   "lab.invalid": 422,
   "exec.timeout": 504,
   "exec.failed": 422,
+  "network.port_taken": 409,
+  "network.not_found": 404,
+  "network.invalid": 422,
   "provision.failed": 422,
   "script.invalid": 422,
   "snapshot.bad_name": 400,

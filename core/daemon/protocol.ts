@@ -8,6 +8,7 @@
  * configuration.
  */
 import { z } from "zod";
+import { ForwardPlanSchema, NetworkPlanSchema } from "./lab/network_plan.ts";
 
 export const NicPlanSchema = z.object({
   /** Segment name, or null for the lab's built-in NAT segment. */
@@ -65,6 +66,8 @@ export const LabPlanSchema = z.object({
   /** Absolute script paths, in declaration order. */
   provisions: z.array(ProvisionPlanSchema).default([]),
   handlers: z.array(HandlerPlanSchema).default([]),
+  /** Segments, DHCP/DNS/NAT settings and forwards for the lab's fabric. */
+  network: NetworkPlanSchema.optional(),
 });
 export type LabPlan = z.infer<typeof LabPlanSchema>;
 
@@ -84,12 +87,24 @@ export const VmStatusSchema = z.object({
 });
 export type VmStatus = z.infer<typeof VmStatusSchema>;
 
+export const SegmentStatusSchema = z.object({
+  name: z.string(),
+  subnet: z.string(),
+  gateway: z.string(),
+  nat: z.boolean(),
+  mtu: z.number(),
+  leases: z.array(z.object({ vm: z.string().optional(), ip: z.string(), mac: z.string() })),
+});
+
 export const LabStatusSchema = z.object({
   name: z.string(),
   file: z.string(),
   state: z.enum(["up", "partial", "down", "failed", "starting", "stopping"]),
   daemonPid: z.number().nullable(),
   vms: z.array(VmStatusSchema),
+  /** Present while the lab's network is open. */
+  segments: z.array(SegmentStatusSchema).optional(),
+  forwards: z.array(ForwardPlanSchema.extend({ guestIp: z.string().optional() })).optional(),
 });
 export type LabStatus = z.infer<typeof LabStatusSchema>;
 

@@ -16,7 +16,7 @@ import { render } from "../../wcl/mod.ts";
 import { VmlabError } from "../../daemon/errors.ts";
 import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
-import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, streamOperation } from "../client.ts";
+import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
 import { processIo } from "./validate.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
@@ -53,7 +53,7 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   if (!loaded.ok) return printLoadFailure(io, flags, new WscriptChecker()) || 1;
   if (loaded.stage !== "validate") return 2;
   if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
-  const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home);
+  const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
       throw new VmlabError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
@@ -71,9 +71,7 @@ export function register(program: Command): void {
     .option("-v, --verbose", "name the lab file used")
     .action(
       action(async (opts) => {
-        const lab = labOfFile(opts);
-        const socket = await liveLabSocket(lab.name);
-        if (!socket) throw new VmlabError("lab.not_up", `Lab ${lab.name} is not up`, { subject: lab.name, hint: "`vmlab up` runs the provision scripts as it brings the lab up." });
+        const socket = await requireUp(labOfFile(opts));
         await streamOperation(socket, "/v1/provision", {}, { quiet: opts.quiet === true });
         return 0;
       }),
@@ -88,9 +86,7 @@ export function register(program: Command): void {
     .option("-v, --verbose", "name the lab file used")
     .action(
       action(async (script: string, opts) => {
-        const lab = labOfFile(opts);
-        const socket = await liveLabSocket(lab.name);
-        if (!socket) throw new VmlabError("lab.not_up", `Lab ${lab.name} is not up`, { subject: lab.name, hint: "Start it with `vmlab up`." });
+        const socket = await requireUp(labOfFile(opts));
         const path = resolve(process.cwd(), script);
         const c = new WscriptChecker().check(path, readScript(path), "main");
         if (c.length) {

@@ -40,6 +40,14 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     const rows = st.vms.map((v) => [v.name, colourState(v.state), v.ready ? "yes" : "no", v.pid === null ? "-" : String(v.pid), v.ips.join(",") || "-", uptime(v.uptimeSec), v.template, v.accel ?? "-"]);
     out += `\n${renderTable(["VM", "STATE", "READY", "PID", "IP", "UPTIME", "TEMPLATE", "ACCEL"], rows, s)}\n`;
   }
+  if (st.segments?.length) {
+    const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
+    out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "LEASES"], rows, s)}\n`;
+  }
+  if (st.forwards?.length) {
+    const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);
+    out += `\n${renderTable(["FORWARD", "TO", "PROTO", "GUEST IP"], rows, s)}\n`;
+  }
   const crashed = st.vms.filter((v) => v.state === "crashed" && v.lastExit);
   for (const v of crashed) out += `\n${s.red(`${v.name} crashed`)}: ${v.lastExit} — \`vmlab vm start ${v.name}\` starts it again\n`;
   process.stdout.write(out);

@@ -178,6 +178,8 @@ describe("LabFabric", () => {
     await f.attach(vm("db"), 0, nic("lan", "10.53.0.20"), "52:54:00:00:00:41");
     const info = await f.addForward({ hostPort: 0, vm: "db", guestPort: 5432, proto: "udp" });
     expect(info.guestIp).toBe("10.53.0.20");
+    expect(info.hostPort).toBeGreaterThan(0);
+    expect(f.listForwards().map((x) => x.hostPort)).toEqual([info.hostPort]);
     expect(f.vmIps("db")).toEqual(["10.53.0.20"]);
     expect(f.vmIps("nobody")).toEqual([]);
     await f.close();

@@ -204,7 +204,7 @@ export class LabFabric implements NicAttacher {
     return out;
   }
 
-  /** Starts a forward at run time; resolves to it, or rejects with a `FabricFailure`. */
+  /** Starts a forward at run time (`hostPort` 0 = any free port); resolves to it, or rejects with a `FabricFailure`. */
   async addForward(req: ForwardRequest): Promise<ForwardInfo> {
     const segment = req.segment ?? this.#nicsOf(req.vm)[0]?.seg.plan.name;
     if (segment === undefined) {
@@ -212,8 +212,7 @@ export class LabFabric implements NicAttacher {
       throw new FabricFailure({ code: "forward_no_target", segment: "", port: req.hostPort, forward: label, message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`, hint: "start the VM first, or name the segment" });
     }
     const plan: ForwardPlan = { segment, hostPort: req.hostPort, vm: req.vm, guestPort: req.guestPort, proto: req.proto ?? "tcp", bind: req.bind ?? "127.0.0.1" };
-    await this.#startForward(plan);
-    return this.#info(plan);
+    return this.#info(await this.#startForward(plan));
   }
 
   /** Stops the forward on `hostPort` (`proto` narrows it when TCP and UDP differ). */
@@ -297,7 +296,7 @@ export class LabFabric implements NicAttacher {
     return { ...f, guestIp: ip === undefined ? undefined : ipv4ToString(ip) };
   }
 
-  async #startForward(f: ForwardPlan): Promise<void> {
+  async #startForward(f: ForwardPlan): Promise<ForwardPlan> {
     const text = label(f);
     const seg = this.#segs.get(f.segment);
     if (!seg) {
@@ -319,8 +318,11 @@ export class LabFabric implements NicAttacher {
     if (!r.ok) {
       throw new FabricFailure({ code: r.error.code, segment: f.segment, port: f.hostPort, forward: text, message: r.error.message, hint: r.error.hint });
     }
-    this.#forwards.set(`${f.hostPort}/${f.proto}`, { plan: f, running: r.forward });
-    this.#log({ level: "info", event: "net.forward_started", message: `Forward ${text} listening`, port: f.hostPort });
+    // `hostPort = 0` asks the host for a free port: record the one it gave.
+    const plan: ForwardPlan = { ...f, hostPort: r.forward.hostPort };
+    this.#forwards.set(`${plan.hostPort}/${plan.proto}`, { plan, running: r.forward });
+    this.#log({ level: "info", event: "net.forward_started", message: `Forward ${label(plan)} listening`, port: plan.hostPort });
+    return plan;
   }
 
   #segment(name: string): LiveSegment {
@@ -353,7 +355,8 @@ export class LabFabric implements NicAttacher {
         : false,
     });
     const ping = "factory" in this.#ping ? { ping: this.#ping.factory } : { pingUnavailable: this.#ping.reason };
-    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, ...ping });
+    // Guest frames arrive over a local unix socket from QEMU: no transit corruption to catch.
+    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, verifyGuestChecksums: false, ...ping });
     segment.setIpStack(nat);
     const live: LiveSegment = { plan, subnet, segment, nat };
     this.#segs.set(name, live);

@@ -18,6 +18,9 @@ import { macsFor, readState, writeState } from "./state_file.ts";
 import { VmRuntime } from "./vm_runtime.ts";
 import { join } from "node:path";
 
+/** How long `up` waits for a ready VM's DHCP leases before it only warns. */
+export const LEASE_WAIT_MS = 30_000;
+
 export type Report = (level: "info" | "warn" | "error", msg: string, vm?: string) => void;
 
 /** Runs one provision script; rejects with the script's rendered error. Injected by the daemon. */
@@ -31,6 +34,14 @@ export class LabRuntime {
   #busy: string | undefined;
   /** Set by the daemon once scripting is wired. */
   provisioner: Provisioner | undefined;
+  /** Opens the lab's network before VMs start (set by the daemon). */
+  prepareNetwork: ((plan: LabPlan) => Promise<void>) | undefined;
+  /** Closes the lab's network (forwards, sockets, subnets) once nothing runs. */
+  releaseNetwork: (() => Promise<void>) | undefined;
+  /** Addresses from the network's lease table, if it knows the VM. */
+  leaseIps: ((vm: string) => string[]) | undefined;
+  /** Segments and forwards for `status`. */
+  networkStatus: (() => Pick<LabStatus, "segments" | "forwards">) | undefined;
 
   constructor(plan: LabPlan, nics: NicAttacher, clones: CloneRegistry = noCloneRegistry) {
     this.plan = plan;
@@ -117,6 +128,7 @@ export class LabRuntime {
   async up(plan: LabPlan, names: readonly string[], report: Report, opts: { provision?: boolean } = {}): Promise<void> {
     return this.exclusive("up", async () => {
       this.#adopt(plan);
+      await this.prepareNetwork?.(plan);
       const todo = this.#closure(names);
       const inTodo = new Set(todo.map((t) => t.name));
       const provisions = opts.provision === false || !this.provisioner ? [] : plan.provisions.filter((p) => p.vms.length === 0 ? names.length === 0 : p.vms.every((v) => inTodo.has(v)));
@@ -155,6 +167,7 @@ export class LabRuntime {
           if (rt.state === "running" && rt.ready) return;
           report("info", `${v.name}: starting`, v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
+          await this.#awaitLeases(v, report);
         })();
         p.catch((e: unknown) => failures.push(VmlabError.from(e)));
         started.set(v.name, p);
@@ -188,6 +201,28 @@ export class LabRuntime {
     });
   }
 
+  /**
+   * After the agent answers, give DHCP a moment: `up` reports IPs (and
+   * provisions can use them) once every DHCP-served NIC holds a lease. A
+   * guest that does not ask for one is only warned about.
+   */
+  async #awaitLeases(v: VmPlan, report: Report): Promise<void> {
+    const leases = this.leaseIps;
+    if (!leases) return;
+    const segs = new Map((this.plan.network?.segments ?? []).map((s) => [s.name, s]));
+    const want = v.nics.filter((n) => n.segment === null || segs.get(n.segment)?.dhcp !== false).length;
+    if (want === 0) return;
+    const deadline = Date.now() + LEASE_WAIT_MS;
+    while (leases(v.name).length < want) {
+      if (Date.now() > deadline) {
+        report("warn", `${v.name}: ${leases(v.name).length} of ${want} NIC(s) hold a DHCP lease after ${LEASE_WAIT_MS / 1000} s (is a DHCP client running in the guest?)`, v.name);
+        return;
+      }
+      await Bun.sleep(100);
+    }
+    report("info", `${v.name}: ${leases(v.name).join(", ")}`, v.name);
+  }
+
   /** `vmlab provision`: run every provision script again, in order, on the running lab. */
   async provisionAll(report: Report): Promise<void> {
     return this.exclusive("provision", async () => {
@@ -215,7 +250,11 @@ export class LabRuntime {
         }),
       );
     }
-    if (!names.length || this.runningCount() === 0) this.events.emit("lab.down", undefined, {});
+    if (!names.length || this.runningCount() === 0) {
+      // Host ports and subnets are free again when `down` returns.
+      if (this.runningCount() === 0) await this.releaseNetwork?.().catch((e: unknown) => this.ctx.log.write("warn", `closing the network failed: ${(e as Error).message}`));
+      this.events.emit("lab.down", undefined, {});
+    }
   }
 
   /** Kill everything (its disks are about to be deleted: a graceful shutdown would be wasted) and delete `.vmlab/`. */
@@ -260,6 +299,10 @@ export class LabRuntime {
     const anyCrashed = vms.some((v) => v.state === "crashed");
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
-    return { name: this.plan.name, file: this.plan.file, state, daemonPid, vms };
+    for (const v of vms) {
+      const leased = this.leaseIps?.(v.name) ?? [];
+      if (leased.length) v.ips = [...new Set([...leased, ...v.ips])];
+    }
+    return { name: this.plan.name, file: this.plan.file, state, daemonPid, vms, ...(this.networkStatus?.() ?? {}) };
   }
 }

@@ -17,11 +17,12 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { TemplateStore } from "../../store/store.ts";
 import { VERSION } from "../../version.ts";
-import { labSocket } from "../paths.ts";
+import { labLogDir, labSocket } from "../paths.ts";
 import type { LabPlan } from "../protocol.ts";
 import { serveUnix } from "../transport.ts";
 import { labApp } from "./app.ts";
-import { unpluggedNics, type CloneRegistry } from "./context.ts";
+import { JsonLog, type CloneRegistry } from "./context.ts";
+import { LabNetwork } from "./network.ts";
 import { LabRuntime } from "./lab_runtime.ts";
 import { readState } from "./state_file.ts";
 import { ScriptHost } from "./scripts.ts";
@@ -71,9 +72,17 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   const dir = dirname(args.file);
   const stored = readState(join(dir, ".vmlab")).plan;
   const initial: LabPlan = stored && stored.name === args.name ? { ...stored, file: args.file, dir } : { name: args.name, file: args.file, dir, vms: [], provisions: [], handlers: [] };
-  const lab = new LabRuntime(initial, unpluggedNics, storeClones());
+  const network = new LabNetwork(args.name, new JsonLog(join(labLogDir(args.name), "network.log")));
+  const lab = new LabRuntime(initial, network, storeClones());
   const log = lab.ctx.log;
-  const scripts = new ScriptHost(lab, () => undefined);
+  lab.prepareNetwork = (plan) => network.prepare(plan);
+  lab.leaseIps = (vm) => network.vmIps(vm);
+  lab.releaseNetwork = () => network.release();
+  lab.networkStatus = () => {
+    const st = network.status();
+    return st ? { segments: st.segments, forwards: st.forwards } : {};
+  };
+  const scripts = new ScriptHost(lab, () => (network.fabric ? { vmIps: (vm) => network.vmIps(vm) } : undefined));
   lab.provisioner = scripts.provisioner;
   scripts.watchHandlers();
 
@@ -127,6 +136,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   // A daemon spawned for a lab with nothing to do (e.g. `status` raced a `down`) does not linger.
   exitIfIdle(STARTUP_GRACE_MS);
   const code = await done;
+  await network.release().catch((e: unknown) => log.write("warn", `closing the network failed: ${(e as Error).message}`));
   server.stop();
   log.write("info", "lab daemon stopped", { code });
   return code;

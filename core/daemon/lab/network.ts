@@ -1,0 +1,87 @@
+/**
+ * The lab daemon's network: owns the lab's `LabFabric` and is the
+ * `NicAttacher` the lifecycle uses, so VM code never sees the fabric.
+ *
+ * `prepare(plan)` opens the fabric (segments, DHCP, DNS, NAT, forwards)
+ * before the first VM of an `up` starts; NICs are then attached through it.
+ * A fabric that is already open keeps running for later `up`s (a changed
+ * network section takes effect after `down`). `release()` closes it —
+ * sockets, forwards, and the lab's entries in the host-wide subnet registry.
+ * Fabric errors users can cause (a host port already taken, a subnet in use,
+ * an exhausted pool) become `VmlabError`s naming the port, forward or segment.
+ */
+import type { NicAttachment } from "../../qemu/spec.ts";
+import { VmlabError } from "../errors.ts";
+import { labRunDir } from "../paths.ts";
+import type { LabPlan, NicPlan, VmPlan } from "../protocol.ts";
+import type { JsonLog, NicAttacher } from "./context.ts";
+import { FabricFailure, LabFabric, type FabricStatus } from "./fabric.ts";
+
+export class LabNetwork implements NicAttacher {
+  #fabric: LabFabric | undefined;
+
+  constructor(
+    readonly lab: string,
+    readonly log: JsonLog,
+  ) {}
+
+  get fabric(): LabFabric | undefined {
+    return this.#fabric;
+  }
+
+  async prepare(plan: LabPlan): Promise<void> {
+    if (this.#fabric) return;
+    const fabric = new LabFabric({
+      lab: this.lab,
+      runDir: labRunDir(this.lab),
+      network: plan.network ?? {},
+      log: (r) => {
+        const { level, event, message, ...fields } = r;
+        this.log.write(level, message, { event, ...fields });
+      },
+    });
+    try {
+      await fabric.open();
+    } catch (e) {
+      await fabric.close().catch(() => undefined);
+      throw toVmlabError(e);
+    }
+    this.#fabric = fabric;
+  }
+
+  async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
+    if (!this.#fabric) throw new VmlabError("internal", `The network of lab ${this.lab} is not open`);
+    try {
+      return await this.#fabric.attach(vm, index, nic, mac);
+    } catch (e) {
+      throw toVmlabError(e);
+    }
+  }
+
+  async detach(vm: VmPlan, index: number): Promise<void> {
+    await this.#fabric?.detach(vm, index);
+  }
+
+  vmIps(vm: string): string[] {
+    return this.#fabric?.vmIps(vm) ?? [];
+  }
+
+  status(): FabricStatus | undefined {
+    return this.#fabric?.status();
+  }
+
+  async release(): Promise<void> {
+    const f = this.#fabric;
+    this.#fabric = undefined;
+    await f?.close();
+  }
+}
+
+export function toVmlabError(e: unknown): VmlabError {
+  if (e instanceof FabricFailure) {
+    const f = e.error;
+    const code = f.code === "forward_port_taken" || f.code === "forward_bind_failed" ? "network.port_taken" : f.code === "forward_not_found" ? "network.not_found" : "network.invalid";
+    return new VmlabError(code, f.message, { subject: f.port !== undefined ? String(f.port) : f.segment, hint: f.hint });
+  }
+  return VmlabError.from(e);
+}
