@@ -6,9 +6,11 @@
  * and a forward whose host port is taken fails `up` loudly, naming it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { join } from "node:path";
 import type { LabStatus } from "../../core/daemon/protocol.ts";
-import { TINY_REF, World } from "./_lab.ts";
+import { TINY_REF, waitFor, World } from "./_lab.ts";
 
 let w: World;
 let dir: string;
@@ -86,6 +88,20 @@ describe("the network fabric through dist/vmlab", () => {
     expect(start.code).toBe(0);
     const res = await fetch(`http://127.0.0.1:${port}/index.html`, { signal: AbortSignal.timeout(30_000) });
     expect(await res.text()).toBe("hello-from-web\n");
+  });
+
+  test("a script spinning in the lab daemon stalls neither the switch nor the API: guests keep pinging", async () => {
+    const spin = join(w.root, "spin.ws");
+    writeFileSync(spin, 'use time\n\nfn main(lab: Lab) {\n    lab.log("spinning")\n    let start = time::instant()\n    let n = 0\n    while time::elapsed(start) < 12.0 { n = n + 1 }\n    lab.log("done spinning")\n}\n');
+    const script = w.vmlabAsync(["script", spin], { cwd: dir });
+    // Ping only once the script is spinning (its log line reaches the lab log).
+    await waitFor("the script to spin", () => (w.vmlab(["logs", "--json", "-n", "50"], { cwd: dir }).stdout.includes('"spinning"') ? true : undefined), 30_000);
+    const ping = await w.vmlabAsync(["exec", "client", "--", "ping", "-c", "8", "-i", "0.5", "web.net.vmlab.internal"], { cwd: dir });
+    expect(ping.stdout).toContain(" 0% packet loss");
+    expect(ping.code).toBe(0);
+    const done = await script;
+    expect(done.stderr).toContain("done spinning");
+    expect(done.code).toBe(0);
   });
 
   test("a forward whose host port is taken fails up, naming the port and the forward", async () => {
