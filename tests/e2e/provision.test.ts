@@ -114,6 +114,36 @@ describe("provision scripts through dist/vmlab", () => {
     expect(p.stderr).toContain("alpha says provisioned");
   });
 
+  test("a script drives a guest by screen: OCR of the console banner, typing on tty1, a screenshot", () => {
+    const screen = join(w.root, "screen.ws");
+    writeFileSync(screen, `use vmlab
+
+fn main(lab: Lab) {
+    let vm = lab.vm("alpha").unwrap()
+    let banner = vm.wait_for_text("vmlab tiny linux", 120).unwrap()
+    lab.log("banner at " + str(banner.x) + "," + str(banner.y))
+    vm.send_keys("ret").unwrap()
+    vm.type_text("echo typed_$((6*7)) > /tmp/typed.txt\\n").unwrap()
+    let tries = 0
+    loop {
+        let r = vm.exec("/bin/cat", ["/tmp/typed.txt"]).unwrap()
+        if r.exit_code == 0 && r.stdout.trim() != "" { lab.log("guest file: " + r.stdout.trim()); break }
+        tries = tries + 1
+        if tries > 120 { lab.log("typing never took effect"); break }
+        vmlab::sleep_ms(250)
+    }
+    let shot = vm.screenshot("shots/screen.png").unwrap()
+    lab.log("screenshot " + shot)
+}
+`);
+    const r = w.vmlab(["script", screen], { cwd: dir });
+    expect(r.stderr).toContain("guest file: typed_42");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/banner at \d+,\d+/);
+    const png = readFileSync(join(dir, "shots", "screen.png"));
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join("")).toBe("PNG");
+  });
+
   test("a failing provision fails up with its location and trace; the lab stays up", () => {
     writeFileSync(join(dir, "scripts", "fail.ws"), 'fn step(lab: Lab) {\n    let _ = lab.vm("alpha").unwrap().exec("/no/such/program", []).unwrap()\n}\n\nfn main(lab: Lab) {\n    step(lab)\n}\n');
     writeFileSync(join(dir, "vmlab.wcl"), lab('  provision { script = "scripts/fail.ws" }\n'));
