@@ -78,6 +78,18 @@ describe("lab lifecycle through dist/vmlab", () => {
     expect(status().vms.map((v) => v.pid)).toEqual(before);
   });
 
+  test("several labs run at once, each with its own daemon", () => {
+    const second = w.lab("second", `lab "second" {\n  vm "solo" {\n    template = "${TINY_REF}"\n    memory = 128MiB\n  }\n}\n`);
+    expect(w.vmlab(["up", "-q"], { cwd: second }).code).toBe(0);
+    const d = w.json<{ labs: { name: string; state: string; pid: number }[] }>(["daemon", "status", "--json"]);
+    const running = d.labs.filter((l) => l.state === "running");
+    expect(running.map((l) => l.name).sort()).toEqual(["e2e", "second"]);
+    expect(running[0]?.pid).not.toBe(running[1]?.pid);
+    expect(w.vmlab(["exec", "second/solo", "--", "true"]).code).toBe(0);
+    expect(w.vmlab(["destroy", "-q"], { cwd: second }).code).toBe(0);
+    expect(status().state).toBe("up");
+  });
+
   test("exec passes stdout, stderr and the exit status through; lab/vm works from anywhere", () => {
     const a = w.vmlab(["exec", "alpha", "--", "uname", "-s"], { cwd: dir });
     expect(a.code).toBe(0);
