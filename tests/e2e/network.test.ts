@@ -90,6 +90,25 @@ describe("the network fabric through dist/vmlab", () => {
     expect(await res.text()).toBe("hello-from-web\n");
   });
 
+  test("runtime forwards through the lab daemon's API: add, use, list, remove", async () => {
+    const sock = join(w.runDir, "labs", "net", "control.sock");
+    const extra = await freePort();
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`http://vmlab${path}`, { method, unix: sock, ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}) } as RequestInit);
+    const added = await call("POST", "/v1/forwards", { hostPort: extra, vm: "web", guestPort: 80 });
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ hostPort: extra, vm: "web", guestPort: 80, bind: "127.0.0.1" });
+    const res = await fetch(`http://127.0.0.1:${extra}/index.html`, { signal: AbortSignal.timeout(30_000) });
+    expect(await res.text()).toBe("hello-from-web\n");
+    const list = (await (await call("GET", "/v1/forwards")).json()) as { hostPort: number }[];
+    expect(list.map((f) => f.hostPort).sort()).toEqual([port, extra].sort());
+    const taken = await call("POST", "/v1/forwards", { hostPort: extra, vm: "web", guestPort: 80 });
+    expect(taken.status).toBeGreaterThanOrEqual(400);
+    expect(((await taken.json()) as { error: { code: string } }).error.code).toMatch(/^network\./);
+    expect((await call("DELETE", `/v1/forwards/${extra}`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${extra}/`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
+  });
+
   test("a script spinning in the lab daemon stalls neither the switch nor the API: guests keep pinging", async () => {
     const spin = join(w.root, "spin.ws");
     writeFileSync(spin, 'use time\n\nfn main(lab: Lab) {\n    lab.log("spinning")\n    let start = time::instant()\n    let n = 0\n    while time::elapsed(start) < 12.0 { n = n + 1 }\n    lab.log("done spinning")\n}\n');

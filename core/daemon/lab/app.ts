@@ -14,6 +14,7 @@
  *   GET  /v1/vms/:vm/snapshots         SnapshotInfo[]
  *   DELETE /v1/vms/:vm/snapshots/:name
  *   POST /v1/snapshots/create|restore {name, vm?}   NDJSON; every VM when vm is absent
+ *   GET|POST /v1/forwards, DELETE /v1/forwards/:port?proto=   runtime port forwards
  *   POST /v1/provision                 NDJSON; re-run every provision script
  *   POST /v1/script {path}             NDJSON; run an ad-hoc script's main(lab)
  *   POST /v1/host-event {type, …}      a host.* event from the supervisor (fires handlers)
@@ -26,6 +27,7 @@ import { z } from "zod";
 import { VmlabError } from "../errors.ts";
 import { DownRequestSchema, EventSchema, ExecRequestSchema, ScriptRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
+import { toVmlabError, type LabNetwork } from "./network.ts";
 import { ndjsonResponse } from "../transport.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
@@ -33,6 +35,8 @@ import type { LabRuntime, Report } from "./lab_runtime.ts";
 export const EVENT_HEARTBEAT_MS = 15_000;
 
 export interface LabDaemonHooks {
+  /** The lab's network (runtime forwards). */
+  readonly network: LabNetwork;
   /** Provision scripts and `vmlab script`. */
   readonly scripts: ScriptHost;
   /** Called after an operation that may leave the lab with nothing running. */
@@ -235,6 +239,36 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
       if (failed.length && !done.length) throw new VmlabError("snapshot.failed", `Snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name });
       return { done, failed };
     }, lab);
+  });
+
+  // Runtime port forwards (PRD §9): bound to 127.0.0.1 unless `bind` says otherwise.
+  const fabricOf = () => {
+    const f = hooks.network.fabric;
+    if (!f) throw new VmlabError("lab.not_up", `Lab ${lab.plan.name} has no network running`, { subject: lab.plan.name, hint: "Start it with `vmlab up`." });
+    return f;
+  };
+  const ForwardSchema = z.object({
+    hostPort: z.number().int().min(1).max(65535),
+    vm: z.string(),
+    guestPort: z.number().int().min(1).max(65535),
+    proto: z.enum(["tcp", "udp", "both"]).optional(),
+    segment: z.string().optional(),
+    bind: z.string().optional(),
+  });
+  app.get("/v1/forwards", (c) => c.json(hooks.network.fabric?.listForwards() ?? []));
+  app.post("/v1/forwards", async (c) => {
+    const req = await body(c.req.raw, ForwardSchema);
+    lab.vm(req.vm);
+    const f = fabricOf();
+    const clean = Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as typeof req;
+    return c.json(await f.addForward(clean as Parameters<typeof f.addForward>[0]).catch((e: unknown) => Promise.reject(toVmlabError(e))));
+  });
+  app.delete("/v1/forwards/:port", async (c) => {
+    const port = Number.parseInt(c.req.param("port"), 10);
+    const proto = c.req.query("proto");
+    if (proto !== undefined && proto !== "tcp" && proto !== "udp" && proto !== "both") throw new VmlabError("request.invalid", `proto must be tcp, udp or both, not ${proto}`);
+    await fabricOf().removeForward(port, proto).catch((e: unknown) => Promise.reject(toVmlabError(e)));
+    return c.json({ ok: true });
   });
 
   app.post("/v1/provision", () => streamOp((report) => lab.provisionAll(report), lab));

@@ -105,7 +105,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     }, delayMs);
   };
 
-  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts });
+  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
   let server: { stop(): void };
   try {
     server = await serveUnix(labSocket(args.name), (req) => app.fetch(req));
