@@ -149,7 +149,8 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const name = c.req.param("vm");
     const req = await body(c.req.raw, ExecRequestSchema);
     const agent = await agentFor(lab, name);
-    lab.ctx.log.write("info", "exec", { vm: name, path: req.path, args: req.args });
+    // Arguments may carry secrets (passwords, tokens): log the program and the count only.
+    lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
     const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch((e: unknown) => {
       const err = e as { code?: string; message?: string };
       if (err.code === "qga.exec_timeout") throw new VmlabError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
