@@ -14,7 +14,7 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 /**
  * Adds the 16-bit big-endian words of `buf[start, end)` to `acc`.
  *
- * Fast path (RFC 1071 §2): when the range starts on an even address, the bulk is
+ * Fast path (RFC 1071 §2): the bulk is
  * summed as native little-endian 32-bit words — one's-complement sums may be taken
  * over wider words and folded (§2(C)) and in either byte order, swapping the folded
  * result (§2(B)) — which is several times faster than byte pairs in JS.
@@ -23,6 +23,14 @@ export function sum16(buf: Uint8Array, start: number, end: number, acc = 0): num
   let s = acc;
   let i = start;
   const abs = buf.byteOffset + start;
+  if (LITTLE_ENDIAN && end - start >= WIDE_MIN && (abs & 1) === 1) {
+    // Odd address: the first byte is a high byte on its own; the rest, summed from an
+    // even address, pairs every byte in the opposite role — the swapped sum (RFC 1071
+    // §2(B)), as Linux's csum_partial rotates for odd buffers.
+    let rest = sum16(buf, start + 1, end);
+    while (rest > 0xffff) rest = (rest % 0x10000) + Math.floor(rest / 0x10000);
+    return s + ((buf[start] as number) << 8) + (((rest & 0xff) << 8) | (rest >>> 8));
+  }
   if (LITTLE_ENDIAN && end - start >= WIDE_MIN && (abs & 1) === 0) {
     if ((abs & 2) !== 0) {
       s += ((buf[i] as number) << 8) | (buf[i + 1] as number);

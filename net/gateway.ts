@@ -195,10 +195,13 @@ export class Gateway {
       return;
     }
     if (bcast || toGroup) return;
-    if (ip.proto === PROTO_TCP && forMe && this.#tcp.size) {
-      const t = parseTcp(ip);
-      const h = t && this.#tcp.get(t.dstPort);
-      if (t && h) return h(eth.src, ip, t);
+    if (ip.proto === PROTO_TCP && forMe && this.#tcp.size && ip.payload.byteLength >= 4) {
+      // Peek the destination port before a full parse: NAT traffic to the gateway
+      // address (host loopback) must not pay for parsing and checksumming twice.
+      const h = this.#tcp.get(((ip.payload[2] as number) << 8) | (ip.payload[3] as number));
+      const t = h && parseTcp(ip);
+      if (h && t) return h(eth.src, ip, t);
+      if (h) return;
     }
     if (this.#stack?.handleIpv4(eth, ip)) return;
     this.#refuse(eth, ip);

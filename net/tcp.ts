@@ -175,7 +175,10 @@ export function encodeTcpFrame(h: Omit<Ipv4FrameHeader, "proto">, t: TcpFields, 
       f[o + TCP_WINDOW + 1] = w & 0xff;
       if (t.options) writeOptions(f, o + TCP_HEADER_LEN, t.options);
       if (payload.byteLength) f.set(payload, o + hdr);
-      const c = finish(sum16(f, o, o + len, pseudoHeaderSum(h.src, h.dst, PROTO_TCP, len)));
+      // Header and payload are summed apart (the header is a multiple of 4 bytes, so
+      // the payload's words line up): the payload's own buffer is already materialised,
+      // the fresh frame's is not, and touching `f.buffer` would cost an allocation.
+      const c = finish(sum16(f, o, o + hdr, pseudoHeaderSum(h.src, h.dst, PROTO_TCP, len)) + sum16(payload, 0, payload.byteLength));
       f[o + TCP_CSUM] = c >>> 8;
       f[o + TCP_CSUM + 1] = c & 0xff;
     },

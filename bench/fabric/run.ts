@@ -18,7 +18,7 @@
  * Prints a table with the ratios vmlab/passt and vmlab/slirp4netns. Every namespace,
  * tap and process is removed at the end, also on failure or Ctrl-C.
  *
- * Usage: bun bench/fabric/run.ts [--secs 5] [--mtu 1500,65520] [--bridge c|qemu] [--profile DIR] [--only vmlab,passt,slirp,g2g,rr]
+ * Usage: bun bench/fabric/run.ts [--secs 5] [--mtu 1500,65520] [--bridge c|qemu] [--profile DIR] [--only vmlab,passt,slirp,g2g,rr,up,down]
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -45,13 +45,13 @@ interface Opts {
 let TAPBRIDGE = "";
 
 function parseOpts(argv: string[]): Opts {
-  const o: Opts = { secs: 5, mtus: [...DEFAULT_MTUS], profile: undefined, only: new Set(["vmlab", "passt", "slirp", "g2g", "rr"]), bridge: "c" };
+  const o: Opts = { secs: 5, mtus: [...DEFAULT_MTUS], profile: undefined, only: new Set(["vmlab", "passt", "slirp", "g2g", "rr", "up", "down"]), bridge: "c" };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1] ?? "";
     if (argv[i] === "--secs") (o.secs = Number(v)), i++;
     else if (argv[i] === "--mtu") (o.mtus = v.split(",").map(Number)), i++;
     else if (argv[i] === "--profile") (o.profile = v), i++;
-    else if (argv[i] === "--only") (o.only = new Set(v.split(","))), i++;
+    else if (argv[i] === "--only") (o.only = new Set([...v.split(","), ...(/\b(up|down)\b/.test(v) ? [] : ["up", "down"])])), i++;
     else if (argv[i] === "--bridge") (o.bridge = v === "qemu" ? "qemu" : "c"), i++;
   }
   return o;
@@ -198,8 +198,8 @@ async function natRun(j: Janitor, o: Opts, who: Contender, mtu: number, dir: str
   const mark = j.procs.length;
   try {
     const gw = await startNat(j, o, who, ns, dir, mtu);
-    const up = await iperf(ns, gw, o.secs, false);
-    const down = await iperf(ns, gw, o.secs, true);
+    const up = o.only.has("up") ? await iperf(ns, gw, o.secs, false) : NaN;
+    const down = o.only.has("down") ? await iperf(ns, gw, o.secs, true) : NaN;
     const res: NatResult = { up, down };
     if (withRr) res.rr = rr(ns, gw, Math.min(o.secs, 3));
     return res;
@@ -232,8 +232,8 @@ async function g2gRun(j: Janitor, o: Opts, via: "vmlab" | "wire", mtu: number, d
     j.spawn(["ip", "netns", "exec", b, "iperf3", "-s", "-p", String(IPERF_PORT)]);
     j.spawn(["ip", "netns", "exec", b, "python3", join(import.meta.dir, "rr.py"), "server", String(RR_PORT)]);
     await Bun.sleep(300);
-    const up = await iperf(a, `${SUBNET}.12`, o.secs, false);
-    const down = await iperf(a, `${SUBNET}.12`, o.secs, true);
+    const up = o.only.has("up") ? await iperf(a, `${SUBNET}.12`, o.secs, false) : NaN;
+    const down = o.only.has("down") ? await iperf(a, `${SUBNET}.12`, o.secs, true) : NaN;
     const res: NatResult = { up, down };
     if (withRr) res.rr = rr(a, `${SUBNET}.12`, Math.min(o.secs, 3));
     return res;
