@@ -17,6 +17,8 @@ export interface HostConfig {
   /** Undefined: use the host's resolver. */
   readonly dnsUpstream: string | undefined;
   readonly diskLowPercent: number;
+  /** Listen address of port forwards; 127.0.0.1 unless the user opts in to bind wider. */
+  readonly forwardBind: string;
   readonly psk: string | undefined;
   /** Undefined: no viewer configured. `{}` in the command is the target. */
   readonly viewer: string | undefined;
@@ -28,6 +30,7 @@ export const DEFAULT_HOST_CONFIG: HostConfig = {
   dnsSuffix: "vmlab.internal",
   dnsUpstream: undefined,
   diskLowPercent: 10,
+  forwardBind: "127.0.0.1",
   psk: undefined,
   viewer: undefined,
   ociChunkSize: 512 * 1024 * 1024,
@@ -59,11 +62,16 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
     const hp = parseHostPort(up);
     if (hp === undefined || parseIPv4(hp.host) === undefined) diagnostics.push(error("invalid-address", `dns_upstream "${up}" is not ip[:port]`, f.at.dns_upstream ?? block.kindSpan, { name: up }));
   }
+  const bind = f.str("forward_bind");
+  if (bind !== undefined && parseIPv4(bind) === undefined) {
+    diagnostics.push(error("invalid-address", `forward_bind "${bind}" is not an IPv4 address`, f.at.forward_bind ?? block.kindSpan, { name: bind, hint: "use 127.0.0.1 (default) or 0.0.0.0 to listen on every interface" }));
+  }
   const config: HostConfig = {
     subnetPool: pool ?? d.subnetPool,
     dnsSuffix: f.str("dns_suffix") ?? d.dnsSuffix,
     dnsUpstream: up ?? d.dnsUpstream,
     diskLowPercent: f.int("disk_low_percent") ?? d.diskLowPercent,
+    forwardBind: bind !== undefined && parseIPv4(bind) !== undefined ? bind : d.forwardBind,
     psk: f.str("psk") ?? d.psk,
     viewer: f.str("viewer") ?? d.viewer,
     ociChunkSize: f.bytes("oci_chunk_size") ?? d.ociChunkSize,

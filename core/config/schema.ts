@@ -370,6 +370,7 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("dns_suffix", "utf8", false, "Suffix for auto-registered VM names; default `vmlab.internal` (§9.5)"),
         a("dns_upstream", "utf8", false, "Upstream resolver `ip[:port]`; default: the host resolver"),
         a("disk_low_percent", "i64", false, "`host.disk_low` watchdog threshold percent (0–100); default 10 (§8.1)", { range: [0, 100] }),
+        a("forward_bind", "utf8", false, "Address `forward {}` listeners bind to; default `127.0.0.1` — set `0.0.0.0` to opt in to reaching forwards from other hosts (§9)"),
         a("psk", "utf8", false, "Pre-shared key for cross-host segment links (§9.2)"),
         a("viewer", "utf8", false, "VNC viewer command; `{}` is replaced by the target (§11)"),
         a("oci_chunk_size", "std.ByteSize", false, "OCI layer chunk size for template push; default `512MiB` (§6.4)"),
