@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { LabStatus } from "../../core/daemon/protocol.ts";
@@ -124,6 +125,39 @@ describe("lab lifecycle through dist/vmlab", () => {
     const info = w.json<{ kernelRelease: string; machine: string }>(["osinfo", "alpha"], { cwd: dir });
     expect(info.machine).toBe("x86_64");
     expect(info.kernelRelease.length).toBeGreaterThan(0);
+  });
+
+  test("console --tcp relays the VM's VNC to a 127.0.0.1 port (an RFB greeting arrives)", async () => {
+    const p = Bun.spawn([vmlabBin(), "console", "alpha", "--tcp"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...w.env }, stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = p.stdout.getReader();
+      let text = "";
+      while (!/127\.0\.0\.1:(\d+)/.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      const port = Number(/127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
+      expect(port).toBeGreaterThan(0);
+      const greeting = await new Promise<string>((resolve, reject) => {
+        const s = connect(port, "127.0.0.1");
+        s.once("data", (d) => {
+          resolve(d.toString("latin1"));
+          s.destroy();
+        });
+        s.once("error", reject);
+      });
+      expect(greeting).toStartWith("RFB 003.");
+    } finally {
+      p.kill("SIGINT");
+      await p.exited;
+    }
+  });
+
+  test("console without a configured viewer says how to configure one", () => {
+    const r = w.vmlab(["console", "alpha"], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("viewer");
   });
 
   test("unknown names and bad usage get clear errors", () => {
