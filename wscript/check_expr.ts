@@ -61,6 +61,7 @@ export class ExprChecker extends Checker {
 
   block(b: Block, ctx: FnCtx, exp: Type | undefined): Type {
     ctx.scopes.push(new Map());
+    this.blockSpans.push(b.span);
     let diverges = false;
     for (const s of b.stmts) if (this.stmt(s, ctx)) diverges = true;
     let t: Type;
@@ -69,6 +70,7 @@ export class ExprChecker extends Checker {
       if (diverges) t = NEVER;
     } else t = diverges ? NEVER : UNIT;
     ctx.scopes.pop();
+    this.blockSpans.pop();
     b.ty = t;
     return t;
   }
@@ -98,6 +100,8 @@ export class ExprChecker extends Checker {
     }
     const scope = ctx.scopes[ctx.scopes.length - 1] as Map<string, Type>;
     for (const [n, t] of binds) scope.set(n, t);
+    const blk = this.blockSpans[this.blockSpans.length - 1];
+    if (blk) this.recordBinds(s.pat, binds, { file: blk.file, start: s.span.end, end: blk.end });
     return this.u.shallow(vt).k === "never";
   }
 
@@ -182,6 +186,7 @@ export class ExprChecker extends Checker {
           let t = p.ty ? this.typeOf(p.ty, ctx.generics, ctx.selfTy) : expFn ? (expFn.params[i] as Type) : this.u.fresh();
           if (p.ty && expFn) { this.coerce(t, expFn.params[i], p.name.span); t = expFn.params[i] as Type; }
           scope.set(p.name.name, t);
+          this.onBind?.({ name: p.name.name, ty: t, def: p.name.span, scope: e.body.span, kind: "param" });
           return t;
         });
         const ret = expFn ? expFn.ret : this.u.fresh();
@@ -198,6 +203,7 @@ export class ExprChecker extends Checker {
         const vt = this.expr(e.value, ctx, undefined);
         const binds = new Map<string, Type>();
         checkPattern(this, e.pat, vt, binds);
+        this.recordBinds(e.pat, binds, e.then.span);
         return this.branches((x) => {
           ctx.scopes.push(binds);
           const t = this.block(e.then, ctx, x);
@@ -237,6 +243,7 @@ export class ExprChecker extends Checker {
         }
         const binds = new Map<string, Type>();
         checkPattern(this, e.pat, elem, binds);
+        this.recordBinds(e.pat, binds, e.body.span);
         if (e.pat.kind !== "bind" && e.pat.kind !== "wild") {
           const w = witness(this, [e.pat], elem);
           if (w) this.err("E0304", e.pat.span, `refutable pattern in \`for\`: \`${w}\` not covered`, "bind a name and `match` inside the loop");
@@ -303,6 +310,7 @@ export class ExprChecker extends Checker {
     for (const arm of e.arms) {
       const binds = new Map<string, Type>();
       checkPattern(this, arm.pat, st, binds);
+      this.recordBinds(arm.pat, binds, arm.span);
       ctx.scopes.push(binds);
       if (arm.guard) this.coerce(this.expr(arm.guard, ctx, BOOL), BOOL, arm.guard.span, "guards must be `bool`");
       const bt = this.expr(arm.body, ctx, exp === DISCARD ? DISCARD : result);

@@ -9,7 +9,7 @@
  * check_pattern.ts. Errors are `Diagnostic` data; an `error` type stops
  * cascades.
  */
-import type { Block, Expr, FnDecl, Item, Program, TypeExpr } from "./ast.ts";
+import type { Block, Expr, FnDecl, Ident, Item, Pattern, Program, TypeExpr } from "./ast.ts";
 import { diag, type Diagnostic } from "./diagnostic.ts";
 import { parse } from "./parser.ts";
 import type { Span } from "./span.ts";
@@ -41,6 +41,12 @@ export type FileScope = {
   items: Map<string, { kind: "host" | "script"; module: string; name: string }>;
 };
 
+/**
+ * One local binding as the checker saw it: `def` is the binding's name, `scope`
+ * the range of source in which it is visible (for editors and the REPL).
+ */
+export type BindingRecord = { name: string; ty: Type; def: Span; scope: Span; kind: "let" | "param" };
+
 /** Per-function checking context. */
 export type FnCtx = {
   ret: Type;
@@ -60,6 +66,20 @@ export class Checker {
   pendingBounds: [Type, string, Span][] = [];
   /** Deferred "type annotations needed" checks for empty literals. */
   pendingVars: [Type, Span][] = [];
+
+  /** Observer of every local binding (set by analysis; undefined when only compiling). */
+  onBind: ((b: BindingRecord) => void) | undefined;
+  /** Spans of the blocks being checked, innermost last: the scope of a `let`. */
+  blockSpans: Span[] = [];
+
+  /** Report the bindings of `pat` (typed in `binds`) to the observer, visible in `scope`. */
+  recordBinds(pat: Pattern, binds: ReadonlyMap<string, Type>, scope: Span): void {
+    if (!this.onBind) return;
+    for (const id of patternIdents(pat)) {
+      const ty = binds.get(id.name);
+      if (ty) this.onBind({ name: id.name, ty, def: id.span, scope, kind: "let" });
+    }
+  }
 
   err(code: string, span: Span, msg: string, help?: string, notes: string[] = []): void {
     this.diagnostics.push(diag(code, span, msg, help, notes));
@@ -347,7 +367,10 @@ export class Checker {
     for (const g of sig.generics) generics.set(g.name, { k: "param", name: g.name, bounds: g.bounds });
     const scope = new Map<string, Type>();
     if (self) scope.set("self", self);
-    decl.params.forEach((p, i) => scope.set(p.name.name, sig.params[i] ?? ERROR));
+    decl.params.forEach((p, i) => {
+      scope.set(p.name.name, sig.params[i] ?? ERROR);
+      this.onBind?.({ name: p.name.name, ty: sig.params[i] ?? ERROR, def: p.name.span, scope: decl.body?.span ?? decl.span, kind: "param" });
+    });
     const ctx: FnCtx = { ret: sig.ret, loops: [], generics, selfTy: selfTy ?? self, scopes: [scope], file: file ?? { module: "", modules: new Map(), items: new Map() } };
     this.checkFnBlock(decl.body, ctx, sig.ret, decl);
   }
@@ -357,6 +380,16 @@ export class Checker {
 
   enumOf(name: string): EnumInfo | undefined {
     return this.decls.enums.get(name);
+  }
+}
+
+/** The names a pattern binds, in source order. */
+export function patternIdents(p: Pattern): Ident[] {
+  switch (p.kind) {
+    case "bind": return [p.name];
+    case "or": return p.alts.flatMap(patternIdents);
+    case "variant": return [...(p.args ?? []).flatMap(patternIdents), ...(p.fields ?? []).flatMap((f) => patternIdents(f.pat))];
+    case "wild": case "lit": return [];
   }
 }
 

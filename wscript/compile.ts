@@ -56,6 +56,17 @@ export type GeneratedModule = {
   setFuel(n: number): void; getFuel(): number; setMaxDepth(n: number): void; resetDepth(): void;
 };
 
+/** What the front end produced: sources, diagnostics and the checker's (possibly partial) tables. */
+export type FrontEnd = {
+  files: Map<string, SourceFile>;
+  diagnostics: Diagnostic[];
+  checker: ExprChecker;
+  /** Every parsed file of the import graph, by module ("" is the entry file). */
+  inputs: CheckInput[];
+  hostImpls: Map<string, HostImpl>;
+  asyncHost: Set<string>;
+};
+
 export type CompileResult = { ok: true; unit: CompiledUnit; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[]; files: ReadonlyMap<string, SourceFile> };
 
 /** Limit on files in one import graph. */
@@ -77,8 +88,38 @@ export class Context {
     return this;
   }
 
-  /** Type-check and compile a program; never throws on bad scripts. */
-  compile(path: string, source: string): CompileResult {
+  /** The resolver imports go through. */
+  get importResolver(): Resolver {
+    return this.resolver;
+  }
+
+  /**
+   * Type-check and compile a program; never throws on bad scripts. `observe`
+   * sees the checker before bodies are checked (the REPL watches bindings).
+   */
+  compile(path: string, source: string, observe?: (c: ExprChecker) => void): CompileResult {
+    const fe = this.check(path, source, observe);
+    const { files, diagnostics, checker, hostImpls, asyncHost } = fe;
+    if (diagnostics.length) return { ok: false, diagnostics, files };
+    const gen = new CodeGen(checker.decls, checker.u).program("");
+    const exports = new Map<string, ExportedFn>();
+    for (const f of checker.decls.fns.get("")?.values() ?? []) exports.set(f.name, { name: f.name, sig: f.sig, generic: f.sig.generics.length > 0 });
+    let factory: CompiledUnit["factory"];
+    try {
+      factory = instantiate(gen.code);
+    } catch (e) {
+      return { ok: false, diagnostics: [diag("E0999", { file: path, start: 0, end: 0 }, `internal code generation error: ${e instanceof Error ? e.message : String(e)}`, "please report this with the script")], files };
+    }
+    return { ok: true, unit: { files, generated: gen, exports, hostImpls, asyncHost, modules: [...this.modules.values()], factory }, warnings: [] };
+  }
+
+  /**
+   * The front end: parse the import graph and type-check it against the
+   * registered API. Always returns the checker's tables, however partial
+   * (what analysis and editors read); `observe` sees the checker before any
+   * body is checked (to attach `onBind`).
+   */
+  check(path: string, source: string, observe?: (c: ExprChecker) => void): FrontEnd {
     const files = new Map<string, SourceFile>();
     const diagnostics: Diagnostic[] = [];
     const inputs: CheckInput[] = [];
@@ -154,20 +195,11 @@ export class Context {
         }
       }
     }
+    observe?.(checker);
     checker.checkBodies();
     checker.finishBounds();
     diagnostics.push(...checker.diagnostics);
-    if (diagnostics.length) return { ok: false, diagnostics: dedupe(diagnostics), files };
-    const gen = new CodeGen(checker.decls, checker.u).program("");
-    const exports = new Map<string, ExportedFn>();
-    for (const f of checker.decls.fns.get("")?.values() ?? []) exports.set(f.name, { name: f.name, sig: f.sig, generic: f.sig.generics.length > 0 });
-    let factory: CompiledUnit["factory"];
-    try {
-      factory = instantiate(gen.code);
-    } catch (e) {
-      return { ok: false, diagnostics: [diag("E0999", { file: path, start: 0, end: 0 }, `internal code generation error: ${e instanceof Error ? e.message : String(e)}`, "please report this with the script")], files };
-    }
-    return { ok: true, unit: { files, generated: gen, exports, hostImpls, asyncHost, modules: [...this.modules.values()], factory }, warnings: [] };
+    return { files, diagnostics: dedupe(diagnostics), checker, inputs, hostImpls, asyncHost };
   }
 }
 

@@ -16,15 +16,17 @@
  */
 import type { FnDecl } from "./ast.ts";
 import { parse } from "./parser.ts";
+import type { Span } from "./span.ts";
 
 /** A host function implementation (async ones are registered with `asyncFn`). */
 export type HostImpl = (...args: never[]) => unknown;
 
-export type HostFnEntry = { name: string; decl: FnDecl; sigText: string; impl: HostImpl; async: boolean };
+/** `origin`, when known, is where the entry is declared (a `.wscripti` file): editors jump there. */
+export type HostFnEntry = { name: string; decl: FnDecl; sigText: string; impl: HostImpl; async: boolean; origin?: Span };
 /** How to rebuild a module inside a worker thread: a stdlib factory name and its (structured-cloneable) arguments. */
 export type PortableSpec = { factory: string; args: unknown[] };
-export type HostConstEntry = { name: string; typeText: string; value: unknown };
-export type OpaqueType = { name: string; methods: HostFnEntry[] };
+export type HostConstEntry = { name: string; typeText: string; value: unknown; origin?: Span };
+export type OpaqueType = { name: string; methods: HostFnEntry[]; origin?: Span };
 
 /** Thrown by a registration whose signature text does not parse (a host bug, not a script error). */
 export class RegistrationError extends Error {}
@@ -41,6 +43,8 @@ export class HostModule {
   readonly fns: HostFnEntry[] = [];
   readonly consts: HostConstEntry[] = [];
   readonly dataTypes: string[] = [];
+  /** Where each data type (by index in `dataTypes`) is declared, when known. */
+  readonly dataTypeOrigins = new Map<number, Span>();
   readonly opaqueTypes: OpaqueType[] = [];
   /** Set by stdlib factories whose module can be rebuilt in a worker (see std/mod.ts). */
   portable: PortableSpec | undefined;

@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Expr, Item } from "./ast.ts";
 import { diag, type Diagnostic } from "./diagnostic.ts";
-import { HostModule, RegistrationError } from "./host.ts";
+import { HostModule, RegistrationError, type HostConstEntry, type HostFnEntry } from "./host.ts";
 import { parse } from "./parser.ts";
 import { fault } from "./rt_core.ts";
 import { parseToml } from "./std/toml.ts";
@@ -82,16 +82,23 @@ export function interfaceModules(path: string, text: string): { modules: HostMod
   const stub = (key: string) => () => fault(`\`${key}\` is declared in an interface file but not implemented here`);
   const add = (it: Item) => {
     try {
-      if (it.kind === "struct" || it.kind === "enum") types.type(text.slice(it.span.start, it.span.end));
-      else if (it.kind === "opaque") {
+      if (it.kind === "struct" || it.kind === "enum") {
+        types.type(text.slice(it.span.start, it.span.end));
+        types.dataTypeOrigins.set(types.dataTypes.length - 1, it.span);
+      } else if (it.kind === "opaque") {
         const ms: Record<string, () => never> = {};
         for (const m of it.methods) ms[sig(m)] = stub(`${it.name.name}.${m.name.name}`);
         types.opaque(it.name.name, ms);
+        const o = types.opaqueTypes[types.opaqueTypes.length - 1];
+        if (o) {
+          o.origin = it.name.span;
+          o.methods.forEach((m, i) => { m.origin = it.methods[i]?.name.span; });
+        }
       } else if (it.kind === "module") {
         const m = new HostModule(it.name.name);
         for (const x of it.items) {
-          if (x.kind === "fn") m.fn(sig(x), stub(`${it.name.name}::${x.name.name}`));
-          else if (x.kind === "const") m.const(`${x.name.name}: ${text.slice(x.ty.span.start, x.ty.span.end)}`, constValue(x.value));
+          if (x.kind === "fn") { m.fn(sig(x), stub(`${it.name.name}::${x.name.name}`)); (m.fns[m.fns.length - 1] as HostFnEntry).origin = x.name.span; }
+          else if (x.kind === "const") { m.const(`${x.name.name}: ${text.slice(x.ty.span.start, x.ty.span.end)}`, constValue(x.value)); (m.consts[m.consts.length - 1] as HostConstEntry).origin = x.name.span; }
           else diagnostics.push(diag("E0702", x.span, "only `fn` and `const` may appear inside a `module` of an interface file", undefined));
         }
         modules.push(m);

@@ -8,6 +8,12 @@
  * on a worker thread, host functions (`HostModule.asyncFn`) are awaited on
  * the embedder's thread, whose event loop stays free.
  *
+ * Projects whose scripts import each other use a `Session` (registrations +
+ * resolver; `compile`, `analyze` for editors, `run`). Typed handles to
+ * script functions: `fnHandle(unit, name, "fn(int) -> bool")`; live shared
+ * values: `Shared.of(v)`. The REPL engine is `Repl` (repl.ts), the language
+ * server `lsp/` (both used by `vmlab wscript repl|lsp`).
+ *
  * Embedding in five steps: build `HostModule`s → `new Context().module(m)` →
  * `ctx.compile(path, source)` (all type errors surface here) → `new Vm(unit)`
  * → `vm.call("main", args)`. Faults come back as data with a script trace.
@@ -19,7 +25,7 @@
  */
 export { Context, fsResolver, noImports, type CompiledUnit, type CompileResult, type Resolver } from "./compile.ts";
 export { HostModule, RegistrationError, type HostImpl } from "./host.ts";
-export { Vm, renderFault, DEFAULT_CALL_DEPTH_LIMIT, type CallResult, type RuntimeError, type TraceFrame, type VmOptions } from "./vm.ts";
+export { Vm, renderFault, DEFAULT_CALL_DEPTH_LIMIT, REENTRY_DEPTH_LIMIT, type CallResult, type RuntimeError, type TraceFrame, type VmOptions } from "./vm.ts";
 export { renderDiagnostic, type Diagnostic } from "./diagnostic.ts";
 export { parse } from "./parser.ts";
 export { lex } from "./lexer.ts";
@@ -29,3 +35,8 @@ export { stdModules, asyncTimeModule, fsModule, jsonModule, mathModule, processM
 export { runInWorker, type WorkerCallResult, type WorkerRunOptions } from "./run_in_worker.ts";
 export { HandleRef } from "./codec.ts";
 export { writeInterface } from "./interface.ts";
+export { Session, SessionBuilder, type RunOptions, type SessionCompiled, type SessionCompileResult } from "./session.ts";
+export { Analysis, analyzeWith, type Binding, type Occurrence } from "./analysis.ts";
+export { complete, type CompletionItem, type CompletionKind } from "./complete.ts";
+export { ScriptFn, fnHandle, type FnHandleError, type ScriptCallResult } from "./script_fn.ts";
+export { Shared, type SharedError, type SharedResult } from "./shared.ts";

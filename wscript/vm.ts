@@ -8,15 +8,25 @@
  * mapping the JS stack through the unit's source map (concept_faults.md).
  * Fuel (one unit per function entry and per loop iteration, so exhaustion is
  * deterministic) and the call-depth limit are per VM.
+ *
+ * Re-entry (concept_embedding.md "Script callbacks"): a host function that
+ * receives a script closure may call it, and a host function may call
+ * `vm.call` again; such host→script re-entries nest at most
+ * `REENTRY_DEPTH_LIMIT` deep, so mutual recursion through the host faults
+ * trappably instead of overflowing the native stack. A re-entrant call keeps
+ * the call depth of the call it is nested in.
  */
 import type { CompiledUnit, GeneratedModule } from "./compile.ts";
 import { renderSnippet } from "./diagnostic.ts";
 import { makeRuntime } from "./runtime.ts";
 import { fault, ScriptFault } from "./rt_core.ts";
 import type { SourceFile, Span } from "./span.ts";
+import type { HostModule } from "./host.ts";
 
 /** Default recursion limit (script frames); deep enough for real recursion, far below the native stack. */
 export const DEFAULT_CALL_DEPTH_LIMIT = 4000;
+/** How deep host→script re-entries (callbacks, nested `vm.call`) may nest. */
+export const REENTRY_DEPTH_LIMIT = 32;
 /** Lines the `Function` constructor adds before the generated body. */
 const FUNCTION_HEADER_LINES = 2;
 
@@ -35,11 +45,21 @@ export type VmOptions = {
 export class Vm {
   private mod: GeneratedModule;
   private metered: boolean;
+  /** Script calls in progress on this VM (0 = idle; > 1 = re-entered from the host). */
+  private active = 0;
 
   constructor(readonly unit: CompiledUnit, opts: VmOptions = {}, hostOverride?: Record<string, unknown>) {
     const out = opts.stdout ?? ((s: string) => { process.stdout.write(s); });
     const H: Record<string, unknown> = Object.fromEntries(unit.hostImpls);
     for (const key of unit.asyncHost) H[key] = () => fault(`\`${key}\` is an async host function; run this script with runInWorker`);
+    for (const [key, idx] of callbackParams(unit.modules)) {
+      const impl = H[key];
+      if (typeof impl !== "function" || unit.asyncHost.has(key)) continue;
+      H[key] = (...a: unknown[]) => {
+        for (const i of idx) { const f = a[i]; if (typeof f === "function") a[i] = this.guard(f as (...x: unknown[]) => unknown); }
+        return (impl as (...x: unknown[]) => unknown)(...a);
+      };
+    }
     this.mod = unit.factory(makeRuntime(out), hostOverride ?? H);
     this.mod.setMaxDepth(opts.callDepthLimit ?? DEFAULT_CALL_DEPTH_LIMIT);
     this.metered = opts.fuel !== undefined;
@@ -71,12 +91,39 @@ export class Vm {
     if (!f || !ex) return { ok: false, error: { message: `no function \`${name}\` in the script`, span: undefined, trace: [], exitCode: undefined } };
     if (ex.generic) return { ok: false, error: { message: `\`${name}\` is generic and cannot be called by the host; wrap it in a monomorphic fn`, span: undefined, trace: [], exitCode: undefined } };
     if (args.length !== ex.sig.params.length) return { ok: false, error: { message: `\`${name}\` takes ${ex.sig.params.length} argument(s), ${args.length} given`, span: undefined, trace: [], exitCode: undefined } };
-    this.mod.resetDepth();
+    return this.invoke(f, args);
+  }
+
+  /** This VM's compiled function for an entry-file fn (what a `ScriptFn` resolves once). */
+  resolve(name: string): ((...a: unknown[]) => unknown) | undefined {
+    return this.unit.exports.has(name) ? this.mod.fns[name] : undefined;
+  }
+
+  /** Call a resolved function; faults come back as data. Counts as a re-entry when nested. */
+  invoke(f: (...a: unknown[]) => unknown, args: unknown[]): CallResult {
+    if (this.active > REENTRY_DEPTH_LIMIT) return { ok: false, error: { message: `host→script re-entry limit exceeded (${REENTRY_DEPTH_LIMIT})`, span: undefined, trace: [], exitCode: undefined } };
+    if (this.active === 0) this.mod.resetDepth();
+    this.active++;
     try {
       return { ok: true, value: f(...args) };
     } catch (e) {
       return { ok: false, error: this.toRuntimeError(e) };
+    } finally {
+      this.active--;
     }
+  }
+
+  /** Wrap a script closure handed to a host function so calling it counts as a re-entry. */
+  private guard(f: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+    return (...a: unknown[]) => {
+      if (this.active > REENTRY_DEPTH_LIMIT) fault(`host→script re-entry limit exceeded (${REENTRY_DEPTH_LIMIT})`);
+      this.active++;
+      try {
+        return f(...a);
+      } finally {
+        this.active--;
+      }
+    };
   }
 
   /** Convert a thrown JS value into a script fault with a mapped trace. */
@@ -110,6 +157,22 @@ export class Vm {
     }
     return frames;
   }
+}
+
+/** Host entries (by `hostImpls` key) with function-typed parameters: the argument positions to guard. */
+function callbackParams(modules: readonly HostModule[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const m of modules) {
+    for (const f of m.fns) {
+      const idx = f.decl.params.flatMap((p, i) => (p.ty?.kind === "fn" ? [i] : []));
+      if (idx.length) out.set(`${m.name}::${f.name}`, idx);
+    }
+    for (const o of m.opaqueTypes) for (const f of o.methods) {
+      const idx = f.decl.params.flatMap((p, i) => (p.ty?.kind === "fn" ? [i + 1] : []));
+      if (idx.length) out.set(`${o.name}.${f.name}`, idx);
+    }
+  }
+  return out;
 }
 
 /** Render a fault the way concept_faults.md shows it. */

@@ -9,15 +9,30 @@
  * `run --worker` runs the script the way the lab daemon runs provision
  * scripts: on a worker thread, with `time::sleep` served asynchronously by
  * this thread (wscript/run_in_worker.ts).
+ *
+ * `repl` (process_use_repl.md) reads inputs from stdin — prompts `>> ` and
+ * `.. ` only when stdin is a terminal, so piped input gives clean output —
+ * keeps reading while brackets are open (an empty line forces evaluation),
+ * prints values on stdout and errors on stderr, and goes on after an error;
+ * `:quit` or end of input ends it with code 0. Bindings persist; the
+ * prelude is always there and `use math` etc. bring in the stdlib
+ * (wscript/repl.ts, on a `Session`).
+ *
+ * `lsp` serves the language server on stdin/stdout (wscript/lsp/): exit code
+ * 0 after `shutdown` + `exit`, 1 otherwise.
  * Sets `process.exitCode`; never calls `process.exit`.
  */
 import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import type { Command } from "@commander-js/extra-typings";
 import {
   asyncTimeModule, Context, fsResolver, renderDiagnostic, renderFault, runInWorker, stdModules, Vm,
   type CallResult, type CompiledUnit, type Diagnostic,
 } from "../../../wscript/mod.ts";
 import { findManifest, interfaceModules } from "../../../wscript/manifest.ts";
+import { Repl } from "../../../wscript/repl.ts";
+import { Session } from "../../../wscript/session.ts";
+import { serveLsp } from "../../../wscript/lsp/mod.ts";
 import type { SourceFile } from "../../../wscript/span.ts";
 
 /** Output is buffered and flushed in chunks of this size (and at the end). */
@@ -97,10 +112,49 @@ export function register(program: Command): void {
       flush();
       finish(unit, res);
     });
+  ws.command("repl")
+    .description("interactive read-eval-print loop; bindings persist across inputs")
+    .action(async () => {
+      process.exitCode = await repl();
+    });
+  ws.command("lsp")
+    .description("language server over stdio (diagnostics, hover, go-to-definition, completion)")
+    .action(async () => {
+      process.exitCode = await serveLsp(process.stdin, process.stdout);
+    });
   ws.command("check")
     .description("type-check a script without running it (honours wscript.toml interfaces)")
     .argument("<file>", "the .wscript file")
     .action((file: string) => {
       process.exitCode = compile(file, [], { interfaces: true, worker: false }) ? 0 : 1;
     });
+}
+
+/** The REPL front end: lines from stdin into a `Repl`. */
+async function repl(): Promise<number> {
+  const tty = process.stdin.isTTY === true;
+  const b = Session.builder().resolver(fsResolver([]));
+  for (const m of stdModules([])) b.module(m);
+  const engine = new Repl(b.build(), { stdout: (s) => { process.stdout.write(s); } });
+  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty });
+  const prompt = (p: string) => { if (tty) { rl.setPrompt(p); rl.prompt(); } };
+  if (tty) process.stdout.write("wscript repl — :quit to leave\n");
+  let buf = "";
+  prompt(">> ");
+  for await (const line of rl) {
+    if (!buf && /^\s*:(q|quit|exit)\s*$/.test(line)) break;
+    buf = buf ? `${buf}\n${line}` : line;
+    if (Repl.needsMore(buf) && line.trim() !== "") { prompt(".. "); continue; }
+    if (buf.trim()) {
+      const out = engine.eval(buf);
+      if (out.ok) {
+        for (const n of out.notes) process.stderr.write(`${n}\n`);
+        if (out.value !== undefined) process.stdout.write(`${out.value}\n`);
+      } else process.stderr.write(out.error);
+    }
+    buf = "";
+    prompt(">> ");
+  }
+  rl.close();
+  return 0;
 }
