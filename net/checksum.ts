@@ -63,3 +63,19 @@ export function finish(sum: number): number {
 export function pseudoHeaderSum(src: number, dst: number, proto: number, length: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + proto + length;
 }
+
+/**
+ * Incremental update of a checksum when one 16-bit word changes (RFC 1624 eqn. 3:
+ * HC' = ~(~HC + ~m + m')). Used by DNAT and routing to patch headers in place.
+ */
+export function csumAdjust16(csum: number, oldWord: number, newWord: number): number {
+  let s = (~csum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
+}
+
+/** `csumAdjust16` for a 32-bit field (an IPv4 address in a pseudo-header). */
+export function csumAdjust32(csum: number, oldValue: number, newValue: number): number {
+  return csumAdjust16(csumAdjust16(csum, oldValue >>> 16, newValue >>> 16), oldValue & 0xffff, newValue & 0xffff);
+}

@@ -5,6 +5,8 @@
  * reply or `{ forward }` telling the driver to ask the upstream. Resolution order for
  * the (single) question:
  *  1. sinkhole rules (`sinkhole {}`): `nxdomain` → NXDOMAIN, `zero` → 0.0.0.0 / ::;
+ *  1b. overrides (`seg.dns_set` at run time): records that beat auto-registered hosts,
+ *     so a script can point a VM's name elsewhere ("override it to a chosen IP", §9.9);
  *  2. auto-registered hosts: `<vm>.<lab>.<suffix>` always, `<vm>.<suffix>` when exactly
  *     one lab on the segment has that VM (the short alias is dropped when ambiguous);
  *  3. static records (`record {}`), exact names before wildcards, longer wildcards first;
@@ -61,6 +63,7 @@ export class DnsServer {
   readonly suffix: string;
   #records: DnsRecord[];
   #sinkholes: DnsSinkhole[];
+  #overrides: DnsRecord[] = [];
   readonly #hosts = new Map<string, Host>();
   readonly #local: Cidr[];
 
@@ -84,6 +87,11 @@ export class DnsServer {
   /** Replaces the static records (runtime mutation from scripts). */
   setRecords(records: DnsRecord[]): void {
     this.#records = [...records];
+  }
+
+  /** Replaces the override records (consulted before hosts and static records). */
+  setOverrides(records: DnsRecord[]): void {
+    this.#overrides = [...records];
   }
 
   /** Replaces the sinkhole rules. */
@@ -110,14 +118,12 @@ export class DnsServer {
       if ((sink.mode ?? "nxdomain") === "nxdomain") return { rcode: RCODE_NXDOMAIN, answers: [] };
       return { rcode: RCODE_NOERROR, answers: addressAnswers(type, klass, [0], ["::"]) };
     }
+    const over = lookup(this.#overrides, name);
+    if (over.length) return { rcode: RCODE_NOERROR, answers: recordAnswers(type, klass, over) };
     const hostIps = this.#hostLookup(name);
     if (hostIps) return { rcode: RCODE_NOERROR, answers: addressAnswers(type, klass, hostIps, []) };
-    const rec = this.#recordLookup(name);
-    if (rec.length) {
-      const v4 = rec.map((r) => parseIpv4Address(r.ip)).filter((x): x is number => x !== undefined);
-      const v6 = rec.map((r) => r.ip).filter((x) => x.includes(":"));
-      return { rcode: RCODE_NOERROR, answers: addressAnswers(type, klass, v4, v6) };
-    }
+    const rec = lookup(this.#records, name);
+    if (rec.length) return { rcode: RCODE_NOERROR, answers: recordAnswers(type, klass, rec) };
     if (type === TYPE_PTR || type === TYPE_ANY) {
       const ptr = this.#ptr(name);
       if (ptr !== undefined) {
@@ -142,15 +148,6 @@ export class DnsServer {
     return candidates.length === 1 ? candidates[0]!.ips : undefined;
   }
 
-  #recordLookup(name: string): DnsRecord[] {
-    const exact = this.#records.filter((r) => norm(r.name) === name);
-    if (exact.length) return exact;
-    const wild = this.#records.filter((r) => norm(r.name).startsWith("*.") && matches(norm(r.name), name));
-    if (!wild.length) return [];
-    const best = Math.max(...wild.map((r) => r.name.length));
-    return wild.filter((r) => r.name.length === best);
-  }
-
   #ptr(name: string): string | undefined {
     const ip = reverseV4(name);
     if (ip === undefined) return undefined;
@@ -158,6 +155,22 @@ export class DnsServer {
     const rec = this.#records.find((r) => !r.name.startsWith("*") && parseIpv4Address(r.ip) === ip);
     return rec ? norm(rec.name) : undefined;
   }
+}
+
+/** Records for `name`: exact names before wildcards, the longest wildcard first. */
+function lookup(records: DnsRecord[], name: string): DnsRecord[] {
+  const exact = records.filter((r) => norm(r.name) === name);
+  if (exact.length) return exact;
+  const wild = records.filter((r) => norm(r.name).startsWith("*.") && matches(norm(r.name), name));
+  if (!wild.length) return [];
+  const best = Math.max(...wild.map((r) => r.name.length));
+  return wild.filter((r) => r.name.length === best);
+}
+
+function recordAnswers(type: number, klass: number, rec: DnsRecord[]): DnsAnswer[] {
+  const v4 = rec.map((r) => parseIpv4Address(r.ip)).filter((x): x is number => x !== undefined);
+  const v6 = rec.map((r) => r.ip).filter((x) => x.includes(":"));
+  return addressAnswers(type, klass, v4, v6);
 }
 
 function norm(name: string): string {

@@ -13,7 +13,9 @@
  *    `IpStack` (the NAT); packets nobody takes get ICMP port unreachable (UDP) or
  *    a TCP RST — guests fail fast instead of timing out.
  * Egress helpers build frames through the codecs. Nothing here owns a socket or timer.
- * Out of scope: IPv6 (ignored), routing between segments (a later `route` module).
+ * `setProxyArp` lets the gateway answer ARP for addresses no guest holds (the `from`
+ * of a redirect rule, so guests can address a virtual service IP on the subnet).
+ * Out of scope: IPv6 (ignored). Routing between segments is an `IpStack` (`route.ts`).
  */
 import { BROADCAST_MAC, cidrBroadcast, cidrContains, cidrFirstHost, ipv4ToString, macToString, type Cidr } from "./addr.ts";
 import { ARP_REPLY, ARP_REQUEST, encodeArp, parseArp } from "./arp.ts";
@@ -85,6 +87,7 @@ export class Gateway {
   readonly #tcp = new Map<number, TcpHandler>();
   readonly #neighbours = new Map<number, Uint8Array>();
   #stack: IpStack | undefined;
+  #proxyArp: ((ip: number) => boolean) | undefined;
   #port: SwitchPort | undefined;
   #ipId = 0;
 
@@ -115,6 +118,16 @@ export class Gateway {
   /** Installs the NAT (or any IP stack) for traffic not addressed to local services. */
   setIpStack(stack: IpStack | undefined): void {
     this.#stack = stack;
+  }
+
+  /** Answers ARP for subnet addresses `want(ip)` accepts and no known neighbour holds. */
+  setProxyArp(want: ((ip: number) => boolean) | undefined): void {
+    this.#proxyArp = want;
+  }
+
+  /** True when `ip` has a known MAC in the neighbour table (no ARP is sent). */
+  hasNeighbour(ip: number): boolean {
+    return this.#neighbours.has(ip);
   }
 
   /** Sends a frame into the segment. */
@@ -211,8 +224,9 @@ export class Gateway {
     const a = parseArp(eth.payload);
     if (!a) return;
     if (a.senderIp !== 0) this.learnNeighbour(a.senderIp, a.senderMac);
-    if (a.op !== ARP_REQUEST || a.targetIp !== this.ip) return;
-    const reply = encodeArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: this.ip, targetMac: a.senderMac, targetIp: a.senderIp });
+    if (a.op !== ARP_REQUEST) return;
+    if (a.targetIp !== this.ip && !(cidrContains(this.subnet, a.targetIp) && !this.#neighbours.has(a.targetIp) && this.#proxyArp?.(a.targetIp))) return;
+    const reply = encodeArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: a.targetIp, targetMac: a.senderMac, targetIp: a.senderIp });
     this.sendFrame(encodeEthernet(a.senderMac, this.mac, ETHERTYPE_ARP, reply));
   }
 

@@ -20,8 +20,11 @@ export const ICMP_HEADER_LEN = 8;
 export const ICMP_ECHO_REPLY = 0;
 export const ICMP_DEST_UNREACHABLE = 3;
 export const ICMP_ECHO_REQUEST = 8;
-/** Destination unreachable codes (RFC 792). */
+export const ICMP_TIME_EXCEEDED = 11;
+/** Destination unreachable codes (RFC 792, RFC 1191 §4, RFC 1812 §5.2.7.1). */
+export const ICMP_UNREACH_NET = 0;
 export const ICMP_UNREACH_PORT = 3;
+export const ICMP_UNREACH_FRAG_NEEDED = 4;
 export const ICMP_UNREACH_ADMIN = 13;
 
 /** A validated ICMP message. */

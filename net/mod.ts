@@ -8,7 +8,10 @@
  * (`stream_port`, `dns_upstream`) own sockets. `Segment` composes a switch, gateway,
  * DHCP and DNS; `Nat` (userspace TCP in `tcp_conn`) plugs into it as the gateway IP
  * stack, and `startForward` adds host→guest TCP/UDP forwards. DNS over TCP runs on
- * the gateway itself (`tcp_service` + `dns_tcp`). Nothing here imports `core/`.
+ * the gateway itself (`tcp_service` + `dns_tcp`). L3 rules (`l3_rules`, `dnat`,
+ * `reject`) filter at the switch; `rule_book` gives DNS and L3 rules ids; `route`
+ * forwards between linked segments as the gateways' IP stack in front of the NAT.
+ * Nothing here imports `core/`.
  */
 export * from "./addr.ts";
 export * from "./clock.ts";
@@ -39,3 +42,8 @@ export * from "./tcp_conn.ts";
 export * from "./ping_socket.ts";
 export * from "./nat.ts";
 export * from "./forward.ts";
+export * from "./reject.ts";
+export * from "./dnat.ts";
+export * from "./l3_rules.ts";
+export * from "./rule_book.ts";
+export * from "./route.ts";

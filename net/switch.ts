@@ -14,6 +14,11 @@
  * `MAC_AGE_MS` (IEEE 802.1D default 300 s), checked lazily on lookup. Egress is the
  * port's `send` callback; drivers bound their own queues. Out of scope: VLAN tags
  * (forwarded opaquely), STP (a star of one switch cannot loop).
+ *
+ * L3 rules hook in with `setFilter` (PRD §9.9 "L3 rules at the switch"): every untagged
+ * IPv4 frame, after learning and before forwarding, goes through the filter, which
+ * passes it (possibly rewritten — DNAT) or drops it with an optional answer delivered
+ * straight back to the ingress port.
  */
 import { isGroupMac, macToString } from "./addr.ts";
 import type { Clock } from "./clock.ts";
@@ -79,6 +84,12 @@ function macKey(b: Uint8Array, at: number): number {
   return (((b[at] as number) << 8) | (b[at + 1] as number)) * 0x1_0000_0000 + ((((b[at + 2] as number) << 24) | ((b[at + 3] as number) << 16) | ((b[at + 4] as number) << 8) | (b[at + 5] as number)) >>> 0);
 }
 
+/** What a frame filter decides: the frame to forward (maybe rewritten), or a drop. */
+export type FilterVerdict = Uint8Array | { drop: true; reply?: Uint8Array };
+
+/** Sees every untagged IPv4 frame entering the switch (see `Switch.setFilter`). Must not throw. */
+export type FrameFilter = (frame: Uint8Array, from: SwitchPort) => FilterVerdict;
+
 /** Switch tunables. */
 export interface SwitchOptions {
   clock: Clock;
@@ -96,6 +107,7 @@ export class Switch {
   readonly #ports = new Map<number, PortState>();
   readonly #macs = new Map<number, MacEntry>();
   #nextId = 1;
+  #filter: FrameFilter | undefined;
 
   constructor(opts: SwitchOptions) {
     this.#clock = opts.clock;
@@ -121,6 +133,11 @@ export class Switch {
     };
     this.#ports.set(id, port);
     return port;
+  }
+
+  /** Installs (or with `undefined` removes) the L3 frame filter. */
+  setFilter(filter: FrameFilter | undefined): void {
+    this.#filter = filter;
   }
 
   /** Attached ports. */
@@ -154,6 +171,15 @@ export class Switch {
     }
     const now = this.#clock.now();
     if (!isGroupMac(frame, 6)) this.#learn(frame, from, now);
+    if (this.#filter && frame[ETH_TYPE] === 0x08 && frame[ETH_TYPE + 1] === 0x00) {
+      const v = this.#filter(frame, from);
+      if (!(v instanceof Uint8Array)) {
+        from.stats.rxDropped++;
+        if (v.reply) this.#egress(from, v.reply);
+        return;
+      }
+      frame = v;
+    }
     if (!isGroupMac(frame, 0)) {
       const entry = this.#macs.get(macKey(frame, 0));
       if (entry && now - entry.seen <= this.#ageMs) {

@@ -24,9 +24,16 @@
  *  - ICMP echo from NAT'd guests to the outside uses ping sockets when the host allows
  *    them (decided at `open()`); otherwise one log line says why and only the gateway
  *    answers ping.
+ *  - Rules (PRD §9.9): every segment has a `RuleBook` (declared `record`, `sinkhole`,
+ *    `block`, `redirect` get ids at `open()`; scripts add more) enforced by an
+ *    `L3Filter` on its switch. Rule ids come from one lab-wide counter.
+ *  - Routing (PRD §9.6): one `Router` is every gateway's IP stack in front of the NAT;
+ *    `routes_to` pairs are linked at `open()`, `routeTo`/`unrouteTo` toggle pairs at
+ *    run time (both directions).
+ *  - `segmentHandle(name)` is the script API's `SegmentHandle` (segment_handle.ts).
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
- * Not enforced yet (logged once at `open()`): `block`, `redirect`, `routes_to`,
- * `connect`, and `global` (run lab-locally).
+ * Not enforced (logged once at `open()`): `connect` (cross-host) and `global`
+ * (run lab-locally).
  */
 import { rmSync, mkdirSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -34,12 +41,14 @@ import { join } from "node:path";
 import type { NicAttachment } from "../../qemu/spec.ts";
 import { runtimeDir } from "../../paths.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
+import type { SegmentHandle } from "../../scripting/handle.ts";
 import type { NicAttacher } from "./context.ts";
+import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "./network_plan.ts";
 import {
-  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, Segment, startForward,
-  SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory, type RunningForward,
-  type SwitchPort,
+  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, L3Filter, Nat, parseCidr, parseIpv4Address, pingSocketFactory, Router, RuleBook,
+  Segment, startForward, SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
+  type RuleOrigin, type RunningForward, type SwitchPort,
 } from "../../../net/mod.ts";
 
 /** Name of the per-lab built-in NAT segment behind `nic { nat = true }`. */
@@ -62,7 +71,8 @@ export interface LabFabricOptions {
 export interface FabricError {
   code:
     | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
-    | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target";
+    | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target"
+    | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap";
   segment: string;
   message: string;
   hint: string;
@@ -100,6 +110,8 @@ interface LiveSegment {
   segment: Segment;
   /** Outbound NAT on `nat = true` segments; forwards-only elsewhere. */
   nat: Nat;
+  /** DNS and L3 rules with ids. */
+  rules: RuleBook;
 }
 
 interface LiveNic {
@@ -117,6 +129,8 @@ interface LiveNic {
 interface LiveForward {
   plan: ForwardPlan;
   running: RunningForward;
+  id: number;
+  origin: RuleOrigin;
 }
 
 /** The fabric of one running lab. */
@@ -131,6 +145,9 @@ export class LabFabric implements NicAttacher {
   readonly #nics = new Map<string, LiveNic>();
   readonly #vmByMac = new Map<string, string>();
   readonly #forwards = new Map<string, LiveForward>();
+  /** Inter-segment routing; each link carries its rule id and origin. */
+  readonly #router: Router<{ id: number; origin: RuleOrigin }>;
+  #nextRuleId = 0;
   #dns: UdpDnsForwarder | undefined;
   /** Ping sockets for NAT'd guests, or why there are none (decided at `open()`). */
   #ping: { factory: PingSocketFactory } | { reason: string } = { reason: "the fabric is not open" };
@@ -142,6 +159,7 @@ export class LabFabric implements NicAttacher {
     this.#clock = o.clock ?? systemClock();
     this.#log = o.log ?? (() => {});
     this.#registry = new SubnetRegistry(o.registryPath ?? join(runtimeDir(), "subnets.json"));
+    this.#router = new Router<{ id: number; origin: RuleOrigin }>({ log: this.#log });
   }
 
   /** Creates every declared segment and starts every forward; on failure releases all of it. */
@@ -151,7 +169,16 @@ export class LabFabric implements NicAttacher {
       this.#ping = await pingSocketFactory(this.#clock);
       if ("reason" in this.#ping) this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`, hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo" });
       for (const s of this.#net.segments) this.#segment(s.name);
-      for (const f of this.#net.forwards) await this.#startForward(f);
+      for (const s of this.#net.segments) {
+        for (const other of s.routesTo) {
+          try {
+            this.#link(s.name, other, "segment");
+          } catch (e) {
+            this.#log({ level: "warn", event: "net.route_invalid", message: `Segment ${s.name}: routes_to "${other}" ignored: ${(e as Error).message}`, segment: s.name });
+          }
+        }
+      }
+      for (const f of this.#net.forwards) await this.#startForward(f, "segment");
     } catch (e) {
       await this.close();
       throw e;
@@ -212,7 +239,7 @@ export class LabFabric implements NicAttacher {
       throw new FabricFailure({ code: "forward_no_target", segment: "", port: req.hostPort, forward: label, message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`, hint: "start the VM first, or name the segment" });
     }
     const plan: ForwardPlan = { segment, hostPort: req.hostPort, vm: req.vm, guestPort: req.guestPort, proto: req.proto ?? "tcp", bind: req.bind ?? "127.0.0.1" };
-    return this.#info(await this.#startForward(plan));
+    return this.#info(await this.#startForward(plan, "runtime"));
   }
 
   /** Stops the forward on `hostPort` (`proto` narrows it when TCP and UDP differ). */
@@ -248,6 +275,50 @@ export class LabFabric implements NicAttacher {
     };
   }
 
+  /** The script API's view of segment `name` (declared, or the built-in NAT segment once used). */
+  segmentHandle(name: string): SegmentHandle | undefined {
+    const known = this.#net.segments.some((s) => s.name === name) || (name === BUILTIN_NAT_SEGMENT && this.#segs.has(name));
+    return known ? new FabricSegmentHandle(this, name) : undefined;
+  }
+
+  /** The rule book of running segment `name`, or a `FabricFailure` (`unknown_segment`). */
+  ruleBook(name: string): RuleBook {
+    const s = this.#segs.get(name);
+    if (!s) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot change rules: segment "${name}" is not running in lab ${this.#lab}`, hint: "name a segment declared in the lab, after up" });
+    return s.rules;
+  }
+
+  /** Routes IPv4 between segments `a` and `b` (both directions); idempotent. */
+  routeTo(a: string, b: string): void {
+    this.#link(a, b, "runtime");
+  }
+
+  /** Stops routing between `a` and `b`; idempotent. */
+  unrouteTo(a: string, b: string): void {
+    this.ruleBook(a);
+    this.ruleBook(b);
+    this.#router.unlink(a, b);
+  }
+
+  /** Forwards and routes of segment `name` with their rule ids, for `rules()`. */
+  fabricRules(name: string): FabricRuleInfo[] {
+    const out: FabricRuleInfo[] = [];
+    for (const f of this.#forwards.values()) {
+      const p = f.plan;
+      if (p.segment === name) out.push({ id: f.id, kind: "forward", hostPort: p.hostPort, vm: p.vm, guestPort: p.guestPort, proto: p.proto, bind: p.bind, origin: f.origin });
+    }
+    for (const to of this.#router.peersOf(name)) {
+      const r = this.#router.linkData(name, to);
+      if (r) out.push({ id: r.id, kind: "route", to, origin: r.origin });
+    }
+    return out;
+  }
+
+  #link(a: string, b: string, origin: RuleOrigin): void {
+    const err = this.#router.link(a, b, () => ({ id: this.#nextRuleId++, origin }));
+    if (err) throw new FabricFailure({ code: err.code, segment: a, message: err.message, hint: err.hint });
+  }
+
   /** Stops every forward, NIC, NAT and forwarder and releases the lab's subnets. */
   async close(): Promise<void> {
     for (const f of [...this.#forwards.values()]) await f.running.close();
@@ -256,6 +327,7 @@ export class LabFabric implements NicAttacher {
     for (const s of this.#segs.values()) {
       s.nat.close();
       s.segment.close();
+      this.#router.removeSegment(s.plan.name);
     }
     this.#segs.clear();
     this.#dns?.close();
@@ -296,7 +368,7 @@ export class LabFabric implements NicAttacher {
     return { ...f, guestIp: ip === undefined ? undefined : ipv4ToString(ip) };
   }
 
-  async #startForward(f: ForwardPlan): Promise<ForwardPlan> {
+  async #startForward(f: ForwardPlan, origin: RuleOrigin): Promise<ForwardPlan> {
     const text = label(f);
     const seg = this.#segs.get(f.segment);
     if (!seg) {
@@ -320,7 +392,7 @@ export class LabFabric implements NicAttacher {
     }
     // `hostPort = 0` asks the host for a free port: record the one it gave.
     const plan: ForwardPlan = { ...f, hostPort: r.forward.hostPort };
-    this.#forwards.set(`${plan.hostPort}/${plan.proto}`, { plan, running: r.forward });
+    this.#forwards.set(`${plan.hostPort}/${plan.proto}`, { plan, running: r.forward, id: this.#nextRuleId++, origin });
     this.#log({ level: "info", event: "net.forward_started", message: `Forward ${label(plan)} listening`, port: plan.hostPort });
     return plan;
   }
@@ -350,16 +422,21 @@ export class LabFabric implements NicAttacher {
       dhcp: plan.dhcp
         ? { dns: dnsOn ? (servers.length ? servers : undefined) : [], domain: dnsOn ? this.#net.dnsSuffix : undefined, routes, mtu: plan.announceMtu ? plan.mtu : undefined }
         : false,
-      dns: dnsOn
-        ? { suffix: this.#net.dnsSuffix, records: [...plan.dns.records, ...this.#net.records], sinkholes: [...plan.dns.sinkholes, ...this.#net.sinkholes], forwarder: this.#forwarder() }
-        : false,
+      dns: dnsOn ? { suffix: this.#net.dnsSuffix, forwarder: this.#forwarder() } : false,
     });
     const ping = "factory" in this.#ping ? { ping: this.#ping.factory } : { pingUnavailable: this.#ping.reason };
     // Guest frames arrive over a local unix socket from QEMU: no transit corruption to catch.
     const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, verifyGuestChecksums: false, ...ping });
-    segment.setIpStack(nat);
-    const live: LiveSegment = { plan, subnet, segment, nat };
+    const filter = new L3Filter({ clock: this.#clock, gateway: segment.gateway, segment: name, log: this.#log });
+    segment.switch.setFilter(filter.filter);
+    segment.gateway.setProxyArp(filter.wantsArp);
+    this.#router.addSegment({ name, gateway: segment.gateway, mtu: plan.mtu });
+    segment.setIpStack(this.#router.stackFor(name, nat));
+    const rules = new RuleBook({ segment: name, dns: segment.dns, l3: filter, nextId: () => this.#nextRuleId++ });
+    const live: LiveSegment = { plan, subnet, segment, nat, rules };
     this.#segs.set(name, live);
+    const refused = rules.declare({ ...plan.dns, labRecords: this.#net.records, labSinkholes: this.#net.sinkholes, block: plan.block, redirect: plan.redirect });
+    for (const e of refused) this.#log({ level: "warn", event: "net.rule_invalid", message: `${e.message}; rule ignored`, hint: e.hint, segment: name });
     this.#reportUnenforced(plan);
     return live;
   }
@@ -370,9 +447,6 @@ export class LabFabric implements NicAttacher {
 
   #reportUnenforced(p: SegmentPlan): void {
     const missing: string[] = [];
-    if (p.block.length) missing.push(`${p.block.length} block rule(s)`);
-    if (p.redirect.length) missing.push(`${p.redirect.length} redirect rule(s)`);
-    if (p.routesTo.length) missing.push(`routes_to ${p.routesTo.join(", ")}`);
     if (p.connect) missing.push(`connect ${p.connect.host}`);
     if (p.global) missing.push("global (running lab-locally)");
     if (missing.length) this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });

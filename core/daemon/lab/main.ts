@@ -82,7 +82,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     const st = network.status();
     return st ? { segments: st.segments, forwards: st.forwards } : {};
   };
-  const scripts = new ScriptHost(lab, () => (network.fabric ? { vmIps: (vm) => network.vmIps(vm) } : undefined));
+  const scripts = new ScriptHost(lab, () => ({ vmIps: (vm) => network.vmIps(vm), segment: (name) => network.fabric?.segmentHandle(name) }));
   lab.provisioner = scripts.provisioner;
   scripts.watchHandlers();
 

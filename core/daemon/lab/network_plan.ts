@@ -15,8 +15,9 @@
  *  - `dnsUpstream` empty = the host's resolvers (/etc/resolv.conf).
  * Lab-level `record`/`sinkhole` blocks stay separate from segment ones: the fabric
  * gives each segment its own rules first, then the lab's, so a segment can override.
- * `block`/`redirect`/`connect`/`routes_to`/`global` are carried faithfully; the fabric
- * reports the ones it does not enforce yet (see `LabFabric.open`).
+ * `block`/`redirect`/`routes_to` are enforced by the fabric (rule book, L3 filter,
+ * router); `connect` and `global` are carried faithfully and reported by the fabric as
+ * not enforced (see `LabFabric.open`).
  */
 import { z } from "zod";
 import type { HostConfig } from "../../config/host.ts";
