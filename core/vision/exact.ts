@@ -25,14 +25,18 @@ export function firstExactOccurrence(img: GrayImage, tpl: GrayImage, budget = EX
   const n = tpl.width * tpl.height;
   const counts = new Map<number, number>();
   for (const v of tpl.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-  // comparison order: pixels of rarer grey levels first
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (counts.get(tpl.data[a] as number) as number) - (counts.get(tpl.data[b] as number) as number) || a - b);
+  // Comparison order: pixels of rarer grey levels first, then row-major. Sorting packed
+  // numeric keys (count·n + index) natively keeps this O(n log n) without a comparator.
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (counts.get(tpl.data[i] as number) as number) * n + i;
+  keys.sort();
   const off = new Int32Array(n);
   const val = new Float32Array(n);
-  order.forEach((i, j) => {
+  for (let j = 0; j < n; j++) {
+    const i = (keys[j] as number) % n;
     off[j] = Math.floor(i / tpl.width) * W + (i % tpl.width);
     val[j] = tpl.data[i] as number;
-  });
+  }
   const d = img.data;
   const first = val[0] as number;
   const off0 = off[0] as number;

@@ -50,6 +50,21 @@ export const MAX_LEVELS = 3;
 export const MIN_COARSE_SIDE = 8;
 /** Local maxima kept at the coarsest level and carried down every level. */
 export const COARSE_CANDIDATES = 16;
+/**
+ * A best match scoring below this after the coarse-to-fine pass is re-searched with one
+ * pyramid level less and `ESCALATED_CANDIDATES` carried down: a small template can lose its
+ * true position at the coarsest level (sampled a pixel or two off the screen's grid, it
+ * ranks below the kept maxima). Confident matches never pay for the second pass.
+ */
+export const CONFIDENT_SCORE = 0.95;
+/**
+ * Before the full-resolution level, candidates scoring more than this below the best at
+ * half resolution are dropped when that best is confident: full-resolution taps are the
+ * expensive part for large templates, and a half-resolution score is a close estimate.
+ */
+export const FINAL_PRUNE_MARGIN = 0.1;
+/** Candidates carried down by the escalated pass. */
+export const ESCALATED_CANDIDATES = 64;
 /** Search radius (pixels at the finer level) around a candidate's doubled position. */
 export const REFINE_RADIUS = 2;
 /** Up to this many positions × taps, scan exhaustively at full resolution instead. */
@@ -158,15 +173,19 @@ function levelsFor(area: GrayImage, template: GrayImage, taps: number): number {
  * Coarse-to-fine search: the refined candidates at full resolution, best first.
  * `floorAtCoarse` drops coarse maxima below it; `limit` bounds the candidates carried down.
  */
-function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoarse: number): Cand[] {
+function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoarse: number, fewerLevels = 0): Cand[] {
   const full = new NccScorer(area, template);
-  const levels = levelsFor(area, template, full.taps);
+  const levels = Math.max(0, levelsFor(area, template, full.taps) - fewerLevels);
   if (levels === 0) return localMaxima(full.map(), full.maxX + 1, full.maxY + 1, limit, floorAtCoarse);
   const imgs = pyramid(area, levels);
   const tpls = pyramid(template, levels);
   const coarse = new NccScorer(imgs[levels] as GrayImage, tpls[levels] as GrayImage);
   let cands = localMaxima(coarse.map(), coarse.maxX + 1, coarse.maxY + 1, limit, floorAtCoarse);
   for (let l = levels - 1; l >= 0; l--) {
+    const lead = cands[0];
+    if (l <= 1 && lead !== undefined && lead.score >= CONFIDENT_SCORE && floorAtCoarse === -Infinity) {
+      cands = cands.filter((c) => c.score >= lead.score - FINAL_PRUNE_MARGIN);
+    }
     const s = l === 0 ? full : new NccScorer(imgs[l] as GrayImage, tpls[l] as GrayImage);
     const seen = new Set<number>();
     const next: Cand[] = [];
@@ -199,6 +218,10 @@ export function bestMatch(screen: GrayImage, template: GrayImage, opts: MatchOpt
     c = { x: exact.x, y: exact.y, score: new NccScorer(p.value.area, template).score(exact.x, exact.y) };
   } else {
     c = search(p.value.area, template, COARSE_CANDIDATES, -Infinity)[0] ?? { x: 0, y: 0, score: 0 };
+    if (c.score < CONFIDENT_SCORE) {
+      const again = search(p.value.area, template, ESCALATED_CANDIDATES, -Infinity, 1)[0];
+      if (again !== undefined && better(again, c)) c = again;
+    }
   }
   return ok(toMatch(c, template.width, template.height, p.value.dx, p.value.dy));
 }
