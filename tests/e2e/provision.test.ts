@@ -97,6 +97,13 @@ describe("provision scripts through dist/vmlab", () => {
     expect(st.state).toBe("up");
   });
 
+  test("up on the running lab does not repeat provisions whose VMs were already up", () => {
+    const r = w.vmlab(["up"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("skipped, its VMs were already running");
+    expect(r.stderr).not.toContain("alpha says");
+  });
+
   test("a handler runs on vm.crashed after kill -9 of a QEMU", async () => {
     const st = w.json<LabStatus>(["status", "--json"], { cwd: dir });
     process.kill(st.vms.find((v) => v.name === "beta")?.pid as number, "SIGKILL");

@@ -146,6 +146,8 @@ export class LabRuntime {
         }
       }
       const started = new Map<string, Promise<void>>();
+      /** VMs this `up` actually booted (a provision whose VMs all ran already is not repeated). */
+      const booted = new Set<string>();
       const provisionRuns: Promise<void>[] = [];
       const failures: VmlabError[] = [];
       // Provisions whose scope holds `vm` (they gate `vm`'s dependants).
@@ -166,6 +168,7 @@ export class LabRuntime {
           const rt = this.vm(v.name);
           if (rt.state === "running" && rt.ready) return;
           report("info", `${v.name}: starting`, v.name);
+          booted.add(v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
           await this.#awaitLeases(v, report);
         })();
@@ -180,6 +183,10 @@ export class LabRuntime {
         const run = previous.then(async () => {
           const ready = await Promise.allSettled(scope.map((n) => started.get(n) ?? Promise.resolve()));
           if (ready.some((r) => r.status === "rejected")) throw new VmlabError("provision.skipped", `Provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
+          if (!scope.some((n) => booted.has(n))) {
+            report("info", `provision ${i + 1}: skipped, its VMs were already running (\`vmlab provision\` runs it again)`);
+            return;
+          }
           await (this.provisioner as Provisioner)(p, i, report);
         });
         provisionRuns.push(run);
