@@ -25,7 +25,9 @@ const TEMPLATE_PACKAGES = ["qemu-utils", "syslinux", "syslinux-common", "mtools"
 const PACKAGES = {
   "tiny-template": TEMPLATE_PACKAGES,
   demo: ["qemu-system-x86", ...TEMPLATE_PACKAGES],
-  test: ["qemu-system-x86", "zstd", ...TEMPLATE_PACKAGES],
+  // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon.
+  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", ...TEMPLATE_PACKAGES],
+  // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium — see README.)
 };
 
 function log(msg) {
