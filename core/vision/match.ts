@@ -51,10 +51,11 @@ export const MIN_COARSE_SIDE = 8;
 /** Local maxima kept at the coarsest level and carried down every level. */
 export const COARSE_CANDIDATES = 16;
 /**
- * A best match scoring below this after the coarse-to-fine pass is re-searched with one
- * pyramid level less and `ESCALATED_CANDIDATES` carried down: a small template can lose its
- * true position at the coarsest level (sampled a pixel or two off the screen's grid, it
- * ranks below the kept maxima). Confident matches never pay for the second pass.
+ * A best match scoring below this after the coarse-to-fine pass is searched again, wide:
+ * the `WIDE_COARSE_POSITIONS` best coarse positions (not only local maxima) are refined one
+ * level down and the best `ESCALATED_CANDIDATES` carried on. A small template can lose its
+ * true position at the coarsest level (sampled a pixel or two off the screen's grid it is a
+ * shoulder, not a peak). Confident matches never pay for the second pass.
  */
 export const CONFIDENT_SCORE = 0.95;
 /**
@@ -63,6 +64,8 @@ export const CONFIDENT_SCORE = 0.95;
  * expensive part for large templates, and a half-resolution score is a close estimate.
  */
 export const FINAL_PRUNE_MARGIN = 0.1;
+/** Coarse positions the escalated (wide) pass refines one level down. */
+export const WIDE_COARSE_POSITIONS = 1024;
 /** Candidates carried down by the escalated pass. */
 export const ESCALATED_CANDIDATES = 64;
 /** Search radius (pixels at the finer level) around a candidate's doubled position. */
@@ -173,14 +176,17 @@ function levelsFor(area: GrayImage, template: GrayImage, taps: number): number {
  * Coarse-to-fine search: the refined candidates at full resolution, best first.
  * `floorAtCoarse` drops coarse maxima below it; `limit` bounds the candidates carried down.
  */
-function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoarse: number, fewerLevels = 0): Cand[] {
+function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoarse: number, wide = false): Cand[] {
   const full = new NccScorer(area, template);
-  const levels = Math.max(0, levelsFor(area, template, full.taps) - fewerLevels);
+  const levels = levelsFor(area, template, full.taps);
   if (levels === 0) return localMaxima(full.map(), full.maxX + 1, full.maxY + 1, limit, floorAtCoarse);
   const imgs = pyramid(area, levels);
   const tpls = pyramid(template, levels);
   const coarse = new NccScorer(imgs[levels] as GrayImage, tpls[levels] as GrayImage);
-  let cands = localMaxima(coarse.map(), coarse.maxX + 1, coarse.maxY + 1, limit, floorAtCoarse);
+  const map = coarse.map();
+  // Wide: the best positions of the coarse map, not only its local maxima, so a true
+  // position sampled off the coarse grid (a shoulder, not a peak) still gets refined.
+  let cands = wide ? topPositions(map, coarse.maxX + 1, WIDE_COARSE_POSITIONS) : localMaxima(map, coarse.maxX + 1, coarse.maxY + 1, limit, floorAtCoarse);
   for (let l = levels - 1; l >= 0; l--) {
     const lead = cands[0];
     if (l <= 1 && lead !== undefined && lead.score >= CONFIDENT_SCORE && floorAtCoarse === -Infinity) {
@@ -203,9 +209,22 @@ function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoar
       }
     }
     next.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
-    cands = next;
+    cands = wide ? next.slice(0, limit) : next;
   }
   return cands;
+}
+
+/** The `n` highest-scoring positions of a score map, best first. */
+function topPositions(map: Float64Array, w: number, n: number): Cand[] {
+  if (map.length <= n) return [...map].map((score, i) => ({ x: i % w, y: Math.floor(i / w), score })).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const sorted = Float64Array.from(map).sort();
+  const cut = sorted[sorted.length - n] as number;
+  const out: Cand[] = [];
+  for (let i = 0; i < map.length && out.length < n; i++) {
+    const score = map[i] as number;
+    if (score >= cut) out.push({ x: i % w, y: Math.floor(i / w), score });
+  }
+  return out.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
 /** The most similar window, whatever its score (for "best was 0.71 at …" diagnostics). */
@@ -219,7 +238,7 @@ export function bestMatch(screen: GrayImage, template: GrayImage, opts: MatchOpt
   } else {
     c = search(p.value.area, template, COARSE_CANDIDATES, -Infinity)[0] ?? { x: 0, y: 0, score: 0 };
     if (c.score < CONFIDENT_SCORE) {
-      const again = search(p.value.area, template, ESCALATED_CANDIDATES, -Infinity, 1)[0];
+      const again = search(p.value.area, template, ESCALATED_CANDIDATES, -Infinity, true)[0];
       if (again !== undefined && better(again, c)) c = again;
     }
   }
