@@ -6,6 +6,9 @@
  * against the `host` block schema plus address syntax, and every problem is
  * returned as a diagnostic — a broken host config never throws.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { configDir } from "../paths.ts";
 import { error, evaluateSource, type Diagnostic } from "../wcl/mod.ts";
 import { checkSchema, HOST_FILE } from "./check_schema.ts";
 import { Fields } from "./extract.ts";
@@ -77,4 +80,20 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
     ociChunkSize: f.bytes("oci_chunk_size") ?? d.ociChunkSize,
   };
   return { config, diagnostics, sources: r.document.sources };
+}
+
+/** The host config file's path: `$XDG_CONFIG_HOME/vmlab/config.wcl`. */
+export function hostConfigPath(): string {
+  return join(configDir(), "config.wcl");
+}
+
+/** Read and check the host config file (absent = defaults); never throws. */
+export function readHostConfig(path = hostConfigPath()): HostConfigResult & { readonly path: string } {
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    text = undefined;
+  }
+  return { ...loadHostConfig(text, path), path };
 }

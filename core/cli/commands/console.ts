@@ -8,32 +8,20 @@
  * and prints it, until interrupted; `--port` picks the port (default: a free
  * one).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { loadHostConfig } from "../../config/host.ts";
+import { hostConfigPath, readHostConfig } from "../../config/host.ts";
 import { VmlabError } from "../../daemon/errors.ts";
 import { labRunDir } from "../../daemon/paths.ts";
-import { configDir } from "../../paths.ts";
 import { action, requireUp, resolveVmTarget } from "../client.ts";
 
 function port(v: string): number {
   const n = Number.parseInt(v, 10);
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError("expected a port 1–65535");
   return n;
-}
-
-function viewerCommand(): string | undefined {
-  const path = join(configDir(), "config.wcl");
-  let text: string | undefined;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    text = undefined;
-  }
-  return loadHostConfig(text, path).config.viewer;
 }
 
 export function register(program: Command): void {
@@ -51,10 +39,10 @@ export function register(program: Command): void {
         const sock = join(labRunDir(t.lab.name), `${t.vm}.vnc`);
         if (!existsSync(sock)) throw new VmlabError("vm.not_running", `VM ${t.vm} has no VNC display (is it running?)`, { subject: t.vm, hint: `\`vmlab status\` shows it; \`vmlab vm start ${t.vm}\` starts it.` });
         if (!opts.tcp) {
-          const viewer = viewerCommand();
+          const viewer = readHostConfig().config.viewer;
           if (!viewer) {
             throw new VmlabError("request.invalid", "No VNC viewer is configured", {
-              hint: `Set viewer = "vncviewer {}" in ${join(configDir(), "config.wcl")} (host { … }), or use \`vmlab console ${target} --tcp\` and point any viewer at the port it prints.`,
+              hint: `Set viewer = "vncviewer {}" in ${hostConfigPath()} (host { … }), or use \`vmlab console ${target} --tcp\` and point any viewer at the port it prints.`,
             });
           }
           const argv = viewer.split(/\s+/).filter(Boolean).map((a) => a.replaceAll("{}", sock));

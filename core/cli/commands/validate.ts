@@ -12,9 +12,9 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { render, toJson, type Diagnostic } from "../../wcl/mod.ts";
+import { render, toJson } from "../../wcl/mod.ts";
 import type { FileProbe, ScriptChecker } from "../../config/mod.ts";
 import type { Env } from "../../store/paths.ts";
 import { loadLab } from "../lab_file.ts";

@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP, FrameDecoder, encodeStreamFrame, ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption } from "../../../net/mod.ts";
+import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP,  ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption } from "../../../net/mod.ts";
 import { ManualClock } from "../../../net/testing/manual_clock.ts";
 import { clientMessage } from "../../../net/testing/dhcp_client.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { FabricFailure, LabFabric, type LabFabricOptions } from "./fabric.ts";
 import type { NetworkPlanInput } from "./network_plan.ts";
+import { nicPeer } from "./testing/nic_peer.ts";
 
 let dir = "";
 beforeEach(() => {
@@ -23,29 +24,6 @@ function plan(lab: string, segments: NonNullable<NetworkPlanInput["segments"]>, 
   return { lab, runDir: join(dir, lab), network: { segments, ...extra }, registryPath: join(dir, "subnets.json"), clock: new ManualClock(), ...opts };
 }
 
-/** A QEMU stand-in: connects to the NIC socket and exchanges framed Ethernet. */
-async function qemu(path: string): Promise<{ sock: Socket; send(f: Uint8Array): void; next(pred: (f: Uint8Array) => boolean): Promise<Uint8Array> }> {
-  const sock = connect(path);
-  await new Promise<void>((r) => sock.once("connect", () => r()));
-  const dec = new FrameDecoder();
-  const got: Uint8Array[] = [];
-  sock.on("data", (c: Buffer) => {
-    const r = dec.push(new Uint8Array(c));
-    if (r.ok) got.push(...r.frames.map((f) => f.slice()));
-  });
-  return {
-    sock,
-    send: (f) => sock.write(encodeStreamFrame(f)),
-    async next(pred) {
-      for (let i = 0; i < 200; i++) {
-        const k = got.findIndex(pred);
-        if (k >= 0) return got.splice(k, 1)[0]!;
-        await Bun.sleep(5);
-      }
-      throw new Error("no matching frame");
-    },
-  };
-}
 
 const isDhcpReply = (f: Uint8Array) => {
   const ip = parseIpv4(f.subarray(14));
@@ -90,7 +68,7 @@ describe("LabFabric", () => {
     const mac = "52:54:00:aa:bb:cc";
     const att = await f.attach(vm("dc01"), 0, nic("corp", "10.50.0.10"), mac);
     expect(att.kind).toBe("stream");
-    const q = await qemu((att as { socket: string }).socket);
+    const q = await nicPeer((att as { socket: string }).socket);
     const m = parseMac(mac)!;
     q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a320001 })));
     const arp = parseArp(parseEthernet(await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP))!.payload)!;
@@ -192,7 +170,7 @@ describe("LabFabric", () => {
     const mac = "52:54:00:00:00:51";
     const att = (await f.attach(vm("evil"), 0, nic("lan"), mac)) as { socket: string };
     for (const junk of [Uint8Array.of(0x7f, 0xff, 0xff, 0xff, 1, 2, 3), Uint8Array.of(0, 0, 0, 3, 1, 2, 3)]) {
-      const q = await qemu(att.socket);
+      const q = await nicPeer(att.socket);
       const gone = new Promise<void>((r) => q.sock.once("close", () => r()));
       q.send(new Uint8Array(60)); // a well-formed (if pointless) frame first
       q.sock.write(junk);
@@ -200,7 +178,7 @@ describe("LabFabric", () => {
     }
     expect(logs.filter((l) => l.event === "net.port_dropped").map((l) => l.code)).toEqual(["frame_too_large", "frame_too_short"]);
     // The fabric still serves the NIC: ARP for the gateway is answered.
-    const q = await qemu(att.socket);
+    const q = await nicPeer(att.socket);
     const m = parseMac(mac)!;
     q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a360001 })));
     expect(parseArp(parseEthernet(await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP))!.payload)!.op).toBe(ARP_REPLY);
@@ -213,7 +191,7 @@ describe("LabFabric", () => {
     await f.open();
     const mac = "52:54:00:00:00:61";
     const att = (await f.attach(vm("c"), 0, nic("lan"), mac)) as { socket: string };
-    const q = await qemu(att.socket);
+    const q = await nicPeer(att.socket);
     q.send(encodeUdpFrame({ srcMac: parseMac(mac)!, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type: DHCPDISCOVER, mac, broadcast: true, paramRequest: [1, 3, 6, 15, 26, 121] })));
     const offer = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect([...offer.options.get(OPT.interfaceMtu)!]).toEqual([1400 >> 8, 1400 & 255]);

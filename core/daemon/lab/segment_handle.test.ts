@@ -1,16 +1,16 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  encodeIcmpFrame, encodeStreamFrame, FrameDecoder, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_UNREACH_NET, parseEthernet, parseIcmp, parseIpv4,
+  encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_UNREACH_NET, parseEthernet, parseIcmp, parseIpv4,
   parseIpv4Address, parseMac, DEFAULT_GATEWAY_MAC, encodeEthernet, encodeArp, BROADCAST_MAC, ETHERTYPE_ARP, ARP_REQUEST, type NetLogRecord,
 } from "../../../net/mod.ts";
 import { ManualClock } from "../../../net/testing/manual_clock.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { LabFabric } from "./fabric.ts";
 import type { NetworkPlanInput } from "./network_plan.ts";
+import { nicPeer } from "./testing/nic_peer.ts";
 
 let dir = "";
 let fabric: LabFabric | undefined;
@@ -39,29 +39,6 @@ const twoSegments: NetworkPlanInput = {
   records: [{ name: "lab.test", ip: "10.61.0.6" }],
 };
 
-/** A QEMU stand-in on a NIC socket. */
-async function nicPeer(path: string): Promise<{ sock: Socket; send(f: Uint8Array): void; next(pred: (f: Uint8Array) => boolean): Promise<Uint8Array> }> {
-  const sock = connect(path);
-  await new Promise<void>((r) => sock.once("connect", () => r()));
-  const dec = new FrameDecoder();
-  const got: Uint8Array[] = [];
-  sock.on("data", (c: Buffer) => {
-    const r = dec.push(new Uint8Array(c));
-    if (r.ok) got.push(...r.frames.map((f) => f.slice()));
-  });
-  return {
-    sock,
-    send: (f) => sock.write(encodeStreamFrame(f)),
-    async next(pred) {
-      for (let i = 0; i < 200; i++) {
-        const k = got.findIndex(pred);
-        if (k >= 0) return got.splice(k, 1)[0]!;
-        await Bun.sleep(5);
-      }
-      throw new Error("no matching frame");
-    },
-  };
-}
 
 describe("SegmentHandle over LabFabric", () => {
   test("declared rules get ids and origins; run-time rules join them; the list survives JSON", async () => {

@@ -11,9 +11,9 @@
  * every lab daemon gracefully, then the supervisor.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { loadHostConfig } from "../../config/host.ts";
-import { configDir, dataDir } from "../../paths.ts";
+import { dirname } from "node:path";
+import { readHostConfig } from "../../config/host.ts";
+import { dataDir } from "../../paths.ts";
 import { JsonLog } from "../lab/context.ts";
 import { cmdline, pidAlive } from "../orphans.ts";
 import { registryFile, supervisorLog, supervisorPidFile, supervisorSocket } from "../paths.ts";
@@ -56,15 +56,8 @@ export function takePidLock(file: string): { ok: true } | { ok: false; pid: numb
 }
 
 function hostDiskLowPercent(log: JsonLog): number {
-  const path = join(configDir(), "config.wcl");
-  let text: string | undefined;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    text = undefined;
-  }
-  const r = loadHostConfig(text, path);
-  if (r.diagnostics.length) log.write("warn", `host config ${path} has problems; defaults are used where they apply`, { problems: r.diagnostics.map((d) => d.message) });
+  const r = readHostConfig();
+  if (r.diagnostics.length) log.write("warn", `host config ${r.path} has problems; defaults are used where they apply`, { problems: r.diagnostics.map((d) => d.message) });
   return r.config.diskLowPercent;
 }
 
