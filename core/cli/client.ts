@@ -11,6 +11,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
+import { CodedError } from "../errors/mod.ts";
 import { VmlabError } from "../daemon/errors.ts";
 import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
 import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.ts";
@@ -109,7 +110,7 @@ export async function labStatus(socket: string): Promise<LabStatus> {
 
 /** Render an error the one way every verb does: code, message, subject, hint. */
 export function printError(e: unknown, json = false): void {
-  const err = VmlabError.from(e);
+  const err = e instanceof VmlabError ? e : CodedError.from(e);
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
     return;
