@@ -11,7 +11,7 @@
  */
 import type { CompiledUnit, Diagnostic } from "../../wscript/mod.ts";
 import { parse } from "../../wscript/mod.ts";
-import { Unifier, type Type } from "../../wscript/types.ts";
+import { Unifier, type Type } from "../../wscript/check/types.ts";
 
 /** The two entry functions. */
 export type EntryName = "main" | "handle";

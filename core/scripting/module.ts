@@ -16,7 +16,7 @@
  * `runInWorker` (run.ts does); the embedder's event loop stays free while they wait.
  */
 import { Err, HostModule, Ok } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import type { Int } from "../../wscript/rt/core.ts";
 import { LabRef } from "./refs.ts";
 import { segmentAsyncMethods, segmentMethods } from "./segment_methods.ts";
 import { vmAsyncMethods, vmMethods } from "./vm_methods.ts";

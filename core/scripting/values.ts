@@ -9,7 +9,7 @@
  * the error carries a hint (core/machine and core/qga errors do).
  */
 import { Err, Ok } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import type { Int } from "../../wscript/rt/core.ts";
 import type { ScreenMatch } from "../machine/screen_match.ts";
 import type { GuestExecResult, ScreenRegion } from "./handle.ts";
 

@@ -9,7 +9,7 @@
  * thread while the script's worker blocks.
  */
 import { None, Some } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import type { Int } from "../../wscript/rt/core.ts";
 import { DEFAULT_EXEC_TIMEOUT_MS } from "../qga/exec.ts";
 import type { VmRef } from "./refs.ts";
 import { attempt, BadArgument, execResultValue, intArg, matchValue, regionArg, thresholdArg, timeoutMs } from "./values.ts";

@@ -1,6 +1,6 @@
 /** Property: the parser never throws, whatever the input. */
 import { expect, test } from "bun:test";
-import { parse } from "../../wscript/parser.ts";
+import { parse } from "../../wscript/syntax/parser.ts";
 import { Context } from "../../wscript/compile.ts";
 
 /** Deterministic PRNG so failures reproduce. */

@@ -33,7 +33,7 @@ import { findManifest, interfaceModules } from "../../../wscript/manifest.ts";
 import { Repl } from "../../../wscript/repl.ts";
 import { Session } from "../../../wscript/session.ts";
 import { serveLsp } from "../../../wscript/lsp/mod.ts";
-import type { SourceFile } from "../../../wscript/span.ts";
+import type { SourceFile } from "../../../wscript/syntax/span.ts";
 
 /** Output is buffered and flushed in chunks of this size (and at the end). */
 const STDOUT_CHUNK = 1 << 16;

@@ -13,11 +13,11 @@
  * traces). Every function entry and loop iteration spends one unit of fuel (see FUEL_SLICE);
  * function entries also count call depth (concept_faults.md).
  */
-import type { Block, Expr, FnDecl, Pattern, Stmt } from "./ast.ts";
-import type { Decls, MethodInfo } from "./decls.ts";
-import { jsIdent } from "./decls.ts";
-import type { Span } from "./span.ts";
-import type { Type, Unifier } from "./types.ts";
+import type { Block, Expr, FnDecl, Pattern, Stmt } from "../syntax/ast.ts";
+import type { Decls, MethodInfo } from "../check/decls.ts";
+import { jsIdent } from "../check/decls.ts";
+import type { Span } from "../syntax/span.ts";
+import type { Type, Unifier } from "../check/types.ts";
 
 /** One source-map entry: generated (line, col) → script span. */
 export type MapEntry = { line: number; col: number; span: Span };

@@ -8,17 +8,17 @@
  * arms need not agree. Operator rules follow concept_operators.md and the
  * unit-family table of concept_units.md.
  */
-import type { Block, Expr, FnDecl, Ident, Stmt } from "./ast.ts";
+import type { Block, Expr, FnDecl, Ident, Stmt } from "../syntax/ast.ts";
 import { Checker, type FnCtx } from "./checker.ts";
-import { checkPattern, witness } from "./check_pattern.ts";
+import { checkPattern, witness } from "./pattern.ts";
 import { CHAR_METHODS, LIST_METHODS, MAP_METHODS, OPTION_METHODS, PRELUDE, RESULT_METHODS, STRING_METHODS, VALUE_METHODS, WEAK_METHODS, type BuiltinTable } from "./builtins.ts";
-import { parse } from "./parser.ts";
-import type { Span } from "./span.ts";
+import { parse } from "../syntax/parser.ts";
+import type { Span } from "../syntax/span.ts";
 import {
   BOOL, CHAR, ERROR, FLOAT, INT, NEVER, STRING, UNIT, listOf, optionOf, substParams, type FnSig, type Type,
 } from "./types.ts";
-import { checkCall, checkMethod, checkPath } from "./check_call.ts";
-import { checkBinary, checkAssign, checkUnary, unitLiteral } from "./check_ops.ts";
+import { checkCall, checkMethod, checkPath } from "./call.ts";
+import { checkBinary, checkAssign, checkUnary, unitLiteral } from "./ops.ts";
 
 /** Expected-type marker for statement position. */
 export const DISCARD: Type = { k: "unit" };

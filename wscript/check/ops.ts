@@ -4,10 +4,10 @@
  * rules of concept_units.md (`d + d`, `d * n`, `d / d` → backing, E0220,
  * E0234) and unit-suffixed literals (E0260, E0262, E0269).
  */
-import type { Expr, OpKind } from "./ast.ts";
+import type { Expr, OpKind } from "../syntax/ast.ts";
 import type { FnCtx } from "./checker.ts";
-import type { ExprChecker } from "./check_expr.ts";
-import type { Span } from "./span.ts";
+import type { ExprChecker } from "./expr.ts";
+import type { Span } from "../syntax/span.ts";
 import { BOOL, ERROR, FLOAT, INT, STRING, type Type } from "./types.ts";
 
 const TRAIT_OF: Record<string, [string, string]> = { "+": ["Add", "add"], "-": ["Sub", "sub"], "*": ["Mul", "mul"], "/": ["Div", "div"], "%": ["Rem", "rem"] };

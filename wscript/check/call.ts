@@ -5,10 +5,10 @@
  * host functions (checked against their registered signatures), built-in
  * methods (builtins.ts), user/trait methods and `dyn` dispatch.
  */
-import type { Expr } from "./ast.ts";
+import type { Expr } from "../syntax/ast.ts";
 import type { FnCtx } from "./checker.ts";
-import { DISCARD, type ExprChecker } from "./check_expr.ts";
-import { checkFmtTemplate } from "./fmt.ts";
+import { DISCARD, type ExprChecker } from "./expr.ts";
+import { checkFmtTemplate } from "../syntax/fmt.ts";
 import { ERROR, FLOAT, INT, STRING, UNIT, optionOf, substParams, type FnSig, type Type } from "./types.ts";
 
 const fnType = (s: FnSig): Type => ({ k: "fn", params: s.params, ret: s.ret });

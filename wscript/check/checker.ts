@@ -9,10 +9,10 @@
  * check_pattern.ts. Errors are `Diagnostic` data; an `error` type stops
  * cascades.
  */
-import type { Block, Expr, FnDecl, Ident, Item, Pattern, Program, TypeExpr } from "./ast.ts";
-import { diag, type Diagnostic } from "./diagnostic.ts";
-import { parse } from "./parser.ts";
-import type { Span } from "./span.ts";
+import type { Block, Expr, FnDecl, Ident, Item, Pattern, Program, TypeExpr } from "../syntax/ast.ts";
+import { diag, type Diagnostic } from "../syntax/diagnostic.ts";
+import { parse } from "../syntax/parser.ts";
+import type { Span } from "../syntax/span.ts";
 import {
   BOOL, CHAR, ERROR, FLOAT, INT, STRING, UNIT, Unifier, VALUE, type FnSig, type Type,
 } from "./types.ts";
