@@ -11,7 +11,7 @@
 import { dirname, join, basename } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
 import type { Item, Program } from "./syntax/ast.ts";
-import { ExprChecker } from "./check/expr.ts";
+import { Checker } from "./check/checker.ts";
 import type { CheckInput, FileScope } from "./check/checker.ts";
 import { CodeGen, type Generated } from "./gen/codegen.ts";
 import { diag, type Diagnostic } from "./syntax/diagnostic.ts";
@@ -60,7 +60,7 @@ export type GeneratedModule = {
 export type FrontEnd = {
   files: Map<string, SourceFile>;
   diagnostics: Diagnostic[];
-  checker: ExprChecker;
+  checker: Checker;
   /** Every parsed file of the import graph, by module ("" is the entry file). */
   inputs: CheckInput[];
   hostImpls: Map<string, HostImpl>;
@@ -97,7 +97,7 @@ export class Context {
    * Type-check and compile a program; never throws on bad scripts. `observe`
    * sees the checker before bodies are checked (the REPL watches bindings).
    */
-  compile(path: string, source: string, observe?: (c: ExprChecker) => void): CompileResult {
+  compile(path: string, source: string, observe?: (c: Checker) => void): CompileResult {
     const fe = this.check(path, source, observe);
     const { files, diagnostics, checker, hostImpls, asyncHost } = fe;
     if (diagnostics.length) return { ok: false, diagnostics, files };
@@ -119,7 +119,7 @@ export class Context {
    * (what analysis and editors read); `observe` sees the checker before any
    * body is checked (to attach `onBind`).
    */
-  check(path: string, source: string, observe?: (c: ExprChecker) => void): FrontEnd {
+  check(path: string, source: string, observe?: (c: Checker) => void): FrontEnd {
     const files = new Map<string, SourceFile>();
     const diagnostics: Diagnostic[] = [];
     const inputs: CheckInput[] = [];
@@ -158,7 +158,7 @@ export class Context {
         if (!seenModules.has(modName)) { seenModules.add(modName); queue.push({ module: modName, path: found.path, text: found.text }); }
       }
     }
-    const checker = new ExprChecker();
+    const checker = new Checker();
     checker.files = scopes;
     checker.fileNames = fileNames;
     const hostImpls = new Map<string, HostImpl>();

@@ -1,63 +1,45 @@
 /**
- * The static type checker: declarations, signatures and item bodies.
+ * The static type checker (concept_type_system.md): one `Checker` holding the
+ * state of a compile (declarations, unifier, diagnostics, pending checks) and
+ * the queries every rule needs (type resolution, trait bounds, coercion,
+ * built-in method tables), plus the dispatch over statements and expressions.
  *
- * Bidirectional checking with local inference (concept_type_system.md):
- * annotations are required on signatures only; locals, closure parameters
- * and empty literals are inferred through a per-function `Unifier`. The
- * checker annotates the tree in place (`ty`, `res`, `opKind`) for the code
- * generator. Expression rules live in check_expr.ts, patterns in
- * check_pattern.ts. Errors are `Diagnostic` data; an `error` type stops
- * cascades.
+ * The typing rules themselves are functions over a `Checker`, one per
+ * construct, grouped by concern: declare.ts (declaration passes), expr.ts
+ * (literals, control flow, let, fields), call.ts (paths, calls, methods),
+ * ops.ts (operators and unit literals), pattern.ts (patterns and
+ * exhaustiveness). Rules import `Checker` as a type only; this file is the
+ * only one that imports the rules, so the folder has no import cycle.
+ *
+ * Bidirectional checking with local inference: annotations are required on
+ * signatures only; locals, closure parameters and empty literals are inferred
+ * through a per-function `Unifier`. The checker annotates the tree in place
+ * (`ty`, `res`, `opKind`) for the code generator. Errors are `Diagnostic`
+ * data; an `error` type stops cascades.
  */
-import type { Block, Expr, FnDecl, Ident, Item, Pattern, Program, TypeExpr } from "../syntax/ast.ts";
+import type { Block, Expr, FnDecl, Ident, Pattern, Stmt, TypeExpr } from "../syntax/ast.ts";
 import { diag, type Diagnostic } from "../syntax/diagnostic.ts";
 import { parse } from "../syntax/parser.ts";
 import type { Span } from "../syntax/span.ts";
+import { CHAR_METHODS, LIST_METHODS, MAP_METHODS, OPTION_METHODS, PRELUDE, RESULT_METHODS, STRING_METHODS, VALUE_METHODS, WEAK_METHODS, type BuiltinTable } from "./builtins.ts";
+import { checkCall, checkMethod, checkPath } from "./call.ts";
+import { emptyDecls, type Decls, type EnumInfo } from "./decls.ts";
+import { declareItems } from "./declare.ts";
 import {
-  BOOL, CHAR, ERROR, FLOAT, INT, STRING, UNIT, Unifier, VALUE, type FnSig, type Type,
+  checkBreakExpr, checkClosure, checkField, checkForLoop, checkIfExpr, checkIfLet, checkIndex, checkIntLit, checkLet, checkListLit,
+  checkLoop, checkMapLit, checkMatch, checkReturnExpr, checkStructLit, checkTryOp, checkWhileLoop,
+} from "./expr.ts";
+import { checkAssign, checkBinary, checkUnary, unitLiteral } from "./ops.ts";
+import { DISCARD, patternIdents, type BindingRecord, type CheckInput, type FileScope, type FnCtx } from "./scope.ts";
+import {
+  BOOL, CHAR, ERROR, FLOAT, INT, NEVER, STRING, UNIT, Unifier, substParams, type FnSig, type Type,
 } from "./types.ts";
-import { emptyDecls, jsIdent, type Decls, type EnumInfo, type FnInfo, type MethodInfo } from "./decls.ts";
-import { BUILTIN_ENUMS } from "./builtins.ts";
 
-/** Traits the compiler knows: operator traits and derivable ones (fact_operator_traits.md). */
-export const BUILTIN_TRAITS: Record<string, string> = {
-  Add: "fn add(self, other: Self) -> Self", Sub: "fn sub(self, other: Self) -> Self", Mul: "fn mul(self, other: Self) -> Self",
-  Div: "fn div(self, other: Self) -> Self", Rem: "fn rem(self, other: Self) -> Self", Neg: "fn neg(self) -> Self",
-  Eq: "fn eq(self, other: Self) -> bool", Ord: "fn cmp(self, other: Self) -> int", Display: "fn fmt(self) -> string",
-  Clone: "fn clone(self) -> Self", Index: "fn index(self, i: int) -> int",
-};
-const DERIVABLE = new Set(["Eq", "Ord", "Display", "Clone"]);
-const OPERATOR_TRAITS = new Set(["Add", "Sub", "Mul", "Div", "Rem", "Neg", "Eq", "Ord", "Index", "Clone"]);
-
-/** One file to check: its module name ("" for the entry file) and parsed program. */
-export type CheckInput = { module: string; program: Program };
-
-/** What a file's `use` items bring into scope. */
-export type FileScope = {
-  module: string;
-  /** alias → module name for `use m` (host or script). */
-  modules: Map<string, { kind: "host" | "script"; name: string }>;
-  /** bare name → module item for `use m::item`. */
-  items: Map<string, { kind: "host" | "script"; module: string; name: string }>;
-};
-
-/**
- * One local binding as the checker saw it: `def` is the binding's name, `scope`
- * the range of source in which it is visible (for editors and the REPL).
- */
-export type BindingRecord = { name: string; ty: Type; def: Span; scope: Span; kind: "let" | "param" };
-
-/** Per-function checking context. */
-export type FnCtx = {
-  ret: Type;
-  loops: { breakTy: Type | undefined; isLoop: boolean }[];
-  generics: Map<string, Type>;
-  selfTy: Type | undefined;
-  scopes: Map<string, Type>[];
-  file: FileScope;
-};
+export { DISCARD, patternIdents, type BindingRecord, type CheckInput, type FileScope, type FnCtx } from "./scope.ts";
+export { BUILTIN_TRAITS } from "./declare.ts";
 
 export class Checker {
+  private builtinDecls = new Map<string, FnDecl>();
   diagnostics: Diagnostic[] = [];
   decls: Decls = emptyDecls();
   u = new Unifier();
@@ -85,176 +67,7 @@ export class Checker {
     this.diagnostics.push(diag(code, span, msg, help, notes));
   }
 
-  // ---------- declarations ----------
-
-  declare(inputs: CheckInput[]): void {
-    const builtin = parse("<builtin>", BUILTIN_ENUMS);
-    const all: { module: string; item: Item }[] = [];
-    for (const it of builtin.program.items) all.push({ module: "<builtin>", item: it });
-    for (const inp of inputs) for (const it of inp.program.items) all.push({ module: inp.module, item: it });
-    this.decls.enums.set("Option", { name: "Option", params: ["T"], derives: new Set(["Eq", "Ord", "Display", "Clone"]), variants: [
-      { name: "None", tag: 0, tuple: undefined, fields: undefined },
-      { name: "Some", tag: 1, tuple: [{ k: "param", name: "T", bounds: [] }], fields: undefined },
-    ] });
-    this.decls.enums.set("Result", { name: "Result", params: ["T", "E"], derives: new Set(["Eq", "Ord", "Display", "Clone"]), variants: [
-      { name: "Ok", tag: 0, tuple: [{ k: "param", name: "T", bounds: [] }], fields: undefined },
-      { name: "Err", tag: 1, tuple: [{ k: "param", name: "E", bounds: [] }], fields: undefined },
-    ] });
-    for (const t of ["Option", "Result", "Value"]) for (const d of ["Eq", "Ord", "Display", "Clone"]) this.decls.traitImpls.add(`${d}:${t}`);
-    const taken = new Map<string, Span>();
-    const claim = (name: string, span: Span) => {
-      const prev = taken.get(name);
-      if (prev || ["int", "float", "bool", "char", "string", "List", "Map", "Option", "Result", "Self"].includes(name)) {
-        this.err("E0210", span, `the type name \`${name}\` is defined more than once`, "rename one of them");
-        return false;
-      }
-      taken.set(name, span);
-      return true;
-    };
-    // Pass 1: names.
-    for (const { item } of all) {
-      if (item.kind === "struct") { if (claim(item.name.name, item.name.span)) this.decls.structs.set(item.name.name, { name: item.name.name, fields: [], derives: new Set(), host: false }); }
-      else if (item.kind === "enum") { if (claim(item.name.name, item.name.span)) this.decls.enums.set(item.name.name, { name: item.name.name, params: [], variants: [], derives: new Set() }); }
-      else if (item.kind === "trait") { if (claim(item.name.name, item.name.span)) this.decls.traits.set(item.name.name, { name: item.name.name, methods: new Map() }); }
-      else if (item.kind === "units") this.declareUnits(item, claim);
-    }
-    for (const name of this.decls.opaque) claim(name, { file: "<host>", start: 0, end: 0 });
-    // Pass 2: bodies of type declarations.
-    for (const { item } of all) {
-      if (item.kind === "struct") {
-        const info = this.decls.structs.get(item.name.name);
-        if (!info || info.fields.length) continue;
-        const seen = new Set<string>();
-        for (const f of item.fields) {
-          if (seen.has(f.name.name)) this.err("E0210", f.name.span, `field \`${f.name.name}\` is declared twice`, "remove the duplicate");
-          seen.add(f.name.name);
-          info.fields.push({ name: f.name.name, ty: this.typeOf(f.ty, new Map(), undefined) });
-        }
-        this.derive(item.name.name, item.derives);
-      } else if (item.kind === "enum") {
-        const info = this.decls.enums.get(item.name.name);
-        if (!info || info.variants.length) continue;
-        item.variants.forEach((v, tag) => {
-          if (info.variants.some((x) => x.name === v.name.name)) this.err("E0210", v.name.span, `variant \`${v.name.name}\` is declared twice`, "remove the duplicate");
-          info.variants.push({
-            name: v.name.name, tag,
-            tuple: v.tuple?.map((t) => this.typeOf(t, new Map(), undefined)),
-            fields: v.fields?.map((f) => ({ name: f.name.name, ty: this.typeOf(f.ty, new Map(), undefined) })),
-          });
-        });
-        this.derive(item.name.name, item.derives);
-      } else if (item.kind === "trait") {
-        const info = this.decls.traits.get(item.name.name);
-        if (!info) continue;
-        for (const m of item.methods) {
-          if (!m.hasSelf) this.err("E0207", m.name.span, `trait method \`${m.name.name}\` must take \`self\``, "add `self` as the first parameter");
-          if (m.body) this.err("E0207", m.name.span, "trait methods cannot have default bodies in v1", "move the body into each `impl`");
-          info.methods.set(m.name.name, this.sigOf(m, { k: "dyn", trait: item.name.name }));
-        }
-      }
-    }
-    // Pass 3: functions and impls.
-    for (const { module, item } of all) {
-      if (item.kind === "fn") {
-        let fns = this.decls.fns.get(module);
-        if (!fns) { fns = new Map(); this.decls.fns.set(module, fns); }
-        if (fns.has(item.name.name)) { this.err("E0210", item.name.span, `function \`${item.name.name}\` is defined more than once`, "rename one of them"); continue; }
-        const info: FnInfo = { module, name: item.name.name, sig: this.sigOf(item, undefined), decl: item, jsName: `f_${jsIdent(module)}_${jsIdent(item.name.name)}` };
-        fns.set(item.name.name, info);
-      } else if (item.kind === "impl") this.declareImpl(item);
-    }
-  }
-
-  private derive(typeName: string, derives: { name: string; span: Span }[]): void {
-    const info = this.decls.structs.get(typeName) ?? this.decls.enums.get(typeName);
-    for (const d of derives) {
-      if (!DERIVABLE.has(d.name)) { this.err("E0211", d.span, `cannot derive \`${d.name}\``, "derivable traits are Eq, Ord, Display and Clone"); continue; }
-      info?.derives.add(d.name);
-      this.decls.traitImpls.add(`${d.name}:${typeName}`);
-      if (d.name === "Ord") this.decls.traitImpls.add(`Eq:${typeName}`);
-    }
-  }
-
-  private declareUnits(item: Extract<Item, { kind: "units" }>, claim: (n: string, s: Span) => boolean): void {
-    if (!claim(item.name.name, item.name.span)) return;
-    const backing = item.backing.name;
-    if (backing !== "int" && backing !== "float") {
-      this.err("E0264", item.backing.span, `a unit family must be backed by \`int\` or \`float\`, not \`${backing}\``, "write `units Name: int { … }`");
-      return;
-    }
-    if (item.derives.length) this.err("E0206", item.name.span, "`#[derive]` is not allowed on a unit family", "unit families take equality, ordering and cloning from their backing number");
-    const units: { name: string; factor: number }[] = [];
-    const evalFactor = (e: Expr): number | undefined => {
-      switch (e.kind) {
-        case "int": return e.suffix ? undefined : Number(e.value);
-        case "float": return e.suffix ? undefined : e.value;
-        case "path": return e.segs.length === 1 ? units.find((u) => u.name === (e.segs[0] as { name: string }).name)?.factor : undefined;
-        case "binary": {
-          const a = evalFactor(e.left);
-          const b = evalFactor(e.right);
-          if (a === undefined || b === undefined) return undefined;
-          switch (e.op) { case "+": return a + b; case "-": return a - b; case "*": return a * b; case "/": return a / b; default: return undefined; }
-        }
-        default: return undefined;
-      }
-    };
-    for (const en of item.entries) {
-      if (units.some((u) => u.name === en.name.name)) { this.err("E0265", en.name.span, `unit \`${en.name.name}\` is declared twice in \`${item.name.name}\``, "remove the duplicate"); continue; }
-      const f = evalFactor(en.factor);
-      if (f === undefined) { this.err("E0268", en.factor.span, `the factor of \`${en.name.name}\` is not a constant expression`, "use numeric literals, earlier units of this family and + - * /"); continue; }
-      if (!(f > 0) || !Number.isFinite(f) || (backing === "int" && (!Number.isInteger(f) || f > 9.2e18))) {
-        this.err("E0266", en.factor.span, `the factor of \`${en.name.name}\` must be positive and finite${backing === "int" ? " and a whole number" : ""}`, "check the expression");
-        continue;
-      }
-      units.push({ name: en.name.name, factor: f });
-    }
-    const bases = units.filter((u) => u.factor === 1);
-    if (bases.length !== 1) this.err("E0267", item.name.span, `unit family \`${item.name.name}\` must have exactly one base unit (factor 1), found ${bases.length}`, "give exactly one unit the factor 1");
-    this.decls.units.set(item.name.name, { name: item.name.name, backing, units });
-  }
-
-  private declareImpl(item: Extract<Item, { kind: "impl" }>): void {
-    const target = this.typeOf(item.target, new Map(), undefined);
-    if (target.k === "error") return;
-    let typeName: string;
-    if (target.k === "adt" && (this.decls.structs.has(target.name) || this.decls.enums.has(target.name)) && !["Option", "Result", "Value"].includes(target.name)) typeName = target.name;
-    else if (target.k === "units") typeName = target.name;
-    else { this.err("E0207", item.target.span, `cannot implement methods for \`${this.u.show(target)}\``, "impl blocks apply to structs, enums and unit families declared in this program"); return; }
-    let methods = this.decls.methods.get(typeName);
-    if (!methods) { methods = new Map(); this.decls.methods.set(typeName, methods); }
-    const trait = item.trait?.name;
-    if (trait) {
-      const user = this.decls.traits.get(trait);
-      const builtin = BUILTIN_TRAITS[trait];
-      if (!user && !builtin) { this.err("E0405", item.trait!.span, `unknown trait \`${trait}\``, "declare it with `trait Name { … }`"); return; }
-      if (target.k === "units" && trait !== "Display") { this.err("E0206", item.trait!.span, `unit family \`${typeName}\` cannot implement \`${trait}\``, "unit families take their operators from the backing number; only Display may be implemented"); return; }
-      if (this.decls.traitImpls.has(`${trait}:${typeName}`)) { this.err("E0210", item.trait!.span, `\`${trait}\` is implemented for \`${typeName}\` more than once`, "remove the duplicate impl or derive"); return; }
-      this.decls.traitImpls.add(`${trait}:${typeName}`);
-      if (trait === "Ord") this.decls.traitImpls.add(`Eq:${typeName}`);
-      const required = user ? [...user.methods.keys()] : [(/fn (\w+)/.exec(builtin ?? "") as RegExpExecArray)[1] as string];
-      for (const r of required) if (!item.methods.some((m) => m.name.name === r)) this.err("E0208", item.span, `missing method \`${r}\` in the impl of \`${trait}\` for \`${typeName}\``, `add \`fn ${r}(self, …)\``);
-    }
-    for (const m of item.methods) {
-      if (target.k === "units" && this.decls.units.get(typeName)?.units.some((u) => u.name === m.name.name)) {
-        this.err("E0206", m.name.span, `method \`${m.name.name}\` shadows a unit of \`${typeName}\``, "rename the method");
-        continue;
-      }
-      const key = trait ? `${trait}::${m.name.name}` : m.name.name;
-      if (methods.has(key)) { this.err("E0210", m.name.span, `method \`${m.name.name}\` is defined more than once for \`${typeName}\``, "rename one of them"); continue; }
-      if (trait && !(this.decls.traits.get(trait)?.methods.has(m.name.name) ?? BUILTIN_TRAITS[trait]?.includes(`fn ${m.name.name}(`))) {
-        this.err("E0207", m.name.span, `\`${m.name.name}\` is not a method of trait \`${trait}\``, "remove it or move it to an inherent impl");
-      }
-      const sig = this.sigOf(m, target);
-      const info: MethodInfo = { typeName, trait, name: m.name.name, sig, hasSelf: m.hasSelf, decl: m, jsName: `m_${jsIdent(typeName)}_${trait ? jsIdent(trait) + "_" : ""}${jsIdent(m.name.name)}` };
-      methods.set(key, info);
-      if (trait) {
-        const ts = this.decls.traits.get(trait)?.methods.get(m.name.name);
-        if (ts && (ts.params.length !== sig.params.length || !sameShape(this.u, ts.params, sig.params, target) || !sameShape(this.u, [ts.ret], [sig.ret], target))) {
-          this.err("E0209", m.name.span, `method \`${m.name.name}\` does not match its declaration in trait \`${trait}\``, "use the same parameter and return types as the trait");
-        }
-      }
-    }
-  }
+  declare(inputs: CheckInput[]): void { declareItems(this, inputs); }
 
   /** A function signature from its declaration. */
   sigOf(f: FnDecl, selfTy: Type | undefined): FnSig {
@@ -372,34 +185,190 @@ export class Checker {
       this.onBind?.({ name: p.name.name, ty: sig.params[i] ?? ERROR, def: p.name.span, scope: decl.body?.span ?? decl.span, kind: "param" });
     });
     const ctx: FnCtx = { ret: sig.ret, loops: [], generics, selfTy: selfTy ?? self, scopes: [scope], file: file ?? { module: "", modules: new Map(), items: new Map() } };
-    this.checkFnBlock(decl.body, ctx, sig.ret, decl);
+    this.fnBlock(decl.body, ctx, sig.ret, decl);
   }
 
-  /** Overridden in check_expr.ts. */
-  checkFnBlock(_b: Block, _ctx: FnCtx, _ret: Type, _decl: FnDecl): void {}
 
   enumOf(name: string): EnumInfo | undefined {
     return this.decls.enums.get(name);
   }
-}
 
-/** The names a pattern binds, in source order. */
-export function patternIdents(p: Pattern): Ident[] {
-  switch (p.kind) {
-    case "bind": return [p.name];
-    case "or": return p.alts.flatMap(patternIdents);
-    case "variant": return [...(p.args ?? []).flatMap(patternIdents), ...(p.fields ?? []).flatMap((f) => patternIdents(f.pat))];
-    case "wild": case "lit": return [];
+  /** A function body: its block must produce the declared return type. */
+  private fnBlock(b: Block, ctx: FnCtx, ret: Type, decl: FnDecl): void {
+    const t = this.block(b, ctx, ret);
+    const rt = this.u.shallow(ret);
+    if (!this.u.unify(t, ret)) {
+      const at = b.tail?.span ?? b.span;
+      if (rt.k === "unit") this.err("E0201", at, `\`${decl.name.name}\` has no return type, but its body ends in a value of type \`${this.u.show(t)}\``, "add `;` to discard it, bind it with `let _ = …`, or declare a return type");
+      else this.err("E0201", at, `expected \`${this.u.show(ret)}\`, found \`${this.u.show(t)}\``, `\`${decl.name.name}\` returns \`${this.u.show(ret)}\``);
+    }
   }
-}
 
-/** Do two signature type lists agree, reading `dyn` in the trait as the implementing type? */
-function sameShape(u: Unifier, a: Type[], b: Type[], selfTy: Type): boolean {
-  return a.every((x, i) => {
-    const y = b[i] as Type;
-    if (x.k === "dyn" && y.k === selfTy.k && u.unify(y, selfTy)) return true;
-    return u.unify(x, y);
-  });
-}
+  lookup(ctx: FnCtx, name: string): Type | undefined {
+    for (let i = ctx.scopes.length - 1; i >= 0; i--) {
+      const t = ctx.scopes[i]?.get(name);
+      if (t) return t;
+    }
+    return undefined;
+  }
 
-export { VALUE };
+  /** Check that `actual` fits `expected`, allowing concrete → `dyn Trait` at this boundary. */
+  coerce(actual: Type, expected: Type | undefined, span: Span, what?: string): void {
+    if (!expected || expected === DISCARD) return;
+    const e = this.u.shallow(expected);
+    const a = this.u.shallow(actual);
+    if (e.k === "dyn" && a.k !== "var") {
+      if (a.k === "dyn" && a.trait === e.trait) return;
+      if (a.k === "never" || a.k === "error") return;
+      if (a.k === "adt" && this.decls.traitImpls.has(`${e.trait}:${a.name}`)) return;
+      this.err("E0201", span, `\`${this.u.show(a)}\` does not implement \`${e.trait}\``, `add \`impl ${e.trait} for ${this.u.show(a)} { … }\``);
+      return;
+    }
+    if (!this.u.unify(a, e)) this.err("E0201", span, `expected \`${this.u.show(e)}\`, found \`${this.u.show(a)}\``, what);
+  }
+
+  block(b: Block, ctx: FnCtx, exp: Type | undefined): Type {
+    ctx.scopes.push(new Map());
+    this.blockSpans.push(b.span);
+    let diverges = false;
+    for (const s of b.stmts) if (this.stmt(s, ctx)) diverges = true;
+    let t: Type;
+    if (b.tail) {
+      t = this.expr(b.tail, ctx, exp);
+      if (diverges) t = NEVER;
+    } else t = diverges ? NEVER : UNIT;
+    ctx.scopes.pop();
+    this.blockSpans.pop();
+    b.ty = t;
+    return t;
+  }
+
+  /** Check a statement; returns true if it always diverges. */
+  stmt(s: Stmt, ctx: FnCtx): boolean {
+    if (s.kind === "item") return false;
+    if (s.kind === "expr") {
+      const t = this.expr(s.expr, ctx, DISCARD);
+      return this.u.shallow(t).k === "never";
+    }
+    return checkLet(this, s, ctx);
+  }
+
+  expr(e: Expr, ctx: FnCtx, exp: Type | undefined): Type {
+    const t = this.exprInner(e, ctx, exp);
+    e.ty = t;
+    return t;
+  }
+
+  /** One expression construct: the per-construct rules live in expr.ts, call.ts and ops.ts. */
+  private exprInner(e: Expr, ctx: FnCtx, exp: Type | undefined): Type {
+    switch (e.kind) {
+      case "int": case "float": return e.suffix ? unitLiteral(this, e, exp) : e.kind === "int" ? checkIntLit(this, e) : FLOAT;
+      case "str":
+        for (const p of e.parts) if (p.kind === "hole") this.expr(p.expr, ctx, undefined);
+        return STRING;
+      case "char": return CHAR;
+      case "bool": return BOOL;
+      case "unit": return UNIT;
+      case "error": return ERROR;
+      case "path": return checkPath(this, e, ctx, exp);
+      case "list": return checkListLit(this, e, ctx, exp);
+      case "map": return checkMapLit(this, e, ctx, exp);
+      case "struct_lit": return checkStructLit(this, e, ctx);
+      case "unary": return checkUnary(this, e, ctx, exp);
+      case "binary": return checkBinary(this, e, ctx);
+      case "assign": return checkAssign(this, e, ctx);
+      case "call": return checkCall(this, e, ctx, exp);
+      case "method": return checkMethod(this, e, ctx, exp);
+      case "field": return checkField(this, e, ctx);
+      case "index": return checkIndex(this, e, ctx);
+      case "try": return checkTryOp(this, e, ctx);
+      case "closure": return checkClosure(this, e, ctx, exp);
+      case "if": return checkIfExpr(this, e, ctx, exp);
+      case "if_let": return checkIfLet(this, e, ctx, exp);
+      case "match": return checkMatch(this, e, ctx, exp);
+      case "while": return checkWhileLoop(this, e, ctx);
+      case "loop": return checkLoop(this, e, ctx);
+      case "for": return checkForLoop(this, e, ctx);
+      case "break": return checkBreakExpr(this, e, ctx);
+      case "continue":
+        if (!ctx.loops.length) this.err("E0501", e.span, "`continue` outside of a loop", undefined);
+        return NEVER;
+      case "return": return checkReturnExpr(this, e, ctx);
+      case "block": return this.block(e, ctx, exp);
+    }
+  }
+
+  /** The parsed declaration of a built-in method. */
+  builtinDecl(table: BuiltinTable, key: string, name: string): FnDecl | undefined {
+    const k = `${key}.${name}`;
+    const hit = this.builtinDecls.get(k);
+    if (hit) return hit;
+    const entry = table[name];
+    if (!entry) return undefined;
+    const item = parse("<builtin>", entry.sig, { interfaceMode: true }).program.items[0];
+    if (item?.kind !== "fn") return undefined;
+    this.builtinDecls.set(k, item);
+    return item;
+  }
+
+  /** Instantiate a built-in method signature for a receiver. */
+  builtinSig(table: BuiltinTable, key: string, name: string, recvParams: Map<string, Type>): FnSig | undefined {
+    const d = this.builtinDecl(table, key, name);
+    if (!d) return undefined;
+    const g = new Map(recvParams);
+    for (const gp of d.generics) g.set(gp.name.name, this.u.fresh());
+    return { generics: [], params: d.params.map((p) => (p.ty ? this.typeOf(p.ty, g, undefined) : ERROR)), paramNames: d.params.map((p) => p.name.name), ret: d.ret ? this.typeOf(d.ret, g, undefined) : UNIT };
+  }
+
+  /** Instantiate a (possibly generic) signature with fresh variables, deferring bound checks. */
+  instantiate(sig: FnSig, span: Span): FnSig {
+    if (!sig.generics.length) return sig;
+    const m = new Map<string, Type>();
+    for (const g of sig.generics) {
+      const v = this.u.fresh();
+      m.set(g.name, v);
+      for (const b of g.bounds) this.pendingBounds.push([v, b, span]);
+    }
+    return { generics: [], params: sig.params.map((p) => substParams(p, m)), paramNames: sig.paramNames, ret: substParams(sig.ret, m) };
+  }
+
+  /** Check arguments against parameter types. */
+  args(args: Expr[], params: Type[], ctx: FnCtx, span: Span, what: string): void {
+    if (args.length !== params.length) this.err("E0205", span, `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"} but ${args.length} ${args.length === 1 ? "was" : "were"} given`, undefined);
+    args.forEach((a, i) => {
+      const p = params[i];
+      this.coerce(this.expr(a, ctx, p), p, a.span, p ? `argument ${i + 1} of ${what} has type \`${this.u.show(p)}\`` : undefined);
+    });
+  }
+
+  /** Report deferred generic bound failures. */
+  finishBounds(): void {
+    for (const [t, b, span] of this.pendingBounds) {
+      if (!this.implements(t, b)) this.err("E0504", span, `\`${this.u.show(t)}\` does not implement \`${b}\``, `the called function requires \`${b}\`; derive or implement it`);
+    }
+    this.pendingBounds = [];
+  }
+
+  /** Built-in method tables by receiver kind. */
+  tableFor(t: Type): [BuiltinTable, string, Map<string, Type>] | undefined {
+    switch (t.k) {
+      case "list": return [LIST_METHODS, "list", new Map([["T", t.elem]])];
+      case "map": return [MAP_METHODS, "map", new Map([["K", t.key], ["V", t.val]])];
+      case "string": return [STRING_METHODS, "string", new Map()];
+      case "char": return [CHAR_METHODS, "char", new Map()];
+      case "weak": return [WEAK_METHODS, "weak", new Map([["T", t.inner]])];
+      case "adt":
+        if (t.name === "Option") return [OPTION_METHODS, "option", new Map([["T", t.args[0] ?? ERROR]])];
+        if (t.name === "Result") return [RESULT_METHODS, "result", new Map([["T", t.args[0] ?? ERROR], ["E", t.args[1] ?? ERROR]])];
+        if (t.name === "Value") return [VALUE_METHODS, "value", new Map()];
+        return undefined;
+      default: return undefined;
+    }
+  }
+
+  isPrelude(name: string, ctx: FnCtx): boolean {
+    return PRELUDE.has(name) && !this.lookup(ctx, name) && !this.decls.fns.get(ctx.file.module)?.has(name) && !ctx.file.items.has(name);
+  }
+
+  identSpan(i: Ident): Span { return i.span; }
+}
