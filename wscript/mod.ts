@@ -30,7 +30,7 @@ export { renderDiagnostic, type Diagnostic } from "./syntax/diagnostic.ts";
 export { parse } from "./syntax/parser.ts";
 export { lex } from "./syntax/lexer.ts";
 export { SourceFile, type Span } from "./syntax/span.ts";
-export { Some, None, Ok, Err, ScriptFault } from "./rt/core.ts";
+export { Some, None, Ok, Err, ScriptFault, show, type Int } from "./rt/core.ts";
 export { stdModules, asyncTimeModule, fsModule, jsonModule, mathModule, processModule, regexModule, timeModule, tomlModule, xmlModule, type StdName } from "./std/mod.ts";
 export { runInWorker, type WorkerCallResult, type WorkerRunOptions } from "./rt/run_in_worker.ts";
 export { HandleRef } from "./rt/codec.ts";
@@ -40,3 +40,7 @@ export { Analysis, analyzeWith, type Binding, type Occurrence } from "./lsp/anal
 export { complete, type CompletionItem, type CompletionKind } from "./lsp/complete.ts";
 export { ScriptFn, fnHandle, type FnHandleError, type ScriptCallResult } from "./rt/script_fn.ts";
 export { Shared, type SharedError, type SharedResult } from "./rt/shared.ts";
+export { Unifier, type Type } from "./check/types.ts";
+export { findManifest, interfaceModules, type Manifest } from "./manifest.ts";
+export { Repl } from "./repl.ts";
+export { serveLsp } from "./lsp/mod.ts";

@@ -12,159 +12,159 @@ import { DISCARD, type FnCtx } from "./scope.ts";
 import { BOOL, CHAR, ERROR, FLOAT, INT, NEVER, UNIT, listOf, type Type } from "./types.ts";
 
 export function checkListLit(c: Checker, e: Extract<Expr, { kind: "list" }>, ctx: FnCtx, exp: Type | undefined): Type {
-    const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
-    const elem = ex?.k === "list" ? ex.elem : c.u.fresh();
-    for (const it of e.items) c.coerce(c.expr(it, ctx, elem), elem, it.span, "list elements must all have the same type");
-    return listOf(elem);
+  const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
+  const elem = ex?.k === "list" ? ex.elem : c.u.fresh();
+  for (const it of e.items) c.coerce(c.expr(it, ctx, elem), elem, it.span, "list elements must all have the same type");
+  return listOf(elem);
 }
 
 export function checkMapLit(c: Checker, e: Extract<Expr, { kind: "map" }>, ctx: FnCtx, exp: Type | undefined): Type {
-    const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
-    const key = ex?.k === "map" ? ex.key : c.u.fresh();
-    const val = ex?.k === "map" ? ex.val : c.u.fresh();
-    for (const [k, v] of e.entries) {
-      c.coerce(c.expr(k, ctx, key), key, k.span, "map keys must all have the same type");
-      c.coerce(c.expr(v, ctx, val), val, v.span, "map values must all have the same type");
-    }
-    const kt = c.u.shallow(key);
-    if (e.entries.length && !["int", "bool", "char", "string", "error", "var", "param"].includes(kt.k)) c.err("E0202", e.span, `\`${c.u.show(kt)}\` cannot be a map key`, "map keys are int, bool, char or string");
-    return { k: "map", key, val };
+  const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
+  const key = ex?.k === "map" ? ex.key : c.u.fresh();
+  const val = ex?.k === "map" ? ex.val : c.u.fresh();
+  for (const [k, v] of e.entries) {
+    c.coerce(c.expr(k, ctx, key), key, k.span, "map keys must all have the same type");
+    c.coerce(c.expr(v, ctx, val), val, v.span, "map values must all have the same type");
+  }
+  const kt = c.u.shallow(key);
+  if (e.entries.length && !["int", "bool", "char", "string", "error", "var", "param"].includes(kt.k)) c.err("E0202", e.span, `\`${c.u.show(kt)}\` cannot be a map key`, "map keys are int, bool, char or string");
+  return { k: "map", key, val };
 }
 
 export function checkIndex(c: Checker, e: Extract<Expr, { kind: "index" }>, ctx: FnCtx): Type {
-    const rt = c.u.shallow(c.expr(e.recv, ctx, undefined));
-    if (rt.k === "list") { e.res = "list"; c.coerce(c.expr(e.index, ctx, INT), INT, e.index.span, "list indices are int"); return rt.elem; }
-    if (rt.k === "map") { e.res = "map"; c.coerce(c.expr(e.index, ctx, rt.key), rt.key, e.index.span); return rt.val; }
-    if (rt.k === "adt") {
-      const m = c.decls.methods.get(rt.name)?.get("Index::index");
-      if (m) { e.res = "user"; c.coerce(c.expr(e.index, ctx, m.sig.params[0]), m.sig.params[0], e.index.span); return m.sig.ret; }
-    }
-    if (rt.k === "error") return ERROR;
-    c.expr(e.index, ctx, undefined);
-    if (rt.k === "var") { c.err("E0282", e.recv.span, "type annotations needed before indexing", "annotate the binding, e.g. `let xs: List[int] = []`"); return ERROR; }
-    c.err("E0503", e.span, `\`${c.u.show(rt)}\` cannot be indexed`, rt.k === "string" ? "use `.slice(i, i + 1)` or `.chars()`" : "implement `Index` for it");
-    return ERROR;
+  const rt = c.u.shallow(c.expr(e.recv, ctx, undefined));
+  if (rt.k === "list") { e.res = "list"; c.coerce(c.expr(e.index, ctx, INT), INT, e.index.span, "list indices are int"); return rt.elem; }
+  if (rt.k === "map") { e.res = "map"; c.coerce(c.expr(e.index, ctx, rt.key), rt.key, e.index.span); return rt.val; }
+  if (rt.k === "adt") {
+    const m = c.decls.methods.get(rt.name)?.get("Index::index");
+    if (m) { e.res = "user"; c.coerce(c.expr(e.index, ctx, m.sig.params[0]), m.sig.params[0], e.index.span); return m.sig.ret; }
+  }
+  if (rt.k === "error") return ERROR;
+  c.expr(e.index, ctx, undefined);
+  if (rt.k === "var") { c.err("E0282", e.recv.span, "type annotations needed before indexing", "annotate the binding, e.g. `let xs: List[int] = []`"); return ERROR; }
+  c.err("E0503", e.span, `\`${c.u.show(rt)}\` cannot be indexed`, rt.k === "string" ? "use `.slice(i, i + 1)` or `.chars()`" : "implement `Index` for it");
+  return ERROR;
 }
 
 export function checkTryOp(c: Checker, e: Extract<Expr, { kind: "try" }>, ctx: FnCtx): Type {
-    const ot = c.u.shallow(c.expr(e.operand, ctx, undefined));
-    const rt = c.u.shallow(ctx.ret);
-    if (ot.k === "adt" && ot.name === "Option") {
-      e.isOption = true;
-      if (!(rt.k === "adt" && rt.name === "Option") && rt.k !== "error") c.err("E0502", e.span, "`?` on an Option needs the function to return an Option", `the function returns \`${c.u.show(rt)}\`; use \`match\` or \`let … else\``);
-      return ot.args[0] ?? ERROR;
-    }
-    if (ot.k === "adt" && ot.name === "Result") {
-      if (rt.k === "adt" && rt.name === "Result") {
-        if (!c.u.unify(rt.args[1] ?? ERROR, ot.args[1] ?? ERROR)) c.err("E0502", e.span, `\`?\` cannot convert the error \`${c.u.show(ot.args[1] ?? ERROR)}\` into \`${c.u.show(rt.args[1] ?? ERROR)}\``, "map the error with `.map_err(…)` first");
-      } else if (rt.k !== "error") c.err("E0502", e.span, "`?` on a Result needs the function to return a Result", `the function returns \`${c.u.show(rt)}\`; use \`match\` or \`let … else\``);
-      return ot.args[0] ?? ERROR;
-    }
-    if (ot.k !== "error") c.err("E0502", e.span, `\`?\` applies to Option or Result, not \`${c.u.show(ot)}\``, undefined);
-    return ERROR;
+  const ot = c.u.shallow(c.expr(e.operand, ctx, undefined));
+  const rt = c.u.shallow(ctx.ret);
+  if (ot.k === "adt" && ot.name === "Option") {
+    e.isOption = true;
+    if (!(rt.k === "adt" && rt.name === "Option") && rt.k !== "error") c.err("E0502", e.span, "`?` on an Option needs the function to return an Option", `the function returns \`${c.u.show(rt)}\`; use \`match\` or \`let … else\``);
+    return ot.args[0] ?? ERROR;
+  }
+  if (ot.k === "adt" && ot.name === "Result") {
+    if (rt.k === "adt" && rt.name === "Result") {
+      if (!c.u.unify(rt.args[1] ?? ERROR, ot.args[1] ?? ERROR)) c.err("E0502", e.span, `\`?\` cannot convert the error \`${c.u.show(ot.args[1] ?? ERROR)}\` into \`${c.u.show(rt.args[1] ?? ERROR)}\``, "map the error with `.map_err(…)` first");
+    } else if (rt.k !== "error") c.err("E0502", e.span, "`?` on a Result needs the function to return a Result", `the function returns \`${c.u.show(rt)}\`; use \`match\` or \`let … else\``);
+    return ot.args[0] ?? ERROR;
+  }
+  if (ot.k !== "error") c.err("E0502", e.span, `\`?\` applies to Option or Result, not \`${c.u.show(ot)}\``, undefined);
+  return ERROR;
 }
 
 export function checkClosure(c: Checker, e: Extract<Expr, { kind: "closure" }>, ctx: FnCtx, exp: Type | undefined): Type {
-    const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
-    const expFn = ex?.k === "fn" && ex.params.length === e.params.length ? ex : undefined;
-    const scope = new Map<string, Type>();
-    const params = e.params.map((p, i) => {
-      let t = p.ty ? c.typeOf(p.ty, ctx.generics, ctx.selfTy) : expFn ? (expFn.params[i] as Type) : c.u.fresh();
-      if (p.ty && expFn) { c.coerce(t, expFn.params[i], p.name.span); t = expFn.params[i] as Type; }
-      scope.set(p.name.name, t);
-      c.onBind?.({ name: p.name.name, ty: t, def: p.name.span, scope: e.body.span, kind: "param" });
-      return t;
-    });
-    const ret = expFn ? expFn.ret : c.u.fresh();
-    const inner: FnCtx = { ...ctx, ret, loops: [], scopes: [...ctx.scopes, scope] };
-    const bt = c.expr(e.body, inner, ret);
-    c.coerce(bt, ret, e.body.span, "the closure's result must match the expected function type");
-    return { k: "fn", params, ret };
+  const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
+  const expFn = ex?.k === "fn" && ex.params.length === e.params.length ? ex : undefined;
+  const scope = new Map<string, Type>();
+  const params = e.params.map((p, i) => {
+    let t = p.ty ? c.typeOf(p.ty, ctx.generics, ctx.selfTy) : expFn ? (expFn.params[i] as Type) : c.u.fresh();
+    if (p.ty && expFn) { c.coerce(t, expFn.params[i], p.name.span); t = expFn.params[i] as Type; }
+    scope.set(p.name.name, t);
+    c.onBind?.({ name: p.name.name, ty: t, def: p.name.span, scope: e.body.span, kind: "param" });
+    return t;
+  });
+  const ret = expFn ? expFn.ret : c.u.fresh();
+  const inner: FnCtx = { ...ctx, ret, loops: [], scopes: [...ctx.scopes, scope] };
+  const bt = c.expr(e.body, inner, ret);
+  c.coerce(bt, ret, e.body.span, "the closure's result must match the expected function type");
+  return { k: "fn", params, ret };
 }
 
 export function checkIfExpr(c: Checker, e: Extract<Expr, { kind: "if" }>, ctx: FnCtx, exp: Type | undefined): Type {
-    c.coerce(c.expr(e.cond, ctx, BOOL), BOOL, e.cond.span, "conditions must be `bool`; there is no truthiness");
-    return branches(c, (x) => c.block(e.then, ctx, x), e.else_, ctx, exp);
+  c.coerce(c.expr(e.cond, ctx, BOOL), BOOL, e.cond.span, "conditions must be `bool`; there is no truthiness");
+  return branches(c, (x) => c.block(e.then, ctx, x), e.else_, ctx, exp);
 }
 
 export function checkIfLet(c: Checker, e: Extract<Expr, { kind: "if_let" }>, ctx: FnCtx, exp: Type | undefined): Type {
-    const vt = c.expr(e.value, ctx, undefined);
-    const binds = new Map<string, Type>();
-    checkPattern(c, e.pat, vt, binds);
-    c.recordBinds(e.pat, binds, e.then.span);
-    return branches(c, (x) => {
-      ctx.scopes.push(binds);
-      const t = c.block(e.then, ctx, x);
-      ctx.scopes.pop();
-      return t;
-    }, e.else_, ctx, exp);
+  const vt = c.expr(e.value, ctx, undefined);
+  const binds = new Map<string, Type>();
+  checkPattern(c, e.pat, vt, binds);
+  c.recordBinds(e.pat, binds, e.then.span);
+  return branches(c, (x) => {
+    ctx.scopes.push(binds);
+    const t = c.block(e.then, ctx, x);
+    ctx.scopes.pop();
+    return t;
+  }, e.else_, ctx, exp);
 }
 
 export function checkWhileLoop(c: Checker, e: Extract<Expr, { kind: "while" }>, ctx: FnCtx): Type {
-    c.coerce(c.expr(e.cond, ctx, BOOL), BOOL, e.cond.span, "conditions must be `bool`; there is no truthiness");
-    ctx.loops.push({ breakTy: undefined, isLoop: false });
-    c.block(e.body, ctx, DISCARD);
-    ctx.loops.pop();
-    return UNIT;
+  c.coerce(c.expr(e.cond, ctx, BOOL), BOOL, e.cond.span, "conditions must be `bool`; there is no truthiness");
+  ctx.loops.push({ breakTy: undefined, isLoop: false });
+  c.block(e.body, ctx, DISCARD);
+  ctx.loops.pop();
+  return UNIT;
 }
 
 export function checkLoop(c: Checker, e: Extract<Expr, { kind: "loop" }>, ctx: FnCtx): Type {
-    const frame = { breakTy: undefined as Type | undefined, isLoop: true };
-    ctx.loops.push(frame);
-    c.block(e.body, ctx, DISCARD);
-    ctx.loops.pop();
-    return frame.breakTy ?? NEVER;
+  const frame = { breakTy: undefined as Type | undefined, isLoop: true };
+  ctx.loops.push(frame);
+  c.block(e.body, ctx, DISCARD);
+  ctx.loops.pop();
+  return frame.breakTy ?? NEVER;
 }
 
 export function checkForLoop(c: Checker, e: Extract<Expr, { kind: "for" }>, ctx: FnCtx): Type {
-    let elem: Type = ERROR;
-    if (e.rangeEnd) {
-      e.iterKind = "range";
-      const a = c.expr(e.iter, ctx, INT);
-      c.coerce(a, INT, e.iter.span, "ranges are over int");
-      c.coerce(c.expr(e.rangeEnd, ctx, INT), INT, e.rangeEnd.span, "ranges are over int");
-      elem = INT;
-    } else {
-      const it = c.u.shallow(c.expr(e.iter, ctx, undefined));
-      if (it.k === "list") { e.iterKind = "list"; elem = it.elem; }
-      else if (it.k === "map") { e.iterKind = "map"; elem = it.key; }
-      else if (it.k === "string") { e.iterKind = "string"; elem = CHAR; }
-      else if (it.k !== "error") c.err("E0503", e.iter.span, `cannot iterate over \`${c.u.show(it)}\``, "`for` iterates ranges (a..b), lists, map keys and string chars");
-    }
-    const binds = new Map<string, Type>();
-    checkPattern(c, e.pat, elem, binds);
-    c.recordBinds(e.pat, binds, e.body.span);
-    if (e.pat.kind !== "bind" && e.pat.kind !== "wild") {
-      const w = witness(c, [e.pat], elem);
-      if (w) c.err("E0304", e.pat.span, `refutable pattern in \`for\`: \`${w}\` not covered`, "bind a name and `match` inside the loop");
-    }
-    ctx.scopes.push(binds);
-    ctx.loops.push({ breakTy: undefined, isLoop: false });
-    c.block(e.body, ctx, DISCARD);
-    ctx.loops.pop();
-    ctx.scopes.pop();
-    return UNIT;
+  let elem: Type = ERROR;
+  if (e.rangeEnd) {
+    e.iterKind = "range";
+    const a = c.expr(e.iter, ctx, INT);
+    c.coerce(a, INT, e.iter.span, "ranges are over int");
+    c.coerce(c.expr(e.rangeEnd, ctx, INT), INT, e.rangeEnd.span, "ranges are over int");
+    elem = INT;
+  } else {
+    const it = c.u.shallow(c.expr(e.iter, ctx, undefined));
+    if (it.k === "list") { e.iterKind = "list"; elem = it.elem; }
+    else if (it.k === "map") { e.iterKind = "map"; elem = it.key; }
+    else if (it.k === "string") { e.iterKind = "string"; elem = CHAR; }
+    else if (it.k !== "error") c.err("E0503", e.iter.span, `cannot iterate over \`${c.u.show(it)}\``, "`for` iterates ranges (a..b), lists, map keys and string chars");
+  }
+  const binds = new Map<string, Type>();
+  checkPattern(c, e.pat, elem, binds);
+  c.recordBinds(e.pat, binds, e.body.span);
+  if (e.pat.kind !== "bind" && e.pat.kind !== "wild") {
+    const w = witness(c, [e.pat], elem);
+    if (w) c.err("E0304", e.pat.span, `refutable pattern in \`for\`: \`${w}\` not covered`, "bind a name and `match` inside the loop");
+  }
+  ctx.scopes.push(binds);
+  ctx.loops.push({ breakTy: undefined, isLoop: false });
+  c.block(e.body, ctx, DISCARD);
+  ctx.loops.pop();
+  ctx.scopes.pop();
+  return UNIT;
 }
 
 export function checkBreakExpr(c: Checker, e: Extract<Expr, { kind: "break" }>, ctx: FnCtx): Type {
-    const frame = ctx.loops[ctx.loops.length - 1];
-    if (!frame) { c.err("E0501", e.span, "`break` outside of a loop", undefined); if (e.value) c.expr(e.value, ctx, undefined); return NEVER; }
-    if (e.value) {
-      if (!frame.isLoop) c.err("E0501", e.span, "`break` with a value is only allowed inside `loop`", "`while` and `for` loops have type ()");
-      const t = c.expr(e.value, ctx, frame.breakTy);
-      if (frame.breakTy) c.coerce(t, frame.breakTy, e.value.span, "every `break` of a loop must carry the same type");
-      else frame.breakTy = t;
-    } else if (frame.isLoop) {
-      if (frame.breakTy) c.coerce(UNIT, frame.breakTy, e.span);
-      else frame.breakTy = UNIT;
-    }
-    return NEVER;
+  const frame = ctx.loops[ctx.loops.length - 1];
+  if (!frame) { c.err("E0501", e.span, "`break` outside of a loop", undefined); if (e.value) c.expr(e.value, ctx, undefined); return NEVER; }
+  if (e.value) {
+    if (!frame.isLoop) c.err("E0501", e.span, "`break` with a value is only allowed inside `loop`", "`while` and `for` loops have type ()");
+    const t = c.expr(e.value, ctx, frame.breakTy);
+    if (frame.breakTy) c.coerce(t, frame.breakTy, e.value.span, "every `break` of a loop must carry the same type");
+    else frame.breakTy = t;
+  } else if (frame.isLoop) {
+    if (frame.breakTy) c.coerce(UNIT, frame.breakTy, e.span);
+    else frame.breakTy = UNIT;
+  }
+  return NEVER;
 }
 
 export function checkReturnExpr(c: Checker, e: Extract<Expr, { kind: "return" }>, ctx: FnCtx): Type {
-    if (e.value) c.coerce(c.expr(e.value, ctx, ctx.ret), ctx.ret, e.value.span, `the function returns \`${c.u.show(ctx.ret)}\``);
-    else c.coerce(UNIT, ctx.ret, e.span, `the function returns \`${c.u.show(ctx.ret)}\`; write \`return value\``);
-    return NEVER;
+  if (e.value) c.coerce(c.expr(e.value, ctx, ctx.ret), ctx.ret, e.value.span, `the function returns \`${c.u.show(ctx.ret)}\``);
+  else c.coerce(UNIT, ctx.ret, e.span, `the function returns \`${c.u.show(ctx.ret)}\`; write \`return value\``);
+  return NEVER;
 }
 
 export function checkIntLit(c: Checker, e: Extract<Expr, { kind: "int" }>): Type {

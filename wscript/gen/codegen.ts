@@ -12,22 +12,33 @@
  * generated line and column, the script span (the source map used for fault
  * traces). Every function entry and loop iteration spends one unit of fuel (see FUEL_SLICE);
  * function entries also count call depth (concept_faults.md).
+ *
+ * Layout: `CodeGen` holds the emitter state (output lines, indentation,
+ * temporaries, span markers), items, statements, patterns and the dispatch
+ * over expressions; each construct's emitter is a function over it in
+ * emit_literals.ts, emit_ops.ts (operators, fields, indexing, assignment),
+ * emit_calls.ts (paths, calls, prelude, methods) and emit_control.ts
+ * (blocks, `if`, `match`, loops, jumps, `?`, closures). Emitters import
+ * `CodeGen` as a type only.
  */
 import type { Block, Expr, FnDecl, Pattern, Stmt } from "../syntax/ast.ts";
 import type { Decls, MethodInfo } from "../check/decls.ts";
 import { jsIdent } from "../check/decls.ts";
 import type { Span } from "../syntax/span.ts";
 import type { Type, Unifier } from "../check/types.ts";
+import { emitBlock, emitBreak, emitClosure, emitFor, emitIf, emitIfLet, emitLoop, emitMatch, emitReturnExpr, emitTry, emitWhile } from "./emit_control.ts";
+import { emitCall, emitMethod, emitPath } from "./emit_calls.ts";
+import { emitMap, emitStr, emitStructLit } from "./emit_literals.ts";
+import { emitAssign, emitBinary, emitField, emitIndex, emitUnary } from "./emit_ops.ts";
+import { RESERVED, intLit, prop, type Ctx } from "./js.ts";
+
+export { prop } from "./js.ts";
 
 /** One source-map entry: generated (line, col) → script span. */
 export type MapEntry = { line: number; col: number; span: Span };
 export type Generated = { code: string; map: MapEntry[]; fnNames: Map<string, string> };
 
-const RESERVED = new Set("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval undefined NaN Infinity".split(" "));
-const PROP_BAD = new Set(["constructor", "__proto__", "prototype", "toString", "valueOf", "hasOwnProperty"]);
-export const prop = (n: string): string => (PROP_BAD.has(n) || n.startsWith("$") ? `${n}$` : n);
 
-type Ctx = { closure: boolean; scopes: Map<string, string>[]; loops: { label: string; result: string | undefined }[] };
 
 /**
  * Fuel lives in an Int32Array slot (the engine keeps it an int32, much
@@ -37,40 +48,35 @@ type Ctx = { closure: boolean; scopes: Map<string, string>[]; loops: { label: st
  */
 const FUEL_SLICE = 1 << 30;
 
-function intLit(b: bigint): string {
-  if (b >= -9007199254740991n && b <= 9007199254740991n) return b < 0n ? `(${b})` : `${b}`;
-  return `${BigInt.asIntN(64, b)}n`;
-}
-
 export class CodeGen {
-  private out: string[] = [];
-  private ind = "";
-  private n = 0;
-  private spans: Span[] = [];
-  private hostUsed = new Set<string>();
+  out: string[] = [];
+  ind = "";
+  n = 0;
+  spans: Span[] = [];
+  hostUsed = new Set<string>();
   fnNames = new Map<string, string>();
 
-  constructor(private d: Decls, private u: Unifier) {}
+  constructor(readonly d: Decls, readonly u: Unifier) {}
 
-  private t(): string { return `$${++this.n}`; }
-  private emit(s: string): void { this.out.push(this.ind + s); }
-  private mark(span: Span): string { this.spans.push(span); return `/*@${this.spans.length - 1}*/`; }
-  private ty(e: { ty?: Type }): Type { return e.ty ? this.u.shallow(e.ty) : { k: "error" }; }
-  private host(key: string): string { this.hostUsed.add(key); return `h_${jsIdent(key)}_${this.hash(key)}`; }
-  private hash(s: string): string { let h = 0; for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0; return (h >>> 0).toString(36); }
+  t(): string { return `$${++this.n}`; }
+  emit(s: string): void { this.out.push(this.ind + s); }
+  mark(span: Span): string { this.spans.push(span); return `/*@${this.spans.length - 1}*/`; }
+  ty(e: { ty?: Type }): Type { return e.ty ? this.u.shallow(e.ty) : { k: "error" }; }
+  host(key: string): string { this.hostUsed.add(key); return `h_${jsIdent(key)}_${this.hash(key)}`; }
+  hash(s: string): string { let h = 0; for (const c of s) h = (h * 31 + c.charCodeAt(0)) | 0; return (h >>> 0).toString(36); }
 
-  private bind(ctx: Ctx, name: string): string {
+  bind(ctx: Ctx, name: string): string {
     const js = `${RESERVED.has(name) ? "_" : ""}${jsIdent(name)}_${++this.n}`;
     (ctx.scopes[ctx.scopes.length - 1] as Map<string, string>).set(name, js);
     return js;
   }
-  private local(ctx: Ctx, name: string): string {
+  local(ctx: Ctx, name: string): string {
     for (let i = ctx.scopes.length - 1; i >= 0; i--) { const v = ctx.scopes[i]?.get(name); if (v) return v; }
     return "undefined";
   }
 
   // ---------- lifting analysis ----------
-  private liftCache = new WeakMap<object, boolean>();
+  liftCache = new WeakMap<object, boolean>();
   lifts(e: Expr): boolean {
     const hit = this.liftCache.get(e);
     if (hit !== undefined) return hit;
@@ -95,7 +101,7 @@ export class CodeGen {
   }
 
   /** Evaluate operands left to right, spilling earlier ones when a later one lifts. */
-  private operands(ctx: Ctx, es: Expr[]): string[] {
+  operands(ctx: Ctx, es: Expr[]): string[] {
     const out: string[] = [];
     es.forEach((e, i) => {
       const v = this.expr(ctx, e);
@@ -168,20 +174,20 @@ export class CodeGen {
     return this.finish([...head, ...body].join("\n"));
   }
 
-  private install(m: MethodInfo): void {
+  install(m: MethodInfo): void {
     if (!m.trait || !m.decl) return;
     const special: Record<string, string> = { Eq: "$eq", Ord: "$cmp", Display: "$show", Clone: "$clone" };
     const key = special[m.trait] ?? `$d_${jsIdent(m.trait)}_${jsIdent(m.name)}`;
     for (const cls of this.classesOf(m.typeName)) this.emit(`${cls}.prototype.${key} = ${m.jsName};`);
   }
 
-  private classesOf(typeName: string): string[] {
+  classesOf(typeName: string): string[] {
     if (this.d.structs.has(typeName)) return [`S_${jsIdent(typeName)}`];
     const en = this.d.enums.get(typeName);
     return en ? en.variants.map((v) => `E_${jsIdent(typeName)}_${jsIdent(v.name)}`) : [];
   }
 
-  private fn(jsName: string, decl: FnDecl, hasSelf: boolean, display: string): void {
+  fn(jsName: string, decl: FnDecl, hasSelf: boolean, display: string): void {
     if (!decl.body) return;
     this.fnNames.set(jsName, display);
     const ctx: Ctx = { closure: false, scopes: [new Map()], loops: [] };
@@ -197,7 +203,7 @@ export class CodeGen {
   }
 
   /** Emit a block's statements into the current JS scope; returns the tail value. */
-  private blockInline(ctx: Ctx, b: Block): string {
+  blockInline(ctx: Ctx, b: Block): string {
     ctx.scopes.push(new Map());
     for (const s of b.stmts) this.stmt(ctx, s);
     const v = b.tail ? this.expr(ctx, b.tail) : "undefined";
@@ -206,7 +212,7 @@ export class CodeGen {
   }
 
   /** Emit a block in its own JS block, assigning its value to `into` (if given). */
-  private blockInto(ctx: Ctx, b: Block | Expr, into: string | undefined): void {
+  blockInto(ctx: Ctx, b: Block | Expr, into: string | undefined): void {
     this.emit("{");
     const save = this.ind;
     this.ind += "  ";
@@ -217,7 +223,7 @@ export class CodeGen {
     this.emit("}");
   }
 
-  private stmt(ctx: Ctx, s: Stmt): void {
+  stmt(ctx: Ctx, s: Stmt): void {
     if (s.kind === "item") return;
     if (s.kind === "expr") {
       const v = this.expr(ctx, s.expr);
@@ -260,7 +266,7 @@ export class CodeGen {
       }
     }
   }
-  private subPatterns(p: Extract<Pattern, { kind: "variant" }>, s: string): [Pattern, string][] {
+  subPatterns(p: Extract<Pattern, { kind: "variant" }>, s: string): [Pattern, string][] {
     if (p.args) return p.args.map((a, i) => [a, `${s}.$${i}`]);
     return (p.fields ?? []).map((f) => [f.pat, `${s}.${prop(f.name.name)}`]);
   }
@@ -281,200 +287,30 @@ export class CodeGen {
       case "bool": return String(e.value);
       case "unit": return "undefined";
       case "error": return "undefined";
-      case "str": {
-        const holes = e.parts.flatMap((p) => (p.kind === "hole" ? [p.expr] : []));
-        const vals = this.operands(ctx, holes);
-        let i = 0;
-        const parts = e.parts.map((p) => (p.kind === "text" ? JSON.stringify(p.text) : this.showOf(this.ty(p.expr), vals[i++] as string)));
-        return parts.length === 1 && e.parts[0]?.kind === "text" ? (parts[0] as string) : `(${parts.join(" + ") || '""'})`;
-      }
-      case "path": return this.path(ctx, e);
+      case "str": return emitStr(this, ctx, e);
+      case "path": return emitPath(this, ctx, e);
       case "list": return `[${this.operands(ctx, e.items).join(", ")}]`;
-      case "map": {
-        const vs = this.operands(ctx, e.entries.flat());
-        const pairs: string[] = [];
-        for (let i = 0; i < vs.length; i += 2) pairs.push(`[${vs[i]}, ${vs[i + 1]}]`);
-        return `new Map([${pairs.join(", ")}])`;
-      }
-      case "struct_lit": {
-        if (!e.res) return "undefined";
-        const vals = this.operands(ctx, e.fields.map((f) => f.value)).map((v, i) => {
-          if (/^[\w$]+$/.test(v) || e.fields.length < 2) return v;
-          const t = this.t();
-          this.emit(`const ${t} = ${v};`);
-          void i;
-          return t;
-        });
-        const byName = new Map(e.fields.map((f, i) => [f.name.name, vals[i] as string]));
-        const res = e.res;
-        if (res.struct) return `new S_${jsIdent(res.enumName)}(${(this.d.structs.get(res.enumName)?.fields ?? []).map((f) => byName.get(f.name) ?? "undefined").join(", ")})`;
-        const v = this.d.enums.get(res.enumName)?.variants.find((x) => x.name === res.variant);
-        return `new E_${jsIdent(res.enumName)}_${jsIdent(res.variant)}(${(v?.fields ?? []).map((f) => byName.get(f.name) ?? "undefined").join(", ")})`;
-      }
-      case "unary": {
-        const v = this.expr(ctx, e.operand);
-        if (e.op === "!") return `!${v}`;
-        if (e.opTrait) return `${this.mark(e.span)}${e.opTrait}(${v})`;
-        const t = this.ty(e);
-        if (e.operand.kind === "int" && !e.operand.suffix) return intLit(-e.operand.value);
-        return t.k === "int" || (t.k === "units" && t.backing === "int") ? `ineg(${v})` : `(-${v})`;
-      }
-      case "binary": return this.binary(ctx, e);
-      case "assign": this.assign(ctx, e); return "undefined";
-      case "call": return this.call(ctx, e);
-      case "method": return this.method(ctx, e);
-      case "field": {
-        const r = this.expr(ctx, e.recv);
-        if (e.res?.kind === "unit_get") {
-          const fam = this.d.units.get(e.res.family);
-          if (e.res.factor === 1) return r;
-          return fam?.backing === "int" ? `idiv(${r}, ${e.res.factor})` : `(${r} / ${e.res.factor})`;
-        }
-        return `${r}.${prop(e.name.name)}`;
-      }
-      case "index": {
-        const [r, i] = this.operands(ctx, [e.recv, e.index]) as [string, string];
-        const m = this.mark(e.span);
-        if (e.res === "map") return `${m}midx(${r}, ${i})`;
-        if (e.res === "user") {
-          const t = this.ty(e.recv);
-          const mi = t.k === "adt" ? this.d.methods.get(t.name)?.get("Index::index") : undefined;
-          return `${m}${mi?.jsName ?? "undefined"}(${r}, ${i})`;
-        }
-        return `${m}idx(${r}, ${i})`;
-      }
-      case "try": {
-        const v = this.expr(ctx, e.operand);
-        const t = this.t();
-        this.emit(`const ${t} = ${v};`);
-        this.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]--, ${t})`};`);
-        return `${t}.$0`;
-      }
-      case "closure": {
-        const inner: Ctx = { closure: true, scopes: [...ctx.scopes, new Map()], loops: [] };
-        const params = e.params.map((p) => this.bind(inner, p.name.name));
-        const saveOut = this.out;
-        const saveInd = this.ind;
-        this.out = [];
-        this.ind = saveInd + "  ";
-        this.emit(`if (--$S[0] < 0) $refuel();`);
-        const v = e.body.kind === "block" ? this.blockInline(inner, e.body) : this.expr(inner, e.body);
-        this.emit(`return ${v};`);
-        const body = this.out.join("\n");
-        this.out = saveOut;
-        this.ind = saveInd;
-        return `((${params.join(", ")}) => {\n${body}\n${saveInd}})`;
-      }
-      case "if": {
-        if (!this.lifts(e) && e.else_ && e.then.tail) {
-          return `(${this.expr(ctx, e.cond)} ? ${this.expr(ctx, e.then.tail)} : ${this.expr(ctx, e.else_)})`;
-        }
-        const r = this.resultVar(e);
-        const c = this.expr(ctx, e.cond);
-        this.emit(`if (${c})`);
-        this.blockInto(ctx, e.then, r);
-        if (e.else_) { this.emit("else"); this.blockInto(ctx, e.else_, r); }
-        return r ?? "undefined";
-      }
-      case "if_let": {
-        const r = this.resultVar(e);
-        const s = this.t();
-        this.emit(`const ${s} = ${this.expr(ctx, e.value)};`);
-        this.emit(`if (${this.test(e.pat, s)}) {`);
-        ctx.scopes.push(new Map());
-        for (const [n, x] of this.binds(e.pat, s)) this.emit(`  const ${this.bind(ctx, n)} = ${x};`);
-        this.blockInto(ctx, e.then, r);
-        ctx.scopes.pop();
-        this.emit("}");
-        if (e.else_) { this.emit("else"); this.blockInto(ctx, e.else_, r); }
-        return r ?? "undefined";
-      }
-      case "match": {
-        const r = this.resultVar(e);
-        const s = this.t();
-        this.emit(`const ${s} = ${this.expr(ctx, e.scrutinee)};`);
-        const label = `M${++this.n}`;
-        this.emit(`${label}: {`);
-        const save = this.ind;
-        this.ind += "  ";
-        for (const arm of e.arms) {
-          this.emit(`if (${this.test(arm.pat, s)}) {`);
-          const save2 = this.ind;
-          this.ind += "  ";
-          ctx.scopes.push(new Map());
-          for (const [n, x] of this.binds(arm.pat, s)) this.emit(`const ${this.bind(ctx, n)} = ${x};`);
-          if (arm.guard) {
-            const g = this.expr(ctx, arm.guard);
-            this.emit(`if (${g}) {`);
-            this.blockInto(ctx, arm.body, r);
-            this.emit(`  break ${label};`);
-            this.emit("}");
-          } else {
-            this.blockInto(ctx, arm.body, r);
-            this.emit(`break ${label};`);
-          }
-          ctx.scopes.pop();
-          this.ind = save2;
-          this.emit("}");
-        }
-        this.emit("$nomatch();");
-        this.ind = save;
-        this.emit("}");
-        return r ?? "undefined";
-      }
-      case "while": {
-        const label = `L${++this.n}`;
-        ctx.loops.push({ label, result: undefined });
-        if (!this.lifts(e.cond)) {
-          this.emit(`${label}: while (${this.expr(ctx, e.cond)}) {`);
-          this.emit(`  if (--$S[0] < 0) $refuel();`);
-        } else {
-          this.emit(`${label}: for (;;) {`);
-          this.emit(`  if (--$S[0] < 0) $refuel();`);
-          const save = this.ind;
-          this.ind += "  ";
-          const c = this.expr(ctx, e.cond);
-          this.emit(`if (!(${c})) break;`);
-          this.ind = save;
-        }
-        this.blockInto(ctx, e.body, undefined);
-        this.emit("}");
-        ctx.loops.pop();
-        return "undefined";
-      }
-      case "loop": {
-        const label = `L${++this.n}`;
-        const t = this.ty(e);
-        const r = t.k === "unit" || t.k === "never" ? undefined : this.t();
-        if (r) this.emit(`let ${r};`);
-        ctx.loops.push({ label, result: r });
-        this.emit(`${label}: for (;;) {`);
-        this.emit(`  if (--$S[0] < 0) $refuel();`);
-        this.blockInto(ctx, e.body, undefined);
-        this.emit("}");
-        ctx.loops.pop();
-        return r ?? "undefined";
-      }
-      case "for": return this.forLoop(ctx, e);
-      case "break": {
-        const loop = ctx.loops[ctx.loops.length - 1];
-        if (e.value) {
-          const v = this.expr(ctx, e.value);
-          if (loop?.result) this.emit(`${loop.result} = ${v};`);
-        }
-        this.emit(`break ${loop?.label ?? ""};`);
-        return "undefined";
-      }
+      case "map": return emitMap(this, ctx, e);
+      case "struct_lit": return emitStructLit(this, ctx, e);
+      case "unary": return emitUnary(this, ctx, e);
+      case "binary": return emitBinary(this, ctx, e);
+      case "assign": emitAssign(this, ctx, e); return "undefined";
+      case "call": return emitCall(this, ctx, e);
+      case "method": return emitMethod(this, ctx, e);
+      case "field": return emitField(this, ctx, e);
+      case "index": return emitIndex(this, ctx, e);
+      case "try": return emitTry(this, ctx, e);
+      case "closure": return emitClosure(this, ctx, e);
+      case "if": return emitIf(this, ctx, e);
+      case "if_let": return emitIfLet(this, ctx, e);
+      case "match": return emitMatch(this, ctx, e);
+      case "while": return emitWhile(this, ctx, e);
+      case "loop": return emitLoop(this, ctx, e);
+      case "for": return emitFor(this, ctx, e);
+      case "break": return emitBreak(this, ctx, e);
       case "continue": this.emit(`continue ${ctx.loops[ctx.loops.length - 1]?.label ?? ""};`); return "undefined";
-      case "return": {
-        this.emitReturn(ctx, e.value ? this.expr(ctx, e.value) : "undefined");
-        return "undefined";
-      }
-      case "block": {
-        const r = this.resultVar(e);
-        this.blockInto(ctx, e, r);
-        return r ?? "undefined";
-      }
+      case "return": return emitReturnExpr(this, ctx, e);
+      case "block": return emitBlock(this, ctx, e);
     }
   }
 
@@ -482,7 +318,7 @@ export class CodeGen {
    * Return from a script function: the value is computed *before* the call
    * depth is released (a tail call must still count as one frame deeper).
    */
-  private emitReturn(ctx: Ctx, v: string): void {
+  emitReturn(ctx: Ctx, v: string): void {
     if (ctx.closure) { this.emit(`return ${v};`); return; }
     if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]--, ${v});`); return; }
     const r = this.t();
@@ -491,7 +327,7 @@ export class CodeGen {
   }
 
   /** Declare a result temporary for a lifted value-producing construct (none for unit/never). */
-  private resultVar(e: Expr): string | undefined {
+  resultVar(e: Expr): string | undefined {
     const t = this.ty(e);
     if (t.k === "unit" || t.k === "never") return undefined;
     const r = this.t();
@@ -499,219 +335,16 @@ export class CodeGen {
     return r;
   }
 
-  private forLoop(ctx: Ctx, e: Extract<Expr, { kind: "for" }>): string {
-    const label = `L${++this.n}`;
-    ctx.loops.push({ label, result: undefined });
-    ctx.scopes.push(new Map());
-    const name = e.pat.kind === "bind" ? e.pat.name.name : undefined;
-    const i = this.t();
-    let head: string;
-    let item: string;
-    if (e.iterKind === "range") {
-      const [a, b] = this.operands(ctx, [e.iter, e.rangeEnd as Expr]) as [string, string];
-      const end = this.t();
-      const fast = this.t();
-      // Safe-integer bounds keep `i + 1` exact (it reaches at most 2^53); otherwise step with wrapping iadd.
-      this.emit(`const ${end} = ${b}, ${fast} = typeof ${end} === "number" && typeof ${a} === "number";`);
-      head = `for (let ${i} = ${a}; ${i} ${e.inclusive ? "<=" : "<"} ${end}; ${i} = ${fast} ? ${i} + 1 : iadd(${i}, 1))`;
-      item = i;
-    } else {
-      const src = this.t();
-      const it = this.expr(ctx, e.iter);
-      if (e.iterKind === "map") this.emit(`const ${src} = [...${it}.keys()];`);
-      else if (e.iterKind === "string") this.emit(`const ${src} = [...${it}];`);
-      else this.emit(`const ${src} = ${it};`);
-      head = `for (let ${i} = 0; ${i} < ${src}.length; ${i}++)`;
-      item = `${src}[${i}]`;
-    }
-    this.emit(`${label}: ${head} {`);
-    this.emit(`  if (--$S[0] < 0) $refuel();`);
-    if (name) this.emit(`  const ${this.bind(ctx, name)} = ${item};`);
-    this.blockInto(ctx, e.body, undefined);
-    this.emit("}");
-    ctx.scopes.pop();
-    ctx.loops.pop();
-    return "undefined";
-  }
 
-  private path(ctx: Ctx, e: Extract<Expr, { kind: "path" }>): string {
-    const res = e.res;
-    if (!res) return "undefined";
-    switch (res.kind) {
-      case "local": return this.local(ctx, (e.segs[0] as { name: string }).name);
-      case "fn": return this.d.fns.get(res.module ?? "")?.get(res.name)?.jsName ?? "undefined";
-      case "host": return this.host(`${res.module}::${res.name}`);
-      case "assoc": return this.d.methods.get(res.typeName)?.get(res.name)?.jsName ?? "undefined";
-      case "variant": {
-        const v = res.v;
-        const en = this.d.enums.get(v.enumName);
-        const vi = en?.variants.find((x) => x.name === v.variant);
-        if (["Option", "Result", "Value"].includes(v.enumName)) {
-          if (!vi?.tuple) return v.enumName === "Option" ? "None" : "VNull";
-          return `BUILTIN_VARIANTS[${JSON.stringify(`${v.enumName}::${v.variant}`)}]`;
-        }
-        const cn = `E_${jsIdent(v.enumName)}_${jsIdent(v.variant)}`;
-        if (!vi?.tuple) return `${cn}_1`;
-        return `((...a) => new ${cn}(...a))`;
-      }
-      case "unit_ctor": {
-        const fam = this.d.units.get(res.family);
-        return fam?.backing === "int" ? `((x) => imul(x, ${res.factor}))` : `((x) => x * ${res.factor})`;
-      }
-      case "prelude": return "undefined";
-    }
-  }
 
-  private binary(ctx: Ctx, e: Extract<Expr, { kind: "binary" }>): string {
-    const k = e.opKind ?? { kind: "prim" };
-    if (k.kind === "bool") {
-      const a = this.expr(ctx, e.left);
-      if (!this.lifts(e.right)) return `(${a} ${e.op} ${this.expr(ctx, e.right)})`;
-      const t = this.t();
-      this.emit(`let ${t} = ${a};`);
-      this.emit(`if (${e.op === "&&" ? t : `!${t}`}) {`);
-      const b = this.expr(ctx, e.right);
-      this.emit(`  ${t} = ${b};`);
-      this.emit("}");
-      return t;
-    }
-    const [a, b] = this.operands(ctx, [e.left, e.right]) as [string, string];
-    const op = e.op;
-    switch (k.kind) {
-      case "int": {
-        const f = ({ "+": "iadd", "-": "isub", "*": "imul", "/": "idiv", "%": "irem" } as Record<string, string>)[op];
-        if (f) return `${f === "idiv" || f === "irem" ? this.mark(e.span) : ""}${f}(${a}, ${b})`;
-        return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
-      }
-      case "float": case "str": case "prim": return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
-      case "deep":
-        if (op === "==") return `eq(${a}, ${b})`;
-        if (op === "!=") return `!eq(${a}, ${b})`;
-        return `(cmp(${a}, ${b}) ${op} 0)`;
-      case "trait": return `${this.mark(e.span)}${k.method}(${a}, ${b})`;
-      default: return `(${a} ${op} ${b})`;
-    }
-  }
 
-  private arithExpr(k: Expr["ty"] extends unknown ? { kind: string; method?: string } : never, op: string, a: string, b: string, span: Span): string {
-    if (k.kind === "int") return `${this.mark(span)}${({ "+": "iadd", "-": "isub", "*": "imul", "/": "idiv", "%": "irem" } as Record<string, string>)[op]}(${a}, ${b})`;
-    if (k.kind === "trait") return `${this.mark(span)}${k.method}(${a}, ${b})`;
-    return `(${a} ${op} ${b})`;
-  }
 
-  private assign(ctx: Ctx, e: Extract<Expr, { kind: "assign" }>): void {
-    const tg = e.target;
-    const op = e.op.slice(0, 1);
-    const k = (e.opKind ?? { kind: "prim" }) as { kind: string; method?: string };
-    if (tg.kind === "path") {
-      const name = this.local(ctx, (tg.segs[0] as { name: string }).name);
-      const v = this.expr(ctx, e.value);
-      this.emit(e.op === "=" ? `${name} = ${v};` : `${name} = ${this.arithExpr(k, op, name, v, e.span)};`);
-      return;
-    }
-    if (tg.kind === "field") {
-      const o = this.t();
-      this.emit(`const ${o} = ${this.expr(ctx, tg.recv)};`);
-      const v = this.expr(ctx, e.value);
-      const p = `${o}.${prop(tg.name.name)}`;
-      this.emit(e.op === "=" ? `${p} = ${v};` : `${p} = ${this.arithExpr(k, op, p, v, e.span)};`);
-      return;
-    }
-    if (tg.kind === "index") {
-      const [r, i] = this.operands(ctx, [tg.recv, tg.index]) as [string, string];
-      const rt = this.t();
-      const it = this.t();
-      this.emit(`const ${rt} = ${r}, ${it} = ${i};`);
-      const v = this.expr(ctx, e.value);
-      const m = this.mark(e.span);
-      if (tg.res === "map") {
-        this.emit(e.op === "=" ? `${rt}.set(${it}, ${v});` : `${rt}.set(${it}, ${this.arithExpr(k, op, `${m}midx(${rt}, ${it})`, v, e.span)});`);
-      } else {
-        this.emit(e.op === "=" ? `${m}list_set(${rt}, ${it}, ${v});` : `${m}list_set(${rt}, ${it}, ${this.arithExpr(k, op, `idx(${rt}, ${it})`, v, e.span)});`);
-      }
-    }
-  }
 
-  private call(ctx: Ctx, e: Extract<Expr, { kind: "call" }>): string {
-    const c = e.callee;
-    if (c.kind === "path" && c.res?.kind === "prelude") return this.prelude(ctx, e, c.res.name, c.res.argTypes);
-    if (c.kind === "path" && c.res?.kind === "variant") {
-      const args = this.operands(ctx, e.args);
-      const v = c.res.v;
-      if (["Option", "Result", "Value"].includes(v.enumName)) {
-        if (v.enumName === "Option") return `Some(${args[0]})`;
-        if (v.enumName === "Result") return `${v.variant}(${args[0]})`;
-        return `mkValue(${v.tag}, ${args[0]})`;
-      }
-      return `new E_${jsIdent(v.enumName)}_${jsIdent(v.variant)}(${args.join(", ")})`;
-    }
-    const f = this.expr(ctx, c);
-    const args = this.operands(ctx, e.args);
-    if (c.kind === "path" && c.res?.kind === "unit_ctor") {
-      const fam = this.d.units.get(c.res.family);
-      return fam?.backing === "int" ? `${this.mark(e.span)}imul(${args[0]}, ${c.res.factor})` : `(${args[0]} * ${c.res.factor})`;
-    }
-    return `${this.mark(e.span)}${/^[\w$]+$/.test(f) ? f : `(${f})`}(${args.join(", ")})`;
-  }
 
-  private prelude(ctx: Ctx, e: Extract<Expr, { kind: "call" }>, name: string, argTypes: Type[]): string {
-    const args = this.operands(ctx, e.args);
-    const t0 = argTypes[0] ? this.u.shallow(argTypes[0]) : ({ k: "unit" } as Type);
-    const a0 = args[0] ?? "undefined";
-    switch (name) {
-      case "print": return `$out(${this.showOf(t0, a0)})`;
-      case "println": return args.length ? `$out(${this.showOf(t0, a0)} + "\\n")` : `$out("\\n")`;
-      case "str": return this.showOf(t0, a0);
-      case "fmt": {
-        const rest = args.slice(1).map((a, i) => { const t = this.u.shallow(argTypes[i + 1] as Type); return t.k === "units" ? this.showOf(t, a) : a; });
-        return `${this.mark(e.span)}fmt_(${a0}, [${rest.join(", ")}])`;
-      }
-      case "same": return `(${a0} === ${args[1]})`;
-      case "weak": return `new WeakRef(${a0})`;
-      case "int":
-        if (t0.k === "float" || (t0.k === "units" && t0.backing === "float")) return `f2i(${a0})`;
-        if (t0.k === "char") return `${a0}.codePointAt(0)`;
-        return a0;
-      case "float":
-        if (t0.k === "int" || (t0.k === "units" && t0.backing === "int")) return `i2f(${a0})`;
-        return a0;
-    }
-    return "undefined";
-  }
 
-  private method(ctx: Ctx, e: Extract<Expr, { kind: "method" }>): string {
-    const [r, ...args] = this.operands(ctx, [e.recv, ...e.args]) as [string, ...string[]];
-    const res = e.res;
-    const m = this.mark(e.span);
-    if (!res) return "undefined";
-    switch (res.kind) {
-      case "builtin": {
-        if (res.recv === "any") return `clone(${r})`;
-        if (res.recv === "prim") return r;
-        if (res.recv === "list") {
-          if (res.name === "len") return `${r}.length`;
-          if (res.name === "push") return `${r}.push(${args[0]})`;
-          if (res.name === "sum") { const el = res.recvTy.k === "list" ? this.u.shallow(res.recvTy.elem) : undefined; return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`; }
-        }
-        return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
-      }
-      case "user": {
-        const info = this.d.methods.get(res.typeName)?.get(res.trait ? `${res.trait}::${res.name}` : res.name);
-        return `${m}${info?.jsName ?? "undefined"}(${[r, ...args].join(", ")})`;
-      }
-      case "dyn": {
-        const t = this.t();
-        this.emit(`const ${t} = ${r};`);
-        return `${m}${t}.$d_${jsIdent(res.trait)}_${jsIdent(res.name)}(${[t, ...args].join(", ")})`;
-      }
-      case "host": return `${m}${this.host(`${res.typeName}.${res.name}`)}(${[r, ...args].join(", ")})`;
-      case "field_call": return `${m}${r}.${prop(e.name.name)}(${args.join(", ")})`;
-      case "unit_get": return r;
-    }
-  }
 
   /** Strip span markers, producing the source map. */
-  private finish(text: string): Generated {
+  finish(text: string): Generated {
     const map: MapEntry[] = [];
     const lines = text.split("\n").map((line, li) => {
       let out = "";

@@ -6,7 +6,6 @@ import { ASSIGN_OPS, MAX_DEPTH, PREC, SyntaxError_ } from "./parse_shared.ts";
 import type { Parser } from "./parser.ts";
 import { joinSpans, type Span } from "./span.ts";
 
-
 export function parseBlock(p: Parser): Block {
   const start = p.expectP("{").span;
   const stmts: Stmt[] = [];
@@ -37,7 +36,6 @@ export function parseBlock(p: Parser): Block {
   return { kind: "block", stmts, tail, span: p.span(start) };
 }
 
-
 export function parseRecoverStmt(p: Parser, start: number): void {
   if (p.pos === start) p.pos++;
   let depth = 0;
@@ -48,7 +46,6 @@ export function parseRecoverStmt(p: Parser, start: number): void {
     p.pos++;
   }
 }
-
 
 export function parseStmt(p: Parser): Stmt {
   const t = p.tok;
@@ -75,7 +72,6 @@ export function parseStmt(p: Parser): Stmt {
   return { kind: "expr", expr, semi, span: p.span(t.span) };
 }
 
-
 export function parseExpr(p: Parser, noStruct: boolean): Expr {
   if (++p.depth > MAX_DEPTH) p.fail("expression nested too deeply", "split it into smaller expressions", "E0105");
   try {
@@ -93,7 +89,6 @@ export function parseExpr(p: Parser, noStruct: boolean): Expr {
   }
 }
 
-
 export function parseBinary(p: Parser, minPrec: number, noStruct: boolean): Expr {
   let left = parseUnary(p, noStruct);
   for (;;) {
@@ -109,7 +104,6 @@ export function parseBinary(p: Parser, minPrec: number, noStruct: boolean): Expr
   }
 }
 
-
 export function parseUnary(p: Parser, noStruct: boolean): Expr {
   const t = p.tok;
   if (p.isP("-") || p.isP("!")) {
@@ -123,7 +117,6 @@ export function parseUnary(p: Parser, noStruct: boolean): Expr {
   return parsePostfix(p, parsePrimary(p, noStruct));
 }
 
-
 export function parseArgs(p: Parser, close: string): Expr[] {
   const out: Expr[] = [];
   while (!p.isP(close)) {
@@ -133,7 +126,6 @@ export function parseArgs(p: Parser, close: string): Expr[] {
   p.expectP(close);
   return out;
 }
-
 
 export function parsePostfix(p: Parser, e: Expr): Expr {
   for (;;) {
@@ -161,7 +153,6 @@ export function parsePostfix(p: Parser, e: Expr): Expr {
   }
 }
 
-
 /** Does `{` at the current position start a struct literal body? */
 export function parseLooksLikeStructBody(p: Parser): boolean {
   let k = p.pos + 1;
@@ -172,7 +163,6 @@ export function parseLooksLikeStructBody(p: Parser): boolean {
   if (a.kind === "punct" && a.text === "}") return true;
   return a.kind === "ident" && b !== undefined && b.kind === "punct" && (b.text === ":" || b.text === "," || b.text === "}");
 }
-
 
 export function parsePrimary(p: Parser, noStruct: boolean): Expr {
   const t = p.tok;
@@ -323,11 +313,9 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
   p.fail(`expected an expression, found ${p.describe(t)}`);
 }
 
-
 export function parseEndsExpr(p: Parser): boolean {
   return p.tok.kind === "nl" || p.tok.kind === "eof" || p.isP("}") || p.isP(";") || p.isP(",") || p.isP(")");
 }
-
 
 export function parseClosure(p: Parser): Expr {
   const start = p.tok.span;
@@ -348,7 +336,6 @@ export function parseClosure(p: Parser): Expr {
   return { kind: "closure", params, body, span: joinSpans(start, body.span) };
 }
 
-
 export function parseIfExpr(p: Parser): Expr {
   const start = p.expectKw("if").span;
   if (p.isKw("let")) {
@@ -365,7 +352,6 @@ export function parseIfExpr(p: Parser): Expr {
   const else_ = parseElsePart(p);
   return { kind: "if", cond, then, else_, span: p.span(start) };
 }
-
 
 export function parseElsePart(p: Parser): Expr | undefined {
   if (!p.isKw("else")) return undefined;

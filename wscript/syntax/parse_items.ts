@@ -4,7 +4,6 @@ import type { Span } from "./span.ts";
 import { ITEM_START, SyntaxError_ } from "./parse_shared.ts";
 import type { Parser } from "./parser.ts";
 
-
 export function parseProgram(p: Parser): Item[] {
   const items: Item[] = [];
   p.skipNl();
@@ -22,7 +21,6 @@ export function parseProgram(p: Parser): Item[] {
   return items;
 }
 
-
 export function parseRecoverItem(p: Parser, start: number): void {
   if (p.pos === start) p.pos++;
   let depth = 0;
@@ -35,7 +33,6 @@ export function parseRecoverItem(p: Parser, start: number): void {
     p.pos++;
   }
 }
-
 
 export function parseDerives(p: Parser): Ident[] {
   const out: Ident[] = [];
@@ -55,7 +52,6 @@ export function parseDerives(p: Parser): Ident[] {
   }
   return out;
 }
-
 
 export function parseItem(p: Parser): Item {
   const derives = parseDerives(p);
@@ -163,7 +159,6 @@ export function parseItem(p: Parser): Item {
   p.fail(`expected an item (fn, struct, enum, trait, impl, use), found ${p.describe(t)}`, "top-level statements are not allowed; put code in `fn main()`");
 }
 
-
 export function parseFieldList(p: Parser): { name: Ident; ty: TypeExpr }[] {
   p.expectP("{");
   const fields: { name: Ident; ty: TypeExpr }[] = [];
@@ -178,7 +173,6 @@ export function parseFieldList(p: Parser): { name: Ident; ty: TypeExpr }[] {
   p.expectP("}");
   return fields;
 }
-
 
 export function parseEnumDecl(p: Parser, derives: Ident[], start: Span): Item {
   p.next();
@@ -203,7 +197,6 @@ export function parseEnumDecl(p: Parser, derives: Ident[], start: Span): Item {
   p.expectP("}");
   return { kind: "enum", name, variants, derives, span: p.span(start) };
 }
-
 
 export function parseFnDecl(p: Parser, bodyOptional: boolean): FnDecl {
   const start = p.expectKw("fn").span;

@@ -3,7 +3,6 @@ import type { Ident, Pattern } from "./ast.ts";
 import type { Parser } from "./parser.ts";
 import { joinSpans } from "./span.ts";
 
-
 export function parsePattern(p: Parser): Pattern {
   const first = parseSinglePattern(p);
   if (!p.isP("|")) return first;
@@ -11,7 +10,6 @@ export function parsePattern(p: Parser): Pattern {
   while (p.isP("|")) { p.next(); alts.push(parseSinglePattern(p)); }
   return { kind: "or", alts, span: joinSpans(first.span, (alts[alts.length - 1] as Pattern).span) };
 }
-
 
 export function parseSinglePattern(p: Parser): Pattern {
   const t = p.tok;

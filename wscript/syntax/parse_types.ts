@@ -2,7 +2,6 @@
 import type { TypeExpr } from "./ast.ts";
 import type { Parser } from "./parser.ts";
 
-
 export function parseType(p: Parser): TypeExpr {
   const t = p.tok;
   if (p.isP("(")) {
