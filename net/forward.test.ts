@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { connect, createServer } from "node:net";
 import { createSocket } from "node:dgram";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../core/clock/mod.ts";
 import { startForward, startTcpForward } from "./forward.ts";
 import { Nat } from "./nat.ts";
 import { Segment } from "./segment.ts";

@@ -10,8 +10,8 @@ import { RST } from "./tcp.ts";
 import type { TcpConnection } from "./tcp_conn.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { GuestTcp } from "./testing/guest_tcp.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
-import { systemClock } from "./clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
+import { systemClock } from "../core/clock/mod.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

@@ -28,7 +28,7 @@
 import { createConnection, type Socket } from "node:net";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { cidrContains, ipv4ToString } from "./addr.ts";
-import type { Clock, Timer } from "./clock.ts";
+import type { Clock, Timer } from "../core/clock/mod.ts";
 import type { EthernetFrame } from "./ethernet.ts";
 import type { Gateway, IpStack } from "./gateway.ts";
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";

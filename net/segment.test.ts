@@ -13,7 +13,7 @@ import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
 import { clientMessage } from "./testing/dhcp_client.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 function dnsQuery(name: string): Uint8Array {
   const n = encodeName(name)!;
