@@ -4,7 +4,7 @@ import { createSocket } from "node:dgram";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
 import { systemClock } from "../core/clock/mod.ts";
 import { startForward, startTcpForward } from "./forward.ts";
-import { Nat } from "./nat.ts";
+import { Nat } from "./nat/mod.ts";
 import { Segment } from "./segment.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { GuestTcp } from "./testing/guest_tcp.ts";

@@ -41,7 +41,7 @@ export * from "./segment.ts";
 export * from "./byte_queue.ts";
 export * from "./tcp_conn.ts";
 export * from "./ping_socket.ts";
-export * from "./nat.ts";
+export * from "./nat/mod.ts";
 export * from "./forward.ts";
 export * from "./reject.ts";
 export * from "./dnat.ts";

@@ -7,7 +7,7 @@ import { ARP_REQUEST, encodeArp } from "./arp.ts";
 import { finish, pseudoHeaderSum, sum16 } from "./checksum.ts";
 import { encodeEthernet, ETHERTYPE_ARP } from "./ethernet.ts";
 import { encodeIcmpFrame, ICMP_ECHO_REQUEST } from "./icmp.ts";
-import { Nat } from "./nat.ts";
+import { Nat } from "./nat/mod.ts";
 import { encodeTcpFrame, SYN } from "./tcp.ts";
 import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
