@@ -13,7 +13,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, posix } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { VmlabError } from "../../daemon/errors.ts";
 import { replyError, request } from "../../daemon/transport.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { GUEST_TREE_SCRIPT, parseGuestListing, writeGuestTree } from "../guest_tree.ts";
@@ -96,7 +95,7 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   try {
     st = statSync(src);
   } catch {
-    throw new VmlabError("cp.failed", `Cannot read ${src}: no such file or directory`, { subject: src });
+    throw new CodedError("cp.failed", `Cannot read ${src}: no such file or directory`, { subject: src });
   }
   const target = (await guestIsDir(g, dest)) ? posix.join(dest, basename(src)) : dest;
   if (!st.isDirectory()) {
@@ -106,9 +105,9 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   }
   const tree = hostTree(src);
   const mk = await exec(g, "/bin/mkdir", ["-p", target, ...tree.dirs.map((d) => posix.join(target, d))]).catch((e: unknown) => {
-    throw new VmlabError("cp.failed", `Cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
+    throw new CodedError("cp.failed", `Cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
   });
-  if (mk.code !== 0) throw new VmlabError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
+  if (mk.code !== 0) throw new CodedError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
   for (const f of tree.files) {
     const full = join(src, f);
     await put(g, posix.join(target, f), full, statSync(full).mode & 0o7777);
@@ -157,7 +156,7 @@ export function register(program: Command): void {
         const gs = parseGuestPath(src);
         const gd = parseGuestPath(dest);
         if ((gs === undefined) === (gd === undefined)) {
-          throw new VmlabError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
+          throw new CodedError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
         }
         const report = (m: string) => (opts.quiet ? undefined : process.stderr.write(`${m}\n`));
         const side = (gs ?? gd) as { target: string; path: string };
