@@ -18,47 +18,57 @@ const SKIPPABLE_MAGIC = 0x184d2a50;
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
 export class FrameSplitter {
-  #buf: Uint8Array = new Uint8Array(0);
-  /** Bytes before #buf that were already consumed (for messages). */
+  /** Growable storage; bytes [0, #len) are buffered (amortised O(1) appends). */
+  #store: Uint8Array = new Uint8Array(0);
+  #len = 0;
+  /** Bytes before #store that were already consumed (for messages). */
   #consumed = 0;
-  /** Parse position inside the frame at the start of #buf (resumable scan). */
+  /** Parse position of the next block header inside the current frame (resumable scan). */
   #scan = 0;
 
   constructor(private readonly subject: string, private readonly maxFrame = MAX_FRAME_BYTES) {}
 
+  private get buffered(): Uint8Array {
+    return this.#store.subarray(0, this.#len);
+  }
+
   push(bytes: Uint8Array): Uint8Array[] {
-    if (this.#buf.length === 0) this.#buf = bytes;
-    else {
-      const joined = new Uint8Array(this.#buf.length + bytes.length);
-      joined.set(this.#buf);
-      joined.set(bytes, this.#buf.length);
-      this.#buf = joined;
+    if (this.#len + bytes.length > this.#store.length) {
+      const grown = new Uint8Array(Math.max(this.#len + bytes.length, this.#store.length * 2, 1 << 16));
+      grown.set(this.buffered);
+      this.#store = grown;
     }
+    this.#store.set(bytes, this.#len);
+    this.#len += bytes.length;
     const out: Uint8Array[] = [];
+    let start = 0;
     for (;;) {
-      const end = this.frameEnd();
+      const end = this.frameEnd(start);
       if (end === undefined) break;
-      const frame = this.#buf.subarray(0, end.length);
-      if (!end.skip) out.push(frame);
-      this.#buf = this.#buf.subarray(end.length);
+      if (!end.skip) out.push(this.#store.slice(start, start + end.length));
+      start += end.length;
       this.#consumed += end.length;
       this.#scan = 0;
     }
-    if (this.#buf.length > this.maxFrame) throw this.bad(`a frame is larger than ${this.maxFrame} bytes`);
+    if (start > 0) {
+      this.#store.copyWithin(0, start, this.#len);
+      this.#len -= start;
+    }
+    if (this.#len > this.maxFrame) throw this.bad(`a frame is larger than ${this.maxFrame} bytes`);
     return out;
   }
 
   finish(): void {
-    if (this.#buf.length > 0) throw this.bad(`the stream ends inside a frame (${this.#buf.length} bytes left)`);
+    if (this.#len > 0) throw this.bad(`the stream ends inside a frame (${this.#len} bytes left)`);
   }
 
   private bad(why: string): CodedError {
     return new CodedError("oci.blob_invalid", `blob ${this.subject} is not valid zstd at byte ${this.#consumed}: ${why}`, { subject: this.subject, hint: "the blob is corrupted on the registry; push the template again" });
   }
 
-  /** Length of the complete frame at the start of #buf, or undefined if incomplete. */
-  private frameEnd(): { length: number; skip: boolean } | undefined {
-    const b = this.#buf;
+  /** Length of the complete frame at `start` of the buffered bytes, or undefined if incomplete. */
+  private frameEnd(start: number): { length: number; skip: boolean } | undefined {
+    const b = this.#store.subarray(start, this.#len);
     if (b.length < 8) return undefined;
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const magic = dv.getUint32(0, true);
