@@ -6,6 +6,8 @@
  * rebuilds it, and the CLI renders it in one place.
  */
 
+import { CodedError } from "../errors/mod.ts";
+
 export type ErrorCode =
   | "lab.not_found"
   | "lab.not_up"
@@ -90,6 +92,8 @@ export class VmlabError extends Error {
 
   static from(e: unknown): VmlabError {
     if (e instanceof VmlabError) return e;
+    // Layers below the daemon throw the shared CodedError (core/errors); keep its code and hint.
+    if (e instanceof CodedError) return new VmlabError(e.code as ErrorCode, e.message, { ...(e.hint === undefined ? {} : { hint: e.hint }), ...(e.subject === undefined ? {} : { subject: e.subject }) });
     const err = e as { code?: unknown; message?: unknown };
     if (err && err.code === "ENOSPC") return new VmlabError("disk.full", `No space left on device: ${String(err.message)}`, { hint: "Free disk space (old templates: `vmlab template list`) and try again." });
     return new VmlabError("internal", e instanceof Error ? e.message : String(e));
