@@ -110,6 +110,14 @@ describe("every way into the store uses it", () => {
     expect(existsSync(join(store.root, ".staging")) ? readdirSync(join(store.root, ".staging")) : []).toEqual([]);
   });
 
+  test("a backing file the caller vouches for (a build's clone of a stored template) is flattened in", async () => {
+    const store = freshStore();
+    const e = await store.adopt("x86_64/built@1", backingImage(), { trustedBacking: good });
+    expect(e.metadata?.disk.virtualSize).toBe(4 << 20);
+    expect(assertQcow2Standalone(e.disk).backingFile).toBeUndefined();
+    expect((await refusal(store.adopt("x86_64/built@2", backingImage(), { trustedBacking: "/elsewhere.qcow2" }))).code).toBe("image.backing_file");
+  });
+
   test("archive import refuses a disk with an external data file and one that fails qemu-img check", async () => {
     const a = freshStore();
     const t = await a.adopt("x86_64/tiny@1.0", good);

@@ -159,6 +159,12 @@ export interface ImageSafetyOptions {
   readonly origin?: string;
   /** qemu-img binary (default `qemu-img`). */
   readonly binary?: string;
+  /**
+   * A backing file the caller vouches for (a build's clone of a template
+   * already in the store): accepted when the header names exactly this path.
+   * That image must itself have passed this gate.
+   */
+  readonly trustedBacking?: string;
 }
 
 /**
@@ -168,7 +174,8 @@ export interface ImageSafetyOptions {
 export async function assertImageSafe(path: string, opts: ImageSafetyOptions = {}): Promise<{ virtualSize: number }> {
   const origin = opts.origin ?? path;
   const bin = opts.binary ?? "qemu-img";
-  const header = assertQcow2Standalone(path, origin);
+  const trusted = opts.trustedBacking;
+  const header = assertQcow2Standalone(path, origin, trusted === undefined ? {} : { backing: (b) => b === trusted });
 
   const info = await runImg(bin, ["info", "--output=json", "-f", "qcow2", path]);
   if (info.code !== 0) throw refuse("image.corrupt", origin, `${origin} cannot be opened as qcow2: ${firstLine(info.stderr)}`, "check the file; re-create or re-download it if it is damaged");
@@ -178,7 +185,7 @@ export async function assertImageSafe(path: string, opts: ImageSafetyOptions = {
   } catch {
     throw refuse("image.corrupt", origin, `${origin}: qemu-img info printed no JSON`, "check the file with `qemu-img info`");
   }
-  const external = externalReferences(j, path);
+  const external = externalReferences(j, path).filter((r) => trusted === undefined || (r !== `backing file ${trusted}`));
   if (external.length > 0) {
     throw refuse("image.external_reference", origin, `${origin} refers to other files: ${external.join(", ")}; QEMU would open them`, "only standalone qcow2 images are accepted: `qemu-img convert -O qcow2 <src> standalone.qcow2`");
   }

@@ -146,9 +146,11 @@ export class TemplateStore {
   /**
    * Adopt a bare disk image as `<arch>/<name>@<version>`: it must pass
    * `assertImageSafe` (standalone qcow2 — a backing or data file is refused,
-   * never read), then it is converted into the store.
+   * never read), then it is converted into the store. `trustedBacking` admits
+   * one backing file the caller vouches for (a build's clone of a stored
+   * template); the chain is then flattened.
    */
-  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void } = {}): Promise<TemplateEntry> {
+  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly trustedBacking?: string } = {}): Promise<TemplateEntry> {
     const ref = this.parseStoreRef(text);
     if (ref.version === undefined) throw versionRequired(text, "adopting a disk");
     const src = resolvePath(source);
@@ -157,7 +159,7 @@ export class TemplateStore {
     try {
       const disk = join(stage, TEMPLATE_DISK);
       // The source is checked before qemu-img reads it: converting would open its backing or data file.
-      await assertImageSafe(src, { origin: src, ...this.imgBinary() });
+      await assertImageSafe(src, { origin: src, ...this.imgBinary(), ...(opts.trustedBacking === undefined ? {} : { trustedBacking: opts.trustedBacking }) });
       await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
       const info = await assertImageSafe(disk, { origin: src, ...this.imgBinary() });
       const metadata: TemplateMetadata = {
