@@ -16,11 +16,11 @@ import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
 import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.ts";
 import { selfArgv } from "../daemon/self.ts";
 import { request, socketAlive, stream } from "../daemon/transport.ts";
-import { processIo, type ValidateIo } from "./commands/validate.ts";
+import { processIo, type CliIo } from "./io.ts";
 import { loadLab, type LoadFlags } from "./lab_file.ts";
-import { render } from "../wcl/mod.ts";
 import type { ScriptChecker } from "../config/mod.ts";
-import { stderrStyle } from "./style.ts";
+import { reportError, renderDiagnostic } from "./render.ts";
+import { makeStyle, stderrStyle, wantsColor } from "./style.ts";
 
 /** How long a freshly started supervisor may take to answer. */
 export const SUPERVISOR_START_TIMEOUT_MS = 10_000;
@@ -78,7 +78,7 @@ export interface TargetFlags extends LoadFlags {
 }
 
 /** The lab of the cwd (or `-f`/`VMLAB_FILE`), by name; the file need not be valid. */
-export function labOfFile(flags: TargetFlags, io: ValidateIo = processIo()): LabRef {
+export function labOfFile(flags: TargetFlags, io: CliIo = processIo()): LabRef {
   const loaded = loadLab(io, { ...flags, store: false });
   if (loaded.stage === "discover") throw new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {});
   const name = loaded.config.lab?.name;
@@ -107,28 +107,15 @@ export async function labStatus(socket: string): Promise<LabStatus> {
 
 // ---- output -------------------------------------------------------------------
 
-/** Render an error the one way every verb does: code, message, subject, hint. */
-export function printError(e: unknown, json = false): void {
-  const err = CodedError.from(e);
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-    return;
-  }
-  const s = stderrStyle();
-  process.stderr.write(`${s.red(`error[${err.code}]`)}: ${err.message}\n`);
-  if (err.hint) process.stderr.write(`  ${s.dim("hint:")} ${err.hint}\n`);
-  if (process.env.VMLAB_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
-}
-
 /** Print validation diagnostics of a lab that failed to load; returns the exit code. */
-export function printLoadFailure(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
+export function printLoadFailure(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
   const loaded = loadLab(io, flags, scripts);
   if (loaded.stage === "discover") {
-    printError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
+    reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), { sink: { err: io.err, cwd: io.cwd, env: io.env } });
     return 2;
   }
-  const color = io.isTTY && io.env.NO_COLOR === undefined;
-  for (const d of loaded.diagnostics) io.err(`${render(d, loaded.sources, { color, cwd: io.cwd })}\n`);
+  const style = makeStyle(wantsColor(io.env, io.isTTY));
+  for (const d of loaded.diagnostics) io.err(`${renderDiagnostic(d, loaded.sources, { style, cwd: io.cwd })}\n`);
   return loaded.ok ? 0 : 1;
 }
 
@@ -154,8 +141,7 @@ export async function streamOperation(socket: string, path: string, body: unknow
     throw new CodedError("daemon.unreachable", "The daemon closed the connection before the operation finished", { hint: "See `vmlab logs` and `vmlab daemon status`." });
   }
   if (!result.ok) {
-    const e = result.error;
-    throw new CodedError(e.code as never, e.message, { ...(e.hint ? { hint: e.hint } : {}), ...(e.subject ? { subject: e.subject } : {}) });
+    throw CodedError.fromJSON(result.error);
   }
   return result.data;
 }
@@ -167,7 +153,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       const code = await fn(...args);
       process.exitCode = code ?? 0;
     } catch (e) {
-      printError(e, json?.(...args) ?? false);
+      reportError(e, { json: json?.(...args) ?? false });
       process.exitCode = 1;
     }
   };

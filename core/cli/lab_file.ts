@@ -18,7 +18,7 @@ import { TemplateStore } from "../store/store.ts";
 import { CodedError } from "../errors/mod.ts";
 import type { LabPlan, NicPlan, VmPlan } from "../daemon/protocol.ts";
 import { networkPlanFromConfig } from "../daemon/lab/network_plan.ts";
-import type { ValidateIo } from "./commands/validate.ts";
+import type { CliIo } from "./io.ts";
 
 export interface LoadFlags {
   readonly file?: string | undefined;
@@ -40,7 +40,7 @@ export type Loaded =
       readonly errors: number;
     };
 
-export function loadLab(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): Loaded {
+export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): Loaded {
   const explicit = flags.file ?? (io.env.VMLAB_FILE ? io.env.VMLAB_FILE : undefined);
   const found = discoverLabFile(io.cwd, explicit, (p) => io.files.kind(p) === "file");
   if (!found.ok) return { ok: false, stage: "discover", message: found.message, hint: found.hint };

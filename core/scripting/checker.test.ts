@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { ScriptChecker } from "../config/context.ts";
-import { locate, render } from "../wcl/mod.ts";
+import { renderDiagnostic } from "../cli/render.ts";
+import { makeStyle } from "../cli/style.ts";
+import { locate } from "../wcl/mod.ts";
 import { WscriptChecker } from "./checker.ts";
 
 describe("WscriptChecker", () => {
@@ -17,7 +19,7 @@ describe("WscriptChecker", () => {
     expect(d?.severity).toBe("error");
     expect(d?.span.file).toBe("/l/scripts/setup.ws");
     expect(locate(src, d?.span.start ?? -1)).toEqual({ line: 5, col: 8 });
-    const out = render(d!, c.sources, { color: false, cwd: "/l" });
+    const out = renderDiagnostic(d!, c.sources, { style: makeStyle(false), cwd: "/l" });
     expect(out).toContain("--> scripts/setup.ws:5:8");
     expect(out).toContain('    vm.exec("ls", [])');
   });

@@ -12,13 +12,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { render } from "../../wcl/mod.ts";
+import { renderDiagnostic } from "../render.ts";
+import { makeStyle, wantsColor } from "../style.ts";
 import { CodedError } from "../../errors/mod.ts";
 import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
 import { printStatus } from "./status.ts";
 
@@ -91,8 +92,8 @@ export function register(program: Command): void {
         const c = new WscriptChecker().check(path, readScript(path), "main");
         if (c.length) {
           const io = processIo();
-          const color = io.isTTY && io.env.NO_COLOR === undefined;
-          for (const d of c) process.stderr.write(`${render(d, new Map([[path, readScript(path)]]), { color, cwd: io.cwd })}\n`);
+          const style = makeStyle(wantsColor(io.env, io.isTTY));
+          for (const d of c) process.stderr.write(`${renderDiagnostic(d, new Map([[path, readScript(path)]]), { style, cwd: io.cwd })}\n`);
           return 1;
         }
         await streamOperation(socket, "/v1/script", { path }, { quiet: opts.quiet === true });

@@ -14,7 +14,7 @@ import { supervisorSocket } from "../../daemon/paths.ts";
 import type { LabStatus, SupervisorLab } from "../../daemon/protocol.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { action, labOfFile, labStatus, liveLabSocket } from "../client.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 import { loadLab } from "../lab_file.ts";
 import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
