@@ -13,9 +13,10 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { CodedError } from "../errors/mod.ts";
 import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
-import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.ts";
+import type { z } from "zod";
+import { LabStatusSchema, StreamRecordSchema, SupervisorLabSchema, type LabStatus, type StreamRecord, type SupervisorLab } from "../daemon/protocol.ts";
 import { selfArgv } from "../daemon/self.ts";
-import { request, socketAlive, stream } from "../daemon/transport.ts";
+import { parseReply, request, socketAlive, stream } from "../daemon/transport.ts";
 import { processIo, type CliIo } from "./io.ts";
 import { loadLab, type LoadFlags } from "./lab_file.ts";
 import type { ScriptChecker } from "../config/mod.ts";
@@ -53,7 +54,7 @@ export async function ensureSupervisor(): Promise<string> {
 /** Ask the supervisor to run the lab's daemon; returns the lab daemon's socket. */
 export async function ensureLabDaemon(name: string, file: string): Promise<SupervisorLab> {
   const sup = await ensureSupervisor();
-  return request<SupervisorLab>(sup, "POST", "/v1/labs/ensure", { name, file });
+  return request(sup, "POST", "/v1/labs/ensure", { name, file }, SupervisorLabSchema);
 }
 
 /** The lab's socket if its daemon answers, else undefined. */
@@ -102,7 +103,7 @@ export async function requireUp(lab: LabRef): Promise<string> {
 }
 
 export async function labStatus(socket: string): Promise<LabStatus> {
-  return request<LabStatus>(socket, "GET", "/v1/status");
+  return request(socket, "GET", "/v1/status", undefined, LabStatusSchema);
 }
 
 // ---- output -------------------------------------------------------------------
@@ -119,12 +120,14 @@ export function printLoadFailure(io: CliIo, flags: LoadFlags, scripts?: ScriptCh
   return loaded.ok ? 0 : 1;
 }
 
-/** Stream a long operation, printing its progress; returns the result's data or throws its error. */
-export async function streamOperation(socket: string, path: string, body: unknown, opts: { quiet?: boolean } = {}): Promise<unknown> {
+/**
+ * Stream a long operation, printing its progress; returns the result's data
+ * parsed with `data` (the operation's result schema) or throws its error.
+ */
+export async function streamOperation<S extends z.ZodType>(socket: string, path: string, body: unknown, data: S, opts: { quiet?: boolean } = {}): Promise<z.output<S>> {
   const s = stderrStyle();
-  let result: StreamRecord | undefined;
-  await stream(socket, "POST", path, body, (rec) => {
-    const r = rec as StreamRecord;
+  let result: Extract<StreamRecord, { type: "result" }> | undefined;
+  await stream(socket, "POST", path, body, StreamRecordSchema, (r) => {
     if (r.type === "result") {
       result = r;
       return;
@@ -137,13 +140,11 @@ export async function streamOperation(socket: string, path: string, body: unknow
       process.stderr.write(`${prefix}${line}\n`);
     }
   });
-  if (!result || result.type !== "result") {
-    throw new CodedError("daemon.unreachable", "The daemon closed the connection before the operation finished", { hint: "See `vmlab logs` and `vmlab daemon status`." });
+  if (!result) {
+    throw new CodedError("daemon.unreachable", "the daemon closed the connection before the operation finished", { subject: socket, hint: "see `vmlab logs` and `vmlab daemon status`" });
   }
-  if (!result.ok) {
-    throw CodedError.fromJSON(result.error);
-  }
-  return result.data;
+  if (!result.ok) throw CodedError.fromJSON(result.error);
+  return parseReply(data, result.data, socket, `POST ${path}`);
 }
 
 /** Wrap a verb's action: errors are printed once and become exit status 1. */

@@ -119,7 +119,7 @@ export function readyTimeoutMs(env: Readonly<Record<string, string | undefined>>
 /** Resolve a valid lab into what its daemon runs. Throws `CodedError` for store problems found now. */
 export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
   const lab = config.lab;
-  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
+  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'declare lab "<name>" { … } in it' });
   const vms = lab.vms.map((vm): VmPlan => {
     let resolved;
     let entry;
@@ -127,7 +127,8 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       resolved = store.resolve(vm.template);
       entry = store.get(resolved.ref);
     } catch (e) {
-      throw new CodedError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
+      // The store's own code and hint (template.not_found, template.version_required…) reach the user.
+      throw CodedError.withContext(e, `VM ${vm.name}`, { subject: vm.template });
     }
     const meta = entry.metadata;
     const profileName = vm.profile ?? meta?.profile;

@@ -10,7 +10,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import { CodedError } from "../errors/mod.ts";
+import { ErrorReplySchema } from "./protocol.ts";
 
 /** How long a liveness probe of an existing socket may take. */
 export const PROBE_TIMEOUT_MS = 1_000;
@@ -34,7 +38,7 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
-    throw new CodedError("daemon.already_running", `Cannot start: a daemon is already serving ${path}`, { subject: path });
+    throw new CodedError("daemon.already_running", `cannot start: a daemon is already serving ${path}`, { subject: path, hint: "stop it first with `vmlab daemon stop`, or use the running one" });
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
@@ -50,58 +54,98 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
 }
 
 function unreachable(path: string, e: unknown): CodedError {
-  return new CodedError("daemon.unreachable", `Cannot reach the daemon at ${path}: ${(e as Error).message}`, {
+  return new CodedError("daemon.unreachable", `cannot reach the daemon at ${path}: ${(e as Error).message}`, {
     subject: path,
-    hint: "Run `vmlab daemon status`; `vmlab daemon start` restarts the supervisor.",
+    hint: "run `vmlab daemon status`; `vmlab daemon start` restarts the supervisor",
   });
 }
 
-async function decodeError(r: Response): Promise<CodedError> {
+/** A reply that does not match the protocol: the daemon is another version, or broken. */
+export function badReply(socket: string, what: string, problem: string): CodedError {
+  return new CodedError("daemon.bad_reply", `the daemon at ${socket} sent a malformed reply to ${what}: ${problem}`, {
+    subject: socket,
+    hint: "the CLI and the daemon may be different versions: stop the daemons with `vmlab daemon stop` and retry",
+  });
+}
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+}
+
+/** Parse `value` with `schema`, or throw `daemon.bad_reply`. */
+export function parseReply<S extends z.ZodType>(schema: S, value: unknown, socket: string, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badReply(socket, what, issues(r.error));
+  return r.data;
+}
+
+/** The error a non-2xx answer carries (`{error: {...}}`), or `daemon.bad_reply` when it carries none. */
+export async function decodeError(r: Response, socket: string, what: string): Promise<CodedError> {
+  const text = await r.text().catch(() => "");
+  let json: unknown;
   try {
-    const body = (await r.json()) as { error?: { code?: string; message?: string; hint?: string; subject?: string } };
-    if (body.error?.code && body.error.message) {
-      return new CodedError(body.error.code as never, body.error.message, { ...(body.error.hint ? { hint: body.error.hint } : {}), ...(body.error.subject ? { subject: body.error.subject } : {}) });
-    }
+    json = JSON.parse(text);
   } catch {
-    // fall through
+    return badReply(socket, what, `HTTP ${r.status} without a JSON error body`);
   }
-  return new CodedError("internal", `The daemon answered HTTP ${r.status}`);
+  const parsed = ErrorReplySchema.safeParse(json);
+  if (!parsed.success) return badReply(socket, what, `HTTP ${r.status} with an error body that does not match the protocol (${issues(parsed.error)})`);
+  return CodedError.fromJSON(parsed.data.error);
 }
 
-/** One JSON request/response round trip. */
-export async function request<T>(socket: string, method: "GET" | "POST" | "DELETE", path: string, body?: unknown, timeoutMs = 600_000): Promise<T> {
-  let r: Response;
-  try {
-    r = await fetch(`http://vmlab${path}`, {
-      method,
-      unix: socket,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    } as RequestInit);
-  } catch (e) {
-    throw unreachable(socket, e);
-  }
-  if (!r.ok) throw await decodeError(r);
-  return (await r.json()) as T;
-}
+type Method = "GET" | "POST" | "PUT" | "DELETE";
 
-/** POST/GET and deliver each NDJSON record to `onRecord` as it arrives. */
-export async function stream(socket: string, method: "GET" | "POST", path: string, body: unknown, onRecord: (rec: unknown) => void, signal?: AbortSignal): Promise<void> {
-  let r: Response;
+async function send(socket: string, method: Method, path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+  const bytes = body instanceof Uint8Array;
   try {
-    r = await fetch(`http://vmlab${path}`, {
+    return await fetch(`http://vmlab${path}`, {
       method,
       unix: socket,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { "content-type": bytes ? "application/octet-stream" : "application/json" },
+      body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
       ...(signal ? { signal } : {}),
     } as RequestInit);
   } catch (e) {
     throw unreachable(socket, e);
   }
-  if (!r.ok) throw await decodeError(r);
+}
+
+/** One JSON request/response round trip; the reply is parsed with `reply` (the protocol's schema). */
+export async function request<S extends z.ZodType>(socket: string, method: Method, path: string, body: unknown, reply: S, timeoutMs = 600_000): Promise<z.output<S>> {
+  const what = `${method} ${path}`;
+  const r = await send(socket, method, path, body, AbortSignal.timeout(timeoutMs));
+  if (!r.ok) throw await decodeError(r, socket, what);
+  let json: unknown;
+  try {
+    json = await r.json();
+  } catch (e) {
+    throw badReply(socket, what, `not JSON (${(e as Error).message})`);
+  }
+  return parseReply(reply, json, socket, what);
+}
+
+/** A request whose answer is raw bytes (a guest file); errors still arrive as `{error}` JSON. */
+export async function requestBytes(socket: string, method: Method, path: string, body?: Uint8Array): Promise<Uint8Array> {
+  const r = await send(socket, method, path, body, undefined);
+  if (!r.ok) throw await decodeError(r, socket, `${method} ${path}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** POST/GET and deliver each NDJSON record, parsed with `record`, to `onRecord` as it arrives. */
+export async function stream<S extends z.ZodType>(socket: string, method: "GET" | "POST", path: string, body: unknown, record: S, onRecord: (rec: z.output<S>) => void, signal?: AbortSignal): Promise<void> {
+  const what = `${method} ${path}`;
+  const r = await send(socket, method, path, body, signal);
+  if (!r.ok) throw await decodeError(r, socket, what);
   if (!r.body) return;
+  const deliver = (line: string): void => {
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw badReply(socket, what, `a streamed record is not JSON: ${line.slice(0, 80)}`);
+    }
+    onRecord(parseReply(record, json, socket, what));
+  };
   const decoder = new TextDecoder();
   let pending = "";
   for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
@@ -110,10 +154,45 @@ export async function stream(socket: string, method: "GET" | "POST", path: strin
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl).trim();
       pending = pending.slice(nl + 1);
-      if (line) onRecord(JSON.parse(line));
+      if (line) deliver(line);
     }
   }
-  if (pending.trim()) onRecord(JSON.parse(pending));
+  if (pending.trim()) deliver(pending.trim());
+}
+
+// ---- server side ---------------------------------------------------------------
+
+/** A request body parsed with `schema` (an empty body is `{}`), or `request.invalid`. */
+export async function parseBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+  let raw: unknown = {};
+  const text = await req.text();
+  if (text.trim()) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new CodedError("request.invalid", "cannot parse the request body as JSON", { hint: "send a JSON object" });
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new CodedError("request.invalid", `invalid request: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's shape" });
+  return r.data;
+}
+
+/** Query parameters parsed with `schema`, or `request.invalid`. */
+export function parseQuery<S extends z.ZodType>(query: Record<string, string>, schema: S): z.output<S> {
+  const r = schema.safeParse(query);
+  if (!r.success) throw new CodedError("request.invalid", `invalid query: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's parameters" });
+  return r.data;
+}
+
+/** The one error mapper of a control API: every error leaves as `{error}` with the status of its code. */
+export function mapErrors(app: Hono, log: { write(level: "warn", msg: string, fields: Record<string, unknown>): void }): void {
+  app.onError((err, c) => {
+    const e = CodedError.from(err);
+    log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
+    return c.json({ error: e.toJSON() }, e.status as ContentfulStatusCode);
+  });
+  app.notFound((c) => c.json({ error: new CodedError("request.not_found", `no such endpoint: ${c.req.method} ${c.req.path}`, { hint: "the CLI and the daemon may be different versions: restart the daemons with `vmlab daemon stop`" }).toJSON() }, 404));
 }
 
 /** An NDJSON response whose records are produced by `run(write)`. */

@@ -12,7 +12,8 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSy
 import { basename, dirname, join, posix } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
-import { request } from "../../daemon/transport.ts";
+import { ExecReplySchema, FileWriteReplySchema } from "../../daemon/protocol.ts";
+import { request, requestBytes } from "../../daemon/transport.ts";
 import { action, requireUp, resolveVmTarget, type TargetFlags } from "../client.ts";
 
 /** `vm:path` or `lab/vm:path`; host paths starting with `/`, `.` or `~` never match. */
@@ -28,7 +29,7 @@ interface Guest {
 }
 
 async function exec(g: Guest, path: string, args: string[]): Promise<{ code: number; stdout: string }> {
-  const r = await request<{ exitCode: number | null; stdout: string }>(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 });
+  const r = await request(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 }, ExecReplySchema);
   return { code: r.exitCode ?? 1, stdout: Buffer.from(r.stdout, "base64").toString("utf8") };
 }
 
@@ -41,22 +42,11 @@ async function guestIsDir(g: Guest, path: string): Promise<boolean> {
 }
 
 async function put(g: Guest, path: string, data: Uint8Array, mode: number): Promise<void> {
-  const url = `http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}&mode=${mode.toString(8)}`;
-  const r = await fetch(url, { method: "PUT", unix: g.socket, body: data } as RequestInit);
-  if (!r.ok) {
-    const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new CodedError("cp.failed", body.error?.message ?? `Cannot write ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
-  }
-  await r.body?.cancel();
+  await request(g.socket, "PUT", `/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}&mode=${mode.toString(8)}`, data, FileWriteReplySchema);
 }
 
 async function get(g: Guest, path: string): Promise<Uint8Array> {
-  const r = await fetch(`http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}`, { unix: g.socket } as RequestInit);
-  if (!r.ok) {
-    const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new CodedError("cp.failed", body.error?.message ?? `Cannot read ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
-  }
-  return new Uint8Array(await r.arrayBuffer());
+  return requestBytes(g.socket, "GET", `/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}`);
 }
 
 function hostTree(root: string): { dirs: string[]; files: string[] } {

@@ -15,7 +15,8 @@ import { resolve } from "node:path";
 import { renderDiagnostic } from "../render.ts";
 import { makeStyle, wantsColor } from "../style.ts";
 import { CodedError } from "../../errors/mod.ts";
-import type { LabStatus } from "../../daemon/protocol.ts";
+import { z } from "zod";
+import { LabStatusSchema, type LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
@@ -60,7 +61,7 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
       throw new CodedError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
-  return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, { quiet }))) as LabStatus;
+  return await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }));
 }
 
 export function register(program: Command): void {
@@ -73,7 +74,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts) => {
         const socket = await requireUp(labOfFile(opts));
-        await streamOperation(socket, "/v1/provision", {}, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/provision", {}, z.unknown(), { quiet: opts.quiet === true });
         return 0;
       }),
     );
@@ -96,7 +97,7 @@ export function register(program: Command): void {
           for (const d of c) process.stderr.write(`${renderDiagnostic(d, new Map([[path, readScript(path)]]), { style, cwd: io.cwd })}\n`);
           return 1;
         }
-        await streamOperation(socket, "/v1/script", { path }, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/script", { path }, z.unknown(), { quiet: opts.quiet === true });
         return 0;
       }),
     );
@@ -135,7 +136,7 @@ export function register(program: Command): void {
           process.stderr.write(`lab ${lab.name} is already down\n`);
           return 0;
         }
-        await streamOperation(socket, "/v1/down", { vms, force: opts.force === true }, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/down", { vms, force: opts.force === true }, z.unknown(), { quiet: opts.quiet === true });
         if (!opts.quiet) process.stderr.write(vms.length ? `stopped ${vms.join(", ")}\n` : `lab ${lab.name} is down\n`);
         return 0;
       }),
@@ -150,7 +151,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts) => {
         const lab = labOfFile(opts);
-        await withLabDaemon(lab.name, lab.file as string, (socket) => streamOperation(socket, "/v1/destroy", {}, { quiet: opts.quiet === true }));
+        await withLabDaemon(lab.name, lab.file as string, (socket) => streamOperation(socket, "/v1/destroy", {}, z.unknown(), { quiet: opts.quiet === true }));
         if (!opts.quiet) process.stderr.write(`lab ${lab.name} destroyed (clones and .vmlab/ deleted)\n`);
         return 0;
       }),

@@ -11,7 +11,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
-import type { LabStatus, SupervisorLab } from "../../daemon/protocol.ts";
+import { SupervisorLabSchema, type LabStatus, type SupervisorLab } from "../../daemon/protocol.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { action, labOfFile, labStatus, liveLabSocket } from "../client.ts";
 import { processIo } from "../io.ts";
@@ -57,7 +57,7 @@ async function registryEntry(name: string): Promise<SupervisorLab | undefined> {
   const sock = supervisorSocket();
   if (!(await socketAlive(sock))) return undefined;
   try {
-    return await request<SupervisorLab>(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`);
+    return await request(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`, undefined, SupervisorLabSchema);
   } catch {
     return undefined;
   }
