@@ -18,7 +18,7 @@ import { LabStatusSchema, StreamRecordSchema, SupervisorLabSchema, type LabStatu
 import { selfArgv } from "../daemon/self.ts";
 import { parseReply, request, socketAlive, stream } from "../daemon/transport.ts";
 import { processIo, type CliIo } from "./io.ts";
-import { loadLab, type LoadFlags } from "./lab_file.ts";
+import { loadLab, type LoadFlags, type Loaded } from "./lab_file.ts";
 import type { ScriptChecker } from "../config/mod.ts";
 import { reportError, renderDiagnostic } from "./render.ts";
 import { makeStyle, stderrStyle, wantsColor } from "./style.ts";
@@ -110,7 +110,11 @@ export async function labStatus(socket: string): Promise<LabStatus> {
 
 /** Print validation diagnostics of a lab that failed to load; returns the exit code. */
 export function printLoadFailure(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
-  const loaded = loadLab(io, flags, scripts);
+  return printLoaded(io, loadLab(io, flags, scripts));
+}
+
+/** Prints what an already loaded lab has to say (discovery error or diagnostics); the exit code. */
+export function printLoaded(io: CliIo, loaded: Loaded): 1 | 2 | 0 {
   if (loaded.stage === "discover") {
     reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), { sink: { err: io.err, cwd: io.cwd, env: io.env } });
     return 2;
