@@ -45,9 +45,9 @@ export async function ensureSupervisor(): Promise<string> {
     if (await socketAlive(socket)) return socket;
     await Bun.sleep(25);
   }
-  throw new CodedError("daemon.unreachable", `The supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
+  throw new CodedError("daemon.unreachable", `the supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
     subject: socket,
-    hint: `See ${logFile}.`,
+    hint: `see ${logFile}`,
   });
 }
 
@@ -64,7 +64,7 @@ export async function liveLabSocket(name: string): Promise<string | undefined> {
 }
 
 export function notUp(name: string): CodedError {
-  return new CodedError("lab.not_up", `Lab ${name} is not up`, { subject: name, hint: "Start it with `vmlab up`." });
+  return new CodedError("lab.not_up", `lab ${name} is not up`, { subject: name, hint: "start it with `vmlab up`" });
 }
 
 /** A lab as the CLI addresses it. */
@@ -151,14 +151,19 @@ export async function streamOperation<S extends z.ZodType>(socket: string, path:
   return parseReply(data, result.data, socket, `POST ${path}`);
 }
 
-/** Wrap a verb's action: errors are printed once and become exit status 1. */
+/** Did the verb get `--json`? Commander passes the options object among the action's arguments. */
+function jsonFlag(args: readonly unknown[]): boolean {
+  return args.some((a) => typeof a === "object" && a !== null && "json" in a && a.json === true);
+}
+
+/** Wrap a verb's action: errors are printed once (as JSON on stderr with `--json`) and become exit status 1. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>, json?: (...args: A) => boolean): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const code = await fn(...args);
       process.exitCode = code ?? 0;
     } catch (e) {
-      reportError(e, { json: json?.(...args) ?? false });
+      reportError(e, { json: json?.(...args) ?? jsonFlag(args) });
       process.exitCode = 1;
     }
   };

@@ -70,7 +70,7 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   try {
     st = statSync(src);
   } catch {
-    throw new CodedError("cp.failed", `Cannot read ${src}: no such file or directory`, { subject: src });
+    throw new CodedError("cp.failed", `cannot read ${src}: no such file or directory`, { subject: src });
   }
   const target = (await guestIsDir(g, dest)) ? posix.join(dest, basename(src)) : dest;
   if (!st.isDirectory()) {
@@ -80,9 +80,9 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   }
   const tree = hostTree(src);
   const mk = await exec(g, "/bin/mkdir", ["-p", target, ...tree.dirs.map((d) => posix.join(target, d))]).catch((e: unknown) => {
-    throw new CodedError("cp.failed", `Cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
+    throw new CodedError("cp.failed", `cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
   });
-  if (mk.code !== 0) throw new CodedError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
+  if (mk.code !== 0) throw new CodedError("cp.failed", `cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
   for (const f of tree.files) {
     const full = join(src, f);
     await put(g, posix.join(target, f), readFileSync(full), statSync(full).mode & 0o7777);
@@ -115,7 +115,7 @@ async function fromGuest(g: Guest, src: string, dest: string, report: (m: string
   }
   const list = async (type: "d" | "f") => {
     const r = await exec(g, "/bin/sh", ["-c", 'find "$1" -type "$2"', "sh", src, type]);
-    if (r.code !== 0) throw new CodedError("cp.failed", `Cannot list ${g.vm}:${src} (find exit ${r.code})`, { subject: `${g.vm}:${src}` });
+    if (r.code !== 0) throw new CodedError("cp.failed", `cannot list ${g.vm}:${src} (find exit ${r.code})`, { subject: `${g.vm}:${src}` });
     return r.stdout.split("\n").filter(Boolean).map((p) => posix.relative(src, p));
   };
   for (const d of await list("d")) mkdirSync(join(target, d), { recursive: true });
@@ -139,7 +139,7 @@ export function register(program: Command): void {
         const gs = parseGuestPath(src);
         const gd = parseGuestPath(dest);
         if ((gs === undefined) === (gd === undefined)) {
-          throw new CodedError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
+          throw new CodedError("request.invalid", "exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
         }
         const report = (m: string) => (opts.quiet ? undefined : process.stderr.write(`${m}\n`));
         const side = (gs ?? gd) as { target: string; path: string };

@@ -28,7 +28,7 @@ function readScript(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
-    throw new CodedError("script.invalid", `Cannot read script ${path}`, { subject: path, hint: "Check the path." });
+    throw new CodedError("script.invalid", `cannot read script ${path}`, { subject: path, hint: "check the path" });
   }
 }
 
@@ -59,7 +59,7 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
-      throw new CodedError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
+      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
   return await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }));

@@ -26,7 +26,7 @@ async function daemonFor(lab: LabRef): Promise<string> {
     const sup = supervisorSocket();
     if (await socketAlive(sup)) file = await request(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`, undefined, SupervisorLabSchema).then((l) => l.file, () => undefined);
   }
-  if (!file) throw new CodedError("lab.not_found", `Cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "Run this in the lab's folder or pass -f <vmlab.wcl>." });
+  if (!file) throw new CodedError("lab.not_found", `cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "run this in the lab's folder or pass -f <vmlab.wcl>" });
   return (await ensureLabDaemon(lab.name, file)).socket;
 }
 

@@ -85,7 +85,7 @@ export function register(program: Command): void {
         const file = labName === undefined ? labOfFile(opts).file : entry?.file;
         const loaded = file ? loadLab(processIo(), { file, store: false }) : undefined;
         const cfg = loaded?.stage === "validate" ? loaded.config.lab : undefined;
-        if (!cfg && !entry) throw new CodedError("lab.not_found", `No lab named ${name} is known`, { subject: name, hint: "Run it from the lab's folder, or `vmlab daemon status` to list running labs." });
+        if (!cfg && !entry) throw new CodedError("lab.not_found", `no lab named ${name} is known`, { subject: name, hint: "run it from the lab's folder, or `vmlab daemon status` to list running labs" });
         const st: LabStatus & { reason?: string } = {
           name,
           file: file ?? entry?.file ?? "",

@@ -250,7 +250,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
   app.post("/v1/host-event", async (c) => {
     const e = await parseBody(c.req.raw, EventSchema);
-    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host." });
+    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host" });
     lab.events.emit(e.type, undefined, e.data);
     return c.json({ ok: true });
   });

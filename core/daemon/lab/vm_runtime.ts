@@ -107,9 +107,9 @@ export class VmRuntime {
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
     if (!existsSync(this.plan.template.disk)) {
-      throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+      throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
-        hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
+        hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
       });
     }
     try {
@@ -118,12 +118,12 @@ export class VmRuntime {
     } catch (e) {
       const msg = (e as Error).message;
       if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
-        throw new CodedError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+        throw new CodedError("disk.full", `cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
           subject: this.name,
-          hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
+          hint: "free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again",
         });
       }
-      throw new CodedError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+      throw new CodedError("vm.start_failed", `cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
     }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
@@ -150,7 +150,7 @@ export class VmRuntime {
     if (!pair) {
       throw new CodedError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
         subject: this.name,
-        hint: "Install it with `apt-get install ovmf`.",
+        hint: "install it with `apt-get install ovmf`",
       });
     }
     const vars = join(this.vmDir, "OVMF_VARS.fd");
@@ -213,7 +213,7 @@ export class VmRuntime {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
-      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
     this.#startedAt = Date.now();
@@ -231,7 +231,7 @@ export class VmRuntime {
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
-        hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+        hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
       });
     }
     this.ready = true;
@@ -324,7 +324,7 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "bring it up once with `vmlab up` so its linked clone exists" });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }

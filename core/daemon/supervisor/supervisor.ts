@@ -142,7 +142,7 @@ export class Supervisor {
       if (cur.file !== file) {
         throw new CodedError("lab.name_taken", `A lab named ${name} is already running from ${cur.file}`, {
           subject: name,
-          hint: "Lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder.",
+          hint: "lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder",
         });
       }
       return cur;
@@ -189,9 +189,9 @@ export class Supervisor {
     if (!exited) child.kill("SIGKILL");
     const tail = logTail(labDaemonLog(name));
     this.registry.update(name, { state: "failed", pid: null, reason: "the lab daemon did not start" });
-    throw new CodedError("lab.daemon_failed", `The lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
+    throw new CodedError("lab.daemon_failed", `the lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
       subject: name,
-      hint: `See ${labDaemonLog(name)}.`,
+      hint: `see ${labDaemonLog(name)}`,
     });
   }
 
