@@ -148,7 +148,7 @@ export async function streamOperation<S extends z.ZodType>(socket: string, path:
     throw new CodedError("daemon.unreachable", "the daemon closed the connection before the operation finished", { subject: socket, hint: "see `vmlab logs` and `vmlab daemon status`" });
   }
   if (!result.ok) throw CodedError.fromJSON(result.error);
-  return parseReply(data, result.data, socket, `POST ${path}`);
+  return parseReply(data, result.data, `POST ${path}`);
 }
 
 /** Did the verb get `--json`? Commander passes the options object among the action's arguments. */

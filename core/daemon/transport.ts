@@ -33,8 +33,15 @@ export async function socketAlive(path: string): Promise<boolean> {
   }
 }
 
-/** Serve `fetch` on a unix socket; throws `daemon.already_running` if one answers. */
-export async function serveUnix(path: string, fetchHandler: FetchHandler): Promise<{ stop(): void }> {
+/** Bun's own request body limit, kept for servers that only take JSON. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Serve `fetch` on a unix socket; throws `daemon.already_running` if one answers.
+ * `maxRequestBodySize` raises the body limit for servers whose uploads stream
+ * (the lab daemon's file copies); they must cap what they buffer themselves.
+ */
+export async function serveUnix(path: string, fetchHandler: FetchHandler, opts: { maxRequestBodySize?: number } = {}): Promise<{ stop(): void }> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
@@ -42,7 +49,7 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
-  const options = { unix: path, fetch: fetchHandler, idleTimeout: 0 };
+  const options = { unix: path, fetch: fetchHandler, idleTimeout: 0, maxRequestBodySize: opts.maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_BYTES };
   const server = Bun.serve(options as unknown as Parameters<typeof Bun.serve>[0]);
   chmodSync(path, 0o600);
   return {
@@ -61,10 +68,10 @@ function unreachable(path: string, e: unknown): CodedError {
 }
 
 /** A reply that does not match the protocol: the daemon is another version, or broken. */
-export function badReply(socket: string, what: string, problem: string): CodedError {
-  return new CodedError("daemon.bad_reply", `the daemon at ${socket} sent a malformed reply to ${what}: ${problem}`, {
-    subject: socket,
-    hint: "the CLI and the daemon may be different versions: stop the daemons with `vmlab daemon stop` and retry",
+export function badReply(what: string, problem: string, detail?: Record<string, unknown>): CodedError {
+  return new CodedError("daemon.bad_reply", `the daemon answered ${what} with a reply that does not match the protocol: ${problem}`, {
+    ...(detail === undefined ? {} : { detail }),
+    hint: "the CLI and the daemon may be different versions: stop the daemons with `vmlab daemon stop` and retry; `vmlab logs` has the daemon's side",
   });
 }
 
@@ -73,24 +80,34 @@ function issues(e: z.ZodError): string {
 }
 
 /** Parse `value` with `schema`, or throw `daemon.bad_reply`. */
-export function parseReply<S extends z.ZodType>(schema: S, value: unknown, socket: string, what: string): z.output<S> {
+export function parseReply<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw badReply(socket, what, issues(r.error));
+  if (!r.success) throw badReply(what, issues(r.error));
   return r.data;
 }
 
-/** The error a non-2xx answer carries (`{error: {...}}`), or `daemon.bad_reply` when it carries none. */
-export async function decodeError(r: Response, socket: string, what: string): Promise<CodedError> {
-  const text = await r.text().catch(() => "");
+/**
+ * The coded error a non-2xx reply carries (`{error: {code, message, …}}`,
+ * checked with the protocol's schema). A body that is missing, not JSON, or
+ * not such an error becomes `daemon.bad_reply` naming the HTTP status.
+ */
+export async function replyError(r: Response, what = "the request"): Promise<CodedError> {
+  let text = "";
+  try {
+    text = await r.text();
+  } catch {
+    // no body
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return badReply(socket, what, `HTTP ${r.status} without a JSON error body`);
+    json = undefined;
   }
   const parsed = ErrorReplySchema.safeParse(json);
-  if (!parsed.success) return badReply(socket, what, `HTTP ${r.status} with an error body that does not match the protocol (${issues(parsed.error)})`);
-  return CodedError.fromJSON(parsed.data.error);
+  if (parsed.success) return CodedError.fromJSON(parsed.data.error);
+  const shown = text.trim().slice(0, 200);
+  return badReply(what, `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ""}${shown ? `: ${shown}` : " and no error body"}`, { status: r.status });
 }
 
 type Method = "GET" | "POST" | "PUT" | "DELETE";
@@ -114,20 +131,20 @@ async function send(socket: string, method: Method, path: string, body: unknown,
 export async function request<S extends z.ZodType>(socket: string, method: Method, path: string, body: unknown, reply: S, timeoutMs = 600_000): Promise<z.output<S>> {
   const what = `${method} ${path}`;
   const r = await send(socket, method, path, body, AbortSignal.timeout(timeoutMs));
-  if (!r.ok) throw await decodeError(r, socket, what);
+  if (!r.ok) throw await replyError(r, what);
   let json: unknown;
   try {
     json = await r.json();
   } catch (e) {
-    throw badReply(socket, what, `not JSON (${(e as Error).message})`);
+    throw badReply(what, `the body is not JSON (${(e as Error).message})`, { status: r.status });
   }
-  return parseReply(reply, json, socket, what);
+  return parseReply(reply, json, what);
 }
 
 /** A request whose answer is raw bytes (a guest file); errors still arrive as `{error}` JSON. */
 export async function requestBytes(socket: string, method: Method, path: string, body?: Uint8Array): Promise<Uint8Array> {
   const r = await send(socket, method, path, body, undefined);
-  if (!r.ok) throw await decodeError(r, socket, `${method} ${path}`);
+  if (!r.ok) throw await replyError(r, `${method} ${path}`);
   return new Uint8Array(await r.arrayBuffer());
 }
 
@@ -135,16 +152,16 @@ export async function requestBytes(socket: string, method: Method, path: string,
 export async function stream<S extends z.ZodType>(socket: string, method: "GET" | "POST", path: string, body: unknown, record: S, onRecord: (rec: z.output<S>) => void, signal?: AbortSignal): Promise<void> {
   const what = `${method} ${path}`;
   const r = await send(socket, method, path, body, signal);
-  if (!r.ok) throw await decodeError(r, socket, what);
+  if (!r.ok) throw await replyError(r, what);
   if (!r.body) return;
   const deliver = (line: string): void => {
     let json: unknown;
     try {
       json = JSON.parse(line);
     } catch {
-      throw badReply(socket, what, `a streamed record is not JSON: ${line.slice(0, 80)}`);
+      throw badReply(what, `a streamed record is not JSON: ${line.slice(0, 200)}`);
     }
-    onRecord(parseReply(record, json, socket, what));
+    onRecord(parseReply(record, json, what));
   };
   const decoder = new TextDecoder();
   let pending = "";
@@ -162,10 +179,13 @@ export async function stream<S extends z.ZodType>(socket: string, method: "GET" 
 
 // ---- server side ---------------------------------------------------------------
 
-/** A request body parsed with `schema` (an empty body is `{}`), or `request.invalid`. */
-export async function parseBody<S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> {
+/** A request body parsed with `schema` (an empty body is `{}`), or `request.invalid`; larger than `maxBytes` is `request.too_large`. */
+export async function parseBody<S extends z.ZodType>(req: Request, schema: S, maxBytes = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<z.output<S>> {
   let raw: unknown = {};
+  const tooLarge = () => new CodedError("request.too_large", `request body is larger than ${maxBytes} bytes`, { hint: "send less data per request (copy large files with `vmlab cp`)" });
+  if (Number(req.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   const text = await req.text();
+  if (text.length > maxBytes) throw tooLarge();
   if (text.trim()) {
     try {
       raw = JSON.parse(text);

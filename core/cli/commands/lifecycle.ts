@@ -21,6 +21,7 @@ import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoaded, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
 import { processIo } from "../io.ts";
+import { pullMissing } from "./template_remote.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
 import { printStatus } from "./status.ts";
 
@@ -56,10 +57,12 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   if (!loaded.ok) return printLoaded(io, loaded) || 1;
   if (loaded.stage !== "validate") return 2;
   if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
-  const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);
+  const store = new TemplateStore();
+  await pullMissing(loaded.config.lab?.vms ?? [], store, quiet);
+  const plan = labPlan(loaded.config, loaded.profiles, store, io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
-      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
+      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `name one of the lab's VMs: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
   return await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }));

@@ -16,7 +16,8 @@
  * renderer (core/cli/render.ts). Export/import show bytes done of
  * total on stderr when it is a TTY. The store is used directly: its
  * cross-process lock keeps concurrent CLIs and daemons safe.
- * Leaves out: build, push, pull, login (their own issues).
+ * Registry verbs (push, pull, login, logout, list --remote) live in
+ * `template_remote.ts`. Leaves out: build (its own issue).
  */
 import type { Command } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
@@ -24,6 +25,7 @@ import { TemplateStore, type TemplateEntry } from "../../store/mod.ts";
 import { reportError } from "../render.ts";
 import { makeStyle, wantsColor, type Style } from "../style.ts";
 import { renderTable } from "../table.ts";
+import { listRemote, registerRemote } from "./template_remote.ts";
 
 /** Minimum time between two progress redraws. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -63,6 +65,7 @@ export function humanBytes(n: number): string {
 
 function printError(io: TemplateIo, e: unknown, json: boolean): number {
   reportError(e, { json, sink: { err: io.err, style: io.errStyle } });
+  if (e instanceof CodedError && e.code.startsWith("usage.")) return 2;
   return 1;
 }
 
@@ -204,9 +207,10 @@ export function templateCommand(deps: TemplateDeps = {}): { register(program: Co
     register(program) {
       const t = program.command("template").description("manage and share disk templates in the local store");
       t.command("list")
-        .description("List templates in the store")
+        .description("List templates in the store, or a registry repository's tags with --remote")
         .option("--json", "emit the full metadata array (ref, sizes in bytes, RFC 3339 created)")
-        .action((o) => run((s, io) => list(s, io, o.json ?? false), o.json ?? false));
+        .option("--remote <repo>", "list the tags of a registry repository (host/repo)")
+        .action((o) => run((s, io) => (o.remote === undefined ? list(s, io, o.json ?? false) : listRemote(io, o.remote, o.json ?? false)), o.json ?? false));
       t.command("rm")
         .description("Remove a template from the store (exact version required)")
         .argument("<ref>", "<arch>/<name>@<version>")
@@ -224,6 +228,7 @@ export function templateCommand(deps: TemplateDeps = {}): { register(program: Co
         .option("--ref <ref>", "adopt <file> as a bare qcow2 under <arch>/<name>@<version>")
         .option("--profile <profile>", "guest OS profile to record (with --ref)")
         .action((file, o) => run((s, io) => importTemplate(s, io, file, o)));
+      registerRemote(t, run);
     },
   };
 }

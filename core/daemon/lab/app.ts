@@ -23,6 +23,7 @@
  * Every error leaves through one mapper as `{error: {code, message, hint, subject}}`.
  */
 import { Hono } from "hono";
+import type { z } from "zod";
 import { CodedError } from "../../errors/mod.ts";
 import { isQgaError } from "../../qga/errors.ts";
 import {
@@ -32,6 +33,7 @@ import {
 import type { ScriptHost } from "./scripts.ts";
 import type { LabNetwork } from "./network.ts";
 import { mapErrors, ndjsonResponse, parseBody, parseQuery } from "../transport.ts";
+import { guestFileBody } from "./guest_file_stream.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
 /** Interval of keep-alive records on the event stream. */
@@ -47,6 +49,15 @@ export interface LabDaemonHooks {
   /** Called after destroy. */
   destroyed(): void;
 }
+
+/**
+ * Largest JSON request body. The server itself accepts bodies of any size
+ * (file uploads stream), so JSON endpoints cap what they buffer.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
+
+/** A JSON request body parsed with the protocol's `schema`, at most `MAX_JSON_BODY_BYTES`. */
+const body = <S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> => parseBody(req, schema, MAX_JSON_BODY_BYTES);
 
 function streamOp(op: (report: Report, write: (r: StreamRecord) => void) => Promise<unknown>, lab: LabRuntime): Response {
   return ndjsonResponse(async (write) => {
@@ -83,7 +94,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   });
 
   app.post("/v1/up", async (c) => {
-    const req = await parseBody(c.req.raw, UpRequestSchema);
+    const req = await body(c.req.raw, UpRequestSchema);
     return streamOp(async (report) => {
       try {
         await lab.up(req.plan, req.vms, report, { provision: req.provision });
@@ -95,7 +106,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   });
 
   app.post("/v1/down", async (c) => {
-    const req = await parseBody(c.req.raw, DownRequestSchema);
+    const req = await body(c.req.raw, DownRequestSchema);
     for (const n of req.vms) lab.vm(n);
     return streamOp(async (report) => {
       await lab.down(req.vms, req.force, report);
@@ -114,7 +125,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   app.post("/v1/vms/:vm/:action{start|stop|restart}", async (c) => {
     const name = c.req.param("vm");
     const action = c.req.param("action");
-    const req = await parseBody(c.req.raw, PowerRequestSchema);
+    const req = await body(c.req.raw, PowerRequestSchema);
     const vm = lab.vm(name);
     return streamOp(async (report) => {
       const r = (l: "info" | "warn" | "error", m: string) => report(l, m, name);
@@ -129,7 +140,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
 
   app.post("/v1/vms/:vm/exec", async (c) => {
     const name = c.req.param("vm");
-    const req = await parseBody(c.req.raw, ExecRequestSchema);
+    const req = await body(c.req.raw, ExecRequestSchema);
     const agent = await agentFor(lab, name);
     // Arguments may carry secrets (passwords, tokens): log the program and the count only.
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
@@ -148,25 +159,28 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     });
   });
 
+  // Both directions stream: the request body goes to the agent chunk by chunk,
+  // and the guest file comes back through a bounded, cancellable body.
   app.put("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
     const { path, mode } = parseQuery(c.req.query(), FileQuerySchema);
     const agent = await agentFor(lab, name);
-    const data = new Uint8Array(await c.req.arrayBuffer());
-    await agent.writeFile(path, data, mode ? { mode: parseInt(mode, 8) } : {}).catch((e: unknown) => {
+    let bytes = 0;
+    const source = c.req.raw.body ?? new Uint8Array(0);
+    await agent.writeFile(path, source as AsyncIterable<Uint8Array> | Uint8Array, { ...(mode ? { mode: parseInt(mode, 8) } : {}), onProgress: (n) => (bytes = n) }).catch((e: unknown) => {
       throw CodedError.withContext(e, `cannot write ${name}:${path}`, { subject: `${name}:${path}` });
     });
-    return c.json({ ok: true, bytes: data.length });
+    return c.json({ ok: true, bytes });
   });
 
   app.get("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
     const { path } = parseQuery(c.req.query(), FileQuerySchema);
     const agent = await agentFor(lab, name);
-    const data = await agent.readFile(path).catch((e: unknown) => {
+    const body = await guestFileBody(agent.readFileChunks(path), c.req.raw.signal).catch((e: unknown) => {
       throw CodedError.withContext(e, `cannot read ${name}:${path}`, { subject: `${name}:${path}` });
     });
-    return new Response(data, { headers: { "content-type": "application/octet-stream" } });
+    return new Response(body, { headers: { "content-type": "application/octet-stream" } });
   });
 
   app.get("/v1/vms/:vm/osinfo", async (c) => {
@@ -194,7 +208,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
 
   /** Create or restore a snapshot on one VM or (best effort, one after another) on every VM. */
   app.post("/v1/snapshots/:action{create|restore}", async (c) => {
-    const req = await parseBody(c.req.raw, SnapshotRequestSchema);
+    const req = await body(c.req.raw, SnapshotRequestSchema);
     const action = c.req.param("action");
     const targets = req.vm ? [lab.vm(req.vm)] : [...lab.vms.values()];
     return streamOp(async (report) => {
@@ -228,7 +242,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   };
   app.get("/v1/forwards", (c) => c.json(hooks.network.fabric?.listForwards() ?? []));
   app.post("/v1/forwards", async (c) => {
-    const req = await parseBody(c.req.raw, ForwardRequestSchema);
+    const req = await body(c.req.raw, ForwardRequestSchema);
     lab.vm(req.vm);
     const f = fabricOf();
     const clean = Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as typeof req;
@@ -243,13 +257,13 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   app.post("/v1/provision", () => streamOp((report) => lab.provisionAll(report), lab));
 
   app.post("/v1/script", async (c) => {
-    const req = await parseBody(c.req.raw, ScriptRequestSchema);
+    const req = await body(c.req.raw, ScriptRequestSchema);
     return streamOp((report) => lab.exclusive(`script ${req.path}`, () => hooks.scripts.runMain(req.path, report, "Script")), lab);
   });
 
   /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
   app.post("/v1/host-event", async (c) => {
-    const e = await parseBody(c.req.raw, EventSchema);
+    const e = await body(c.req.raw, EventSchema);
     if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host" });
     lab.events.emit(e.type, undefined, e.data);
     return c.json({ ok: true });
