@@ -151,6 +151,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       memoryMiB: Math.max(16, Math.round(hw.memory / MiB)),
       firmware: hw.firmware === "ovmf" ? "uefi" : "bios",
       secureBoot: hw.secureBoot,
+      tpm: hw.tpm,
       vga: oneOf(VGA, hw.display, "std"),
       diskInterface: oneOf(DISK_BUS, hw.diskBus, "virtio"),
       ...(vm.disk !== undefined ? { diskSizeBytes: vm.disk } : {}),
