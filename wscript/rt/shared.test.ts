@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Context } from "./compile.ts";
+import { Context } from "../compile.ts";
 import { Shared } from "./shared.ts";
 import { Vm } from "./vm.ts";
 

@@ -3,9 +3,9 @@
  * (rt_core.ts), the built-in methods (rt_methods.ts), `fmt_` and the output
  * sink `$out`. One `R` per VM, so output sinks never leak between VMs.
  */
-import * as core from "./rt_core.ts";
-import * as methods from "./rt_methods.ts";
-import { formatTemplate } from "./fmt.ts";
+import * as core from "./core.ts";
+import * as methods from "./methods.ts";
+import { formatTemplate } from "../syntax/fmt.ts";
 
 export type Runtime = Record<string, unknown>;
 

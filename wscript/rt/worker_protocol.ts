@@ -12,10 +12,10 @@
  * script closure it was given) and answers with `invoked`. The embedder's
  * event loop is never blocked: it only ever awaits.
  */
-import type { ExportedFn } from "./compile.ts";
-import type { MapEntry } from "./codegen.ts";
+import type { ExportedFn } from "../compile.ts";
+import type { MapEntry } from "../gen/codegen.ts";
 import type { Wire } from "./codec.ts";
-import type { PortableSpec } from "./host.ts";
+import type { PortableSpec } from "../host.ts";
 import type { RuntimeError } from "./vm.ts";
 
 /** Everything the worker needs to instantiate and run a unit. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Context, Vm } from "./mod.ts";
+import { Context, Vm } from "../mod.ts";
 
 const unit = (src: string) => {
   const r = new Context().compile("t.wscript", src);
@@ -34,7 +34,7 @@ describe("Vm limits", () => {
 
 describe("host→script re-entry", () => {
   test("a host function calling back into the script nests at most REENTRY_DEPTH_LIMIT deep, and faults trappably", async () => {
-    const { HostModule, REENTRY_DEPTH_LIMIT } = await import("./mod.ts");
+    const { HostModule, REENTRY_DEPTH_LIMIT } = await import("../mod.ts");
     let deepest = 0;
     const m = new HostModule("cb").fn("apply(f: fn(int) -> int, x: int) -> int", (f: (x: number) => number, x: number) => { deepest = Math.max(deepest, x); return f(x); });
     const r = new Context().module(m).compile("t.wscript", "use cb\nfn down(n: int) -> int { cb::apply(|x| down(x + 1), n) }\nfn once() -> int { cb::apply(|x| x * 2, 21) }\nfn main() -> int { down(0) }");

@@ -15,10 +15,10 @@
  * const h = fnHandle<[number], boolean>(unit, "on_key", "fn(int) -> bool");
  * if (h.ok) h.fn.call(vm, 42);
  */
-import type { TypeExpr } from "./ast.ts";
-import type { CompiledUnit } from "./compile.ts";
-import { parse } from "./parser.ts";
-import { Unifier, type FnSig } from "./types.ts";
+import type { TypeExpr } from "../syntax/ast.ts";
+import type { CompiledUnit } from "../compile.ts";
+import { parse } from "../syntax/parser.ts";
+import { Unifier, type FnSig } from "../check/types.ts";
 import type { RuntimeError, Vm } from "./vm.ts";
 
 export type FnHandleError = { code: "no_such_fn" | "generic_fn" | "bad_signature" | "signature_mismatch"; name: string; message: string };

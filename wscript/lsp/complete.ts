@@ -13,8 +13,8 @@
  * `complete` never throws; items are sorted by label and filtered by prefix.
  */
 import type { Analysis } from "./analysis.ts";
-import { PRELUDE } from "./builtins.ts";
-import type { Type } from "./types.ts";
+import { PRELUDE } from "../check/builtins.ts";
+import type { Type } from "../check/types.ts";
 
 export type CompletionKind = "variable" | "function" | "method" | "field" | "module" | "struct" | "enum" | "variant" | "constant" | "keyword" | "unit" | "trait";
 export type CompletionItem = { label: string; kind: CompletionKind; detail: string };

@@ -5,16 +5,17 @@
  * host functions (checked against their registered signatures), built-in
  * methods (builtins.ts), user/trait methods and `dyn` dispatch.
  */
-import type { Expr } from "./ast.ts";
-import type { FnCtx } from "./checker.ts";
-import { DISCARD, type ExprChecker } from "./check_expr.ts";
-import { checkFmtTemplate } from "./fmt.ts";
+import type { Expr } from "../syntax/ast.ts";
+import type { FnCtx } from "./scope.ts";
+import type { Checker } from "./checker.ts";
+import { DISCARD } from "./scope.ts";
+import { checkFmtTemplate } from "../syntax/fmt.ts";
 import { ERROR, FLOAT, INT, STRING, UNIT, optionOf, substParams, type FnSig, type Type } from "./types.ts";
 
 const fnType = (s: FnSig): Type => ({ k: "fn", params: s.params, ret: s.ret });
 const REF_KINDS = new Set(["string", "list", "map", "adt", "dyn", "fn", "weak", "param", "var", "error"]);
 
-function moduleItem(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, kind: "host" | "script", module: string, name: string): Type | undefined {
+function moduleItem(c: Checker, e: Extract<Expr, { kind: "path" }>, kind: "host" | "script", module: string, name: string): Type | undefined {
   if (kind === "host") {
     const m = c.decls.hostModules.get(module);
     const f = m?.fns.get(name);
@@ -28,7 +29,7 @@ function moduleItem(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, kind: "h
   return undefined;
 }
 
-export function checkPath(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, ctx: FnCtx, exp: Type | undefined): Type {
+export function checkPath(c: Checker, e: Extract<Expr, { kind: "path" }>, ctx: FnCtx, exp: Type | undefined): Type {
   const segs = e.segs.map((s) => s.name);
   const ex = exp && exp !== DISCARD ? c.u.shallow(exp) : undefined;
   if (segs.length === 1) {
@@ -73,7 +74,7 @@ export function checkPath(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, ct
 }
 
 /** A variant used as a value: a unit variant, or a constructor function. */
-function variantValue(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, enumName: string, vname: string, ex: Type | undefined): Type {
+function variantValue(c: Checker, e: Extract<Expr, { kind: "path" }>, enumName: string, vname: string, ex: Type | undefined): Type {
   const en = c.decls.enums.get(enumName)!;
   const v = en.variants.find((x) => x.name === vname)!;
   const args = en.params.map(() => c.u.fresh());
@@ -85,7 +86,7 @@ function variantValue(c: ExprChecker, e: Extract<Expr, { kind: "path" }>, enumNa
   return { k: "fn", params: v.tuple.map((t) => substParams(t, subst)), ret: ty };
 }
 
-export function checkCall(c: ExprChecker, e: Extract<Expr, { kind: "call" }>, ctx: FnCtx, exp: Type | undefined): Type {
+export function checkCall(c: Checker, e: Extract<Expr, { kind: "call" }>, ctx: FnCtx, exp: Type | undefined): Type {
   const callee = e.callee;
   const ex = exp && exp !== DISCARD ? exp : undefined;
   if (callee.kind === "path" && callee.segs.length === 1 && c.isPrelude((callee.segs[0] as { name: string }).name, ctx)) {
@@ -110,7 +111,7 @@ export function checkCall(c: ExprChecker, e: Extract<Expr, { kind: "call" }>, ct
   return ft.ret;
 }
 
-function prelude(c: ExprChecker, e: Extract<Expr, { kind: "call" }>, name: string, ctx: FnCtx): Type {
+function prelude(c: Checker, e: Extract<Expr, { kind: "call" }>, name: string, ctx: FnCtx): Type {
   const argTypes = e.args.map((a, i) => c.expr(a, ctx, name === "same" && i === 1 ? e.args[0]?.ty : undefined));
   const callee = e.callee as Extract<Expr, { kind: "path" }>;
   callee.res = { kind: "prelude", name, argTypes };
@@ -160,7 +161,7 @@ function prelude(c: ExprChecker, e: Extract<Expr, { kind: "call" }>, name: strin
   return ERROR;
 }
 
-export function checkMethod(c: ExprChecker, e: Extract<Expr, { kind: "method" }>, ctx: FnCtx, exp: Type | undefined): Type {
+export function checkMethod(c: Checker, e: Extract<Expr, { kind: "method" }>, ctx: FnCtx, exp: Type | undefined): Type {
   const rt = c.u.shallow(c.expr(e.recv, ctx, undefined));
   const name = e.name.name;
   const bail = (): Type => { for (const a of e.args) c.expr(a, ctx, undefined); return ERROR; };

@@ -16,12 +16,12 @@
  * trappably instead of overflowing the native stack. A re-entrant call keeps
  * the call depth of the call it is nested in.
  */
-import type { CompiledUnit, GeneratedModule } from "./compile.ts";
-import { renderSnippet } from "./diagnostic.ts";
+import type { CompiledUnit, GeneratedModule } from "../compile.ts";
+import { renderSnippet } from "../syntax/diagnostic.ts";
 import { makeRuntime } from "./runtime.ts";
-import { fault, ScriptFault } from "./rt_core.ts";
-import type { SourceFile, Span } from "./span.ts";
-import type { HostModule } from "./host.ts";
+import { fault, ScriptFault } from "./core.ts";
+import type { SourceFile, Span } from "../syntax/span.ts";
+import type { HostModule } from "../host.ts";
 
 /** Default recursion limit (script frames); deep enough for real recursion, far below the native stack. */
 export const DEFAULT_CALL_DEPTH_LIMIT = 4000;

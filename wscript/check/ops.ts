@@ -4,10 +4,10 @@
  * rules of concept_units.md (`d + d`, `d * n`, `d / d` → backing, E0220,
  * E0234) and unit-suffixed literals (E0260, E0262, E0269).
  */
-import type { Expr, OpKind } from "./ast.ts";
-import type { FnCtx } from "./checker.ts";
-import type { ExprChecker } from "./check_expr.ts";
-import type { Span } from "./span.ts";
+import type { Expr, OpKind } from "../syntax/ast.ts";
+import type { FnCtx } from "./scope.ts";
+import type { Checker } from "./checker.ts";
+import type { Span } from "../syntax/span.ts";
 import { BOOL, ERROR, FLOAT, INT, STRING, type Type } from "./types.ts";
 
 const TRAIT_OF: Record<string, [string, string]> = { "+": ["Add", "add"], "-": ["Sub", "sub"], "*": ["Mul", "mul"], "/": ["Div", "div"], "%": ["Rem", "rem"] };
@@ -15,7 +15,7 @@ const INT_MIN = -9223372036854775808n;
 const INT_MAX = 9223372036854775807n;
 
 /** Type a unit-suffixed literal (`500ms`, `1.5s`). */
-export function unitLiteral(c: ExprChecker, e: Extract<Expr, { kind: "int" | "float" }>, exp: Type | undefined): Type {
+export function unitLiteral(c: Checker, e: Extract<Expr, { kind: "int" | "float" }>, exp: Type | undefined): Type {
   const suffix = e.suffix as string;
   const ex = exp ? c.u.shallow(exp) : undefined;
   let fam = ex?.k === "units" ? c.decls.units.get(ex.name) : undefined;
@@ -43,7 +43,7 @@ export function unitLiteral(c: ExprChecker, e: Extract<Expr, { kind: "int" | "fl
 }
 
 /** The result type and runtime kind of an arithmetic operator, or an error message. */
-export function arith(c: ExprChecker, op: string, L0: Type, R0: Type, span: Span): [Type, OpKind] {
+export function arith(c: Checker, op: string, L0: Type, R0: Type, span: Span): [Type, OpKind] {
   let L = c.u.shallow(L0);
   let R = c.u.shallow(R0);
   if (L.k === "error" || R.k === "error") return [ERROR, { kind: "prim" }];
@@ -92,7 +92,7 @@ function isPrimCmp(t: Type): boolean {
   return ["int", "float", "char", "string", "units", "bool", "unit"].includes(t.k);
 }
 
-export function checkBinary(c: ExprChecker, e: Extract<Expr, { kind: "binary" }>, ctx: FnCtx): Type {
+export function checkBinary(c: Checker, e: Extract<Expr, { kind: "binary" }>, ctx: FnCtx): Type {
   const op = e.op;
   if (op === "&&" || op === "||") {
     c.coerce(c.expr(e.left, ctx, BOOL), BOOL, e.left.span, `\`${op}\` takes bool operands`);
@@ -125,7 +125,7 @@ export function checkBinary(c: ExprChecker, e: Extract<Expr, { kind: "binary" }>
   return BOOL;
 }
 
-export function checkUnary(c: ExprChecker, e: Extract<Expr, { kind: "unary" }>, ctx: FnCtx, exp: Type | undefined): Type {
+export function checkUnary(c: Checker, e: Extract<Expr, { kind: "unary" }>, ctx: FnCtx, exp: Type | undefined): Type {
   if (e.op === "!") {
     c.coerce(c.expr(e.operand, ctx, BOOL), BOOL, e.operand.span, "`!` takes a bool; there is no truthiness");
     return BOOL;
@@ -145,7 +145,7 @@ export function checkUnary(c: ExprChecker, e: Extract<Expr, { kind: "unary" }>, 
   return ERROR;
 }
 
-export function checkAssign(c: ExprChecker, e: Extract<Expr, { kind: "assign" }>, ctx: FnCtx): Type {
+export function checkAssign(c: Checker, e: Extract<Expr, { kind: "assign" }>, ctx: FnCtx): Type {
   const target = e.target;
   if (target.kind === "path") {
     if (target.segs.length !== 1 || !c.lookup(ctx, (target.segs[0] as { name: string }).name)) {

@@ -16,16 +16,16 @@
  * `hoverAt` / `definitionAt` pick the innermost occurrence at an offset;
  * `membersOf` / `scopeAt` feed completion (complete.ts).
  */
-import type { Expr, Item, Pattern, Program, TypeExpr } from "./ast.ts";
-import type { BindingRecord, FileScope } from "./checker.ts";
-import type { ExprChecker } from "./check_expr.ts";
-import type { Context, FrontEnd } from "./compile.ts";
-import type { Diagnostic } from "./diagnostic.ts";
-import type { Decls } from "./decls.ts";
-import { parse } from "./parser.ts";
-import type { SourceFile, Span } from "./span.ts";
-import type { FnSig, Type } from "./types.ts";
-import { walkProgram } from "./walk.ts";
+import type { Expr, Item, Pattern, Program, TypeExpr } from "../syntax/ast.ts";
+import type { BindingRecord, Checker, FileScope } from "../check/checker.ts";
+
+import type { Context, FrontEnd } from "../compile.ts";
+import type { Diagnostic } from "../syntax/diagnostic.ts";
+import type { Decls } from "../check/decls.ts";
+import { parse } from "../syntax/parser.ts";
+import type { SourceFile, Span } from "../syntax/span.ts";
+import type { FnSig, Type } from "../check/types.ts";
+import { walkProgram } from "../syntax/walk.ts";
 
 /** A name in the source: what hovering shows, and where it is defined. */
 export type Occurrence = { span: Span; hover: string; def: Span | undefined };
@@ -60,7 +60,7 @@ export class Analysis {
 
   /** The checker's declaration tables (functions, types, methods, host modules). */
   get decls(): Decls { return this.fe.checker.decls; }
-  get checker(): ExprChecker { return this.fe.checker; }
+  get checker(): Checker { return this.fe.checker; }
   /** The `use` scope of a file (undefined for a file outside the graph). */
   fileScope(file: string): FileScope | undefined {
     const mod = this.fe.inputs.find((i) => i.program.file === file)?.module;
@@ -212,7 +212,7 @@ export class Analysis {
     return inp ? { file: inp.program.file, start: 0, end: 0 } : undefined;
   }
 
-  private exprOccurrence(e: Expr, add: (s: Span, h: string, d: Span | undefined) => void, c: ExprChecker): void {
+  private exprOccurrence(e: Expr, add: (s: Span, h: string, d: Span | undefined) => void, c: Checker): void {
     const ty = e.ty ? this.show(e.ty) : "?";
     switch (e.kind) {
       case "path": {

@@ -5,7 +5,7 @@
  * host's registrations); the code generator reads it to emit classes,
  * methods and functions. Plain data, no behaviour.
  */
-import type { FnDecl } from "./ast.ts";
+import type { FnDecl } from "../syntax/ast.ts";
 import type { FnSig, Type } from "./types.ts";
 
 export type StructInfo = { name: string; fields: { name: string; ty: Type }[]; derives: Set<string>; host: boolean };

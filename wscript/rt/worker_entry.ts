@@ -11,11 +11,11 @@
  * fault carries its mapped script trace as data.
  */
 import { receiveMessageOnPort } from "node:worker_threads";
-import type { CompiledUnit, ExportedFn } from "./compile.ts";
-import { instantiate } from "./compile.ts";
+import type { CompiledUnit, ExportedFn } from "../compile.ts";
+import { instantiate } from "../compile.ts";
 import { decode, encode, type CodecSide, type Wire } from "./codec.ts";
-import { ScriptFault } from "./rt_core.ts";
-import { portableModule } from "./std/mod.ts";
+import { ScriptFault } from "./core.ts";
+import { portableModule } from "../std/mod.ts";
 import { Vm } from "./vm.ts";
 import type { FromWorker, InitMessage, ToWorker } from "./worker_protocol.ts";
 

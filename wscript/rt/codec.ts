@@ -14,7 +14,7 @@
  * Decoding never throws on well-formed input; unknown class keys decode to
  * plain objects carrying `$n`, so a host still reads the fields.
  */
-import { BUILTIN_VARIANTS, None, Variant, VNull } from "./rt_core.ts";
+import { BUILTIN_VARIANTS, None, Variant, VNull } from "./core.ts";
 
 /** The wire form of one script value. */
 export type Wire =

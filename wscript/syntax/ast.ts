@@ -6,7 +6,7 @@
  * the checker fills and the code generator reads — the tree is the typed IR.
  */
 import type { Span } from "./span.ts";
-import type { Type } from "./types.ts";
+import type { Type } from "../check/types.ts";
 
 export type Ident = { name: string; span: Span };
 

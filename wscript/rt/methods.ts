@@ -4,7 +4,7 @@
  * fact_value_methods.md), named `<receiver>_<method>` to match builtins.ts.
  * Strings are character-indexed (code points), as the reference requires.
  */
-import { clone, cmp, eq, Err, fault, None, Ok, show, Some, ix, norm, iadd, type Int, type Variant, mkValue } from "./rt_core.ts";
+import { clone, cmp, eq, Err, fault, None, Ok, show, Some, ix, norm, iadd, type Int, type Variant, mkValue } from "./core.ts";
 
 type Fn1 = (a: unknown) => unknown;
 type Fn2 = (a: unknown, b: unknown) => unknown;

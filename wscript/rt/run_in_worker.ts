@@ -30,9 +30,9 @@
  *   const res = await runInWorker(r.unit, "main", [], { fuel: 1e9, onLog: (l) => log.info(l), signal });
  * }
  */
-import type { CompiledUnit } from "./compile.ts";
+import type { CompiledUnit } from "../compile.ts";
 import { decode, encode, type CodecSide, type Wire } from "./codec.ts";
-import { ScriptFault } from "./rt_core.ts";
+import { ScriptFault } from "./core.ts";
 import { makeRuntime } from "./runtime.ts";
 import type { CallResult, RuntimeError } from "./vm.ts";
 import type { FromWorker, InitMessage, ToWorker } from "./worker_protocol.ts";
@@ -54,7 +54,7 @@ export type WorkerCallResult = CallResult & { fuel: number | undefined };
 
 /** Where the worker entry lives: beside this file from source, at its bundled path inside the compiled binary. */
 function workerUrl(): string {
-  if (import.meta.url.includes("$bunfs")) return "./wscript/worker_entry.ts";
+  if (import.meta.url.includes("$bunfs")) return "./wscript/rt/worker_entry.ts";
   return new URL("./worker_entry.ts", import.meta.url).href;
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { complete } from "./complete.ts";
-import { interfaceModules } from "./manifest.ts";
-import { Session } from "./session.ts";
-import { mathModule } from "./std/mod.ts";
-import { noImports } from "./compile.ts";
+import { interfaceModules } from "../manifest.ts";
+import { Session } from "../session.ts";
+import { mathModule } from "../std/mod.ts";
+import { noImports } from "../compile.ts";
 
 const api = interfaceModules("/p/api.wscripti", "opaque Pane {\n    fn title(self) -> string\n}\nmodule term {\n    fn open(name: string) -> Pane\n    const MAX_PANES: int = 16\n}\n");
 const b = Session.builder().module(mathModule()).resolver(noImports);

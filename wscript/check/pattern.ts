@@ -6,7 +6,7 @@
  * bindings. `normalize` turns a typed pattern into the form exhaustive.ts
  * analyses; `ctorsOf` lists the constructors of a type for it.
  */
-import type { Pattern } from "./ast.ts";
+import type { Pattern } from "../syntax/ast.ts";
 import type { Checker } from "./checker.ts";
 import { missingWitness, type Ctor, type NPat } from "./exhaustive.ts";
 import { BOOL, CHAR, ERROR, FLOAT, INT, STRING, substParams, type Type } from "./types.ts";

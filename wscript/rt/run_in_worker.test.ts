@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Context, HostModule, runInWorker, stdModules, Vm } from "./mod.ts";
+import { Context, HostModule, runInWorker, stdModules, Vm } from "../mod.ts";
 
 function compile(src: string, ...mods: HostModule[]) {
   const ctx = new Context();
