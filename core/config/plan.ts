@@ -27,7 +27,7 @@ function oneOf<T extends string>(allowed: readonly T[], v: string, fallback: T):
 }
 
 /** Template metadata `hardware { … }` as a hardware layer. */
-function metadataLayer(hw: Record<string, unknown>): HardwareLayer {
+export function metadataLayer(hw: Record<string, unknown>): HardwareLayer {
   const num = (k: string) => (typeof hw[k] === "number" ? (hw[k] as number) : undefined);
   const str = (k: string) => (typeof hw[k] === "string" ? (hw[k] as string) : undefined);
   const bool = (k: string) => (typeof hw[k] === "boolean" ? (hw[k] as boolean) : undefined);
@@ -100,6 +100,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       memoryMiB: Math.max(16, Math.round(hw.memory / MiB)),
       firmware: hw.firmware === "ovmf" ? "uefi" : "bios",
       secureBoot: hw.secureBoot,
+      tpm: hw.tpm,
       vga: oneOf(VGA, hw.display, "std"),
       diskInterface: oneOf(DISK_BUS, hw.diskBus, "virtio"),
       ...(vm.disk !== undefined ? { diskSizeBytes: vm.disk } : {}),

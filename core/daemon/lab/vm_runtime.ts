@@ -14,7 +14,7 @@
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
@@ -22,6 +22,8 @@ import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
+import { prepareFirmware } from "../../qemu/firmware.ts";
+import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
@@ -48,6 +50,7 @@ export class VmRuntime {
   #stopRequested = false;
   #ips: string[] = [];
   #log: JsonLog | undefined;
+  #swtpm: Swtpm | undefined;
 
   constructor(
     readonly lab: LabContext,
@@ -75,6 +78,11 @@ export class VmRuntime {
 
   get serialLog(): string {
     return join(this.lab.paths.logs, `${this.name}.serial.log`);
+  }
+
+  /** swtpm's control socket (mode 0600) in the lab's runtime folder. */
+  get tpmSocket(): string {
+    return join(this.lab.paths.run, `${this.name}.tpm`);
   }
 
   get logFile(): string {
@@ -139,23 +147,13 @@ export class VmRuntime {
     return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
   }
 
-  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store. */
+  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
-    if (this.plan.firmware !== "uefi") return { kind: "bios" };
-    const secure = this.plan.secureBoot;
-    const pairs: [string, string][] = secure
-      ? [["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"], ["/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd"]]
-      : [["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"], ["/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"]];
-    const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v));
-    if (!pair) {
-      throw new CodedError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
-        subject: this.name,
-        hint: "install it with `apt-get install ovmf`",
-      });
+    try {
+      return prepareFirmware(this.plan.firmware, this.plan.secureBoot, this.vmDir);
+    } catch (e) {
+      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "install it with `apt-get install ovmf`" });
     }
-    const vars = join(this.vmDir, "OVMF_VARS.fd");
-    if (!existsSync(vars)) copyFileSync(pair[1], vars);
-    return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
   async #spec(): Promise<QemuVmSpec> {
@@ -185,6 +183,7 @@ export class VmRuntime {
       guestAgent: this.plan.agent,
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
+      ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -208,8 +207,15 @@ export class VmRuntime {
     try {
       const spec = await this.#spec();
       const setpriv = Bun.which("setpriv");
-      machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
+      const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
+      if (this.plan.tpm) {
+        await this.#swtpm?.stop();
+        this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
+      }
+      machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#swtpm?.stop();
+      this.#swtpm = undefined;
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
@@ -252,6 +258,8 @@ export class VmRuntime {
     this.ready = false;
     this.#lastExit = describe(exit);
     await machine.close();
+    await this.#swtpm?.stop();
+    this.#swtpm = undefined;
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
