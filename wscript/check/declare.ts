@@ -164,7 +164,9 @@ function declareImpl(c: Checker, item: Extract<Item, { kind: "impl" }>): void {
     const builtin = BUILTIN_TRAITS[trait];
     if (!user && !builtin) { c.err("E0405", item.trait!.span, `unknown trait \`${trait}\``, "declare it with `trait Name { … }`"); return; }
     if (target.k === "units" && trait !== "Display") { c.err("E0206", item.trait!.span, `unit family \`${typeName}\` cannot implement \`${trait}\``, "unit families take their operators from the backing number; only Display may be implemented"); return; }
-    if (c.decls.traitImpls.has(`${trait}:${typeName}`)) { c.err("E0210", item.trait!.span, `\`${trait}\` is implemented for \`${typeName}\` more than once`, "remove the duplicate impl or derive"); return; }
+    // `#[derive(Display)]` and an explicit `impl Display` may coexist: the explicit impl is the one that runs.
+    const derivedDisplay = trait === "Display" && (c.decls.structs.get(typeName) ?? c.decls.enums.get(typeName))?.derives.has("Display") && !c.decls.methods.get(typeName)?.has("Display::fmt");
+    if (c.decls.traitImpls.has(`${trait}:${typeName}`) && !derivedDisplay) { c.err("E0210", item.trait!.span, `\`${trait}\` is implemented for \`${typeName}\` more than once`, "remove the duplicate impl or derive"); return; }
     c.decls.traitImpls.add(`${trait}:${typeName}`);
     if (trait === "Ord") c.decls.traitImpls.add(`Eq:${typeName}`);
     const required = user ? [...user.methods.keys()] : [(/fn (\w+)/.exec(builtin ?? "") as RegExpExecArray)[1] as string];

@@ -248,6 +248,7 @@ export class CodeGen {
       case "wild": case "bind": return "true";
       case "lit": {
         const v = p.value;
+        if ((v.kind === "int" || v.kind === "float") && v.unitValue !== undefined) return `${s} === ${typeof v.unitValue === "bigint" ? intLit(v.unitValue) : String(v.unitValue)}`;
         if (v.kind === "int") return `${s} === ${intLit(v.value)}`;
         if (v.kind === "unary" && v.operand.kind === "int") return `${s} === ${intLit(-v.operand.value)}`;
         if (v.kind === "unary" && v.operand.kind === "float") return `${s} === ${-v.operand.value}`;

@@ -220,7 +220,7 @@ export function show(v: unknown, nested = false): string {
     case "function": return "<fn>";
   }
   if (Array.isArray(v)) return `[${v.map((x) => show(x, true)).join(", ")}]`;
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${show(k, true)}: ${show(x, true)}`).join(", ")}}`;
+  if (v instanceof Map) return `#{${[...v].map(([k, x]) => `${show(k, true)}: ${show(x, true)}`).join(", ")}}`;
   if (v instanceof WeakRef) return "<weak>";
   const o = v as Obj;
   if (o.$show) return o.$show(v);

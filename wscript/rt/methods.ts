@@ -178,11 +178,18 @@ export function string_repeat(s: string, n: Int): string {
   if (k * s.length > 1 << 28) fault("string too long in repeat()");
   return s.repeat(k);
 }
+/** A pad fill: a `char`, or a string of exactly one character (fact_string_methods.md). */
+function padFill(fill: string, name: string): string {
+  if (fill.length === 1 || (fill.length === 2 && [...fill].length === 1)) return fill;
+  fault(`${name}: the fill must be one character, found the ${[...fill].length}-character string ${JSON.stringify(fill)}`);
+}
 export function string_pad_left(s: string, w: Int, fill: string): string {
+  fill = padFill(fill, "pad_left");
   const n = Number(w) - string_len(s);
   return n > 0 ? fill.repeat(n) + s : s;
 }
 export function string_pad_right(s: string, w: Int, fill: string): string {
+  fill = padFill(fill, "pad_right");
   const n = Number(w) - string_len(s);
   return n > 0 ? s + fill.repeat(n) : s;
 }
