@@ -177,6 +177,15 @@ export function checkMethod(c: Checker, e: Extract<Expr, { kind: "method" }>, ct
   const bail = (): Type => { for (const a of e.args) c.expr(a, ctx, undefined); return ERROR; };
   if (rt.k === "error") return bail();
   if (rt.k === "var") { c.err("E0282", e.recv.span, `type annotations needed before calling \`.${name}()\``, "annotate the binding, e.g. `let xs: List[int] = []`"); return bail(); }
+  if (name === "to_string" && !((rt.k === "adt" || rt.k === "units") && c.decls.methods.get(rt.name)?.has("to_string"))) {
+    // `x.to_string()` is `str(x)` for every displayable value.
+    const user = rt.k === "adt" && !["Option", "Result", "Value"].includes(rt.name);
+    if (rt.k !== "fn" && (!user || c.implements(rt, "Display"))) {
+      e.res = { kind: "builtin", recv: "any", name: "to_string", recvTy: rt };
+      c.args(e.args, [], ctx, e.span, "`to_string`");
+      return STRING;
+    }
+  }
   if ((rt.k === "adt" && !["Option", "Result", "Value"].includes(rt.name)) || rt.k === "units") {
     const methods = c.decls.methods.get(rt.name);
     let m = methods?.get(name);

@@ -142,8 +142,9 @@ export class Checker {
       case "int": case "float": case "bool": case "char": case "string": case "unit": case "units":
         return ["Eq", "Ord", "Clone", "Display"].includes(trait) && !(t.k === "bool" && false);
       case "param": return t.bounds.includes(trait) || (trait === "Eq" && t.bounds.includes("Ord"));
-      case "list": case "weak": return trait === "Clone" || ((trait === "Eq" || trait === "Ord") && t.k === "list" && this.implements(t.elem, trait));
-      case "map": return trait === "Clone" || (trait === "Eq" && this.implements(t.val, "Eq"));
+      case "list": return trait === "Clone" || ((trait === "Eq" || trait === "Ord" || trait === "Display") && this.implements(t.elem, trait));
+      case "weak": return trait === "Clone" || trait === "Display";
+      case "map": return trait === "Clone" || ((trait === "Eq" || trait === "Display") && this.implements(t.key, trait) && this.implements(t.val, trait));
       case "adt":
         if (t.name === "Option" || t.name === "Result") return t.args.every((a) => this.implements(a, trait));
         return this.decls.traitImpls.has(`${trait}:${t.name}`);

@@ -188,12 +188,23 @@ export function clone<T>(v: T): T {
 
 // ---------- display ----------
 
-/** Render a float the way Rust's Display does for common values. */
+/**
+ * Render a float: always as a float (`3.0`, `0.0`, `-0.0`, `2.5`), never in
+ * exponent form; `NaN`, `inf`, `-inf` for the non-finite values.
+ */
 export function showFloat(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (x === Infinity) return "inf";
   if (x === -Infinity) return "-inf";
-  if (Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+  if (Number.isInteger(x)) {
+    if (Object.is(x, -0)) return "-0.0";
+    if (Math.abs(x) < 1e21) return `${x}.0`;
+  }
+  return plainFloat(x);
+}
+
+/** A number in positional notation (JS switches to exponents past 1e21 and below 1e-6). */
+function plainFloat(x: number): string {
   const s = String(x);
   if (!s.includes("e")) return s;
   const [m, e] = s.split("e") as [string, string];
@@ -202,7 +213,28 @@ export function showFloat(x: number): string {
   const digits = m.replace("-", "").replace(".", "");
   const point = (m.replace("-", "").indexOf(".") < 0 ? m.replace("-", "").length : m.replace("-", "").indexOf(".")) + exp;
   const body = point <= 0 ? "0." + "0".repeat(-point) + digits : point >= digits.length ? digits + "0".repeat(point - digits.length) : digits.slice(0, point) + "." + digits.slice(point);
-  return (neg ? "-" : "") + body;
+  return (neg ? "-" : "") + body + (body.includes(".") ? "" : ".0");
+}
+
+/**
+ * Display descriptors: where floats sit inside a value whose static type the
+ * code generator knows (ints and floats share the JS number representation,
+ * so display needs the type). `0` is a float; `[1, d]` a list of d; `[2, dk,
+ * dv]` a map; `[3, d]` an Option; `[4, dt, de]` a Result; `undefined` holds no
+ * float (structs and enums carry their fields' descriptors in `$fd`).
+ */
+export type Desc = 0 | [1, Desc] | [2, Desc, Desc] | [3, Desc] | [4, Desc, Desc] | undefined;
+
+/** `str(x)` for a value with a display descriptor. */
+export function showD(v: unknown, d: Desc, nested = false): string {
+  if (d === undefined) return show(v, nested);
+  if (d === 0) return showFloat(v as number);
+  switch (d[0]) {
+    case 1: return `[${(v as unknown[]).map((x) => showD(x, d[1], true)).join(", ")}]`;
+    case 2: return `#{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${showD(k, d[1], true)}: ${showD(x, d[2], true)}`).join(", ")}}`;
+    case 3: { const o = v as Variant & { $0: unknown }; return o.$t === 1 ? `Some(${showD(o.$0, d[1], true)})` : "None"; }
+    case 4: { const o = v as Variant & { $0: unknown }; return o.$t === 0 ? `Ok(${showD(o.$0, d[1], true)})` : `Err(${showD(o.$0, d[2], true)})`; }
+  }
 }
 
 function quote(s: string): string {
@@ -213,7 +245,7 @@ function quote(s: string): string {
 export function show(v: unknown, nested = false): string {
   switch (typeof v) {
     case "string": return nested ? (isChar(v) ? `'${v}'` : quote(v)) : v;
-    case "number": return showFloat(v);
+    case "number": return Number.isInteger(v) ? String(v) : showFloat(v);
     case "bigint": return String(v);
     case "boolean": return v ? "true" : "false";
     case "undefined": return "()";
@@ -228,8 +260,10 @@ export function show(v: unknown, nested = false): string {
   const name = (o as { $n?: string }).$n ?? "?";
   const fields = o.$f ?? [];
   if (!fields.length) return name;
-  if ((o as { $tuple?: boolean }).$tuple) return `${name}(${fields.map(([, p]) => show(o[p], true)).join(", ")})`;
-  return `${name} { ${fields.map(([n, p]) => `${n}: ${show(o[p], true)}`).join(", ")} }`;
+  const fd = (o as { $fd?: Desc[] }).$fd;
+  const sh = (i: number, p: string) => (fd ? showD(o[p], fd[i], true) : show(o[p], true));
+  if ((o as { $tuple?: boolean }).$tuple) return `${name}(${fields.map(([, p], i) => sh(i, p)).join(", ")})`;
+  return `${name} { ${fields.map(([n, p], i) => `${n}: ${sh(i, p)}`).join(", ")} }`;
 }
 
 /** A char is a one-code-point string; containers quote it with `'`. Strings of one char render as strings. */
