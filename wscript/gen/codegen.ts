@@ -115,7 +115,8 @@ export class CodeGen {
   }
 
   // ---------- display ----------
-  showOf(t: Type, v: string): string {
+  /** Display `v` of static type `t`; `span` marks where a display fault (a cyclic value) is reported. */
+  showOf(t: Type, v: string, span?: Span): string {
     switch (t.k) {
       case "string": return v;
       case "int": return `("" + ${v})`;
@@ -129,7 +130,8 @@ export class CodeGen {
       }
       default: {
         const d = this.descOf(t);
-        return d ? `showD(${v}, ${d})` : `show(${v})`;
+        const m = span ? this.mark(span) : "";
+        return d ? `${m}showD(${v}, ${d})` : `${m}show(${v})`;
       }
     }
   }

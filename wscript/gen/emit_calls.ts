@@ -60,9 +60,9 @@ export function emitPrelude(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "call
   const t0 = argTypes[0] ? g.u.shallow(argTypes[0]) : ({ k: "unit" } as Type);
   const a0 = args[0] ?? "undefined";
   switch (name) {
-    case "print": return `$out(${g.showOf(t0, a0)})`;
-    case "println": return args.length ? `$out(${g.showOf(t0, a0)} + "\\n")` : `$out("\\n")`;
-    case "str": return g.showOf(t0, a0);
+    case "print": return `$out(${g.showOf(t0, a0, e.span)})`;
+    case "println": return args.length ? `$out(${g.showOf(t0, a0, e.span)} + "\\n")` : `$out("\\n")`;
+    case "str": return g.showOf(t0, a0, e.span);
     case "fmt": {
       const rest = args.slice(1).map((a, i) => { const t = g.u.shallow(argTypes[i + 1] as Type); return t.k === "units" ? g.showOf(t, a) : a; });
       const ds = argTypes.slice(1).map((t) => (g.u.shallow(t).k === "units" ? undefined : g.descOf(t)));
@@ -88,7 +88,7 @@ export function emitMethod(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "metho
   if (!res) return "undefined";
   switch (res.kind) {
     case "builtin": {
-      if (res.recv === "any") return res.name === "to_string" ? g.showOf(g.u.shallow(res.recvTy), r) : `clone(${r})`;
+      if (res.recv === "any") return res.name === "to_string" ? g.showOf(g.u.shallow(res.recvTy), r, e.span) : `${m}clone(${r})`;
       if (res.recv === "prim") return r;
       if (res.recv === "list") {
         if (res.name === "len") return `${r}.length`;

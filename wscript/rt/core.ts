@@ -132,35 +132,59 @@ export const BUILTIN_VARIANTS: Record<string, (v?: unknown) => Variant> = {
 
 type Obj = Record<string, unknown> & { $eq?: (a: unknown, b: unknown) => boolean; $cmp?: (a: unknown, b: unknown) => Int; $clone?: (a: unknown) => unknown; $show?: (a: unknown) => string; $f?: [string, string][]; $t?: number };
 
+/**
+ * Deep operations over values that may nest arbitrarily or reach themselves
+ * (a struct in its own list): the outermost call turns a native stack
+ * overflow into a script fault naming the operation, raised at the script's
+ * call site so the fault carries its stack trace (concept_faults.md).
+ */
+let deep = false;
+function tooDeep(e: unknown, what: string): never {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) fault(`value nesting too deep in ${what} (does the value reach itself? compare cyclic values with same())`);
+  throw e;
+}
+
 /** Structural equality (derived Eq), deferring to a custom `Eq` impl. */
 export function eq(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (deep) return eqIn(a, b);
+  deep = true;
+  try { return eqIn(a, b); } catch (e) { deep = false; return tooDeep(e, "`==`"); } finally { deep = false; }
+}
+function eqIn(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!eq(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!eqIn(a[i], b[i])) return false;
     return true;
   }
   if (a instanceof Map) {
     if (!(b instanceof Map) || a.size !== b.size) return false;
-    for (const [k, v] of a) if (!b.has(k) || !eq(v, b.get(k))) return false;
+    for (const [k, v] of a) if (!b.has(k) || !eqIn(v, b.get(k))) return false;
     return true;
   }
   const oa = a as Obj;
   if (oa.$eq) return oa.$eq(a, b);
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  for (const k in oa) if (!eq(oa[k], (b as Obj)[k])) return false;
+  for (const k in oa) if (!eqIn(oa[k], (b as Obj)[k])) return false;
   return true;
 }
 
 /** Structural ordering (derived Ord): -1, 0 or 1. */
 export function cmp(a: unknown, b: unknown): number {
+  if (typeof a !== "object" || a === null || deep) return cmpIn(a, b);
+  deep = true;
+  try { return cmpIn(a, b); } catch (e) { deep = false; return tooDeep(e, "ordering"); } finally { deep = false; }
+}
+function cmpIn(a: unknown, b: unknown): number {
   if (typeof a === "number" || typeof a === "bigint" || typeof a === "string") return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
   if (typeof a === "boolean") return a === b ? 0 : a ? 1 : -1;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
     const n = Math.min(a.length, bb.length);
-    for (let i = 0; i < n; i++) { const c = cmp(a[i], bb[i]); if (c) return c; }
+    for (let i = 0; i < n; i++) { const c = cmpIn(a[i], bb[i]); if (c) return c; }
     return a.length < bb.length ? -1 : a.length > bb.length ? 1 : 0;
   }
   if (typeof a === "object" && a !== null) {
@@ -168,7 +192,7 @@ export function cmp(a: unknown, b: unknown): number {
     if (oa.$cmp) { const r = oa.$cmp(a, b); return r < 0 ? -1 : r > 0 ? 1 : 0; }
     const ob = b as Obj;
     if (oa.$t !== undefined && oa.$t !== ob.$t) return (oa.$t as number) < (ob.$t as number) ? -1 : 1;
-    for (const k in oa) { const c = cmp(oa[k], ob[k]); if (c) return c; }
+    for (const k in oa) { const c = cmpIn(oa[k], ob[k]); if (c) return c; }
   }
   return 0;
 }
@@ -176,13 +200,19 @@ export function cmp(a: unknown, b: unknown): number {
 /** Deep copy (derived Clone), deferring to a custom `Clone` impl. */
 export function clone<T>(v: T): T {
   if (typeof v !== "object" || v === null || v instanceof WeakRef) return v;
-  if (Array.isArray(v)) return v.map(clone) as T;
-  if (v instanceof Map) { const m = new Map(); for (const [k, x] of v) m.set(k, clone(x)); return m as T; }
+  if (deep) return cloneIn(v);
+  deep = true;
+  try { return cloneIn(v); } catch (e) { deep = false; return tooDeep(e, "`clone()`"); } finally { deep = false; }
+}
+function cloneIn<T>(v: T): T {
+  if (typeof v !== "object" || v === null || v instanceof WeakRef) return v;
+  if (Array.isArray(v)) return v.map(cloneIn) as T;
+  if (v instanceof Map) { const m = new Map(); for (const [k, x] of v) m.set(k, cloneIn(x)); return m as T; }
   const o = v as unknown as Obj;
   if (o.$clone) return o.$clone(v) as T;
   if (o.$t !== undefined && Object.keys(o).length === 1) return v;
   const c = Object.create(Object.getPrototypeOf(v)) as Obj;
-  for (const k in o) c[k] = clone(o[k]);
+  for (const k in o) c[k] = cloneIn(o[k]);
   return c as unknown as T;
 }
 
@@ -227,13 +257,18 @@ export type Desc = 0 | [1, Desc] | [2, Desc, Desc] | [3, Desc] | [4, Desc, Desc]
 
 /** `str(x)` for a value with a display descriptor. */
 export function showD(v: unknown, d: Desc, nested = false): string {
-  if (d === undefined) return show(v, nested);
+  if (deep || typeof v !== "object" || v === null) return showDIn(v, d, nested);
+  deep = true;
+  try { return showDIn(v, d, nested); } catch (e) { deep = false; return tooDeep(e, "display"); } finally { deep = false; }
+}
+function showDIn(v: unknown, d: Desc, nested: boolean): string {
+  if (d === undefined) return showIn(v, nested);
   if (d === 0) return showFloat(v as number);
   switch (d[0]) {
-    case 1: return `[${(v as unknown[]).map((x) => showD(x, d[1], true)).join(", ")}]`;
-    case 2: return `#{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${showD(k, d[1], true)}: ${showD(x, d[2], true)}`).join(", ")}}`;
-    case 3: { const o = v as Variant & { $0: unknown }; return o.$t === 1 ? `Some(${showD(o.$0, d[1], true)})` : "None"; }
-    case 4: { const o = v as Variant & { $0: unknown }; return o.$t === 0 ? `Ok(${showD(o.$0, d[1], true)})` : `Err(${showD(o.$0, d[2], true)})`; }
+    case 1: return `[${(v as unknown[]).map((x) => showDIn(x, d[1], true)).join(", ")}]`;
+    case 2: return `#{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${showDIn(k, d[1], true)}: ${showDIn(x, d[2], true)}`).join(", ")}}`;
+    case 3: { const o = v as Variant & { $0: unknown }; return o.$t === 1 ? `Some(${showDIn(o.$0, d[1], true)})` : "None"; }
+    case 4: { const o = v as Variant & { $0: unknown }; return o.$t === 0 ? `Ok(${showDIn(o.$0, d[1], true)})` : `Err(${showDIn(o.$0, d[2], true)})`; }
   }
 }
 
@@ -243,6 +278,11 @@ function quote(s: string): string {
 
 /** `str(x)`: display a value (nested strings and chars are quoted). */
 export function show(v: unknown, nested = false): string {
+  if (deep || typeof v !== "object" || v === null) return showIn(v, nested);
+  deep = true;
+  try { return showIn(v, nested); } catch (e) { deep = false; return tooDeep(e, "display"); } finally { deep = false; }
+}
+function showIn(v: unknown, nested: boolean): string {
   switch (typeof v) {
     case "string": return nested ? (isChar(v) ? `'${v}'` : quote(v)) : v;
     case "number": return Number.isInteger(v) ? String(v) : showFloat(v);
@@ -251,8 +291,8 @@ export function show(v: unknown, nested = false): string {
     case "undefined": return "()";
     case "function": return "<fn>";
   }
-  if (Array.isArray(v)) return `[${v.map((x) => show(x, true)).join(", ")}]`;
-  if (v instanceof Map) return `#{${[...v].map(([k, x]) => `${show(k, true)}: ${show(x, true)}`).join(", ")}}`;
+  if (Array.isArray(v)) return `[${v.map((x) => showIn(x, true)).join(", ")}]`;
+  if (v instanceof Map) return `#{${[...v].map(([k, x]) => `${showIn(k, true)}: ${showIn(x, true)}`).join(", ")}}`;
   if (v instanceof WeakRef) return "<weak>";
   const o = v as Obj;
   if (o.$show) return o.$show(v);
@@ -261,7 +301,7 @@ export function show(v: unknown, nested = false): string {
   const fields = o.$f ?? [];
   if (!fields.length) return name;
   const fd = (o as { $fd?: Desc[] }).$fd;
-  const sh = (i: number, p: string) => (fd ? showD(o[p], fd[i], true) : show(o[p], true));
+  const sh = (i: number, p: string) => (fd ? showDIn(o[p], fd[i], true) : showIn(o[p], true));
   if ((o as { $tuple?: boolean }).$tuple) return `${name}(${fields.map(([, p], i) => sh(i, p)).join(", ")})`;
   return `${name} { ${fields.map(([n, p], i) => `${n}: ${sh(i, p)}`).join(", ")} }`;
 }
