@@ -97,14 +97,11 @@ export class Variant {
   declare $f: [string, string][] | undefined;
   declare $tuple: boolean;
 }
-function variantClass(enumName: string, name: string, tag: number, arity: number): new (...a: unknown[]) => Variant {
-  const C = class extends Variant {
-    constructor(...a: unknown[]) {
-      super();
-      this.$t = tag;
-      for (let i = 0; i < arity; i++) (this as unknown as Record<string, unknown>)[`$${i}`] = a[i];
-    }
-  };
+function variantClass(enumName: string, name: string, tag: number, arity: 0 | 1): new (...a: unknown[]) => Variant {
+  // One constructor per arity: no rest array and a fixed shape, so construction stays cheap (Some, Ok, Value nodes).
+  const C = arity === 0
+    ? class extends Variant { constructor() { super(); this.$t = tag; } }
+    : class extends Variant { declare $0: unknown; constructor(a: unknown) { super(); this.$t = tag; this.$0 = a; } };
   Object.assign(C.prototype, { $n: name, $e: enumName, $tuple: true, $f: Array.from({ length: arity }, (_, i) => [String(i), `$${i}`]) });
   return C;
 }
@@ -272,8 +269,10 @@ function showDIn(v: unknown, d: Desc, nested: boolean): string {
   }
 }
 
+/** Characters JSON text must escape (and lone surrogates, which JSON.stringify escapes too). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 function quote(s: string): string {
-  return JSON.stringify(s);
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 /** `str(x)`: display a value (nested strings and chars are quoted). */
@@ -330,8 +329,39 @@ export function showUnit(v: Int | number, units: [string, number][], isInt: bool
 // ---------- Value <-> JSON text (shared by show and the json module) ----------
 
 export function valueToJson(v: unknown, pretty: boolean, indent = ""): string {
+  if (!pretty) return compactJson(v as Variant & { $0: unknown });
   const o = v as Variant & Record<string, unknown>;
   const inner = indent + "  ";
+  switch (o.$t) {
+    case 5: {
+      const xs = o.$0 as unknown[];
+      if (!xs.length) return "[]";
+      return `[\n${xs.map((x) => inner + valueToJson(x, true, inner)).join(",\n")}\n${indent}]`;
+    }
+    case 6: {
+      const m = o.$0 as Map<string, unknown>;
+      const keys = [...m.keys()].sort();
+      if (!keys.length) return "{}";
+      return `{\n${keys.map((k) => `${inner}${quote(k)}: ${valueToJson(m.get(k), true, inner)}`).join(",\n")}\n${indent}}`;
+    }
+    default: return compactJson(o as unknown as Variant & { $0: unknown });
+  }
+}
+
+/** `"key":` — object keys repeat across records, so their quoted form is cached (bounded). */
+const keyCache = new Map<string, string>();
+function quoteKey(k: string): string {
+  let q = keyCache.get(k);
+  if (q === undefined) {
+    q = quote(k) + ":";
+    if (keyCache.size >= 4096) keyCache.clear();
+    keyCache.set(k, q);
+  }
+  return q;
+}
+
+/** Compact JSON text of a Value (keys sorted), built by concatenation. */
+function compactJson(o: Variant & { $0: unknown }): string {
   switch (o.$t) {
     case 0: return "null";
     case 1: return o.$0 ? "true" : "false";
@@ -339,17 +369,20 @@ export function valueToJson(v: unknown, pretty: boolean, indent = ""): string {
     case 3: { const x = o.$0 as number; return Number.isFinite(x) ? (Number.isInteger(x) ? x.toFixed(1) : String(x)) : "null"; }
     case 4: return quote(o.$0 as string);
     case 5: {
-      const xs = o.$0 as unknown[];
-      if (!xs.length) return "[]";
-      if (!pretty) return `[${xs.map((x) => valueToJson(x, false)).join(",")}]`;
-      return `[\n${xs.map((x) => inner + valueToJson(x, true, inner)).join(",\n")}\n${indent}]`;
+      const xs = o.$0 as (Variant & { $0: unknown })[];
+      let out = "[";
+      for (let i = 0; i < xs.length; i++) out += (i ? "," : "") + compactJson(xs[i] as Variant & { $0: unknown });
+      return out + "]";
     }
     case 6: {
-      const m = o.$0 as Map<string, unknown>;
-      const keys = [...m.keys()].sort();
-      if (!keys.length) return "{}";
-      if (!pretty) return `{${keys.map((k) => `${quote(k)}:${valueToJson(m.get(k), false)}`).join(",")}}`;
-      return `{\n${keys.map((k) => `${inner}${quote(k)}: ${valueToJson(m.get(k), true, inner)}`).join(",\n")}\n${indent}}`;
+      const m = o.$0 as Map<string, Variant & { $0: unknown }>;
+      const keys = [...m.keys()];
+      let sorted = true;
+      for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) { sorted = false; break; }
+      if (!sorted) keys.sort();
+      let out = "{";
+      for (let i = 0; i < keys.length; i++) { const k = keys[i] as string; out += (i ? "," : "") + quoteKey(k) + compactJson(m.get(k) as Variant & { $0: unknown }); }
+      return out + "}";
     }
   }
   return "null";

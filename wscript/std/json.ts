@@ -35,81 +35,101 @@ class ExactJson {
   i = 0;
   constructor(readonly t: string) {}
   fail(what: string): never { throw new SyntaxError(`JSON: ${what} at offset ${this.i}`); }
-  ws(): void { const t = this.t; let c = t.charCodeAt(this.i); while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.i); }
+  ws(): number {
+    const t = this.t;
+    let c = t.charCodeAt(this.i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.i);
+    return c;
+  }
   document(): Variant {
     const v = this.value();
-    this.ws();
-    if (this.i < this.t.length) this.fail("unexpected trailing text");
+    if (this.ws() === this.ws() && this.i < this.t.length) this.fail("unexpected trailing text");
     return v;
   }
   value(): Variant {
-    this.ws();
     const t = this.t;
-    const c = t[this.i];
-    if (c === "{") {
+    const c = this.ws();
+    if (c === 123 /* { */) {
       this.i++;
       const m = new Map<string, Variant>();
-      this.ws();
-      if (t[this.i] === "}") { this.i++; return mkValue(ValueTag.Map, m); }
+      if (this.ws() === 125) { this.i++; return mkValue(ValueTag.Map, m); }
       for (;;) {
-        this.ws();
-        if (t[this.i] !== '"') this.fail("expected a string key");
+        if (this.ws() !== 34) this.fail("expected a string key");
         const k = this.string();
-        this.ws();
-        if (t[this.i++] !== ":") this.fail("expected `:`");
+        if (this.ws() !== 58) this.fail("expected `:`");
+        this.i++;
         m.set(k, this.value());
-        this.ws();
-        const d = t[this.i++];
-        if (d === "}") return mkValue(ValueTag.Map, m);
-        if (d !== ",") this.fail("expected `,` or `}`");
+        const d = this.ws();
+        this.i++;
+        if (d === 125) return mkValue(ValueTag.Map, m);
+        if (d !== 44) { this.i--; this.fail("expected `,` or `}`"); }
       }
     }
-    if (c === "[") {
+    if (c === 91 /* [ */) {
       this.i++;
       const xs: Variant[] = [];
-      this.ws();
-      if (t[this.i] === "]") { this.i++; return mkValue(ValueTag.List, xs); }
+      if (this.ws() === 93) { this.i++; return mkValue(ValueTag.List, xs); }
       for (;;) {
         xs.push(this.value());
-        this.ws();
-        const d = t[this.i++];
-        if (d === "]") return mkValue(ValueTag.List, xs);
-        if (d !== ",") this.fail("expected `,` or `]`");
+        const d = this.ws();
+        this.i++;
+        if (d === 93) return mkValue(ValueTag.List, xs);
+        if (d !== 44) { this.i--; this.fail("expected `,` or `]`"); }
       }
     }
-    if (c === '"') return mkValue(ValueTag.String, this.string());
-    if (t.startsWith("true", this.i)) { this.i += 4; return mkValue(ValueTag.Bool, true); }
-    if (t.startsWith("false", this.i)) { this.i += 5; return mkValue(ValueTag.Bool, false); }
-    if (t.startsWith("null", this.i)) { this.i += 4; return mkValue(ValueTag.Null, undefined); }
+    if (c === 34) return mkValue(ValueTag.String, this.string());
+    if (c === 116 && t.startsWith("true", this.i)) { this.i += 4; return mkValue(ValueTag.Bool, true); }
+    if (c === 102 && t.startsWith("false", this.i)) { this.i += 5; return mkValue(ValueTag.Bool, false); }
+    if (c === 110 && t.startsWith("null", this.i)) { this.i += 4; return mkValue(ValueTag.Null, undefined); }
     return this.number();
   }
   string(): string {
     const t = this.t;
     const start = ++this.i;
-    const end = t.indexOf('"', start);
-    if (end < 0) this.fail("unterminated string");
-    const raw = t.slice(start, end);
-    if (!raw.includes("\\") && !/[\u0000-\u001f]/.test(raw)) { this.i = end + 1; return raw; }
-    // Escapes: find the real closing quote, then let JSON.parse decode the literal.
     let j = start;
-    while (j < t.length && t[j] !== '"') j += t[j] === "\\" ? 2 : 1;
+    for (;;) {
+      const c = t.charCodeAt(j);
+      if (c === 34) { this.i = j + 1; return t.slice(start, j); }
+      if (c === 92 || c < 32 || Number.isNaN(c)) break;
+      j++;
+    }
+    // Escapes (or a control character): find the real closing quote and let JSON.parse decode the literal.
+    while (j < t.length && t.charCodeAt(j) !== 34) j += t.charCodeAt(j) === 92 ? 2 : 1;
     if (j >= t.length) this.fail("unterminated string");
     this.i = j + 1;
     return JSON.parse(t.slice(start - 1, j + 1)) as string;
   }
   number(): Variant {
-    const m = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-    m.lastIndex = this.i;
-    const r = m.exec(this.t);
-    if (!r || !r[0] || r[0] === "-") this.fail("expected a value");
-    this.i += r[0].length;
-    if (r[1] === undefined && r[2] === undefined) {
-      const n = Number(r[0]);
-      if (Number.isSafeInteger(n)) return mkValue(ValueTag.Int, n);
-      const b = BigInt(r[0]);
-      return b >= -9223372036854775808n && b <= 9223372036854775807n ? mkValue(ValueTag.Int, norm(b)) : mkValue(ValueTag.Float, n);
+    const t = this.t;
+    const start = this.i;
+    let j = start;
+    if (t.charCodeAt(j) === 45) j++;
+    const d0 = j;
+    while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+    if (j === d0 || (t.charCodeAt(d0) === 48 && j - d0 > 1)) this.fail("expected a value");
+    let float = false;
+    if (t.charCodeAt(j) === 46) {
+      float = true;
+      const f0 = ++j;
+      while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+      if (j === f0) this.fail("expected a digit after `.`");
     }
-    return mkValue(ValueTag.Float, Number(r[0]));
+    const e = t.charCodeAt(j);
+    if (e === 101 || e === 69) {
+      float = true;
+      j++;
+      if (t.charCodeAt(j) === 43 || t.charCodeAt(j) === 45) j++;
+      const e0 = j;
+      while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+      if (j === e0) this.fail("expected a digit in the exponent");
+    }
+    this.i = j;
+    const text = t.slice(start, j);
+    const n = Number(text);
+    if (float) return mkValue(ValueTag.Float, n);
+    if (Number.isSafeInteger(n)) return mkValue(ValueTag.Int, n);
+    const b = BigInt(text);
+    return b >= -9223372036854775808n && b <= 9223372036854775807n ? mkValue(ValueTag.Int, norm(b)) : mkValue(ValueTag.Float, n);
   }
 }
 
