@@ -20,8 +20,8 @@
  * not enforced (see `LabFabric.open`).
  */
 import { z } from "zod";
-import type { HostConfig } from "../../config/host.ts";
-import type { LabConfig, Segment } from "../../config/model.ts";
+import type { HostConfig } from "./host.ts";
+import type { LabConfig, Segment } from "./model.ts";
 
 /** Default listen address of port forwards (PRD §9.8). */
 export const DEFAULT_FORWARD_BIND = "127.0.0.1";

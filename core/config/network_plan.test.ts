@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { extractConfig } from "../../config/extract.ts";
-import { DEFAULT_HOST_CONFIG } from "../../config/host.ts";
-import type { LabConfig } from "../../config/model.ts";
-import { evaluateSource } from "../../wcl/mod.ts";
+import { extractConfig } from "./extract.ts";
+import { DEFAULT_HOST_CONFIG } from "./host.ts";
+import type { LabConfig } from "./model.ts";
+import { evaluateSource } from "../wcl/mod.ts";
 import { networkPlanFromConfig, NetworkPlanSchema } from "./network_plan.ts";
 
 function lab(text: string): LabConfig {
