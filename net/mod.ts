@@ -31,7 +31,6 @@ export * from "./gateway.ts";
 export * from "./dhcp_message.ts";
 export * from "./dhcp_server.ts";
 export * from "./subnet_pool.ts";
-export * from "./subnet_registry.ts";
 export * from "./dns_message.ts";
 export * from "./dns_server.ts";
 export * from "./dns_upstream.ts";
