@@ -38,7 +38,7 @@ export * from "./tcp_service.ts";
 export * from "./dns_tcp.ts";
 export * from "./segment.ts";
 export * from "./byte_queue.ts";
-export * from "./tcp_conn.ts";
+export * from "./tcp_conn/mod.ts";
 export * from "./ping_socket.ts";
 export * from "./nat/mod.ts";
 export * from "./forward.ts";
