@@ -241,7 +241,7 @@ export class Checker {
     if (b.tail) {
       t = this.expr(b.tail, ctx, exp);
       if (diverges) t = NEVER;
-    } else t = diverges ? NEVER : UNIT;
+    } else t = diverges ? NEVER : b.recovered ? ERROR : UNIT;
     ctx.scopes.pop();
     this.blockSpans.pop();
     b.ty = t;

@@ -6,7 +6,7 @@
 import { HostModule } from "../host.ts";
 import { Err, mkValue, Ok, ValueTag, valueToJson, norm, VBool, VFloat, VInt, VList, VMap, VString, type Variant } from "../rt/core.ts";
 
-/** Convert parsed JSON (with integer tokens preserved as strings) to a Value. */
+/** Convert a `JSON.parse` result to a Value (used when the text holds no number whose kind JSON.parse would lose). */
 export function jsToValue(v: unknown): Variant {
   if (v === null || v === undefined) return mkValue(ValueTag.Null, undefined);
   if (typeof v === "boolean") return mkValue(ValueTag.Bool, v);
@@ -43,7 +43,8 @@ class ExactJson {
   }
   document(): Variant {
     const v = this.value();
-    if (this.ws() === this.ws() && this.i < this.t.length) this.fail("unexpected trailing text");
+    this.ws();
+    if (this.i < this.t.length) this.fail("unexpected trailing text");
     return v;
   }
   value(): Variant {
