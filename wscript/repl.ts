@@ -289,6 +289,7 @@ function descOf(u: Unifier, t0: Type): Desc {
   const t = u.shallow(t0);
   switch (t.k) {
     case "float": return 0;
+    case "units": return t.backing === "float" ? 0 : undefined;
     case "list": { const d = descOf(u, t.elem); return d === undefined ? undefined : [1, d]; }
     case "map": { const k = descOf(u, t.key); const v = descOf(u, t.val); return k === undefined && v === undefined ? undefined : [2, k, v]; }
     case "adt":

@@ -184,6 +184,8 @@ export class CodeGen {
     const t = this.u.shallow(t0);
     switch (t.k) {
       case "float": return "0";
+      // A unit value inside a container prints as its raw base-unit number (concept_units.md) — a float for a float family.
+      case "units": return t.backing === "float" ? "0" : undefined;
       case "list": { const d = this.descLit(t.elem); return d && `[1, ${d}]`; }
       case "map": { const k = this.descLit(t.key); const v = this.descLit(t.val); return k || v ? `[2, ${k ?? "undefined"}, ${v ?? "undefined"}]` : undefined; }
       case "adt":
