@@ -20,6 +20,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { TemplateStore, StoreError, type TemplateEntry } from "../../store/mod.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { makeStyle, wantsColor, type Style } from "../style.ts";
 import { renderTable } from "../table.ts";
 
@@ -62,9 +63,14 @@ export function humanBytes(n: number): string {
 function printError(io: TemplateIo, e: unknown): number {
   const s = io.errStyle;
   if (e instanceof StoreError) {
-    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}\n`);
+    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}${e.clones && e.clones.length > 0 ? ":" : ""}\n`);
     if (e.clones && e.clones.length > 0) io.err(e.clones.map((c) => `  ${c}\n`).join(""));
     io.err(`${s.cyan("hint")}: ${e.hint}\n`);
+    return 1;
+  }
+  if (e instanceof CodedError) {
+    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}\n`);
+    if (e.hint) io.err(`${s.cyan("hint")}: ${e.hint}\n`);
     return 1;
   }
   io.err(`${s.red(s.bold("error"))}: ${(e as Error).message ?? String(e)}\n`);

@@ -10,12 +10,13 @@
  * The wscript type-checker plugs in through `validateCommand({ scripts })`;
  * `register` wires the real one (core/scripting/checker.ts).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
+import { readSourceFile } from "../../config/source_file.ts";
+import { availableParallelism, homedir, totalmem } from "node:os";
 import { relative } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { render, toJson } from "../../wcl/mod.ts";
-import type { FileProbe, ScriptChecker } from "../../config/mod.ts";
+import type { FileProbe, HostResources, ScriptChecker } from "../../config/mod.ts";
 import type { Env } from "../../store/paths.ts";
 import { loadLab } from "../lab_file.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
@@ -35,6 +36,8 @@ export interface ValidateIo {
   readonly store: (templatesRoot: string) => StoreReader;
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
+  /** The host's RAM and CPUs, for capacity warnings (absent: not checked). */
+  readonly host?: HostResources;
 }
 
 export interface ValidateFlags {
@@ -43,22 +46,23 @@ export interface ValidateFlags {
   readonly store?: boolean | undefined;
 }
 
-/** The real file system as a FileProbe. */
+/** The real file system as a FileProbe: only regular files under the size cap are read. */
 export const diskFiles: FileProbe = {
   kind(path) {
     try {
       const s = statSync(path);
-      return s.isDirectory() ? "dir" : "file";
+      return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
     } catch {
       return undefined;
     }
   },
   read(path) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
+    const r = readSourceFile(path);
+    return "text" in r ? r.text : undefined;
+  },
+  problem(path) {
+    const r = readSourceFile(path);
+    return "problem" in r ? r.problem : undefined;
   },
 };
 
@@ -80,6 +84,7 @@ export function processIo(): ValidateIo {
     store: directoryStore,
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
+    host: { memoryBytes: totalmem(), cpus: availableParallelism() },
   };
 }
 

@@ -13,12 +13,15 @@ import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { discoverLabFile } from "../../config/discover.ts";
+import { CodedError } from "../../errors/mod.ts";
+import { assertReplaceable } from "../../fs/replace.ts";
 import { vmlabInterface } from "../../scripting/interface.ts";
 
 /** Default file name. */
 export const INTERFACE_FILE = "vmlab.wscripti";
 
 function writeAtomic(path: string, text: string): void {
+  assertReplaceable(path, "interface file");
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, text);
@@ -63,6 +66,11 @@ export function register(program: Command): void {
         }
         process.exitCode = 0;
       } catch (e) {
+        if (e instanceof CodedError) {
+          process.stderr.write(`error[${e.code}]: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ""}`);
+          process.exitCode = 1;
+          return;
+        }
         process.stderr.write(`error: Cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n  hint: choose another place with --output\n`);
         process.exitCode = 1;
       }

@@ -58,8 +58,8 @@ export class LabNetwork implements NicAttacher {
     }
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#fabric?.detach(vm, index);
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    await this.#fabric?.detach(vm, index, attachment);
   }
 
   vmIps(vm: string): string[] {

@@ -13,6 +13,12 @@
  *
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
+ *
+ * Instances are ordered: each start creates one instance (QEMU process + the
+ * switch ports attached for it). Its exit path (`#watch`) detaches only its
+ * own ports, and `stop()`/`start()` wait until the previous instance is fully
+ * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
+ * new ports — so a restart never loses the new instance's network.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +29,7 @@ import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { VmlabError } from "../errors.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
@@ -48,6 +54,8 @@ export class VmRuntime {
   #stopRequested = false;
   #ips: string[] = [];
   #log: JsonLog | undefined;
+  /** Resolves once the current/last instance's exit has been fully handled. */
+  #reaped: Promise<void> = Promise.resolve();
 
   constructor(
     readonly lab: LabContext,
@@ -158,7 +166,7 @@ export class VmRuntime {
     return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
-  async #spec(): Promise<QemuVmSpec> {
+  async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -166,6 +174,7 @@ export class VmRuntime {
     for (const [i, nic] of this.plan.nics.entries()) {
       const mac = this.macs[i] as string;
       const attach = await this.lab.nics.attach(this.plan, i, nic, mac);
+      attached.push(attach);
       nics.push({ id: `net${i}`, mac, model: nic.model, attach });
     }
     const run = this.lab.paths.run;
@@ -198,6 +207,8 @@ export class VmRuntime {
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
   async start(report: Reporter): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
+    // The previous instance (stopped, crashed or powered off) must be reaped before new ports attach.
+    await this.#reaped;
     await this.ensureClone();
     this.state = "starting";
     this.ready = false;
@@ -205,11 +216,13 @@ export class VmRuntime {
     this.#ips = [];
     this.#emit("vm.starting");
     let machine: Machine;
+    const attached: NicAttachment[] = [];
     try {
-      const spec = await this.#spec();
+      const spec = await this.#spec(attached);
       const setpriv = Bun.which("setpriv");
       machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
     } catch (e) {
+      await this.#detach(attached);
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
@@ -219,7 +232,9 @@ export class VmRuntime {
     this.#startedAt = Date.now();
     this.state = "running";
     report("info", `${this.name}: QEMU started (pid ${machine.process.pid}, ${this.#accel?.accel})`);
-    void this.#watch(machine);
+    this.#reaped = this.#watch(machine, attached).catch((e: unknown) => {
+      this.lab.log.write("error", `exit handling of ${this.name} failed: ${(e as Error).message}`, { vm: this.name });
+    });
     if (!this.plan.agent) {
       this.ready = true;
       this.#emit("vm.ready");
@@ -241,18 +256,18 @@ export class VmRuntime {
   }
 
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
-  async #watch(machine: Machine): Promise<void> {
+  async #watch(machine: Machine, attached: readonly NicAttachment[]): Promise<void> {
     let guestShutdown = false;
     machine.qmp.on("SHUTDOWN", (e) => {
       const data = (e as { data?: { guest?: boolean } }).data;
       if (data?.guest) guestShutdown = true;
     });
     const exit = await machine.process.exited;
+    await machine.close();
+    await this.#detach(attached);
     if (this.#machine !== machine) return;
     this.ready = false;
     this.#lastExit = describe(exit);
-    await machine.close();
-    for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
       this.#emit("vm.stopped", { reason: "requested", exit: this.#lastExit });
@@ -266,10 +281,22 @@ export class VmRuntime {
     }
   }
 
-  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone. */
+  /** Detach the switch ports of one instance (never a newer instance's). */
+  async #detach(attached: readonly NicAttachment[]): Promise<void> {
+    for (const [i, a] of attached.entries()) await this.lab.nics.detach(this.plan, i, a).catch(() => undefined);
+  }
+
+  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone and its exit fully handled. */
   async stop(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
+    const exit = await this.#stopProcess(force, report);
+    await this.#reaped;
+    return exit;
+  }
+
+  async #stopProcess(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
     const m = this.#machine;
     if (!m || !m.process.running) {
+      await this.#reaped;
       if (this.state !== "crashed") this.state = "stopped";
       return undefined;
     }
