@@ -15,7 +15,7 @@
  * patches addresses, ports, MACs and the IP/TCP/UDP checksums incrementally
  * (RFC 1624). Out of scope: rewriting addresses quoted inside ICMP errors.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import { csumAdjust16, csumAdjust32, finish, sum16 } from "./checksum.ts";
 import { ETH_HEADER_LEN } from "./ethernet.ts";
 import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST } from "./icmp.ts";

@@ -5,7 +5,7 @@ import { encodeName, readName, DNS_ANCOUNT, DNS_FLAGS, RCODE_NXDOMAIN, RCODE_FOR
 import { DnsServer, type DnsConfig } from "./dns_server.ts";
 import { parseResolvConf, UdpDnsForwarder } from "./dns_upstream.ts";
 import { seededBytes } from "./testing/bytes.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../core/clock/mod.ts";
 
 function query(name: string, type = TYPE_A, id = 0x4242, edns?: number): Uint8Array {
   const n = encodeName(name)!;

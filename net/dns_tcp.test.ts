@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../core/clock/mod.ts";
 import { DNS_ANCOUNT, DNS_FLAGS, encodeName } from "./dns_message.ts";
 import { Segment } from "./segment.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";

@@ -11,7 +11,7 @@
  * (RFC 7766 §6.2.3). A zero-length message is a protocol error and resets the
  * connection. Out of scope: DNS over TLS.
  */
-import type { Clock, Timer } from "./clock.ts";
+import type { Clock, Timer } from "../core/clock/mod.ts";
 import type { TcpConnection } from "./tcp_conn.ts";
 
 /** Idle time after which the server closes a DNS TCP connection. */

@@ -13,7 +13,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
-import type { Clock, Timer } from "./clock.ts";
+import type { Clock, Timer } from "../core/clock/mod.ts";
 
 /** Per-attempt timeout. */
 export const UPSTREAM_TIMEOUT_MS = 2000;

@@ -16,7 +16,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
 import { ipv4ToString } from "./addr.ts";
-import type { Nat, UdpAssociation } from "./nat.ts";
+import type { Nat, UdpAssociation } from "./nat/mod.ts";
 
 /** Default listen address. */
 export const DEFAULT_FORWARD_ADDRESS = "127.0.0.1";

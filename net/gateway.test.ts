@@ -6,7 +6,7 @@ import { ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY } from "./icmp.ts";
 import { Switch } from "./switch.ts";
 import { ACK, encodeTcpFrame, RST, SYN } from "./tcp.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 const ip = (s: string) => parseIpv4Address(s)!;
 

@@ -19,7 +19,7 @@
  */
 import { BROADCAST_MAC, cidrBroadcast, cidrContains, cidrFirstHost, ipv4ToString, macToString, type Cidr } from "./addr.ts";
 import { ARP_REPLY, ARP_REQUEST, encodeArp, parseArp } from "./arp.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import { encodeEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet, type EthernetFrame } from "./ethernet.ts";
 import { encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_UNREACH_PORT, parseIcmp } from "./icmp.ts";
 import { parseIpv4, PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Ipv4Packet } from "./ipv4.ts";

@@ -10,7 +10,7 @@ import { ACK, encodeTcpFrame, RST, SYN } from "./tcp.ts";
 import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 const ip = (t: string) => parseIpv4Address(t)!;
 

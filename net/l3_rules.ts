@@ -27,7 +27,7 @@
  * Unparseable IPv4 headers pass untouched (the receiving stack drops them).
  */
 import { cidrBroadcast, cidrContains, cidrToString, ipv4ToString, parseCidr, parseIpv4Address, type Cidr } from "./addr.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import { DnatTable, peekIpv4, rewriteIpv4, type PeekedIpv4 } from "./dnat.ts";
 import { ETH_HEADER_LEN } from "./ethernet.ts";
 import type { Gateway } from "./gateway.ts";

@@ -21,7 +21,7 @@ describe("ping sockets", () => {
       const script = join(dir, "ping.ts");
       writeFileSync(script, `
         import { pingSocketFactory } from ${JSON.stringify(join(import.meta.dir, "ping_socket.ts"))};
-        import { systemClock } from ${JSON.stringify(join(import.meta.dir, "clock.ts"))};
+        import { systemClock } from ${JSON.stringify(join(import.meta.dir, "..", "core", "clock", "mod.ts"))};
         const f = await pingSocketFactory(systemClock());
         if (!("factory" in f)) { console.log("unavailable", f.reason); process.exit(1); }
         const got = new Promise((resolve) => {

@@ -14,7 +14,7 @@
  * Nothing here throws: every failure is `false`/`undefined`.
  */
 import { readFileSync } from "node:fs";
-import type { Clock, Timer } from "./clock.ts";
+import type { Clock, Timer } from "../core/clock/mod.ts";
 import { ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_HEADER_LEN } from "./icmp.ts";
 
 /** Poll interval while replies are outstanding. */

@@ -8,7 +8,7 @@ import { Segment } from "./segment.ts";
 import { encodeTcpFrame, RST, SYN } from "./tcp.ts";
 import { seededBytes } from "./testing/bytes.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 const ip = (t: string) => parseIpv4Address(t)!;
 

@@ -5,7 +5,7 @@ import { DnsServer } from "./dns_server.ts";
 import { Gateway } from "./gateway.ts";
 import { L3Filter } from "./l3_rules.ts";
 import { RuleBook } from "./rule_book.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 function query(name: string): Uint8Array {
   const n = encodeName(name)!;

@@ -7,13 +7,13 @@ import { ARP_REQUEST, encodeArp } from "./arp.ts";
 import { finish, pseudoHeaderSum, sum16 } from "./checksum.ts";
 import { encodeEthernet, ETHERTYPE_ARP } from "./ethernet.ts";
 import { encodeIcmpFrame, ICMP_ECHO_REQUEST } from "./icmp.ts";
-import { Nat } from "./nat.ts";
+import { Nat } from "./nat/mod.ts";
 import { encodeTcpFrame, SYN } from "./tcp.ts";
 import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
 import { clientMessage } from "./testing/dhcp_client.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 
 function dnsQuery(name: string): Uint8Array {
   const n = encodeName(name)!;

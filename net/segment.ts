@@ -11,7 +11,7 @@
  * fails, the guest gets SERVFAIL. NAT plugs in with `setIpStack`.
  */
 import { BROADCAST_MAC, macToString, parseMac, type Cidr } from "./addr.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import { DHCPACK, parseDhcp } from "./dhcp_message.ts";
 import { DhcpServer, type DhcpConfig, type Lease } from "./dhcp_server.ts";
 import { encodeDnsError, RCODE_SERVFAIL, truncateResponse } from "./dns_message.ts";

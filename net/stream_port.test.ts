@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { attachStreamSocket } from "./stream_port.ts";
 import { Switch } from "./switch.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 import { encodeStreamFrame } from "./framing.ts";
 import { encodeEthernet, ETHERTYPE_IPV4 } from "./ethernet.ts";
 import { BROADCAST_MAC, parseMac } from "./addr.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Switch } from "./switch.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
+import { ManualClock } from "../core/clock/testing/manual_clock.ts";
 import { encodeEthernet, ETHERTYPE_IPV4 } from "./ethernet.ts";
 import { parseMac, BROADCAST_MAC, macToString } from "./addr.ts";
 import { FrameDecoder, encodeStreamFrame } from "./framing.ts";

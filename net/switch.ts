@@ -21,7 +21,7 @@
  * straight back to the ingress port.
  */
 import { isGroupMac, macToString } from "./addr.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import { ETH_HEADER_LEN, ETH_TYPE, ETHERTYPE_VLAN } from "./ethernet.ts";
 
 /** MAC ageing time, IEEE 802.1D §7.9.2 default. */

@@ -25,7 +25,7 @@
  *    abort; `onClose` reports once with the reason.
  * Out of scope: SACK, timestamps, urgent data, delayed ACKs (every segment is ACKed).
  */
-import type { Clock, Timer } from "./clock.ts";
+import type { Clock, Timer } from "../core/clock/mod.ts";
 import { ByteQueue } from "./byte_queue.ts";
 import { ACK, FIN, PSH, RST, SYN, type TcpFields, type TcpOptions, type TcpSegment } from "./tcp.ts";
 

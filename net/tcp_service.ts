@@ -10,7 +10,7 @@
  * recycles TIME_WAIT entries, else refuses with RST) and a flow leaves it when its
  * connection closes. Out of scope: listening on addresses other than the gateway's.
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../core/clock/mod.ts";
 import type { Gateway } from "./gateway.ts";
 import { IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";
 import { ACK, encodeTcpFrame, RST, SYN, TCP_HEADER_LEN, type TcpFields, type TcpSegment } from "./tcp.ts";

@@ -11,7 +11,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
-import { VmlabError } from "../daemon/errors.ts";
+import { CodedError } from "../errors/mod.ts";
 import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
 import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.ts";
 import { selfArgv } from "../daemon/self.ts";
@@ -44,7 +44,7 @@ export async function ensureSupervisor(): Promise<string> {
     if (await socketAlive(socket)) return socket;
     await Bun.sleep(25);
   }
-  throw new VmlabError("daemon.unreachable", `The supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
+  throw new CodedError("daemon.unreachable", `The supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
     subject: socket,
     hint: `See ${logFile}.`,
   });
@@ -62,8 +62,8 @@ export async function liveLabSocket(name: string): Promise<string | undefined> {
   return (await socketAlive(s)) ? s : undefined;
 }
 
-export function notUp(name: string): VmlabError {
-  return new VmlabError("lab.not_up", `Lab ${name} is not up`, { subject: name, hint: "Start it with `vmlab up`." });
+export function notUp(name: string): CodedError {
+  return new CodedError("lab.not_up", `Lab ${name} is not up`, { subject: name, hint: "Start it with `vmlab up`." });
 }
 
 /** A lab as the CLI addresses it. */
@@ -80,9 +80,9 @@ export interface TargetFlags extends LoadFlags {
 /** The lab of the cwd (or `-f`/`VMLAB_FILE`), by name; the file need not be valid. */
 export function labOfFile(flags: TargetFlags, io: ValidateIo = processIo()): LabRef {
   const loaded = loadLab(io, { ...flags, store: false });
-  if (loaded.stage === "discover") throw new VmlabError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {});
+  if (loaded.stage === "discover") throw new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {});
   const name = loaded.config.lab?.name;
-  if (!name) throw new VmlabError("lab.invalid", `${loaded.file} declares no lab`, { subject: loaded.file, hint: 'Declare lab "<name>" { … } in it.' });
+  if (!name) throw new CodedError("lab.invalid", `${loaded.file} declares no lab`, { subject: loaded.file, hint: 'Declare lab "<name>" { … } in it.' });
   if (flags.verbose) process.stderr.write(`using lab ${name} from ${loaded.file}\n`);
   return { name, file: loaded.file };
 }
@@ -109,7 +109,7 @@ export async function labStatus(socket: string): Promise<LabStatus> {
 
 /** Render an error the one way every verb does: code, message, subject, hint. */
 export function printError(e: unknown, json = false): void {
-  const err = VmlabError.from(e);
+  const err = CodedError.from(e);
   if (json) {
     process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
     return;
@@ -124,7 +124,7 @@ export function printError(e: unknown, json = false): void {
 export function printLoadFailure(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
   const loaded = loadLab(io, flags, scripts);
   if (loaded.stage === "discover") {
-    printError(new VmlabError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
+    printError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
     return 2;
   }
   const color = io.isTTY && io.env.NO_COLOR === undefined;
@@ -151,11 +151,11 @@ export async function streamOperation(socket: string, path: string, body: unknow
     }
   });
   if (!result || result.type !== "result") {
-    throw new VmlabError("daemon.unreachable", "The daemon closed the connection before the operation finished", { hint: "See `vmlab logs` and `vmlab daemon status`." });
+    throw new CodedError("daemon.unreachable", "The daemon closed the connection before the operation finished", { hint: "See `vmlab logs` and `vmlab daemon status`." });
   }
   if (!result.ok) {
     const e = result.error;
-    throw new VmlabError(e.code as never, e.message, { ...(e.hint ? { hint: e.hint } : {}), ...(e.subject ? { subject: e.subject } : {}) });
+    throw new CodedError(e.code as never, e.message, { ...(e.hint ? { hint: e.hint } : {}), ...(e.subject ? { subject: e.subject } : {}) });
   }
   return result.data;
 }

@@ -15,7 +15,7 @@ import { discoverLabFile, loadHostConfig, loadProfiles, resolveHardware, validat
 import { labPath } from "../config/mod.ts";
 import { vmlabPaths } from "../store/paths.ts";
 import { TemplateStore } from "../store/store.ts";
-import { VmlabError } from "../daemon/errors.ts";
+import { CodedError } from "../errors/mod.ts";
 import type { LabPlan, NicPlan, VmPlan } from "../daemon/protocol.ts";
 import { networkPlanFromConfig } from "../daemon/lab/network_plan.ts";
 import type { ValidateIo } from "./commands/validate.ts";
@@ -120,10 +120,10 @@ export function readyTimeoutMs(env: Readonly<Record<string, string | undefined>>
   return Number.isFinite(s) && s > 0 ? Math.round(s * 1000) : 300_000;
 }
 
-/** Resolve a valid lab into what its daemon runs. Throws `VmlabError` for store problems found now. */
+/** Resolve a valid lab into what its daemon runs. Throws `CodedError` for store problems found now. */
 export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
   const lab = config.lab;
-  if (!lab) throw new VmlabError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
+  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
   const vms = lab.vms.map((vm): VmPlan => {
     let resolved;
     let entry;
@@ -131,7 +131,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       resolved = store.resolve(vm.template);
       entry = store.get(resolved.ref);
     } catch (e) {
-      throw new VmlabError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
+      throw new CodedError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
     }
     const meta = entry.metadata;
     const profileName = vm.profile ?? meta?.profile;

@@ -5,12 +5,12 @@
  * start when a live server already answers on the path, removes a stale
  * socket left by a killed process, and restricts the socket itself to the
  * owner. Client side: `request` sends JSON and decodes either the JSON
- * result or a serialised `VmlabError`; `stream` reads NDJSON records as they
+ * result or a serialised `CodedError`; `stream` reads NDJSON records as they
  * arrive (long operations and event streams).
  */
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { VmlabError } from "./errors.ts";
+import { CodedError } from "../errors/mod.ts";
 
 /** How long a liveness probe of an existing socket may take. */
 export const PROBE_TIMEOUT_MS = 1_000;
@@ -34,7 +34,7 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
-    throw new VmlabError("daemon.already_running", `Cannot start: a daemon is already serving ${path}`, { subject: path });
+    throw new CodedError("daemon.already_running", `Cannot start: a daemon is already serving ${path}`, { subject: path });
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
@@ -49,23 +49,23 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
   };
 }
 
-function unreachable(path: string, e: unknown): VmlabError {
-  return new VmlabError("daemon.unreachable", `Cannot reach the daemon at ${path}: ${(e as Error).message}`, {
+function unreachable(path: string, e: unknown): CodedError {
+  return new CodedError("daemon.unreachable", `Cannot reach the daemon at ${path}: ${(e as Error).message}`, {
     subject: path,
     hint: "Run `vmlab daemon status`; `vmlab daemon start` restarts the supervisor.",
   });
 }
 
-async function decodeError(r: Response): Promise<VmlabError> {
+async function decodeError(r: Response): Promise<CodedError> {
   try {
     const body = (await r.json()) as { error?: { code?: string; message?: string; hint?: string; subject?: string } };
     if (body.error?.code && body.error.message) {
-      return new VmlabError(body.error.code as never, body.error.message, { ...(body.error.hint ? { hint: body.error.hint } : {}), ...(body.error.subject ? { subject: body.error.subject } : {}) });
+      return new CodedError(body.error.code as never, body.error.message, { ...(body.error.hint ? { hint: body.error.hint } : {}), ...(body.error.subject ? { subject: body.error.subject } : {}) });
     }
   } catch {
     // fall through
   }
-  return new VmlabError("internal", `The daemon answered HTTP ${r.status}`);
+  return new CodedError("internal", `The daemon answered HTTP ${r.status}`);
 }
 
 /** One JSON request/response round trip. */
@@ -131,7 +131,7 @@ export function ndjsonResponse(run: (write: (rec: unknown) => void) => Promise<v
       try {
         await run(write);
       } catch (e) {
-        write({ type: "result", ok: false, error: VmlabError.from(e).toJSON() });
+        write({ type: "result", ok: false, error: CodedError.from(e).toJSON() });
       }
       try {
         ctl.close();

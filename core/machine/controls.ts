@@ -10,7 +10,7 @@
  * `imageRoot` (the lab root). The mouse scales to the size of a fresh screendump.
  */
 import { dirname } from "node:path";
-import type { Clock } from "../../net/clock.ts";
+import type { Clock } from "../clock/mod.ts";
 import type { QmpExecutor } from "../qmp/commands.ts";
 import type { QemuVmSpec } from "../qemu/spec.ts";
 import type { OcrEngine } from "../vision/mod.ts";

@@ -14,7 +14,7 @@
  * QMP command fails. A job that vanishes from `query-jobs` before concluding is
  * reported as an error, never as success.
  */
-import type { Clock } from "../../net/clock.ts";
+import type { Clock } from "../clock/mod.ts";
 import type { QmpExecutor } from "../qmp/commands.ts";
 import { type Backoff, sleep } from "./poll.ts";
 

@@ -22,7 +22,7 @@
  * it), `\n` → Enter and `\t` → Tab; the guest's keymap must be US.
  * Leaves out: other layouts, dead keys, key sequences in one `sendKeys` call.
  */
-import { systemClock, type Clock } from "../../net/clock.ts";
+import { systemClock, type Clock } from "../clock/mod.ts";
 import type { QmpExecutor } from "../qmp/commands.ts";
 import { sendKey } from "../qmp/commands.ts";
 import { keysForText, parseKeyChord, type QKeyCode } from "../qmp/keys.ts";

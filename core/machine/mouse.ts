@@ -15,7 +15,7 @@
  * a fresh screen size from `screenSize()`), buttons are `left`, `right` or `middle`;
  * anything else is an `InputError` before anything is sent.
  */
-import { systemClock, type Clock } from "../../net/clock.ts";
+import { systemClock, type Clock } from "../clock/mod.ts";
 import type { QmpExecutor } from "../qmp/commands.ts";
 import { inputSendEvent } from "../qmp/commands.ts";
 import { absMove, buttonEvent, type InputEvent } from "../qmp/input.ts";

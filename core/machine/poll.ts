@@ -12,7 +12,7 @@
  * The reference polls every 1 s (fact_vm_vision.md); starting faster and backing off to
  * that keeps short waits snappy without burning a shared host's CPU on long ones.
  */
-import type { Clock } from "../../net/clock.ts";
+import type { Clock } from "../clock/mod.ts";
 
 /** Growth of the pause between probes. */
 export interface Backoff {

@@ -23,7 +23,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { CodedError } from "../errors/mod.ts";
 import { assertReplaceable } from "../fs/replace.ts";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { systemClock, type Clock } from "../../net/clock.ts";
+import { systemClock, type Clock } from "../clock/mod.ts";
 import type { GrayImage, OcrEngine, OcrResult, Rect, RgbImage, VisionError } from "../vision/mod.ts";
 import { bestMatch, DEFAULT_THRESHOLD, encodePng, ocr as runOcr, readImageFile, TesseractCli, toGray } from "../vision/mod.ts";
 import { type BestSeen, reasonOf, ScreenError } from "./errors.ts";

@@ -28,7 +28,7 @@
  * Leaves out: external snapshots, lab-wide snapshots (the lab daemon loops over VMs).
  */
 import { z } from "zod";
-import { systemClock, type Clock } from "../../net/clock.ts";
+import { systemClock, type Clock } from "../clock/mod.ts";
 import type { QmpExecutor } from "../qmp/commands.ts";
 import { cont, queryStatus } from "../qmp/commands.ts";
 import { reasonOf, SnapshotError, type SnapshotOperation } from "./errors.ts";

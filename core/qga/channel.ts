@@ -22,7 +22,7 @@
  * Commands without a reply (`guest-shutdown`) use `sendNoReply`: an error reply within
  * a grace period fails, silence or the connection dropping is success.
  */
-import type { Clock } from "../../net/clock.ts";
+import type { Clock } from "../clock/mod.ts";
 import { JsonSocket, SocketConnectError } from "../qmp/json_socket.ts";
 import type { JsonStreamItem } from "../qmp/json_stream.ts";
 import { QgaError } from "./errors.ts";

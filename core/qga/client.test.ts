@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { ManualClock } from "../../net/testing/manual_clock.ts";
+import { ManualClock } from "../clock/testing/manual_clock.ts";
 import { QgaClient } from "./client.ts";
 import { QgaError } from "./errors.ts";
 import { FILE_CHUNK_BYTES } from "./files.ts";

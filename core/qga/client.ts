@@ -16,7 +16,7 @@
  * Leaves out: fsfreeze, users, vCPU/memory hot-plug and the other agent commands vmlab
  * does not use; `request()` reaches them untyped.
  */
-import { systemClock, type Clock } from "../../net/clock.ts";
+import { systemClock, type Clock } from "../clock/mod.ts";
 import type { JsonStreamItem } from "../qmp/json_stream.ts";
 import { QgaChannel, SYNC_TIMEOUT_MS } from "./channel.ts";
 import { QgaError, isQgaError } from "./errors.ts";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { ManualClock } from "../../net/testing/manual_clock.ts";
+import { ManualClock } from "../clock/testing/manual_clock.ts";
 import { QmpClient } from "./client.ts";
 import { isQmpError, QmpError } from "./errors.ts";
 import { FakeQmpServer } from "./testing/fake_qmp_server.ts";

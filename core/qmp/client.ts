@@ -24,7 +24,7 @@
  * `commands.ts`, where their wire shapes are documented.
  * Leaves out: out-of-band execution (`exec-oob`), which vmlab never needs.
  */
-import { systemClock, type Clock, type Timer } from "../../net/clock.ts";
+import { systemClock, type Clock, type Timer } from "../clock/mod.ts";
 import * as cmd from "./commands.ts";
 import { QmpError } from "./errors.ts";
 import { EventHub, type QmpEventOf, type QmpEventStream } from "./events.ts";

@@ -15,7 +15,7 @@
  * Leaves out: TCP transports (vmlab only uses unix sockets for QEMU channels).
  */
 import * as net from "node:net";
-import type { Clock } from "../../net/clock.ts";
+import type { Clock } from "../clock/mod.ts";
 import { JsonStreamDecoder, type JsonStreamItem } from "./json_stream.ts";
 
 /** Default time to wait for a QEMU socket to appear and accept. */

@@ -19,7 +19,7 @@ export function checkSource(src: string, img: ImgOptions = {}): void {
   try {
     format = imageInfo(src, img).format;
   } catch (e) {
-    if (e instanceof ImgError) throw new StoreError({ code: "store.disk_invalid", path: src, message: `${src} is not a disk image qemu-img can open: ${e.detail}`, hint: "give a qcow2 image whose backing files, if any, are present" });
+    if (e instanceof ImgError) throw new StoreError({ code: "store.disk_invalid", path: src, message: `${src} is not a disk image qemu-img can open: ${e.reason}`, hint: "give a qcow2 image whose backing files, if any, are present" });
     throw e;
   }
   if (format !== "qcow2") throw new StoreError({ code: "store.disk_invalid", path: src, message: `${src} is a ${format} image, not qcow2`, hint: `convert it first: qemu-img convert -O qcow2 ${src} disk.qcow2` });
@@ -32,7 +32,7 @@ export function checkStandalone(disk: string, origin: string, code: "store.archi
     if (info.backingFile !== undefined) throw new StoreError({ code, path: origin, message: `${origin}: the disk has a backing file (${info.backingFile})`, hint: "a template must be standalone; adopt it with `vmlab template import --ref …` to flatten it" });
     return { virtualSize: info.virtualSize };
   } catch (e) {
-    if (e instanceof ImgError) throw new StoreError({ code, path: origin, message: `${origin}: the disk is not a valid qcow2 image: ${e.detail}`, hint: "check the file; re-create it if it is damaged" });
+    if (e instanceof ImgError) throw new StoreError({ code, path: origin, message: `${origin}: the disk is not a valid qcow2 image: ${e.reason}`, hint: "check the file; re-create it if it is damaged" });
     throw e;
   }
 }

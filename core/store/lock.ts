@@ -139,7 +139,7 @@ export class StoreLock {
       if (now() >= deadline) {
         const holder = seen === undefined ? undefined : parseRecord(seen);
         const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
-        throw new StoreError({ code: "store.lock_timeout", path, message: `Cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
+        throw new StoreError({ code: "store.lock_timeout", path, message: `cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
       }
       await sleep(opts.pollMs ?? LOCK_POLL_MS);
     }

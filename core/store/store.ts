@@ -323,7 +323,7 @@ export class TemplateStore {
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new StoreError({ code: "template.metadata_invalid", ref: t.ref, path: file, message: `Cannot read metadata of ${t.ref}: ${(e as Error).message}`, hint: `remove it with \`vmlab template rm ${t.ref}\` and import it again` });
+      throw new StoreError({ code: "template.metadata_invalid", ref: t.ref, path: file, message: `cannot read metadata of ${t.ref}: ${(e as Error).message}`, hint: `remove it with \`vmlab template rm ${t.ref}\` and import it again` });
     }
     const parsed = parseMetadata(text, file);
     if (!parsed.ok) throw new StoreError({ code: "template.metadata_invalid", ref: t.ref, path: file, message: parsed.reason, hint: `fix ${file}, or remove the template and import it again` });

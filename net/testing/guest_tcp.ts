@@ -4,7 +4,7 @@
  * are processed on `setImmediate` so host socket I/O interleaves and deep synchronous
  * recursion (ACK → data → ACK …) cannot build up.
  */
-import type { Clock } from "../clock.ts";
+import type { Clock } from "../../core/clock/mod.ts";
 import { encodeTcpFrame, SYN, ACK, type TcpSegment } from "../tcp.ts";
 import { TcpConnection } from "../tcp_conn.ts";
 import type { FakeGuest, Received } from "./fake_guest.ts";

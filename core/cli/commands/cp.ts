@@ -11,7 +11,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
 import { basename, dirname, join, posix } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { VmlabError } from "../../daemon/errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { request } from "../../daemon/transport.ts";
 import { action, requireUp, resolveVmTarget, type TargetFlags } from "../client.ts";
 
@@ -45,7 +45,7 @@ async function put(g: Guest, path: string, data: Uint8Array, mode: number): Prom
   const r = await fetch(url, { method: "PUT", unix: g.socket, body: data } as RequestInit);
   if (!r.ok) {
     const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new VmlabError("cp.failed", body.error?.message ?? `Cannot write ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
+    throw new CodedError("cp.failed", body.error?.message ?? `Cannot write ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
   }
   await r.body?.cancel();
 }
@@ -54,7 +54,7 @@ async function get(g: Guest, path: string): Promise<Uint8Array> {
   const r = await fetch(`http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}`, { unix: g.socket } as RequestInit);
   if (!r.ok) {
     const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new VmlabError("cp.failed", body.error?.message ?? `Cannot read ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
+    throw new CodedError("cp.failed", body.error?.message ?? `Cannot read ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
   }
   return new Uint8Array(await r.arrayBuffer());
 }
@@ -80,7 +80,7 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   try {
     st = statSync(src);
   } catch {
-    throw new VmlabError("cp.failed", `Cannot read ${src}: no such file or directory`, { subject: src });
+    throw new CodedError("cp.failed", `Cannot read ${src}: no such file or directory`, { subject: src });
   }
   const target = (await guestIsDir(g, dest)) ? posix.join(dest, basename(src)) : dest;
   if (!st.isDirectory()) {
@@ -90,9 +90,9 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   }
   const tree = hostTree(src);
   const mk = await exec(g, "/bin/mkdir", ["-p", target, ...tree.dirs.map((d) => posix.join(target, d))]).catch((e: unknown) => {
-    throw new VmlabError("cp.failed", `Cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
+    throw new CodedError("cp.failed", `Cannot create directories in ${g.vm}: ${(e as Error).message}`, { subject: `${g.vm}:${target}` });
   });
-  if (mk.code !== 0) throw new VmlabError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
+  if (mk.code !== 0) throw new CodedError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
   for (const f of tree.files) {
     const full = join(src, f);
     await put(g, posix.join(target, f), readFileSync(full), statSync(full).mode & 0o7777);
@@ -125,7 +125,7 @@ async function fromGuest(g: Guest, src: string, dest: string, report: (m: string
   }
   const list = async (type: "d" | "f") => {
     const r = await exec(g, "/bin/sh", ["-c", 'find "$1" -type "$2"', "sh", src, type]);
-    if (r.code !== 0) throw new VmlabError("cp.failed", `Cannot list ${g.vm}:${src} (find exit ${r.code})`, { subject: `${g.vm}:${src}` });
+    if (r.code !== 0) throw new CodedError("cp.failed", `Cannot list ${g.vm}:${src} (find exit ${r.code})`, { subject: `${g.vm}:${src}` });
     return r.stdout.split("\n").filter(Boolean).map((p) => posix.relative(src, p));
   };
   for (const d of await list("d")) mkdirSync(join(target, d), { recursive: true });
@@ -149,7 +149,7 @@ export function register(program: Command): void {
         const gs = parseGuestPath(src);
         const gd = parseGuestPath(dest);
         if ((gs === undefined) === (gd === undefined)) {
-          throw new VmlabError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
+          throw new CodedError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
         }
         const report = (m: string) => (opts.quiet ? undefined : process.stderr.write(`${m}\n`));
         const side = (gs ?? gd) as { target: string; path: string };

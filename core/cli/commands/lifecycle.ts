@@ -13,7 +13,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { render } from "../../wcl/mod.ts";
-import { VmlabError } from "../../daemon/errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, requireUp, streamOperation } from "../client.ts";
@@ -26,7 +26,7 @@ function readScript(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
-    throw new VmlabError("script.invalid", `Cannot read script ${path}`, { subject: path, hint: "Check the path." });
+    throw new CodedError("script.invalid", `Cannot read script ${path}`, { subject: path, hint: "Check the path." });
   }
 }
 
@@ -37,7 +37,7 @@ async function withLabDaemon<T>(name: string, file: string, fn: (socket: string)
     try {
       return await fn(lab.socket);
     } catch (e) {
-      if (attempt === 0 && e instanceof VmlabError && e.code === "daemon.unreachable") continue;
+      if (attempt === 0 && e instanceof CodedError && e.code === "daemon.unreachable") continue;
       throw e;
     }
   }
@@ -56,7 +56,7 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
-      throw new VmlabError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
+      throw new CodedError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
   return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, { quiet }))) as LabStatus;

@@ -12,7 +12,6 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { VmlabError } from "../../daemon/errors.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { labLogDir } from "../../daemon/paths.ts";
 import { action, labOfFile, type TargetFlags } from "../client.ts";
@@ -94,13 +93,13 @@ export function register(program: Command): void {
         }
         logName(lab, "lab");
         if (vm !== undefined) logName(vm, "VM");
-        if (opts.serial && !vm) throw new VmlabError("request.invalid", "--serial needs a VM", { hint: "e.g. `vmlab logs web --serial`" });
+        if (opts.serial && !vm) throw new CodedError("request.invalid", "--serial needs a VM", { hint: "e.g. `vmlab logs web --serial`" });
         const dir = labLogDir(lab);
         const file = join(dir, vm ? (opts.serial ? `${vm}.serial.log` : `${vm}.log`) : "lab.log");
         // Belt and braces: whatever the names, the file must be inside the lab's log folder.
         if (dirname(resolve(file)) !== resolve(dir)) throw new CodedError("request.bad_name", `log target ${JSON.stringify(target)} is outside the lab's log folder`, { subject: target ?? lab });
         if (!existsSync(file)) {
-          throw new VmlabError(vm ? "vm.not_found" : "lab.not_found", `No ${vm ? `log for VM ${vm} of lab ${lab}` : `log for lab ${lab}`} (${file})`, {
+          throw new CodedError(vm ? "vm.not_found" : "lab.not_found", `No ${vm ? `log for VM ${vm} of lab ${lab}` : `log for lab ${lab}`} (${file})`, {
             subject: vm ?? lab,
             hint: "Logs appear once the lab has been brought up with `vmlab up`.",
           });

@@ -10,7 +10,7 @@
  * purpose.
  */
 import type { Command } from "@commander-js/extra-typings";
-import { VmlabError } from "../../daemon/errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { request } from "../../daemon/transport.ts";
 import { action, ensureLabDaemon, labOfFile, resolveVmTarget, streamOperation, type LabRef } from "../client.ts";
 import { stdoutStyle } from "../style.ts";
@@ -34,7 +34,7 @@ async function daemonFor(lab: LabRef): Promise<string> {
     const sup = supervisorSocket();
     if (await socketAlive(sup)) file = await request<SupervisorLab>(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`).then((l) => l.file, () => undefined);
   }
-  if (!file) throw new VmlabError("lab.not_found", `Cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "Run this in the lab's folder or pass -f <vmlab.wcl>." });
+  if (!file) throw new CodedError("lab.not_found", `Cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "Run this in the lab's folder or pass -f <vmlab.wcl>." });
   return (await ensureLabDaemon(lab.name, file)).socket;
 }
 

@@ -12,7 +12,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
 import type { LabStatus, SupervisorLab } from "../../daemon/protocol.ts";
-import { VmlabError } from "../../daemon/errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { action, labOfFile, labStatus, liveLabSocket } from "../client.ts";
 import { processIo } from "./validate.ts";
 import { loadLab } from "../lab_file.ts";
@@ -85,7 +85,7 @@ export function register(program: Command): void {
         const file = labName === undefined ? labOfFile(opts).file : entry?.file;
         const loaded = file ? loadLab(processIo(), { file, store: false }) : undefined;
         const cfg = loaded?.stage === "validate" ? loaded.config.lab : undefined;
-        if (!cfg && !entry) throw new VmlabError("lab.not_found", `No lab named ${name} is known`, { subject: name, hint: "Run it from the lab's folder, or `vmlab daemon status` to list running labs." });
+        if (!cfg && !entry) throw new CodedError("lab.not_found", `No lab named ${name} is known`, { subject: name, hint: "Run it from the lab's folder, or `vmlab daemon status` to list running labs." });
         const st: LabStatus & { reason?: string } = {
           name,
           file: file ?? entry?.file ?? "",

@@ -24,10 +24,10 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { DownRequestSchema, EventSchema, ExecRequestSchema, ScriptRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
-import { toVmlabError, type LabNetwork } from "./network.ts";
+import type { LabNetwork } from "./network.ts";
 import { ndjsonResponse } from "../transport.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
@@ -52,11 +52,11 @@ async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.inf
     try {
       raw = JSON.parse(text);
     } catch {
-      throw new VmlabError("request.invalid", "Cannot parse the request body as JSON");
+      throw new CodedError("request.invalid", "Cannot parse the request body as JSON");
     }
   }
   const r = schema.safeParse(raw);
-  if (!r.success) throw new VmlabError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!r.success) throw new CodedError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return r.data;
 }
 
@@ -67,7 +67,7 @@ function streamOp(op: (report: Report, write: (r: StreamRecord) => void) => Prom
       const data = await op((level, msg, vm) => write({ type: "log", level, msg, ...(vm ? { vm } : {}) }), write);
       write({ type: "result", ok: true, ...(data === undefined ? {} : { data }) });
     } catch (e) {
-      write({ type: "result", ok: false, error: VmlabError.from(e).toJSON() });
+      write({ type: "result", ok: false, error: CodedError.from(e).toJSON() });
     } finally {
       unsub();
     }
@@ -78,16 +78,16 @@ function agentFor(lab: LabRuntime, name: string) {
   const vm = lab.vm(name);
   const m = vm.machine;
   if (!m || !m.process.running) {
-    throw new VmlabError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `Start it with \`vmlab vm start ${name}\` or \`vmlab up\`.` });
+    throw new CodedError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `Start it with \`vmlab vm start ${name}\` or \`vmlab up\`.` });
   }
-  if (!vm.ready) throw new VmlabError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "Wait for `vmlab up` to finish." });
+  if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "Wait for `vmlab up` to finish." });
   return m.agent();
 }
 
 export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   const app = new Hono();
   app.onError((err, c) => {
-    const e = VmlabError.from(err);
+    const e = CodedError.from(err);
     lab.ctx.log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
     return c.json({ error: e.toJSON() }, e.status as 400);
   });
@@ -153,9 +153,9 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
     const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch((e: unknown) => {
       const err = e as { code?: string; message?: string };
-      if (err.code === "qga.exec_timeout") throw new VmlabError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
-      if (err.code === "qga.command_failed") throw new VmlabError("exec.failed", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: req.path, hint: "Check the program's path in the guest (the agent does not search $PATH on every OS; use an absolute path or `sh -c`)." });
-      throw new VmlabError("vm.agent_unavailable", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: name });
+      if (err.code === "qga.exec_timeout") throw new CodedError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
+      if (err.code === "qga.command_failed") throw new CodedError("exec.failed", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: req.path, hint: "Check the program's path in the guest (the agent does not search $PATH on every OS; use an absolute path or `sh -c`)." });
+      throw new CodedError("vm.agent_unavailable", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: name });
     });
     return c.json({
       exitCode: r.exitCode,
@@ -169,12 +169,12 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   app.put("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
     const path = c.req.query("path");
-    if (!path) throw new VmlabError("request.invalid", "Missing ?path=");
+    if (!path) throw new CodedError("request.invalid", "Missing ?path=");
     const agent = await agentFor(lab, name);
     const data = new Uint8Array(await c.req.arrayBuffer());
     const mode = c.req.query("mode");
     await agent.writeFile(path, data, mode ? { mode: parseInt(mode, 8) } : {}).catch((e: unknown) => {
-      throw new VmlabError("cp.failed", `Cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+      throw new CodedError("cp.failed", `Cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
     });
     return c.json({ ok: true, bytes: data.length });
   });
@@ -182,10 +182,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   app.get("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
     const path = c.req.query("path");
-    if (!path) throw new VmlabError("request.invalid", "Missing ?path=");
+    if (!path) throw new CodedError("request.invalid", "Missing ?path=");
     const agent = await agentFor(lab, name);
     const data = await agent.readFile(path).catch((e: unknown) => {
-      throw new VmlabError("cp.failed", `Cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+      throw new CodedError("cp.failed", `Cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
     });
     return new Response(data, { headers: { "content-type": "application/octet-stream" } });
   });
@@ -229,7 +229,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
             report("info", `${v.name}: snapshot ${req.name} ${action === "create" ? "taken" : "restored"} (${info.online ? "online" : "offline"})`, v.name);
             done.push({ vm: v.name, ...info });
           } catch (e) {
-            const err = VmlabError.from(e);
+            const err = CodedError.from(e);
             if (req.vm) throw err;
             failed.push(`${v.name}: ${err.message}`);
             report("error", `${v.name}: ${err.message}`, v.name);
@@ -237,7 +237,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
         }
       });
       hooks.afterPowerChange();
-      if (failed.length && !done.length) throw new VmlabError("snapshot.failed", `Snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name });
+      if (failed.length && !done.length) throw new CodedError("snapshot.failed", `Snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name });
       return { done, failed };
     }, lab);
   });
@@ -245,7 +245,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   // Runtime port forwards (PRD §9): bound to 127.0.0.1 unless `bind` says otherwise.
   const fabricOf = () => {
     const f = hooks.network.fabric;
-    if (!f) throw new VmlabError("lab.not_up", `Lab ${lab.plan.name} has no network running`, { subject: lab.plan.name, hint: "Start it with `vmlab up`." });
+    if (!f) throw new CodedError("lab.not_up", `Lab ${lab.plan.name} has no network running`, { subject: lab.plan.name, hint: "Start it with `vmlab up`." });
     return f;
   };
   const ForwardSchema = z.object({
@@ -262,13 +262,13 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     lab.vm(req.vm);
     const f = fabricOf();
     const clean = Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as typeof req;
-    return c.json(await f.addForward(clean as Parameters<typeof f.addForward>[0]).catch((e: unknown) => Promise.reject(toVmlabError(e))));
+    return c.json(await f.addForward(clean as Parameters<typeof f.addForward>[0]));
   });
   app.delete("/v1/forwards/:port", async (c) => {
     const port = Number.parseInt(c.req.param("port"), 10);
     const proto = c.req.query("proto");
-    if (proto !== undefined && proto !== "tcp" && proto !== "udp" && proto !== "both") throw new VmlabError("request.invalid", `proto must be tcp, udp or both, not ${proto}`);
-    await fabricOf().removeForward(port, proto).catch((e: unknown) => Promise.reject(toVmlabError(e)));
+    if (proto !== undefined && proto !== "tcp" && proto !== "udp" && proto !== "both") throw new CodedError("request.invalid", `proto must be tcp, udp or both, not ${proto}`);
+    await fabricOf().removeForward(port, proto);
     return c.json({ ok: true });
   });
 
@@ -282,7 +282,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
   app.post("/v1/host-event", async (c) => {
     const e = await body(c.req.raw, EventSchema);
-    if (!e.type.startsWith("host.")) throw new VmlabError("request.invalid", `Only host.* events can be posted, not ${e.type}`);
+    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `Only host.* events can be posted, not ${e.type}`);
     lab.events.emit(e.type, undefined, e.data);
     return c.json({ ok: true });
   });

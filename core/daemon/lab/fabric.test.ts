@@ -4,7 +4,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP,  ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption } from "../../../net/mod.ts";
-import { ManualClock } from "../../../net/testing/manual_clock.ts";
+import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import { clientMessage } from "../../../net/testing/dhcp_client.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { FabricFailure, LabFabric, type LabFabricOptions } from "./fabric.ts";

@@ -31,6 +31,8 @@
  *    `routes_to` pairs are linked at `open()`, `routeTo`/`unrouteTo` toggle pairs at
  *    run time (both directions).
  *  - `segmentHandle(name)` is the script API's `SegmentHandle` (segment_handle.ts).
+ * Forwards live in `fabric_forwards.ts`, rules and routing in `fabric_rules.ts`; this
+ * file owns segments, NICs, subnets and DNS forwarding, and composes the two.
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
  * Not enforced (logged once at `open()`): `connect` (cross-host) and `global`
  * (run lab-locally).
@@ -46,10 +48,16 @@ import type { NicAttacher } from "./context.ts";
 import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "./network_plan.ts";
 import {
-  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, L3Filter, Nat, parseCidr, parseIpv4Address, pingSocketFactory, Router, RuleBook,
-  Segment, startForward, SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
-  type RuleOrigin, type RunningForward, type SwitchPort,
+  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
+  Segment, SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
+  type SwitchPort,
 } from "../../../net/mod.ts";
+import { FabricFailure } from "./fabric_error.ts";
+import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
+import { FabricRules } from "./fabric_rules.ts";
+
+export { FabricFailure, type FabricError } from "./fabric_error.ts";
+export type { ForwardInfo, ForwardRequest } from "./fabric_forwards.ts";
 
 /** Name of the per-lab built-in NAT segment behind `nic { nat = true }`. */
 export const BUILTIN_NAT_SEGMENT = "_nat";
@@ -65,37 +73,6 @@ export interface LabFabricOptions {
   registryPath?: string;
   clock?: Clock;
   log?: NetLog;
-}
-
-/** A user-caused fabric error, as data. */
-export interface FabricError {
-  code:
-    | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
-    | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target"
-    | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap";
-  segment: string;
-  message: string;
-  hint: string;
-  /** Host port of the forward concerned. */
-  port?: number;
-  /** The forward concerned, e.g. `127.0.0.1:8080 → web:80/tcp`. */
-  forward?: string;
-}
-
-/** Carries a `FabricError` through promise rejections. */
-export class FabricFailure extends Error {
-  constructor(readonly error: FabricError) {
-    super(error.message);
-  }
-}
-
-/** A forward as requested at run time; `segment` defaults to the VM's first NIC's. */
-export type ForwardRequest = Omit<ForwardPlan, "segment" | "bind" | "proto"> & Partial<Pick<ForwardPlan, "segment" | "bind" | "proto">>;
-
-/** A running forward, for `listForwards` and `status`. */
-export interface ForwardInfo extends ForwardPlan {
-  /** The target's current address on the segment, if it has one. */
-  guestIp: string | undefined;
 }
 
 /** `status()` shape. */
@@ -128,13 +105,6 @@ interface LiveNic {
   attachment: NicAttachment;
 }
 
-interface LiveForward {
-  plan: ForwardPlan;
-  running: RunningForward;
-  id: number;
-  origin: RuleOrigin;
-}
-
 /** The fabric of one running lab. */
 export class LabFabric implements NicAttacher {
   readonly #lab: string;
@@ -146,10 +116,8 @@ export class LabFabric implements NicAttacher {
   readonly #segs = new Map<string, LiveSegment>();
   readonly #nics = new Map<string, LiveNic>();
   readonly #vmByMac = new Map<string, string>();
-  readonly #forwards = new Map<string, LiveForward>();
-  /** Inter-segment routing; each link carries its rule id and origin. */
-  readonly #router: Router<{ id: number; origin: RuleOrigin }>;
-  #nextRuleId = 0;
+  readonly #forwards: FabricForwards;
+  readonly #rules: FabricRules;
   #dns: UdpDnsForwarder | undefined;
   /** Ping sockets for NAT'd guests, or why there are none (decided at `open()`). */
   #ping: { factory: PingSocketFactory } | { reason: string } = { reason: "the fabric is not open" };
@@ -161,7 +129,15 @@ export class LabFabric implements NicAttacher {
     this.#clock = o.clock ?? systemClock();
     this.#log = o.log ?? (() => {});
     this.#registry = new SubnetRegistry(o.registryPath ?? join(runtimeDir(), "subnets.json"));
-    this.#router = new Router<{ id: number; origin: RuleOrigin }>({ log: this.#log });
+    this.#rules = new FabricRules({ lab: this.#lab, clock: this.#clock, log: this.#log });
+    this.#forwards = new FabricForwards({
+      lab: this.#lab,
+      log: this.#log,
+      natOf: (segment) => this.#segs.get(segment)?.nat,
+      target: (f) => this.#target(f),
+      format: ipv4ToString,
+      nextRuleId: () => this.#rules.nextId(),
+    });
   }
 
   /** Creates every declared segment and starts every forward; on failure releases all of it. */
@@ -171,16 +147,8 @@ export class LabFabric implements NicAttacher {
       this.#ping = await pingSocketFactory(this.#clock);
       if ("reason" in this.#ping) this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`, hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo" });
       for (const s of this.#net.segments) this.#segment(s.name);
-      for (const s of this.#net.segments) {
-        for (const other of s.routesTo) {
-          try {
-            this.#link(s.name, other, "segment");
-          } catch (e) {
-            this.#log({ level: "warn", event: "net.route_invalid", message: `Segment ${s.name}: routes_to "${other}" ignored: ${(e as Error).message}`, segment: s.name });
-          }
-        }
-      }
-      for (const f of this.#net.forwards) await this.#startForward(f, "segment");
+      this.#rules.linkDeclared(this.#net.segments);
+      for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
     } catch (e) {
       await this.close();
       throw e;
@@ -249,25 +217,17 @@ export class LabFabric implements NicAttacher {
       throw new FabricFailure({ code: "forward_no_target", segment: "", port: req.hostPort, forward: label, message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`, hint: "start the VM first, or name the segment" });
     }
     const plan: ForwardPlan = { segment, hostPort: req.hostPort, vm: req.vm, guestPort: req.guestPort, proto: req.proto ?? "tcp", bind: req.bind ?? "127.0.0.1" };
-    return this.#info(await this.#startForward(plan, "runtime"));
+    return this.#forwards.info(await this.#forwards.start(plan, "runtime"));
   }
 
   /** Stops the forward on `hostPort` (`proto` narrows it when TCP and UDP differ). */
   async removeForward(hostPort: number, proto?: ForwardPlan["proto"]): Promise<void> {
-    const hits = [...this.#forwards.entries()].filter(([, f]) => f.plan.hostPort === hostPort && (proto === undefined || f.plan.proto === proto));
-    if (!hits.length) {
-      throw new FabricFailure({ code: "forward_not_found", segment: "", port: hostPort, message: `Cannot remove forward: no forward listens on host port ${hostPort}${proto ? `/${proto}` : ""}`, hint: "list forwards with status" });
-    }
-    for (const [k, f] of hits) {
-      this.#forwards.delete(k);
-      await f.running.close();
-      this.#log({ level: "info", event: "net.forward_removed", message: `Forward ${label(f.plan)} removed`, port: hostPort });
-    }
+    await this.#forwards.remove(hostPort, proto);
   }
 
   /** Running forwards with their targets' current addresses. */
   listForwards(): ForwardInfo[] {
-    return [...this.#forwards.values()].map((f) => this.#info(f.plan));
+    return this.#forwards.list();
   }
 
   /** Segments, subnets, gateways, NAT, leases and forwards for `vmlab status`. */
@@ -293,51 +253,32 @@ export class LabFabric implements NicAttacher {
 
   /** The rule book of running segment `name`, or a `FabricFailure` (`unknown_segment`). */
   ruleBook(name: string): RuleBook {
-    const s = this.#segs.get(name);
-    if (!s) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot change rules: segment "${name}" is not running in lab ${this.#lab}`, hint: "name a segment declared in the lab, after up" });
-    return s.rules;
+    return this.#rules.ruleBook(name);
   }
 
   /** Routes IPv4 between segments `a` and `b` (both directions); idempotent. */
   routeTo(a: string, b: string): void {
-    this.#link(a, b, "runtime");
+    this.#rules.link(a, b, "runtime");
   }
 
   /** Stops routing between `a` and `b`; idempotent. */
   unrouteTo(a: string, b: string): void {
-    this.ruleBook(a);
-    this.ruleBook(b);
-    this.#router.unlink(a, b);
+    this.#rules.unlink(a, b);
   }
 
   /** Forwards and routes of segment `name` with their rule ids, for `rules()`. */
   fabricRules(name: string): FabricRuleInfo[] {
-    const out: FabricRuleInfo[] = [];
-    for (const f of this.#forwards.values()) {
-      const p = f.plan;
-      if (p.segment === name) out.push({ id: f.id, kind: "forward", hostPort: p.hostPort, vm: p.vm, guestPort: p.guestPort, proto: p.proto, bind: p.bind, origin: f.origin });
-    }
-    for (const to of this.#router.peersOf(name)) {
-      const r = this.#router.linkData(name, to);
-      if (r) out.push({ id: r.id, kind: "route", to, origin: r.origin });
-    }
-    return out;
-  }
-
-  #link(a: string, b: string, origin: RuleOrigin): void {
-    const err = this.#router.link(a, b, () => ({ id: this.#nextRuleId++, origin }));
-    if (err) throw new FabricFailure({ code: err.code, segment: a, message: err.message, hint: err.hint });
+    return [...this.#forwards.rulesOf(name), ...this.#rules.routesOf(name)];
   }
 
   /** Stops every forward, NIC, NAT and forwarder and releases the lab's subnets. */
   async close(): Promise<void> {
-    for (const f of [...this.#forwards.values()]) await f.running.close();
-    this.#forwards.clear();
+    await this.#forwards.close();
     for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
     for (const s of this.#segs.values()) {
       s.nat.close();
       s.segment.close();
-      this.#router.removeSegment(s.plan.name);
+      this.#rules.remove(s.plan.name);
     }
     this.#segs.clear();
     this.#dns?.close();
@@ -373,40 +314,6 @@ export class LabFabric implements NicAttacher {
     return undefined;
   }
 
-  #info(f: ForwardPlan): ForwardInfo {
-    const ip = this.#target(f);
-    return { ...f, guestIp: ip === undefined ? undefined : ipv4ToString(ip) };
-  }
-
-  async #startForward(f: ForwardPlan, origin: RuleOrigin): Promise<ForwardPlan> {
-    const text = label(f);
-    const seg = this.#segs.get(f.segment);
-    if (!seg) {
-      throw new FabricFailure({ code: "unknown_segment", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: segment "${f.segment}" is not running in lab ${this.#lab}`, hint: "declare the forward inside a declared segment" });
-    }
-    const clash = [...this.#forwards.values()].find((x) => x.plan.hostPort === f.hostPort && overlaps(x.plan.proto, f.proto));
-    if (clash) {
-      throw new FabricFailure({ code: "forward_exists", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: host port ${f.hostPort} already carries forward ${label(clash.plan)}`, hint: "remove that forward first or pick another host_port" });
-    }
-    const r = await startForward(seg.nat, {
-      hostPort: f.hostPort,
-      hostAddress: f.bind,
-      guestIp: () => this.#target(f),
-      guestPort: f.guestPort,
-      proto: f.proto,
-      label: text,
-      onNoGuest: () => this.#log({ level: "warn", event: "net.forward_no_target", message: `Forward ${text}: ${f.vm} has no address on segment ${f.segment} yet; connection refused`, port: f.hostPort }),
-    });
-    if (!r.ok) {
-      throw new FabricFailure({ code: r.error.code, segment: f.segment, port: f.hostPort, forward: text, message: r.error.message, hint: r.error.hint });
-    }
-    // `hostPort = 0` asks the host for a free port: record the one it gave.
-    const plan: ForwardPlan = { ...f, hostPort: r.forward.hostPort };
-    this.#forwards.set(`${plan.hostPort}/${plan.proto}`, { plan, running: r.forward, id: this.#nextRuleId++, origin });
-    this.#log({ level: "info", event: "net.forward_started", message: `Forward ${label(plan)} listening`, port: plan.hostPort });
-    return plan;
-  }
-
   #segment(name: string): LiveSegment {
     const have = this.#segs.get(name);
     if (have) return have;
@@ -437,16 +344,9 @@ export class LabFabric implements NicAttacher {
     const ping = "factory" in this.#ping ? { ping: this.#ping.factory } : { pingUnavailable: this.#ping.reason };
     // Guest frames arrive over a local unix socket from QEMU: no transit corruption to catch.
     const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, verifyGuestChecksums: false, ...ping });
-    const filter = new L3Filter({ clock: this.#clock, gateway: segment.gateway, segment: name, log: this.#log });
-    segment.switch.setFilter(filter.filter);
-    segment.gateway.setProxyArp(filter.wantsArp);
-    this.#router.addSegment({ name, gateway: segment.gateway, mtu: plan.mtu });
-    segment.setIpStack(this.#router.stackFor(name, nat));
-    const rules = new RuleBook({ segment: name, dns: segment.dns, l3: filter, nextId: () => this.#nextRuleId++ });
+    const rules = this.#rules.attach(plan, segment, nat, this.#net);
     const live: LiveSegment = { plan, subnet, segment, nat, rules };
     this.#segs.set(name, live);
-    const refused = rules.declare({ ...plan.dns, labRecords: this.#net.records, labSinkholes: this.#net.sinkholes, block: plan.block, redirect: plan.redirect });
-    for (const e of refused) this.#log({ level: "warn", event: "net.rule_invalid", message: `${e.message}; rule ignored`, hint: e.hint, segment: name });
     this.#reportUnenforced(plan);
     return live;
   }
@@ -466,12 +366,4 @@ export class LabFabric implements NicAttacher {
     this.#dns ??= new UdpDnsForwarder({ clock: this.#clock, servers: this.#net.dnsUpstream.length ? this.#net.dnsUpstream : hostResolvers() });
     return this.#dns.forward;
   }
-}
-
-function label(f: ForwardPlan): string {
-  return `${f.bind}:${f.hostPort} → ${f.vm}:${f.guestPort}/${f.proto}`;
-}
-
-function overlaps(a: ForwardPlan["proto"], b: ForwardPlan["proto"]): boolean {
-  return a === b || a === "both" || b === "both";
 }

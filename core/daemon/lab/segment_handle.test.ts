@@ -6,7 +6,7 @@ import {
   encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_UNREACH_NET, parseEthernet, parseIcmp, parseIpv4,
   parseIpv4Address, parseMac, DEFAULT_GATEWAY_MAC, encodeEthernet, encodeArp, BROADCAST_MAC, ETHERTYPE_ARP, ARP_REQUEST, type NetLogRecord,
 } from "../../../net/mod.ts";
-import { ManualClock } from "../../../net/testing/manual_clock.ts";
+import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { LabFabric } from "./fabric.ts";
 import type { NetworkPlanInput } from "./network_plan.ts";

@@ -30,7 +30,7 @@ import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/acc
 import { createLinkedClone } from "../../qemu/img.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 
@@ -115,7 +115,7 @@ export class VmRuntime {
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
     if (!existsSync(this.plan.template.disk)) {
-      throw new VmlabError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+      throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
         hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
       });
@@ -126,12 +126,12 @@ export class VmRuntime {
     } catch (e) {
       const msg = (e as Error).message;
       if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
-        throw new VmlabError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+        throw new CodedError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
           subject: this.name,
           hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
         });
       }
-      throw new VmlabError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+      throw new CodedError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
     }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
@@ -156,7 +156,7 @@ export class VmRuntime {
       : [["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"], ["/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"]];
     const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v));
     if (!pair) {
-      throw new VmlabError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
+      throw new CodedError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
         subject: this.name,
         hint: "Install it with `apt-get install ovmf`.",
       });
@@ -226,7 +226,7 @@ export class VmRuntime {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
-      throw new VmlabError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
     }
     this.#machine = machine;
     this.#startedAt = Date.now();
@@ -244,7 +244,7 @@ export class VmRuntime {
       await machine.waitForAgent(this.plan.readyTimeoutMs);
     } catch (e) {
       const tail = this.serialTail();
-      throw new VmlabError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
+      throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
         hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
       });
@@ -351,7 +351,7 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new VmlabError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }
@@ -398,7 +398,7 @@ export class VmRuntime {
   }
 }
 
-/** Snapshot errors as `VmlabError`s, with their code when the user can act on it. */
+/** Snapshot errors as `CodedError`s, with their code when the user can act on it. */
 async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -406,7 +406,7 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
     if (e instanceof SnapshotError) {
       const user = ["snapshot.bad_name", "snapshot.not_found", "snapshot.exists", "snapshot.no_disk", "snapshot.disk_only"] as const;
       const code = (user as readonly string[]).includes(e.detail.code) ? (e.detail.code as (typeof user)[number]) : "snapshot.failed";
-      throw new VmlabError(code, e.message, { subject: vm, hint: e.detail.hint });
+      throw new CodedError(code, e.message, { subject: vm, hint: e.detail.hint });
     }
     throw e;
   }

@@ -13,7 +13,7 @@ import { isAbsolute } from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
 import { VERSION } from "../../version.ts";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { ndjsonResponse } from "../transport.ts";
 import type { Supervisor } from "./supervisor.ts";
 
@@ -27,7 +27,7 @@ export const HEARTBEAT_MS = 15_000;
 export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
   const app = new Hono();
   app.onError((err, c) => {
-    const e = VmlabError.from(err);
+    const e = CodedError.from(err);
     sup.log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
     return c.json({ error: e.toJSON() }, e.status as 400);
   });
@@ -46,7 +46,7 @@ export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
   app.get("/v1/labs", (c) => c.json(sup.registry.all()));
   app.get("/v1/labs/:name", (c) => {
     const lab = sup.registry.get(c.req.param("name"));
-    if (!lab) throw new VmlabError("lab.not_found", `No lab named ${c.req.param("name")} is known to the supervisor`, { subject: c.req.param("name"), hint: "`vmlab daemon status` lists the labs." });
+    if (!lab) throw new CodedError("lab.not_found", `No lab named ${c.req.param("name")} is known to the supervisor`, { subject: c.req.param("name"), hint: "`vmlab daemon status` lists the labs." });
     return c.json(lab);
   });
   app.post("/v1/labs/ensure", async (c) => {
@@ -54,10 +54,10 @@ export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
     try {
       raw = await c.req.json();
     } catch {
-      throw new VmlabError("request.invalid", "Cannot parse the request body as JSON");
+      throw new CodedError("request.invalid", "Cannot parse the request body as JSON");
     }
     const r = EnsureSchema.safeParse(raw);
-    if (!r.success) throw new VmlabError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!r.success) throw new CodedError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     return c.json(await sup.ensure(r.data.name, r.data.file));
   });
   app.get("/v1/events", (c) => {

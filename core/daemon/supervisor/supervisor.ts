@@ -15,7 +15,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statfsSync } from "node:fs";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { killOrphanQemu, pidAlive } from "../orphans.ts";
 import { labDaemonLog, labLogDir, labRunDir, labSocket } from "../paths.ts";
 import { EventSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
@@ -145,7 +145,7 @@ export class Supervisor {
     const cur = this.registry.get(name);
     if (cur && (cur.state === "running" || cur.state === "starting") && cur.pid !== null && pidAlive(cur.pid) && (await socketAlive(cur.socket))) {
       if (cur.file !== file) {
-        throw new VmlabError("lab.name_taken", `A lab named ${name} is already running from ${cur.file}`, {
+        throw new CodedError("lab.name_taken", `A lab named ${name} is already running from ${cur.file}`, {
           subject: name,
           hint: "Lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder.",
         });
@@ -194,7 +194,7 @@ export class Supervisor {
     if (!exited) child.kill("SIGKILL");
     const tail = logTail(labDaemonLog(name));
     this.registry.update(name, { state: "failed", pid: null, reason: "the lab daemon did not start" });
-    throw new VmlabError("lab.daemon_failed", `The lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
+    throw new CodedError("lab.daemon_failed", `The lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
       subject: name,
       hint: `See ${labDaemonLog(name)}.`,
     });

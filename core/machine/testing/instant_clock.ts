@@ -4,7 +4,7 @@
  * once while the code under test still sees time pass in the right amounts. `sleeps`
  * records each requested delay for assertions about pacing and backoff.
  */
-import type { Clock, Timer } from "../../../net/clock.ts";
+import type { Clock, Timer } from "../../clock/mod.ts";
 
 /** Time that jumps forward whenever someone sleeps. */
 export class InstantClock implements Clock {

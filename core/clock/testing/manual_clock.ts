@@ -5,7 +5,7 @@
  * order); a timer set by a firing callback fires within the same `advance()` if it is
  * due by then. This is the gVisor-style manual clock the STYLE guide asks for.
  */
-import type { Clock, Timer } from "../clock.ts";
+import type { Clock, Timer } from "../mod.ts";
 
 interface Pending {
   due: number;

@@ -2,16 +2,16 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { createSocket } from "node:dgram";
-import { parseCidr, parseIpv4Address } from "./addr.ts";
-import { icmpEchoLimit, MAX_TCP_FLOWS, Nat, UDP_IDLE_MS, SWEEP_MS } from "./nat.ts";
-import type { EchoReply, PingSocketFactory } from "./ping_socket.ts";
-import { Segment } from "./segment.ts";
-import { RST } from "./tcp.ts";
-import type { TcpConnection } from "./tcp_conn.ts";
-import { FakeGuest } from "./testing/fake_guest.ts";
-import { GuestTcp } from "./testing/guest_tcp.ts";
-import { ManualClock } from "./testing/manual_clock.ts";
-import { systemClock } from "./clock.ts";
+import { parseCidr, parseIpv4Address } from "../addr.ts";
+import { icmpEchoLimit, MAX_TCP_FLOWS, Nat, UDP_IDLE_MS, SWEEP_MS } from "./mod.ts";
+import type { EchoReply, PingSocketFactory } from "../ping_socket.ts";
+import { Segment } from "../segment.ts";
+import { RST } from "../tcp.ts";
+import type { TcpConnection } from "../tcp_conn.ts";
+import { FakeGuest } from "../testing/fake_guest.ts";
+import { GuestTcp } from "../testing/guest_tcp.ts";
+import { ManualClock } from "../../core/clock/testing/manual_clock.ts";
+import { systemClock } from "../../core/clock/mod.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -84,7 +84,7 @@ describe("nat tcp against real loopback sockets", () => {
   });
   test("a segment for an unknown flow is answered with RST", async () => {
     const { seg, guest } = rig();
-    const { encodeTcpFrame, ACK } = await import("./tcp.ts");
+    const { encodeTcpFrame, ACK } = await import("../tcp.ts");
     guest.send(encodeTcpFrame({ srcMac: guest.mac, dstMac: seg.gateway.mac, src: guest.ip, dst: parseIpv4Address("127.0.0.1")! }, { srcPort: 5555, dstPort: 80, seq: 1, ack: 777, flags: ACK, window: 100 }, new Uint8Array(5)));
     const r = guest.take().find((x) => x.tcp)?.tcp;
     expect(r?.flags).toBe(RST);

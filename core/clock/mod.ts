@@ -1,10 +1,12 @@
 /**
  * Time as an injected dependency.
  *
- * Every protocol core in `net/` that needs timers (MAC ageing, DHCP leases, TCP
- * retransmission, flow expiry) takes a `Clock` instead of calling `Date.now()` or
- * `setTimeout` itself, so tests drive time with `ManualClock.advance()` and never
- * sleep (STYLE "inject clocks").
+ * A leaf module that imports nothing, shared by every layer: `net/` (MAC ageing, DHCP
+ * leases, TCP retransmission, flow expiry), the QMP and agent clients, and
+ * `core/machine`. Code that needs timers takes a `Clock` instead of calling
+ * `Date.now()` or `setTimeout` itself, so tests drive time with
+ * `ManualClock.advance()` (`core/clock/testing/manual_clock.ts`) and never sleep
+ * (STYLE "inject clocks").
  *
  * Contract: `now()` is monotonic milliseconds; `setTimer(ms, fn)` calls `fn` once after
  * at least `ms` milliseconds unless cancelled. Timers never keep the process alive.
