@@ -14,6 +14,13 @@
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
  *
+ * Disk I/O errors: QEMU runs with `werror=stop`, so a write that fails (a
+ * full host disk under the clone) pauses the guest and emits
+ * `BLOCK_IO_ERROR`. The VM is then `io-error` with `vm.io_error` emitted
+ * once; `checkIo()` asks QMP's `query-block` for the same (the supervisor's
+ * disk watchdog and agent timeouts call it, in case the event was missed).
+ * A `RESUME` (space freed and the guest continued) returns it to running.
+ *
  * Instances are ordered: each start creates one instance (QEMU process + the
  * switch ports attached for it). Its exit path (`#watch`) detaches only its
  * own ports, and `stop()`/`start()` wait until the previous instance is fully
@@ -54,6 +61,8 @@ export class VmRuntime {
   #stopRequested = false;
   #ips: string[] = [];
   #log: JsonLog | undefined;
+  /** Why the VM is paused on a disk error (`io-error`), for status and agent errors. */
+  #ioError: string | null = null;
   /** Resolves once the current/last instance's exit has been fully handled. */
   #reaped: Promise<void> = Promise.resolve();
 
@@ -108,6 +117,7 @@ export class VmRuntime {
       template: this.plan.template.ref,
       accel: this.#accel?.accel ?? null,
       lastExit: this.#lastExit,
+      ioError: this.state === "io-error" ? this.#ioError : null,
     };
   }
 
@@ -232,6 +242,7 @@ export class VmRuntime {
     this.#startedAt = Date.now();
     this.state = "running";
     report("info", `${this.name}: QEMU started (pid ${machine.process.pid}, ${this.#accel?.accel})`);
+    this.#watchIo(machine);
     this.#reaped = this.#watch(machine, attached).catch((e: unknown) => {
       this.lab.log.write("error", `exit handling of ${this.name} failed: ${(e as Error).message}`, { vm: this.name });
     });
@@ -243,6 +254,8 @@ export class VmRuntime {
     try {
       await machine.waitForAgent(this.plan.readyTimeoutMs);
     } catch (e) {
+      const io = await this.checkIo();
+      if (io) throw this.ioErrorFor("become ready");
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
@@ -253,6 +266,61 @@ export class VmRuntime {
     report("info", `${this.name}: ready (guest agent answered)`);
     this.#emit("vm.ready");
     void this.refreshIps();
+  }
+
+  /** Mark the VM `io-error` (once per episode) with `reason`, emitting `vm.io_error`. */
+  #markIoError(reason: string, data: Record<string, unknown>): void {
+    if (this.state !== "running") return;
+    this.state = "io-error";
+    this.#ioError = reason;
+    this.#emit("vm.io_error", { reason, ...data });
+  }
+
+  /** BLOCK_IO_ERROR pauses the guest (werror=stop); RESUME after it means it runs again. */
+  #watchIo(machine: Machine): void {
+    machine.qmp.on("BLOCK_IO_ERROR", (e) => {
+      if (this.#machine !== machine) return;
+      const d = ((e as { data?: Record<string, unknown> }).data ?? {}) as { device?: string; "node-name"?: string; operation?: string; action?: string; nospace?: boolean; reason?: string };
+      const device = d.device || d["node-name"] || "disk";
+      const why = d.nospace ? "no space left on the host device" : (d.reason ?? "I/O error");
+      this.#markIoError(`${d.operation ?? "write"} error on ${device}: ${why}`, { device, operation: d.operation ?? null, nospace: d.nospace ?? false, action: d.action ?? null });
+    });
+    machine.qmp.on("RESUME", () => {
+      if (this.#machine !== machine || this.state !== "io-error") return;
+      this.state = "running";
+      this.#ioError = null;
+      this.#emit("vm.io_recovered");
+    });
+  }
+
+  /**
+   * Ask QEMU whether a disk of the running VM is in an error state
+   * (`query-block` io-status `failed`/`nospace`); marks the VM `io-error` if
+   * so. Returns the reason, or null. Never throws.
+   */
+  async checkIo(): Promise<string | null> {
+    const m = this.#machine;
+    if (!m || !m.process.running) return null;
+    if (this.state === "io-error") return this.#ioError;
+    try {
+      const blocks = (await m.qmp.execute("query-block", undefined, { timeoutMs: 5_000 })) as { device?: string; qdev?: string; "io-status"?: string }[];
+      const bad = blocks.find((b) => b["io-status"] !== undefined && b["io-status"] !== "ok");
+      if (!bad) return null;
+      const device = bad.device || bad.qdev || "disk";
+      const nospace = bad["io-status"] === "nospace";
+      this.#markIoError(`I/O error on ${device}: ${nospace ? "no space left on the host device" : "the host reported an error"}`, { device, operation: null, nospace, action: "stop" });
+      return this.#ioError;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The coded error for an operation that cannot proceed because the VM is paused on a disk error. */
+  ioErrorFor(what: string): CodedError {
+    return new CodedError("vm.io_error", `VM ${this.name} cannot ${what}: QEMU paused it after a disk ${this.#ioError ?? "I/O error"}`, {
+      subject: this.name,
+      hint: `Free space on the file system holding ${this.clonePath}, then \`vmlab vm restart ${this.name}\`.`,
+    });
   }
 
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
@@ -267,6 +335,7 @@ export class VmRuntime {
     await this.#detach(attached);
     if (this.#machine !== machine) return;
     this.ready = false;
+    this.#ioError = null;
     this.#lastExit = describe(exit);
     if (this.#stopRequested) {
       this.state = "stopped";
@@ -300,9 +369,11 @@ export class VmRuntime {
       if (this.state !== "crashed") this.state = "stopped";
       return undefined;
     }
+    // A guest paused on a disk error cannot take a shutdown request: no ladder.
+    const paused = this.state === "io-error";
     this.#stopRequested = true;
     this.state = "stopping";
-    if (force) {
+    if (force || paused) {
       m.process.kill("SIGKILL");
       return await m.process.exited;
     }
