@@ -28,18 +28,18 @@
  * open (brackets, block comment, trailing operator) so a front end keeps
  * reading lines.
  */
-import type { Block, Item } from "./ast.ts";
-import { patternIdents, type BindingRecord } from "./checker.ts";
-import type { Decls } from "./decls.ts";
-import { renderDiagnostic, type Diagnostic } from "./diagnostic.ts";
+import type { Block, Item } from "./syntax/ast.ts";
+import { patternIdents, type BindingRecord } from "./check/checker.ts";
+import type { Decls } from "./check/decls.ts";
+import { renderDiagnostic, type Diagnostic } from "./syntax/diagnostic.ts";
 import { HostModule } from "./host.ts";
-import { lex, type Token } from "./lexer.ts";
-import { parse } from "./parser.ts";
-import { show, showUnit } from "./rt_core.ts";
+import { lex, type Token } from "./syntax/lexer.ts";
+import { parse } from "./syntax/parser.ts";
+import { show, showUnit } from "./rt/core.ts";
 import { Session } from "./session.ts";
-import { SourceFile, type Span } from "./span.ts";
-import type { Type, Unifier } from "./types.ts";
-import { renderFault, Vm, type RuntimeError } from "./vm.ts";
+import { SourceFile, type Span } from "./syntax/span.ts";
+import type { Type, Unifier } from "./check/types.ts";
+import { renderFault, Vm, type RuntimeError } from "./rt/vm.ts";
 
 /** The composed program's file name (diagnostics outside the input name it). */
 const SESSION_FILE = "<session>";

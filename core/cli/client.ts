@@ -17,7 +17,7 @@ import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.
 import { selfArgv } from "../daemon/self.ts";
 import { request, socketAlive, stream } from "../daemon/transport.ts";
 import { processIo, type ValidateIo } from "./commands/validate.ts";
-import { loadLab, type LoadFlags } from "./lab_file.ts";
+import { loadLab, type LoadFlags, type Loaded } from "./lab_file.ts";
 import { render } from "../wcl/mod.ts";
 import type { ScriptChecker } from "../config/mod.ts";
 import { stderrStyle } from "./style.ts";
@@ -122,7 +122,11 @@ export function printError(e: unknown, json = false): void {
 
 /** Print validation diagnostics of a lab that failed to load; returns the exit code. */
 export function printLoadFailure(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
-  const loaded = loadLab(io, flags, scripts);
+  return printLoaded(io, loadLab(io, flags, scripts));
+}
+
+/** Prints what an already loaded lab has to say (discovery error or diagnostics); the exit code. */
+export function printLoaded(io: ValidateIo, loaded: Loaded): 1 | 2 | 0 {
   if (loaded.stage === "discover") {
     printError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
     return 2;

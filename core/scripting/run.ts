@@ -26,8 +26,7 @@ import {
   Context, noImports, renderDiagnostic, renderFault, runInWorker, stdModules,
   type CompiledUnit, type Diagnostic, type RuntimeError, type StdName,
 } from "../../wscript/mod.ts";
-import type { SourceFile } from "../../wscript/span.ts";
-import { show } from "../../wscript/rt_core.ts";
+import { show, type SourceFile } from "../../wscript/mod.ts";
 import { entryProblem, type EntryName } from "./entry.ts";
 import type { LabHandle } from "./handle.ts";
 import { labValue, vmlabModule } from "./module.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { show } from "../rt_core.ts";
+import { show } from "../rt/core.ts";
 import { parseToml, toToml } from "./toml.ts";
 import { parseXml, toXml } from "./xml.ts";
 

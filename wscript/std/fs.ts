@@ -6,7 +6,7 @@
 import * as nfs from "node:fs";
 import * as np from "node:path";
 import { HostModule } from "../host.ts";
-import { Err, None, Ok, Some } from "../rt_core.ts";
+import { Err, None, Ok, Some } from "../rt/core.ts";
 
 const wrap = <T>(f: () => T) => { try { return Ok(f()); } catch (e) { return Err(e instanceof Error ? e.message : String(e)); } };
 

@@ -4,7 +4,7 @@
  * `to_string_pretty`. Integers that fit i64 become `Int`, others `Float`.
  */
 import { HostModule } from "../host.ts";
-import { Err, mkValue, Ok, ValueTag, valueToJson, norm, type Variant } from "../rt_core.ts";
+import { Err, mkValue, Ok, ValueTag, valueToJson, norm, type Variant } from "../rt/core.ts";
 
 /** Convert parsed JSON (with integer tokens preserved as strings) to a Value. */
 export function jsToValue(v: unknown): Variant {

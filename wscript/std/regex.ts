@@ -4,7 +4,7 @@
  * (`$<name>` is JS syntax; `$name` is rewritten to it).
  */
 import { HostModule } from "../host.ts";
-import { fault, None, Some } from "../rt_core.ts";
+import { fault, None, Some } from "../rt/core.ts";
 
 function re(p: string, flags = "u"): RegExp {
   try { return new RegExp(p, flags); } catch (e) { return fault(`invalid regex \`${p}\`: ${e instanceof Error ? e.message : String(e)}`); }

@@ -16,7 +16,7 @@
  * `Int`/`Float`/`Bool` as text and `Null` as an empty element.
  */
 import { HostModule } from "../host.ts";
-import { Err, mkValue, Ok, ValueTag, type Variant } from "../rt_core.ts";
+import { Err, mkValue, Ok, ValueTag, type Variant } from "../rt/core.ts";
 
 type V = Variant & { $0?: unknown };
 class XmlError extends Error {}

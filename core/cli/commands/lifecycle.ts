@@ -16,7 +16,7 @@ import { render } from "../../wcl/mod.ts";
 import { CodedError } from "../../errors/mod.ts";
 import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
-import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoadFailure, requireUp, streamOperation } from "../client.ts";
+import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoaded, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
 import { processIo } from "./validate.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
@@ -49,8 +49,9 @@ async function withLabDaemon<T>(name: string, file: string, fn: (socket: string)
  */
 export async function upLab(flags: { file?: string | undefined; verbose?: boolean | undefined; provision?: boolean | undefined }, vms: readonly string[], quiet: boolean): Promise<LabStatus | number> {
   const io = processIo();
+  // Validated once: a failure prints the diagnostics of this very load.
   const loaded = loadLab(io, flags, new WscriptChecker());
-  if (!loaded.ok) return printLoadFailure(io, flags, new WscriptChecker()) || 1;
+  if (!loaded.ok) return printLoaded(io, loaded) || 1;
   if (loaded.stage !== "validate") return 2;
   if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
   const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);

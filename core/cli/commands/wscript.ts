@@ -29,11 +29,7 @@ import {
   asyncTimeModule, Context, fsResolver, renderDiagnostic, renderFault, runInWorker, stdModules, Vm,
   type CallResult, type CompiledUnit, type Diagnostic,
 } from "../../../wscript/mod.ts";
-import { findManifest, interfaceModules } from "../../../wscript/manifest.ts";
-import { Repl } from "../../../wscript/repl.ts";
-import { Session } from "../../../wscript/session.ts";
-import { serveLsp } from "../../../wscript/lsp/mod.ts";
-import type { SourceFile } from "../../../wscript/span.ts";
+import { findManifest, interfaceModules, Repl, serveLsp, Session, type SourceFile } from "../../../wscript/mod.ts";
 
 /** Output is buffered and flushed in chunks of this size (and at the end). */
 const STDOUT_CHUNK = 1 << 16;

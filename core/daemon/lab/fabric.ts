@@ -46,7 +46,7 @@ import type { NicPlan, VmPlan } from "../protocol.ts";
 import type { SegmentHandle } from "../../scripting/handle.ts";
 import type { NicAttacher } from "./context.ts";
 import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
-import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "./network_plan.ts";
+import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "../../config/network_plan.ts";
 import {
   attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
   Segment, SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
