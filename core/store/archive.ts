@@ -126,8 +126,12 @@ function invalid(path: string, reason: string): StoreError {
 export async function readArchive(file: string, stageDir: string, onProgress?: Progress): Promise<ReadArchiveResult> {
   let total: number;
   try {
-    total = statSync(file).size;
+    const st = statSync(file);
+    // A FIFO would block the import and a device (/dev/zero) would stream forever: archives are files.
+    if (!st.isFile()) throw invalid(file, "it is not a regular file");
+    total = st.size;
   } catch (e) {
+    if (e instanceof StoreError) throw e;
     if ((e as { code?: string }).code === "ENOENT") throw new StoreError({ code: "store.source_missing", path: file, message: `archive ${file} does not exist`, hint: "check the path" });
     throw ioError("read", file, e);
   }

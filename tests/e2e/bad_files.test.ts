@@ -107,6 +107,16 @@ describe("template export onto what is not a regular file", () => {
     expect(lstatSync(node).isCharacterDevice()).toBe(true);
   });
 
+  test("importing a FIFO or /dev/zero as an archive is refused at once", async () => {
+    const fifo = join(w.root, "archive.fifo");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    for (const src of [fifo, "/dev/zero"]) {
+      const r = await vmlabWithin(10_000, ["template", "import", src]);
+      expect(`${src}: ${r.code}`).toBe(`${src}: 1`);
+      expect(r.stderr).toContain("not a regular file");
+    }
+  });
+
   test("a regular file is replaced as before", async () => {
     const out = join(w.root, "plain.tar.zst");
     writeFileSync(out, "old");
