@@ -60,6 +60,11 @@ function diskArgs(d: DiskSpec, index: number): string[] {
   }
 }
 
+/** QEMU arguments that attach the swtpm behind `socket` as a TIS TPM 2.0 (core/qemu/swtpm.ts). */
+function tpmArgs(socket: string): string[] {
+  return ["-chardev", `socket,id=chrtpm,path=${qemuOptValue(socket)}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"];
+}
+
 function nicArgs(n: NicSpec): string[] {
   const netdevId = `${n.id}`;
   let netdev: string;
@@ -103,6 +108,8 @@ export function buildArgv(spec: QemuVmSpec): string[] {
     a.push("-drive", `file=${qemuOptValue(c.path)},format=raw,if=none,id=${id},media=cdrom,readonly=on`);
     a.push("-device", `ide-cd,drive=${id}${c.bootIndex === undefined ? "" : `,bootindex=${c.bootIndex}`}`);
   });
+
+  if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
 
   for (const n of spec.nics) a.push(...nicArgs(n));
 

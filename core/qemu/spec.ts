@@ -75,6 +75,8 @@ export interface QemuVmSpec {
   readonly cpus: number;
   readonly memoryMiB: number;
   readonly firmware: Firmware;
+  /** swtpm control socket when the VM has a TPM 2.0 (core/qemu/swtpm.ts). */
+  readonly tpmSocket?: string;
   readonly disks: readonly DiskSpec[];
   readonly cdroms: readonly CdromSpec[];
   readonly nics: readonly NicSpec[];

@@ -83,8 +83,13 @@ export function versionRequired(text: string, what: string): StoreError {
   return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
 }
 
-/** The clones are data (`clones`), listed once by the renderer — not repeated in the message. */
+/** Clones shown in the refusal; the rest are counted. */
+export const IN_USE_LISTED_CLONES = 20;
+
+/** The clones are listed once, one per line, in the message (and as data in `clones`). */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
+  const shown = clones.slice(0, IN_USE_LISTED_CLONES).map((c) => `\n  ${c}`).join("");
+  const more = clones.length > IN_USE_LISTED_CLONES ? `\n  … (${clones.length} in all)` : "";
   const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
-  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
+  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it:${shown}${more}`, hint });
 }

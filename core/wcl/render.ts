@@ -1,17 +1,10 @@
 /**
- * Render diagnostics for people (Rust-style, with the source line and a
- * caret under the span) and for machines (`toJson`: plain objects with
- * file/line/col resolved). This is the one rendering path the CLI uses.
+ * Diagnostics for machines: `toJson` resolves a span to plain file/line/col
+ * objects. People see diagnostics through the CLI's one renderer
+ * (core/cli/render.ts), which uses the same resolution.
  */
 import { isAbsolute, relative } from "node:path";
-import { lineAt, locate, type Diagnostic } from "./diagnostic.ts";
-
-export interface RenderOptions {
-  /** Emit ANSI colours. */
-  readonly color: boolean;
-  /** Show paths relative to this directory (unless that needs more than two `..`). */
-  readonly cwd?: string;
-}
+import { locate, type Diagnostic } from "./diagnostic.ts";
 
 /** A diagnostic as a plain JSON-ready object. */
 export interface DiagnosticJson {
@@ -44,7 +37,7 @@ export function clipEcho(s: string, max = ECHO_MAX_CHARS): string {
 }
 
 /** The part of `line` shown, and the caret's column (1-based) within it. */
-function lineWindow(line: string, col: number): { shown: string; col: number } {
+export function lineWindow(line: string, col: number): { shown: string; col: number } {
   if (line.length <= LINE_WINDOW_CHARS) return { shown: line, col };
   const from = Math.max(0, Math.min(col - 1 - LINE_WINDOW_LEAD, line.length - LINE_WINDOW_CHARS));
   const to = Math.min(line.length, from + LINE_WINDOW_CHARS);
@@ -67,29 +60,4 @@ export function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>, cwd?
   if (d.name !== undefined) out.name = clipEcho(d.name);
   if (d.hint !== undefined) out.hint = clipEcho(d.hint);
   return out;
-}
-
-export function render(d: Diagnostic, sources: ReadonlyMap<string, string>, opts: RenderOptions): string {
-  const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const text = sources.get(d.span.file);
-  const head = `${paint(d.severity === "error" ? "1;31" : "1;33", `${d.severity}[${d.code}]`)}${paint("1", `: ${clipEcho(d.message)}`)}`;
-  const hint = d.hint === undefined ? undefined : clipEcho(d.hint);
-  if (text === undefined) {
-    return `${head}\n  --> ${displayPath(d.span.file, opts.cwd)}\n${hint ? `   = hint: ${hint}\n` : ""}`;
-  }
-  const pos = locate(text, d.span.start);
-  const { shown: line, col } = lineWindow(lineAt(text, d.span.start), pos.col);
-  const gutter = String(pos.line).length;
-  const pad = " ".repeat(gutter);
-  const width = Math.max(1, Math.min(d.span.end - d.span.start, line.length - (col - 1)));
-  const caretPad = line.slice(0, col - 1).replace(/[^\t]/g, " ");
-  const lines = [
-    head,
-    `${pad}${paint("1;34", "-->")} ${displayPath(d.span.file, opts.cwd)}:${pos.line}:${pos.col}`,
-    `${pad} ${paint("1;34", "|")}`,
-    `${paint("1;34", `${pos.line} |`)} ${line}`,
-    `${pad} ${paint("1;34", "|")} ${caretPad}${paint(d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,
-  ];
-  if (hint) lines.push(`${pad} ${paint("1;34", "=")} hint: ${hint}`);
-  return `${lines.join("\n")}\n`;
 }

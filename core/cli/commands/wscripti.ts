@@ -12,8 +12,9 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { discoverLabFile } from "../../config/discover.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { reportError } from "../render.ts";
+import { discoverLabFile } from "../../config/discover.ts";
 import { assertReplaceable } from "../../fs/replace.ts";
 import { vmlabInterface } from "../../scripting/interface.ts";
 
@@ -66,12 +67,8 @@ export function register(program: Command): void {
         }
         process.exitCode = 0;
       } catch (e) {
-        if (e instanceof CodedError) {
-          process.stderr.write(`error[${e.code}]: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ""}`);
-          process.exitCode = 1;
-          return;
-        }
-        process.stderr.write(`error: Cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n  hint: choose another place with --output\n`);
+        if (e instanceof CodedError) reportError(e);
+        else reportError(new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, { subject: out, hint: "choose another place with --output" }));
         process.exitCode = 1;
       }
     });

@@ -27,7 +27,7 @@
  * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
  * new ports — so a restart never loses the new instance's network.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
@@ -35,6 +35,8 @@ import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
+import { prepareFirmware } from "../../qemu/firmware.ts";
+import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
@@ -65,6 +67,7 @@ export class VmRuntime {
   #ioError: string | null = null;
   /** Resolves once the current/last instance's exit has been fully handled. */
   #reaped: Promise<void> = Promise.resolve();
+  #swtpm: Swtpm | undefined;
 
   constructor(
     readonly lab: LabContext,
@@ -92,6 +95,11 @@ export class VmRuntime {
 
   get serialLog(): string {
     return join(this.lab.paths.logs, `${this.name}.serial.log`);
+  }
+
+  /** swtpm's control socket (mode 0600) in the lab's runtime folder. */
+  get tpmSocket(): string {
+    return join(this.lab.paths.run, `${this.name}.tpm`);
   }
 
   get logFile(): string {
@@ -125,9 +133,9 @@ export class VmRuntime {
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
     if (!existsSync(this.plan.template.disk)) {
-      throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+      throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
-        hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
+        hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
       });
     }
     try {
@@ -136,12 +144,12 @@ export class VmRuntime {
     } catch (e) {
       const msg = (e as Error).message;
       if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
-        throw new CodedError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+        throw new CodedError("disk.full", `cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
           subject: this.name,
-          hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
+          hint: "free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again",
         });
       }
-      throw new CodedError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+      throw new CodedError("vm.start_failed", `cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
     }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
@@ -157,23 +165,13 @@ export class VmRuntime {
     return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
   }
 
-  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store. */
+  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
-    if (this.plan.firmware !== "uefi") return { kind: "bios" };
-    const secure = this.plan.secureBoot;
-    const pairs: [string, string][] = secure
-      ? [["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"], ["/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd"]]
-      : [["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"], ["/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"]];
-    const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v));
-    if (!pair) {
-      throw new CodedError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
-        subject: this.name,
-        hint: "Install it with `apt-get install ovmf`.",
-      });
+    try {
+      return prepareFirmware(this.plan.firmware, this.plan.secureBoot, this.vmDir);
+    } catch (e) {
+      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "install it with `apt-get install ovmf`" });
     }
-    const vars = join(this.vmDir, "OVMF_VARS.fd");
-    if (!existsSync(vars)) copyFileSync(pair[1], vars);
-    return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
   async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
@@ -204,6 +202,7 @@ export class VmRuntime {
       guestAgent: this.plan.agent,
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
+      ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -230,13 +229,20 @@ export class VmRuntime {
     try {
       const spec = await this.#spec(attached);
       const setpriv = Bun.which("setpriv");
-      machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
+      const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
+      if (this.plan.tpm) {
+        await this.#swtpm?.stop();
+        this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
+      }
+      machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
       await this.#detach(attached);
+      await this.#swtpm?.stop();
+      this.#swtpm = undefined;
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
-      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
     this.#startedAt = Date.now();
@@ -259,7 +265,7 @@ export class VmRuntime {
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
-        hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+        hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
       });
     }
     this.ready = true;
@@ -337,6 +343,10 @@ export class VmRuntime {
     this.ready = false;
     this.#ioError = null;
     this.#lastExit = describe(exit);
+    await machine.close();
+    await this.#swtpm?.stop();
+    this.#swtpm = undefined;
+    for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
       this.#emit("vm.stopped", { reason: "requested", exit: this.#lastExit });
@@ -422,7 +432,7 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "bring it up once with `vmlab up` so its linked clone exists" });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }
