@@ -38,6 +38,12 @@ describe("renderProblem()", () => {
     expect(renderProblem(e, { style: plain })).toBe("error[template.in_use]: cannot remove x86_64/a@1: 1 linked clone(s) are backed by it: /l/a.qcow2\nhint: destroy those labs first\n");
   });
 
+  test("notes are listed under the message, before the hint", () => {
+    expect(renderProblem({ code: "template.in_use", message: "cannot remove x86_64/a@1", notes: ["/l/a.qcow2", "/l/b.qcow2"], hint: "destroy those labs first" }, { style: plain })).toBe(
+      "error[template.in_use]: cannot remove x86_64/a@1\n  /l/a.qcow2\n  /l/b.qcow2\nhint: destroy those labs first\n",
+    );
+  });
+
   test("a location with a readable source shows the line and a caret at the column", () => {
     const e = new CodedError("config.invalid_cidr", "subnet 10.0.0.0/33 is not a CIDR", { location: { file: "/w/vmlab.wcl", line: 2, col: 3 }, hint: "write a prefix length from 0 to 32" });
     expect(renderProblem(e, { style: plain, cwd: "/w", source: (_f, n) => ["a", "x = 1"][n - 1] })).toBe(

@@ -29,6 +29,8 @@ export interface Problem {
   /** Last column (exclusive) of the offending text on the location's line. */
   readonly endCol?: number | undefined;
   readonly hint?: string | undefined;
+  /** Lines shown indented under the message (e.g. the clones backing a template). */
+  readonly notes?: readonly string[] | undefined;
 }
 
 export interface RenderOptions {
@@ -67,6 +69,7 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
       lines.push(`${pad}${s.blue("-->")} ${where}`, `${pad} ${s.blue("|")}`, `${s.blue(`${loc.line} |`)} ${line}`, `${pad} ${s.blue("|")} ${caretPad}${paint("^".repeat(width))}`);
     }
   }
+  for (const n of p.notes ?? []) lines.push(`  ${n}`);
   if (p.hint) lines.push(`${s.cyan("hint")}: ${clipEcho(p.hint)}`);
   return `${lines.join("\n")}\n`;
 }
@@ -102,14 +105,15 @@ const processSink: ErrorSink = { err: (s) => void process.stderr.write(s) };
  * Print any thrown value the one way: human text, or with `json` one JSON
  * line — both on stderr. `VMLAB_DEBUG` adds the stack.
  */
-export function reportError(e: unknown, opts: { json?: boolean | undefined; sink?: ErrorSink } = {}): void {
+export function reportError(e: unknown, opts: { json?: boolean | undefined; sink?: ErrorSink; notes?: readonly string[] | undefined } = {}): void {
   const sink = opts.sink ?? processSink;
   const err = CodedError.from(e);
   if (opts.json) {
     sink.err(`${JSON.stringify(errorJson(err))}\n`);
     return;
   }
-  sink.err(renderProblem(err, { style: sink.style ?? stderrStyle(), cwd: sink.cwd ?? process.cwd(), source: readSource }));
+  const problem: Problem = { code: err.code, message: err.message, location: err.location, hint: err.hint, notes: opts.notes };
+  sink.err(renderProblem(problem, { style: sink.style ?? stderrStyle(), cwd: sink.cwd ?? process.cwd(), source: readSource }));
   const env = sink.env ?? process.env;
   if (env.VMLAB_DEBUG && err.stack) sink.err(`${err.stack}\n`);
 }

@@ -23,7 +23,15 @@ export type StoreErrorCode =
   | "store.disk_invalid"
   | "store.source_missing"
   | "store.lock_timeout"
-  | "store.io_failed";
+  | "store.io_failed"
+  // image_safety.ts: why a disk from elsewhere is not adopted
+  | "image.not_qcow2"
+  | "image.backing_file"
+  | "image.external_data_file"
+  | "image.external_reference"
+  | "image.encrypted"
+  | "image.corrupt"
+  | "image.unsupported";
 
 export interface StoreErrorFields {
   readonly code: StoreErrorCode;
@@ -83,13 +91,8 @@ export function versionRequired(text: string, what: string): StoreError {
   return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
 }
 
-/** Clones shown in the refusal; the rest are counted. */
-export const IN_USE_LISTED_CLONES = 20;
-
-/** The clones are listed once, one per line, in the message (and as data in `clones`). */
+/** The clones are data (`clones`): the CLI lists them once, one per line, under the message. */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
-  const shown = clones.slice(0, IN_USE_LISTED_CLONES).map((c) => `\n  ${c}`).join("");
-  const more = clones.length > IN_USE_LISTED_CLONES ? `\n  … (${clones.length} in all)` : "";
   const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
-  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it:${shown}${more}`, hint });
+  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
 }

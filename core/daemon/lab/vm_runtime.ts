@@ -27,8 +27,8 @@
  * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
  * new ports — so a restart never loses the new instance's network.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
@@ -40,6 +40,7 @@ import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 
@@ -156,6 +157,18 @@ export class VmRuntime {
     });
   }
 
+  /**
+   * The template and the clone name no file but each other (issue #19 item 2):
+   * QEMU opens a header's external data file even when the backing chain is
+   * pinned, so the headers are checked before every start.
+   */
+  #checkDisks(): void {
+    const template = resolve(this.plan.template.disk);
+    assertQcow2Standalone(template, this.plan.template.ref);
+    // A relative backing name is relative to the clone's own folder.
+    assertQcow2Standalone(this.clonePath, this.clonePath, { backing: (b) => realOrSelf(resolve(dirname(this.clonePath), b)) === realOrSelf(template) });
+  }
+
   /** Forget the clone (destroy). */
   async removeClone(): Promise<void> {
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
@@ -194,7 +207,7 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }],
       cdroms: this.#cdroms(),
       nics,
       vga: this.plan.vga,
@@ -219,6 +232,7 @@ export class VmRuntime {
     // The previous instance (stopped, crashed or powered off) must be reaped before new ports attach.
     await this.#reaped;
     await this.ensureClone();
+    this.#checkDisks();
     this.state = "starting";
     this.ready = false;
     this.#stopRequested = false;
@@ -495,4 +509,12 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
 
 function describe(e: QemuExit): string {
   return e.signal ? `killed by ${e.signal}` : `exit status ${e.code}`;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
