@@ -40,6 +40,8 @@ export { BUILTIN_TRAITS } from "./declare.ts";
 
 export class Checker {
   private builtinDecls = new Map<string, FnDecl>();
+  /** Does the program take weak references? Then its code tracks strong roots (gen/, concept_memory.md). */
+  usesWeak = false;
   diagnostics: Diagnostic[] = [];
   decls: Decls = emptyDecls();
   u = new Unifier();
