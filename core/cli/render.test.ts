@@ -22,6 +22,11 @@ describe("renderDiagnostic()", () => {
     );
   });
 
+  test("a span over several lines is underlined to the end of its first line", () => {
+    const multi = error("dependency-cycle", "x", { file: "/w/lab/vmlab.wcl", start: 12, end: 40 });
+    expect(renderDiagnostic(multi, sources, { style: plain })).toContain('2 |   vm "a" { cpu = 2 }\n  |   ^^^^^^^^^^^^^^^^^^\n');
+  });
+
   test("colours only when the style does", () => {
     expect(renderDiagnostic(d, sources, { style: makeStyle(true) })).toContain("\x1b[31merror[unknown-attribute]");
     expect(renderDiagnostic(d, sources, { style: plain })).not.toContain("\x1b[");

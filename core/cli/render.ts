@@ -78,7 +78,9 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
 export function diagnosticProblem(d: Diagnostic, sources: ReadonlyMap<string, string>): Problem {
   if (!sources.has(d.span.file)) return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file }, hint: d.hint };
   const j = toJson(d, sources);
-  return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file, line: j.line, col: j.col }, ...(j.endLine === j.line ? { endCol: j.endCol } : {}), hint: d.hint };
+  // A span that runs past its first line is underlined to the end of that line.
+  const endCol = j.endLine === j.line ? j.endCol : (lineOf(sources.get(d.span.file), j.line)?.length ?? 0) + 1;
+  return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file, line: j.line, col: j.col }, endCol, hint: d.hint };
 }
 
 /** Render a configuration diagnostic with its source line and caret. */

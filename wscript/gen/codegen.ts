@@ -44,7 +44,9 @@ export type Generated = { code: string; map: MapEntry[]; fnNames: Map<string, st
  * Fuel lives in an Int32Array slot (the engine keeps it an int32, much
  * cheaper than a closure variable holding a double) refilled from `$bank` in
  * slices of this size; the total spent is exact, so exhaustion stays
- * deterministic. Call depth lives in the second slot.
+ * deterministic. The second slot holds the call depth still available
+ * (counted down on entry, up on return), so one `(fuel | depth) < 0` test
+ * guards a call.
  */
 const FUEL_SLICE = 1 << 30;
 
@@ -182,6 +184,8 @@ export class CodeGen {
     const t = this.u.shallow(t0);
     switch (t.k) {
       case "float": return "0";
+      // A unit value inside a container prints as its raw base-unit number (concept_units.md) — a float for a float family.
+      case "units": return t.backing === "float" ? "0" : undefined;
       case "list": { const d = this.descLit(t.elem); return d && `[1, ${d}]`; }
       case "map": { const k = this.descLit(t.key); const v = this.descLit(t.val); return k || v ? `[2, ${k ?? "undefined"}, ${v ?? "undefined"}]` : undefined; }
       case "adt":
@@ -231,7 +235,7 @@ export class CodeGen {
       if (["Option", "Result", "Value"].includes(en.name)) continue;
       for (const v of en.variants) classes.push(`${JSON.stringify(`${en.name}::${v.name}`)}: E_${jsIdent(en.name)}_${jsIdent(v.name)}`);
     }
-    this.emit(`return { fns: { ${exports.join(", ")} }, classes: { ${classes.join(", ")} }, setFuel(n) { const first = Math.min(n, ${FUEL_SLICE}); $S[0] = first; $bank = n - first; }, getFuel() { return $bank + Math.max(0, $S[0]); }, setMaxDepth(n) { $maxDepth = n; }, resetDepth() { $S[1] = 0; } };`);
+    this.emit(`return { fns: { ${exports.join(", ")} }, classes: { ${classes.join(", ")} }, setFuel(n) { const first = Math.min(n, ${FUEL_SLICE}); $S[0] = first; $bank = n - first; }, getFuel() { return $bank + Math.max(0, $S[0]); }, setMaxDepth(n) { n = Math.min(n, 1e9); $S[1] += n - $maxDepth; $maxDepth = n; }, resetDepth() { $S[1] = $maxDepth; } };`);
     const head = [
       `// sloppy mode on purpose: strict mode enables proper tail calls in JSC, which drop frames from fault traces`,
       `const { ${RT_NAMES.join(", ")} } = R;`,
@@ -241,7 +245,7 @@ export class CodeGen {
       `const $S = new Int32Array(2);`,
       `let $bank = Infinity, $maxDepth = 0;`,
       `function $refuel() { const take = Math.min($bank, ${FUEL_SLICE}); if (take <= 0) { $S[0] = 0; fault("fuel exhausted"); } $bank -= take; $S[0] += take; }`,
-      `function $limit() { if ($S[0] < 0) { $refuel(); if (++$S[1] <= $maxDepth) return; } fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
+      `function $limit() { if ($S[0] < 0) $refuel(); if ($S[1] < 0) fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
       `function $nomatch() { fault("no match arm matched (internal)"); }`,
     ];
     return this.finish([...head, ...body].join("\n"));
@@ -269,7 +273,7 @@ export class CodeGen {
     this.emit(`function ${jsName}(${params.join(", ")}) {`);
     const save = this.ind;
     this.ind += "  ";
-    this.emit(`if (--$S[0] < 0 || ++$S[1] > $maxDepth) $limit();`);
+    this.emit(`if ((--$S[0] | --$S[1]) < 0) $limit();`);
     if (this.tracked) {
       const mark = this.rootMark() as string;
       for (const p of params) this.root(p);
@@ -408,10 +412,10 @@ export class CodeGen {
    */
   emitReturn(ctx: Ctx, v: string): void {
     if (ctx.closure) { this.emit(`return ${v};`); return; }
-    if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]--, ${v});`); return; }
+    if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]++, ${v});`); return; }
     const r = this.t();
     this.emit(`const ${r} = ${v};`);
-    this.emit(`return ($S[1]--, ${r});`);
+    this.emit(`return ($S[1]++, ${r});`);
   }
 
   /** Declare a result temporary for a lifted value-producing construct (none for unit/never). */

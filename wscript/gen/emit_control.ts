@@ -7,7 +7,7 @@ export function emitTry(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "try" }>)
   const v = g.expr(ctx, e.operand);
   const t = g.t();
   g.emit(`const ${t} = ${v};`);
-  g.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]--, ${t})`};`);
+  g.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]++, ${t})`};`);
   return `${t}.$0`;
 }
 

@@ -121,6 +121,9 @@ export const ValueTag = { Null: 0, Bool: 1, Int: 2, Float: 3, String: 4, List: 5
 const valueClasses = Object.entries(ValueTag).map(([n, t]) => variantClass("Value", n, t, t === 0 ? 0 : 1));
 export const VNull: Variant = new (valueClasses[0] as new () => Variant)();
 export const mkValue = (tag: number, v: unknown): Variant => tag === 0 ? VNull : new (valueClasses[tag] as new (x: unknown) => Variant)(v);
+/** Monomorphic constructors of the Value variants, for parsers building many nodes. */
+type VC = new (x: unknown) => Variant;
+export const [, VBool, VInt, VFloat, VString, VList, VMap] = valueClasses as unknown as [unknown, VC, VC, VC, VC, VC, VC];
 
 /** Variant constructors by `Enum::Variant`, for the built-in enums. */
 export const BUILTIN_VARIANTS: Record<string, (v?: unknown) => Variant> = {
