@@ -21,7 +21,7 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
-import { TemplateStore, type TemplateEntry } from "../../store/mod.ts";
+import { StoreError, TemplateStore, type TemplateEntry } from "../../store/mod.ts";
 import { reportError } from "../render.ts";
 import { makeStyle, wantsColor, type Style } from "../style.ts";
 import { renderTable } from "../table.ts";
@@ -64,7 +64,7 @@ export function humanBytes(n: number): string {
 }
 
 function printError(io: TemplateIo, e: unknown, json: boolean): number {
-  reportError(e, { json, sink: { err: io.err, style: io.errStyle } });
+  reportError(e, { json, sink: { err: io.err, style: io.errStyle }, notes: e instanceof StoreError ? e.clones : undefined });
   if (e instanceof CodedError && e.code.startsWith("usage.")) return 2;
   return 1;
 }
