@@ -64,10 +64,9 @@ export class ImageSink {
     }
   }
 
-  /** Set the image's final length (extending with a hole) and close it. */
+  /** Set the image's final length (extending with a hole) and close it. Durability (fsync) is the caller's choice. */
   async finish(length: number): Promise<void> {
     await this.fh.truncate(length);
-    await this.fh.sync();
     await this.fh.close();
   }
 
