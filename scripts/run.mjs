@@ -21,12 +21,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bun = join(root, "node_modules", ".bin", "bun");
 
 /** Host packages each target needs (Debian names). */
-const TEMPLATE_PACKAGES = ["qemu-utils", "syslinux", "syslinux-common", "mtools", "dosfstools", "cpio", "apt", "dpkg"];
+const TEMPLATE_PACKAGES = ["qemu-utils", "syslinux", "syslinux-common", "syslinux-efi", "mtools", "dosfstools", "cpio", "apt", "dpkg"];
 const PACKAGES = {
   "tiny-template": TEMPLATE_PACKAGES,
   demo: ["qemu-system-x86", ...TEMPLATE_PACKAGES],
-  // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon.
-  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", ...TEMPLATE_PACKAGES],
+  // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon;
+  // ovmf: UEFI and secure-boot firmware tests; swtpm: `tpm = true` tests.
+  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", ...TEMPLATE_PACKAGES],
   // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium — see README.)
 };
 

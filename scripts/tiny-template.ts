@@ -3,15 +3,25 @@
  *
  * Theory of operation (DESIGN §6): everything comes from Debian packages and
  * nothing needs root or loop mounts.
- *   1. `apt-get download` the cloud kernel, busybox-static and qemu-guest-agent
- *      and unpack them with `dpkg-deb -x` into a scratch folder.
- *   2. Assemble an initramfs: busybox (init + applets), the virtio modules the
- *      guest needs (loaded in dependency order by `/etc/rc.sysinit`), qemu-ga
- *      with the shared libraries `ldd` lists, and the small shell scripts in
- *      `scripts/tiny/` (agent respawn loop, DHCP on every NIC, power button).
+ *   1. `apt-get download` the cloud kernel, busybox-static, qemu-guest-agent
+ *      and dropbear (with the two libraries of its own it needs) and unpack
+ *      them with `dpkg-deb -x` into a scratch folder.
+ *   2. Assemble an initramfs: busybox (init + applets), the kernel modules the
+ *      guest needs (`scripts/tiny/modules.list`, loaded in that order by
+ *      `/etc/rc.sysinit`; the order follows each module's `depends=` in its
+ *      `.modinfo`: virtio, disks and cdroms, isofs/vfat/nls, cifs, virtiofs),
+ *      qemu-ga and dropbear with the shared libraries `ldd` lists (dropbear
+ *      is installed, not started: an ssh helper starts it), and the small
+ *      shell scripts in `scripts/tiny/` (agent respawn loop, DHCP on every
+ *      NIC, power button). The TPM drivers are built into Debian's cloud
+ *      kernel (CONFIG_TCG_TIS/CRB=y), so nothing is loaded for them.
  *   3. Make a FAT "superfloppy" image (`mkfs.vfat` on the file,
  *      `syslinux --install` on the file, files copied with `mcopy`) and convert
- *      it to qcow2 with `qemu-img`. SeaBIOS boots its volume boot record.
+ *      it to qcow2 with `qemu-img`. SeaBIOS boots its volume boot record;
+ *      OVMF boots `/EFI/BOOT/BOOTX64.EFI` (syslinux-efi's `syslinux.efi` with
+ *      `ldlinux.e64` and the same `syslinux.cfg` beside it) from the same FAT
+ *      file system — EDK2 mounts a partition-less FAT volume as removable
+ *      media, so one image serves both firmwares.
  *
  * The result is cached under `$XDG_CACHE_HOME/vmlab/tiny-template/<hash>/`,
  * where the hash covers the package versions, the copied host libraries and
@@ -28,13 +38,16 @@ import { dirname, join, resolve } from "node:path";
 
 /** Debian packages the guest is made of. The kernel meta-package is resolved to its versioned image. */
 const KERNEL_META = "linux-image-cloud-amd64";
-const PACKAGES = ["busybox-static", "qemu-guest-agent"] as const;
+const PACKAGES = ["busybox-static", "qemu-guest-agent", "dropbear-bin", "libtomcrypt1", "libtommath1"] as const;
 /** Host packages whose libraries are copied next to qemu-ga (they are inputs of the image). */
-const HOST_LIBRARY_PACKAGES = ["libc6", "libglib2.0-0", "libudev1", "libnuma1", "liburing2", "libpcre2-8-0"] as const;
+const HOST_LIBRARY_PACKAGES = ["libc6", "libglib2.0-0", "libudev1", "libnuma1", "liburing2", "libpcre2-8-0", "zlib1g", "libcrypt1"] as const;
+/** UEFI boot loader files (Debian syslinux-efi, syslinux-common). */
+const EFI_LOADER = "/usr/lib/SYSLINUX.EFI/efi64/syslinux.efi";
+const EFI_LDLINUX = "/usr/lib/syslinux/modules/efi64/ldlinux.e64";
 /** Size of the FAT boot image; the kernel and initramfs take about 20 MiB. */
 const DISK_SIZE_MIB = 64;
 /** Bumped when the layout of the image changes in a way the hash would not see. */
-const FORMAT_VERSION = "1";
+const FORMAT_VERSION = "2";
 
 const HERE = dirname(new URL(import.meta.url).pathname);
 const GUEST_FILES = join(HERE, "tiny");
@@ -89,16 +102,24 @@ function hashGuestFiles(h: ReturnType<typeof createHash>): void {
   h.update(readFileSync(new URL(import.meta.url).pathname));
 }
 
-/** Shared libraries qemu-ga needs, as absolute host paths (from `ldd`). */
-function libraries(binary: string): string[] {
-  const out = run(["ldd", binary]);
-  const libs: string[] = [];
-  for (const line of out.split("\n")) {
+/**
+ * Shared libraries a binary needs (from `ldd`), as `{ src, dest }`: `dest` is
+ * the path inside the guest. Libraries unpacked from downloaded packages
+ * (under `x`) are found through LD_LIBRARY_PATH and land at their Debian path.
+ */
+function libraries(binary: string, x: string): { src: string; dest: string }[] {
+  const extracted = join(x, "usr/lib/x86_64-linux-gnu");
+  const p = Bun.spawnSync(["ldd", binary], { env: { ...process.env, LD_LIBRARY_PATH: extracted }, stdout: "pipe", stderr: "pipe" });
+  if (p.exitCode !== 0) throw new Error(`Cannot build the tiny template: \`ldd ${binary}\` exited ${p.exitCode}\n${p.stderr.toString().trim()}`);
+  const libs: { src: string; dest: string }[] = [];
+  for (const line of p.stdout.toString().split("\n")) {
     if (line.includes("not found")) {
-      throw new Error(`Cannot build the tiny template: qemu-ga needs ${line.trim().split(" ")[0]}, which is not on this host (apt-get install qemu-system-x86 pulls in its libraries)`);
+      throw new Error(`Cannot build the tiny template: ${binary} needs ${line.trim().split(" ")[0]}, which is not on this host (apt-get install qemu-system-x86 pulls in its libraries)`);
     }
     const m = /(\/\S+)\s+\(0x/.exec(line);
-    if (m?.[1]) libs.push(m[1]);
+    if (!m?.[1]) continue;
+    const src = m[1];
+    libs.push({ src, dest: src.startsWith(x + "/") ? src.slice(x.length) : src });
   }
   return libs;
 }
@@ -148,15 +169,17 @@ function buildImage(work: string, kernelPkg: string, out: string): void {
   }
   writeFileSync(join(root, "etc/modules.order"), order.join("\n") + "\n");
 
-  // qemu-ga and its libraries, at the paths the dynamic loader expects.
-  const qga = join(x, "usr/sbin/qemu-ga");
-  copyFileSync(qga, join(root, "usr/sbin/qemu-ga"));
-  chmodSync(join(root, "usr/sbin/qemu-ga"), 0o755);
-  for (const lib of libraries(qga)) {
-    const dest = join(root, lib);
-    mkdirSync(dirname(dest), { recursive: true });
-    copyFileSync(lib, dest);
+  // qemu-ga and dropbear with their libraries, at the paths the dynamic loader expects.
+  for (const bin of ["usr/sbin/qemu-ga", "usr/sbin/dropbear", "usr/bin/dropbearkey"]) {
+    copyFileSync(join(x, bin), join(root, bin));
+    chmodSync(join(root, bin), 0o755);
+    for (const lib of libraries(join(x, bin), x)) {
+      const dest = join(root, lib.dest);
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(lib.src, dest);
+    }
   }
+  mkdirSync(join(root, "etc/dropbear"), { recursive: true });
 
   // Guest scripts and configuration.
   const exe = (src: string, dest: string): void => {
@@ -202,18 +225,30 @@ function buildImage(work: string, kernelPkg: string, out: string): void {
     const p = Bun.spawnSync(["mcopy", "-i", img, join(work, f), `::/${f}`], { env: mtoolsEnv, stdout: "pipe", stderr: "pipe" });
     if (p.exitCode !== 0) throw new Error(`Cannot build the tiny template: mcopy ${f} failed\n${p.stderr.toString()}`);
   }
-  const p = Bun.spawnSync(["mcopy", "-i", img, join(GUEST_FILES, "syslinux.cfg"), "::/syslinux.cfg"], { env: mtoolsEnv, stdout: "pipe", stderr: "pipe" });
-  if (p.exitCode !== 0) throw new Error(`Cannot build the tiny template: mcopy syslinux.cfg failed\n${p.stderr.toString()}`);
+  const mcopy = (args: string[], what: string): void => {
+    const p = Bun.spawnSync(["mcopy", "-i", img, ...args], { env: mtoolsEnv, stdout: "pipe", stderr: "pipe" });
+    if (p.exitCode !== 0) throw new Error(`Cannot build the tiny template: mcopy ${what} failed\n${p.stderr.toString()}`);
+  };
+  mcopy([join(GUEST_FILES, "syslinux.cfg"), "::/syslinux.cfg"], "syslinux.cfg");
+  // The UEFI path: the removable-media loader name, ldlinux.e64 and the same config beside it.
+  const mmd = Bun.spawnSync(["mmd", "-i", img, "::/EFI", "::/EFI/BOOT"], { env: mtoolsEnv, stdout: "pipe", stderr: "pipe" });
+  if (mmd.exitCode !== 0) throw new Error(`Cannot build the tiny template: mmd /EFI/BOOT failed\n${mmd.stderr.toString()}`);
+  mcopy([EFI_LOADER, "::/EFI/BOOT/BOOTX64.EFI"], "BOOTX64.EFI");
+  mcopy([EFI_LDLINUX, "::/EFI/BOOT/ldlinux.e64"], "ldlinux.e64");
+  mcopy([join(GUEST_FILES, "syslinux.cfg"), "::/EFI/BOOT/syslinux.cfg"], "EFI syslinux.cfg");
   run(["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", img, out]);
 }
 
 /** Build (or find in the cache) the tiny template; returns the qcow2 path. */
 export function tinyTemplate(log: (s: string) => void = (s) => process.stderr.write(s + "\n")): string {
   for (const [t, pkg] of [["apt-get", "apt"], ["dpkg-deb", "dpkg"], ["cpio", "cpio"], ["syslinux", "syslinux"], ["mcopy", "mtools"], ["mkfs.vfat", "dosfstools"], ["qemu-img", "qemu-utils"], ["ldd", "libc-bin"]] as const) need(t, pkg);
+  for (const f of [EFI_LOADER, EFI_LDLINUX]) {
+    if (!existsSync(f)) throw new Error(`Cannot build the tiny template: ${f} is missing (apt-get install ${f === EFI_LOADER ? "syslinux-efi" : "syslinux-common"})`);
+  }
   const kernelPkg = kernelPackage();
   const h = createHash("sha256");
   h.update(`format:${FORMAT_VERSION}\n`);
-  for (const pkg of [kernelPkg, ...PACKAGES, "syslinux", "syslinux-common"]) h.update(`${pkg}=${candidateVersion(pkg)}\n`);
+  for (const pkg of [kernelPkg, ...PACKAGES, "syslinux", "syslinux-common", "syslinux-efi"]) h.update(`${pkg}=${candidateVersion(pkg)}\n`);
   hashGuestFiles(h);
   // The host libraries copied next to qemu-ga are inputs too.
   for (const lib of HOST_LIBRARY_PACKAGES) h.update(`${lib}=${installedVersion(lib)}\n`);
