@@ -23,10 +23,12 @@ import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { VmlabError } from "../errors.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
+import { prepareVmMedia, type VmMedia } from "./vm_media.ts";
 
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
@@ -135,10 +137,6 @@ export class VmRuntime {
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
-  #cdroms(): CdromSpec[] {
-    return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
-  }
-
   /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store. */
   #firmware(): Firmware {
     if (this.plan.firmware !== "uefi") return { kind: "bios" };
@@ -158,7 +156,7 @@ export class VmRuntime {
     return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
-  async #spec(): Promise<QemuVmSpec> {
+  async #spec(media: VmMedia): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -177,8 +175,9 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
-      cdroms: this.#cdroms(),
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }, ...media.disks],
+      cdroms: media.cdroms,
+      floppies: media.floppies,
       nics,
       vga: this.plan.vga,
       usbTablet: true,
@@ -206,13 +205,15 @@ export class VmRuntime {
     this.#emit("vm.starting");
     let machine: Machine;
     try {
-      const spec = await this.#spec();
+      const media = await prepareVmMedia(this.plan, this.lab.paths.work, this.vmDir, (msg) => report("info", msg));
+      const spec = await this.#spec(media);
       const setpriv = Bun.which("setpriv");
       machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
     } catch (e) {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
+      if (e instanceof CodedError && e.code.startsWith("media.")) throw e; // already names the folder and says what to do
       throw new VmlabError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
     }
     this.#machine = machine;
