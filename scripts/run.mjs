@@ -27,7 +27,8 @@ const PACKAGES = {
   demo: ["qemu-system-x86", ...TEMPLATE_PACKAGES],
   // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon;
   // ovmf: UEFI and secure-boot firmware tests; swtpm: `tpm = true` tests.
-  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", ...TEMPLATE_PACKAGES],
+  // xorriso, genisoimage (isoinfo), dosfstools (fsck.fat), mtools: cross-checks of core/media's images, never used at run time.
+  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", "xorriso", "genisoimage", ...TEMPLATE_PACKAGES],
   // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium — see README.)
 };
 
