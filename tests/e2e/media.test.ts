@@ -8,7 +8,9 @@
  * images. A multi-extent ISO (extents lowered to 64 MiB so the 300 MiB file
  * spans five) is made in-process and read back the same way.
  *
- * The tiny guest's kernel has no floppy driver, so the floppy image the lab
+ * The VM uses the i440fx machine (profile windows-legacy): the tiny guest's
+ * cloud kernel drives PIIX IDE (ata_piix) but has no AHCI driver, so on q35
+ * the CD-ROM would be invisible to it. The tiny guest's kernel has no floppy driver, so the floppy image the lab
  * daemon attached as drive A is also attached as a read-only virtio disk
  * (the test builds the same image into the lab's cache first — the daemon
  * then reuses it, which the log shows).
@@ -54,6 +56,8 @@ beforeAll(async () => {
   vm "g" {
     template = "${TINY_REF}"
     memory   = 256MiB
+    cpus     = 1
+    profile  = "windows-legacy"   // i440fx: its PIIX IDE is what the tiny kernel drives (it has no AHCI driver for q35's CD-ROM port)
     media { kind = "iso"    from = "./payload" label = "CIDATA" }
     media { kind = "floppy" from = "./small"   label = "DRV" }
     disk "fat16" { from = "./payload" }
