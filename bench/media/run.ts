@@ -51,7 +51,7 @@ function makeFolders(): { small: string; big: string } {
   mkdirSync(big);
   const fd = openSync(join(big, "payload.bin"), "w");
   const chunk = randomBytes(8 << 20);
-  for (let left = BIG_MIB << 20; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+  for (let left = BIG_MIB * 1048576; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
   closeSync(fd);
   return { small, big };
 }
