@@ -12,8 +12,8 @@ mkdirSync(dist, { recursive: true });
 const tmp = join(dist, `.vmlab.${process.pid}`);
 const result = await Bun.build({
   // Worker threads need their entry bundled as an extra entrypoint of the
-  // executable; wscript/run_in_worker.ts loads it at `./wscript/worker_entry.ts`.
-  entrypoints: [join(root, "main.ts"), join(root, "wscript", "worker_entry.ts")],
+  // executable; wscript/rt/run_in_worker.ts loads it at `./wscript/rt/worker_entry.ts`.
+  entrypoints: [join(root, "main.ts"), join(root, "wscript", "rt", "worker_entry.ts")],
   compile: { outfile: tmp },
   minify: { syntax: true, whitespace: true },
   bytecode: false,

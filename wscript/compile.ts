@@ -10,15 +10,15 @@
  */
 import { dirname, join, basename } from "node:path";
 import { existsSync, readFileSync } from "node:fs";
-import type { Item, Program } from "./ast.ts";
-import { ExprChecker } from "./check_expr.ts";
-import type { CheckInput, FileScope } from "./checker.ts";
-import { CodeGen, type Generated } from "./codegen.ts";
-import { diag, type Diagnostic } from "./diagnostic.ts";
+import type { Item, Program } from "./syntax/ast.ts";
+import { Checker } from "./check/checker.ts";
+import type { CheckInput, FileScope } from "./check/checker.ts";
+import { CodeGen, type Generated } from "./gen/codegen.ts";
+import { diag, type Diagnostic } from "./syntax/diagnostic.ts";
 import type { HostImpl, HostModule } from "./host.ts";
-import { parse } from "./parser.ts";
-import { SourceFile } from "./span.ts";
-import type { FnSig } from "./types.ts";
+import { parse } from "./syntax/parser.ts";
+import { SourceFile } from "./syntax/span.ts";
+import type { FnSig } from "./check/types.ts";
 
 /** Finds the source of `use name` / `use "path" as x` from an importing file. */
 export type Resolver = (fromFile: string, spec: { name: string } | { path: string }) => { path: string; text: string } | undefined;
@@ -60,7 +60,7 @@ export type GeneratedModule = {
 export type FrontEnd = {
   files: Map<string, SourceFile>;
   diagnostics: Diagnostic[];
-  checker: ExprChecker;
+  checker: Checker;
   /** Every parsed file of the import graph, by module ("" is the entry file). */
   inputs: CheckInput[];
   hostImpls: Map<string, HostImpl>;
@@ -97,11 +97,11 @@ export class Context {
    * Type-check and compile a program; never throws on bad scripts. `observe`
    * sees the checker before bodies are checked (the REPL watches bindings).
    */
-  compile(path: string, source: string, observe?: (c: ExprChecker) => void): CompileResult {
+  compile(path: string, source: string, observe?: (c: Checker) => void): CompileResult {
     const fe = this.check(path, source, observe);
     const { files, diagnostics, checker, hostImpls, asyncHost } = fe;
     if (diagnostics.length) return { ok: false, diagnostics, files };
-    const gen = new CodeGen(checker.decls, checker.u).program("");
+    const gen = new CodeGen(checker.decls, checker.u, checker.usesWeak).program("");
     const exports = new Map<string, ExportedFn>();
     for (const f of checker.decls.fns.get("")?.values() ?? []) exports.set(f.name, { name: f.name, sig: f.sig, generic: f.sig.generics.length > 0 });
     let factory: CompiledUnit["factory"];
@@ -119,7 +119,7 @@ export class Context {
    * (what analysis and editors read); `observe` sees the checker before any
    * body is checked (to attach `onBind`).
    */
-  check(path: string, source: string, observe?: (c: ExprChecker) => void): FrontEnd {
+  check(path: string, source: string, observe?: (c: Checker) => void): FrontEnd {
     const files = new Map<string, SourceFile>();
     const diagnostics: Diagnostic[] = [];
     const inputs: CheckInput[] = [];
@@ -158,7 +158,7 @@ export class Context {
         if (!seenModules.has(modName)) { seenModules.add(modName); queue.push({ module: modName, path: found.path, text: found.text }); }
       }
     }
-    const checker = new ExprChecker();
+    const checker = new Checker();
     checker.files = scopes;
     checker.fileNames = fileNames;
     const hostImpls = new Map<string, HostImpl>();
@@ -177,7 +177,7 @@ export class Context {
     for (const m of this.modules.values()) {
       const fns = new Map<string, { sig: FnSig }>();
       for (const f of m.fns) { fns.set(f.name, { sig: checker.sigOf(f.decl, undefined) }); hostImpls.set(`${m.name}::${f.name}`, f.impl); if (f.async) asyncHost.add(`${m.name}::${f.name}`); }
-      const consts = new Map<string, { ty: import("./types.ts").Type; value: unknown }>();
+      const consts = new Map<string, { ty: import("./check/types.ts").Type; value: unknown }>();
       for (const c of m.consts) {
         const te = parse("<host>", `const X: ${c.typeText} = 0`).program.items[0];
         if (te?.kind === "const") consts.set(c.name, { ty: checker.typeOf(te.ty, new Map(), undefined), value: c.value });

@@ -14,9 +14,9 @@
  * `portable` (the stdlib modules) is rebuilt inside the worker from its
  * factory name and arguments, so its calls never cross threads.
  */
-import type { FnDecl } from "./ast.ts";
-import { parse } from "./parser.ts";
-import type { Span } from "./span.ts";
+import type { FnDecl } from "./syntax/ast.ts";
+import { parse } from "./syntax/parser.ts";
+import type { Span } from "./syntax/span.ts";
 
 /** A host function implementation (async ones are registered with `asyncFn`). */
 export type HostImpl = (...args: never[]) => unknown;

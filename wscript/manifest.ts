@@ -14,11 +14,11 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { Expr, Item } from "./ast.ts";
-import { diag, type Diagnostic } from "./diagnostic.ts";
+import type { Expr, Item } from "./syntax/ast.ts";
+import { diag, type Diagnostic } from "./syntax/diagnostic.ts";
 import { HostModule, RegistrationError, type HostConstEntry, type HostFnEntry } from "./host.ts";
-import { parse } from "./parser.ts";
-import { fault } from "./rt_core.ts";
+import { parse } from "./syntax/parser.ts";
+import { fault } from "./rt/core.ts";
 import { parseToml } from "./std/toml.ts";
 
 export type Manifest = { path: string; interfaces: string[]; srcRoots: string[] };

@@ -21,12 +21,12 @@
  * const c = s.compile("scripts/main.wscript", source);
  * if (c.ok) s.run(c);
  */
-import { analyzeWith, type Analysis } from "./analysis.ts";
+import { analyzeWith, type Analysis } from "./lsp/analysis.ts";
 import { Context, fsResolver, type CompiledUnit, type Resolver } from "./compile.ts";
-import type { Diagnostic } from "./diagnostic.ts";
+import type { Diagnostic } from "./syntax/diagnostic.ts";
 import type { HostModule } from "./host.ts";
-import type { SourceFile } from "./span.ts";
-import { Vm, type CallResult, type VmOptions } from "./vm.ts";
+import type { SourceFile } from "./syntax/span.ts";
+import { Vm, type CallResult, type VmOptions } from "./rt/vm.ts";
 
 /** A compiled project: the unit plus every source file of its import graph. */
 export type SessionCompiled = { ok: true; unit: CompiledUnit; sources: ReadonlyMap<string, SourceFile>; warnings: Diagnostic[] };

@@ -10,7 +10,7 @@ describe("loadHostConfig()", () => {
   test("reads every host attribute", () => {
     const r = loadHostConfig('host {\n subnet_pool = "10.9.0.0/16"\n dns_suffix = "lab"\n dns_upstream = "1.1.1.1:53"\n disk_low_percent = 5\n psk = "k"\n viewer = "v {}"\n oci_chunk_size = 256MiB\n forward_bind = "0.0.0.0"\n}', "/c");
     expect(r.diagnostics).toEqual([]);
-    expect(r.config).toEqual({ subnetPool: "10.9.0.0/16", dnsSuffix: "lab", dnsUpstream: "1.1.1.1:53", diskLowPercent: 5, forwardBind: "0.0.0.0", psk: "k", viewer: "v {}", ociChunkSize: 256 * 2 ** 20 });
+    expect(r.config).toEqual({ subnetPool: "10.9.0.0/16", dnsSuffix: "lab", dnsUpstream: "1.1.1.1:53", diskLowPercent: 5, forwardBind: "0.0.0.0", psk: "k", viewer: "v {}", ociChunkSize: 256 * 2 ** 20, insecureRegistries: [] });
   });
   test("diagnoses bad values and keeps defaults for them", () => {
     const r = loadHostConfig('host { disk_low_percent = 150 dns_upstream = "resolver" colour = 1 forward_bind = "everywhere" }', "/c");
@@ -27,6 +27,14 @@ describe("discoverLabFile()", () => {
   test("-f wins and is resolved against the cwd", () => {
     expect(discoverLabFile("/a/b/c", "x.wcl", (p) => tree.has(p))).toEqual({ ok: true, file: "/a/b/c/x.wcl" });
     expect(discoverLabFile("/", undefined, (p) => tree.has(p)).ok).toBe(false);
+  });
+  test("a lab file that is a directory, FIFO or device is named as such (not \"does not exist\")", () => {
+    const kinds: Record<string, "file" | "dir" | "other"> = { "/d/vmlab.wcl": "dir", "/f/fifo": "other", "/z/vmlab.wcl": "other" };
+    const kind = (p: string) => kinds[p];
+    expect(discoverLabFile("/d", undefined, kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /d/vmlab.wcl is a directory" });
+    expect(discoverLabFile("/d", "vmlab.wcl", kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /d/vmlab.wcl is a directory" });
+    expect(discoverLabFile("/f", "fifo", kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /f/fifo is not a regular file (a device, FIFO or socket)" });
+    expect(discoverLabFile("/z/sub", undefined, kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /z/vmlab.wcl is not a regular file (a device, FIFO or socket)" });
   });
 });
 

@@ -2,98 +2,21 @@
  * Messages between the CLI, the supervisor and lab daemons (DESIGN §4),
  * as zod schemas so every boundary is validated.
  *
- * A `LabPlan` is the resolved lab the CLI hands to a lab daemon: the CLI
- * parses and validates `vmlab.wcl`, resolves templates in the store and
- * profiles, and sends only data the daemon can act on without re-reading
- * configuration.
+ * The `LabPlan` a lab daemon runs is defined in `core/config/plan_schema.ts`
+ * and re-exported here, since `up` carries it.
  */
+import { isAbsolute } from "node:path";
 import { z } from "zod";
-import { ForwardPlanSchema, NetworkPlanSchema } from "./lab/network_plan.ts";
+import { ForwardPlanSchema } from "../config/network_plan.ts";
+import { LabPlanSchema } from "../config/plan_schema.ts";
 
-export const NicPlanSchema = z.object({
-  /** Segment name, or null for the lab's built-in NAT segment. */
-  segment: z.string().nullable(),
-  nat: z.boolean().default(false),
-  /** Declared MAC; otherwise generated once and persisted. */
-  mac: z.string().optional(),
-  ip: z.string().optional(),
-  /** `isolated = true`: no guest↔guest traffic on the segment; gateway services stay reachable. */
-  isolated: z.boolean().default(false),
-  model: z.enum(["virtio-net-pci", "e1000", "e1000e", "rtl8139"]).default("virtio-net-pci"),
-});
-export type NicPlan = z.infer<typeof NicPlanSchema>;
+export {
+  HandlerPlanSchema, LabPlanSchema, NicPlanSchema, ProvisionPlanSchema, VmPlanSchema,
+  type HandlerPlan, type LabPlan, type NicPlan, type ProvisionPlan, type VmPlan,
+} from "../config/plan_schema.ts";
 
-/** A `media {}` block: a folder the lab daemon builds into an ISO (CD-ROM) or floppy image before boot (PRD §6.3). */
-export const MediaPlanSchema = z.object({
-  kind: z.enum(["iso", "floppy"]),
-  /** Absolute path of the folder. */
-  from: z.string(),
-  label: z.string().optional(),
-});
-export type MediaPlan = z.infer<typeof MediaPlanSchema>;
-
-/** An extra `disk {}`: blank of `sizeBytes`, or a FAT filesystem made from the folder `from` (sized to it or to `sizeBytes`). */
-export const ExtraDiskPlanSchema = z.object({
-  name: z.string(),
-  from: z.string().optional(),
-  sizeBytes: z.number().int().positive().optional(),
-});
-export type ExtraDiskPlan = z.infer<typeof ExtraDiskPlanSchema>;
-
-export const VmPlanSchema = z.object({
-  name: z.string(),
-  /** `<arch>/<name>@<version>` and the base disk in the store. */
-  template: z.object({ ref: z.string(), disk: z.string() }),
-  arch: z.enum(["x86_64", "aarch64"]).default("x86_64"),
-  machine: z.string().default("pc"),
-  cpus: z.number().int().positive().default(1),
-  memoryMiB: z.number().int().positive().default(512),
-  firmware: z.enum(["bios", "uefi"]).default("bios"),
-  secureBoot: z.boolean().default(false),
-  vga: z.enum(["std", "virtio", "qxl", "cirrus", "none"]).default("std"),
-  diskInterface: z.enum(["virtio", "ide", "sata", "nvme", "scsi"]).default("virtio"),
-  diskSizeBytes: z.number().int().positive().optional(),
-  dependsOn: z.array(z.string()).default([]),
-  /** Absolute path of an ISO attached as a CD-ROM. */
-  cdrom: z.string().optional(),
-  /** Absolute path of a floppy image. */
-  floppy: z.string().optional(),
-  /** Folders built into ISO/floppy images by the lab daemon, attached after `cdrom`/`floppy`. */
-  media: z.array(MediaPlanSchema).default([]),
-  extraDisks: z.array(ExtraDiskPlanSchema).default([]),
-  /** `qemu_args`, appended verbatim. */
-  qemuArgs: z.array(z.string()).default([]),
-  nics: z.array(NicPlanSchema).default([]),
-  /** Whether readiness is judged by the guest agent answering. */
-  agent: z.boolean().default(true),
-  readyTimeoutMs: z.number().int().positive().default(300_000),
-});
-export type VmPlan = z.infer<typeof VmPlanSchema>;
-
-/** A `provision` block: a script's `main(lab)`, after the VMs in `vms` (all when empty) are ready. */
-export const ProvisionPlanSchema = z.object({ script: z.string(), vms: z.array(z.string()).default([]) });
-export type ProvisionPlan = z.infer<typeof ProvisionPlanSchema>;
-
-/** An `on "<event>"` block: a script's `handle(event, lab)` for each matching event. */
-export const HandlerPlanSchema = z.object({ event: z.string(), run: z.string() });
-export type HandlerPlan = z.infer<typeof HandlerPlanSchema>;
-
-export const LabPlanSchema = z.object({
-  name: z.string(),
-  /** Absolute path of vmlab.wcl. */
-  file: z.string(),
-  /** The folder holding vmlab.wcl (and `.vmlab/`). */
-  dir: z.string(),
-  vms: z.array(VmPlanSchema),
-  /** Absolute script paths, in declaration order. */
-  provisions: z.array(ProvisionPlanSchema).default([]),
-  handlers: z.array(HandlerPlanSchema).default([]),
-  /** Segments, DHCP/DNS/NAT settings and forwards for the lab's fabric. */
-  network: NetworkPlanSchema.optional(),
-});
-export type LabPlan = z.infer<typeof LabPlanSchema>;
-
-export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed"]);
+/** `io-error`: QEMU paused the guest on a disk I/O error (e.g. the host file system is full). */
+export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed", "io-error"]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
 export const VmStatusSchema = z.object({
@@ -106,6 +29,8 @@ export const VmStatusSchema = z.object({
   template: z.string(),
   accel: z.string().nullable(),
   lastExit: z.string().nullable(),
+  /** Why the VM is in `io-error`: device, operation and QEMU's reason. */
+  ioError: z.string().nullable().optional(),
 });
 export type VmStatus = z.infer<typeof VmStatusSchema>;
 
@@ -118,6 +43,9 @@ export const SegmentStatusSchema = z.object({
   leases: z.array(z.object({ vm: z.string().optional(), ip: z.string(), mac: z.string() })),
 });
 
+/** A running forward: its plan and the target's current address. */
+export const ForwardInfoSchema = ForwardPlanSchema.extend({ guestIp: z.string().optional() });
+
 export const LabStatusSchema = z.object({
   name: z.string(),
   file: z.string(),
@@ -126,7 +54,7 @@ export const LabStatusSchema = z.object({
   vms: z.array(VmStatusSchema),
   /** Present while the lab's network is open. */
   segments: z.array(SegmentStatusSchema).optional(),
-  forwards: z.array(ForwardPlanSchema.extend({ guestIp: z.string().optional() })).optional(),
+  forwards: z.array(ForwardInfoSchema).optional(),
 });
 export type LabStatus = z.infer<typeof LabStatusSchema>;
 
@@ -140,16 +68,41 @@ export const EventSchema = z.object({
 });
 export type LabEvent = z.infer<typeof EventSchema>;
 
-/** Records of a streamed long operation. */
-export type StreamRecord =
-  | { type: "log"; level: "info" | "warn" | "error"; msg: string; vm?: string }
-  | { type: "event"; event: LabEvent }
-  | { type: "result"; ok: true; data?: unknown }
-  | { type: "result"; ok: false; error: { code: string; message: string; hint?: string; subject?: string } };
+// ---- errors -------------------------------------------------------------------
+
+/** A coded error on the wire (`CodedErrorJson` of core/errors). */
+export const ErrorBodySchema = z.object({
+  code: z.string().min(1),
+  message: z.string(),
+  subject: z.string().optional(),
+  location: z.object({ file: z.string(), line: z.number().int().optional(), col: z.number().int().optional() }).optional(),
+  hint: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+/** Every non-2xx JSON answer of a control API: `{error: {...}}`. */
+export const ErrorReplySchema = z.object({ error: ErrorBodySchema });
+
+// ---- streamed operations and event streams (NDJSON) ----------------------------
+
+export const LogRecordSchema = z.object({ type: z.literal("log"), level: z.enum(["info", "warn", "error"]), msg: z.string(), vm: z.string().optional() });
+export const EventRecordSchema = z.object({ type: z.literal("event"), event: EventSchema });
+/** Keep-alive on quiet event streams. */
+export const HeartbeatRecordSchema = z.object({ type: z.literal("heartbeat"), ts: z.string() });
+export const ResultRecordSchema = z.union([
+  z.object({ type: z.literal("result"), ok: z.literal(true), data: z.unknown().optional() }),
+  z.object({ type: z.literal("result"), ok: z.literal(false), error: ErrorBodySchema }),
+]);
+/** Records of a streamed long operation: logs and events, then one result. */
+export const StreamRecordSchema = z.union([LogRecordSchema, EventRecordSchema, HeartbeatRecordSchema, ResultRecordSchema]);
+export type StreamRecord = z.infer<typeof StreamRecordSchema>;
+
+// ---- lab daemon: requests --------------------------------------------------------
 
 export const UpRequestSchema = z.object({ plan: LabPlanSchema, vms: z.array(z.string()).default([]), provision: z.boolean().default(true) });
 export const ScriptRequestSchema = z.object({ path: z.string() });
 export const DownRequestSchema = z.object({ vms: z.array(z.string()).default([]), force: z.boolean().default(false) });
+/** `POST /v1/vms/:vm/start|stop|restart`. */
+export const PowerRequestSchema = z.object({ force: z.boolean().default(false) });
 export const ExecRequestSchema = z.object({
   path: z.string(),
   args: z.array(z.string()).default([]),
@@ -157,6 +110,63 @@ export const ExecRequestSchema = z.object({
   /** Standard input for the command, base64. */
   input: z.string().optional(),
 });
+/** `?path=&mode=` of `PUT|GET /v1/vms/:vm/file`; `mode` is octal. */
+export const FileQuerySchema = z.object({
+  path: z.string().min(1, "give the guest path as ?path="),
+  mode: z.string().regex(/^[0-7]{1,4}$/, "must be an octal file mode such as 644").optional(),
+});
+/** `POST /v1/snapshots/create|restore`; every VM when `vm` is absent. */
+export const SnapshotRequestSchema = z.object({ name: z.string().min(1), vm: z.string().optional() });
+/** `POST /v1/forwards`: a runtime port forward. */
+export const ForwardRequestSchema = z.object({
+  hostPort: z.number().int().min(1).max(65535),
+  vm: z.string(),
+  guestPort: z.number().int().min(1).max(65535),
+  proto: z.enum(["tcp", "udp", "both"]).optional(),
+  segment: z.string().optional(),
+  bind: z.string().optional(),
+});
+/** `DELETE /v1/forwards/:port?proto=`. */
+export const ForwardDeleteSchema = z.object({ port: z.coerce.number().int().min(1).max(65535), proto: z.enum(["tcp", "udp", "both"]).optional() });
+/** `?history=1` of the event streams: replay the history first. */
+export const EventsQuerySchema = z.object({ history: z.enum(["0", "1"]).optional() });
+
+// ---- lab daemon: replies --------------------------------------------------------
+
+export const OkReplySchema = z.object({ ok: z.literal(true) });
+export const LabPingReplySchema = z.object({ ok: z.literal(true), lab: z.string(), pid: z.number() });
+/** `POST /v1/vms/:vm/exec`: output base64. */
+export const ExecReplySchema = z.object({ exitCode: z.number().nullable(), signal: z.number().nullable(), stdout: z.string(), stderr: z.string(), truncated: z.boolean() });
+export type ExecReply = z.infer<typeof ExecReplySchema>;
+export const FileWriteReplySchema = z.object({ ok: z.literal(true), bytes: z.number().int().nonnegative() });
+/** `GET /v1/vms/:vm/osinfo`: the agent's OS info (fields optional, as guests differ). */
+export const OsInfoReplySchema = z.object({
+  kernelRelease: z.string().optional(),
+  kernelVersion: z.string().optional(),
+  machine: z.string().optional(),
+  id: z.string().optional(),
+  name: z.string().optional(),
+  prettyName: z.string().optional(),
+  version: z.string().optional(),
+  versionId: z.string().optional(),
+  variant: z.string().optional(),
+  variantId: z.string().optional(),
+});
+/** One snapshot of a VM as listed (`takenAt` RFC 3339). */
+export const SnapshotInfoSchema = z.object({
+  name: z.string(),
+  id: z.string(),
+  takenAt: z.string(),
+  online: z.boolean(),
+  powerState: z.enum(["running", "stopped"]),
+  vmStateBytes: z.number(),
+  vmClockMs: z.number(),
+});
+export type SnapshotInfoReply = z.infer<typeof SnapshotInfoSchema>;
+export const SnapshotListReplySchema = z.array(SnapshotInfoSchema);
+/** Result data of `POST /v1/snapshots/create|restore`. */
+export const SnapshotOpResultSchema = z.object({ done: z.array(SnapshotInfoSchema.extend({ vm: z.string() })), failed: z.array(z.string()) });
+export const ForwardListReplySchema = z.array(ForwardInfoSchema);
 
 export const SupervisorLabSchema = z.object({
   name: z.string(),
@@ -168,3 +178,15 @@ export const SupervisorLabSchema = z.object({
   reason: z.string().optional(),
 });
 export type SupervisorLab = z.infer<typeof SupervisorLabSchema>;
+
+// ---- supervisor ------------------------------------------------------------------
+
+/** `POST /v1/labs/ensure`: run the lab's daemon unless it runs. */
+export const EnsureRequestSchema = z.object({
+  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label"),
+  file: z.string().refine(isAbsolute, "must be an absolute path"),
+});
+export const SupervisorPingReplySchema = z.object({ ok: z.literal(true), version: z.string(), pid: z.number() });
+export const SupervisorStatusSchema = z.object({ version: z.string(), pid: z.number(), startedAt: z.string(), uptimeSec: z.number(), labs: z.array(SupervisorLabSchema) });
+export type SupervisorStatus = z.infer<typeof SupervisorStatusSchema>;
+export const SupervisorLabListSchema = z.array(SupervisorLabSchema);

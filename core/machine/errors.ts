@@ -9,6 +9,7 @@
  * channel underneath are wrapped (`*.qmp_failed`) with the QMP error as `cause`, so a
  * caller never has to know about `QmpError` to explain what went wrong.
  */
+import { CodedError } from "../errors/mod.ts";
 import type { Rect, VisionError } from "../vision/mod.ts";
 
 /** A best-effort image hit recorded for timeout diagnostics. */
@@ -75,19 +76,19 @@ function shorten(s: string, max = 200): string {
 function describeInput(vm: string, d: InputErrorDetail): string {
   switch (d.code) {
     case "input.bad_chord":
-      return `Cannot send keys '${d.chord}' to VM ${vm}: unknown key name '${d.name}'`;
+      return `cannot send keys '${d.chord}' to VM ${vm}: unknown key name '${d.name}'`;
     case "input.untypeable_char":
-      return `Cannot type text on VM ${vm}: character ${JSON.stringify(d.char)} at index ${d.index} is not printable US-ASCII`;
+      return `cannot type text on VM ${vm}: character ${JSON.stringify(d.char)} at index ${d.index} is not printable US-ASCII`;
     case "input.bad_button":
-      return `Cannot click on VM ${vm}: unknown mouse button '${d.button}'`;
+      return `cannot click on VM ${vm}: unknown mouse button '${d.button}'`;
     case "input.bad_coordinates":
-      return `Cannot move the mouse on VM ${vm} to (${d.x}, ${d.y}): outside the ${d.width}×${d.height} screen`;
+      return `cannot move the mouse on VM ${vm} to (${d.x}, ${d.y}): outside the ${d.width}×${d.height} screen`;
     case "input.bad_option":
-      return `Cannot send input to VM ${vm}: ${d.option} = ${d.value} is out of range`;
+      return `cannot send input to VM ${vm}: ${d.option} = ${d.value} is out of range`;
     case "input.no_tablet":
-      return `Cannot move the mouse on VM ${vm}: it has no absolute pointer (usb-tablet or virtio-tablet)`;
+      return `cannot move the mouse on VM ${vm}: it has no absolute pointer (usb-tablet or virtio-tablet)`;
     case "input.qmp_failed":
-      return `Cannot ${d.operation} on VM ${vm}: ${d.reason}`;
+      return `cannot ${d.operation} on VM ${vm}: ${d.reason}`;
     default: {
       const never: never = d;
       return String(never);
@@ -98,15 +99,15 @@ function describeInput(vm: string, d: InputErrorDetail): string {
 function describeScreen(vm: string, d: ScreenErrorDetail): string {
   switch (d.code) {
     case "screen.capture_failed":
-      return `Cannot capture the screen of VM ${vm}: ${d.reason}`;
+      return `cannot capture the screen of VM ${vm}: ${d.reason}`;
     case "screen.vision":
       return `${d.error.message} (${d.error.source}) on VM ${vm}`;
     case "screen.bad_pattern":
-      return `Cannot wait for text /${d.pattern}/ on VM ${vm}: ${d.reason}`;
+      return `cannot wait for text /${d.pattern}/ on VM ${vm}: ${d.reason}`;
     case "screen.bad_option":
-      return `Cannot use ${d.option} = ${d.value} on the screen of VM ${vm}: out of range`;
+      return `cannot use ${d.option} = ${d.value} on the screen of VM ${vm}: out of range`;
     case "screen.save_failed":
-      return `Cannot save a screenshot of VM ${vm} to ${d.path}: ${d.reason}`;
+      return `cannot save a screenshot of VM ${vm} to ${d.path}: ${d.reason}`;
     case "screen.timeout": {
       const secs = Math.round(d.timeoutMs / 100) / 10;
       const what = d.kind === "text" ? `text /${d.target}/` : `image ${d.target}`;
@@ -115,7 +116,7 @@ function describeScreen(vm: string, d: ScreenErrorDetail): string {
           ? d.lastText === undefined ? "no OCR result" : `last OCR text: ${JSON.stringify(shorten(d.lastText))}`
           : d.best === undefined ? "no match candidate" : `best score ${d.best.score.toFixed(3)} at (${d.best.x}, ${d.best.y})`;
       const shot = d.screenshot === undefined ? "" : `; screenshot: ${d.screenshot}`;
-      return `Timed out after ${secs} s waiting for ${what} on VM ${vm} (${d.polls} screens; ${saw}${shot})`;
+      return `timed out after ${secs} s waiting for ${what} on VM ${vm} (${d.polls} screens; ${saw}${shot})`;
     }
     default: {
       const never: never = d;
@@ -127,23 +128,23 @@ function describeScreen(vm: string, d: ScreenErrorDetail): string {
 function describeSnapshot(vm: string, d: SnapshotErrorDetail): string {
   switch (d.code) {
     case "snapshot.bad_name":
-      return `Cannot use snapshot name ${JSON.stringify(d.name)} on VM ${vm}: ${d.reason}`;
+      return `cannot use snapshot name ${JSON.stringify(d.name)} on VM ${vm}: ${d.reason}`;
     case "snapshot.not_found":
-      return `Cannot find snapshot '${d.name}' of VM ${vm} (it has ${d.available.length === 0 ? "no snapshots" : d.available.map((n) => `'${n}'`).join(", ")})`;
+      return `cannot find snapshot '${d.name}' of VM ${vm} (it has ${d.available.length === 0 ? "no snapshots" : d.available.map((n) => `'${n}'`).join(", ")})`;
     case "snapshot.exists":
-      return `Cannot take snapshot '${d.name}' of VM ${vm}: a snapshot with that name exists`;
+      return `cannot take snapshot '${d.name}' of VM ${vm}: a snapshot with that name exists`;
     case "snapshot.no_disk":
-      return `Cannot snapshot VM ${vm}: it has no writable qcow2 disk to hold internal snapshots`;
+      return `cannot snapshot VM ${vm}: it has no writable qcow2 disk to hold internal snapshots`;
     case "snapshot.disk_only":
-      return `Cannot restore snapshot '${d.name}' of VM ${vm} while it runs: it was taken offline (disk only)`;
+      return `cannot restore snapshot '${d.name}' of VM ${vm} while it runs: it was taken offline (disk only)`;
     case "snapshot.job_failed":
-      return `Cannot ${d.operation} snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
+      return `cannot ${d.operation} snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
     case "snapshot.timeout":
-      return `Snapshot ${d.operation} of '${d.name}' on VM ${vm} did not finish within ${Math.round(d.timeoutMs / 1000)} s`;
+      return `snapshot ${d.operation} of '${d.name}' on VM ${vm} did not finish within ${Math.round(d.timeoutMs / 1000)} s`;
     case "snapshot.qmp_failed":
-      return `Cannot ${d.operation} snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
+      return `cannot ${d.operation} snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
     case "snapshot.img_failed":
-      return `Cannot ${d.operation} offline snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
+      return `cannot ${d.operation} offline snapshot '${d.name}' of VM ${vm}: ${d.reason}`;
     default: {
       const never: never = d;
       return String(never);
@@ -152,56 +153,47 @@ function describeSnapshot(vm: string, d: SnapshotErrorDetail): string {
 }
 
 /** A keyboard or mouse failure; inspect `detail` (or `code`). */
-export class InputError extends Error {
+export class InputError extends CodedError {
   override readonly name = "InputError";
+  declare readonly code: InputErrorDetail["code"];
+  declare readonly hint: string;
+  declare readonly detail: InputErrorDetail;
   constructor(
     readonly vm: string,
-    readonly detail: InputErrorDetail,
+    detail: InputErrorDetail,
     options?: { cause?: unknown },
   ) {
-    super(describeInput(vm, detail), options);
-  }
-  get code(): InputErrorDetail["code"] {
-    return this.detail.code;
-  }
-  get hint(): string {
-    return this.detail.hint;
+    super(detail.code, describeInput(vm, detail), { subject: vm, hint: detail.hint, detail, ...options });
   }
 }
 
 /** A screen, matching, OCR or wait failure; inspect `detail` (or `code`). */
-export class ScreenError extends Error {
+export class ScreenError extends CodedError {
   override readonly name = "ScreenError";
+  declare readonly code: ScreenErrorDetail["code"];
+  declare readonly hint: string;
+  declare readonly detail: ScreenErrorDetail;
   constructor(
     readonly vm: string,
-    readonly detail: ScreenErrorDetail,
+    detail: ScreenErrorDetail,
     options?: { cause?: unknown },
   ) {
-    super(describeScreen(vm, detail), options);
-  }
-  get code(): ScreenErrorDetail["code"] {
-    return this.detail.code;
-  }
-  get hint(): string {
-    return this.detail.hint;
+    super(detail.code, describeScreen(vm, detail), { subject: vm, hint: detail.hint, detail, ...options });
   }
 }
 
 /** A snapshot failure; inspect `detail` (or `code`). */
-export class SnapshotError extends Error {
+export class SnapshotError extends CodedError {
   override readonly name = "SnapshotError";
+  declare readonly code: SnapshotErrorDetail["code"];
+  declare readonly hint: string;
+  declare readonly detail: SnapshotErrorDetail;
   constructor(
     readonly vm: string,
-    readonly detail: SnapshotErrorDetail,
+    detail: SnapshotErrorDetail,
     options?: { cause?: unknown },
   ) {
-    super(describeSnapshot(vm, detail), options);
-  }
-  get code(): SnapshotErrorDetail["code"] {
-    return this.detail.code;
-  }
-  get hint(): string {
-    return this.detail.hint;
+    super(detail.code, describeSnapshot(vm, detail), { subject: vm, hint: detail.hint, detail, ...options });
   }
 }
 

@@ -27,7 +27,7 @@ describe("Keyboard.sendKeys()", () => {
     const err = await kb.sendKeys("ctrl-bogus").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).detail).toMatchObject({ code: "input.bad_chord", chord: "ctrl-bogus", name: "bogus" });
-    expect((err as InputError).message).toBe("Cannot send keys 'ctrl-bogus' to VM web: unknown key name 'bogus'");
+    expect((err as InputError).message).toBe("cannot send keys 'ctrl-bogus' to VM web: unknown key name 'bogus'");
     expect(qmp.commands).toEqual([]);
   });
 
@@ -76,7 +76,7 @@ describe("Keyboard.typeText()", () => {
     const { qmp, kb } = setup();
     const err = (await kb.typeText("naïve").catch((e: unknown) => e)) as InputError;
     expect(err.detail).toMatchObject({ code: "input.untypeable_char", char: "ï", index: 2 });
-    expect(err.message).toBe('Cannot type text on VM web: character "ï" at index 2 is not printable US-ASCII');
+    expect(err.message).toBe('cannot type text on VM web: character "ï" at index 2 is not printable US-ASCII');
     expect(qmp.commands).toEqual([]);
   });
 

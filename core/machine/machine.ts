@@ -12,11 +12,12 @@
  *
  * The lab daemon owns many machines; this type owns no global state.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { QgaClient } from "../qga/mod.ts";
 import { QmpClient } from "../qmp/mod.ts";
 import { buildArgv } from "../qemu/argv.ts";
+import { CodedError } from "../errors/mod.ts";
 import { QemuProcess, withDeadline, type QemuExit } from "../qemu/process.ts";
 import type { QemuVmSpec } from "../qemu/spec.ts";
 
@@ -27,15 +28,16 @@ export const AGENT_READY_TIMEOUT_MS = 120_000;
 /** Default wait for an ACPI power-off to finish. */
 export const POWERDOWN_TIMEOUT_MS = 60_000;
 
-export class MachineError extends Error {
+export class MachineError extends CodedError {
+  override readonly name = "MachineError";
+  declare readonly code: "machine.start_failed" | "machine.agent_timeout" | "machine.powerdown_timeout";
   constructor(
-    readonly code: "machine.start_failed" | "machine.agent_timeout" | "machine.powerdown_timeout",
+    code: "machine.start_failed" | "machine.agent_timeout" | "machine.powerdown_timeout",
     readonly vm: string,
     message: string,
-    readonly hint?: string,
+    hint?: string,
   ) {
-    super(message);
-    this.name = "MachineError";
+    super(code, message, { subject: vm, ...(hint === undefined ? {} : { hint }) });
   }
 }
 
@@ -66,6 +68,9 @@ export class Machine {
   /** Spawn QEMU and connect QMP. */
   static async start(spec: QemuVmSpec, opts: MachineStartOptions = {}): Promise<Machine> {
     for (const p of [spec.paths.qmpSocket, spec.paths.agentSocket, spec.paths.serialLog]) mkdirSync(dirname(p), { recursive: true });
+    // QEMU creates the serial log with the umask's mode; it holds console output, so it is private (0600).
+    closeSync(openSync(spec.paths.serialLog, "a", 0o600));
+    chmodSync(spec.paths.serialLog, 0o600);
     const argv = buildArgv(spec);
     if (opts.qemuBinary) argv[0] = opts.qemuBinary;
     const proc = QemuProcess.spawn([...(opts.wrapper ?? []), ...argv], opts.logFile ? { logFile: opts.logFile } : {});
@@ -80,7 +85,7 @@ export class Machine {
     else connecting.then((q) => q.close()).catch(() => undefined);
     const exit = first.kind === "exit" ? first.exit : proc.exit;
     const why = proc.stderrTail() || (first.kind === "error" ? String((first.err as Error).message) : `exit ${describeExit(exit)}`);
-    throw new MachineError("machine.start_failed", spec.name, `Cannot start VM ${spec.name}: QEMU ${first.kind === "exit" ? `exited (${describeExit(exit)})` : "did not open its monitor"}: ${why}`, "Run `vmlab doctor` to check the QEMU installation; the VM log has QEMU's full output.");
+    throw new MachineError("machine.start_failed", spec.name, `cannot start VM ${spec.name}: QEMU ${first.kind === "exit" ? `exited (${describeExit(exit)})` : "did not open its monitor"}: ${why}`, "run `vmlab doctor` to check the QEMU installation; `vmlab logs` shows QEMU's full output");
   }
 
   /** The guest-agent client (connected on first use). */
@@ -105,7 +110,7 @@ export class Machine {
     await this.qmp.execute("system_powerdown");
     const exit = await withDeadline(this.process.exited, timeoutMs);
     if (!exit) {
-      throw new MachineError("machine.powerdown_timeout", this.spec.name, `VM ${this.spec.name} did not power off within ${Math.round(timeoutMs / 1000)} s of the ACPI power button`, "The guest may ignore ACPI; use `vmlab vm stop --force`.");
+      throw new MachineError("machine.powerdown_timeout", this.spec.name, `VM ${this.spec.name} did not power off within ${Math.round(timeoutMs / 1000)} s of the ACPI power button`, "the guest may ignore ACPI: stop it with `vmlab vm stop --force`");
     }
     await this.close();
     return exit;

@@ -57,7 +57,7 @@ describe("Mouse", () => {
     const err = (await mouse.move(1025, 10).catch((e: unknown) => e)) as InputError;
     expect(err).toBeInstanceOf(InputError);
     expect(err.detail).toMatchObject({ code: "input.bad_coordinates", x: 1025, y: 10, width: 1025, height: 769 });
-    expect(err.message).toBe("Cannot move the mouse on VM desk to (1025, 10): outside the 1025×769 screen");
+    expect(err.message).toBe("cannot move the mouse on VM desk to (1025, 10): outside the 1025×769 screen");
     expect(sent(qmp)).toEqual([]);
   });
 

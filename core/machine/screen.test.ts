@@ -86,7 +86,7 @@ describe("Screen.waitForImage() / waitForAny()", () => {
     expect(d.screenshot).toStartWith(join(shots, "win-timeout-"));
     const saved = decodeImage(readFileSync(d.screenshot as string), "saved");
     expect(saved.ok && saved.value.width).toBe(640);
-    expect(err.message).toMatch(/^Timed out after 3 s waiting for image icon on VM win \(\d+ screens; best score -?\d\.\d{3} at \(\d+, \d+\); screenshot: .*\.png\)$/);
+    expect(err.message).toMatch(/^timed out after 3 s waiting for image icon on VM win \(\d+ screens; best score -?\d\.\d{3} at \(\d+, \d+\); screenshot: .*\.png\)$/);
   });
 });
 

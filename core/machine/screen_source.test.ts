@@ -56,7 +56,7 @@ describe("QmpScreenSource", () => {
     const q = new RecordingQmp().fail("screendump", "no surface");
     const err = (await new QmpScreenSource(q, "vm", dir).frame().catch((e: unknown) => e)) as ScreenError;
     expect(err).toBeInstanceOf(ScreenError);
-    expect(err.message).toContain("Cannot capture the screen of VM vm:");
+    expect(err.message).toContain("cannot capture the screen of VM vm:");
     expect(err.message).toContain("no surface");
     expect(readdirSync(dir)).toEqual([]);
   });

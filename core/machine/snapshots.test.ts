@@ -88,7 +88,7 @@ describe("LiveSnapshots", () => {
     await s.take("a");
     const err = (await s.take("a").catch((e: unknown) => e)) as SnapshotError;
     expect(err).toBeInstanceOf(SnapshotError);
-    expect(err.message).toBe("Cannot take snapshot 'a' of VM db: a snapshot with that name exists");
+    expect(err.message).toBe("cannot take snapshot 'a' of VM db: a snapshot with that name exists");
     await s.take("a", { overwrite: true });
     expect(q.qmp.named("snapshot-delete").length).toBe(1);
     expect((await s.list()).map((x) => x.name)).toEqual(["a"]);
@@ -111,7 +111,7 @@ describe("LiveSnapshots", () => {
     await s.take("two");
     const err = (await s.restore("three").catch((e: unknown) => e)) as SnapshotError;
     expect(err.detail).toMatchObject({ code: "snapshot.not_found", name: "three", available: ["one", "two"] });
-    expect(err.message).toBe("Cannot find snapshot 'three' of VM db (it has 'one', 'two')");
+    expect(err.message).toBe("cannot find snapshot 'three' of VM db (it has 'one', 'two')");
     expect(q.qmp.named("snapshot-load")).toEqual([]);
     expect(q.state.running).toBe(true);
   });

@@ -10,15 +10,16 @@
 import { renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
+import { CodedError } from "../errors/mod.ts";
 
-export class ImgError extends Error {
-  readonly code = "qemu_img_failed";
+export class ImgError extends CodedError {
+  override readonly name = "ImgError";
   constructor(
     readonly subcommand: string,
-    readonly detail: string,
+    /** qemu-img's own message. */
+    readonly reason: string,
   ) {
-    super(`Cannot ${subcommand} image: ${detail}`);
-    this.name = "ImgError";
+    super("qemu.img_failed", `cannot ${subcommand} image: ${reason}`, { subject: subcommand, hint: "check the image file and that qemu-img can open it (`qemu-img check <file>`)" });
   }
 }
 

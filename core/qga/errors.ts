@@ -6,6 +6,7 @@
  * `hint`. An agent that has not started yet or has gone away is an ordinary
  * `qga.timeout` / `qga.not_ready` / `qga.closed`, never a hang.
  */
+import { CodedError } from "../errors/mod.ts";
 
 /** Why a guest-agent operation failed. */
 export type QgaErrorDetail =
@@ -30,28 +31,41 @@ export type QgaErrorDetail =
 /** The literal codes of `QgaErrorDetail`. */
 export type QgaErrorCode = QgaErrorDetail["code"];
 
+/** The offending name: the guest path or program when there is one, else the agent socket. */
+function subjectOf(d: QgaErrorDetail): string {
+  switch (d.code) {
+    case "qga.short_write":
+      return d.guestPath;
+    case "qga.exec_timeout":
+    case "qga.exec_failed":
+      return d.program;
+    default:
+      return d.path;
+  }
+}
+
 function describe(d: QgaErrorDetail): string {
   switch (d.code) {
     case "qga.connect_failed":
-      return `Cannot connect to guest agent socket ${d.path}: ${d.reason}`;
+      return `cannot connect to guest agent socket ${d.path}: ${d.reason}`;
     case "qga.timeout":
-      return `Guest agent did not answer '${d.command}' within ${d.timeoutMs} ms`;
+      return `guest agent did not answer '${d.command}' within ${d.timeoutMs} ms`;
     case "qga.not_ready":
-      return `Guest agent on ${d.path} did not become ready within ${d.timeoutMs} ms (${d.attempts} sync attempts)`;
+      return `guest agent on ${d.path} did not become ready within ${d.timeoutMs} ms (${d.attempts} sync attempts)`;
     case "qga.closed":
       return d.command === undefined
-        ? `Guest agent connection ${d.path} closed: ${d.reason}`
-        : `Cannot complete guest agent command '${d.command}': connection closed (${d.reason})`;
+        ? `guest agent connection ${d.path} closed: ${d.reason}`
+        : `cannot complete guest agent command '${d.command}': connection closed (${d.reason})`;
     case "qga.command_failed":
-      return `Guest agent command '${d.command}' failed: ${d.desc}`;
+      return `guest agent command '${d.command}' failed: ${d.desc}`;
     case "qga.unexpected_reply":
-      return `Guest agent command '${d.command}' returned an unexpected reply: ${d.problem}`;
+      return `guest agent command '${d.command}' returned an unexpected reply: ${d.problem}`;
     case "qga.exec_timeout":
-      return `Guest command '${d.program}' (pid ${d.pid}) did not finish within ${d.timeoutMs} ms`;
+      return `guest command '${d.program}' (pid ${d.pid}) did not finish within ${d.timeoutMs} ms`;
     case "qga.exec_failed":
-      return `Guest command '${[d.program, ...d.args].join(" ")}' failed (${d.signal !== null ? `signal ${d.signal}` : `exit code ${d.exitCode}`}): ${d.stderr.trim()}`;
+      return `guest command '${[d.program, ...d.args].join(" ")}' failed (${d.signal !== null ? `signal ${d.signal}` : `exit code ${d.exitCode}`}): ${d.stderr.trim()}`;
     case "qga.short_write":
-      return `Cannot write ${d.guestPath} in the guest: agent wrote ${d.written} of ${d.expected} bytes`;
+      return `cannot write ${d.guestPath} in the guest: agent wrote ${d.written} of ${d.expected} bytes`;
     default: {
       const never: never = d;
       return String(never);
@@ -59,22 +73,15 @@ function describe(d: QgaErrorDetail): string {
   }
 }
 
-/** A guest-agent failure; inspect `detail` (or `code`). */
-export class QgaError extends Error {
+/** A guest-agent failure; inspect `detail` (or `code`). A `CodedError`, so it reaches the CLI with its code and hint. */
+export class QgaError extends CodedError {
   override readonly name = "QgaError";
-  readonly detail: QgaErrorDetail;
+  declare readonly code: QgaErrorCode;
+  declare readonly hint: string;
+  declare readonly detail: QgaErrorDetail;
 
-  constructor(detail: QgaErrorDetail) {
-    super(describe(detail));
-    this.detail = detail;
-  }
-
-  get code(): QgaErrorCode {
-    return this.detail.code;
-  }
-
-  get hint(): string {
-    return this.detail.hint;
+  constructor(detail: QgaErrorDetail, options?: { cause?: unknown }) {
+    super(detail.code, describe(detail), { subject: subjectOf(detail), hint: detail.hint, detail, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
   }
 }
 

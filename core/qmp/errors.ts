@@ -6,6 +6,7 @@
  * carrying a `hint`. Callers branch on `err.detail.code`; the CLI renders `message`
  * and `hint`.
  */
+import { CodedError } from "../errors/mod.ts";
 
 /** Why a QMP operation failed. */
 export type QmpErrorDetail =
@@ -28,12 +29,17 @@ export type QmpErrorDetail =
 /** The literal codes of `QmpErrorDetail`. */
 export type QmpErrorCode = QmpErrorDetail["code"];
 
+/** The offending name: the QMP socket. */
+function subjectOf(d: QmpErrorDetail): string {
+  return d.path;
+}
+
 function describe(d: QmpErrorDetail): string {
   switch (d.code) {
     case "qmp.connect_failed":
-      return `Cannot connect to QMP socket ${d.path}: ${d.reason}`;
+      return `cannot connect to QMP socket ${d.path}: ${d.reason}`;
     case "qmp.handshake_failed":
-      return `Cannot start QMP session on ${d.path}: ${d.reason}`;
+      return `cannot start QMP session on ${d.path}: ${d.reason}`;
     case "qmp.command_failed":
       return `QMP command '${d.command}' failed: ${d.errorClass}: ${d.desc}`;
     case "qmp.timeout":
@@ -41,7 +47,7 @@ function describe(d: QmpErrorDetail): string {
     case "qmp.closed":
       return d.command === undefined
         ? `QMP connection ${d.path} closed: ${d.reason}`
-        : `Cannot complete QMP command '${d.command}': connection closed (${d.reason})`;
+        : `cannot complete QMP command '${d.command}': connection closed (${d.reason})`;
     case "qmp.event_timeout":
       return `QMP event ${d.event} did not arrive within ${d.timeoutMs} ms`;
     case "qmp.unexpected_reply":
@@ -53,22 +59,15 @@ function describe(d: QmpErrorDetail): string {
   }
 }
 
-/** A QMP failure; inspect `detail` (or `code`). */
-export class QmpError extends Error {
+/** A QMP failure; inspect `detail` (or `code`). A `CodedError`, so it reaches the CLI with its code and hint. */
+export class QmpError extends CodedError {
   override readonly name = "QmpError";
-  readonly detail: QmpErrorDetail;
+  declare readonly code: QmpErrorCode;
+  declare readonly hint: string;
+  declare readonly detail: QmpErrorDetail;
 
-  constructor(detail: QmpErrorDetail) {
-    super(describe(detail));
-    this.detail = detail;
-  }
-
-  get code(): QmpErrorCode {
-    return this.detail.code;
-  }
-
-  get hint(): string {
-    return this.detail.hint;
+  constructor(detail: QmpErrorDetail, options?: { cause?: unknown }) {
+    super(detail.code, describe(detail), { subject: subjectOf(detail), hint: detail.hint, detail, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
   }
 }
 

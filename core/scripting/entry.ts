@@ -10,8 +10,7 @@
  * placed on the offending function (or the file's start when it is missing).
  */
 import type { CompiledUnit, Diagnostic } from "../../wscript/mod.ts";
-import { parse } from "../../wscript/mod.ts";
-import { Unifier, type Type } from "../../wscript/types.ts";
+import { parse, Unifier, type Type } from "../../wscript/mod.ts";
 
 /** The two entry functions. */
 export type EntryName = "main" | "handle";

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Context, stdModules } from "../../wscript/mod.ts";
-import { interfaceModules } from "../../wscript/manifest.ts";
+import { Context, interfaceModules, stdModules } from "../../wscript/mod.ts";
 import { vmlabInterface } from "./interface.ts";
 
 describe("vmlabInterface", () => {

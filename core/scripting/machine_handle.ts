@@ -18,6 +18,8 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { assertReplaceable } from "../fs/replace.ts";
+import { CodedError } from "../errors/mod.ts";
 import { machineControls, type MachineControls } from "../machine/controls.ts";
 import { Machine, type MachineStartOptions } from "../machine/machine.ts";
 import type { ScreenMatch } from "../machine/screen_match.ts";
@@ -49,15 +51,13 @@ export interface MachineVmOptions {
 
 const decoder = new TextDecoder();
 
-/** A failed VM operation: names the VM and the action, keeps the cause's hint. */
-export class VmOperationError extends Error {
+/** A failed VM operation: names the VM and the action, keeps the cause's code and hint. */
+export class VmOperationError extends CodedError {
   override readonly name = "VmOperationError";
-  readonly hint: string | undefined;
   constructor(vm: string, action: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`Cannot ${action} on VM ${vm}: ${why}`, { cause });
-    const h = (cause as { hint?: unknown } | undefined)?.hint;
-    this.hint = typeof h === "string" ? h : undefined;
+    const coded = cause instanceof CodedError ? cause : undefined;
+    super(coded?.code ?? "vm.operation_failed", `cannot ${action} on VM ${vm}: ${why}`, { subject: vm, cause, ...(coded?.hint === undefined ? {} : { hint: coded.hint }) });
   }
 }
 
@@ -235,11 +235,13 @@ export class MachineVm implements VmHandle {
   }
 
   async copyFrom(guestPath: string, hostPath: string): Promise<void> {
+    assertReplaceable(hostPath, "copy destination");
     const data = await this.#agentOp(`read ${guestPath}`, (a) => a.readFile(guestPath));
     const tmp = join(dirname(hostPath), `.${Date.now()}-${process.pid}.vmlab-tmp`);
     try {
       mkdirSync(dirname(hostPath), { recursive: true });
       writeFileSync(tmp, data);
+      assertReplaceable(hostPath, "copy destination");
       renameSync(tmp, hostPath);
     } catch (e) {
       rmSync(tmp, { force: true });

@@ -15,8 +15,7 @@
  * against any lab. Blocking calls are async host functions, so scripts must run with
  * `runInWorker` (run.ts does); the embedder's event loop stays free while they wait.
  */
-import { Err, HostModule, Ok } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import { Err, HostModule, Ok, type Int } from "../../wscript/mod.ts";
 import { LabRef } from "./refs.ts";
 import { segmentAsyncMethods, segmentMethods } from "./segment_methods.ts";
 import { vmAsyncMethods, vmMethods } from "./vm_methods.ts";

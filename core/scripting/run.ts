@@ -26,8 +26,7 @@ import {
   Context, noImports, renderDiagnostic, renderFault, runInWorker, stdModules,
   type CompiledUnit, type Diagnostic, type RuntimeError, type StdName,
 } from "../../wscript/mod.ts";
-import type { SourceFile } from "../../wscript/span.ts";
-import { show } from "../../wscript/rt_core.ts";
+import { show, type SourceFile } from "../../wscript/mod.ts";
 import { entryProblem, type EntryName } from "./entry.ts";
 import type { LabHandle } from "./handle.ts";
 import { labValue, vmlabModule } from "./module.ts";
@@ -70,7 +69,7 @@ export function compileScript(path: string, opts: { entry?: EntryName; source?: 
     try {
       source = readFileSync(path, "utf8");
     } catch (e) {
-      const d: Diagnostic = { code: "E0001", span: { file: path, start: 0, end: 0 }, message: `Cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check the path (relative to the lab root)" };
+      const d: Diagnostic = { code: "script.unreadable", span: { file: path, start: 0, end: 0 }, message: `cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check the path (relative to the lab root)" };
       return { ok: false, path, diagnostics: [d], files: new Map(), rendered: `error[${d.code}]: ${d.message}\n  help: ${d.help}\n` };
     }
   }

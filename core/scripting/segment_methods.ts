@@ -9,7 +9,7 @@
  * of tcp/udp/icmp, ports 1..65535, rule ids ≥ 0, routing a segment to itself. Address
  * syntax (CIDR, `ip[:port]`) is the handle's to check, with the fabric's own parser.
  */
-import type { Int } from "../../wscript/rt_core.ts";
+import type { Int } from "../../wscript/mod.ts";
 import type { BlockProto } from "./handle.ts";
 import type { SegmentRef } from "./refs.ts";
 import { attempt, BadArgument, intArg } from "./values.ts";

@@ -8,8 +8,7 @@
  * error text of a failed host call is its one-line message plus ` — hint: <hint>` when
  * the error carries a hint (core/machine and core/qga errors do).
  */
-import { Err, Ok } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import { Err, Ok, type Int } from "../../wscript/mod.ts";
 import type { ScreenMatch } from "../machine/screen_match.ts";
 import type { GuestExecResult, ScreenRegion } from "./handle.ts";
 

@@ -8,8 +8,7 @@
  * root. Everything that talks to the guest is an async method, run on the embedder's
  * thread while the script's worker blocks.
  */
-import { None, Some } from "../../wscript/mod.ts";
-import type { Int } from "../../wscript/rt_core.ts";
+import { None, Some, type Int } from "../../wscript/mod.ts";
 import { DEFAULT_EXEC_TIMEOUT_MS } from "../qga/exec.ts";
 import type { VmRef } from "./refs.ts";
 import { attempt, BadArgument, execResultValue, intArg, matchValue, regionArg, thresholdArg, timeoutMs } from "./values.ts";

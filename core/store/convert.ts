@@ -30,6 +30,6 @@ export async function flattenToQcow2(src: string, dest: string, opts: { readonly
   if (code !== 0) {
     rmSync(dest, { force: true });
     const detail = stderr.trim().replace(/^qemu-img: /, "") || `qemu-img convert exited ${code}`;
-    throw new StoreError({ code: "store.disk_invalid", path: src, message: `Cannot convert ${src} into the store: ${detail}`, hint: "give a disk image qemu-img can read (qcow2 or raw) whose backing files, if any, are present" });
+    throw new StoreError({ code: "store.disk_invalid", path: src, message: `cannot convert ${src} into the store: ${detail}`, hint: "give a disk image qemu-img can read (qcow2 or raw) whose backing files, if any, are present" });
   }
 }

@@ -8,6 +8,7 @@
  * renders them as `error[<code>]: message` + `hint: …`; the daemon can pass
  * them through unchanged. Bugs (programming errors) stay ordinary `Error`s.
  */
+import { CodedError } from "../errors/mod.ts";
 
 export type StoreErrorCode =
   | "template.invalid_ref"
@@ -22,7 +23,15 @@ export type StoreErrorCode =
   | "store.disk_invalid"
   | "store.source_missing"
   | "store.lock_timeout"
-  | "store.io_failed";
+  | "store.io_failed"
+  // image_safety.ts: why a disk from elsewhere is not adopted
+  | "image.not_qcow2"
+  | "image.backing_file"
+  | "image.external_data_file"
+  | "image.external_reference"
+  | "image.encrypted"
+  | "image.corrupt"
+  | "image.unsupported";
 
 export interface StoreErrorFields {
   readonly code: StoreErrorCode;
@@ -36,33 +45,21 @@ export interface StoreErrorFields {
   readonly clones?: readonly string[];
 }
 
-export class StoreError extends Error implements StoreErrorFields {
-  readonly code: StoreErrorCode;
-  readonly hint: string;
+export class StoreError extends CodedError implements StoreErrorFields {
+  override readonly name = "StoreError";
+  declare readonly code: StoreErrorCode;
+  declare readonly hint: string;
   readonly ref?: string;
   readonly path?: string;
   readonly clones?: readonly string[];
 
   constructor(f: StoreErrorFields, options?: { cause?: unknown }) {
-    super(f.message, options);
-    this.name = "StoreError";
-    this.code = f.code;
-    this.hint = f.hint;
+    const subject = f.ref ?? f.path;
+    const detail = { ...(f.ref === undefined ? {} : { ref: f.ref }), ...(f.path === undefined ? {} : { path: f.path }), ...(f.clones === undefined ? {} : { clones: [...f.clones] }) };
+    super(f.code, f.message, { hint: f.hint, ...(subject === undefined ? {} : { subject }), ...(Object.keys(detail).length > 0 ? { detail } : {}), ...options });
     if (f.ref !== undefined) this.ref = f.ref;
     if (f.path !== undefined) this.path = f.path;
     if (f.clones !== undefined) this.clones = f.clones;
-  }
-
-  /** Plain data for `--json` output and the control protocol. */
-  toJSON(): StoreErrorFields {
-    return {
-      code: this.code,
-      message: this.message,
-      hint: this.hint,
-      ...(this.ref === undefined ? {} : { ref: this.ref }),
-      ...(this.path === undefined ? {} : { path: this.path }),
-      ...(this.clones === undefined ? {} : { clones: this.clones }),
-    };
   }
 }
 
@@ -82,7 +79,7 @@ export function ioError(action: string, path: string, e: unknown): StoreError {
   const code = (e as { code?: unknown } | null)?.code;
   const detail = code === "ENOSPC" ? "no space left on device" : code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error)?.message ?? String(e);
   const hint = code === "ENOSPC" ? "free some disk space (remove unused templates with `vmlab template rm`) and retry" : "check the path and its permissions, then retry";
-  return new StoreError({ code: "store.io_failed", path, message: `Cannot ${action} ${path}: ${detail}`, hint }, { cause: e });
+  return new StoreError({ code: "store.io_failed", path, message: `cannot ${action} ${path}: ${detail}`, hint }, { cause: e });
 }
 
 /** Rethrow store errors unchanged; wrap anything else from the file system. */
@@ -94,8 +91,8 @@ export function versionRequired(text: string, what: string): StoreError {
   return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
 }
 
+/** The clones are data (`clones`): the CLI lists them once, one per line, under the message. */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
-  const list = clones.slice(0, 5).join(", ") + (clones.length > 5 ? `, … (${clones.length} in all)` : "");
   const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
-  return new StoreError({ code: "template.in_use", ref, clones, message: `Cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it: ${list}`, hint });
+  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
 }

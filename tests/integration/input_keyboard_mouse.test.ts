@@ -64,7 +64,7 @@ describe("keyboard and mouse on the tiny guest", () => {
   test("a bad chord is an InputError naming the unknown key", async () => {
     const err = (await ctl.keyboard.sendKeys("ctrl-alt-delite").catch((e: unknown) => e)) as InputError;
     expect(err).toBeInstanceOf(InputError);
-    expect(err.message).toBe("Cannot send keys 'ctrl-alt-delite' to VM input: unknown key name 'delite'");
+    expect(err.message).toBe("cannot send keys 'ctrl-alt-delite' to VM input: unknown key name 'delite'");
   });
 
   test("the VM has an absolute tablet that takes moves, clicks and drags", async () => {

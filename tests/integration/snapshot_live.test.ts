@@ -73,7 +73,7 @@ describe("snapshots of the tiny guest", () => {
 
   test("restoring a missing snapshot says which exist and leaves the VM running", async () => {
     const err = (await ctl.snapshots.restore("nope").catch((e: unknown) => e)) as SnapshotError;
-    expect(err.message).toBe("Cannot find snapshot 'nope' of VM snap (it has 's1')");
+    expect(err.message).toBe("cannot find snapshot 'nope' of VM snap (it has 's1')");
     expect((await machine.qmp.queryStatus()).running).toBe(true);
   });
 

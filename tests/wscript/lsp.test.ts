@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { encodeFrame, FrameDecoder, type RpcMessage } from "../../wscript/lsp/jsonrpc.ts";
+import { encodeFrame, FrameDecoder, type RpcMessage } from "../../wscript/lsp/mod.ts";
 
 const MAIN = join(import.meta.dir, "..", "..", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "wscript-lsp-e2e-"));

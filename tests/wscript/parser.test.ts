@@ -1,7 +1,6 @@
 /** Property: the parser never throws, whatever the input. */
 import { expect, test } from "bun:test";
-import { parse } from "../../wscript/parser.ts";
-import { Context } from "../../wscript/compile.ts";
+import { Context, parse } from "../../wscript/mod.ts";
 
 /** Deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {

@@ -13,7 +13,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { fsResolver, type Resolver } from "../compile.ts";
-import type { Diagnostic } from "../diagnostic.ts";
+import type { Diagnostic } from "../syntax/diagnostic.ts";
 import { findManifest, interfaceModules } from "../manifest.ts";
 import { Session } from "../session.ts";
 import { stdModules } from "../std/mod.ts";

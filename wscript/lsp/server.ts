@@ -17,10 +17,10 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Analysis } from "../analysis.ts";
-import { complete, type CompletionKind } from "../complete.ts";
-import type { Diagnostic } from "../diagnostic.ts";
-import { SourceFile, type Span } from "../span.ts";
+import type { Analysis } from "./analysis.ts";
+import { complete, type CompletionKind } from "./complete.ts";
+import type { Diagnostic } from "../syntax/diagnostic.ts";
+import { SourceFile, type Span } from "../syntax/span.ts";
 import type { Id, RpcMessage } from "./jsonrpc.ts";
 import { Projects } from "./project.ts";
 

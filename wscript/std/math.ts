@@ -4,7 +4,7 @@
  * The random source is injectable so tests can be deterministic.
  */
 import { HostModule } from "../host.ts";
-import { fault, norm, type Int } from "../rt_core.ts";
+import { fault, norm, type Int } from "../rt/core.ts";
 
 export function mathModule(random: () => number = Math.random): HostModule {
   const m = new HostModule("math");

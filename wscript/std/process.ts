@@ -4,7 +4,7 @@
  * (trappable by the host, not an error). `args` are supplied by the embedder.
  */
 import { HostModule } from "../host.ts";
-import { Err, None, Ok, ScriptFault, Some, type Int } from "../rt_core.ts";
+import { Err, None, Ok, ScriptFault, Some, type Int } from "../rt/core.ts";
 
 export function processModule(args: string[] = []): HostModule {
   const m = new HostModule("process");

@@ -11,7 +11,7 @@
  *   worker blocks, the embedder's event loop keeps running.
  */
 import { HostModule } from "../host.ts";
-import type { Int } from "../rt_core.ts";
+import type { Int } from "../rt/core.ts";
 
 export type TimeSource = { wallMillis(): number; monoMillis(): number; sleepMillis(ms: number): void };
 export type AsyncTimeSource = { wallMillis(): number; monoMillis(): number; sleepMillis(ms: number): Promise<void> };

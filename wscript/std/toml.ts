@@ -11,7 +11,7 @@
  * keys are emitted sorted, plain values before sub-tables.
  */
 import { HostModule } from "../host.ts";
-import { Err, mkValue, Ok, ValueTag, type Variant } from "../rt_core.ts";
+import { Err, mkValue, Ok, ValueTag, type Variant } from "../rt/core.ts";
 
 type V = Variant & { $0?: unknown };
 class TomlError extends Error {}

@@ -8,7 +8,7 @@ import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import { clientMessage } from "../../../net/testing/dhcp_client.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { FabricFailure, LabFabric, type LabFabricOptions } from "./fabric.ts";
-import type { NetworkPlanInput } from "./network_plan.ts";
+import type { NetworkPlanInput } from "../../config/network_plan.ts";
 import { nicPeer } from "./testing/nic_peer.ts";
 
 let dir = "";

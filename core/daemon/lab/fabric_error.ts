@@ -3,6 +3,7 @@
  * rejections by `FabricFailure`. Shared by `fabric.ts`, `fabric_forwards.ts` and
  * `fabric_rules.ts`.
  */
+import { CodedError } from "../../errors/mod.ts";
 
 /** A user-caused fabric error, as data. */
 export interface FabricError {
@@ -19,9 +20,29 @@ export interface FabricError {
   forward?: string;
 }
 
-/** Carries a `FabricError` through promise rejections. */
-export class FabricFailure extends Error {
+/** The dotted code each fabric error reaches users with (status by its kind). */
+const FABRIC_CODES: Record<FabricError["code"], string> = {
+  unknown_segment: "network.segment_not_found",
+  subnet_invalid: "network.subnet_invalid",
+  subnet_in_use: "network.subnet_in_use",
+  subnet_pool_exhausted: "network.subnet_pool_exhausted",
+  static_ip_invalid: "network.static_ip_invalid",
+  registry_locked: "network.registry_busy",
+  forward_port_taken: "network.port_taken",
+  forward_bind_failed: "network.port_taken",
+  forward_exists: "network.forward_exists",
+  forward_not_found: "network.forward_not_found",
+  forward_no_target: "network.forward_no_target",
+  rule_invalid: "network.rule_invalid",
+  dns_disabled: "network.dns_disabled",
+  route_self: "network.route_self",
+  route_overlap: "network.route_overlap",
+};
+
+/** Carries a `FabricError` through promise rejections, as a `CodedError` (`network.*`). */
+export class FabricFailure extends CodedError {
+  override readonly name = "FabricFailure";
   constructor(readonly error: FabricError) {
-    super(error.message);
+    super(FABRIC_CODES[error.code], error.message, { subject: error.port !== undefined ? String(error.port) : error.segment, hint: error.hint });
   }
 }

@@ -11,7 +11,7 @@
 import { startForward, type Nat, type NetLog, type RuleOrigin, type RunningForward } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
 import type { FabricRuleInfo } from "./segment_handle.ts";
-import type { ForwardPlan } from "./network_plan.ts";
+import type { ForwardPlan } from "../../config/network_plan.ts";
 
 /** A forward as requested at run time; `segment` defaults to the VM's first NIC's. */
 export type ForwardRequest = Omit<ForwardPlan, "segment" | "bind" | "proto"> & Partial<Pick<ForwardPlan, "segment" | "bind" | "proto">>;

@@ -8,7 +8,7 @@
  */
 import { L3Filter, Router, RuleBook, type Clock, type Nat, type NetLog, type RuleOrigin, type Segment } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
-import type { NetworkPlan, SegmentPlan } from "./network_plan.ts";
+import type { NetworkPlan, SegmentPlan } from "../../config/network_plan.ts";
 import type { FabricRuleInfo } from "./segment_handle.ts";
 
 /** What the rules need from the fabric. */

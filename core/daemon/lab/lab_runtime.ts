@@ -11,7 +11,7 @@
  * naming the running operation, never queued silently.
  */
 import { rmSync } from "node:fs";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import type { LabPlan, LabStatus, ProvisionPlan, VmPlan } from "../protocol.ts";
 import { EventBus, JsonLog, ensureLabDirs, labPaths, noCloneRegistry, type CloneRegistry, type LabContext, type NicAttacher } from "./context.ts";
 import { macsFor, readState, writeState } from "./state_file.ts";
@@ -76,9 +76,9 @@ export class LabRuntime {
   /** Run `fn` as the lab's one power operation. */
   async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.#busy) {
-      throw new VmlabError("lab.busy", `Lab ${this.plan.name} is busy: ${this.#busy} is in progress`, {
+      throw new CodedError("lab.busy", `lab ${this.plan.name} is busy: ${this.#busy} is in progress`, {
         subject: this.plan.name,
-        hint: "Wait for it to finish (`vmlab status` shows progress), then try again.",
+        hint: "wait for it to finish (`vmlab status` shows progress), then try again",
       });
     }
     this.#busy = what;
@@ -97,9 +97,9 @@ export class LabRuntime {
   vm(name: string): VmRuntime {
     const v = this.vms.get(name);
     if (!v) {
-      throw new VmlabError("vm.not_found", `Lab ${this.plan.name} has no VM named ${name}`, {
+      throw new CodedError("vm.not_found", `lab ${this.plan.name} has no VM named ${name}`, {
         subject: name,
-        hint: `VMs in this lab: ${[...this.vms.keys()].join(", ") || "(none)"}`,
+        hint: `name one of the lab's VMs: ${[...this.vms.keys()].join(", ") || "(none)"}`,
       });
     }
     return v;
@@ -138,9 +138,9 @@ export class LabRuntime {
           const upstream = this.#closure([x]).map((v) => v.name).filter((n) => n !== x);
           const later = provisions.findIndex((q, j) => j > i && q.vms.some((v) => upstream.includes(v)));
           if (later >= 0) {
-            throw new VmlabError("lab.invalid", `Provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
+            throw new CodedError("lab.invalid", `provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
               subject: p.script,
-              hint: "Declare the provision blocks in dependency order.",
+              hint: "declare the provision blocks in dependency order",
             });
           }
         }
@@ -149,7 +149,7 @@ export class LabRuntime {
       /** VMs this `up` actually booted (a provision whose VMs all ran already is not repeated). */
       const booted = new Set<string>();
       const provisionRuns: Promise<void>[] = [];
-      const failures: VmlabError[] = [];
+      const failures: CodedError[] = [];
       // Provisions whose scope holds `vm` (they gate `vm`'s dependants).
       const gating = (vm: string) => provisions.map((p, i) => ({ p, i })).filter(({ p }) => p.vms.includes(vm)).map(({ i }) => provisionRuns[i] as Promise<void>);
       const startOne = (v: VmPlan): Promise<void> => {
@@ -159,11 +159,11 @@ export class LabRuntime {
           const deps = v.dependsOn.filter((d) => inTodo.has(d));
           const results = await Promise.allSettled(deps.map((d) => startOne(todo.find((t) => t.name === d) as VmPlan)));
           const failed = deps.filter((_, i) => results[i]?.status === "rejected");
-          if (failed.length) throw new VmlabError("vm.start_failed", `VM ${v.name} was not started: it depends on ${failed.join(", ")}, which failed`, { subject: v.name });
+          if (failed.length) throw new CodedError("vm.start_failed", `VM ${v.name} was not started: it depends on ${failed.join(", ")}, which failed`, { subject: v.name });
           const gates = deps.flatMap(gating);
           if (gates.length) {
             const g = await Promise.allSettled(gates);
-            if (g.some((r) => r.status === "rejected")) throw new VmlabError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
+            if (g.some((r) => r.status === "rejected")) throw new CodedError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
           }
           const rt = this.vm(v.name);
           if (rt.state === "running" && rt.ready) return;
@@ -172,7 +172,7 @@ export class LabRuntime {
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
           await this.#awaitLeases(v, report);
         })();
-        p.catch((e: unknown) => failures.push(VmlabError.from(e)));
+        p.catch((e: unknown) => failures.push(CodedError.from(e)));
         started.set(v.name, p);
         return p;
       };
@@ -182,7 +182,7 @@ export class LabRuntime {
         const scope = p.vms.length ? p.vms : todo.map((t) => t.name);
         const run = previous.then(async () => {
           const ready = await Promise.allSettled(scope.map((n) => started.get(n) ?? Promise.resolve()));
-          if (ready.some((r) => r.status === "rejected")) throw new VmlabError("provision.skipped", `Provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
+          if (ready.some((r) => r.status === "rejected")) throw new CodedError("provision.skipped", `provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
           if (!scope.some((n) => booted.has(n))) {
             report("info", `provision ${i + 1}: skipped, its VMs were already running (\`vmlab provision\` runs it again)`);
             return;
@@ -195,11 +195,11 @@ export class LabRuntime {
       // Provisions gate VM starts through `gating`, so they must exist before any start.
       await Promise.allSettled(todo.map(startOne));
       const provResults = await Promise.allSettled(provisionRuns);
-      for (const r of provResults) if (r.status === "rejected") failures.push(VmlabError.from(r.reason));
+      for (const r of provResults) if (r.status === "rejected") failures.push(CodedError.from(r.reason));
       if (failures.length) {
         this.events.emit("lab.up_failed", undefined, { errors: failures.map((f) => f.message) });
-        const first = failures.find((f) => f.code === "provision.failed") ?? (failures[0] as VmlabError);
-        throw new VmlabError(first.code, [...new Set(failures.filter((f) => f.code !== "provision.skipped" || failures.length === 1).map((f) => f.message))].join("\n"), {
+        const first = failures.find((f) => f.code === "provision.failed") ?? (failures[0] as CodedError);
+        throw new CodedError(first.code, [...new Set(failures.filter((f) => f.code !== "provision.skipped" || failures.length === 1).map((f) => f.message))].join("\n"), {
           subject: first.subject ?? this.plan.name,
           hint: first.hint ?? "The lab stays up for inspection: `vmlab status`, `vmlab logs`.",
         });
@@ -233,7 +233,7 @@ export class LabRuntime {
   /** `vmlab provision`: run every provision script again, in order, on the running lab. */
   async provisionAll(report: Report): Promise<void> {
     return this.exclusive("provision", async () => {
-      if (!this.provisioner) throw new VmlabError("internal", "Scripting is not available in this daemon");
+      if (!this.provisioner) throw new CodedError("internal", "scripting is not available in this daemon");
       for (const [i, p] of this.plan.provisions.entries()) await this.provisioner(p, i, report);
     });
   }
@@ -303,7 +303,7 @@ export class LabRuntime {
   status(daemonPid: number | null): LabStatus {
     const vms = this.plan.vms.map((p) => this.vm(p.name).status());
     const running = vms.filter((v) => v.state === "running" || v.state === "starting").length;
-    const anyCrashed = vms.some((v) => v.state === "crashed");
+    const anyCrashed = vms.some((v) => v.state === "crashed" || v.state === "io-error");
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
     for (const v of vms) {

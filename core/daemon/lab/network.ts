@@ -8,14 +8,14 @@
  * network section takes effect after `down`). `release()` closes it —
  * sockets, forwards, and the lab's entries in the host-wide subnet registry.
  * Fabric errors users can cause (a host port already taken, a subnet in use,
- * an exhausted pool) become `VmlabError`s naming the port, forward or segment.
+ * an exhausted pool) become `CodedError`s naming the port, forward or segment.
  */
 import type { NicAttachment } from "../../qemu/spec.ts";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { labRunDir } from "../paths.ts";
 import type { LabPlan, NicPlan, VmPlan } from "../protocol.ts";
 import type { JsonLog, NicAttacher } from "./context.ts";
-import { FabricFailure, LabFabric, type FabricStatus } from "./fabric.ts";
+import { LabFabric, type FabricStatus } from "./fabric.ts";
 
 export class LabNetwork implements NicAttacher {
   #fabric: LabFabric | undefined;
@@ -44,22 +44,18 @@ export class LabNetwork implements NicAttacher {
       await fabric.open();
     } catch (e) {
       await fabric.close().catch(() => undefined);
-      throw toVmlabError(e);
+      throw e;
     }
     this.#fabric = fabric;
   }
 
   async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
-    if (!this.#fabric) throw new VmlabError("internal", `The network of lab ${this.lab} is not open`);
-    try {
-      return await this.#fabric.attach(vm, index, nic, mac);
-    } catch (e) {
-      throw toVmlabError(e);
-    }
+    if (!this.#fabric) throw new CodedError("internal", `the network of lab ${this.lab} is not open`);
+    return await this.#fabric.attach(vm, index, nic, mac);
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#fabric?.detach(vm, index);
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    await this.#fabric?.detach(vm, index, attachment);
   }
 
   vmIps(vm: string): string[] {
@@ -75,13 +71,4 @@ export class LabNetwork implements NicAttacher {
     this.#fabric = undefined;
     await f?.close();
   }
-}
-
-export function toVmlabError(e: unknown): VmlabError {
-  if (e instanceof FabricFailure) {
-    const f = e.error;
-    const code = f.code === "forward_port_taken" || f.code === "forward_bind_failed" ? "network.port_taken" : f.code === "forward_not_found" ? "network.not_found" : "network.invalid";
-    return new VmlabError(code, f.message, { subject: f.port !== undefined ? String(f.port) : f.segment, hint: f.hint });
-  }
-  return VmlabError.from(e);
 }

@@ -15,7 +15,7 @@
 import { statSync } from "node:fs";
 import { relative } from "node:path";
 import { compileScript, runHandler, runProvision, type CompiledScript } from "../../scripting/run.ts";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import type { HandlerPlan, LabEvent, ProvisionPlan } from "../protocol.ts";
 import type { LabRuntime, Provisioner, Report } from "./lab_runtime.ts";
 import { DaemonLab, type NetworkView } from "./script_handle.ts";
@@ -55,16 +55,16 @@ export class ScriptHost {
   async runMain(path: string, report: Report, what: string): Promise<void> {
     const rel = this.#rel(path);
     const c = this.#compile(path, "main");
-    if (!c.ok) throw new VmlabError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, { subject: rel, hint: "`vmlab validate` type-checks every script." });
+    if (!c.ok) throw new CodedError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, { subject: rel, hint: "`vmlab validate` type-checks every script" });
     const log = (m: string) => {
       report("info", m);
       this.lab.ctx.log.write("info", m, { script: rel });
     };
     const r = await runProvision(c.unit, new DaemonLab(this.lab, log, this.network()), { onLog: log, signal: this.#abort.signal });
     if (!r.ok) {
-      throw new VmlabError("provision.failed", `${what} ${rel} failed:\n${r.error.trimEnd()}`, {
+      throw new CodedError("provision.failed", `${what} ${rel} failed:\n${r.error.trimEnd()}`, {
         subject: rel,
-        hint: "The lab stays up for inspection (`vmlab status`, `vmlab exec`); fix the script and run `vmlab provision`.",
+        hint: "the lab stays up for inspection (`vmlab status`, `vmlab exec`); fix the script and run `vmlab provision`",
       });
     }
   }

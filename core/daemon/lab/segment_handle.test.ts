@@ -9,7 +9,7 @@ import {
 import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
 import { LabFabric } from "./fabric.ts";
-import type { NetworkPlanInput } from "./network_plan.ts";
+import type { NetworkPlanInput } from "../../config/network_plan.ts";
 import { nicPeer } from "./testing/nic_peer.ts";
 
 let dir = "";

@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { buildMedium } from "../../media/mod.ts";
 import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import type { CdromSpec, DiskSpec, FloppySpec } from "../../qemu/spec.ts";
-import { VmlabError } from "../errors.ts";
+import { CodedError } from "../../errors/mod.ts";
 import type { VmPlan } from "../protocol.ts";
 
 export interface VmMedia {
@@ -35,7 +35,7 @@ export async function prepareVmMedia(plan: VmPlan, labWork: string, vmDir: strin
   const cache = join(labWork, "media");
   const cdroms: CdromSpec[] = plan.cdrom ? [{ path: plan.cdrom }] : [];
   const floppies: FloppySpec[] = plan.floppy ? [{ path: plan.floppy }] : [];
-  for (const m of plan.media) {
+  for (const m of plan.media ?? []) {
     const t0 = performance.now();
     const built = await buildMedium(cache, { kind: m.kind, from: m.from, ...(m.label !== undefined ? { label: m.label } : {}) });
     report(`${plan.name}: ${m.kind} from ${m.from} ${built.reused ? "unchanged, reused" : `built in ${Math.round(performance.now() - t0)} ms`} (${built.path})`);
@@ -43,11 +43,11 @@ export async function prepareVmMedia(plan: VmPlan, labWork: string, vmDir: strin
     else floppies.push({ path: built.path, readOnly: true });
   }
   if (floppies.length > 2) {
-    throw new VmlabError("vm.start_failed", `VM ${plan.name} has ${floppies.length} floppies; a PC has two floppy drives`, { subject: plan.name, hint: "Merge the floppy folders, or use `media { kind = \"iso\" }` for some of them." });
+    throw new CodedError("vm.start_failed", `VM ${plan.name} has ${floppies.length} floppies; a PC has two floppy drives`, { subject: plan.name, hint: "Merge the floppy folders, or use `media { kind = \"iso\" }` for some of them." });
   }
   const disks: DiskSpec[] = [];
   mkdirSync(vmDir, { recursive: true });
-  for (const d of plan.extraDisks) {
+  for (const d of plan.extraDisks ?? []) {
     const path = join(vmDir, `disk-${d.name}.qcow2`);
     if (d.from === undefined) {
       if (!existsSync(path)) createImage(path, d.sizeBytes ?? 0);
