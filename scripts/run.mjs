@@ -126,8 +126,12 @@ const env = { VMLAB_TINY_TEMPLATE: template, VMLAB_BIN: join(root, "dist", "vmla
 if (target === "demo") {
   process.exit(sh(bun, ["scripts/demo.ts", ...extra], { env }).status ?? 1);
 }
-// test: type-check, then every test (unit beside the code, integration and e2e under tests/).
+// test: type-check, lint (import cycles, dependency direction, explicit any, formatting
+// when enabled — scripts/lint.ts), then every test (unit beside the code, integration
+// and e2e under tests/).
 log("typecheck");
 if (sh(join(root, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."]).status !== 0) process.exit(1);
+log("lint");
+if (sh(bun, ["scripts/lint.ts"]).status !== 0) process.exit(1);
 log("bun test");
 process.exit(sh(bun, ["test", "--timeout", "120000", ...extra], { env }).status ?? 1);

@@ -9,17 +9,19 @@
  * provision `vms` name declared VMs and form no cycle (the cycle is printed);
  * handler events are known.
  */
-import { didYouMean, error, type Diagnostic } from "../wcl/mod.ts";
+import { didYouMean, error, type Diagnostic, type Span } from "../wcl/mod.ts";
 import { KNOWN_ARCHES, parseTemplateRef } from "../store/ref.ts";
 import { lookupTemplate } from "../store/lookup.ts";
 import type { CheckContext } from "./context.ts";
 import type { Lab, LabConfig } from "./model.ts";
 import { dnsLabelProblem, isPciAddress } from "./net.ts";
 import { resolveHardware } from "./resolve.ts";
+import { firmwareProblem } from "../qemu/firmware.ts";
+import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
-  "vm.starting", "vm.ready", "vm.stopped", "vm.crashed", "lab.up", "lab.down",
+  "vm.starting", "vm.ready", "vm.stopped", "vm.crashed", "vm.io_error", "lab.up", "lab.down",
   "snapshot.created", "snapshot.restored", "template.built", "lab.daemon_crashed", "host.disk_low",
 ];
 
@@ -88,6 +90,8 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     if (hw.hardware.secureBoot && hw.hardware.firmware !== "ovmf") {
       const at = vm.at.secure_boot ?? vm.at.firmware ?? vm.at.profile ?? vm.kindSpan;
       out.push(error("secure-boot-needs-ovmf", `VM "${vm.name}" enables secure boot (from ${hw.from.secureBoot}) with ${hw.hardware.firmware} firmware (from ${hw.from.firmware})`, at, { name: vm.name, hint: 'secure boot needs firmware = "ovmf"' }));
+    } else {
+      out.push(...hostFirmwareChecks(vm.name, hw, vm.at.firmware ?? vm.at.secure_boot ?? vm.at.profile ?? vm.kindSpan, vm.at.tpm ?? vm.at.profile ?? vm.kindSpan));
     }
     if (vm.shares.length > 0 && vm.nics.length === 0) {
       out.push(error("share-without-nic", `VM "${vm.name}" declares shares but has no NIC`, vm.shares[0]?.kindSpan ?? vm.kindSpan, { name: vm.name, hint: "shares are served over SMB: add a nic { … }" }));
@@ -109,6 +113,23 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
       out.push(error("unknown-event", `unknown event "${h.event}"`, h.at.event ?? h.kindSpan, { name: h.event, hint: didYouMean(h.event, EVENTS) ?? `events: ${EVENTS.join(", ")}` }));
     }
   }
+}
+
+/**
+ * Host packages the resolved hardware needs: OVMF for `firmware = "ovmf"`
+ * (the secure-boot build for `secure_boot`), swtpm for `tpm = true`. Shared
+ * by VMs and template builds.
+ */
+export function hostFirmwareChecks(name: string, hw: ReturnType<typeof resolveHardware>, fwAt: Span, tpmAt: Span): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (hw.hardware.firmware === "ovmf") {
+    const p = firmwareProblem("ovmf", hw.hardware.secureBoot);
+    if (p) out.push(error("missing-host-package", `"${name}" needs ${p.message} (firmware from ${hw.from.firmware})`, fwAt, { name: p.package, hint: `install the host package: apt-get install ${p.package}` }));
+  }
+  if (hw.hardware.tpm && findSwtpm() === undefined) {
+    out.push(error("missing-host-package", `"${name}" asks for a TPM (from ${hw.from.tpm}), but swtpm is not installed`, tpmAt, { name: SWTPM_PACKAGE, hint: `install the host package: apt-get install ${SWTPM_PACKAGE}` }));
+  }
+  return out;
 }
 
 /** Report each `depends_on` cycle once, printed as `a → b → a`, at the edge that closes it. */

@@ -27,7 +27,7 @@ function oneOf<T extends string>(allowed: readonly T[], v: string, fallback: T):
 }
 
 /** Template metadata `hardware { … }` as a hardware layer. */
-function metadataLayer(hw: Record<string, unknown>): HardwareLayer {
+export function metadataLayer(hw: Record<string, unknown>): HardwareLayer {
   const num = (k: string) => (typeof hw[k] === "number" ? (hw[k] as number) : undefined);
   const str = (k: string) => (typeof hw[k] === "string" ? (hw[k] as string) : undefined);
   const bool = (k: string) => (typeof hw[k] === "boolean" ? (hw[k] as boolean) : undefined);
@@ -60,7 +60,7 @@ export function readyTimeoutMs(env: Readonly<Record<string, string | undefined>>
 /** Resolve a valid lab into what its daemon runs. Throws a `CodedError` for store problems found now. */
 export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
   const lab = config.lab;
-  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
+  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'declare lab "<name>" { … } in it' });
   const vms = lab.vms.map((vm): VmPlan => {
     let resolved;
     let entry;
@@ -75,7 +75,8 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
         entry = store.get(resolved.ref);
       }
     } catch (e) {
-      throw new CodedError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
+      // The store's own code and hint (template.not_found, template.version_required…) reach the user.
+      throw CodedError.withContext(e, `VM ${vm.name}`, { subject: vm.template });
     }
     const meta = entry.metadata;
     const profileName = vm.profile ?? meta?.profile;
@@ -99,6 +100,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       memoryMiB: Math.max(16, Math.round(hw.memory / MiB)),
       firmware: hw.firmware === "ovmf" ? "uefi" : "bios",
       secureBoot: hw.secureBoot,
+      tpm: hw.tpm,
       vga: oneOf(VGA, hw.display, "std"),
       diskInterface: oneOf(DISK_BUS, hw.diskBus, "virtio"),
       ...(vm.disk !== undefined ? { diskSizeBytes: vm.disk } : {}),

@@ -31,6 +31,8 @@ export const VmPlanSchema = z.object({
   memoryMiB: z.number().int().positive().default(512),
   firmware: z.enum(["bios", "uefi"]).default("bios"),
   secureBoot: z.boolean().default(false),
+  /** One swtpm (TPM 2.0) for this VM. */
+  tpm: z.boolean().default(false),
   vga: z.enum(["std", "virtio", "qxl", "cirrus", "none"]).default("std"),
   diskInterface: z.enum(["virtio", "ide", "sata", "nvme", "scsi"]).default("virtio"),
   diskSizeBytes: z.number().int().positive().optional(),

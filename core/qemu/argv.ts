@@ -29,27 +29,51 @@ function defaultCpu(spec: QemuVmSpec): string {
   return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
 }
 
+/** QEMU's action on a failed disk write: pause the VM (resumable once space is freed). */
+export const DISK_WRITE_ERROR_ACTION = "stop";
+/** QEMU's action on a failed disk read: the guest sees the error. */
+export const DISK_READ_ERROR_ACTION = "report";
+
+/**
+ * A pinned backing node: the template's disk, read-only, with `backing: null`
+ * so a backing file named in its header is never opened (issue #19 item 2).
+ */
+function backingNode(path: string, nodeName: string): string {
+  return JSON.stringify({ driver: "qcow2", "node-name": nodeName, "read-only": true, file: { driver: "file", filename: path, "read-only": true }, backing: null });
+}
+
 function diskArgs(d: DiskSpec, index: number): string[] {
   const id = `disk${index}`;
   const drive = [`file=${qemuOptValue(d.path)}`, `format=${d.format}`, "if=none", `id=${id}`, "cache=writeback", "discard=unmap"];
   if (d.readOnly) drive.push("readonly=on");
+  // A failed write (ENOSPC on the host, EIO) pauses the guest with a BLOCK_IO_ERROR event instead
+  // of handing it a corrupt disk; the lab daemon marks the VM `io-error`. Reads report to the guest.
+  else drive.push(`werror=${DISK_WRITE_ERROR_ACTION}`, `rerror=${DISK_READ_ERROR_ACTION}`);
+
+  const base = d.backing === undefined ? [] : ["-blockdev", backingNode(d.backing, `${id}-base`)];
+  if (d.backing !== undefined) drive.push(`backing=${id}-base`);
   const boot = d.bootIndex === undefined ? "" : `,bootindex=${d.bootIndex}`;
   switch (d.interface) {
     case "virtio":
-      return ["-drive", drive.join(","), "-device", `virtio-blk-pci,drive=${id}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `virtio-blk-pci,drive=${id}${boot}`];
     case "ide":
-      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `ide-hd,drive=${id}${boot}`];
     case "sata":
-      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id},bus=ahci0.${index}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `ide-hd,drive=${id},bus=ahci0.${index}${boot}`];
     case "nvme":
-      return ["-drive", drive.join(","), "-device", `nvme,drive=${id},serial=vmlab${index}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `nvme,drive=${id},serial=vmlab${index}${boot}`];
     case "scsi":
-      return ["-drive", drive.join(","), "-device", `scsi-hd,drive=${id},bus=scsi0.0${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `scsi-hd,drive=${id},bus=scsi0.0${boot}`];
     default: {
       const never: never = d.interface;
       throw new Error(`Cannot build QEMU argv: unknown disk interface ${String(never)}`);
     }
   }
+}
+
+/** QEMU arguments that attach the swtpm behind `socket` as a TIS TPM 2.0 (core/qemu/swtpm.ts). */
+function tpmArgs(socket: string): string[] {
+  return ["-chardev", `socket,id=chrtpm,path=${qemuOptValue(socket)}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"];
 }
 
 function nicArgs(n: NicSpec): string[] {
@@ -95,6 +119,8 @@ export function buildArgv(spec: QemuVmSpec): string[] {
     a.push("-drive", `file=${qemuOptValue(c.path)},format=raw,if=none,id=${id},media=cdrom,readonly=on`);
     a.push("-device", `ide-cd,drive=${id}${c.bootIndex === undefined ? "" : `,bootindex=${c.bootIndex}`}`);
   });
+
+  if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
 
   for (const n of spec.nics) a.push(...nicArgs(n));
 

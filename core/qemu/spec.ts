@@ -24,6 +24,13 @@ export interface DiskSpec {
   readonly readOnly?: boolean;
   /** Lower boots first; undefined leaves the firmware's default order. */
   readonly bootIndex?: number;
+  /**
+   * The backing image a linked clone must use (the template's disk). QEMU is
+   * then told this node explicitly — read-only, itself without backing — so
+   * neither the clone's header nor the template's can make it open another
+   * file through a backing chain.
+   */
+  readonly backing?: string;
 }
 
 export interface CdromSpec {
@@ -75,6 +82,8 @@ export interface QemuVmSpec {
   readonly cpus: number;
   readonly memoryMiB: number;
   readonly firmware: Firmware;
+  /** swtpm control socket when the VM has a TPM 2.0 (core/qemu/swtpm.ts). */
+  readonly tpmSocket?: string;
   readonly disks: readonly DiskSpec[];
   readonly cdroms: readonly CdromSpec[];
   readonly nics: readonly NicSpec[];

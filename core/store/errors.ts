@@ -23,7 +23,15 @@ export type StoreErrorCode =
   | "store.disk_invalid"
   | "store.source_missing"
   | "store.lock_timeout"
-  | "store.io_failed";
+  | "store.io_failed"
+  // image_safety.ts: why a disk from elsewhere is not adopted
+  | "image.not_qcow2"
+  | "image.backing_file"
+  | "image.external_data_file"
+  | "image.external_reference"
+  | "image.encrypted"
+  | "image.corrupt"
+  | "image.unsupported";
 
 export interface StoreErrorFields {
   readonly code: StoreErrorCode;
@@ -83,8 +91,8 @@ export function versionRequired(text: string, what: string): StoreError {
   return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
 }
 
+/** The clones are data (`clones`): the CLI lists them once, one per line, under the message. */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
-  const list = clones.slice(0, 5).join(", ") + (clones.length > 5 ? `, … (${clones.length} in all)` : "");
   const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
-  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it: ${list}`, hint });
+  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
 }

@@ -1,29 +1,27 @@
 import { describe, expect, test } from "bun:test";
 import { error } from "./diagnostic.ts";
-import { render, toJson } from "./render.ts";
+import { ECHO_MAX_CHARS, toJson } from "./render.ts";
 
 const src = 'lab "x" {\n  vm "a" { cpu = 2 }\n}\n';
 const d = error("unknown-attribute", "unknown attribute `cpu` in `vm`", { file: "/w/lab/vmlab.wcl", start: 21, end: 24 }, { name: "cpu", hint: "did you mean `cpus`?" });
 const sources = new Map([["/w/lab/vmlab.wcl", src]]);
 
-describe("render()", () => {
-  test("prints code, location, the source line, a caret under the span and the hint", () => {
-    expect(render(d, sources, { color: false, cwd: "/w" })).toBe(
-      "error[unknown-attribute]: unknown attribute `cpu` in `vm`\n" +
-        " --> lab/vmlab.wcl:2:12\n" +
-        "  |\n" +
-        '2 |   vm "a" { cpu = 2 }\n' +
-        "  |            ^^^\n" +
-        "  = hint: did you mean `cpus`?\n",
-    );
-  });
-  test("colours only when asked", () => {
-    expect(render(d, sources, { color: true })).toContain("\x1b[1;31merror[unknown-attribute]");
-  });
+describe("toJson()", () => {
   test("serialises to JSON with resolved line and column", () => {
     expect(toJson(d, sources)).toEqual({
       code: "unknown-attribute", severity: "error", message: "unknown attribute `cpu` in `vm`", name: "cpu", hint: "did you mean `cpus`?",
       file: "/w/lab/vmlab.wcl", line: 2, col: 12, endLine: 2, endCol: 15,
     });
+  });
+});
+
+describe("toJson() of huge user text", () => {
+  test("clips the message, name and hint, saying how much was left out", () => {
+    const big = "x".repeat(5_000_000);
+    const text = `lab "x" { vm "a" { template = "${big}" } }\n`;
+    const echo = error("unknown-template", `template "${big}" is not in the store`, { file: "/l.wcl", start: 30, end: 30 + big.length }, { name: big, hint: `did you mean "${big}"?` });
+    const json = toJson(echo, new Map([["/l.wcl", text]]));
+    expect(JSON.stringify(json).length).toBeLessThan(4 * ECHO_MAX_CHARS + 200);
+    expect(json.message).toContain("more characters)");
   });
 });

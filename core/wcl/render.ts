@@ -1,17 +1,10 @@
 /**
- * Render diagnostics for people (Rust-style, with the source line and a
- * caret under the span) and for machines (`toJson`: plain objects with
- * file/line/col resolved). This is the one rendering path the CLI uses.
+ * Diagnostics for machines: `toJson` resolves a span to plain file/line/col
+ * objects. People see diagnostics through the CLI's one renderer
+ * (core/cli/render.ts), which uses the same resolution.
  */
 import { isAbsolute, relative } from "node:path";
-import { lineAt, locate, type Diagnostic } from "./diagnostic.ts";
-
-export interface RenderOptions {
-  /** Emit ANSI colours. */
-  readonly color: boolean;
-  /** Show paths relative to this directory (unless that needs more than two `..`). */
-  readonly cwd?: string;
-}
+import { locate, type Diagnostic } from "./diagnostic.ts";
 
 /** A diagnostic as a plain JSON-ready object. */
 export interface DiagnosticJson {
@@ -27,6 +20,32 @@ export interface DiagnosticJson {
   hint?: string;
 }
 
+/**
+ * How much of user text a diagnostic echoes: messages, names and hints are
+ * clipped to `ECHO_MAX_CHARS`, and a long source line is shown as a window of
+ * `LINE_WINDOW_CHARS` around the caret (a 5 MB one-line string once printed
+ * 26 MB of errors).
+ */
+export const ECHO_MAX_CHARS = 240;
+export const LINE_WINDOW_CHARS = 160;
+/** Characters of context kept left of the caret when a line is windowed. */
+const LINE_WINDOW_LEAD = 40;
+
+/** `s` clipped to `max` characters, saying how much was left out. */
+export function clipEcho(s: string, max = ECHO_MAX_CHARS): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters)`;
+}
+
+/** The part of `line` shown, and the caret's column (1-based) within it. */
+export function lineWindow(line: string, col: number): { shown: string; col: number } {
+  if (line.length <= LINE_WINDOW_CHARS) return { shown: line, col };
+  const from = Math.max(0, Math.min(col - 1 - LINE_WINDOW_LEAD, line.length - LINE_WINDOW_CHARS));
+  const to = Math.min(line.length, from + LINE_WINDOW_CHARS);
+  const pre = from > 0 ? "…" : "";
+  const post = to < line.length ? "…" : "";
+  return { shown: `${pre}${line.slice(from, to)}${post}`, col: col - from + pre.length };
+}
+
 function displayPath(file: string, cwd: string | undefined): string {
   if (cwd === undefined || !isAbsolute(file)) return file;
   const rel = relative(cwd, file);
@@ -37,32 +56,8 @@ export function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>, cwd?
   const text = sources.get(d.span.file) ?? "";
   const a = locate(text, d.span.start);
   const b = locate(text, d.span.end);
-  const out: DiagnosticJson = { code: d.code, severity: d.severity, message: d.message, file: displayPath(d.span.file, cwd), line: a.line, col: a.col, endLine: b.line, endCol: b.col };
-  if (d.name !== undefined) out.name = d.name;
-  if (d.hint !== undefined) out.hint = d.hint;
+  const out: DiagnosticJson = { code: d.code, severity: d.severity, message: clipEcho(d.message), file: displayPath(d.span.file, cwd), line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+  if (d.name !== undefined) out.name = clipEcho(d.name);
+  if (d.hint !== undefined) out.hint = clipEcho(d.hint);
   return out;
-}
-
-export function render(d: Diagnostic, sources: ReadonlyMap<string, string>, opts: RenderOptions): string {
-  const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const text = sources.get(d.span.file);
-  const head = `${paint(d.severity === "error" ? "1;31" : "1;33", `${d.severity}[${d.code}]`)}${paint("1", `: ${d.message}`)}`;
-  if (text === undefined) {
-    return `${head}\n  --> ${displayPath(d.span.file, opts.cwd)}\n${d.hint ? `   = hint: ${d.hint}\n` : ""}`;
-  }
-  const pos = locate(text, d.span.start);
-  const line = lineAt(text, d.span.start);
-  const gutter = String(pos.line).length;
-  const pad = " ".repeat(gutter);
-  const width = Math.max(1, Math.min(d.span.end - d.span.start, line.length - (pos.col - 1)));
-  const caretPad = line.slice(0, pos.col - 1).replace(/[^\t]/g, " ");
-  const lines = [
-    head,
-    `${pad}${paint("1;34", "-->")} ${displayPath(d.span.file, opts.cwd)}:${pos.line}:${pos.col}`,
-    `${pad} ${paint("1;34", "|")}`,
-    `${paint("1;34", `${pos.line} |`)} ${line}`,
-    `${pad} ${paint("1;34", "|")} ${caretPad}${paint(d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,
-  ];
-  if (d.hint) lines.push(`${pad} ${paint("1;34", "=")} hint: ${d.hint}`);
-  return `${lines.join("\n")}\n`;
 }

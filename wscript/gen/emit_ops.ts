@@ -58,9 +58,9 @@ export function emitBinary(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "binar
     }
     case "float": case "str": case "prim": return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
     case "deep":
-      if (op === "==") return `eq(${a}, ${b})`;
-      if (op === "!=") return `!eq(${a}, ${b})`;
-      return `(cmp(${a}, ${b}) ${op} 0)`;
+      if (op === "==") return `${g.mark(e.span)}eq(${a}, ${b})`;
+      if (op === "!=") return `!${g.mark(e.span)}eq(${a}, ${b})`;
+      return `(${g.mark(e.span)}cmp(${a}, ${b}) ${op} 0)`;
     case "trait": return `${g.mark(e.span)}${k.method}(${a}, ${b})`;
     default: return `(${a} ${op} ${b})`;
   }
@@ -80,6 +80,7 @@ export function emitAssign(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "assig
     const name = g.local(ctx, (tg.segs[0] as { name: string }).name);
     const v = g.expr(ctx, e.value);
     g.emit(e.op === "=" ? `${name} = ${v};` : `${name} = ${arithExpr(g, k, op, name, v, e.span)};`);
+    g.reroot(name);
     return;
   }
   if (tg.kind === "field") {

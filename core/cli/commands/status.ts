@@ -11,10 +11,10 @@
 import type { Command } from "@commander-js/extra-typings";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
-import type { LabStatus, SupervisorLab } from "../../daemon/protocol.ts";
+import { SupervisorLabSchema, type LabStatus, type SupervisorLab } from "../../daemon/protocol.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { action, labOfFile, labStatus, liveLabSocket } from "../client.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 import { loadLab } from "../lab_file.ts";
 import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
@@ -33,7 +33,7 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     return;
   }
   const s = stdoutStyle();
-  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" ? s.yellow(x) : x);
+  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" || x === "io-error" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" ? s.yellow(x) : x);
   let out = `lab ${s.bold(st.name)}: ${colourState(st.state)}${st.daemonPid ? ` (daemon pid ${st.daemonPid})` : ""}\n  file: ${st.file}\n`;
   if (st.reason) out += `  reason: ${st.reason}\n`;
   if (st.vms.length) {
@@ -50,6 +50,9 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
   }
   const crashed = st.vms.filter((v) => v.state === "crashed" && v.lastExit);
   for (const v of crashed) out += `\n${s.red(`${v.name} crashed`)}: ${v.lastExit} — \`vmlab vm start ${v.name}\` starts it again\n`;
+  for (const v of st.vms.filter((x) => x.state === "io-error")) {
+    out += `\n${s.red(`${v.name} is paused on a disk error`)}: ${v.ioError ?? "I/O error"} — free space on the host, then \`vmlab vm restart ${v.name}\`\n`;
+  }
   process.stdout.write(out);
 }
 
@@ -57,7 +60,7 @@ async function registryEntry(name: string): Promise<SupervisorLab | undefined> {
   const sock = supervisorSocket();
   if (!(await socketAlive(sock))) return undefined;
   try {
-    return await request<SupervisorLab>(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`);
+    return await request(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`, undefined, SupervisorLabSchema);
   } catch {
     return undefined;
   }
@@ -85,7 +88,7 @@ export function register(program: Command): void {
         const file = labName === undefined ? labOfFile(opts).file : entry?.file;
         const loaded = file ? loadLab(processIo(), { file, store: false }) : undefined;
         const cfg = loaded?.stage === "validate" ? loaded.config.lab : undefined;
-        if (!cfg && !entry) throw new CodedError("lab.not_found", `No lab named ${name} is known`, { subject: name, hint: "Run it from the lab's folder, or `vmlab daemon status` to list running labs." });
+        if (!cfg && !entry) throw new CodedError("lab.not_found", `no lab named ${name} is known`, { subject: name, hint: "run it from the lab's folder, or `vmlab daemon status` to list running labs" });
         const st: LabStatus & { reason?: string } = {
           name,
           file: file ?? entry?.file ?? "",

@@ -50,12 +50,12 @@ export class LabNetwork implements NicAttacher {
   }
 
   async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
-    if (!this.#fabric) throw new CodedError("internal", `The network of lab ${this.lab} is not open`);
+    if (!this.#fabric) throw new CodedError("internal", `the network of lab ${this.lab} is not open`);
     return await this.#fabric.attach(vm, index, nic, mac);
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#fabric?.detach(vm, index);
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    await this.#fabric?.detach(vm, index, attachment);
   }
 
   vmIps(vm: string): string[] {

@@ -13,18 +13,34 @@
  *
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
+ *
+ * Disk I/O errors: QEMU runs with `werror=stop`, so a write that fails (a
+ * full host disk under the clone) pauses the guest and emits
+ * `BLOCK_IO_ERROR`. The VM is then `io-error` with `vm.io_error` emitted
+ * once; `checkIo()` asks QMP's `query-block` for the same (the supervisor's
+ * disk watchdog and agent timeouts call it, in case the event was missed).
+ * A `RESUME` (space freed and the guest continued) returns it to running.
+ *
+ * Instances are ordered: each start creates one instance (QEMU process + the
+ * switch ports attached for it). Its exit path (`#watch`) detaches only its
+ * own ports, and `stop()`/`start()` wait until the previous instance is fully
+ * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
+ * new ports — so a restart never loses the new instance's network.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
 import { createLinkedClone } from "../../qemu/img.ts";
+import { prepareFirmware } from "../../qemu/firmware.ts";
+import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 
@@ -48,6 +64,11 @@ export class VmRuntime {
   #stopRequested = false;
   #ips: string[] = [];
   #log: JsonLog | undefined;
+  /** Why the VM is paused on a disk error (`io-error`), for status and agent errors. */
+  #ioError: string | null = null;
+  /** Resolves once the current/last instance's exit has been fully handled. */
+  #reaped: Promise<void> = Promise.resolve();
+  #swtpm: Swtpm | undefined;
 
   constructor(
     readonly lab: LabContext,
@@ -77,6 +98,11 @@ export class VmRuntime {
     return join(this.lab.paths.logs, `${this.name}.serial.log`);
   }
 
+  /** swtpm's control socket (mode 0600) in the lab's runtime folder. */
+  get tpmSocket(): string {
+    return join(this.lab.paths.run, `${this.name}.tpm`);
+  }
+
   get logFile(): string {
     return join(this.lab.paths.logs, `${this.name}.log`);
   }
@@ -100,6 +126,7 @@ export class VmRuntime {
       template: this.plan.template.ref,
       accel: this.#accel?.accel ?? null,
       lastExit: this.#lastExit,
+      ioError: this.state === "io-error" ? this.#ioError : null,
     };
   }
 
@@ -107,9 +134,9 @@ export class VmRuntime {
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
     if (!existsSync(this.plan.template.disk)) {
-      throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+      throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
-        hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
+        hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
       });
     }
     try {
@@ -118,16 +145,28 @@ export class VmRuntime {
     } catch (e) {
       const msg = (e as Error).message;
       if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
-        throw new CodedError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+        throw new CodedError("disk.full", `cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
           subject: this.name,
-          hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
+          hint: "free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again",
         });
       }
-      throw new CodedError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+      throw new CodedError("vm.start_failed", `cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
     }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
     });
+  }
+
+  /**
+   * The template and the clone name no file but each other (issue #19 item 2):
+   * QEMU opens a header's external data file even when the backing chain is
+   * pinned, so the headers are checked before every start.
+   */
+  #checkDisks(): void {
+    const template = resolve(this.plan.template.disk);
+    assertQcow2Standalone(template, this.plan.template.ref);
+    // A relative backing name is relative to the clone's own folder.
+    assertQcow2Standalone(this.clonePath, this.clonePath, { backing: (b) => realOrSelf(resolve(dirname(this.clonePath), b)) === realOrSelf(template) });
   }
 
   /** Forget the clone (destroy). */
@@ -139,26 +178,16 @@ export class VmRuntime {
     return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
   }
 
-  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store. */
+  /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
-    if (this.plan.firmware !== "uefi") return { kind: "bios" };
-    const secure = this.plan.secureBoot;
-    const pairs: [string, string][] = secure
-      ? [["/usr/share/OVMF/OVMF_CODE_4M.secboot.fd", "/usr/share/OVMF/OVMF_VARS_4M.ms.fd"], ["/usr/share/OVMF/OVMF_CODE.secboot.fd", "/usr/share/OVMF/OVMF_VARS.ms.fd"]]
-      : [["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"], ["/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"]];
-    const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v));
-    if (!pair) {
-      throw new CodedError("vm.start_failed", `VM ${this.name} needs UEFI firmware${secure ? " with Secure Boot" : ""}, but OVMF is not installed`, {
-        subject: this.name,
-        hint: "Install it with `apt-get install ovmf`.",
-      });
+    try {
+      return prepareFirmware(this.plan.firmware, this.plan.secureBoot, this.vmDir);
+    } catch (e) {
+      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "install it with `apt-get install ovmf`" });
     }
-    const vars = join(this.vmDir, "OVMF_VARS.fd");
-    if (!existsSync(vars)) copyFileSync(pair[1], vars);
-    return { kind: "uefi", code: pair[0], vars, secureBoot: secure };
   }
 
-  async #spec(): Promise<QemuVmSpec> {
+  async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -166,6 +195,7 @@ export class VmRuntime {
     for (const [i, nic] of this.plan.nics.entries()) {
       const mac = this.macs[i] as string;
       const attach = await this.lab.nics.attach(this.plan, i, nic, mac);
+      attached.push(attach);
       nics.push({ id: `net${i}`, mac, model: nic.model, attach });
     }
     const run = this.lab.paths.run;
@@ -177,7 +207,7 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }],
       cdroms: this.#cdroms(),
       nics,
       vga: this.plan.vga,
@@ -185,6 +215,7 @@ export class VmRuntime {
       guestAgent: this.plan.agent,
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
+      ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -198,28 +229,43 @@ export class VmRuntime {
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
   async start(report: Reporter): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
+    // The previous instance (stopped, crashed or powered off) must be reaped before new ports attach.
+    await this.#reaped;
     await this.ensureClone();
+    this.#checkDisks();
     this.state = "starting";
     this.ready = false;
     this.#stopRequested = false;
     this.#ips = [];
     this.#emit("vm.starting");
     let machine: Machine;
+    const attached: NicAttachment[] = [];
     try {
-      const spec = await this.#spec();
+      const spec = await this.#spec(attached);
       const setpriv = Bun.which("setpriv");
-      machine = await Machine.start(spec, { logFile: this.logFile, ...(setpriv ? { wrapper: [setpriv, "--pdeathsig", "KILL", "--"] } : {}) });
+      const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
+      if (this.plan.tpm) {
+        await this.#swtpm?.stop();
+        this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
+      }
+      machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#detach(attached);
+      await this.#swtpm?.stop();
+      this.#swtpm = undefined;
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
-      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
     this.#startedAt = Date.now();
     this.state = "running";
     report("info", `${this.name}: QEMU started (pid ${machine.process.pid}, ${this.#accel?.accel})`);
-    void this.#watch(machine);
+    this.#watchIo(machine);
+    this.#reaped = this.#watch(machine, attached).catch((e: unknown) => {
+      this.lab.log.write("error", `exit handling of ${this.name} failed: ${(e as Error).message}`, { vm: this.name });
+    });
     if (!this.plan.agent) {
       this.ready = true;
       this.#emit("vm.ready");
@@ -228,10 +274,12 @@ export class VmRuntime {
     try {
       await machine.waitForAgent(this.plan.readyTimeoutMs);
     } catch (e) {
+      const io = await this.checkIo();
+      if (io) throw this.ioErrorFor("become ready");
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
-        hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+        hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
       });
     }
     this.ready = true;
@@ -240,18 +288,78 @@ export class VmRuntime {
     void this.refreshIps();
   }
 
+  /** Mark the VM `io-error` (once per episode) with `reason`, emitting `vm.io_error`. */
+  #markIoError(reason: string, data: Record<string, unknown>): void {
+    if (this.state !== "running") return;
+    this.state = "io-error";
+    this.#ioError = reason;
+    this.#emit("vm.io_error", { reason, ...data });
+  }
+
+  /** BLOCK_IO_ERROR pauses the guest (werror=stop); RESUME after it means it runs again. */
+  #watchIo(machine: Machine): void {
+    machine.qmp.on("BLOCK_IO_ERROR", (e) => {
+      if (this.#machine !== machine) return;
+      const d = ((e as { data?: Record<string, unknown> }).data ?? {}) as { device?: string; "node-name"?: string; operation?: string; action?: string; nospace?: boolean; reason?: string };
+      const device = d.device || d["node-name"] || "disk";
+      const why = d.nospace ? "no space left on the host device" : (d.reason ?? "I/O error");
+      this.#markIoError(`${d.operation ?? "write"} error on ${device}: ${why}`, { device, operation: d.operation ?? null, nospace: d.nospace ?? false, action: d.action ?? null });
+    });
+    machine.qmp.on("RESUME", () => {
+      if (this.#machine !== machine || this.state !== "io-error") return;
+      this.state = "running";
+      this.#ioError = null;
+      this.#emit("vm.io_recovered");
+    });
+  }
+
+  /**
+   * Ask QEMU whether a disk of the running VM is in an error state
+   * (`query-block` io-status `failed`/`nospace`); marks the VM `io-error` if
+   * so. Returns the reason, or null. Never throws.
+   */
+  async checkIo(): Promise<string | null> {
+    const m = this.#machine;
+    if (!m || !m.process.running) return null;
+    if (this.state === "io-error") return this.#ioError;
+    try {
+      const blocks = (await m.qmp.execute("query-block", undefined, { timeoutMs: 5_000 })) as { device?: string; qdev?: string; "io-status"?: string }[];
+      const bad = blocks.find((b) => b["io-status"] !== undefined && b["io-status"] !== "ok");
+      if (!bad) return null;
+      const device = bad.device || bad.qdev || "disk";
+      const nospace = bad["io-status"] === "nospace";
+      this.#markIoError(`I/O error on ${device}: ${nospace ? "no space left on the host device" : "the host reported an error"}`, { device, operation: null, nospace, action: "stop" });
+      return this.#ioError;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The coded error for an operation that cannot proceed because the VM is paused on a disk error. */
+  ioErrorFor(what: string): CodedError {
+    return new CodedError("vm.io_error", `VM ${this.name} cannot ${what}: QEMU paused it after a disk ${this.#ioError ?? "I/O error"}`, {
+      subject: this.name,
+      hint: `Free space on the file system holding ${this.clonePath}, then \`vmlab vm restart ${this.name}\`.`,
+    });
+  }
+
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
-  async #watch(machine: Machine): Promise<void> {
+  async #watch(machine: Machine, attached: readonly NicAttachment[]): Promise<void> {
     let guestShutdown = false;
     machine.qmp.on("SHUTDOWN", (e) => {
       const data = (e as { data?: { guest?: boolean } }).data;
       if (data?.guest) guestShutdown = true;
     });
     const exit = await machine.process.exited;
+    await machine.close();
+    await this.#detach(attached);
     if (this.#machine !== machine) return;
     this.ready = false;
+    this.#ioError = null;
     this.#lastExit = describe(exit);
     await machine.close();
+    await this.#swtpm?.stop();
+    this.#swtpm = undefined;
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
@@ -266,16 +374,30 @@ export class VmRuntime {
     }
   }
 
-  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone. */
+  /** Detach the switch ports of one instance (never a newer instance's). */
+  async #detach(attached: readonly NicAttachment[]): Promise<void> {
+    for (const [i, a] of attached.entries()) await this.lab.nics.detach(this.plan, i, a).catch(() => undefined);
+  }
+
+  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone and its exit fully handled. */
   async stop(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
+    const exit = await this.#stopProcess(force, report);
+    await this.#reaped;
+    return exit;
+  }
+
+  async #stopProcess(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
     const m = this.#machine;
     if (!m || !m.process.running) {
+      await this.#reaped;
       if (this.state !== "crashed") this.state = "stopped";
       return undefined;
     }
+    // A guest paused on a disk error cannot take a shutdown request: no ladder.
+    const paused = this.state === "io-error";
     this.#stopRequested = true;
     this.state = "stopping";
-    if (force) {
+    if (force || paused) {
       m.process.kill("SIGKILL");
       return await m.process.exited;
     }
@@ -324,7 +446,7 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "bring it up once with `vmlab up` so its linked clone exists" });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }
@@ -387,4 +509,12 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
 
 function describe(e: QemuExit): string {
   return e.signal ? `killed by ${e.signal}` : `exit status ${e.code}`;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }

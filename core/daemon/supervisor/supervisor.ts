@@ -13,11 +13,12 @@
  * are killed, and nothing is restarted automatically.
  */
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { CodedError } from "../../errors/mod.ts";
 import { killOrphanQemu, pidAlive } from "../orphans.ts";
 import { labDaemonLog, labLogDir, labRunDir, labSocket } from "../paths.ts";
-import { EventSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
+import { OkReplySchema, StreamRecordSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
 import { selfArgv } from "../self.ts";
 import { request, socketAlive, stream } from "../transport.ts";
 import { JsonLog } from "../lab/context.ts";
@@ -96,16 +97,17 @@ export class Supervisor {
     }
   }
 
-  #event(type: string, lab: string, data: Record<string, unknown>): void {
+  #event(type: string, lab: string, data: Record<string, unknown>): LabEvent {
     const e: LabEvent = { type, ts: new Date().toISOString(), lab, data };
     this.log.write(type.endsWith("crashed") ? "error" : "warn", `event ${type}`, { event: e });
     this.emit(e);
     // Host events reach every running lab, whose `on "host.…"` handlers may react.
     if (type.startsWith("host.")) {
       for (const l of this.registry.all()) {
-        if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, 5_000).catch(() => undefined);
+        if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, OkReplySchema, 5_000).catch(() => undefined);
       }
     }
+    return e;
   }
 
   subscribe(fn: (e: LabEvent) => void): () => void {
@@ -120,11 +122,8 @@ export class Supervisor {
     const ctl = new AbortController();
     w.events = ctl;
     this.#watched.set(name, w);
-    void stream(labSocket(name), "GET", "/v1/events", undefined, (rec) => {
-      const r = rec as { type?: string; event?: unknown };
-      if (r.type !== "event") return;
-      const parsed = EventSchema.safeParse(r.event);
-      if (parsed.success) this.emit(parsed.data);
+    void stream(labSocket(name), "GET", "/v1/events", undefined, StreamRecordSchema, (r) => {
+      if (r.type === "event") this.emit(r.event);
     }, ctl.signal).catch(() => undefined);
   }
 
@@ -145,7 +144,7 @@ export class Supervisor {
       if (cur.file !== file) {
         throw new CodedError("lab.name_taken", `A lab named ${name} is already running from ${cur.file}`, {
           subject: name,
-          hint: "Lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder.",
+          hint: "lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder",
         });
       }
       return cur;
@@ -160,7 +159,7 @@ export class Supervisor {
     // A socket left by a dead daemon would make the new one think it is a duplicate.
     if (existsSync(socket) && !(await socketAlive(socket))) rmSync(socket, { force: true });
     killOrphanQemu(labRunDir(name));
-    const out = openSync(labDaemonLog(name), "a");
+    const out = openSync(labDaemonLog(name), "a", 0o600);
     const argv = selfArgv("__lab", ["--name", name, "--file", file]);
     let child: ReturnType<typeof spawn>;
     try {
@@ -192,9 +191,9 @@ export class Supervisor {
     if (!exited) child.kill("SIGKILL");
     const tail = logTail(labDaemonLog(name));
     this.registry.update(name, { state: "failed", pid: null, reason: "the lab daemon did not start" });
-    throw new CodedError("lab.daemon_failed", `The lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
+    throw new CodedError("lab.daemon_failed", `the lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
       subject: name,
-      hint: `See ${labDaemonLog(name)}.`,
+      hint: `see ${labDaemonLog(name)}`,
     });
   }
 
@@ -236,7 +235,9 @@ export class Supervisor {
     rmSync(socket, { force: true });
     const reason = `lab daemon died (${why})${killed.length ? `; killed ${killed.length} leftover QEMU process(es)` : ""}`;
     this.registry.update(name, { state: "failed", pid: null, reason });
-    this.#event("lab.daemon_crashed", name, { reason: why, killedQemu: killed, detectedAtStartup: atStartup });
+    const e = this.#event("lab.daemon_crashed", name, { reason: why, killedQemu: killed, detectedAtStartup: atStartup });
+    // The dead daemon cannot write it: put the event in the lab's own log too, so `vmlab logs` shows it.
+    new JsonLog(join(labLogDir(name), "lab.log")).write("error", `event ${e.type}`, { event: e });
   }
 
   /** Stop every lab daemon (graceful: each stops its VMs), then resolve. */
