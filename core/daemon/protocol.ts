@@ -41,7 +41,14 @@ export const SegmentStatusSchema = z.object({
   nat: z.boolean(),
   mtu: z.number(),
   leases: z.array(z.object({ vm: z.string().optional(), ip: z.string(), mac: z.string() })),
+  /** Frames the segment's switch received and dropped, and captures running (optional: older daemons). */
+  frames: z.number().optional(),
+  dropped: z.number().optional(),
+  captures: z.number().optional(),
 });
+
+/** `GET /v1/segments/:segment/capture` query: a VM's NICs only, a tcpdump-style filter. */
+export const CaptureQuerySchema = z.object({ vm: z.string().min(1).optional(), filter: z.string().max(4096).optional() });
 
 /** A running forward: its plan and the target's current address. */
 export const ForwardInfoSchema = ForwardPlanSchema.extend({ guestIp: z.string().optional() });

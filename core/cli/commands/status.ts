@@ -41,8 +41,9 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     out += `\n${renderTable(["VM", "STATE", "READY", "PID", "IP", "UPTIME", "TEMPLATE", "ACCEL"], rows, s)}\n`;
   }
   if (st.segments?.length) {
-    const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
-    out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "LEASES"], rows, s)}\n`;
+    const count = (n: number | undefined) => (n === undefined ? "-" : String(n));
+    const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), count(g.frames), count(g.dropped), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
+    out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "FRAMES", "DROPS", "LEASES"], rows, s)}\n`;
   }
   if (st.forwards?.length) {
     const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);
