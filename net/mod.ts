@@ -51,3 +51,4 @@ export * from "./route.ts";
 export * from "./pcapng.ts";
 export * from "./capture_filter.ts";
 export * from "./capture.ts";
+export * from "./trunk.ts";
