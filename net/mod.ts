@@ -52,3 +52,4 @@ export * from "./pcapng.ts";
 export * from "./capture_filter.ts";
 export * from "./capture.ts";
 export * from "./trunk.ts";
+export * from "./trunk_link.ts";
