@@ -45,6 +45,15 @@ export const SegmentStatusSchema = z.object({
   frames: z.number().optional(),
   dropped: z.number().optional(),
   captures: z.number().optional(),
+  /** Cross-host trunks: peer, direction, state, last error, frame and drop counters. */
+  trunks: z
+    .array(
+      z.object({
+        segment: z.string(), peer: z.string(), direction: z.enum(["out", "in"]), state: z.enum(["connecting", "up", "down"]), error: z.string().optional(),
+        sent: z.number(), received: z.number(), replayed: z.number(), tooOld: z.number(), tampered: z.number(),
+      }),
+    )
+    .optional(),
 });
 
 /** `GET /v1/segments/:segment/capture` query: a VM's NICs only, a tcpdump-style filter. */

@@ -45,6 +45,11 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), count(g.frames), count(g.dropped), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
     out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "FRAMES", "DROPS", "LEASES"], rows, s)}\n`;
   }
+  const trunks = (st.segments ?? []).flatMap((g) => g.trunks ?? []);
+  if (trunks.length) {
+    const rows = trunks.map((t) => [t.segment, `${t.direction === "out" ? "→" : "←"} ${t.peer}`, t.state, `${t.sent}/${t.received}`, `${t.replayed}/${t.tooOld}/${t.tampered}`, t.error ?? "-"]);
+    out += `\n${renderTable(["TRUNK", "PEER", "STATE", "SENT/RECV", "REPLAY/OLD/TAMPER", "LAST ERROR"], rows, s)}\n`;
+  }
   if (st.forwards?.length) {
     const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);
     out += `\n${renderTable(["FORWARD", "TO", "PROTO", "GUEST IP"], rows, s)}\n`;

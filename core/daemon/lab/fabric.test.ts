@@ -81,7 +81,7 @@ describe("LabFabric", () => {
     q.send(dhcp(DHCPREQUEST, { requested: offer.yiaddr, serverId: 0x0a320001 }));
     const ack = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect(messageType(ack)).toBe(DHCPACK);
-    expect(f.status().segments[0]).toEqual({ name: "corp", subnet: "10.50.0.0/24", gateway: "10.50.0.1", nat: false, mtu: 1500, leases: [{ vm: "dc01", ip: "10.50.0.10", mac }], frames: 6, dropped: 0, captures: 0 });
+    expect(f.status().segments[0]).toEqual({ name: "corp", subnet: "10.50.0.0/24", gateway: "10.50.0.1", nat: false, mtu: 1500, leases: [{ vm: "dc01", ip: "10.50.0.10", mac }], frames: 6, dropped: 0, captures: 0, trunks: [] });
     expect(f.vmIps("dc01")).toEqual(["10.50.0.10"]);
     q.sock.destroy();
     await f.detach(vm("dc01"), 0);

@@ -37,8 +37,8 @@
  * Forwards live in `fabric_forwards.ts`, rules and routing in `fabric_rules.ts`; this
  * file owns segments, NICs, subnets and DNS forwarding, and composes the two.
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
- * Not enforced (logged once at `open()`): `connect` (cross-host) and `global`
- * (run lab-locally).
+ * Cross-host segments (`connect`, host `trunk_port`/`psk`) are `FabricTrunks`
+ * (fabric_trunks.ts). Not enforced (logged once at `open()`): `global` (run lab-locally).
  */
 import { rmSync, mkdirSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -58,6 +58,7 @@ import {
 import { FabricFailure } from "./fabric_error.ts";
 import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
 import { FabricRules } from "./fabric_rules.ts";
+import { FabricTrunks, type TrunkInfo, type TrunkSettings } from "./fabric_trunks.ts";
 import { SubnetRegistry } from "./subnet_registry.ts";
 
 export { FabricFailure, type FabricError } from "./fabric_error.ts";
@@ -77,6 +78,8 @@ export interface LabFabricOptions {
   registryPath?: string;
   clock?: Clock;
   log?: NetLog;
+  /** Host config `psk`, `trunk_port`, `trunk_bind` (cross-host segments). */
+  trunks?: TrunkSettings;
 }
 
 /** `status()` shape. */
@@ -85,6 +88,8 @@ export interface FabricStatus {
     name: string; subnet: string; gateway: string; nat: boolean; mtu: number; leases: { vm: string | undefined; ip: string; mac: string }[];
     /** Frames the switch received, frames it dropped, captures running. */
     frames: number; dropped: number; captures: number;
+    /** Cross-host trunks of the segment. */
+    trunks: TrunkInfo[];
   }[];
   forwards: ForwardInfo[];
 }
@@ -144,6 +149,7 @@ export class LabFabric implements NicAttacher {
   readonly #vmByMac = new Map<string, string>();
   readonly #forwards: FabricForwards;
   readonly #rules: FabricRules;
+  readonly #trunks: FabricTrunks;
   #dns: UdpDnsForwarder | undefined;
   /** Ping sockets for NAT'd guests, or why there are none (decided at `open()`). */
   #ping: { factory: PingSocketFactory } | { reason: string } = { reason: "the fabric is not open" };
@@ -156,6 +162,12 @@ export class LabFabric implements NicAttacher {
     this.#log = o.log ?? (() => {});
     this.#registry = new SubnetRegistry(o.registryPath ?? join(runtimeDir(), "subnets.json"));
     this.#rules = new FabricRules({ lab: this.#lab, clock: this.#clock, log: this.#log });
+    this.#trunks = new FabricTrunks({
+      lab: this.#lab,
+      log: this.#log,
+      settings: o.trunks ?? {},
+      switchFor: (name) => (name === BUILTIN_NAT_SEGMENT ? undefined : this.#segs.get(name)?.segment.switch),
+    });
     this.#forwards = new FabricForwards({
       lab: this.#lab,
       log: this.#log,
@@ -175,6 +187,7 @@ export class LabFabric implements NicAttacher {
       for (const s of this.#net.segments) await this.#segment(s.name);
       this.#rules.linkDeclared(this.#net.segments);
       for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
+      await this.#trunks.open(this.#net.segments.flatMap((s) => (s.connect ? [{ segment: s.name, host: s.connect.host }] : [])));
     } catch (e) {
       await this.close();
       throw e;
@@ -271,6 +284,7 @@ export class LabFabric implements NicAttacher {
         frames: s.segment.switch.stats.frames,
         dropped: s.segment.switch.stats.dropped,
         captures: s.captures.size,
+        trunks: this.#trunks.list(s.plan.name),
       })),
       forwards: this.listForwards(),
     };
@@ -345,6 +359,7 @@ export class LabFabric implements NicAttacher {
   async close(): Promise<void> {
     // A segment still claiming its subnet finishes first, so close releases it too.
     await Promise.allSettled(this.#opening.values());
+    this.#trunks.close();
     await this.#forwards.close();
     for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
     for (const s of this.#segs.values()) {
@@ -442,7 +457,6 @@ export class LabFabric implements NicAttacher {
 
   #reportUnenforced(p: SegmentPlan): void {
     const missing: string[] = [];
-    if (p.connect) missing.push(`connect ${p.connect.host}`);
     if (p.global) missing.push("global (running lab-locally)");
     if (missing.length) this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });
   }
