@@ -18,6 +18,8 @@ import { dnsLabelProblem, isPciAddress } from "./net.ts";
 import { resolveHardware } from "./resolve.ts";
 import { firmwareProblem } from "../qemu/firmware.ts";
 import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
+import { missingSmbPackage } from "../shares/tools.ts";
+import { shareChecks } from "./shares.ts";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
@@ -103,6 +105,12 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     });
   }
   checkCycles(lab, out);
+  out.push(...shareChecks(lab));
+  const firstShare = lab.vms.flatMap((v) => v.shares.map((s) => ({ vm: v.name, s })))[0];
+  const missing = firstShare ? missingSmbPackage() : undefined;
+  if (firstShare && missing) {
+    out.push(error("missing-host-package", `VM "${firstShare.vm}" declares shared folders, which are served by smbd, but ${missing} is not installed`, firstShare.s.kindSpan, { name: missing, hint: `install the host packages: apt-get install samba libnss-wrapper` }));
+  }
   for (const p of lab.provisions) {
     p.vms.forEach((v, i) => {
       if (!names.includes(v)) out.push(error("unknown-vm", `provision "${p.script}" is scoped to undeclared VM "${v}"`, p.items.vms?.[i] ?? p.kindSpan, { name: v, hint: didYouMean(v, names) }));

@@ -21,6 +21,20 @@ export const NicPlanSchema = z.object({
 });
 export type NicPlan = z.infer<typeof NicPlanSchema>;
 
+/** A `share {}` block, resolved (PRD §7.5). */
+export const SharePlanSchema = z.object({
+  /** SMB share name, unique per lab (`config/shares.ts`). */
+  name: z.string(),
+  /** Absolute host directory. */
+  host: z.string(),
+  /** Guest mount path (`/mnt/src`) or Windows target (`D:\\data`, `X:`). */
+  guest: z.string(),
+  readonly: z.boolean().default(false),
+  /** Enables the SMB1 dialect and legacy auth for the whole lab's smbd. */
+  smb1: z.boolean().default(false),
+});
+export type SharePlan = z.infer<typeof SharePlanSchema>;
+
 export const VmPlanSchema = z.object({
   name: z.string(),
   /** `<arch>/<name>@<version>` and the base disk in the store. */
@@ -42,6 +56,7 @@ export const VmPlanSchema = z.object({
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
+  shares: z.array(SharePlanSchema).default([]),
   /** Whether readiness is judged by the guest agent answering. */
   agent: z.boolean().default(true),
   readyTimeoutMs: z.number().int().positive().default(300_000),
