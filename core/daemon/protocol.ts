@@ -18,6 +18,19 @@ export {
 export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed"]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
+/** One declared share of a VM, as `vmlab status` shows it (PRD §7.5). */
+export const ShareStatusSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  guest: z.string(),
+  transport: z.enum(["smb", "virtiofs"]),
+  readonly: z.boolean(),
+  mounted: z.boolean(),
+  /** Why the last mount failed. */
+  error: z.string().optional(),
+});
+export type ShareStatus = z.infer<typeof ShareStatusSchema>;
+
 export const VmStatusSchema = z.object({
   name: z.string(),
   state: VmStateSchema,
@@ -28,6 +41,7 @@ export const VmStatusSchema = z.object({
   template: z.string(),
   accel: z.string().nullable(),
   lastExit: z.string().nullable(),
+  shares: z.array(ShareStatusSchema).optional(),
 });
 export type VmStatus = z.infer<typeof VmStatusSchema>;
 
