@@ -19,7 +19,7 @@ import { resolveHardware } from "./resolve.ts";
 import { firmwareProblem } from "../qemu/firmware.ts";
 import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
 import { missingSmbPackage } from "../shares/tools.ts";
-import { shareChecks } from "./shares.ts";
+import { shareChecks, shareTransport } from "./shares.ts";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
@@ -95,7 +95,7 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     } else {
       out.push(...hostFirmwareChecks(vm.name, hw, vm.at.firmware ?? vm.at.secure_boot ?? vm.at.profile ?? vm.kindSpan, vm.at.tpm ?? vm.at.profile ?? vm.kindSpan));
     }
-    if (vm.shares.length > 0 && vm.nics.length === 0) {
+    if (vm.shares.some((s) => shareTransport(s) === "smb") && vm.nics.length === 0) {
       out.push(error("share-without-nic", `VM "${vm.name}" declares shares but has no NIC`, vm.shares[0]?.kindSpan ?? vm.kindSpan, { name: vm.name, hint: "shares are served over SMB: add a nic { … }" }));
     }
     vm.dependsOn.forEach((d, i) => {
@@ -106,7 +106,7 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
   }
   checkCycles(lab, out);
   out.push(...shareChecks(lab));
-  const firstShare = lab.vms.flatMap((v) => v.shares.map((s) => ({ vm: v.name, s })))[0];
+  const firstShare = lab.vms.flatMap((v) => v.shares.filter((s) => shareTransport(s) === "smb").map((s) => ({ vm: v.name, s })))[0];
   const missing = firstShare ? missingSmbPackage() : undefined;
   if (firstShare && missing) {
     out.push(error("missing-host-package", `VM "${firstShare.vm}" declares shared folders, which are served by smbd, but ${missing} is not installed`, firstShare.s.kindSpan, { name: missing, hint: `install the host packages: apt-get install samba libnss-wrapper` }));

@@ -14,7 +14,7 @@ import type { HostConfig } from "./host.ts";
 import type { LabConfig, Vm } from "./model.ts";
 import { networkPlanFromConfig } from "./network_plan.ts";
 import type { LabPlan, NicPlan, SharePlan, VmPlan } from "./plan_schema.ts";
-import { shareName } from "./shares.ts";
+import { shareName, shareTransport } from "./shares.ts";
 import type { Profile } from "./profiles.ts";
 import { resolveHardware, type HardwareLayer } from "./resolve.ts";
 
@@ -109,7 +109,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       ...(vm.cdrom !== undefined ? { cdrom: labPath({ root: config.root, home }, vm.cdrom) } : {}),
       qemuArgs: [...vm.qemuArgs],
       nics,
-      shares: vm.shares.map((s): SharePlan => ({ name: shareName(s), host: labPath({ root: config.root, home }, s.host), guest: s.guest, readonly: s.readonly ?? false, smb1: s.smb1 ?? false })),
+      shares: vm.shares.map((s): SharePlan => ({ name: shareName(s), host: labPath({ root: config.root, home }, s.host), guest: s.guest, readonly: s.readonly ?? false, smb1: s.smb1 ?? false, transport: shareTransport(s) })),
       agent: true,
       readyTimeoutMs: readyTimeoutMs(env),
     };

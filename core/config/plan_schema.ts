@@ -32,6 +32,8 @@ export const SharePlanSchema = z.object({
   readonly: z.boolean().default(false),
   /** Enables the SMB1 dialect and legacy auth for the whole lab's smbd. */
   smb1: z.boolean().default(false),
+  /** `auto` is resolved by the plan: virtiofs for Linux guest paths, SMB otherwise. */
+  transport: z.enum(["smb", "virtiofs"]).default("smb"),
 });
 export type SharePlan = z.infer<typeof SharePlanSchema>;
 

@@ -28,6 +28,13 @@ export function shareName(s: { name?: string | undefined; guest: string }): stri
   return s.name ?? deriveShareName(s.guest);
 }
 
+/** The transport a share runs on: `auto` is virtiofs for a Linux (absolute POSIX) guest path, SMB otherwise. */
+export function shareTransport(s: { transport?: "smb" | "virtiofs" | "auto" | undefined; guest: string }): "smb" | "virtiofs" {
+  if (s.transport === "virtiofs") return "virtiofs";
+  if (s.transport === "auto") return s.guest.startsWith("/") ? "virtiofs" : "smb";
+  return "smb";
+}
+
 /** Why `name` cannot be an SMB share name, or undefined. */
 export function badShareName(name: string): string | undefined {
   if (name.length > MAX_SHARE_NAME) return `it is longer than ${MAX_SHARE_NAME} characters`;
@@ -46,6 +53,9 @@ export function shareChecks(lab: Lab): Diagnostic[] {
       const at = s.at.name ?? s.at.guest ?? s.kindSpan;
       const bad = s.name !== undefined ? badShareName(s.name) : undefined;
       if (bad) out.push(error("invalid-share-name", `share name "${s.name}" of VM "${vm.name}" is not usable: ${bad}`, at, { name: s.name }));
+      if (s.transport === "virtiofs" && !s.guest.startsWith("/")) {
+        out.push(error("virtiofs-needs-linux-path", `share "${name}" of VM "${vm.name}" asks for virtiofs but mounts at "${s.guest}"`, s.at.transport ?? s.kindSpan, { name, hint: 'virtiofs is for Linux guests (a "/…" mount path); Windows guests use transport = "smb"' }));
+      }
       const key = name.toLowerCase();
       const other = seen.get(key);
       if (other !== undefined) {

@@ -81,3 +81,17 @@ export function windowsMountCommands(m: GuestMount, cred: SmbCredential): string
   const folder = m.guest.replace(/\//g, "\\");
   return [`net use ${unc} ${auth}`, `if exist "${folder}" rmdir "${folder}"`, `mklink /D "${folder}" "${unc}"`];
 }
+
+/** The sh script that mounts virtiofs tag `tag` at `guest` in a Linux guest (idempotent). */
+export function virtiofsMountScript(tag: string, guest: string, readonly: boolean): string {
+  return [
+    "set -e",
+    `dir=${shQuote(guest)}`,
+    'mkdir -p "$dir"',
+    'if mountpoint -q "$dir" 2>/dev/null; then echo already-mounted; exit 0; fi',
+    "modprobe virtiofs 2>/dev/null || true",
+    `mount -t virtiofs -o ${readonly ? "ro" : "rw"} ${shQuote(tag)} "$dir"`,
+    "echo mounted",
+    "",
+  ].join("\n");
+}

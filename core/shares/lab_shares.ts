@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { CodedError } from "../errors/mod.ts";
 import type { LabPlan, SharePlan, VmPlan } from "../config/plan_schema.ts";
 import { CredentialStore, type SmbCredential } from "./credentials.ts";
-import { isWindowsTarget, linuxMountScript, windowsMountCommands } from "./guest_mount.ts";
+import { isWindowsTarget, linuxMountScript, virtiofsMountScript, windowsMountCommands } from "./guest_mount.ts";
 import { SmbServer, type SmbLog } from "./smbd.ts";
 
 /** Limit for one guest mount command (SMB negotiation under TCG is slow). */
@@ -52,6 +52,8 @@ interface MountState {
   error?: string;
 }
 
+const isSmb = (s: SharePlan): boolean => s.transport === "smb";
+
 export class LabShares {
   readonly #o: LabSharesOptions;
   readonly #smbd: SmbServer;
@@ -72,11 +74,11 @@ export class LabShares {
   /** Credentials and smbd for every share of `plan`; no smbd when there are none. */
   async prepare(plan: LabPlan): Promise<void> {
     this.#plan = plan;
-    const owners = plan.vms.filter((v) => v.shares.length > 0);
+    const owners = plan.vms.filter((v) => v.shares.some(isSmb));
     if (!owners.length) return;
     this.#creds = new CredentialStore(this.#o.stateDir).ensure(owners.map((v) => v.name));
-    const shares = owners.flatMap((v) => v.shares.map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })));
-    const smb1 = owners.some((v) => v.shares.some((s) => s.smb1));
+    const shares = owners.flatMap((v) => v.shares.filter(isSmb).map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })));
+    const smb1 = owners.some((v) => v.shares.some((s) => isSmb(s) && s.smb1));
     await this.#smbd.configure(shares, smb1, this.#creds);
   }
 
@@ -99,10 +101,10 @@ export class LabShares {
     for (const k of [...this.#state.keys()]) if (k.startsWith(`${vm}/`)) this.#state.delete(k);
   }
 
-  status(vm: VmPlan): { name: string; host: string; guest: string; transport: "smb"; readonly: boolean; mounted: boolean; error?: string }[] {
+  status(vm: VmPlan): { name: string; host: string; guest: string; transport: "smb" | "virtiofs"; readonly: boolean; mounted: boolean; error?: string }[] {
     return vm.shares.map((s) => {
       const st = this.#state.get(`${vm.name}/${s.name}`);
-      return { name: s.name, host: s.host, guest: s.guest, transport: "smb", readonly: s.readonly, mounted: st?.mounted ?? false, ...(st?.error ? { error: st.error } : {}) };
+      return { name: s.name, host: s.host, guest: s.guest, transport: s.transport, readonly: s.readonly, mounted: st?.mounted ?? false, ...(st?.error ? { error: st.error } : {}) };
     });
   }
 
@@ -113,14 +115,38 @@ export class LabShares {
 
   async #mountAll(vm: VmPlan, guest: ShareGuest): Promise<void> {
     const cred = this.#creds.get(vm.name);
-    if (!cred || !this.#smbd.target()) {
+    if (vm.shares.some(isSmb) && (!cred || !this.#smbd.target())) {
       throw new CodedError("share.unavailable", `cannot mount the shares of ${vm.name}: the lab's SMB server is not running`, { subject: vm.name, hint: "see smbd.log in the lab's logs (`vmlab logs`)" });
     }
-    for (const s of vm.shares) await this.#mountOne(vm.name, s, guest, cred);
+    for (const s of vm.shares) {
+      if (isSmb(s)) await this.#mountOne(vm.name, s, guest, cred as SmbCredential);
+      else await this.#mountVirtiofs(vm.name, s, guest);
+    }
+  }
+
+  async #mountVirtiofs(vm: string, s: SharePlan, guest: ShareGuest): Promise<void> {
+    let r: GuestRun;
+    try {
+      r = await guest.run("/bin/sh", ["-s"], virtiofsMountScript(s.name, s.guest, s.readonly), MOUNT_TIMEOUT_MS);
+    } catch (e) {
+      r = { exitCode: null, stdout: "", stderr: (e as Error).message };
+    }
+    this.#record(vm, s, r, "the guest kernel needs the virtiofs module");
+  }
+
+  #record(vm: string, s: SharePlan, r: GuestRun, hint: string, secret?: string): void {
+    const key = `${vm}/${s.name}`;
+    if (r.exitCode === 0) {
+      this.#state.set(key, { mounted: true });
+      return;
+    }
+    let said = r.stderr.trim() || r.stdout.trim() || `exit status ${r.exitCode}`;
+    if (secret) said = said.split(secret).join("***");
+    this.#state.set(key, { mounted: false, error: said });
+    throw new CodedError("share.mount_failed", `cannot mount share ${s.name} at ${s.guest} in ${vm}: ${said}`, { subject: s.name, hint });
   }
 
   async #mountOne(vm: string, s: SharePlan, guest: ShareGuest, cred: SmbCredential): Promise<void> {
-    const key = `${vm}/${s.name}`;
     const m = { name: s.name, guest: s.guest, readonly: s.readonly, gateway: guest.gateway };
     let r: GuestRun;
     try {
@@ -130,15 +156,6 @@ export class LabShares {
     } catch (e) {
       r = { exitCode: null, stdout: "", stderr: (e as Error).message };
     }
-    if (r.exitCode === 0) {
-      this.#state.set(key, { mounted: true });
-      return;
-    }
-    const said = (r.stderr.trim() || r.stdout.trim() || `exit status ${r.exitCode}`).split(cred.password).join("***");
-    this.#state.set(key, { mounted: false, error: said });
-    throw new CodedError("share.mount_failed", `cannot mount share ${s.name} at ${s.guest} in ${vm}: ${said}`, {
-      subject: s.name,
-      hint: `the guest must reach its gateway ${guest.gateway} on TCP 445 and support SMB2+ (Linux: the cifs module)`,
-    });
+    this.#record(vm, s, r, `the guest must reach its gateway ${guest.gateway} on TCP 445 and support SMB2+ (Linux: the cifs module)`, cred.password);
   }
 }

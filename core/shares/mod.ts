@@ -10,3 +10,4 @@ export * from "./lab_shares.ts";
 export * from "./smb_conf.ts";
 export * from "./smbd.ts";
 export * from "./tools.ts";
+export * from "./virtiofsd.ts";

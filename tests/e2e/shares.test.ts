@@ -6,6 +6,8 @@
  * write; VM B cannot map A's share with its own credential or with none; a killed
  * smbd is restarted and the mount works again; after an online snapshot restore the
  * share is still mounted and the host's files are unchanged (they are host state).
+ * A third VM mounts its share over virtiofs: the same round trip, and an online
+ * snapshot of it is refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
@@ -29,6 +31,12 @@ const LAB = `lab "shr" {
     nic { segment = "lan" }
     share { host = "./hb" guest = "/mnt/hb" }
   }
+  vm "c" {
+    template = "${TINY_REF}"
+    memory   = 256MiB
+    nic { segment = "lan" }
+    share { host = "./hc" guest = "/mnt/hc" transport = "virtiofs" }
+  }
 }
 `;
 
@@ -39,7 +47,7 @@ beforeAll(async () => {
   w = new World("vmlab-shr-");
   await w.adoptTiny();
   dir = w.lab("shr", LAB);
-  for (const d of ["ha", "ro", "hb"]) mkdirSync(join(dir, d));
+  for (const d of ["ha", "ro", "hb", "hc"]) mkdirSync(join(dir, d));
   writeFileSync(join(dir, "ha", "hello.txt"), "from the host\n");
   writeFileSync(join(dir, "ha", "grüße.txt"), "non-ascii host name\n");
   writeFileSync(join(dir, "ro", "keep.txt"), "read only\n");
@@ -136,5 +144,18 @@ describe("shared folders through dist/vmlab", () => {
     expect(w.vmlab(["snapshot", "restore", "s1", "--vm", "a", "-q"], { cwd: dir }).code).toBe(0);
     expect(readFileSync(join(dir, "ha", "later.txt"), "utf8")).toBe("written after the snapshot\n");
     expect(sh("a", "cat /mnt/ha/later.txt").stdout).toBe("written after the snapshot\n");
+  });
+
+  test("a virtiofs share crosses files both ways, and an online snapshot of its VM is refused", () => {
+    const st = w.json<LabStatus>(["status", "--json"], { cwd: dir });
+    expect(st.vms.find((v) => v.name === "c")?.shares?.[0]).toMatchObject({ name: "hc", transport: "virtiofs", mounted: true });
+    writeFileSync(join(dir, "hc", "in.txt"), "virtiofs from the host\n");
+    expect(sh("c", "cat /mnt/hc/in.txt").stdout).toBe("virtiofs from the host\n");
+    const r = sh("c", "dd if=/dev/urandom of=/mnt/hc/out.bin bs=1048576 count=8 2>/dev/null && sync && sha256sum /mnt/hc/out.bin");
+    expect(r.code).toBe(0);
+    expect(sha(readFileSync(join(dir, "hc", "out.bin")))).toBe(r.stdout.split(" ")[0] as string);
+    const snap = w.vmlab(["snapshot", "create", "s2", "--vm", "c"], { cwd: dir });
+    expect(snap.code).not.toBe(0);
+    expect(`${snap.stdout}${snap.stderr}`).toContain("virtiofs");
   });
 });

@@ -29,9 +29,9 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
   const guest = (rt: VmRuntime): ShareGuest => {
     const nic = rt.plan.nics[0];
     const gateway = nic ? network.fabric?.gatewayOf(nic.segment ?? BUILTIN_NAT_SEGMENT) : undefined;
-    if (!gateway) throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, { subject: rt.name, hint: "shares are served at the segment gateway: give the VM a nic { … }" });
+    if (!gateway && rt.plan.shares.some((s) => s.transport === "smb")) throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, { subject: rt.name, hint: "SMB shares are served at the segment gateway: give the VM a nic { … }" });
     return {
-      gateway,
+      gateway: gateway ?? "",
       run: async (program, args, input, timeoutMs) => {
         const m = rt.machine;
         if (!m) throw new Error(`${rt.name} is not running`);

@@ -24,6 +24,7 @@ import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/acc
 import { createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
+import { Virtiofsd } from "../../shares/virtiofsd.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
@@ -52,6 +53,8 @@ export class VmRuntime {
   #ips: string[] = [];
   #log: JsonLog | undefined;
   #swtpm: Swtpm | undefined;
+  /** One virtiofsd per virtiofs share while QEMU runs. */
+  #virtiofsd: Virtiofsd[] = [];
 
   constructor(
     readonly lab: LabContext,
@@ -197,6 +200,7 @@ export class VmRuntime {
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
       ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
+      ...(this.#virtiofsShares().length ? { virtiofs: this.#virtiofsShares().map((sh, i) => ({ socket: this.#vfsSocket(i), tag: sh.name })) } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -205,6 +209,20 @@ export class VmRuntime {
         pidFile: join(run, `${this.name}.pid`),
       },
     };
+  }
+
+  #virtiofsShares(): VmPlan["shares"] {
+    return this.plan.shares.filter((sh) => sh.transport === "virtiofs");
+  }
+
+  #vfsSocket(i: number): string {
+    return join(this.lab.paths.run, `${this.name}-vfs${i}.sock`);
+  }
+
+  async #stopVirtiofsd(): Promise<void> {
+    const all = this.#virtiofsd;
+    this.#virtiofsd = [];
+    await Promise.all(all.map((v) => v.stop().catch(() => undefined)));
   }
 
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
@@ -226,8 +244,13 @@ export class VmRuntime {
         await this.#swtpm?.stop();
         this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
       }
+      await this.#stopVirtiofsd();
+      for (const [i, sh] of this.#virtiofsShares().entries()) {
+        this.#virtiofsd.push(await Virtiofsd.start({ source: sh.host, socket: this.#vfsSocket(i), logFile: join(this.lab.paths.logs, `${this.name}.virtiofsd.log`), wrapper }));
+      }
       machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#stopVirtiofsd();
       await this.#swtpm?.stop();
       this.#swtpm = undefined;
       this.state = "crashed";
@@ -274,6 +297,7 @@ export class VmRuntime {
     await machine.close();
     await this.#swtpm?.stop();
     this.#swtpm = undefined;
+    await this.#stopVirtiofsd();
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
@@ -358,6 +382,13 @@ export class VmRuntime {
 
   async takeSnapshot(name: string): Promise<SnapshotInfo> {
     const s = this.#snapshotter();
+    const vfs = this.#virtiofsShares();
+    if ("live" in s && vfs.length) {
+      throw new CodedError("snapshot.virtiofs", `cannot take an online snapshot of ${this.name}: its share ${vfs[0]?.name} uses virtiofs, whose state lives outside QEMU`, {
+        subject: this.name,
+        hint: 'stop the VM and snapshot it offline, or use transport = "smb" for its shares (PRD §7.3, §7.5)',
+      });
+    }
     const info = await snapshotCall(this.name, () => ("live" in s ? s.live.take(name) : s.offline.take(name)));
     this.#emit("snapshot.created", { name, online: info.online });
     return info;
