@@ -11,7 +11,7 @@
  * `lab.daemon_crashed` in the lab's own log, where `vmlab logs` reads.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabStatus } from "../../core/daemon/protocol.ts";
 import { processAlive, TINY_REF, waitFor, World } from "./_lab.ts";
@@ -100,6 +100,21 @@ describe("network continuity across power cycles", () => {
     const ls = w.vmlab(["exec", "box", "--", "ls", "-a", "/full"], { cwd: dir });
     expect(ls.stdout.split(/\s+/).filter((x) => x && x !== "." && x !== "..")).toEqual(["f"]);
     expect(w.vmlab(["exec", "box", "--", "cat", "/full/f"], { cwd: dir }).stdout).toBe("old\n");
+  });
+
+  test("cp from the guest onto a host symlink or device node is refused, not replaced (#19 item 7)", () => {
+    const victim = join(w.root, "victim.txt");
+    writeFileSync(victim, "keep\n");
+    const link = join(w.root, "link.txt");
+    symlinkSync(victim, link);
+    const r = w.vmlab(["cp", "box:/full/f", link], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("fs.not_regular_file");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(victim, "utf8")).toBe("keep\n");
+    const dev = w.vmlab(["cp", "box:/full/f", "/dev/null"], { cwd: dir });
+    expect(dev.code).toBe(1);
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
   });
 
   test("log and state files are 0600 (they hold addresses and script output)", () => {
