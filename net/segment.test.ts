@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BROADCAST_MAC, ipv4ToString, parseCidr } from "./addr.ts";
+import { BROADCAST_MAC, ipv4ToString, parseCidr, parseIpv4Address, parseMac } from "./addr.ts";
 import { DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, messageType, parseDhcp } from "./dhcp_message.ts";
 import { encodeName, DNS_FLAGS, DNS_ANCOUNT } from "./dns_message.ts";
 import { Segment } from "./segment.ts";
@@ -11,6 +11,9 @@ import { Nat } from "./nat/mod.ts";
 import { encodeTcpFrame, SYN } from "./tcp.ts";
 import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
+import { fuzzIterations, fuzzTimeoutMs, mutate, Rng } from "./testing/fuzz.ts";
+
+const FUZZ_N = fuzzIterations();
 import { clientMessage } from "./testing/dhcp_client.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { ManualClock } from "../core/clock/testing/manual_clock.ts";
@@ -35,6 +38,30 @@ function dhcpExchange(g: FakeGuest, seg: Segment) {
 }
 
 describe("segment", () => {
+  test("a guest flooding DISCOVER/REQUEST with spoofed MACs cannot starve the pool; status sees only what each port holds", () => {
+    const clock = new ManualClock();
+    const seg = new Segment({ name: "lan", clock, subnet: parseCidr("10.60.0.0/28")!, hosts: [{ vm: "web", lab: "demo", mac: "52:54:00:00:00:0a" }] });
+    const evil = new FakeGuest(seg.switch, "52:54:00:00:00:66");
+    for (let i = 0; i < 200; i++) {
+      const mac = `02:00:00:00:00:${(i & 0xff).toString(16).padStart(2, "0")}`;
+      const srcMac = parseMac(mac)!;
+      const send = (m: Uint8Array) => evil.port.receive(encodeUdpFrame({ srcMac, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, m));
+      send(clientMessage({ type: DHCPDISCOVER, mac, broadcast: true }));
+      const offer = evil.take().map((r) => r.udp?.srcPort === 67 && parseDhcp(r.udp.payload)).find((m) => m && m.chaddr[5] === (i & 0xff));
+      if (offer) send(clientMessage({ type: DHCPREQUEST, mac, requested: offer.yiaddr, serverId: seg.gateway.ip, broadcast: true }));
+      evil.take();
+    }
+    expect(seg.leases().length).toBe(1);
+    // It also claims the victim's MAC from its own port, by frames and by an IP source.
+    const victimMac = parseMac("52:54:00:00:00:0a")!;
+    evil.port.receive(encodeUdpFrame({ srcMac: victimMac, dstMac: seg.gateway.mac, src: parseIpv4Address("10.60.0.9")!, dst: seg.gateway.ip }, 1234, 9, new Uint8Array(4)));
+    const web = new FakeGuest(seg.switch, "52:54:00:00:00:0a");
+    seg.pinPort("52:54:00:00:00:0a", web.port.id);
+    expect(seg.addressOf("52:54:00:00:00:0a", web.port.id)).toBeUndefined();
+    dhcpExchange(web, seg);
+    expect(seg.addressOf("52:54:00:00:00:0a", web.port.id)).toBe(web.ip);
+  });
+
   test("a guest leases an address through the switch and is then resolvable by name", async () => {
     const clock = new ManualClock();
     const seg = new Segment({ name: "corp", clock, subnet: parseCidr("10.50.0.0/24")!, hosts: [{ vm: "web", lab: "demo", mac: "52:54:00:00:00:0a" }] });
@@ -104,7 +131,7 @@ function fixChecksums(f: Uint8Array): void {
 }
 
 describe("segment under hostile guests", () => {
-  test("mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw", () => {
+  test(`${FUZZ_N} mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw (fuzz)`, () => {
     const clock = new ManualClock();
     const seg = new Segment({ name: "fuzz", clock, subnet: parseCidr("10.70.0.0/24")!, dns: { forwarder: async () => undefined } });
     const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, hostFor: () => "127.0.0.1", outbound: false });
@@ -121,7 +148,7 @@ describe("segment under hostile guests", () => {
       encodeIcmpFrame(hdr, ICMP_ECHO_REQUEST, 0, 0x10001, new Uint8Array(16)),
     ];
     const rnd = seededBytes(5);
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < FUZZ_N; i++) {
       const seed = seeds[i % seeds.length]!;
       const f = seed.slice(0, i % 7 === 0 ? 14 + (i % seed.length) : seed.length);
       const r = rnd(4);
@@ -141,5 +168,5 @@ describe("segment under hostile guests", () => {
     expect(g.take().some((x) => x.arp !== undefined)).toBe(true);
     nat.close();
     seg.close();
-  });
+  }, fuzzTimeoutMs(FUZZ_N));
 });

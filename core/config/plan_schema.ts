@@ -37,6 +37,23 @@ export const SharePlanSchema = z.object({
 });
 export type SharePlan = z.infer<typeof SharePlanSchema>;
 
+/** A `media {}` block: a folder the lab daemon builds into an ISO (CD-ROM) or floppy image before boot (PRD §6.3). */
+export const MediaPlanSchema = z.object({
+  kind: z.enum(["iso", "floppy"]),
+  /** Absolute path of the folder. */
+  from: z.string(),
+  label: z.string().optional(),
+});
+export type MediaPlan = z.infer<typeof MediaPlanSchema>;
+
+/** An extra `disk {}`: blank of `sizeBytes`, or a FAT filesystem made from the folder `from` (sized to it or to `sizeBytes`). */
+export const ExtraDiskPlanSchema = z.object({
+  name: z.string(),
+  from: z.string().optional(),
+  sizeBytes: z.number().int().positive().optional(),
+});
+export type ExtraDiskPlan = z.infer<typeof ExtraDiskPlanSchema>;
+
 export const VmPlanSchema = z.object({
   name: z.string(),
   /** `<arch>/<name>@<version>` and the base disk in the store. */
@@ -55,10 +72,16 @@ export const VmPlanSchema = z.object({
   dependsOn: z.array(z.string()).default([]),
   /** Absolute path of an ISO attached as a CD-ROM. */
   cdrom: z.string().optional(),
+  /** Absolute path of a floppy image. */
+  floppy: z.string().optional(),
+  /** Folders built into ISO/floppy images by the lab daemon, attached after `cdrom`/`floppy`. */
+  media: z.array(MediaPlanSchema).optional(),
+  extraDisks: z.array(ExtraDiskPlanSchema).optional(),
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
-  shares: z.array(SharePlanSchema).default([]),
+  /** Shared folders (PRD §7.5); absent = none. */
+  shares: z.array(SharePlanSchema).optional(),
   /** Whether readiness is judged by the guest agent answering. */
   agent: z.boolean().default(true),
   readyTimeoutMs: z.number().int().positive().default(300_000),

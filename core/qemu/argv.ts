@@ -29,6 +29,11 @@ function defaultCpu(spec: QemuVmSpec): string {
   return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
 }
 
+/** QEMU's action on a failed disk write: pause the VM (resumable once space is freed). */
+export const DISK_WRITE_ERROR_ACTION = "stop";
+/** QEMU's action on a failed disk read: the guest sees the error. */
+export const DISK_READ_ERROR_ACTION = "report";
+
 /**
  * A pinned backing node: the template's disk, read-only, with `backing: null`
  * so a backing file named in its header is never opened (issue #19 item 2).
@@ -41,6 +46,10 @@ function diskArgs(d: DiskSpec, index: number): string[] {
   const id = `disk${index}`;
   const drive = [`file=${qemuOptValue(d.path)}`, `format=${d.format}`, "if=none", `id=${id}`, "cache=writeback", "discard=unmap"];
   if (d.readOnly) drive.push("readonly=on");
+  // A failed write (ENOSPC on the host, EIO) pauses the guest with a BLOCK_IO_ERROR event instead
+  // of handing it a corrupt disk; the lab daemon marks the VM `io-error`. Reads report to the guest.
+  else drive.push(`werror=${DISK_WRITE_ERROR_ACTION}`, `rerror=${DISK_READ_ERROR_ACTION}`);
+
   const base = d.backing === undefined ? [] : ["-blockdev", backingNode(d.backing, `${id}-base`)];
   if (d.backing !== undefined) drive.push(`backing=${id}-base`);
   const boot = d.bootIndex === undefined ? "" : `,bootindex=${d.bootIndex}`;
@@ -115,6 +124,14 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
+
+  const floppies = spec.floppies ?? [];
+  if (floppies.length > 2) throw new Error("Cannot build QEMU argv: at most two floppy drives");
+  if (floppies.length && spec.machine.includes("q35")) a.push("-device", "isa-fdc,id=fdc0");
+  floppies.forEach((f, i) => {
+    a.push("-drive", `file=${qemuOptValue(f.path)},format=raw,if=none,id=fd${i}${f.readOnly ? ",readonly=on" : ""}`);
+    a.push("-device", `floppy,unit=${i},drive=fd${i}`);
+  });
 
   for (const n of spec.nics) a.push(...nicArgs(n));
   vfs.forEach((v, i) => {

@@ -74,11 +74,11 @@ export class LabShares {
   /** Credentials and smbd for every share of `plan`; no smbd when there are none. */
   async prepare(plan: LabPlan): Promise<void> {
     this.#plan = plan;
-    const owners = plan.vms.filter((v) => v.shares.some(isSmb));
+    const owners = plan.vms.filter((v) => (v.shares ?? []).some(isSmb));
     if (!owners.length) return;
     this.#creds = new CredentialStore(this.#o.stateDir).ensure(owners.map((v) => v.name));
-    const shares = owners.flatMap((v) => v.shares.filter(isSmb).map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })));
-    const smb1 = owners.some((v) => v.shares.some((s) => isSmb(s) && s.smb1));
+    const shares = owners.flatMap((v) => (v.shares ?? []).filter(isSmb).map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })));
+    const smb1 = owners.some((v) => (v.shares ?? []).some((s) => isSmb(s) && s.smb1));
     await this.#smbd.configure(shares, smb1, this.#creds);
   }
 
@@ -88,7 +88,7 @@ export class LabShares {
 
   /** Mounts every share of `vm` in the guest; rejects with the first failure. */
   mountVm(vm: VmPlan, guest: ShareGuest): Promise<void> {
-    if (!vm.shares.length) return Promise.resolve();
+    if (!(vm.shares ?? []).length) return Promise.resolve();
     const have = this.#inflight.get(vm.name);
     if (have) return have;
     const run = this.#mountAll(vm, guest).finally(() => this.#inflight.delete(vm.name));
@@ -102,7 +102,7 @@ export class LabShares {
   }
 
   status(vm: VmPlan): { name: string; host: string; guest: string; transport: "smb" | "virtiofs"; readonly: boolean; mounted: boolean; error?: string }[] {
-    return vm.shares.map((s) => {
+    return (vm.shares ?? []).map((s) => {
       const st = this.#state.get(`${vm.name}/${s.name}`);
       return { name: s.name, host: s.host, guest: s.guest, transport: s.transport, readonly: s.readonly, mounted: st?.mounted ?? false, ...(st?.error ? { error: st.error } : {}) };
     });
@@ -115,10 +115,10 @@ export class LabShares {
 
   async #mountAll(vm: VmPlan, guest: ShareGuest): Promise<void> {
     const cred = this.#creds.get(vm.name);
-    if (vm.shares.some(isSmb) && (!cred || !this.#smbd.target())) {
+    if ((vm.shares ?? []).some(isSmb) && (!cred || !this.#smbd.target())) {
       throw new CodedError("share.unavailable", `cannot mount the shares of ${vm.name}: the lab's SMB server is not running`, { subject: vm.name, hint: "see smbd.log in the lab's logs (`vmlab logs`)" });
     }
-    for (const s of vm.shares) {
+    for (const s of (vm.shares ?? [])) {
       if (isSmb(s)) await this.#mountOne(vm.name, s, guest, cred as SmbCredential);
       else await this.#mountVirtiofs(vm.name, s, guest);
     }

@@ -102,6 +102,8 @@ interface LiveNic {
   seg: LiveSegment;
   mac: string;
   staticIp: number | undefined;
+  /** What `attach` returned: the identity of this VM instance's port. */
+  attachment: NicAttachment;
 }
 
 /** The fabric of one running lab. */
@@ -175,11 +177,14 @@ export class LabFabric implements NicAttacher {
     const path = join(this.#runDir, `net-${vm.name}-${index}.sock`);
     rmSync(path, { force: true });
     const name = `${vm.name}/${index}`;
-    const live: LiveNic = { vm: vm.name, index, server: createServer(), path, port: undefined, socket: undefined, seg, mac, staticIp: ip };
+    const attachment: NicAttachment = { kind: "stream", socket: path };
+    const live: LiveNic = { vm: vm.name, index, server: createServer(), path, port: undefined, socket: undefined, seg, mac, staticIp: ip, attachment };
     live.server.on("connection", (sock) => {
       live.socket?.destroy();
       live.socket = sock;
       live.port = attachStreamSocket(seg.segment.switch, sock, { name, isolated: nic.isolated, log: this.#log });
+      // Leases and addresses of this MAC now belong to this port only (DHCP starvation, spoofing).
+      seg.segment.pinPort(mac, live.port.id);
     });
     live.server.on("error", (e) => this.#log({ level: "warn", event: "net.nic_socket_error", message: `NIC socket of ${name}: ${e.message}`, vm: vm.name }));
     await new Promise<void>((resolve, reject) => {
@@ -187,11 +192,18 @@ export class LabFabric implements NicAttacher {
       live.server.listen(path, () => resolve());
     });
     this.#nics.set(name, live);
-    return { kind: "stream", socket: path };
+    return attachment;
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#closeNic(`${vm.name}/${index}`);
+  /**
+   * Detach NIC `index` of `vm`. With `attachment` (what `attach` returned),
+   * only that instance's port is closed: a VM restarted meanwhile has a new
+   * attachment, and the old instance's exit path must not tear it down.
+   */
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    const key = `${vm.name}/${index}`;
+    if (attachment !== undefined && this.#nics.get(key)?.attachment !== attachment) return;
+    await this.#closeNic(key);
   }
 
   /** Addresses of `vm` from the lease table (reservation or lease on its MAC), NIC order. */
@@ -321,8 +333,10 @@ export class LabFabric implements NicAttacher {
     return [...this.#nics.values()].filter((n) => n.vm === vm).sort((a, b) => a.index - b.index);
   }
 
+  /** What the NIC really holds: a declared address, else the lease or address seen on its own port. */
   #nicAddress(n: LiveNic): number | undefined {
-    return n.staticIp ?? n.seg.segment.addressOf(n.mac);
+    if (n.staticIp !== undefined) return n.staticIp;
+    return n.port === undefined ? undefined : n.seg.segment.addressOf(n.mac, n.port.id);
   }
 
   /** The target's address on the forward's segment, asked per connection. */

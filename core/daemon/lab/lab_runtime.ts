@@ -175,9 +175,9 @@ export class LabRuntime {
           booted.add(v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
           await this.#awaitLeases(v, report);
-          if (this.afterReady && v.shares.length) {
+          if (this.afterReady && (v.shares ?? []).length) {
             await this.afterReady(rt);
-            report("info", `${v.name}: mounted ${v.shares.map((x) => `${x.name} at ${x.guest}`).join(", ")}`, v.name);
+            report("info", `${v.name}: mounted ${(v.shares ?? []).map((x) => `${x.name} at ${x.guest}`).join(", ")}`, v.name);
           }
         })();
         p.catch((e: unknown) => failures.push(CodedError.from(e)));
@@ -311,12 +311,12 @@ export class LabRuntime {
   status(daemonPid: number | null): LabStatus {
     const vms = this.plan.vms.map((p) => this.vm(p.name).status());
     const running = vms.filter((v) => v.state === "running" || v.state === "starting").length;
-    const anyCrashed = vms.some((v) => v.state === "crashed");
+    const anyCrashed = vms.some((v) => v.state === "crashed" || v.state === "io-error");
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
     for (const v of vms) {
       const p = this.vms.get(v.name)?.plan;
-      if (p?.shares.length && this.shareStatus) v.shares = this.shareStatus(p);
+      if (p?.shares?.length && this.shareStatus) v.shares = this.shareStatus(p);
       const leased = this.leaseIps?.(v.name) ?? [];
       if (leased.length) v.ips = [...new Set([...leased, ...v.ips])];
     }

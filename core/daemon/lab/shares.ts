@@ -29,7 +29,7 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
   const guest = (rt: VmRuntime): ShareGuest => {
     const nic = rt.plan.nics[0];
     const gateway = nic ? network.fabric?.gatewayOf(nic.segment ?? BUILTIN_NAT_SEGMENT) : undefined;
-    if (!gateway && rt.plan.shares.some((s) => s.transport === "smb")) throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, { subject: rt.name, hint: "SMB shares are served at the segment gateway: give the VM a nic { … }" });
+    if (!gateway && (rt.plan.shares ?? []).some((s) => s.transport === "smb")) throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, { subject: rt.name, hint: "SMB shares are served at the segment gateway: give the VM a nic { … }" });
     return {
       gateway: gateway ?? "",
       run: async (program, args, input, timeoutMs) => {
@@ -48,7 +48,7 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
     if (e.type === "vm.stopped" || e.type === "vm.starting") shares.forget(e.vm);
     if (e.type === "snapshot.restored" && e.data.online === true) {
       const rt = lab.vms.get(e.vm);
-      if (!rt?.plan.shares.length) return;
+      if (!rt?.plan.shares?.length) return;
       // The guest keeps its mounts across a restore; this mounts what the snapshot lacked.
       void Promise.resolve()
         .then(() => shares.mountVm(rt.plan, guest(rt)))
