@@ -119,6 +119,11 @@ export class Nat implements IpStack {
     this.#tcp.input(ip, seg, to);
   }
 
+  /** Forgets the TCP flows of `guestIp` (after a snapshot restore); returns how many. */
+  forgetGuestTcp(guestIp: number): number {
+    return this.#tcp.forgetGuest(guestIp);
+  }
+
   /** Port-forward path: splice an accepted host socket to guestIp:guestPort. */
   openToGuest(guestIp: number, guestPort: number, socket: Socket): void {
     this.#tcp.openToGuest(guestIp, guestPort, socket);

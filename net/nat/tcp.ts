@@ -126,6 +126,24 @@ export class TcpNat {
     }
   }
 
+  /**
+   * Forgets every flow of `guestIp` without telling the guest, closing the host
+   * sockets: after the guest's state was rolled back (snapshot restore) its next
+   * segment of such a flow meets no flow and is answered with an RST whose sequence
+   * number it accepts (its own ACK number), so its stack resets at once instead of
+   * waiting out a desynchronised connection.
+   */
+  forgetGuest(guestIp: number): number {
+    let n = 0;
+    for (const f of [...this.#flows.values()]) {
+      if (f.guestIp !== guestIp) continue;
+      f.socket.destroy();
+      this.#flows.delete(f.key);
+      n++;
+    }
+    return n;
+  }
+
   /** Aborts every flow. */
   close(): void {
     for (const f of this.#flows.values()) {

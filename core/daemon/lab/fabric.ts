@@ -288,6 +288,21 @@ export class LabFabric implements NicAttacher {
     for (const s of this.#segs.values()) this.#bindGatewayService(s, port, target);
   }
 
+  /**
+   * Forgets the userspace TCP flows of `vm`'s addresses (NAT, forwards, gateway
+   * services): after an online snapshot restore the guest's TCP state is from the
+   * past, and its next segment is answered with an RST it accepts, so its clients
+   * (the SMB mount) reconnect at once.
+   */
+  forgetGuestFlows(vm: string): number {
+    let n = 0;
+    for (const nic of this.#nicsOf(vm)) {
+      const ip = this.#nicAddress(nic);
+      if (ip !== undefined) n += nic.seg.nat.forgetGuestTcp(ip);
+    }
+    return n;
+  }
+
   /** The gateway address of running segment `name`. */
   gatewayOf(name: string): string | undefined {
     const s = this.#segs.get(name);

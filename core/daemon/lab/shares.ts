@@ -49,6 +49,8 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
     if (e.type === "snapshot.restored" && e.data.online === true) {
       const rt = lab.vms.get(e.vm);
       if (!rt?.plan.shares?.length) return;
+      const forgot = network.fabric?.forgetGuestFlows(e.vm) ?? 0;
+      if (forgot) lab.ctx.log.write("info", `${e.vm}: ${forgot} TCP flow(s) from before the restore reset`, { event: "share.flows_reset", vm: e.vm });
       // The guest keeps its mounts across a restore; this mounts what the snapshot lacked.
       void Promise.resolve()
         .then(() => shares.mountVm(rt.plan, guest(rt)))
