@@ -171,6 +171,9 @@ export class SmbServer {
       exited = true;
       const wasRunning = this.#running;
       this.#running = false;
+      // Children of the dead smbd (notifyd, cleanupd, client sessions) go with it, so
+      // guests reconnect to the fresh server instead of a leftover.
+      killGroup(p, "SIGKILL");
       if (this.#proc !== p) return;
       if (this.#stopping) {
         this.#o.log("info", "share.smbd_stopped", "smbd stopped");
@@ -210,7 +213,7 @@ function killGroup(p: ChildProcess, sig: NodeJS.Signals): void {
   try {
     if (p.pid) process.kill(-p.pid, sig);
   } catch {
-    p.kill(sig);
+    if (p.exitCode === null && p.signalCode === null) p.kill(sig);
   }
 }
 

@@ -53,7 +53,7 @@ describe("the lab's smbd", () => {
     expect(smbclient(port, "sa", ["-U", "vmlab-a%wrong"], "ls").out).toContain("NT_STATUS_LOGON_FAILURE");
     const ro = smbclient(port, "sb", auth("b"), `put ${got} nope.txt`);
     expect(ro.out).toContain("NT_STATUS_ACCESS_DENIED");
-  });
+  }, 60_000);
 
   test("SMB1 (NT1) is refused by default and negotiated when a share asks for smb1", async () => {
     const nt1 = ["-m", "NT1", "--option=client min protocol=NT1"];
@@ -63,7 +63,7 @@ describe("the lab's smbd", () => {
     const r = smbclient(legacy.port, "sa", legacy.auth("a"), "ls", nt1);
     expect(r.out).toContain("hello.txt");
     expect(r.code).toBe(0);
-  });
+  }, 60_000);
 
   test("a killed smbd is restarted on the same port and serves again", async () => {
     const { s, auth, port } = await server("restart", false);
@@ -77,5 +77,5 @@ describe("the lab's smbd", () => {
     expect(events).toContain("share.smbd_exited");
     expect(events).toContain("share.smbd_restarted");
     expect(smbclient(port, "sa", auth("a"), "ls").out).toContain("hello.txt");
-  });
+  }, 60_000);
 });
