@@ -68,5 +68,11 @@ export const LabPlanSchema = z.object({
   handlers: z.array(HandlerPlanSchema).default([]),
   /** Segments, DHCP/DNS/NAT settings and forwards for the lab's fabric. */
   network: NetworkPlanSchema.optional(),
+  /**
+   * An ephemeral lab owned by one process (a template build, whose VM is named
+   * `build`): when that process dies, the daemon kills its guests, deletes the
+   * lab's folder and exits, so a killed build leaves nothing running.
+   */
+  ownerPid: z.number().int().positive().optional(),
 });
 export type LabPlan = z.infer<typeof LabPlanSchema>;

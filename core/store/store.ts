@@ -146,7 +146,7 @@ export class TemplateStore {
    * Adopt a bare disk image as `<arch>/<name>@<version>`: it is converted
    * into the store as a standalone qcow2 (backing chains are flattened).
    */
-  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void } = {}): Promise<TemplateEntry> {
+  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly origin?: TemplateMetadata["origin"]; readonly compress?: boolean } = {}): Promise<TemplateEntry> {
     const ref = this.parseStoreRef(text);
     if (ref.version === undefined) throw versionRequired(text, "adopting a disk");
     const src = resolvePath(source);
@@ -155,7 +155,7 @@ export class TemplateStore {
     try {
       const disk = join(stage, TEMPLATE_DISK);
       checkSource(src, this.opts.img);
-      await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.compress ? { compress: true } : {}) });
       const info = checkStandalone(disk, src, "store.disk_invalid", this.opts.img);
       const metadata: TemplateMetadata = {
         formatVersion: METADATA_FORMAT_VERSION,
@@ -165,7 +165,7 @@ export class TemplateStore {
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
         created: this.now().toISOString(),
         disk: { file: TEMPLATE_DISK, format: "qcow2", size: statSync(disk).size, virtualSize: info.virtualSize, sha256: await sha256File(disk) },
-        origin: { kind: "adopt", source: src },
+        origin: opts.origin ?? { kind: "adopt", source: src },
         hardware: opts.hardware ?? {},
       };
       await Bun.write(join(stage, TEMPLATE_METADATA), renderMetadata(metadata));

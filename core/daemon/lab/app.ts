@@ -22,6 +22,7 @@
  *
  * Every error leaves through one mapper as `{error: {code, message, hint, subject}}`.
  */
+import { isAbsolute } from "node:path";
 import { Hono } from "hono";
 import { z } from "zod";
 import { CodedError } from "../../errors/mod.ts";
@@ -143,6 +144,15 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
       hooks.afterPowerChange();
       return vm.status();
     }, lab);
+  });
+
+  /** A PNG of the VM's screen written to `path` (QMP screendump; the build keeps one when it fails). */
+  app.post("/v1/vms/:vm/screenshot", async (c) => {
+    const req = await body(c.req.raw, z.object({ path: z.string().refine(isAbsolute, "must be an absolute path") }));
+    const m = lab.vm(c.req.param("vm")).machine;
+    if (!m?.process.running) throw new CodedError("vm.not_running", `VM ${c.req.param("vm")} is not running`, { subject: c.req.param("vm") });
+    await m.qmp.execute("screendump", { filename: req.path, format: "png" }, { timeoutMs: 10_000 });
+    return c.json({ path: req.path });
   });
 
   app.post("/v1/vms/:vm/exec", async (c) => {

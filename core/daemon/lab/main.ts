@@ -13,7 +13,9 @@
  * graceful ladder first. A bad request, a broken guest channel or a failing
  * write never takes it down: errors are answered and logged.
  */
+import { rmSync } from "node:fs";
 import { dirname } from "node:path";
+import { pidAlive } from "../orphans.ts";
 import { parseArgs } from "node:util";
 import { TemplateStore } from "../../store/store.ts";
 import { VERSION } from "../../version.ts";
@@ -28,6 +30,8 @@ import { readState } from "./state_file.ts";
 import { ScriptHost } from "./scripts.ts";
 import { join } from "node:path";
 
+/** How often an ephemeral lab checks that its owner process (`LabPlan.ownerPid`) still lives. */
+export const OWNER_POLL_MS = 500;
 /** After a power change leaves nothing running, exit this much later (lets the response finish). */
 export const IDLE_EXIT_DELAY_MS = 300;
 /** A freshly spawned daemon waits this long for its first operation before it exits idle. */
@@ -129,6 +133,21 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
       .catch((e: unknown) => log.write("error", `stopping on ${signal} failed: ${(e as Error).message}`))
       .finally(() => finish(0));
   };
+  // An ephemeral lab (a template build) dies with its owner: guests killed, folder deleted.
+  const ownerWatch = setInterval(() => {
+    const owner = lab.plan.ownerPid;
+    if (owner === undefined || exiting || pidAlive(owner)) return;
+    exiting = true;
+    log.write("warn", `owner process ${owner} is gone: killing the lab's guests and deleting ${dir}`);
+    scripts.close();
+    for (const v of lab.vms.values()) if (v.machine?.process.running) v.machine.process.kill("SIGKILL");
+    void Promise.all([...lab.vms.values()].map((v) => v.machine?.process.exited))
+      .catch(() => undefined)
+      .finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        finish(1);
+      });
+  }, OWNER_POLL_MS);
   process.on("SIGTERM", () => stopAll("SIGTERM"));
   process.on("SIGINT", () => stopAll("SIGINT"));
   process.on("SIGHUP", () => undefined);
@@ -136,6 +155,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   // A daemon spawned for a lab with nothing to do (e.g. `status` raced a `down`) does not linger.
   exitIfIdle(STARTUP_GRACE_MS);
   const code = await done;
+  clearInterval(ownerWatch);
   await network.release().catch((e: unknown) => log.write("warn", `closing the network failed: ${(e as Error).message}`));
   server.stop();
   log.write("info", "lab daemon stopped", { code });

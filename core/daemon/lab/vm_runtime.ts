@@ -144,7 +144,8 @@ export class VmRuntime {
   }
 
   #cdroms(): CdromSpec[] {
-    return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
+    // After the disk: a blank disk (scratch VMs, ISO builds) falls through to the installer CD.
+    return this.plan.cdrom ? [{ path: this.plan.cdrom, bootIndex: 1 }] : [];
   }
 
   /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
