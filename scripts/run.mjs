@@ -26,9 +26,11 @@ const PACKAGES = {
   "tiny-template": TEMPLATE_PACKAGES,
   demo: ["qemu-system-x86", ...TEMPLATE_PACKAGES],
   // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon;
-  // ovmf: UEFI and secure-boot firmware tests; swtpm: `tpm = true` tests.
-  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", ...TEMPLATE_PACKAGES],
-  // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium — see README.)
+  // ovmf: UEFI and secure-boot firmware tests; swtpm: `tpm = true` tests;
+  // docker-registry: the OCI registry the push/pull tests run (on 127.0.0.1, with their own config).
+  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", "docker-registry", ...TEMPLATE_PACKAGES],
+  // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium, skopeo,
+  // e2fsprogs — see README.)
 };
 
 function log(msg) {
@@ -71,6 +73,18 @@ function ensurePackages(pkgs) {
     log(`apt-get install ${missing.join(" ")}`);
     if (sh("apt-get", ["install", "-y", "-q", "--no-install-recommends", ...missing], { env }).status !== 0) process.exit(1);
   }
+  if (missing.includes("docker-registry")) quietRegistryService();
+}
+
+/**
+ * Debian's docker-registry package starts a service whose config listens on
+ * every interface; the tests start their own registries on 127.0.0.1, so
+ * the packaged one is stopped and kept from starting at boot.
+ */
+function quietRegistryService() {
+  for (const [cmd, ...args] of [["service", "docker-registry", "stop"], ["update-rc.d", "docker-registry", "disable"], ["systemctl", "disable", "--now", "docker-registry"]]) {
+    spawnSync(cmd, args, { stdio: "ignore" }); // whichever init tools exist; absent ones are fine
+  }
 }
 
 function ensureNodeModules() {
@@ -112,8 +126,12 @@ const env = { VMLAB_TINY_TEMPLATE: template, VMLAB_BIN: join(root, "dist", "vmla
 if (target === "demo") {
   process.exit(sh(bun, ["scripts/demo.ts", ...extra], { env }).status ?? 1);
 }
-// test: type-check, then every test (unit beside the code, integration and e2e under tests/).
+// test: type-check, lint (import cycles, dependency direction, explicit any, formatting
+// when enabled — scripts/lint.ts), then every test (unit beside the code, integration
+// and e2e under tests/).
 log("typecheck");
 if (sh(join(root, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", "."]).status !== 0) process.exit(1);
+log("lint");
+if (sh(bun, ["scripts/lint.ts"]).status !== 0) process.exit(1);
 log("bun test");
 process.exit(sh(bun, ["test", "--timeout", "120000", ...extra], { env }).status ?? 1);

@@ -55,6 +55,9 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
         }
       } else if (r.ref.kind === "registry") {
         if (vm.arch === undefined) out.push(error("registry-ref-needs-arch", `VM "${vm.name}" uses registry reference "${vm.template}" without \`arch\``, tAt, { name: vm.template, hint: 'add arch = "x86_64" (arch is never inferred)' }));
+        else if (ctx.store?.pulled !== undefined && !ctx.store.pulled(vm.template, vm.arch)) {
+          out.push({ ...error("template-not-pulled", `registry template ${vm.template} (${vm.arch}) of VM "${vm.name}" is not in the store yet; \`vmlab up\` will pull it`, tAt, { name: vm.template, hint: `pull it now: vmlab template pull ${vm.template} --arch ${vm.arch}` }), severity: "warning" });
+        }
       } else {
         const ref = r.ref;
         if (vm.arch !== undefined && vm.arch !== ref.arch) out.push(error("arch-mismatch", `VM "${vm.name}" sets arch "${vm.arch}" but its template is ${r.ref.arch}`, vm.at.arch ?? tAt, { name: vm.arch }));

@@ -10,7 +10,7 @@ describe("loadHostConfig()", () => {
   test("reads every host attribute", () => {
     const r = loadHostConfig('host {\n subnet_pool = "10.9.0.0/16"\n dns_suffix = "lab"\n dns_upstream = "1.1.1.1:53"\n disk_low_percent = 5\n psk = "k"\n viewer = "v {}"\n oci_chunk_size = 256MiB\n forward_bind = "0.0.0.0"\n}', "/c");
     expect(r.diagnostics).toEqual([]);
-    expect(r.config).toEqual({ subnetPool: "10.9.0.0/16", dnsSuffix: "lab", dnsUpstream: "1.1.1.1:53", diskLowPercent: 5, forwardBind: "0.0.0.0", psk: "k", viewer: "v {}", ociChunkSize: 256 * 2 ** 20 });
+    expect(r.config).toEqual({ subnetPool: "10.9.0.0/16", dnsSuffix: "lab", dnsUpstream: "1.1.1.1:53", diskLowPercent: 5, forwardBind: "0.0.0.0", psk: "k", viewer: "v {}", ociChunkSize: 256 * 2 ** 20, insecureRegistries: [] });
   });
   test("diagnoses bad values and keeps defaults for them", () => {
     const r = loadHostConfig('host { disk_low_percent = 150 dns_upstream = "resolver" colour = 1 forward_bind = "everywhere" }', "/c");

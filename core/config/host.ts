@@ -26,6 +26,8 @@ export interface HostConfig {
   /** Undefined: no viewer configured. `{}` in the command is the target. */
   readonly viewer: string | undefined;
   readonly ociChunkSize: number;
+  /** Registry hosts (`host[:port]`) spoken to over plain HTTP; loopback ones always may. */
+  readonly insecureRegistries: readonly string[];
 }
 
 export const DEFAULT_HOST_CONFIG: HostConfig = {
@@ -37,6 +39,7 @@ export const DEFAULT_HOST_CONFIG: HostConfig = {
   psk: undefined,
   viewer: undefined,
   ociChunkSize: 512 * 1024 * 1024,
+  insecureRegistries: [],
 };
 
 export interface HostConfigResult {
@@ -78,6 +81,7 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
     psk: f.str("psk") ?? d.psk,
     viewer: f.str("viewer") ?? d.viewer,
     ociChunkSize: f.bytes("oci_chunk_size") ?? d.ociChunkSize,
+    insecureRegistries: f.strs("insecure_registries"),
   };
   return { config, diagnostics, sources: r.document.sources };
 }

@@ -7,6 +7,8 @@
  */
 import { CodedError } from "../errors/mod.ts";
 import type { TemplateStore } from "../store/store.ts";
+import { pulledTemplate } from "../store/oci.ts";
+import { parseTemplateRef } from "../store/ref.ts";
 import { labPath } from "./checks_files.ts";
 import type { HostConfig } from "./host.ts";
 import type { LabConfig, Vm } from "./model.ts";
@@ -63,8 +65,15 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
     let resolved;
     let entry;
     try {
-      resolved = store.resolve(vm.template);
-      entry = store.get(resolved.ref);
+      const parsed = parseTemplateRef(vm.template);
+      if (parsed.ok && parsed.ref.kind === "registry") {
+        entry = pulledTemplate(store, vm.template, vm.arch ?? "");
+        if (entry === undefined) throw new Error(`registry template ${vm.template} (${vm.arch ?? "no arch"}) is not in the store`);
+        resolved = entry;
+      } else {
+        resolved = store.resolve(vm.template);
+        entry = store.get(resolved.ref);
+      }
     } catch (e) {
       throw new CodedError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
     }

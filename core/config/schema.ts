@@ -374,6 +374,7 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("psk", "utf8", false, "Pre-shared key for cross-host segment links (§9.2)"),
         a("viewer", "utf8", false, "VNC viewer command; `{}` is replaced by the target (§11)"),
         a("oci_chunk_size", "std.ByteSize", false, "OCI layer chunk size for template push; default `512MiB` (§6.4)"),
+        a("insecure_registries", "list<utf8>", false, "Registry hosts (`host[:port]`) reached over plain HTTP; loopback registries always may be (§6.4)"),
       ],
       children: [],
       example: 'host {\n  subnet_pool      = "10.213.0.0/16"   // segment auto-allocation pool (default shown)\n  dns_suffix       = "vmlab.internal"\n  dns_upstream     = "1.1.1.1"\n  disk_low_percent = 10\n  viewer           = "vncviewer {}"    // {} = target\n  oci_chunk_size   = 512MiB\n}',

@@ -29,8 +29,15 @@ export async function socketAlive(path: string): Promise<boolean> {
   }
 }
 
-/** Serve `fetch` on a unix socket; throws `daemon.already_running` if one answers. */
-export async function serveUnix(path: string, fetchHandler: FetchHandler): Promise<{ stop(): void }> {
+/** Bun's own request body limit, kept for servers that only take JSON. */
+export const DEFAULT_MAX_REQUEST_BODY_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Serve `fetch` on a unix socket; throws `daemon.already_running` if one answers.
+ * `maxRequestBodySize` raises the body limit for servers whose uploads stream
+ * (the lab daemon's file copies); they must cap what they buffer themselves.
+ */
+export async function serveUnix(path: string, fetchHandler: FetchHandler, opts: { maxRequestBodySize?: number } = {}): Promise<{ stop(): void }> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
@@ -38,7 +45,7 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler): Promi
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
-  const options = { unix: path, fetch: fetchHandler, idleTimeout: 0 };
+  const options = { unix: path, fetch: fetchHandler, idleTimeout: 0, maxRequestBodySize: opts.maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_BYTES };
   const server = Bun.serve(options as unknown as Parameters<typeof Bun.serve>[0]);
   chmodSync(path, 0o600);
   return {
@@ -56,16 +63,51 @@ function unreachable(path: string, e: unknown): CodedError {
   });
 }
 
-async function decodeError(r: Response): Promise<CodedError> {
+/**
+ * The coded error a non-2xx reply carries. Every reply is rendered as a coded
+ * error: a body that is missing, not JSON, `null`, or not `{error: {code,
+ * message}}` becomes `daemon.bad_reply` naming the HTTP status.
+ */
+export async function replyError(r: Response, what = "the request"): Promise<CodedError> {
+  let text = "";
   try {
-    const body = (await r.json()) as { error?: { code?: string; message?: string; hint?: string; subject?: string } };
-    if (body.error?.code && body.error.message) {
-      return new CodedError(body.error.code as never, body.error.message, { ...(body.error.hint ? { hint: body.error.hint } : {}), ...(body.error.subject ? { subject: body.error.subject } : {}) });
+    text = await r.text();
+  } catch {
+    // no body
+  }
+  try {
+    const body = JSON.parse(text) as unknown;
+    const e = body !== null && typeof body === "object" ? (body as { error?: unknown }).error : undefined;
+    if (e !== null && typeof e === "object") {
+      const j = e as Record<string, unknown>;
+      if (typeof j["code"] === "string" && j["code"] && typeof j["message"] === "string") {
+        return CodedError.fromJSON({
+          code: j["code"],
+          message: j["message"],
+          ...(typeof j["subject"] === "string" ? { subject: j["subject"] } : {}),
+          ...(typeof j["hint"] === "string" ? { hint: j["hint"] } : {}),
+          ...(j["detail"] !== null && typeof j["detail"] === "object" ? { detail: j["detail"] as Record<string, unknown> } : {}),
+        });
+      }
     }
   } catch {
-    // fall through
+    // not JSON: fall through
   }
-  return new CodedError("internal", `The daemon answered HTTP ${r.status}`);
+  const shown = text.trim().slice(0, 200);
+  return new CodedError("daemon.bad_reply", `the daemon answered ${what} with HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ""}${shown ? `: ${shown}` : " and no error body"}`, {
+    detail: { status: r.status },
+    hint: "See `vmlab logs` and `vmlab daemon status`; this is a bug if it repeats.",
+  });
+}
+
+/** A 2xx reply's JSON body, or `daemon.bad_reply` when it is not JSON. */
+export async function replyJson<T>(r: Response, what = "the request"): Promise<T> {
+  const text = await r.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new CodedError("daemon.bad_reply", `the daemon answered ${what} with HTTP ${r.status} and a body that is not JSON`, { detail: { status: r.status }, hint: "See `vmlab logs`; this is a bug if it repeats." });
+  }
 }
 
 /** One JSON request/response round trip. */
@@ -82,8 +124,8 @@ export async function request<T>(socket: string, method: "GET" | "POST" | "DELET
   } catch (e) {
     throw unreachable(socket, e);
   }
-  if (!r.ok) throw await decodeError(r);
-  return (await r.json()) as T;
+  if (!r.ok) throw await replyError(r, `${method} ${path}`);
+  return replyJson<T>(r, `${method} ${path}`);
 }
 
 /** POST/GET and deliver each NDJSON record to `onRecord` as it arrives. */
@@ -100,9 +142,16 @@ export async function stream(socket: string, method: "GET" | "POST", path: strin
   } catch (e) {
     throw unreachable(socket, e);
   }
-  if (!r.ok) throw await decodeError(r);
+  if (!r.ok) throw await replyError(r, `${method} ${path}`);
   if (!r.body) return;
   const decoder = new TextDecoder();
+  const parse = (line: string): unknown => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw new CodedError("daemon.bad_reply", `the daemon sent a record that is not JSON on ${method} ${path}: ${line.slice(0, 200)}`, { hint: "See `vmlab logs`; this is a bug if it repeats." });
+    }
+  };
   let pending = "";
   for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
     pending += decoder.decode(chunk, { stream: true });
@@ -110,10 +159,10 @@ export async function stream(socket: string, method: "GET" | "POST", path: strin
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl).trim();
       pending = pending.slice(nl + 1);
-      if (line) onRecord(JSON.parse(line));
+      if (line) onRecord(parse(line));
     }
   }
-  if (pending.trim()) onRecord(JSON.parse(pending));
+  if (pending.trim()) onRecord(parse(pending));
 }
 
 /** An NDJSON response whose records are produced by `run(write)`. */

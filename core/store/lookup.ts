@@ -10,12 +10,15 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { TEMPLATE_DISK } from "./paths.ts";
+import { findPulled } from "./pulled.ts";
 import { highestVersion, type TemplateRef } from "./ref.ts";
 
 /** What validation needs from a store. */
 export interface StoreReader {
   /** Versions of `<arch>/<name>` present in the store (any order). */
   versions(arch: string, name: string): readonly string[];
+  /** Whether a template pulled from registry `reference` for `arch` is present (omitted: unknown). */
+  pulled?(reference: string, arch: string): boolean;
 }
 
 /** A store rooted at a `templates` directory on disk. */
@@ -29,6 +32,7 @@ export function directoryStore(templatesRoot: string): StoreReader {
         return [];
       }
     },
+    pulled: (reference, arch) => findPulled(templatesRoot, reference, arch) !== undefined,
   };
 }
 

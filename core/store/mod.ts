@@ -22,3 +22,5 @@ export * from "./convert.ts";
 export * from "./staging.ts";
 export * from "./inspect.ts";
 export * from "./store.ts";
+export * from "./pulled.ts";
+export * from "./oci.ts";

@@ -6,13 +6,17 @@
  * Like `cp -r`: when the destination is an existing directory the source
  * lands inside it under its own name. File modes are kept host→guest.
  * Directory trees from a guest are listed with the guest's `find` (POSIX
- * guests); single files need nothing but the agent.
+ * guests) and written by `writeGuestTree`, which trusts no name the guest
+ * sends (see guest_tree.ts); single files need nothing but the agent. Files
+ * stream in both directions, so their size is bounded only by disk space.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, renameSync } from "node:fs";
-import { basename, dirname, join, posix } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { basename, join, posix } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
+import { replyError, request } from "../../daemon/transport.ts";
 import { CodedError } from "../../errors/mod.ts";
-import { request } from "../../daemon/transport.ts";
+import { GUEST_TREE_SCRIPT, parseGuestListing, writeGuestTree } from "../guest_tree.ts";
+import { writeHostFile } from "../host_sink.ts";
 import { action, requireUp, resolveVmTarget, type TargetFlags } from "../client.ts";
 
 /** `vm:path` or `lab/vm:path`; host paths starting with `/`, `.` or `~` never match. */
@@ -27,9 +31,13 @@ interface Guest {
   vm: string;
 }
 
-async function exec(g: Guest, path: string, args: string[]): Promise<{ code: number; stdout: string }> {
-  const r = await request<{ exitCode: number | null; stdout: string }>(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 });
-  return { code: r.exitCode ?? 1, stdout: Buffer.from(r.stdout, "base64").toString("utf8") };
+async function execRaw(g: Guest, path: string, args: string[]): Promise<{ code: number; stdout: Uint8Array; truncated: boolean }> {
+  const r = await request<{ exitCode: number | null; stdout: string; truncated?: boolean }>(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 });
+  return { code: r.exitCode ?? 1, stdout: new Uint8Array(Buffer.from(typeof r.stdout === "string" ? r.stdout : "", "base64")), truncated: r.truncated === true };
+}
+
+async function exec(g: Guest, path: string, args: string[]): Promise<{ code: number }> {
+  return { code: (await execRaw(g, path, args)).code };
 }
 
 async function guestIsDir(g: Guest, path: string): Promise<boolean> {
@@ -40,23 +48,30 @@ async function guestIsDir(g: Guest, path: string): Promise<boolean> {
   }
 }
 
-async function put(g: Guest, path: string, data: Uint8Array, mode: number): Promise<void> {
-  const url = `http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}&mode=${mode.toString(8)}`;
-  const r = await fetch(url, { method: "PUT", unix: g.socket, body: data } as RequestInit);
-  if (!r.ok) {
-    const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new CodedError("cp.failed", body.error?.message ?? `Cannot write ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
+const fileUrl = (g: Guest, path: string, mode?: number) =>
+  `http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}${mode === undefined ? "" : `&mode=${mode.toString(8)}`}`;
+
+async function send(url: string, init: RequestInit, socket: string): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, unix: socket } as RequestInit);
+  } catch (e) {
+    throw new CodedError("daemon.unreachable", `cannot reach the lab daemon at ${socket}: ${(e as Error).message}`, { subject: socket, hint: "Run `vmlab status`; the lab may have gone down." });
   }
+}
+
+/** Uploads a host file; the body streams from disk (any size). */
+async function put(g: Guest, path: string, hostFile: string, mode: number): Promise<void> {
+  const r = await send(fileUrl(g, path, mode), { method: "PUT", body: Bun.file(hostFile) }, g.socket);
+  if (!r.ok) throw await replyError(r, `the copy to ${g.vm}:${path}`);
   await r.body?.cancel();
 }
 
-async function get(g: Guest, path: string): Promise<Uint8Array> {
-  const r = await fetch(`http://vmlab/v1/vms/${encodeURIComponent(g.vm)}/file?path=${encodeURIComponent(path)}`, { unix: g.socket } as RequestInit);
-  if (!r.ok) {
-    const body = (await r.json().catch(() => ({}))) as { error?: { message?: string } };
-    throw new CodedError("cp.failed", body.error?.message ?? `Cannot read ${g.vm}:${path} (HTTP ${r.status})`, { subject: `${g.vm}:${path}` });
-  }
-  return new Uint8Array(await r.arrayBuffer());
+/** A guest file as a byte stream (any size; cancelling it stops the guest-side read). */
+async function get(g: Guest, path: string): Promise<AsyncIterable<Uint8Array>> {
+  const r = await send(fileUrl(g, path), {}, g.socket);
+  if (!r.ok) throw await replyError(r, `the copy from ${g.vm}:${path}`);
+  if (!r.body) return (async function* () {})();
+  return r.body as unknown as AsyncIterable<Uint8Array>;
 }
 
 function hostTree(root: string): { dirs: string[]; files: string[] } {
@@ -84,7 +99,7 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   }
   const target = (await guestIsDir(g, dest)) ? posix.join(dest, basename(src)) : dest;
   if (!st.isDirectory()) {
-    await put(g, target, readFileSync(src), st.mode & 0o7777);
+    await put(g, target, src, st.mode & 0o7777);
     report(`${src} → ${g.vm}:${target}`);
     return 1;
   }
@@ -95,17 +110,10 @@ async function toGuest(src: string, g: Guest, dest: string, report: (m: string) 
   if (mk.code !== 0) throw new CodedError("cp.failed", `Cannot create ${g.vm}:${target} (mkdir exit ${mk.code})`, { subject: `${g.vm}:${target}` });
   for (const f of tree.files) {
     const full = join(src, f);
-    await put(g, posix.join(target, f), readFileSync(full), statSync(full).mode & 0o7777);
+    await put(g, posix.join(target, f), full, statSync(full).mode & 0o7777);
   }
   report(`${src}/ → ${g.vm}:${target}/ (${tree.files.length} files)`);
   return tree.files.length;
-}
-
-function writeAtomic(path: string, data: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.vmlab-tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 function hostIsDir(p: string): boolean {
@@ -119,20 +127,19 @@ function hostIsDir(p: string): boolean {
 async function fromGuest(g: Guest, src: string, dest: string, report: (m: string) => void): Promise<number> {
   const target = hostIsDir(dest) ? join(dest, posix.basename(src)) : dest;
   if (!(await guestIsDir(g, src))) {
-    writeAtomic(target, await get(g, src));
+    await writeHostFile(target, await get(g, src), { subject: target });
     report(`${g.vm}:${src} → ${target}`);
     return 1;
   }
-  const list = async (type: "d" | "f") => {
-    const r = await exec(g, "/bin/sh", ["-c", 'find "$1" -type "$2"', "sh", src, type]);
-    if (r.code !== 0) throw new CodedError("cp.failed", `Cannot list ${g.vm}:${src} (find exit ${r.code})`, { subject: `${g.vm}:${src}` });
-    return r.stdout.split("\n").filter(Boolean).map((p) => posix.relative(src, p));
-  };
-  for (const d of await list("d")) mkdirSync(join(target, d), { recursive: true });
-  const files = await list("f");
-  for (const f of files) writeAtomic(join(target, f), await get(g, posix.join(src, f)));
-  report(`${g.vm}:${src}/ → ${target}/ (${files.length} files)`);
-  return files.length;
+  const listing = await execRaw(g, "/bin/sh", ["-c", GUEST_TREE_SCRIPT, "sh", src]);
+  const subject = `${g.vm}:${src}`;
+  if (listing.code !== 0) throw new CodedError("cp.failed", `cannot list ${subject} (exit ${listing.code})`, { subject, hint: "the guest needs a POSIX sh, find and readlink" });
+  if (listing.truncated) throw new CodedError("cp.bad_listing", `the listing of ${subject} is larger than the agent returns in one go`, { subject, hint: "copy its subdirectories one by one" });
+  const entries = parseGuestListing(listing.stdout, subject);
+  const r = await writeGuestTree(target, entries, (rel) => get(g, posix.join(src, rel)), subject);
+  if (r.skipped.length) report(`skipped ${r.skipped.length} special file(s) (devices, FIFOs, sockets): ${r.skipped.slice(0, 5).join(", ")}${r.skipped.length > 5 ? ", …" : ""}`);
+  report(`${subject}/ → ${target}/ (${r.files} files${r.symlinks ? `, ${r.symlinks} symlinks` : ""})`);
+  return r.files;
 }
 
 export function register(program: Command): void {

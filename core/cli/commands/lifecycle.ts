@@ -18,6 +18,7 @@ import type { LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoaded, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
+import { pullMissing } from "./template_remote.ts";
 import { processIo } from "./validate.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
 import { printStatus } from "./status.ts";
@@ -54,7 +55,9 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   if (!loaded.ok) return printLoaded(io, loaded) || 1;
   if (loaded.stage !== "validate") return 2;
   if (flags.verbose) process.stderr.write(`using ${loaded.file}\n`);
-  const plan = labPlan(loaded.config, loaded.profiles, new TemplateStore(), io.env, io.home, loaded.host);
+  const store = new TemplateStore();
+  await pullMissing(loaded.config.lab?.vms ?? [], store, quiet);
+  const plan = labPlan(loaded.config, loaded.profiles, store, io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
       throw new CodedError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });

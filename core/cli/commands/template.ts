@@ -16,12 +16,15 @@
  * `error[<code>]: message` and `hint: …`. Export/import show bytes done of
  * total on stderr when it is a TTY. The store is used directly: its
  * cross-process lock keeps concurrent CLIs and daemons safe.
- * Leaves out: build, push, pull, login (their own issues).
+ * Registry verbs (push, pull, login, logout, list --remote) live in
+ * `template_remote.ts`. Leaves out: build (its own issue).
  */
 import type { Command } from "@commander-js/extra-typings";
 import { TemplateStore, StoreError, type TemplateEntry } from "../../store/mod.ts";
+import { CodedError } from "../../errors/mod.ts";
 import { makeStyle, wantsColor, type Style } from "../style.ts";
 import { renderTable } from "../table.ts";
+import { listRemote, registerRemote } from "./template_remote.ts";
 
 /** Minimum time between two progress redraws. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -66,6 +69,11 @@ function printError(io: TemplateIo, e: unknown): number {
     if (e.clones && e.clones.length > 0) io.err(e.clones.map((c) => `  ${c}\n`).join(""));
     io.err(`${s.cyan("hint")}: ${e.hint}\n`);
     return 1;
+  }
+  if (e instanceof CodedError) {
+    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}\n`);
+    if (e.hint) io.err(`${s.cyan("hint")}: ${e.hint}\n`);
+    return e.code.startsWith("usage.") ? 2 : 1;
   }
   io.err(`${s.red(s.bold("error"))}: ${(e as Error).message ?? String(e)}\n`);
   return 1;
@@ -223,9 +231,10 @@ export function templateCommand(deps: TemplateDeps = {}): { register(program: Co
     register(program) {
       const t = program.command("template").description("manage and share disk templates in the local store");
       t.command("list")
-        .description("List templates in the store")
+        .description("List templates in the store, or a registry repository's tags with --remote")
         .option("--json", "emit the full metadata array (ref, sizes in bytes, RFC 3339 created)")
-        .action((o) => run((s, io) => list(s, io, o.json ?? false)));
+        .option("--remote <repo>", "list the tags of a registry repository (host/repo)")
+        .action((o) => run((s, io) => (o.remote === undefined ? list(s, io, o.json ?? false) : listRemote(io, o.remote, o.json ?? false))));
       t.command("rm")
         .description("Remove a template from the store (exact version required)")
         .argument("<ref>", "<arch>/<name>@<version>")
@@ -243,6 +252,7 @@ export function templateCommand(deps: TemplateDeps = {}): { register(program: Co
         .option("--ref <ref>", "adopt <file> as a bare qcow2 under <arch>/<name>@<version>")
         .option("--profile <profile>", "guest OS profile to record (with --ref)")
         .action((file, o) => run((s, io) => importTemplate(s, io, file, o)));
+      registerRemote(t, run);
     },
   };
 }

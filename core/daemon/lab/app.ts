@@ -30,6 +30,7 @@ import { DownRequestSchema, EventSchema, ExecRequestSchema, ScriptRequestSchema,
 import type { ScriptHost } from "./scripts.ts";
 import type { LabNetwork } from "./network.ts";
 import { ndjsonResponse } from "../transport.ts";
+import { guestFileBody } from "./guest_file_stream.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
 /** Interval of keep-alive records on the event stream. */
@@ -46,9 +47,18 @@ export interface LabDaemonHooks {
   destroyed(): void;
 }
 
+/**
+ * Largest JSON request body. The server itself accepts bodies of any size
+ * (file uploads stream), so JSON endpoints cap what they buffer.
+ */
+export const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
+
 async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
   let raw: unknown = {};
+  const tooLarge = () => new CodedError("request.too_large", `request body is larger than ${MAX_JSON_BODY_BYTES} bytes`, { hint: "send less data per request (copy large files with `vmlab cp`)" });
+  if (Number(req.headers.get("content-length") ?? 0) > MAX_JSON_BODY_BYTES) throw tooLarge();
   const text = await req.text();
+  if (text.length > MAX_JSON_BODY_BYTES) throw tooLarge();
   if (text.trim()) {
     try {
       raw = JSON.parse(text);
@@ -176,17 +186,20 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     });
   });
 
+  // Both directions stream: the request body goes to the agent chunk by chunk,
+  // and the guest file comes back through a bounded, cancellable body.
   app.put("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
     const path = c.req.query("path");
     if (!path) throw new CodedError("request.invalid", "Missing ?path=");
     const agent = await agentFor(lab, name);
-    const data = new Uint8Array(await c.req.arrayBuffer());
     const mode = c.req.query("mode");
-    await agent.writeFile(path, data, mode ? { mode: parseInt(mode, 8) } : {}).catch((e: unknown) => {
-      throw new CodedError("cp.failed", `Cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+    let bytes = 0;
+    const source = c.req.raw.body ?? new Uint8Array(0);
+    await agent.writeFile(path, source as AsyncIterable<Uint8Array> | Uint8Array, { ...(mode ? { mode: parseInt(mode, 8) } : {}), onProgress: (n) => (bytes = n) }).catch((e: unknown) => {
+      throw new CodedError("cp.failed", `cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}`, cause: e });
     });
-    return c.json({ ok: true, bytes: data.length });
+    return c.json({ ok: true, bytes });
   });
 
   app.get("/v1/vms/:vm/file", async (c) => {
@@ -194,10 +207,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const path = c.req.query("path");
     if (!path) throw new CodedError("request.invalid", "Missing ?path=");
     const agent = await agentFor(lab, name);
-    const data = await agent.readFile(path).catch((e: unknown) => {
-      throw new CodedError("cp.failed", `Cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}` });
+    const body = await guestFileBody(agent.readFileChunks(path), c.req.raw.signal).catch((e: unknown) => {
+      throw new CodedError("cp.failed", `cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}`, cause: e });
     });
-    return new Response(data, { headers: { "content-type": "application/octet-stream" } });
+    return new Response(body, { headers: { "content-type": "application/octet-stream" } });
   });
 
   app.get("/v1/vms/:vm/osinfo", async (c) => {

@@ -112,7 +112,8 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
   let server: { stop(): void };
   try {
-    server = await serveUnix(labSocket(args.name), (req) => app.fetch(req));
+    // Uploads (`vmlab cp` host→guest) stream to the agent: no body limit.
+    server = await serveUnix(labSocket(args.name), (req) => app.fetch(req), { maxRequestBodySize: Number.MAX_SAFE_INTEGER });
   } catch (e) {
     process.stderr.write(`vmlab-lab: ${(e as Error).message}\n`);
     return 1;

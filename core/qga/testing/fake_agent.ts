@@ -56,6 +56,7 @@ interface OpenFile {
   mode: string;
   data: Uint8Array;
   pos: number;
+  endless: boolean;
 }
 
 const enc = new TextEncoder();
@@ -66,6 +67,8 @@ const b64 = (d: Uint8Array) => Buffer.from(d).toString("base64");
 export class FakeAgent {
   readonly path: string;
   readonly files = new Map<string, Uint8Array>();
+  /** Paths that read like `/dev/zero`: zeros without end. */
+  readonly endless = new Set<string>();
   readonly received: ReceivedAgentCommand[] = [];
   readonly shutdowns: string[] = [];
   shutdownAction: FakeShutdownAction = "disconnect";
@@ -263,10 +266,11 @@ export class FakeAgent {
   #open(args: Record<string, unknown>, id: unknown): void {
     const path = String(args["path"]);
     const mode = String(args["mode"] ?? "r");
-    const existing = this.files.get(path);
+    const endless = mode === "r" && this.endless.has(path);
+    const existing = endless ? new Uint8Array(0) : this.files.get(path);
     if (mode === "r" && !existing) return this.#error(`failed to open file '${path}' (mode: 'r'): No such file or directory`, id);
     const handle = this.#nextHandle++;
-    this.#handles.set(handle, { path, mode, data: mode === "r" ? existing! : new Uint8Array(0), pos: 0 });
+    this.#handles.set(handle, { path, mode, data: mode === "r" ? existing! : new Uint8Array(0), pos: 0, endless });
     this.#reply({ return: handle }, id);
   }
 
@@ -274,6 +278,10 @@ export class FakeAgent {
     const f = this.#handles.get(Number(args["handle"]));
     if (!f) return this.#error("handle does not exist", id);
     const count = Number(args["count"] ?? 4096);
+    if (f.endless) {
+      f.pos += count;
+      return this.#reply({ return: { count, "buf-b64": b64(new Uint8Array(count)), eof: false } }, id);
+    }
     const part = f.data.subarray(f.pos, f.pos + count);
     f.pos += part.length;
     this.#reply({ return: { count: part.length, "buf-b64": b64(part), eof: part.length < count } }, id);

@@ -1,0 +1,302 @@
+/**
+ * Pull a vmlab template artifact into a file, resumably.
+ *
+ * Theory of operation: `resolveArtifact` reads the tag (an index → the
+ * manifest for the asked arch, never assumed), refuses anything that is not
+ * a vmlab template, and fetches the config blob (digest-checked).
+ * `downloadImage` then fills `<dir>/image` (created at full size, so never
+ * written regions stay holes): `chunkSlots` layers stream at once; each
+ * layer's bytes are hashed as they arrive and cut into zstd frames
+ * (`zstd_frames.ts`), frames are decompressed on Bun's thread pool and
+ * written in place, skipping all-zero blocks (sparse). A lost connection
+ * resumes the layer with `Range: bytes=N-`. A finished, verified layer is
+ * recorded in `<dir>/state.json`, so a pull killed half-way and run again
+ * fetches only the missing layers (layers half-written by the dead process
+ * are redone with their zeros written, since holes cannot be re-punched).
+ * While layers finish, the assembled image is hashed in order; a layer or
+ * whole-image digest that does not match throws `oci.digest_mismatch`
+ * naming the digest, and the caller installs nothing.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { CodedError } from "../core/errors/mod.ts";
+import { readTemplateManifest, selectArch, type ChunkLayer, type TemplateManifest } from "./artifact.ts";
+import type { RegistryClient } from "./client.ts";
+import { Limit, forEachLimited } from "./limit.ts";
+import type { ProgressFn } from "./progress.ts";
+import { FrameSplitter } from "./zstd_frames.ts";
+
+/** Layers downloaded at once. */
+export const PULL_CHUNK_SLOTS = 3;
+/** Frames decompressing at once (all layers together). */
+export const DECOMPRESS_SLOTS = 3;
+/** Frames of one layer decoded ahead of its writes. */
+export const DECODE_AHEAD = 3;
+/** Granularity of hole detection when writing. */
+export const SPARSE_BLOCK = 64 * 1024;
+/** Times one layer's download is resumed after a lost connection. */
+export const LAYER_RESUMES = 5;
+/** Bytes hashed per read when verifying the assembled image. */
+const HASH_SLICE = 32 * 1024 * 1024;
+
+export const IMAGE_FILE = "image";
+export const STATE_FILE = "state.json";
+
+export interface ResolvedArtifact {
+  readonly manifestDigest: string;
+  readonly manifest: TemplateManifest;
+  readonly config: Uint8Array;
+  /** Index digest when the tag was an index. */
+  readonly indexDigest: string | undefined;
+}
+
+/** Resolve `repo:selector` (+ arch) to a checked vmlab template manifest and its config. */
+export async function resolveArtifact(client: RegistryClient, repo: string, selector: string, arch: string | undefined): Promise<ResolvedArtifact> {
+  const subject = `${client.host}/${repo}${selector.includes(":") ? "@" : ":"}${selector}`;
+  const top = await client.getManifest(repo, selector);
+  if (!top) throw new CodedError("oci.not_found", `${subject} was not found`, { subject, hint: "check the reference; `vmlab template list --remote <repo>` lists its tags" });
+  let fetched = top;
+  let indexDigest: string | undefined;
+  if (top.document.kind === "index") {
+    indexDigest = top.digest;
+    const entry = selectArch(top.document.index, arch, subject);
+    const m = await client.getManifest(repo, entry.digest);
+    if (!m) throw new CodedError("oci.not_found", `${subject} lists manifest ${entry.digest}, which the registry does not have`, { subject: entry.digest, hint: "push the template again" });
+    fetched = m;
+  }
+  const manifest = readTemplateManifest(fetched.document, subject);
+  if (arch !== undefined && manifest.arch !== "" && manifest.arch !== arch) {
+    throw new CodedError("oci.arch_not_found", `${subject} is a ${manifest.arch} template, not ${arch}`, { subject, hint: `pull it with --arch ${manifest.arch}` });
+  }
+  const config = await client.getSmallBlob(repo, manifest.config.digest);
+  return { manifestDigest: fetched.digest, manifest, config, indexDigest };
+}
+
+export interface DownloadOptions {
+  readonly client: RegistryClient;
+  readonly repository: string;
+  readonly artifact: ResolvedArtifact;
+  /** Working directory kept between attempts (one per manifest digest). */
+  readonly dir: string;
+  readonly chunkSlots?: number;
+  readonly onProgress?: ProgressFn;
+}
+
+export interface DownloadResult {
+  /** The verified image file inside `dir`. */
+  readonly file: string;
+  /** Layers fetched now (the others were done by an earlier attempt). */
+  readonly fetched: number;
+  readonly resumed: number;
+  readonly wireBytes: number;
+}
+
+interface State {
+  manifest: string;
+  done: number[];
+}
+
+function readState(dir: string, manifest: string): State | undefined {
+  try {
+    const s = JSON.parse(readFileSync(join(dir, STATE_FILE), "utf8")) as State;
+    return s.manifest === manifest && Array.isArray(s.done) ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeState(dir: string, s: State): void {
+  const tmp = join(dir, `${STATE_FILE}.tmp`);
+  writeFileSync(tmp, JSON.stringify(s));
+  renameSync(tmp, join(dir, STATE_FILE));
+}
+
+export async function downloadImage(o: DownloadOptions): Promise<DownloadResult> {
+  const { manifest } = o.artifact;
+  const file = join(o.dir, IMAGE_FILE);
+  mkdirSync(o.dir, { recursive: true });
+  const prior = existsSync(file) ? readState(o.dir, o.artifact.manifestDigest) : undefined;
+  const done = new Set(prior?.done ?? []);
+  const dirty = prior !== undefined; // layers not recorded as done may hold stale bytes
+  if (prior === undefined) {
+    rmSync(file, { force: true });
+    const fh = await open(file, "w");
+    await fh.truncate(manifest.image.totalSize);
+    await fh.close();
+    writeState(o.dir, { manifest: o.artifact.manifestDigest, done: [] });
+  }
+  const state: State = { manifest: o.artifact.manifestDigest, done: [...done] };
+  const fh = await open(file, "r+");
+  let progressDone = [...done].reduce((n, i) => n + (manifest.chunks[i]?.rawSize ?? 0), 0);
+  let wire = 0;
+  const report = (raw: number, bytes: number) => {
+    progressDone += raw;
+    wire += bytes;
+    o.onProgress?.({ phase: "pull", done: progressDone, total: manifest.image.totalSize, wire });
+  };
+  report(0, 0);
+  const hasher = new ImageHasher(fh, manifest);
+  const decode = new Limit(DECOMPRESS_SLOTS);
+  const todo = manifest.chunks.filter((c) => !done.has(c.index));
+  try {
+    for (const i of done) hasher.complete(i);
+    await forEachLimited(todo, o.chunkSlots ?? PULL_CHUNK_SLOTS, async (layer) => {
+      await fetchLayer(o, fh, layer, decode, dirty, report);
+      done.add(layer.index);
+      state.done = [...done].sort((a, b) => a - b);
+      writeState(o.dir, state);
+      hasher.complete(layer.index);
+    });
+    o.onProgress?.({ phase: "verify", done: manifest.image.totalSize, total: manifest.image.totalSize, wire });
+    const digest = await hasher.result();
+    if (digest !== manifest.image.digest) {
+      rmSync(o.dir, { recursive: true, force: true });
+      throw new CodedError("oci.digest_mismatch", `the assembled image is ${digest}, but the manifest says ${manifest.image.digest}`, { subject: manifest.image.digest, hint: "the artifact on the registry is damaged; push the template again" });
+    }
+  } finally {
+    await hasher.settle();
+    await fh.close();
+  }
+  return { file, fetched: todo.length, resumed: done.size - todo.length, wireBytes: wire };
+}
+
+const ZERO = Buffer.alloc(SPARSE_BLOCK);
+
+/** Write `data` at `pos`, leaving all-zero blocks as holes unless `dense`. */
+async function writeSparse(fh: FileHandle, data: Buffer, pos: number, dense: boolean): Promise<void> {
+  if (dense) {
+    await writeAll(fh, data, 0, data.length, pos);
+    return;
+  }
+  let runStart = -1;
+  for (let off = 0; off < data.length; off += SPARSE_BLOCK) {
+    const end = Math.min(off + SPARSE_BLOCK, data.length);
+    const zero = end - off === SPARSE_BLOCK ? data.subarray(off, end).equals(ZERO) : data.subarray(off, end).every((b) => b === 0);
+    if (zero) {
+      if (runStart >= 0) await writeAll(fh, data, runStart, off - runStart, pos + runStart);
+      runStart = -1;
+    } else if (runStart < 0) runStart = off;
+  }
+  if (runStart >= 0) await writeAll(fh, data, runStart, data.length - runStart, pos + runStart);
+}
+
+async function writeAll(fh: FileHandle, data: Buffer, off: number, len: number, pos: number): Promise<void> {
+  let w = 0;
+  while (w < len) {
+    const { bytesWritten } = await fh.write(data, off + w, len - w, pos + w);
+    w += bytesWritten;
+  }
+}
+
+/** Stream one layer into place; resumes the stream after a lost connection. */
+async function fetchLayer(o: DownloadOptions, fh: FileHandle, layer: ChunkLayer, decode: Limit, dense: boolean, report: (raw: number, wire: number) => void): Promise<void> {
+  const { client, repository: repo } = o;
+  const hasher = new Bun.CryptoHasher("sha256");
+  const splitter = new FrameSplitter(layer.digest);
+  const base = layer.index * o.artifact.manifest.image.chunkSize;
+  let received = 0;
+  let written = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const inflight: Promise<void>[] = [];
+  const mismatch = (why: string) => new CodedError("oci.digest_mismatch", `layer ${layer.digest} (chunk ${layer.index}) ${why}`, { subject: layer.digest, hint: "the blob is corrupted on the registry; push the template again" });
+  const onFrame = (frame: Uint8Array) => {
+    const decoded = decode.run(() => Bun.zstdDecompress(frame));
+    decoded.catch(() => undefined);
+    const step = queue.then(async () => {
+      let data: Buffer;
+      try {
+        data = await decoded;
+      } catch {
+        throw new CodedError("oci.blob_invalid", `layer ${layer.digest} (chunk ${layer.index}) does not decompress`, { subject: layer.digest, hint: "the blob is corrupted on the registry; push the template again" });
+      }
+      if (written + data.length > layer.rawSize) throw mismatch(`decompresses to more than its ${layer.rawSize} bytes`);
+      await writeSparse(fh, data, base + written, dense);
+      written += data.length;
+      report(data.length, 0);
+    });
+    queue = step;
+    inflight.push(step);
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const res = await client.getBlob(repo, layer.digest, received);
+      const reader = res.body?.getReader();
+      if (!reader) throw new CodedError("oci.registry_error", `registry ${client.host} sent no body for ${layer.digest}`, { subject: layer.digest });
+      let lost = false;
+      for (;;) {
+        let r: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          r = await reader.read();
+        } catch (e) {
+          if (attempt >= LAYER_RESUMES) throw new CodedError("oci.unreachable", `lost the connection to ${client.host} while reading ${layer.digest}: ${(e as Error).message}`, { subject: layer.digest, hint: "run the pull again: it resumes" });
+          lost = true; // connection lost mid-stream: continue from `received`
+          break;
+        }
+        if (r.done) break;
+        const value = r.value;
+        if (received + value.length > layer.size) throw mismatch(`is longer than its ${layer.size} bytes`);
+        received += value.length;
+        hasher.update(value);
+        report(0, value.length);
+        for (const f of splitter.push(value)) onFrame(f);
+        while (inflight.length > DECODE_AHEAD) await inflight.shift();
+      }
+      if (!lost) break;
+    }
+    splitter.finish();
+    await queue;
+    if (received !== layer.size) throw mismatch(`ended after ${received} of ${layer.size} bytes`);
+    const got = `sha256:${hasher.digest("hex")}`;
+    if (got !== layer.digest) throw mismatch(`has digest ${got}`);
+    if (written !== layer.rawSize) throw mismatch(`decompresses to ${written} bytes, expected ${layer.rawSize}`);
+  } finally {
+    await Promise.allSettled(inflight);
+  }
+}
+
+/** Hashes the assembled image in chunk order as chunks complete. */
+class ImageHasher {
+  readonly #h = new Bun.CryptoHasher("sha256");
+  readonly #complete = new Set<number>();
+  #next = 0;
+  #running: Promise<void> = Promise.resolve();
+  #error: unknown;
+
+  constructor(private readonly fh: FileHandle, private readonly m: TemplateManifest) {}
+
+  complete(i: number): void {
+    this.#complete.add(i);
+    this.#running = this.#running.then(() => this.drain()).catch((e: unknown) => {
+      this.#error ??= e;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    const buf = Buffer.allocUnsafe(HASH_SLICE);
+    while (this.#complete.has(this.#next)) {
+      const c = this.m.chunks[this.#next];
+      if (!c) break;
+      const start = this.#next * this.m.image.chunkSize;
+      for (let off = 0; off < c.rawSize; ) {
+        const len = Math.min(HASH_SLICE, c.rawSize - off);
+        const { bytesRead } = await this.fh.read(buf, 0, len, start + off);
+        if (bytesRead === 0) throw new CodedError("oci.image_changed", "the image being pulled was truncated", { subject: String(start + off) });
+        this.#h.update(buf.subarray(0, bytesRead));
+        off += bytesRead;
+      }
+      this.#next++;
+    }
+  }
+
+  async settle(): Promise<void> {
+    await this.#running;
+  }
+
+  async result(): Promise<string> {
+    await this.#running;
+    if (this.#error) throw this.#error;
+    if (this.#next !== this.m.chunks.length) throw new CodedError("oci.internal", "not every chunk was hashed", {});
+    return `sha256:${this.#h.digest("hex")}`;
+  }
+}
