@@ -39,6 +39,14 @@ export const VmPlanSchema = z.object({
   dependsOn: z.array(z.string()).default([]),
   /** Absolute path of an ISO attached as a CD-ROM. */
   cdrom: z.string().optional(),
+  /** Absolute path of a raw 1.44 MB floppy image. */
+  floppy: z.string().optional(),
+  /** Extra blank disks (`disk "x" { size }`), created once in `.vmlab/vms/<vm>/`. */
+  extraDisks: z.array(z.object({ name: z.string(), sizeBytes: z.number().int().positive() })).default([]),
+  /** Expose hardware virtualisation (VMX/SVM) to the guest. */
+  nested: z.boolean().default(false),
+  /** `gpu { mode address }`: virgl/vulkan (virtio-vga-gl) or VFIO passthrough of a host PCI device. */
+  gpu: z.object({ mode: z.enum(["passthrough", "virgl", "vulkan"]), address: z.string().optional() }).optional(),
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),

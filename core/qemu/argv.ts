@@ -26,7 +26,8 @@ export function qemuOptValue(value: string): string {
 }
 
 function defaultCpu(spec: QemuVmSpec): string {
-  return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  const base = spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  return spec.nested ? `${base},+${spec.nested}` : base;
 }
 
 function diskArgs(d: DiskSpec, index: number): string[] {
@@ -55,6 +56,22 @@ function diskArgs(d: DiskSpec, index: number): string[] {
 /** QEMU arguments that attach the swtpm behind `socket` as a TIS TPM 2.0 (core/qemu/swtpm.ts). */
 function tpmArgs(socket: string): string[] {
   return ["-chardev", `socket,id=chrtpm,path=${qemuOptValue(socket)}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"];
+}
+
+/** GPU devices: VFIO passthrough of a host PCI function, or a virgl/venus virtio-vga-gl rendered headless. */
+function gpuArgs(g: NonNullable<QemuVmSpec["gpu"]>): string[] {
+  switch (g.mode) {
+    case "passthrough":
+      return ["-device", `vfio-pci,host=${qemuOptValue(g.address ?? "")}`];
+    case "virgl":
+      return ["-device", "virtio-vga-gl"];
+    case "vulkan":
+      return ["-device", "virtio-vga-gl,blob=true,hostmem=256M,venus=true"];
+    default: {
+      const never: never = g.mode;
+      throw new Error(`Cannot build QEMU argv: unknown GPU mode ${String(never)}`);
+    }
+  }
 }
 
 function nicArgs(n: NicSpec): string[] {
@@ -95,6 +112,15 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   if (spec.disks.some((d) => d.interface === "sata")) a.push("-device", "ahci,id=ahci0");
   if (spec.disks.some((d) => d.interface === "scsi")) a.push("-device", "virtio-scsi-pci,id=scsi0");
   spec.disks.forEach((d, i) => a.push(...diskArgs(d, i)));
+  if (spec.floppy) {
+    if (spec.machine === "pc" || spec.machine.startsWith("pc-i440fx")) {
+      a.push("-drive", `file=${qemuOptValue(spec.floppy)},format=raw,if=floppy,index=0`);
+    } else {
+      a.push("-device", "isa-fdc,id=fdc0");
+      a.push("-drive", `file=${qemuOptValue(spec.floppy)},format=raw,if=none,id=fd0`);
+      a.push("-device", "floppy,drive=fd0,bus=fdc0.0,unit=0");
+    }
+  }
   spec.cdroms.forEach((c, i) => {
     const id = `cd${i}`;
     a.push("-drive", `file=${qemuOptValue(c.path)},format=raw,if=none,id=${id},media=cdrom,readonly=on`);
@@ -102,6 +128,7 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
+  if (spec.gpu) a.push(...gpuArgs(spec.gpu));
 
   for (const n of spec.nics) a.push(...nicArgs(n));
 
@@ -112,9 +139,11 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   }
 
   a.push("-qmp", `unix:${qemuOptValue(spec.paths.qmpSocket)},server=on,wait=off`);
-  a.push("-display", "none");
+  // A GL GPU renders off-screen (EGL headless) and is the only display adapter.
+  const gl = spec.gpu !== undefined && spec.gpu.mode !== "passthrough";
+  a.push("-display", gl ? "egl-headless" : "none");
   if (spec.vga !== "none") {
-    a.push("-vga", spec.vga);
+    a.push("-vga", gl ? "none" : spec.vga);
     a.push("-vnc", `unix:${qemuOptValue(spec.paths.vncSocket)}`);
   }
   if (spec.usbTablet) a.push("-device", "qemu-xhci,id=xhci0", "-device", "usb-tablet,bus=xhci0.0");

@@ -79,6 +79,12 @@ export interface QemuVmSpec {
   readonly tpmSocket?: string;
   readonly disks: readonly DiskSpec[];
   readonly cdroms: readonly CdromSpec[];
+  /** A raw floppy image on the ISA floppy controller (built into `pc`, added on `q35`). */
+  readonly floppy?: string;
+  /** Expose hardware virtualisation to the guest: the host's VMX (Intel) or SVM (AMD) flag. */
+  readonly nested?: "vmx" | "svm";
+  /** GPU: virgl/vulkan through virtio-vga-gl (EGL headless), or VFIO passthrough of a host PCI address. */
+  readonly gpu?: { readonly mode: "passthrough" | "virgl" | "vulkan"; readonly address?: string };
   readonly nics: readonly NicSpec[];
   /** Display adapter; `none` for headless guests without a framebuffer. */
   readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";

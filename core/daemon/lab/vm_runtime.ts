@@ -14,14 +14,14 @@
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
-import { createLinkedClone } from "../../qemu/img.ts";
+import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
@@ -30,6 +30,8 @@ import { CodedError } from "../../errors/mod.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 
+/** Disk of a scratch VM that sets no `disk` (validation requires one; this is the floor). */
+export const SCRATCH_DEFAULT_DISK_BYTES = 8 * 1024 ** 3;
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
 /** Rung 2: the ACPI power button. */
@@ -113,7 +115,16 @@ export class VmRuntime {
 
   /** Create the linked clone if it does not exist yet, and register it with the store. */
   async ensureClone(): Promise<void> {
+    this.#ensureExtraDisks();
     if (existsSync(this.clonePath)) return;
+    if (this.plan.template.ref === "scratch") {
+      // A scratch VM (§6.5): a blank disk of `disk`, never in the store.
+      mkdirSync(this.vmDir, { recursive: true });
+      const tmp = `${this.clonePath}.tmp-${process.pid}`;
+      createImage(tmp, this.plan.diskSizeBytes ?? SCRATCH_DEFAULT_DISK_BYTES);
+      renameSync(tmp, this.clonePath);
+      return;
+    }
     if (!existsSync(this.plan.template.disk)) {
       throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
@@ -138,8 +149,25 @@ export class VmRuntime {
     });
   }
 
+  /** Extra blank disks (`disk "x" { size }`), created once beside the clone. */
+  #ensureExtraDisks(): void {
+    for (const d of this.plan.extraDisks) {
+      const path = this.extraDiskPath(d.name);
+      if (existsSync(path)) continue;
+      mkdirSync(this.vmDir, { recursive: true });
+      const tmp = `${path}.tmp-${process.pid}`;
+      createImage(tmp, d.sizeBytes);
+      renameSync(tmp, path);
+    }
+  }
+
+  extraDiskPath(name: string): string {
+    return join(this.vmDir, `disk-${name.replace(/[^A-Za-z0-9._-]/g, "_")}.qcow2`);
+  }
+
   /** Forget the clone (destroy). */
   async removeClone(): Promise<void> {
+    if (this.plan.template.ref === "scratch") return;
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
@@ -176,7 +204,13 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 }],
+      disks: [
+        { path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 },
+        ...this.plan.extraDisks.map((d) => ({ path: this.extraDiskPath(d.name), format: "qcow2" as const, interface: this.plan.diskInterface })),
+      ],
+      ...(this.plan.floppy ? { floppy: this.plan.floppy } : {}),
+      ...(this.plan.nested ? { nested: hostVirtFlag() } : {}),
+      ...(this.plan.gpu ? { gpu: this.plan.gpu } : {}),
       cdroms: this.#cdroms(),
       nics,
       vga: this.plan.vga,
@@ -391,6 +425,15 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
       throw new CodedError(code, e.message, { subject: vm, hint: e.detail.hint });
     }
     throw e;
+  }
+}
+
+/** The host CPU's virtualisation flag, passed on to nested guests. */
+function hostVirtFlag(): "vmx" | "svm" {
+  try {
+    return /\bsvm\b/.test(readFileSync("/proc/cpuinfo", "utf8")) ? "svm" : "vmx";
+  } catch {
+    return "vmx";
   }
 }
 
