@@ -5,6 +5,7 @@ import { DNS_ANCOUNT, DNS_FLAGS, encodeName } from "./dns_message.ts";
 import { Segment } from "./segment.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { GuestTcp } from "./testing/guest_tcp.ts";
+import { waitFor } from "../core/testing/wait.ts";
 
 function dnsQuery(name: string, id = 0x1234): Uint8Array {
   const n = encodeName(name)!;
@@ -22,14 +23,6 @@ const framed = (m: Uint8Array) => {
   out.set(m, 2);
   return out;
 };
-
-function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => (cond() ? resolve() : Date.now() - start > ms ? reject(new Error("timed out")) : setTimeout(tick, 2));
-    tick();
-  });
-}
 
 function rig() {
   const clock = systemClock();
@@ -57,7 +50,7 @@ describe("dns over tcp at the gateway", () => {
       c.write(framed(dnsQuery("nothing.vmlab.internal", 2)));
       c.end();
     };
-    await until(() => fin);
+    await waitFor("the server's FIN", () => fin);
     const buf = Uint8Array.from(got);
     const len1 = (buf[0]! << 8) | buf[1]!;
     const m1 = buf.subarray(2, 2 + len1);
@@ -76,7 +69,7 @@ describe("dns over tcp at the gateway", () => {
     let closed = "";
     c.events.onClose = (r) => (closed = r);
     c.events.onEstablished = () => c.write(Uint8Array.of(0, 0));
-    await until(() => closed !== "");
+    await waitFor("the connection to close", () => closed !== "");
     expect(closed).toBe("reset");
   });
 });

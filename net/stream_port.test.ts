@@ -11,28 +11,32 @@ import { BROADCAST_MAC, parseMac } from "./addr.ts";
 
 async function socketPair(): Promise<{ ours: Socket; qemu: Socket; close: () => void }> {
   const path = join(tmpdir(), `vmlab-net-${process.pid}-${Math.random().toString(36).slice(2)}.sock`);
-  let ours: Socket | undefined;
-  const server = createServer((s) => (ours = s));
+  let accepted!: (s: Socket) => void;
+  const ours = new Promise<Socket>((r) => (accepted = r));
+  const server = createServer((s) => accepted(s));
   await new Promise<void>((r) => server.listen(path, r));
   const qemu = connect(path);
   await new Promise<void>((r) => qemu.once("connect", () => r()));
-  while (!ours) await new Promise((r) => setTimeout(r, 1));
-  return { ours, qemu, close: () => server.close() };
+  return { ours: await ours, qemu, close: () => server.close() };
 }
 
 test("frames from the socket reach the switch and a garbage length drops only that port", async () => {
   const sw = new Switch({ clock: new ManualClock() });
   const seen: number[] = [];
-  sw.attach({ kind: "service", send: (f) => seen.push(f.length) });
+  let delivered!: () => void;
+  const frameArrived = new Promise<void>((r) => (delivered = r));
+  sw.attach({ kind: "service", send: (f) => (seen.push(f.length), delivered()) });
   const { ours, qemu, close } = await socketPair();
   const reasons: string[] = [];
   const logs: string[] = [];
-  attachStreamSocket(sw, ours, { name: "vm0", onClose: (r) => reasons.push(r), log: (l) => logs.push(l.event) });
+  let dropped!: () => void;
+  const portClosed = new Promise<void>((r) => (dropped = r));
+  attachStreamSocket(sw, ours, { name: "vm0", onClose: (r) => (reasons.push(r), dropped()), log: (l) => logs.push(l.event) });
   qemu.write(encodeStreamFrame(encodeEthernet(BROADCAST_MAC, parseMac("52:54:00:00:00:01")!, ETHERTYPE_IPV4, new Uint8Array(46))));
-  await new Promise((r) => setTimeout(r, 20));
+  await frameArrived;
   expect(seen).toEqual([60]);
   qemu.write(Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0));
-  await new Promise((r) => setTimeout(r, 20));
+  await portClosed;
   expect(reasons).toEqual(["frame_too_large"]);
   expect(logs).toEqual(["net.port_dropped"]);
   expect(sw.ports.length).toBe(1);

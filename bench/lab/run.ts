@@ -18,6 +18,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { tinyGuest, tinyTemplatePath } from "../../core/machine/testing/tiny_guest.ts";
 import { buildArgv } from "../../core/qemu/argv.ts";
+import { LabStatusSchema } from "../../core/daemon/protocol.ts";
 import { request } from "../../core/daemon/transport.ts";
 import { World, TINY_REF } from "../../tests/e2e/_lab.ts";
 
@@ -125,7 +126,7 @@ try {
     w.vmlab(["status", "--json"], { cwd: dir2 });
     cli.push(performance.now() - t0);
     t0 = performance.now();
-    await request(sock, "GET", "/v1/status");
+    await request(sock, "GET", "/v1/status", undefined, LabStatusSchema);
     api.push(performance.now() - t0);
   }
   w.vmlab(["destroy", "-q"], { cwd: dir2 });

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadProfiles, validateLab } from "../../core/config/mod.ts";
-import { diskFiles } from "../../core/cli/commands/validate.ts";
+import { diskFiles } from "../../core/cli/io.ts";
 import { directoryStore } from "../../core/store/lookup.ts";
 
 /** Lab size under test. */

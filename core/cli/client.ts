@@ -13,14 +13,15 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { CodedError } from "../errors/mod.ts";
 import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
-import type { LabStatus, StreamRecord, SupervisorLab } from "../daemon/protocol.ts";
+import type { z } from "zod";
+import { LabStatusSchema, StreamRecordSchema, SupervisorLabSchema, type LabStatus, type StreamRecord, type SupervisorLab } from "../daemon/protocol.ts";
 import { selfArgv } from "../daemon/self.ts";
-import { request, socketAlive, stream } from "../daemon/transport.ts";
-import { processIo, type ValidateIo } from "./commands/validate.ts";
+import { parseReply, request, socketAlive, stream } from "../daemon/transport.ts";
+import { processIo, type CliIo } from "./io.ts";
 import { loadLab, type LoadFlags, type Loaded } from "./lab_file.ts";
-import { render } from "../wcl/mod.ts";
 import type { ScriptChecker } from "../config/mod.ts";
-import { stderrStyle } from "./style.ts";
+import { reportError, renderDiagnostic } from "./render.ts";
+import { makeStyle, stderrStyle, wantsColor } from "./style.ts";
 
 /** How long a freshly started supervisor may take to answer. */
 export const SUPERVISOR_START_TIMEOUT_MS = 10_000;
@@ -44,16 +45,16 @@ export async function ensureSupervisor(): Promise<string> {
     if (await socketAlive(socket)) return socket;
     await Bun.sleep(25);
   }
-  throw new CodedError("daemon.unreachable", `The supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
+  throw new CodedError("daemon.unreachable", `the supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
     subject: socket,
-    hint: `See ${logFile}.`,
+    hint: `see ${logFile}`,
   });
 }
 
 /** Ask the supervisor to run the lab's daemon; returns the lab daemon's socket. */
 export async function ensureLabDaemon(name: string, file: string): Promise<SupervisorLab> {
   const sup = await ensureSupervisor();
-  return request<SupervisorLab>(sup, "POST", "/v1/labs/ensure", { name, file });
+  return request(sup, "POST", "/v1/labs/ensure", { name, file }, SupervisorLabSchema);
 }
 
 /** The lab's socket if its daemon answers, else undefined. */
@@ -63,7 +64,7 @@ export async function liveLabSocket(name: string): Promise<string | undefined> {
 }
 
 export function notUp(name: string): CodedError {
-  return new CodedError("lab.not_up", `Lab ${name} is not up`, { subject: name, hint: "Start it with `vmlab up`." });
+  return new CodedError("lab.not_up", `lab ${name} is not up`, { subject: name, hint: "start it with `vmlab up`" });
 }
 
 /** A lab as the CLI addresses it. */
@@ -78,7 +79,7 @@ export interface TargetFlags extends LoadFlags {
 }
 
 /** The lab of the cwd (or `-f`/`VMLAB_FILE`), by name; the file need not be valid. */
-export function labOfFile(flags: TargetFlags, io: ValidateIo = processIo()): LabRef {
+export function labOfFile(flags: TargetFlags, io: CliIo = processIo()): LabRef {
   const loaded = loadLab(io, { ...flags, store: false });
   if (loaded.stage === "discover") throw new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {});
   const name = loaded.config.lab?.name;
@@ -102,46 +103,35 @@ export async function requireUp(lab: LabRef): Promise<string> {
 }
 
 export async function labStatus(socket: string): Promise<LabStatus> {
-  return request<LabStatus>(socket, "GET", "/v1/status");
+  return request(socket, "GET", "/v1/status", undefined, LabStatusSchema);
 }
 
 // ---- output -------------------------------------------------------------------
 
-/** Render an error the one way every verb does: code, message, subject, hint. */
-export function printError(e: unknown, json = false): void {
-  const err = CodedError.from(e);
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
-    return;
-  }
-  const s = stderrStyle();
-  process.stderr.write(`${s.red(`error[${err.code}]`)}: ${err.message}\n`);
-  if (err.hint) process.stderr.write(`  ${s.dim("hint:")} ${err.hint}\n`);
-  if (process.env.VMLAB_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
-}
-
 /** Print validation diagnostics of a lab that failed to load; returns the exit code. */
-export function printLoadFailure(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
+export function printLoadFailure(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): 1 | 2 | 0 {
   return printLoaded(io, loadLab(io, flags, scripts));
 }
 
 /** Prints what an already loaded lab has to say (discovery error or diagnostics); the exit code. */
-export function printLoaded(io: ValidateIo, loaded: Loaded): 1 | 2 | 0 {
+export function printLoaded(io: CliIo, loaded: Loaded): 1 | 2 | 0 {
   if (loaded.stage === "discover") {
-    printError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}));
+    reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), { sink: { err: io.err, cwd: io.cwd, env: io.env } });
     return 2;
   }
-  const color = io.isTTY && io.env.NO_COLOR === undefined;
-  for (const d of loaded.diagnostics) io.err(`${render(d, loaded.sources, { color, cwd: io.cwd })}\n`);
+  const style = makeStyle(wantsColor(io.env, io.isTTY));
+  for (const d of loaded.diagnostics) io.err(`${renderDiagnostic(d, loaded.sources, { style, cwd: io.cwd })}\n`);
   return loaded.ok ? 0 : 1;
 }
 
-/** Stream a long operation, printing its progress; returns the result's data or throws its error. */
-export async function streamOperation(socket: string, path: string, body: unknown, opts: { quiet?: boolean } = {}): Promise<unknown> {
+/**
+ * Stream a long operation, printing its progress; returns the result's data
+ * parsed with `data` (the operation's result schema) or throws its error.
+ */
+export async function streamOperation<S extends z.ZodType>(socket: string, path: string, body: unknown, data: S, opts: { quiet?: boolean } = {}): Promise<z.output<S>> {
   const s = stderrStyle();
-  let result: StreamRecord | undefined;
-  await stream(socket, "POST", path, body, (rec) => {
-    const r = rec as StreamRecord;
+  let result: Extract<StreamRecord, { type: "result" }> | undefined;
+  await stream(socket, "POST", path, body, StreamRecordSchema, (r) => {
     if (r.type === "result") {
       result = r;
       return;
@@ -154,24 +144,26 @@ export async function streamOperation(socket: string, path: string, body: unknow
       process.stderr.write(`${prefix}${line}\n`);
     }
   });
-  if (!result || result.type !== "result") {
-    throw new CodedError("daemon.unreachable", "The daemon closed the connection before the operation finished", { hint: "See `vmlab logs` and `vmlab daemon status`." });
+  if (!result) {
+    throw new CodedError("daemon.unreachable", "the daemon closed the connection before the operation finished", { subject: socket, hint: "see `vmlab logs` and `vmlab daemon status`" });
   }
-  if (!result.ok) {
-    const e = result.error;
-    throw new CodedError(e.code as never, e.message, { ...(e.hint ? { hint: e.hint } : {}), ...(e.subject ? { subject: e.subject } : {}) });
-  }
-  return result.data;
+  if (!result.ok) throw CodedError.fromJSON(result.error);
+  return parseReply(data, result.data, `POST ${path}`);
 }
 
-/** Wrap a verb's action: errors are printed once and become exit status 1. */
+/** Did the verb get `--json`? Commander passes the options object among the action's arguments. */
+function jsonFlag(args: readonly unknown[]): boolean {
+  return args.some((a) => typeof a === "object" && a !== null && "json" in a && a.json === true);
+}
+
+/** Wrap a verb's action: errors are printed once (as JSON on stderr with `--json`) and become exit status 1. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>, json?: (...args: A) => boolean): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const code = await fn(...args);
       process.exitCode = code ?? 0;
     } catch (e) {
-      printError(e, json?.(...args) ?? false);
+      reportError(e, { json: json?.(...args) ?? jsonFlag(args) });
       process.exitCode = 1;
     }
   };

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Diagnostic } from "../wcl/mod.ts";
 import { discoverLabFile, loadHostConfig, loadProfiles, validateLab, type HostConfig, type LabConfig, type Profile, type ScriptChecker } from "../config/mod.ts";
 import { vmlabPaths } from "../store/paths.ts";
-import type { ValidateIo } from "./commands/validate.ts";
+import type { CliIo } from "./io.ts";
 
 export { labPlan, readyTimeoutMs } from "../config/plan.ts";
 
@@ -35,7 +35,7 @@ export type Loaded =
       readonly errors: number;
     };
 
-export function loadLab(io: ValidateIo, flags: LoadFlags, scripts?: ScriptChecker): Loaded {
+export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): Loaded {
   const explicit = flags.file ?? (io.env.VMLAB_FILE ? io.env.VMLAB_FILE : undefined);
   const found = discoverLabFile(io.cwd, explicit, (p) => io.files.kind(p) === "file");
   if (!found.ok) return { ok: false, stage: "discover", message: found.message, hint: found.hint };

@@ -5,6 +5,7 @@
  */
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram, type CommandModule } from "./program.ts";
+import { reportError } from "./render.ts";
 import * as consoleCmd from "./commands/console.ts";
 import * as cp from "./commands/cp.ts";
 import * as daemon from "./commands/daemon.ts";
@@ -37,8 +38,7 @@ export async function runCli(args: readonly string[]): Promise<number> {
       if (e.exitCode === 0 || e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
       return 2;
     }
-    process.stderr.write(`vmlab: ${(e as Error).message}\n`);
-    if (process.env.VMLAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    reportError(e);
     return 1;
   }
 }

@@ -11,6 +11,7 @@ export interface Style {
   yellow(s: string): string;
   green(s: string): string;
   cyan(s: string): string;
+  blue(s: string): string;
 }
 
 /** Decide whether to colour a stream. Pure: pass env and isTTY in. */
@@ -31,6 +32,7 @@ export function makeStyle(color: boolean): Style {
     yellow: wrap(33, 39),
     green: wrap(32, 39),
     cyan: wrap(36, 39),
+    blue: wrap(34, 39),
   };
 }
 

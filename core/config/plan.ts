@@ -94,7 +94,8 @@ export function resolveVmHardware(vm: Vm, profiles: ReadonlyMap<string, Profile>
       entry = store.get(resolved.ref);
     }
   } catch (e) {
-    throw new CodedError("template.not_found", `VM ${vm.name}: ${(e as Error).message}`, { subject: vm.template, hint: "Build it with `vmlab template build`, pull it with `vmlab template pull`, or adopt a qcow2 with `vmlab template import --ref`." });
+    // The store's own code and hint (template.not_found, template.version_required…) reach the user.
+    throw CodedError.withContext(e, `VM ${vm.name}`, { subject: vm.template });
   }
   const meta = entry.metadata;
   const profileName = vm.profile ?? meta?.profile;
@@ -116,7 +117,7 @@ const DISPLAY_ALIASES: Readonly<Record<string, string>> = { "virtio-gpu": "virti
 /** Resolve a valid lab into what its daemon runs. Throws a `CodedError` for store problems found now. */
 export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
   const lab = config.lab;
-  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'Declare lab "<name>" { … }.' });
+  if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'declare lab "<name>" { … } in it' });
   const path = (p: string) => labPath({ root: config.root, home }, p);
   const vms = lab.vms.map((vm): VmPlan => {
     const r = resolveVmHardware(vm, profiles, store);

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { replyError, request, serveUnix } from "./transport.ts";
 
 const cleanups: (() => void)[] = [];
@@ -50,9 +51,9 @@ describe("request() against a real unix socket", () => {
       return Response.json({ error: { code: "vm.not_found", message: "no VM named x", subject: "x" } }, { status: 404 });
     });
     cleanups.push(() => server.stop());
-    await expect(request(sock, "GET", "/empty413")).rejects.toMatchObject({ code: "daemon.bad_reply" });
-    await expect(request(sock, "GET", "/null500")).rejects.toMatchObject({ code: "daemon.bad_reply" });
-    await expect(request(sock, "GET", "/html200")).rejects.toMatchObject({ code: "daemon.bad_reply" });
-    await expect(request(sock, "GET", "/coded")).rejects.toMatchObject({ code: "vm.not_found", subject: "x" });
+    await expect(request(sock, "GET", "/empty413", undefined, z.unknown())).rejects.toMatchObject({ code: "daemon.bad_reply" });
+    await expect(request(sock, "GET", "/null500", undefined, z.unknown())).rejects.toMatchObject({ code: "daemon.bad_reply" });
+    await expect(request(sock, "GET", "/html200", undefined, z.unknown())).rejects.toMatchObject({ code: "daemon.bad_reply" });
+    await expect(request(sock, "GET", "/coded", undefined, z.unknown())).rejects.toMatchObject({ code: "vm.not_found", subject: "x" });
   });
 });

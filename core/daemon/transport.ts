@@ -10,7 +10,11 @@
  */
 import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 import { CodedError } from "../errors/mod.ts";
+import { ErrorReplySchema } from "./protocol.ts";
 
 /** How long a liveness probe of an existing socket may take. */
 export const PROBE_TIMEOUT_MS = 1_000;
@@ -41,7 +45,7 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler, opts: 
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
-    throw new CodedError("daemon.already_running", `Cannot start: a daemon is already serving ${path}`, { subject: path });
+    throw new CodedError("daemon.already_running", `cannot start: a daemon is already serving ${path}`, { subject: path, hint: "stop it first with `vmlab daemon stop`, or use the running one" });
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
@@ -57,16 +61,35 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler, opts: 
 }
 
 function unreachable(path: string, e: unknown): CodedError {
-  return new CodedError("daemon.unreachable", `Cannot reach the daemon at ${path}: ${(e as Error).message}`, {
+  return new CodedError("daemon.unreachable", `cannot reach the daemon at ${path}: ${(e as Error).message}`, {
     subject: path,
-    hint: "Run `vmlab daemon status`; `vmlab daemon start` restarts the supervisor.",
+    hint: "run `vmlab daemon status`; `vmlab daemon start` restarts the supervisor",
   });
 }
 
+/** A reply that does not match the protocol: the daemon is another version, or broken. */
+export function badReply(what: string, problem: string, detail?: Record<string, unknown>): CodedError {
+  return new CodedError("daemon.bad_reply", `the daemon answered ${what} with a reply that does not match the protocol: ${problem}`, {
+    ...(detail === undefined ? {} : { detail }),
+    hint: "the CLI and the daemon may be different versions: stop the daemons with `vmlab daemon stop` and retry; `vmlab logs` has the daemon's side",
+  });
+}
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`).join("; ");
+}
+
+/** Parse `value` with `schema`, or throw `daemon.bad_reply`. */
+export function parseReply<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badReply(what, issues(r.error));
+  return r.data;
+}
+
 /**
- * The coded error a non-2xx reply carries. Every reply is rendered as a coded
- * error: a body that is missing, not JSON, `null`, or not `{error: {code,
- * message}}` becomes `daemon.bad_reply` naming the HTTP status.
+ * The coded error a non-2xx reply carries (`{error: {code, message, …}}`,
+ * checked with the protocol's schema). A body that is missing, not JSON, or
+ * not such an error becomes `daemon.bad_reply` naming the HTTP status.
  */
 export async function replyError(r: Response, what = "the request"): Promise<CodedError> {
   let text = "";
@@ -75,83 +98,72 @@ export async function replyError(r: Response, what = "the request"): Promise<Cod
   } catch {
     // no body
   }
+  let json: unknown;
   try {
-    const body = JSON.parse(text) as unknown;
-    const e = body !== null && typeof body === "object" ? (body as { error?: unknown }).error : undefined;
-    if (e !== null && typeof e === "object") {
-      const j = e as Record<string, unknown>;
-      if (typeof j["code"] === "string" && j["code"] && typeof j["message"] === "string") {
-        return CodedError.fromJSON({
-          code: j["code"],
-          message: j["message"],
-          ...(typeof j["subject"] === "string" ? { subject: j["subject"] } : {}),
-          ...(typeof j["hint"] === "string" ? { hint: j["hint"] } : {}),
-          ...(j["detail"] !== null && typeof j["detail"] === "object" ? { detail: j["detail"] as Record<string, unknown> } : {}),
-        });
-      }
-    }
+    json = JSON.parse(text);
   } catch {
-    // not JSON: fall through
+    json = undefined;
   }
+  const parsed = ErrorReplySchema.safeParse(json);
+  if (parsed.success) return CodedError.fromJSON(parsed.data.error);
   const shown = text.trim().slice(0, 200);
-  return new CodedError("daemon.bad_reply", `the daemon answered ${what} with HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ""}${shown ? `: ${shown}` : " and no error body"}`, {
-    detail: { status: r.status },
-    hint: "See `vmlab logs` and `vmlab daemon status`; this is a bug if it repeats.",
-  });
+  return badReply(what, `HTTP ${r.status}${r.statusText ? ` ${r.statusText}` : ""}${shown ? `: ${shown}` : " and no error body"}`, { status: r.status });
 }
 
-/** A 2xx reply's JSON body, or `daemon.bad_reply` when it is not JSON. */
-export async function replyJson<T>(r: Response, what = "the request"): Promise<T> {
-  const text = await r.text();
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new CodedError("daemon.bad_reply", `the daemon answered ${what} with HTTP ${r.status} and a body that is not JSON`, { detail: { status: r.status }, hint: "See `vmlab logs`; this is a bug if it repeats." });
-  }
-}
+type Method = "GET" | "POST" | "PUT" | "DELETE";
 
-/** One JSON request/response round trip. */
-export async function request<T>(socket: string, method: "GET" | "POST" | "DELETE", path: string, body?: unknown, timeoutMs = 600_000): Promise<T> {
-  let r: Response;
+async function send(socket: string, method: Method, path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
+  const bytes = body instanceof Uint8Array;
   try {
-    r = await fetch(`http://vmlab${path}`, {
+    return await fetch(`http://vmlab${path}`, {
       method,
       unix: socket,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    } as RequestInit);
-  } catch (e) {
-    throw unreachable(socket, e);
-  }
-  if (!r.ok) throw await replyError(r, `${method} ${path}`);
-  return replyJson<T>(r, `${method} ${path}`);
-}
-
-/** POST/GET and deliver each NDJSON record to `onRecord` as it arrives. */
-export async function stream(socket: string, method: "GET" | "POST", path: string, body: unknown, onRecord: (rec: unknown) => void, signal?: AbortSignal): Promise<void> {
-  let r: Response;
-  try {
-    r = await fetch(`http://vmlab${path}`, {
-      method,
-      unix: socket,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? {} : { "content-type": bytes ? "application/octet-stream" : "application/json" },
+      body: body === undefined ? undefined : bytes ? body : JSON.stringify(body),
       ...(signal ? { signal } : {}),
     } as RequestInit);
   } catch (e) {
     throw unreachable(socket, e);
   }
+}
+
+/** One JSON request/response round trip; the reply is parsed with `reply` (the protocol's schema). */
+export async function request<S extends z.ZodType>(socket: string, method: Method, path: string, body: unknown, reply: S, timeoutMs = 600_000): Promise<z.output<S>> {
+  const what = `${method} ${path}`;
+  const r = await send(socket, method, path, body, AbortSignal.timeout(timeoutMs));
+  if (!r.ok) throw await replyError(r, what);
+  let json: unknown;
+  try {
+    json = await r.json();
+  } catch (e) {
+    throw badReply(what, `the body is not JSON (${(e as Error).message})`, { status: r.status });
+  }
+  return parseReply(reply, json, what);
+}
+
+/** A request whose answer is raw bytes (a guest file); errors still arrive as `{error}` JSON. */
+export async function requestBytes(socket: string, method: Method, path: string, body?: Uint8Array): Promise<Uint8Array> {
+  const r = await send(socket, method, path, body, undefined);
   if (!r.ok) throw await replyError(r, `${method} ${path}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** POST/GET and deliver each NDJSON record, parsed with `record`, to `onRecord` as it arrives. */
+export async function stream<S extends z.ZodType>(socket: string, method: "GET" | "POST", path: string, body: unknown, record: S, onRecord: (rec: z.output<S>) => void, signal?: AbortSignal): Promise<void> {
+  const what = `${method} ${path}`;
+  const r = await send(socket, method, path, body, signal);
+  if (!r.ok) throw await replyError(r, what);
   if (!r.body) return;
-  const decoder = new TextDecoder();
-  const parse = (line: string): unknown => {
+  const deliver = (line: string): void => {
+    let json: unknown;
     try {
-      return JSON.parse(line);
+      json = JSON.parse(line);
     } catch {
-      throw new CodedError("daemon.bad_reply", `the daemon sent a record that is not JSON on ${method} ${path}: ${line.slice(0, 200)}`, { hint: "See `vmlab logs`; this is a bug if it repeats." });
+      throw badReply(what, `a streamed record is not JSON: ${line.slice(0, 200)}`);
     }
+    onRecord(parseReply(record, json, what));
   };
+  const decoder = new TextDecoder();
   let pending = "";
   for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
     pending += decoder.decode(chunk, { stream: true });
@@ -159,10 +171,48 @@ export async function stream(socket: string, method: "GET" | "POST", path: strin
     while ((nl = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, nl).trim();
       pending = pending.slice(nl + 1);
-      if (line) onRecord(parse(line));
+      if (line) deliver(line);
     }
   }
-  if (pending.trim()) onRecord(parse(pending));
+  if (pending.trim()) deliver(pending.trim());
+}
+
+// ---- server side ---------------------------------------------------------------
+
+/** A request body parsed with `schema` (an empty body is `{}`), or `request.invalid`; larger than `maxBytes` is `request.too_large`. */
+export async function parseBody<S extends z.ZodType>(req: Request, schema: S, maxBytes = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<z.output<S>> {
+  let raw: unknown = {};
+  const tooLarge = () => new CodedError("request.too_large", `request body is larger than ${maxBytes} bytes`, { hint: "send less data per request (copy large files with `vmlab cp`)" });
+  if (Number(req.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
+  const text = await req.text();
+  if (text.length > maxBytes) throw tooLarge();
+  if (text.trim()) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new CodedError("request.invalid", "cannot parse the request body as JSON", { hint: "send a JSON object" });
+    }
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new CodedError("request.invalid", `invalid request: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's shape" });
+  return r.data;
+}
+
+/** Query parameters parsed with `schema`, or `request.invalid`. */
+export function parseQuery<S extends z.ZodType>(query: Record<string, string>, schema: S): z.output<S> {
+  const r = schema.safeParse(query);
+  if (!r.success) throw new CodedError("request.invalid", `invalid query: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's parameters" });
+  return r.data;
+}
+
+/** The one error mapper of a control API: every error leaves as `{error}` with the status of its code. */
+export function mapErrors(app: Hono, log: { write(level: "warn", msg: string, fields: Record<string, unknown>): void }): void {
+  app.onError((err, c) => {
+    const e = CodedError.from(err);
+    log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
+    return c.json({ error: e.toJSON() }, e.status as ContentfulStatusCode);
+  });
+  app.notFound((c) => c.json({ error: new CodedError("request.not_found", `no such endpoint: ${c.req.method} ${c.req.path}`, { hint: "the CLI and the daemon may be different versions: restart the daemons with `vmlab daemon stop`" }).toJSON() }, 404));
 }
 
 /** An NDJSON response whose records are produced by `run(write)`. */

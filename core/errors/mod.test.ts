@@ -27,4 +27,12 @@ describe("CodedError", () => {
     expect(CodedError.from(new Error("boom")).code).toBe("internal");
     expect(CodedError.from("str").message).toBe("str");
   });
+
+  test("withContext() names what the caller was doing and keeps the code, hint and detail", () => {
+    const inner = new CodedError("qga.command_failed", "guest agent command 'guest-file-open' failed: no such file", { subject: "/run/qga.sock", hint: "check the guest path", detail: { command: "guest-file-open" } });
+    const e = CodedError.withContext(inner, "cannot read web:/x", { subject: "web:/x" });
+    expect(e.toJSON()).toEqual({ code: "qga.command_failed", message: "cannot read web:/x: guest agent command 'guest-file-open' failed: no such file", subject: "web:/x", hint: "check the guest path", detail: { command: "guest-file-open" } });
+    expect(e.cause).toBe(inner);
+    expect(CodedError.withContext(new Error("boom"), "cannot start").code).toBe("internal");
+  });
 });

@@ -134,6 +134,23 @@ export class CodedError extends Error {
   }
 
   /**
+   * Re-frame an error under a message that names what the caller was doing
+   * (`cannot write web:/etc/motd: <the error's message>`), keeping its code,
+   * hint, location and detail — so a wrapper never loses the layer's own code.
+   */
+  static withContext(e: unknown, what: string, opts: { subject?: string } = {}): CodedError {
+    const inner = CodedError.from(e);
+    const subject = opts.subject ?? inner.subject;
+    return new CodedError(inner.code, `${what}: ${inner.message}`, {
+      ...(subject === undefined ? {} : { subject }),
+      ...(inner.location === undefined ? {} : { location: inner.location }),
+      ...(inner.hint === undefined ? {} : { hint: inner.hint }),
+      ...(inner.detail === undefined ? {} : { detail: inner.detail }),
+      cause: e,
+    });
+  }
+
+  /**
    * Any thrown value as a coded error: coded errors pass through (any object
    * with a string `code` containing a dot and a string `message` counts, so
    * older error classes keep their code), a full disk becomes `disk.full`,

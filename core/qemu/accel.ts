@@ -21,6 +21,7 @@
 import { accessSync, constants, existsSync, statSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { z } from "zod";
 import type { Accel } from "./spec.ts";
 
 /** How long the probe guest gets to reach its exit port. Healthy KVM needs well under a second. */
@@ -121,12 +122,14 @@ export function probeKvm(qemuBinary = "qemu-system-x86_64"): ProbeResult {
   }
 }
 
-interface CacheEntry {
-  readonly bootId: string;
-  readonly qemu: string;
-  readonly decision: AccelDecision;
-  readonly probedAt: string;
-}
+/** The probe cache on disk: read with zod, so a damaged or foreign file is re-probed, never trusted. */
+const CacheEntrySchema = z.object({
+  bootId: z.string(),
+  qemu: z.string(),
+  decision: z.object({ accel: z.enum(["kvm", "tcg"]), reason: z.string(), fellBack: z.boolean() }),
+  probedAt: z.string(),
+});
+type CacheEntry = z.infer<typeof CacheEntrySchema>;
 
 function cacheFile(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
@@ -170,8 +173,8 @@ export function chooseAccel(
   let cached: CacheEntry | undefined;
   if (!forced && sameArch && !opts.noCache && existsSync(cacheFile())) {
     try {
-      const c = JSON.parse(readFileSync(cacheFile(), "utf8")) as CacheEntry;
-      if (c.bootId === key.bootId && c.qemu === key.qemu && c.decision?.accel) cached = c;
+      const c = CacheEntrySchema.safeParse(JSON.parse(readFileSync(cacheFile(), "utf8")));
+      if (c.success && c.data.bootId === key.bootId && c.data.qemu === key.qemu) cached = c.data;
     } catch {
       // A corrupt cache is re-probed.
     }

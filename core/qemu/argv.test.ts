@@ -40,6 +40,13 @@ describe("buildArgv()", () => {
     );
   });
 
+  test("a linked clone gets its template pinned as a read-only backing node without a backing of its own", () => {
+    const a = buildArgv({ ...base, disks: [{ ...base.disks[0]!, backing: "/store/t/disk.qcow2" }] });
+    const i = a.indexOf("-blockdev");
+    expect(JSON.parse(a[i + 1]!)).toEqual({ driver: "qcow2", "node-name": "disk0-base", "read-only": true, file: { driver: "file", filename: "/store/t/disk.qcow2", "read-only": true }, backing: null });
+    expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,backing=disk0-base");
+  });
+
   test("uses -cpu host under KVM unless a CPU model is given", () => {
     expect(buildArgv({ ...base, accel: "kvm" })).toContain("host");
     const a = buildArgv({ ...base, accel: "kvm", cpu: "Skylake-Client" });

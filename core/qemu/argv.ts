@@ -30,22 +30,32 @@ function defaultCpu(spec: QemuVmSpec): string {
   return spec.nested ? `${base},+${spec.nested}` : base;
 }
 
+/**
+ * A pinned backing node: the template's disk, read-only, with `backing: null`
+ * so a backing file named in its header is never opened (issue #19 item 2).
+ */
+function backingNode(path: string, nodeName: string): string {
+  return JSON.stringify({ driver: "qcow2", "node-name": nodeName, "read-only": true, file: { driver: "file", filename: path, "read-only": true }, backing: null });
+}
+
 function diskArgs(d: DiskSpec, index: number): string[] {
   const id = `disk${index}`;
   const drive = [`file=${qemuOptValue(d.path)}`, `format=${d.format}`, "if=none", `id=${id}`, "cache=writeback", "discard=unmap"];
   if (d.readOnly) drive.push("readonly=on");
+  const base = d.backing === undefined ? [] : ["-blockdev", backingNode(d.backing, `${id}-base`)];
+  if (d.backing !== undefined) drive.push(`backing=${id}-base`);
   const boot = d.bootIndex === undefined ? "" : `,bootindex=${d.bootIndex}`;
   switch (d.interface) {
     case "virtio":
-      return ["-drive", drive.join(","), "-device", `virtio-blk-pci,drive=${id}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `virtio-blk-pci,drive=${id}${boot}`];
     case "ide":
-      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `ide-hd,drive=${id}${boot}`];
     case "sata":
-      return ["-drive", drive.join(","), "-device", `ide-hd,drive=${id},bus=ahci0.${index}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `ide-hd,drive=${id},bus=ahci0.${index}${boot}`];
     case "nvme":
-      return ["-drive", drive.join(","), "-device", `nvme,drive=${id},serial=vmlab${index}${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `nvme,drive=${id},serial=vmlab${index}${boot}`];
     case "scsi":
-      return ["-drive", drive.join(","), "-device", `scsi-hd,drive=${id},bus=scsi0.0${boot}`];
+      return [...base, "-drive", drive.join(","), "-device", `scsi-hd,drive=${id},bus=scsi0.0${boot}`];
     default: {
       const never: never = d.interface;
       throw new Error(`Cannot build QEMU argv: unknown disk interface ${String(never)}`);

@@ -24,6 +24,13 @@ export interface DiskSpec {
   readonly readOnly?: boolean;
   /** Lower boots first; undefined leaves the firmware's default order. */
   readonly bootIndex?: number;
+  /**
+   * The backing image a linked clone must use (the template's disk). QEMU is
+   * then told this node explicitly — read-only, itself without backing — so
+   * neither the clone's header nor the template's can make it open another
+   * file through a backing chain.
+   */
+  readonly backing?: string;
 }
 
 export interface CdromSpec {

@@ -90,7 +90,7 @@ export class QgaChannel {
         path,
         errno: e.errno,
         reason: e.message,
-        hint: "Check that QEMU runs with a virtserialport named org.qemu.guest_agent.0 on a unix chardev at this path.",
+        hint: "check that QEMU runs with a virtserialport named org.qemu.guest_agent.0 on a unix chardev at this path",
       });
     }
   }
@@ -192,7 +192,7 @@ export class QgaChannel {
             path: this.path,
             command,
             timeoutMs,
-            hint: "The guest agent may not be running yet (the guest is booting) or has stopped; waitReady() waits for it.",
+            hint: "the guest agent may not be running yet (the guest is booting) or has stopped; waitReady() waits for it",
           }),
         );
       });
@@ -250,7 +250,7 @@ export class QgaChannel {
       path: this.path,
       command,
       reason,
-      hint: "QEMU exited or the agent socket was closed; reconnect if the VM is still running.",
+      hint: "QEMU exited or the agent socket was closed; reconnect if the VM is still running",
     });
   }
 }

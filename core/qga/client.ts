@@ -115,7 +115,7 @@ export class QgaClient {
           path: this.path,
           timeoutMs,
           attempts,
-          hint: "The guest may still be booting, or has no agent running on org.qemu.guest_agent.0.",
+          hint: "the guest may still be booting, or has no agent running on org.qemu.guest_agent.0",
         });
       }
       attempts++;

@@ -14,7 +14,7 @@ export function parseReply<S extends z.ZodType>(path: string, command: string, s
     path,
     command,
     problem: r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
-    hint: "The guest agent version may be unsupported.",
+    hint: "the guest agent version may be unsupported",
   });
 }
 

@@ -114,7 +114,7 @@ export class QmpClient {
         path,
         errno: e.errno,
         reason: e.message,
-        hint: "Check that QEMU is running and was started with -qmp unix:<path>,server=on,wait=off.",
+        hint: "check that QEMU is running and was started with -qmp unix:<path>,server=on,wait=off",
       });
     }
     const client = new QmpClient(socket, clock, opts);
@@ -128,7 +128,7 @@ export class QmpClient {
         code: "qmp.handshake_failed",
         path,
         reason: err instanceof Error ? err.message : String(err),
-        hint: "Another client may hold the monitor socket, or this is not a QMP socket.",
+        hint: "another client may hold the monitor socket, or this is not a QMP socket",
       });
     }
     return client;
@@ -161,7 +161,7 @@ export class QmpClient {
             path: this.path,
             command,
             timeoutMs,
-            hint: "QEMU may be hung or busy; a late reply is discarded.",
+            hint: "QEMU may be hung or busy; a late reply is discarded",
           }),
         );
       });
@@ -211,7 +211,7 @@ export class QmpClient {
             path: this.path,
             event: name,
             timeoutMs: opts.timeoutMs,
-            hint: "Start waiting before sending the command that causes the event.",
+            hint: "start waiting before sending the command that causes the event",
           }),
         );
       });
@@ -281,7 +281,7 @@ export class QmpClient {
             code: "qmp.handshake_failed",
             path: this.path,
             reason: `no greeting within ${timeoutMs} ms`,
-            hint: "Another client may hold the monitor socket (QEMU serves one QMP client per socket).",
+            hint: "another client may hold the monitor socket (QEMU serves one QMP client per socket)",
           }),
         );
       });
@@ -356,7 +356,7 @@ export class QmpClient {
           code: "qmp.handshake_failed",
           path: this.path,
           reason: `connection closed before the greeting (${reason})`,
-          hint: "QEMU may have exited; check its log.",
+          hint: "QEMU may have exited; check its log",
         }),
       );
     }
@@ -377,7 +377,7 @@ export class QmpClient {
       path: this.path,
       command,
       reason,
-      hint: "QEMU exited or the monitor connection was closed; reconnect if QEMU is still running.",
+      hint: "QEMU exited or the monitor connection was closed; reconnect if QEMU is still running",
     });
   }
 }

@@ -73,7 +73,7 @@ function parseReply<S extends z.ZodType>(qmp: QmpExecutor, command: string, sche
     path: qmp.path,
     command,
     problem: r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; "),
-    hint: "The QEMU version may be unsupported.",
+    hint: "the QEMU version may be unsupported",
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ScriptChecker } from "../config/context.ts";
-import { locate, render } from "../wcl/mod.ts";
+import { locate, toJson } from "../wcl/mod.ts";
 import { WscriptChecker } from "./checker.ts";
 
 describe("WscriptChecker", () => {
@@ -17,9 +17,9 @@ describe("WscriptChecker", () => {
     expect(d?.severity).toBe("error");
     expect(d?.span.file).toBe("/l/scripts/setup.ws");
     expect(locate(src, d?.span.start ?? -1)).toEqual({ line: 5, col: 8 });
-    const out = render(d!, c.sources, { color: false, cwd: "/l" });
-    expect(out).toContain("--> scripts/setup.ws:5:8");
-    expect(out).toContain('    vm.exec("ls", [])');
+    // What the CLI renders at file:line:col with the source line: the checker keeps the script's text.
+    expect(toJson(d!, c.sources, "/l")).toMatchObject({ file: "scripts/setup.ws", line: 5, col: 8 });
+    expect(c.sources.get("/l/scripts/setup.ws")?.split("\n")[4]).toBe('    vm.exec("ls", [])');
   });
 
   test("check() reports a wrong handler signature on the function name", () => {

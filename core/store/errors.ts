@@ -23,7 +23,15 @@ export type StoreErrorCode =
   | "store.disk_invalid"
   | "store.source_missing"
   | "store.lock_timeout"
-  | "store.io_failed";
+  | "store.io_failed"
+  // image_safety.ts: why a disk from elsewhere is not adopted
+  | "image.not_qcow2"
+  | "image.backing_file"
+  | "image.external_data_file"
+  | "image.external_reference"
+  | "image.encrypted"
+  | "image.corrupt"
+  | "image.unsupported";
 
 export interface StoreErrorFields {
   readonly code: StoreErrorCode;

@@ -73,6 +73,14 @@ describe("StoreLock", () => {
     expect(existsSync(join(root, LOCK_FILE))).toBe(false);
   });
 
+  test("a lock file of the wrong shape (JSON, but no pid) is judged stale and broken", async () => {
+    const root = freshRoot();
+    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: "1", host: hostname(), acquired: Date.now(), token: "x" }));
+    const lock = await StoreLock.acquire(root, "new", { timeoutMs: 0 });
+    expect(lock.record.purpose).toBe("new");
+    lock.release();
+  });
+
   test("a very old lock is broken even if its pid is alive (pid reuse)", async () => {
     const root = freshRoot();
     const clock = manualClock();

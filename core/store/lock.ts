@@ -27,6 +27,7 @@
 import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { z } from "zod";
 import { StoreError } from "./errors.ts";
 
 export const LOCK_FILE = ".lock";
@@ -67,16 +68,23 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** A lock file's record as written by `acquire`; anything else is judged stale. */
+const LockRecordSchema = z.object({
+  pid: z.number().int(),
+  host: z.string(),
+  acquired: z.number(),
+  token: z.string(),
+  purpose: z.string().default(""),
+});
+
 function parseRecord(text: string): LockRecord | undefined {
   try {
-    const v = JSON.parse(text) as Partial<LockRecord>;
-    if (typeof v.pid === "number" && typeof v.host === "string" && typeof v.acquired === "number" && typeof v.token === "string") {
-      return { pid: v.pid, host: v.host, acquired: v.acquired, token: v.token, purpose: String(v.purpose ?? "") };
-    }
+    const r = LockRecordSchema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
   } catch {
     // unparsable: judged stale below
+    return undefined;
   }
-  return undefined;
 }
 
 function readText(path: string): string | undefined {

@@ -21,6 +21,7 @@ export * from "./clones.ts";
 export * from "./convert.ts";
 export * from "./staging.ts";
 export * from "./inspect.ts";
+export * from "./image_safety.ts";
 export * from "./store.ts";
 export * from "./pulled.ts";
 export * from "./oci.ts";

@@ -27,7 +27,7 @@ import { formatReference, manifestSelector, parseReference, type Reference } fro
 import type { RegistryClient } from "../../oci/client.ts";
 import type { ProgressFn } from "../../oci/progress.ts";
 import type { ChunkLayer } from "../../oci/artifact.ts";
-import { checkStandalone } from "./inspect.ts";
+import { assertImageSafe } from "./image_safety.ts";
 import { renderMetadata, TemplateMetadataSchema, type TemplateMetadata } from "./metadata.ts";
 import { TEMPLATE_DISK, TEMPLATE_METADATA } from "./paths.ts";
 import type { TemplateEntry, TemplateStore } from "./store.ts";
@@ -157,8 +157,8 @@ export async function pullTemplate(store: TemplateStore, remote: string, arch: s
   try {
     const disk = join(stage, TEMPLATE_DISK);
     renameSync(transfer.file, disk);
-    // The image-safety gate for disks from elsewhere: a standalone qcow2, no backing file.
-    checkStandalone(disk, source, "store.disk_invalid");
+    // The image-safety gate for disks from elsewhere: standalone qcow2, no backing or data file, check clean.
+    await assertImageSafe(disk, { origin: source });
     chmodSync(disk, 0o444);
     const recorded: TemplateMetadata = { ...meta, origin: { kind: "pull", source } };
     writeFileSync(join(stage, TEMPLATE_METADATA), renderMetadata(recorded));

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLinkedClone, imageInfo } from "../qemu/img.ts";
+import { createLinkedClone } from "../qemu/img.ts";
 import { StoreError } from "./errors.ts";
 import { TemplateStore } from "./store.ts";
 import { guestBytes, patternBytes, qcow2With, sha256, tempDir, writeGuest } from "./testing/disks.ts";
@@ -46,16 +46,15 @@ describe("TemplateStore.adopt", () => {
     expect(leftovers(store)).toEqual([]);
   });
 
-  test("a qcow2 with a backing file is flattened", async () => {
+  test("a qcow2 with a backing file is refused, not flattened (its backing file is never read)", async () => {
     const store = freshStore();
     const child = join(work, "child.qcow2");
     createLinkedClone(source, child);
     writeGuest(child, 4096, 0xab);
-    const e = await store.adopt("x86_64/layered@2", child);
-    expect(imageInfo(e.disk).backingFile).toBeUndefined();
-    const expected = Buffer.from(content);
-    expected.fill(0xab, 4096, 4096 + 512);
-    expect(guestBytes(e.disk).equals(expected)).toBe(true);
+    const err = await failure(store.adopt("x86_64/layered@2", child));
+    expect(err.code).toBe("image.backing_file");
+    expect(err.hint).toContain("qemu-img convert");
+    expect(store.list()).toEqual([]);
   });
 
   test("a reference without a version is refused", async () => {
@@ -68,7 +67,7 @@ describe("TemplateStore.adopt", () => {
     const bogus = join(work, "bogus.qcow2");
     writeFileSync(bogus, "QFI\xfbnot really");
     const err = await failure(store.adopt("x86_64/bad@1", bogus));
-    expect(err.code).toBe("store.disk_invalid");
+    expect(err.code).toBe("image.not_qcow2");
     expect(err.path).toBe(bogus);
     expect(store.list()).toEqual([]);
     expect(leftovers(store)).toEqual([]);

@@ -28,7 +28,8 @@ import { readArchive, writeArchive, type Progress } from "./archive.ts";
 import { cloneStatus, readClones, writeClones, type CloneStatus } from "./clones.ts";
 import { flattenToQcow2 } from "./convert.ts";
 import { asStoreError, inUse, ioError, notFound, StoreError, versionRequired } from "./errors.ts";
-import { checkSource, checkStandalone, sha256File } from "./inspect.ts";
+import { assertImageSafe } from "./image_safety.ts";
+import { sha256File } from "./inspect.ts";
 import { StoreLock, type LockOptions } from "./lock.ts";
 import { directoryStore, lookupTemplate } from "./lookup.ts";
 import { parseMetadata, renderMetadata, METADATA_FORMAT_VERSION, type HardwareAttrs, type TemplateMetadata } from "./metadata.ts";
@@ -126,7 +127,7 @@ export class TemplateStore {
     try {
       const { metadata } = await readArchive(file, stage, opts.onProgress);
       const ref = this.parseStoreRef(`${metadata.arch}/${metadata.name}@${metadata.version}`, file);
-      checkStandalone(join(stage, TEMPLATE_DISK), file, "store.archive_invalid", this.opts.img);
+      await assertImageSafe(join(stage, TEMPLATE_DISK), { origin: file, ...this.imgBinary() });
       chmodSync(join(stage, TEMPLATE_DISK), DISK_MODE);
       return await this.commit(stage, ref.arch, ref.name, metadata.version, opts.overwrite ?? false);
     } finally {
@@ -143,10 +144,13 @@ export class TemplateStore {
   }
 
   /**
-   * Adopt a bare disk image as `<arch>/<name>@<version>`: it is converted
-   * into the store as a standalone qcow2 (backing chains are flattened).
+   * Adopt a bare disk image as `<arch>/<name>@<version>`: it must pass
+   * `assertImageSafe` (standalone qcow2 — a backing or data file is refused,
+   * never read), then it is converted into the store. `trustedBacking` admits
+   * one backing file the caller vouches for (a build's clone of a stored
+   * template); the chain is then flattened.
    */
-  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly origin?: TemplateMetadata["origin"]; readonly compress?: boolean } = {}): Promise<TemplateEntry> {
+  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly trustedBacking?: string; readonly origin?: TemplateMetadata["origin"]; readonly compress?: boolean } = {}): Promise<TemplateEntry> {
     const ref = this.parseStoreRef(text);
     if (ref.version === undefined) throw versionRequired(text, "adopting a disk");
     const src = resolvePath(source);
@@ -154,9 +158,10 @@ export class TemplateStore {
     const stage = this.stage();
     try {
       const disk = join(stage, TEMPLATE_DISK);
-      checkSource(src, this.opts.img);
+      // The source is checked before qemu-img reads it: converting would open its backing or data file.
+      await assertImageSafe(src, { origin: src, ...this.imgBinary(), ...(opts.trustedBacking === undefined ? {} : { trustedBacking: opts.trustedBacking }) });
       await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.compress ? { compress: true } : {}) });
-      const info = checkStandalone(disk, src, "store.disk_invalid", this.opts.img);
+      const info = await assertImageSafe(disk, { origin: src, ...this.imgBinary() });
       const metadata: TemplateMetadata = {
         formatVersion: METADATA_FORMAT_VERSION,
         arch: ref.arch,
@@ -287,6 +292,10 @@ export class TemplateStore {
     } finally {
       lock.release();
     }
+  }
+
+  private imgBinary(): { binary?: string } {
+    return this.opts.img?.binary ? { binary: this.opts.img.binary } : {};
   }
 
   private parseStoreRef(text: string, path?: string): StoreRef {

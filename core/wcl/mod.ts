@@ -4,7 +4,7 @@
  * A self-contained implementation that knows nothing of vmlab: `lex` and
  * `parse` (error-recovering, spans everywhere), `evaluate` to a typed
  * `Document` of blocks/attributes/values through an injected `SourceHost`,
- * `print` back to canonical source, and `render`/`toJson` for diagnostics.
+ * `print` back to canonical source, and `toJson` for diagnostics (people see them through core/cli/render.ts).
  * Spec: reference/wcl/syntax.md, builtin-functions.md, error-codes.md.
  *
  * @example
@@ -21,4 +21,4 @@ export { evaluate, evaluateSource, MAX_CALL_DEPTH, MAX_IMPORT_DEPTH, MAX_ITERATI
 export { BUILTIN_NAMES } from "./builtins.ts";
 export { BYTE_UNITS, formatBytes } from "./units.ts";
 export { didYouMean, suggest } from "./suggest.ts";
-export { render, toJson, type DiagnosticJson, type RenderOptions } from "./render.ts";
+export { toJson, type DiagnosticJson } from "./render.ts";

@@ -1,17 +1,10 @@
 /**
- * Render diagnostics for people (Rust-style, with the source line and a
- * caret under the span) and for machines (`toJson`: plain objects with
- * file/line/col resolved). This is the one rendering path the CLI uses.
+ * Diagnostics for machines: `toJson` resolves a span to plain file/line/col
+ * objects. People see diagnostics through the CLI's one renderer
+ * (core/cli/render.ts), which uses the same resolution.
  */
 import { isAbsolute, relative } from "node:path";
-import { lineAt, locate, type Diagnostic } from "./diagnostic.ts";
-
-export interface RenderOptions {
-  /** Emit ANSI colours. */
-  readonly color: boolean;
-  /** Show paths relative to this directory (unless that needs more than two `..`). */
-  readonly cwd?: string;
-}
+import { locate, type Diagnostic } from "./diagnostic.ts";
 
 /** A diagnostic as a plain JSON-ready object. */
 export interface DiagnosticJson {
@@ -41,28 +34,4 @@ export function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>, cwd?
   if (d.name !== undefined) out.name = d.name;
   if (d.hint !== undefined) out.hint = d.hint;
   return out;
-}
-
-export function render(d: Diagnostic, sources: ReadonlyMap<string, string>, opts: RenderOptions): string {
-  const paint = (code: string, s: string) => (opts.color ? `\x1b[${code}m${s}\x1b[0m` : s);
-  const text = sources.get(d.span.file);
-  const head = `${paint(d.severity === "error" ? "1;31" : "1;33", `${d.severity}[${d.code}]`)}${paint("1", `: ${d.message}`)}`;
-  if (text === undefined) {
-    return `${head}\n  --> ${displayPath(d.span.file, opts.cwd)}\n${d.hint ? `   = hint: ${d.hint}\n` : ""}`;
-  }
-  const pos = locate(text, d.span.start);
-  const line = lineAt(text, d.span.start);
-  const gutter = String(pos.line).length;
-  const pad = " ".repeat(gutter);
-  const width = Math.max(1, Math.min(d.span.end - d.span.start, line.length - (pos.col - 1)));
-  const caretPad = line.slice(0, pos.col - 1).replace(/[^\t]/g, " ");
-  const lines = [
-    head,
-    `${pad}${paint("1;34", "-->")} ${displayPath(d.span.file, opts.cwd)}:${pos.line}:${pos.col}`,
-    `${pad} ${paint("1;34", "|")}`,
-    `${paint("1;34", `${pos.line} |`)} ${line}`,
-    `${pad} ${paint("1;34", "|")} ${caretPad}${paint(d.severity === "error" ? "1;31" : "1;33", "^".repeat(width))}`,
-  ];
-  if (d.hint) lines.push(`${pad} ${paint("1;34", "=")} hint: ${d.hint}`);
-  return `${lines.join("\n")}\n`;
 }

@@ -12,6 +12,7 @@ import { FakeGuest } from "../testing/fake_guest.ts";
 import { GuestTcp } from "../testing/guest_tcp.ts";
 import { ManualClock } from "../../core/clock/testing/manual_clock.ts";
 import { systemClock } from "../../core/clock/mod.ts";
+import { waitFor } from "../../core/testing/wait.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {
@@ -37,14 +38,6 @@ async function listen(onConn: (s: Socket) => void): Promise<{ server: Server; po
   return { server, port: (server.address() as { port: number }).port };
 }
 
-function until(cond: () => boolean, ms = 5000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => (cond() ? resolve() : Date.now() - start > ms ? reject(new Error("timed out")) : setTimeout(tick, 2));
-    tick();
-  });
-}
-
 function collect(c: TcpConnection) {
   const chunks: Uint8Array[] = [];
   const st = { fin: false, bytes: 0, closed: "" };
@@ -64,10 +57,10 @@ describe("nat tcp against real loopback sockets", () => {
     const c = tcp.connect(seg.gateway.ip, port);
     const got = collect(c);
     c.events.onEstablished = () => c.write(new TextEncoder().encode("hi"));
-    await until(() => got.st.bytes >= 7);
+    await waitFor("the first 7 bytes at the guest", () => got.st.bytes >= 7);
     expect(Buffer.concat(got.chunks).toString()).toBe("echo:hi");
     c.end();
-    await until(() => got.st.fin);
+    await waitFor("the FIN at the guest", () => got.st.fin);
   });
   test("a refused connection answers the SYN with RST", async () => {
     const { seg, guest, tcp } = rig();
@@ -77,7 +70,7 @@ describe("nat tcp against real loopback sockets", () => {
     tcp.dropToGuest = (t) => (t.flags & RST ? (rsts.push(t.flags), false) : false);
     const c = tcp.connect(seg.gateway.ip, port);
     const got = collect(c);
-    await until(() => got.st.closed !== "");
+    await waitFor("the guest connection to close", () => got.st.closed !== "");
     expect(got.st.closed).toBe("reset");
     expect(rsts.length).toBe(1);
     void guest;
@@ -120,7 +113,7 @@ describe("nat tcp against real loopback sockets", () => {
     };
     c.events.onEstablished = pumpOut;
     c.events.onWritable = pumpOut;
-    await until(() => got.st.fin && hostBytes === size, 30_000);
+    await waitFor("every byte both ways and the FIN", () => got.st.fin && hostBytes === size, 30_000);
     expect(got.sha()).toBe(want);
     expect(hostGot.digest("hex")).toBe(want);
     hostGot = createHash("sha256");
@@ -148,10 +141,10 @@ describe("nat tcp against real loopback sockets", () => {
         c.events.onPeerFin = () => ((got.st.fin = true), c.end());
         return got;
       });
-      await until(() => states.every((s) => s.st.fin), 10_000);
+      await waitFor("every flow's FIN", () => states.every((s) => s.st.fin), 10_000);
       peakFlows = Math.max(peakFlows, nat.tcpFlows);
     }
-    await until(() => nat.tcpFlows === 0, 10_000);
+    await waitFor("the NAT table to empty", () => nat.tcpFlows === 0, 10_000);
     expect(nat.tcpFlows).toBe(0);
     expect(peakFlows).toBeLessThanOrEqual(MAX_TCP_FLOWS);
     Bun.gc(true);
@@ -165,15 +158,15 @@ describe("nat tcp against real loopback sockets", () => {
     const { port } = await listen((s) => (hostSock = s));
     const c = tcp.connect(seg.gateway.ip, port);
     const got = collect(c);
-    await until(() => c.state === "ESTABLISHED" && hostSock !== undefined);
+    await waitFor("the connection to be established", () => c.state === "ESTABLISHED" && hostSock !== undefined);
     let dropping = true;
     let dropped = 0;
     tcp.dropToGuest = (t) => (dropping && t.payload.length > 0 ? (dropped++, true) : false);
     hostSock!.write("retransmit me");
-    await until(() => dropped === 1);
+    await waitFor("one dropped segment", () => dropped === 1);
     dropping = false;
     clock.advance(1000);
-    await until(() => got.st.bytes === 13);
+    await waitFor("13 bytes at the guest", () => got.st.bytes === 13);
     expect(Buffer.concat(got.chunks).toString()).toBe("retransmit me");
     void guest;
   });
@@ -188,7 +181,7 @@ describe("nat udp", () => {
     await new Promise<void>((r) => srv.bind(0, "127.0.0.1", r));
     cleanup.push(() => srv.close());
     guest.sendUdp(seg.gateway.mac, seg.gateway.ip, 3333, srv.address().port, new TextEncoder().encode("ping"));
-    await until(() => guest.inbox.some((x) => x.udp));
+    await waitFor("a UDP reply at the guest", () => guest.inbox.some((x) => x.udp));
     const r = guest.inbox.find((x) => x.udp)!;
     expect(new TextDecoder().decode(r.udp!.payload)).toBe("re:ping");
     expect(r.ip!.src).toBe(seg.gateway.ip);

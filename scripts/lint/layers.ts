@@ -7,7 +7,7 @@
  *
  * Every module belongs to the first area whose folder prefix matches its path. An
  * area may import itself, any `shared` area (leaves that import nothing of vmlab:
- * `core/errors`, `core/clock`), and any area of a lower rank. Areas of one rank may
+ * `core/errors`, `core/clock`, `core/testing`), and any area of a lower rank. Areas of one rank may
  * import each other (import cycles are caught separately) unless the rank is
  * `isolated`: the libraries at the bottom are each publishable on their own, so they
  * import nothing of each other. Paths matching no area (tests/, bench/, scripts/,
@@ -43,6 +43,8 @@ export const VMLAB_LAYERS: Layering = {
   areas: [
     { name: "core/errors", paths: ["core/errors/"], rank: 0, shared: true },
     { name: "core/clock", paths: ["core/clock/"], rank: 0, shared: true },
+    // The tests' one poll-and-wait helper; imports nothing.
+    { name: "core/testing", paths: ["core/testing/"], rank: 0, shared: true },
     { name: "core/wcl", paths: ["core/wcl/"], rank: LIBRARY },
     { name: "net", paths: ["net/"], rank: LIBRARY },
     { name: "oci", paths: ["oci/"], rank: LIBRARY },

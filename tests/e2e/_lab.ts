@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tinyTemplatePath } from "../../core/machine/testing/tiny_guest.ts";
+import { waitFor as waitForValue } from "../../core/testing/wait.ts";
 import { run, vmlabBin, type RunResult } from "./_bin.ts";
 
 export const TINY_REF = "x86_64/tiny-linux@1.0";
@@ -92,15 +93,9 @@ export class World {
   }
 }
 
-/** Poll `fn` until it returns a value other than undefined, or fail after `timeoutMs`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
+/** Poll `fn` (a `vmlab` call, so every 100 ms) until it returns a value other than undefined, or fail after `timeoutMs`. */
+export function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  return waitForValue(what, fn, { timeoutMs, intervalMs: 100 });
 }
 
 export function processAlive(pid: number): boolean {

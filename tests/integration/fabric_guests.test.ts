@@ -20,6 +20,7 @@ import { Machine } from "../../core/machine/machine.ts";
 import { tinyGuest, tinyTemplatePath, type TinyGuest } from "../../core/machine/testing/tiny_guest.ts";
 import type { QgaClient } from "../../core/qga/mod.ts";
 import { encodeDnsResponse, parseDnsQuery, RCODE_NXDOMAIN, RCODE_NOERROR, TYPE_A, type NetLogRecord } from "../../net/mod.ts";
+import { eventually } from "../../core/testing/wait.ts";
 
 const BOOT_TIMEOUT_MS = 300_000;
 const LEASE_TIMEOUT_MS = 180_000;
@@ -52,16 +53,6 @@ const g = (name: string): Guest => guests.get(name)!;
 async function sh(name: string, line: string, timeoutMs = 60_000): Promise<{ code: number; out: string }> {
   const r = await g(name).agent.exec("/bin/sh", ["-c", line], { timeoutMs });
   return { code: r.exitCode ?? -1, out: text(r.stdout) + text(r.stderr) };
-}
-
-/** Polls `cond` until it holds or the deadline passes; returns whether it held. */
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 250): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > end) return false;
-    await Bun.sleep(stepMs);
-  }
 }
 
 async function freePort(): Promise<number> {
@@ -129,12 +120,12 @@ describe.skipIf(!template)("fabric with real guests", () => {
     await boot("a", nic({ ip: `${SUBNET}.10` }), 0);
     await boot("b", nic({}), 1);
     await boot("c", nic({ isolated: true }), 2);
-    const leased = await until(() => ["a", "b", "c"].every((n) => fabric.status().segments[0]!.leases.some((l) => l.vm === n)), LEASE_TIMEOUT_MS);
+    const leased = await eventually(() => ["a", "b", "c"].every((n) => fabric.status().segments[0]!.leases.some((l) => l.vm === n)), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 250 });
     if (!leased) throw new Error(`guests did not all get leases: ${JSON.stringify(fabric.status())}`);
     // The lease is bound on the server before the guest script has applied it.
     for (const n of ["a", "b", "c"]) {
       const ip = fabric.vmIps(n)[0]!;
-      const applied = await until(async () => (await sh(n, "ip -4 addr show dev eth0")).out.includes(`${ip}/24`), LEASE_TIMEOUT_MS, 500);
+      const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0")).out.includes(`${ip}/24`), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 500 });
       if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}`);
     }
   }, 3 * BOOT_TIMEOUT_MS + 2 * LEASE_TIMEOUT_MS);
@@ -205,7 +196,7 @@ describe.skipIf(!template)("fabric with real guests", () => {
     const served = await sh("a", "mkdir -p /tmp/www && echo 'hello from guest a' > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www && echo started");
     expect(served.out).toContain("started");
     let body = "";
-    const ok = await until(async () => {
+    const ok = await eventually(async () => {
       try {
         const res = await fetch(`http://127.0.0.1:${forwardPort}/`, { signal: AbortSignal.timeout(20_000) });
         body = await res.text();
@@ -213,7 +204,7 @@ describe.skipIf(!template)("fabric with real guests", () => {
       } catch {
         return false;
       }
-    }, 60_000, 1000);
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
     expect(ok).toBe(true);
     expect(body).toContain("hello from guest a");
     expect(fabric.listForwards()).toEqual([{ segment: "lan", hostPort: forwardPort, vm: "a", guestPort: 8080, proto: "tcp", bind: "127.0.0.1", guestIp: `${SUBNET}.10` }]);

@@ -19,6 +19,7 @@ import { tinyGuest, tinyTemplatePath, type TinyGuest } from "../../core/machine/
 import type { QgaClient } from "../../core/qga/mod.ts";
 import type { SegmentHandle } from "../../core/scripting/handle.ts";
 import type { NetLogRecord } from "../../net/mod.ts";
+import { eventually } from "../../core/testing/wait.ts";
 
 const BOOT_TIMEOUT_MS = 300_000;
 const LEASE_TIMEOUT_MS = 180_000;
@@ -41,16 +42,6 @@ const text = (b: Uint8Array) => new TextDecoder().decode(b);
 async function sh(name: string, line: string, timeoutMs = 60_000): Promise<{ code: number; out: string }> {
   const r = await guests.get(name)!.agent.exec("/bin/sh", ["-c", line], { timeoutMs });
   return { code: r.exitCode ?? -1, out: text(r.stdout) + text(r.stderr) };
-}
-
-/** Polls `cond` until it holds or the deadline passes; returns whether it held. */
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 500): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > end) return false;
-    await Bun.sleep(stepMs);
-  }
 }
 
 const pings = async (from: string, to: string) => (await sh(from, `ping -c 1 -W 2 ${to}`)).code === 0;
@@ -88,7 +79,7 @@ describe.skipIf(!template)("fabric rules with real guests", () => {
     await boot("l", "left", L_IP, 0);
     await boot("r", "right", R_IP, 1);
     for (const [n, ip] of [["l", L_IP], ["r", R_IP]] as const) {
-      const applied = await until(async () => (await sh(n, "ip -4 addr show dev eth0; ip route")).out.includes("default via"), LEASE_TIMEOUT_MS);
+      const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0; ip route")).out.includes("default via"), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 500 });
       if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}: ${(await sh(n, "ip addr; ip route")).out}`);
     }
     const served = await sh("r", "mkdir -p /tmp/www && echo 'hello from r' > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www && echo started");
@@ -108,8 +99,8 @@ describe.skipIf(!template)("fabric rules with real guests", () => {
   test("segments are isolated until routeTo, routed after it, isolated again after unrouteTo", async () => {
     expect(await pings("l", R_IP)).toBe(false);
     await left().routeTo("right");
-    expect(await until(() => pings("l", R_IP), 60_000)).toBe(true);
-    expect(await until(() => pings("r", L_IP), 60_000)).toBe(true);
+    expect(await eventually(() => pings("l", R_IP), { timeoutMs: 60_000, intervalMs: 500 })).toBe(true);
+    expect(await eventually(() => pings("r", L_IP), { timeoutMs: 60_000, intervalMs: 500 })).toBe(true);
     expect(await left().rules()).toContainEqual({ id: expect.any(Number), kind: "route", to: "right", origin: "runtime" });
     await left().unrouteTo("right");
     expect(await pings("l", R_IP)).toBe(false);
@@ -119,7 +110,7 @@ describe.skipIf(!template)("fabric rules with real guests", () => {
   test("a blocked port is refused at once while other traffic still flows; unblock lets it through", async () => {
     await left().routeTo("right");
     const fetchR = () => sh("l", `wget -q -O - http://${R_IP}:8080/ 2>&1`);
-    expect(await until(async () => (await fetchR()).out.includes("hello from r"), 60_000)).toBe(true);
+    expect(await eventually(async () => (await fetchR()).out.includes("hello from r"), { timeoutMs: 60_000, intervalMs: 500 })).toBe(true);
     const id = await left().blockPort(R_IP, "tcp", 8080);
     const blocked = await fetchR();
     expect(blocked.code).not.toBe(0);
@@ -132,7 +123,7 @@ describe.skipIf(!template)("fabric rules with real guests", () => {
   test("a redirect sends a virtual address on the left to r's httpd on the right", async () => {
     await left().routeTo("right");
     await left().redirect("10.78.0.200:80", `${R_IP}:8080`);
-    const ok = await until(async () => (await sh("l", "wget -q -O - http://10.78.0.200/ 2>&1")).out.includes("hello from r"), 60_000);
+    const ok = await eventually(async () => (await sh("l", "wget -q -O - http://10.78.0.200/ 2>&1")).out.includes("hello from r"), { timeoutMs: 60_000, intervalMs: 500 });
     expect(ok).toBe(true);
   }, 300_000);
 

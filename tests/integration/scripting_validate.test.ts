@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processIo, runValidate } from "../../core/cli/commands/validate.ts";
+import { runValidate } from "../../core/cli/commands/validate.ts";
+import { processIo } from "../../core/cli/io.ts";
 import { WscriptChecker } from "../../core/scripting/checker.ts";
-import { render } from "../../core/wcl/mod.ts";
+import { renderDiagnostic } from "../../core/cli/render.ts";
+import { makeStyle } from "../../core/cli/style.ts";
 
 let root: string;
 
@@ -56,7 +58,7 @@ describe("vmlab validate type-checks scripts", () => {
   test("the checker's diagnostics render at file:line:col with the script's source line", () => {
     const checker = new WscriptChecker();
     const ds = checker.check(join(root, "scripts", "setup.ws"), 'use vmlab\n\nfn main(lab: Lab) {\n    let vm = lab.vm("alpha")\n    vm.exec("ls", [])\n}\n', "main");
-    const out = ds.map((d) => render(d, checker.sources, { color: false, cwd: root })).join("");
+    const out = ds.map((d) => renderDiagnostic(d, checker.sources, { style: makeStyle(false), cwd: root })).join("");
     expect(out).toContain("--> scripts/setup.ws:5:8");
     expect(out).toContain('5 |     vm.exec("ls", [])');
     expect(out).toContain("^^^^");

@@ -4,17 +4,18 @@
  * from XDG paths, and the script-checker hook.
  */
 import { describe, expect, test } from "bun:test";
-import { runValidate, type ValidateIo } from "../../core/cli/commands/validate.ts";
+import { runValidate } from "../../core/cli/commands/validate.ts";
+import type { CliIo } from "../../core/cli/io.ts";
 import { error } from "../../core/wcl/mod.ts";
 import { fakeFiles } from "./harness.ts";
 
 const GOOD = 'import <vmlab.wcl>\nlab "demo" {\n  vm "a" { template = "scratch" arch = "x86_64" profile = "linux-modern" disk = 8GiB }\n  provision "scripts/setup.ws" { }\n}\n';
 
-function io(files: Record<string, string>, over: Partial<ValidateIo> = {}) {
+function io(files: Record<string, string>, over: Partial<CliIo> = {}) {
   let out = "";
   let err = "";
   const probe = fakeFiles(files, ["/lab/scripts/setup.ws"]);
-  const value: ValidateIo = {
+  const value: CliIo = {
     cwd: "/lab/sub/dir", env: { XDG_CONFIG_HOME: "/cfg", XDG_DATA_HOME: "/data" }, home: "/home/u", uid: 1000, isTTY: false,
     files: probe,
     list: (dir) => Object.keys(files).filter((p) => p.startsWith(`${dir}/`) && p.endsWith(".wcl")).map((p) => p.slice(dir.length + 1)).sort(),

@@ -1,9 +1,9 @@
 // Traits, dyn dispatch, operator overloading, derives (concept_traits.md).
-//> rect 2x3
-//> circle r=1
-//> rect 1x1
+//> rect 2.0x3.0
+//> circle r=1.0
+//> rect 1.0x1.0
 //> total: 10.14159265
-//> Rect { w: 3, h: 3 }
+//> Rect { w: 3.0, h: 3.0 }
 //> true
 //> false
 trait Shape {

@@ -1,6 +1,6 @@
 // math, regex, time, fs (fact_math_functions.md, fact_regex_functions.md, fact_time_functions.md, fact_fs_functions.md).
 //> 3 4 -1 5 0 2
-//> 4 1 3.141592653589793 true true
+//> 4.0 1.0 3.141592653589793 true true
 //> ["one", "two", "three"] 4111… Some("ab12") Some(["k=v", "k", "v"]) true ["a", "b", "c"] None
 //> 1970-01-01T00:00:00Z true
 //> true hello true ["f.txt"] Some("txt") Some("f.txt") 5 Err

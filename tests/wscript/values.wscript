@@ -1,6 +1,6 @@
 // Primitives, literals, conversions, inference (concept_values.md, fact_primitive_types.md).
 //> 42 -7 255 1000000
-//> 3.14 1000000000 0.5
+//> 3.14 1000000000.0 0.5
 //> true false
 //> a 😀 10
 //> ()

@@ -10,7 +10,7 @@ import type { FnCtx } from "./scope.ts";
 import type { Checker } from "./checker.ts";
 import { DISCARD } from "./scope.ts";
 import { checkFmtTemplate } from "../syntax/fmt.ts";
-import { ERROR, FLOAT, INT, STRING, UNIT, optionOf, substParams, type FnSig, type Type } from "./types.ts";
+import { CHAR, ERROR, FLOAT, INT, STRING, UNIT, optionOf, substParams, type FnSig, type Type } from "./types.ts";
 
 const fnType = (s: FnSig): Type => ({ k: "fn", params: s.params, ret: s.ret });
 const REF_KINDS = new Set(["string", "list", "map", "adt", "dyn", "fn", "weak", "param", "var", "error"]);
@@ -66,7 +66,17 @@ export function checkPath(c: Checker, e: Extract<Expr, { kind: "path" }>, ctx: F
       return { k: "fn", params: [fam.backing === "int" ? INT : FLOAT], ret: { k: "units", name: a, backing: fam.backing } };
     }
     if (c.decls.hostModules.has(a) || c.decls.fns.has(a)) { c.err("E0433", e.span, `module \`${a}\` is not imported`, `add \`use ${a}\` at the top of the file`); return ERROR; }
-    c.err("E0425", e.span, `cannot find \`${a}::${b}\``, c.decls.enums.has(a) ? `\`${a}\` has no variant \`${b}\`` : undefined);
+    const isType = c.decls.structs.has(a) || c.decls.enums.has(a) || c.decls.units.has(a) || c.decls.opaque.has(a);
+    if (isType) {
+      const assoc = [...(c.decls.methods.get(a)?.values() ?? [])].filter((x) => !x.hasSelf && !x.trait).map((x) => `\`${a}::${x.name}\``);
+      const variants = (c.decls.enums.get(a)?.variants ?? []).map((v) => `\`${a}::${v.name}\``);
+      const units = (fam?.units ?? []).map((u) => `\`${a}::${u.name}\``);
+      const known = [...variants, ...assoc, ...units];
+      const what = c.decls.enums.has(a) ? "variant or associated function" : "associated function";
+      c.err("E0425", e.span, `type \`${a}\` has no ${what} named \`${b}\``, known.length ? `available: ${known.join(", ")}` : `declare it in \`impl ${a} { fn ${b}(…) … }\``);
+      return ERROR;
+    }
+    c.err("E0425", e.span, `cannot find \`${a}::${b}\``, `\`${a}\` is not a module, type or enum in scope`);
     return ERROR;
   }
   c.err("E0425", e.span, `cannot find \`${segs.join("::")}\``, undefined);
@@ -167,6 +177,15 @@ export function checkMethod(c: Checker, e: Extract<Expr, { kind: "method" }>, ct
   const bail = (): Type => { for (const a of e.args) c.expr(a, ctx, undefined); return ERROR; };
   if (rt.k === "error") return bail();
   if (rt.k === "var") { c.err("E0282", e.recv.span, `type annotations needed before calling \`.${name}()\``, "annotate the binding, e.g. `let xs: List[int] = []`"); return bail(); }
+  if (name === "to_string" && !((rt.k === "adt" || rt.k === "units") && c.decls.methods.get(rt.name)?.has("to_string"))) {
+    // `x.to_string()` is `str(x)` for every displayable value.
+    const user = rt.k === "adt" && !["Option", "Result", "Value"].includes(rt.name);
+    if (rt.k !== "fn" && (!user || c.implements(rt, "Display"))) {
+      e.res = { kind: "builtin", recv: "any", name: "to_string", recvTy: rt };
+      c.args(e.args, [], ctx, e.span, "`to_string`");
+      return STRING;
+    }
+  }
   if ((rt.k === "adt" && !["Option", "Result", "Value"].includes(rt.name)) || rt.k === "units") {
     const methods = c.decls.methods.get(rt.name);
     let m = methods?.get(name);
@@ -231,8 +250,28 @@ export function checkMethod(c: Checker, e: Extract<Expr, { kind: "method" }>, ct
     const r = c.u.shallow(sig.ret);
     if (r.k === "var" || (r.k === "adt" && r.args.some((a) => c.u.shallow(a).k === "var"))) { const x = c.u.shallow(exp); if (x.k !== "dyn") c.u.unify(r, x); }
   }
+  if (rt.k === "string" && (name === "pad_left" || name === "pad_right") && e.args.length === 2) {
+    padArgs(c, e, ctx, name);
+    return sig.ret;
+  }
   c.args(e.args, sig.params, ctx, e.span, `\`.${name}\``);
   return sig.ret;
+}
+
+/** `pad_left`/`pad_right(width, fill)`: the fill is a `char` or a one-character string (a literal of another length is an error here, a computed one faults). */
+function padArgs(c: Checker, e: Extract<Expr, { kind: "method" }>, ctx: FnCtx, name: string): void {
+  const [width, fill] = e.args as [Expr, Expr];
+  c.coerce(c.expr(width, ctx, INT), INT, width.span, `argument 1 of \`.${name}\` has type \`int\``);
+  const ft = c.u.shallow(c.expr(fill, ctx, CHAR));
+  if (ft.k === "string") {
+    if (fill.kind === "str" && fill.parts.every((p) => p.kind === "text")) {
+      const text = fill.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+      const n = [...text].length;
+      if (n !== 1) c.err("E0201", fill.span, `the fill of \`.${name}\` must be one character, found a ${n}-character string`, "pass a `char` like '-' or a one-character string like \"-\"");
+    }
+    return;
+  }
+  c.coerce(ft, CHAR, fill.span, `argument 2 of \`.${name}\` is the fill: a \`char\` or a one-character string`);
 }
 
 export { optionOf };

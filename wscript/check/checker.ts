@@ -45,7 +45,7 @@ export class Checker {
   u = new Unifier();
   files = new Map<string, FileScope>();
   /** Deferred bound checks at generic call sites: [type, bound, span]. */
-  pendingBounds: [Type, string, Span][] = [];
+  pendingBounds: [Type, string, Span, string?][] = [];
   /** Deferred "type annotations needed" checks for empty literals. */
   pendingVars: [Type, Span][] = [];
 
@@ -142,8 +142,9 @@ export class Checker {
       case "int": case "float": case "bool": case "char": case "string": case "unit": case "units":
         return ["Eq", "Ord", "Clone", "Display"].includes(trait) && !(t.k === "bool" && false);
       case "param": return t.bounds.includes(trait) || (trait === "Eq" && t.bounds.includes("Ord"));
-      case "list": case "weak": return trait === "Clone" || ((trait === "Eq" || trait === "Ord") && t.k === "list" && this.implements(t.elem, trait));
-      case "map": return trait === "Clone" || (trait === "Eq" && this.implements(t.val, "Eq"));
+      case "list": return trait === "Clone" || ((trait === "Eq" || trait === "Ord" || trait === "Display") && this.implements(t.elem, trait));
+      case "weak": return trait === "Clone" || trait === "Display";
+      case "map": return trait === "Clone" || ((trait === "Eq" || trait === "Display") && this.implements(t.key, trait) && this.implements(t.val, trait));
       case "adt":
         if (t.name === "Option" || t.name === "Result") return t.args.every((a) => this.implements(a, trait));
         return this.decls.traitImpls.has(`${trait}:${t.name}`);
@@ -224,7 +225,9 @@ export class Checker {
       this.err("E0201", span, `\`${this.u.show(a)}\` does not implement \`${e.trait}\``, `add \`impl ${e.trait} for ${this.u.show(a)} { … }\``);
       return;
     }
-    if (!this.u.unify(a, e)) this.err("E0201", span, `expected \`${this.u.show(e)}\`, found \`${this.u.show(a)}\``, what);
+    if (this.u.unify(a, e)) return;
+    if (a.k === "units" && e.k === "units") this.err("E0201", span, `mismatched unit families: expected \`${e.name}\`, found \`${a.name}\``, what ?? `a \`${a.name}\` value cannot stand for a \`${e.name}\`; use a unit of \`${e.name}\``);
+    else this.err("E0201", span, `expected \`${this.u.show(e)}\`, found \`${this.u.show(a)}\``, what);
   }
 
   block(b: Block, ctx: FnCtx, exp: Type | undefined): Type {
@@ -327,7 +330,7 @@ export class Checker {
     for (const g of sig.generics) {
       const v = this.u.fresh();
       m.set(g.name, v);
-      for (const b of g.bounds) this.pendingBounds.push([v, b, span]);
+      for (const b of g.bounds) this.pendingBounds.push([v, b, span, g.name]);
     }
     return { generics: [], params: sig.params.map((p) => substParams(p, m)), paramNames: sig.paramNames, ret: substParams(sig.ret, m) };
   }
@@ -343,8 +346,11 @@ export class Checker {
 
   /** Report deferred generic bound failures. */
   finishBounds(): void {
-    for (const [t, b, span] of this.pendingBounds) {
-      if (!this.implements(t, b)) this.err("E0504", span, `\`${this.u.show(t)}\` does not implement \`${b}\``, `the called function requires \`${b}\`; derive or implement it`);
+    for (const [t, b, span, param] of this.pendingBounds) {
+      if (this.implements(t, b)) continue;
+      const shown = this.u.show(t);
+      const fix = this.u.shallow(t).k === "adt" ? `add #[derive(${b})] to \`${shown}\` or implement \`${b}\` for it` : `\`${shown}\` cannot be given \`${b}\`; pass a type that has it`;
+      this.err("E0504", span, `\`${shown}\` does not satisfy the bound \`${param ?? "T"}: ${b}\``, fix);
     }
     this.pendingBounds = [];
   }

@@ -99,6 +99,24 @@ export function declareItems(c: Checker, inputs: CheckInput[]): void {
       fns.set(item.name.name, info);
     } else if (item.kind === "impl") declareImpl(c, item);
   }
+  // Pass 4: a derive applies only when every field has the trait (in every file, imported modules included).
+  for (const { item } of all) if (item.kind === "struct" || item.kind === "enum") checkDerives(c, item);
+}
+
+/** Each derived trait must be implemented by the type of every field (payload) of the struct or enum. */
+function checkDerives(c: Checker, item: Extract<Item, { kind: "struct" | "enum" }>): void {
+  const name = item.name.name;
+  const fields: { label: string; ty: Type }[] = [];
+  if (item.kind === "struct") for (const f of c.decls.structs.get(name)?.fields ?? []) fields.push({ label: `field \`${f.name}\``, ty: f.ty });
+  else for (const v of c.decls.enums.get(name)?.variants ?? []) {
+    (v.tuple ?? []).forEach((t, i) => fields.push({ label: `payload ${i} of variant \`${v.name}\``, ty: t }));
+    for (const f of v.fields ?? []) fields.push({ label: `field \`${f.name}\` of variant \`${v.name}\``, ty: f.ty });
+  }
+  for (const d of item.derives) {
+    if (!DERIVABLE.has(d.name)) continue;
+    const bad = fields.find((f) => !c.implements(f.ty, d.name));
+    if (bad) c.err("E0211", d.span, `cannot derive \`${d.name}\` for \`${name}\`: its ${bad.label} has type \`${c.u.show(bad.ty)}\`, which does not implement \`${d.name}\``, `derive or implement \`${d.name}\` for the field's type, or remove \`${d.name}\` from the derive list`);
+  }
 }
 
 function derive(c: Checker, typeName: string, derives: { name: string; span: Span }[]): void {
@@ -164,7 +182,9 @@ function declareImpl(c: Checker, item: Extract<Item, { kind: "impl" }>): void {
     const builtin = BUILTIN_TRAITS[trait];
     if (!user && !builtin) { c.err("E0405", item.trait!.span, `unknown trait \`${trait}\``, "declare it with `trait Name { … }`"); return; }
     if (target.k === "units" && trait !== "Display") { c.err("E0206", item.trait!.span, `unit family \`${typeName}\` cannot implement \`${trait}\``, "unit families take their operators from the backing number; only Display may be implemented"); return; }
-    if (c.decls.traitImpls.has(`${trait}:${typeName}`)) { c.err("E0210", item.trait!.span, `\`${trait}\` is implemented for \`${typeName}\` more than once`, "remove the duplicate impl or derive"); return; }
+    // `#[derive(Display)]` and an explicit `impl Display` may coexist: the explicit impl is the one that runs.
+    const derivedDisplay = trait === "Display" && (c.decls.structs.get(typeName) ?? c.decls.enums.get(typeName))?.derives.has("Display") && !c.decls.methods.get(typeName)?.has("Display::fmt");
+    if (c.decls.traitImpls.has(`${trait}:${typeName}`) && !derivedDisplay) { c.err("E0210", item.trait!.span, `\`${trait}\` is implemented for \`${typeName}\` more than once`, "remove the duplicate impl or derive"); return; }
     c.decls.traitImpls.add(`${trait}:${typeName}`);
     if (trait === "Ord") c.decls.traitImpls.add(`Eq:${typeName}`);
     const required = user ? [...user.methods.keys()] : [(/fn (\w+)/.exec(builtin ?? "") as RegExpExecArray)[1] as string];

@@ -59,7 +59,7 @@ export function arith(c: Checker, op: string, L0: Type, R0: Type, span: Span): [
     if (L.k === "units" && R.k === "units") {
       if (L.name !== R.name) {
         if (op === "*" || op === "/") c.err("E0234", span, `\`${L.name} ${op} ${R.name}\` would derive a new dimension`, "convert to plain numbers with `.unit` first");
-        else c.err("E0220", span, `cannot apply \`${op}\` to \`${L.name}\` and \`${R.name}\`: they belong to different unit families`, "operands must be in the same family");
+        else c.err("E0220", span, `mismatched unit families in \`${op}\`: expected \`${L.name}\` (the left operand's family), found \`${R.name}\``, "both operands must be of one family; read a plain number with `.unit` if you mean to convert");
         return [ERROR, kind];
       }
       if (op === "*") { c.err("E0234", span, `\`${L.name} * ${L.name}\` would derive a new dimension`, "multiply by a plain number instead"); return [ERROR, kind]; }
@@ -120,6 +120,11 @@ export function checkBinary(c: Checker, e: Extract<Expr, { kind: "binary" }>, ct
   const trait = op === "==" || op === "!=" ? "Eq" : "Ord";
   if (isPrimCmp(T) && !(trait === "Ord" && (T.k === "bool" || T.k === "unit"))) { e.opKind = T.k === "int" || T.k === "units" && T.backing === "int" ? { kind: "int" } : { kind: "prim" }; return BOOL; }
   if (c.implements(T, trait)) { e.opKind = { kind: "deep" }; return BOOL; }
+  if (T.k === "param") {
+    const verb = trait === "Eq" ? "`==`" : `\`${op}\``;
+    c.err("E0503", e.span, `${verb} on type parameter \`${T.name}\` needs an \`${trait}\` bound`, `declare the bound: \`[${T.name}: ${trait}]\` in the function's generics`);
+    return BOOL;
+  }
   if (trait === "Eq") c.err("E0503", e.span, `\`==\` on \`${c.u.show(T)}\` requires an \`Eq\` impl`, "add #[derive(Eq)], or use same(a, b) for reference identity");
   else c.err("E0503", e.span, `\`${op}\` on \`${c.u.show(T)}\` requires an \`Ord\` impl`, "add #[derive(Ord)] or implement `fn cmp(self, other: Self) -> int`");
   return BOOL;

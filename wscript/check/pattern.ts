@@ -9,6 +9,7 @@
 import type { Pattern } from "../syntax/ast.ts";
 import type { Checker } from "./checker.ts";
 import { missingWitness, type Ctor, type NPat } from "./exhaustive.ts";
+import { unitLiteral } from "./ops.ts";
 import { BOOL, CHAR, ERROR, FLOAT, INT, STRING, substParams, type Type } from "./types.ts";
 
 /** Type `p` against `ty`, adding its bindings to `binds`. */
@@ -25,6 +26,14 @@ export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string
       return;
     case "lit": {
       const v = p.value;
+      if ((v.kind === "int" || v.kind === "float") && v.suffix) {
+        // A unit literal (`500ms`) matches a value of its family, compared in base units.
+        const ut = unitLiteral(c, v, ty);
+        v.ty = ut;
+        if (ut.k === "error") return;
+        if (!c.u.unify(ty, ut)) c.err("E0302", p.span, `this pattern is a \`${c.u.show(ut)}\` literal but the value is \`${c.u.show(ty)}\``, "unit literals in patterns must be of the matched value's family");
+        return;
+      }
       const lt = v.kind === "int" || (v.kind === "unary" && v.operand.kind === "int") ? INT
         : v.kind === "float" || v.kind === "unary" ? FLOAT : v.kind === "str" ? STRING : v.kind === "char" ? CHAR : v.kind === "bool" ? BOOL : ERROR;
       if (v.kind === "str" && v.parts.some((x) => x.kind === "hole")) c.err("E0302", p.span, "string patterns cannot interpolate", "match on a plain literal");
@@ -93,6 +102,7 @@ export function normalize(c: Checker, p: Pattern): NPat[] {
     case "or": return p.alts.flatMap((a) => normalize(c, a));
     case "lit":
       if (p.value.kind === "bool") return [{ c: "ctor", name: String(p.value.value), args: [] }];
+      if ((p.value.kind === "int" || p.value.kind === "float") && p.value.unitValue !== undefined) return [{ c: "lit", v: `unit:${String(p.value.unitValue)}` }];
       return [{ c: "lit", v: JSON.stringify(p.value.kind === "str" ? p.value.parts : String((p.value as { value?: unknown }).value)) }];
     case "variant": {
       if (!p.res) return [{ c: "wild" }];

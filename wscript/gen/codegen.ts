@@ -115,7 +115,8 @@ export class CodeGen {
   }
 
   // ---------- display ----------
-  showOf(t: Type, v: string): string {
+  /** Display `v` of static type `t`; `span` marks where a display fault (a cyclic value) is reported. */
+  showOf(t: Type, v: string, span?: Span): string {
     switch (t.k) {
       case "string": return v;
       case "int": return `("" + ${v})`;
@@ -127,8 +128,45 @@ export class CodeGen {
         const table = JSON.stringify([...(fam?.units ?? [])].sort((a, b) => b.factor - a.factor).map((x) => [x.name, x.factor]));
         return `showUnit(${v}, ${table}, ${t.backing === "int"})`;
       }
-      default: return `show(${v})`;
+      default: {
+        const d = this.descOf(t);
+        const m = span ? this.mark(span) : "";
+        return d ? `${m}showD(${v}, ${d})` : `${m}show(${v})`;
+      }
     }
+  }
+
+  /** The display descriptor (rt/core.ts `Desc`) of a type as a hoisted JS constant, or undefined if it holds no float. */
+  descOf(t0: Type): string | undefined {
+    const lit = this.descLit(t0);
+    if (!lit) return undefined;
+    let name = this.descs.get(lit);
+    if (!name) { name = `$D${this.descs.size}`; this.descs.set(lit, name); }
+    return name;
+  }
+  descs = new Map<string, string>();
+  private descLit(t0: Type): string | undefined {
+    const t = this.u.shallow(t0);
+    switch (t.k) {
+      case "float": return "0";
+      case "list": { const d = this.descLit(t.elem); return d && `[1, ${d}]`; }
+      case "map": { const k = this.descLit(t.key); const v = this.descLit(t.val); return k || v ? `[2, ${k ?? "undefined"}, ${v ?? "undefined"}]` : undefined; }
+      case "adt":
+        if (t.name === "Option") { const d = this.descLit(t.args[0] ?? { k: "error" }); return d && `[3, ${d}]`; }
+        if (t.name === "Result") {
+          const a = this.descLit(t.args[0] ?? { k: "error" });
+          const b = this.descLit(t.args[1] ?? { k: "error" });
+          return a || b ? `[4, ${a ?? "undefined"}, ${b ?? "undefined"}]` : undefined;
+        }
+        return undefined;
+      default: return undefined;
+    }
+  }
+
+  /** `$fd: [...]` for a class whose fields hold floats (derived Display reads it), or "". */
+  private fieldDescs(types: Type[]): string {
+    const ds = types.map((t) => this.descLit(t));
+    return ds.some((d) => d) ? `, $fd: [${ds.map((d) => d ?? "undefined").join(", ")}]` : "";
   }
 
   // ---------- items ----------
@@ -138,7 +176,7 @@ export class CodeGen {
     for (const s of this.d.structs.values()) {
       const ps = s.fields.map((f) => prop(f.name));
       this.emit(`class S_${jsIdent(s.name)} { constructor(${ps.map((_, i) => `a${i}`).join(", ")}) { ${ps.map((p, i) => `this.${p} = a${i};`).join(" ")} } }`);
-      this.emit(`Object.assign(S_${jsIdent(s.name)}.prototype, { $n: ${JSON.stringify(s.name)}, $f: ${JSON.stringify(s.fields.map((f) => [f.name, prop(f.name)]))} });`);
+      this.emit(`Object.assign(S_${jsIdent(s.name)}.prototype, { $n: ${JSON.stringify(s.name)}, $f: ${JSON.stringify(s.fields.map((f) => [f.name, prop(f.name)]))}${this.fieldDescs(s.fields.map((f) => f.ty))} });`);
     }
     for (const en of this.d.enums.values()) {
       if (["Option", "Result", "Value"].includes(en.name)) continue;
@@ -146,7 +184,7 @@ export class CodeGen {
         const fs = v.tuple ? v.tuple.map((_, i) => [String(i), `$${i}`]) : (v.fields ?? []).map((f) => [f.name, prop(f.name)]);
         const cn = `E_${jsIdent(en.name)}_${jsIdent(v.name)}`;
         this.emit(`class ${cn} { constructor(${fs.map((_, i) => `a${i}`).join(", ")}) { this.$t = ${v.tag}; ${fs.map((f, i) => `this.${f[1]} = a${i};`).join(" ")} } }`);
-        this.emit(`Object.assign(${cn}.prototype, { $n: ${JSON.stringify(v.name)}, $e: ${JSON.stringify(en.name)}, $tuple: ${!!v.tuple}, $f: ${JSON.stringify(fs)} });`);
+        this.emit(`Object.assign(${cn}.prototype, { $n: ${JSON.stringify(v.name)}, $e: ${JSON.stringify(en.name)}, $tuple: ${!!v.tuple}, $f: ${JSON.stringify(fs)}${this.fieldDescs(v.tuple ?? (v.fields ?? []).map((f) => f.ty))} });`);
         if (!v.tuple && !v.fields) this.emit(`const ${cn}_1 = new ${cn}();`);
       }
     }
@@ -165,6 +203,7 @@ export class CodeGen {
       `// sloppy mode on purpose: strict mode enables proper tail calls in JSC, which drop frames from fault traces`,
       `const { ${RT_NAMES.join(", ")} } = R;`,
       ...[...this.hostUsed].map((k) => `const ${this.host(k)} = H[${JSON.stringify(k)}];`),
+      ...[...this.descs].map(([lit, name]) => `const ${name} = ${lit};`),
       `const $S = new Int32Array(2);`,
       `let $bank = Infinity, $maxDepth = 0;`,
       `function $refuel() { const take = Math.min($bank, ${FUEL_SLICE}); if (take <= 0) { $S[0] = 0; fault("fuel exhausted"); } $bank -= take; $S[0] += take; }`,
@@ -248,6 +287,7 @@ export class CodeGen {
       case "wild": case "bind": return "true";
       case "lit": {
         const v = p.value;
+        if ((v.kind === "int" || v.kind === "float") && v.unitValue !== undefined) return `${s} === ${typeof v.unitValue === "bigint" ? intLit(v.unitValue) : String(v.unitValue)}`;
         if (v.kind === "int") return `${s} === ${intLit(v.value)}`;
         if (v.kind === "unary" && v.operand.kind === "int") return `${s} === ${intLit(-v.operand.value)}`;
         if (v.kind === "unary" && v.operand.kind === "float") return `${s} === ${-v.operand.value}`;
@@ -363,7 +403,7 @@ export class CodeGen {
 
 /** Runtime names destructured at the top of every generated module. */
 export const RT_NAMES = [
-  "fault", "iadd", "isub", "imul", "idiv", "irem", "ineg", "f2i", "i2f", "eq", "cmp", "clone", "show", "showFloat", "showUnit",
+  "fault", "iadd", "isub", "imul", "idiv", "irem", "ineg", "f2i", "i2f", "eq", "cmp", "clone", "show", "showD", "showFloat", "showUnit",
   "None", "Some", "Ok", "Err", "VNull", "mkValue", "BUILTIN_VARIANTS", "idx", "midx", "fmt_", "$out",
   "list_len", "list_is_empty", "list_clear", "list_push", "list_pop", "list_insert", "list_remove", "list_get", "list_set", "list_first", "list_last",
   "list_contains", "list_index_of", "list_any", "list_all", "list_count", "list_find", "list_position", "list_reverse", "list_sort", "list_sort_by",

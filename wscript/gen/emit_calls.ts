@@ -60,12 +60,13 @@ export function emitPrelude(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "call
   const t0 = argTypes[0] ? g.u.shallow(argTypes[0]) : ({ k: "unit" } as Type);
   const a0 = args[0] ?? "undefined";
   switch (name) {
-    case "print": return `$out(${g.showOf(t0, a0)})`;
-    case "println": return args.length ? `$out(${g.showOf(t0, a0)} + "\\n")` : `$out("\\n")`;
-    case "str": return g.showOf(t0, a0);
+    case "print": return `$out(${g.showOf(t0, a0, e.span)})`;
+    case "println": return args.length ? `$out(${g.showOf(t0, a0, e.span)} + "\\n")` : `$out("\\n")`;
+    case "str": return g.showOf(t0, a0, e.span);
     case "fmt": {
       const rest = args.slice(1).map((a, i) => { const t = g.u.shallow(argTypes[i + 1] as Type); return t.k === "units" ? g.showOf(t, a) : a; });
-      return `${g.mark(e.span)}fmt_(${a0}, [${rest.join(", ")}])`;
+      const ds = argTypes.slice(1).map((t) => (g.u.shallow(t).k === "units" ? undefined : g.descOf(t)));
+      return `${g.mark(e.span)}fmt_(${a0}, [${rest.join(", ")}]${ds.some((d) => d) ? `, [${ds.map((d) => d ?? "undefined").join(", ")}]` : ""})`;
     }
     case "same": return `(${a0} === ${args[1]})`;
     case "weak": return `new WeakRef(${a0})`;
@@ -87,12 +88,13 @@ export function emitMethod(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "metho
   if (!res) return "undefined";
   switch (res.kind) {
     case "builtin": {
-      if (res.recv === "any") return `clone(${r})`;
+      if (res.recv === "any") return res.name === "to_string" ? g.showOf(g.u.shallow(res.recvTy), r, e.span) : `${m}clone(${r})`;
       if (res.recv === "prim") return r;
       if (res.recv === "list") {
         if (res.name === "len") return `${r}.length`;
         if (res.name === "push") return `${r}.push(${args[0]})`;
-        if (res.name === "sum") { const el = res.recvTy.k === "list" ? g.u.shallow(res.recvTy.elem) : undefined; return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`; }
+        if (res.name === "join" && res.recvTy.k === "list") { const d = g.descOf(res.recvTy.elem); if (d) return `list_join(${r}, ${args[0]}, ${d})`; }
+      if (res.name === "sum") { const el = res.recvTy.k === "list" ? g.u.shallow(res.recvTy.elem) : undefined; return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`; }
       }
       return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
     }

@@ -8,7 +8,7 @@ export function emitStr(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "str" }>)
   const holes = e.parts.flatMap((p) => (p.kind === "hole" ? [p.expr] : []));
   const vals = g.operands(ctx, holes);
   let i = 0;
-  const parts = e.parts.map((p) => (p.kind === "text" ? JSON.stringify(p.text) : g.showOf(g.ty(p.expr), vals[i++] as string)));
+  const parts = e.parts.map((p) => (p.kind === "text" ? JSON.stringify(p.text) : g.showOf(g.ty(p.expr), vals[i++] as string, p.expr.span)));
   return parts.length === 1 && e.parts[0]?.kind === "text" ? (parts[0] as string) : `(${parts.join(" + ") || '""'})`;
 }
 

@@ -58,9 +58,9 @@ export function emitBinary(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "binar
     }
     case "float": case "str": case "prim": return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
     case "deep":
-      if (op === "==") return `eq(${a}, ${b})`;
-      if (op === "!=") return `!eq(${a}, ${b})`;
-      return `(cmp(${a}, ${b}) ${op} 0)`;
+      if (op === "==") return `${g.mark(e.span)}eq(${a}, ${b})`;
+      if (op === "!=") return `!${g.mark(e.span)}eq(${a}, ${b})`;
+      return `(${g.mark(e.span)}cmp(${a}, ${b}) ${op} 0)`;
     case "trait": return `${g.mark(e.span)}${k.method}(${a}, ${b})`;
     default: return `(${a} ${op} ${b})`;
   }

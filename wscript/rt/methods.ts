@@ -4,7 +4,7 @@
  * fact_value_methods.md), named `<receiver>_<method>` to match builtins.ts.
  * Strings are character-indexed (code points), as the reference requires.
  */
-import { clone, cmp, eq, Err, fault, None, Ok, show, Some, ix, norm, iadd, type Int, type Variant, mkValue } from "./core.ts";
+import { clone, cmp, eq, Err, fault, None, Ok, show, showD, Some, ix, norm, iadd, type Desc, type Int, type Variant, mkValue } from "./core.ts";
 
 type Fn1 = (a: unknown) => unknown;
 type Fn2 = (a: unknown, b: unknown) => unknown;
@@ -81,7 +81,7 @@ export function list_fold(xs: unknown[], init: unknown, f: Fn2): unknown {
   for (const x of xs) acc = f(acc, x);
   return acc;
 }
-export const list_join = (xs: unknown[], sep: string): string => xs.map((x) => show(x)).join(sep);
+export const list_join = (xs: unknown[], sep: string, d?: Desc): string => xs.map((x) => showD(x, d)).join(sep);
 function clampRange(n: number, a: Int, b: Int): [number, number] {
   const s = Math.max(0, Math.min(n, Number(a)));
   const e = Math.max(s, Math.min(n, Number(b)));
@@ -178,11 +178,18 @@ export function string_repeat(s: string, n: Int): string {
   if (k * s.length > 1 << 28) fault("string too long in repeat()");
   return s.repeat(k);
 }
+/** A pad fill: a `char`, or a string of exactly one character (fact_string_methods.md). */
+function padFill(fill: string, name: string): string {
+  if (fill.length === 1 || (fill.length === 2 && [...fill].length === 1)) return fill;
+  fault(`${name}: the fill must be one character, found the ${[...fill].length}-character string ${JSON.stringify(fill)}`);
+}
 export function string_pad_left(s: string, w: Int, fill: string): string {
+  fill = padFill(fill, "pad_left");
   const n = Number(w) - string_len(s);
   return n > 0 ? fill.repeat(n) + s : s;
 }
 export function string_pad_right(s: string, w: Int, fill: string): string {
+  fill = padFill(fill, "pad_right");
   const n = Number(w) - string_len(s);
   return n > 0 ? s + fill.repeat(n) : s;
 }

@@ -10,8 +10,8 @@ import { formatTemplate } from "../syntax/fmt.ts";
 export type Runtime = Record<string, unknown>;
 
 export function makeRuntime(out: (s: string) => void): Runtime {
-  const fmt_ = (tpl: string, args: unknown[]): string => {
-    const r = formatTemplate(tpl, args, (v) => core.show(v));
+  const fmt_ = (tpl: string, args: unknown[], ds?: core.Desc[]): string => {
+    const r = formatTemplate(tpl, args, (v, i) => core.showD(v, ds?.[i]));
     return "ok" in r ? r.ok : core.fault(r.err);
   };
   return { ...core, ...methods, fmt_, $out: out };

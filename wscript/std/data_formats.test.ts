@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { show } from "../rt/core.ts";
 import { parseToml, toToml } from "./toml.ts";
-import { parseXml, toXml } from "./xml.ts";
+import { escapeXml, parseXml, toXml } from "./xml.ts";
 
 describe("toml", () => {
   test("parseToml() reads tables, arrays of tables, inline tables, strings and numbers", () => {
@@ -30,5 +30,12 @@ describe("xml", () => {
   });
   test("parseXml() reports mismatched tags", () => {
     expect(() => parseXml("<a></b>")).toThrow("expected `</a>`");
+  });
+});
+
+describe("xml escaping", () => {
+  test("text and attributes escape all five predefined entities", () => {
+    expect(escapeXml(`it's <a> & "b"`)).toBe("it&apos;s &lt;a&gt; &amp; &quot;b&quot;");
+    expect(toXml(parseXml(`<r a="x&apos;y">q&apos;s</r>`), false)).toBe(`<r a="x&apos;y">q&apos;s</r>`);
   });
 });

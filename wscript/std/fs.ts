@@ -1,7 +1,9 @@
 /**
  * The `fs` module (fact_fs_functions.md). Capability: granting this module
  * is what lets a script touch the filesystem. Fallible calls return
- * `Result[…, string]` with the OS error message.
+ * `Result[…, string]` with the OS error message. Listings and walks name
+ * subdirectories too, with a trailing `/` as their kind; `size` and
+ * `mtime_unix` work on directories as on files.
  */
 import * as nfs from "node:fs";
 import * as np from "node:path";
@@ -10,10 +12,26 @@ import { Err, None, Ok, Some } from "../rt/core.ts";
 
 const wrap = <T>(f: () => T) => { try { return Ok(f()); } catch (e) { return Err(e instanceof Error ? e.message : String(e)); } };
 
-function walk(dir: string, out: string[]): void {
+/** Is this entry a directory (following a symlink to one)? */
+function isDir(dir: string, e: nfs.Dirent): boolean {
+  if (e.isDirectory()) return true;
+  if (!e.isSymbolicLink()) return false;
+  try { return nfs.statSync(np.join(dir, e.name)).isDirectory(); } catch { return false; }
+}
+
+/** The entries of `dir`, sorted; a subdirectory's name ends in `/` (its kind). */
+function listDir(dir: string): string[] {
+  return nfs.readdirSync(dir, { withFileTypes: true }).map((e) => (isDir(dir, e) ? `${e.name}/` : e.name)).sort();
+}
+
+/** Every file and subdirectory under `dir` (paths joined onto `dir`; directories end in `/`), sorted. */
+function walk(dir: string, out: string[], seen = new Set<string>()): void {
+  const real = nfs.realpathSync(dir);
+  if (seen.has(real)) return; // a symlink loop
+  seen.add(real);
   for (const e of nfs.readdirSync(dir, { withFileTypes: true })) {
     const p = np.join(dir, e.name);
-    if (e.isDirectory()) walk(p, out); else out.push(p);
+    if (isDir(dir, e)) { out.push(`${p}/`); walk(p, out, seen); } else out.push(p);
   }
 }
 
@@ -28,7 +46,7 @@ export function fsModule(): HostModule {
     .fn("exists(path: string) -> bool", ((p: string) => nfs.existsSync(p)) as never)
     .fn("is_file(path: string) -> bool", ((p: string) => { try { return nfs.statSync(p).isFile(); } catch { return false; } }) as never)
     .fn("is_dir(path: string) -> bool", ((p: string) => { try { return nfs.statSync(p).isDirectory(); } catch { return false; } }) as never)
-    .fn("list_dir(path: string) -> Result[List[string], string]", ((p: string) => wrap(() => nfs.readdirSync(p).sort())) as never)
+    .fn("list_dir(path: string) -> Result[List[string], string]", ((p: string) => wrap(() => listDir(p))) as never)
     .fn("create_dir(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.mkdirSync(p); })) as never)
     .fn("create_dir_all(path: string) -> Result[unit, string]", ((p: string) => wrap(() => { nfs.mkdirSync(p, { recursive: true }); })) as never)
     .fn("copy(from: string, to: string) -> Result[unit, string]", ((a: string, b: string) => wrap(() => { nfs.copyFileSync(a, b); })) as never)

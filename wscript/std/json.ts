@@ -17,21 +17,129 @@ export function jsToValue(v: unknown): Variant {
   return mkValue(ValueTag.Map, new Map(Object.entries(v as object).map(([k, x]) => [k, jsToValue(x)])));
 }
 
+/**
+ * Does the text hold a number token that `JSON.parse` would change the kind
+ * or value of: an integral float (`3.0`, `1e2`) — which must stay a `Float` —
+ * or an integer beyond 2^53? (A match inside a string only costs the exact path.)
+ */
+const NEEDS_EXACT = /\d\.0*(?![0-9])|\d[eE]|\d{16}/;
+
+/** Parse JSON text into a Value; throws a SyntaxError with the offset on bad input. */
+export function parseJson(t: string): Variant {
+  if (!NEEDS_EXACT.test(t)) return jsToValue(JSON.parse(t));
+  return new ExactJson(t).document();
+}
+
+/** A JSON parser that keeps number kinds: `3.0` is a `Float`, `3` an `Int`, large integers exact i64. */
+class ExactJson {
+  i = 0;
+  constructor(readonly t: string) {}
+  fail(what: string): never { throw new SyntaxError(`JSON: ${what} at offset ${this.i}`); }
+  ws(): number {
+    const t = this.t;
+    let c = t.charCodeAt(this.i);
+    while (c === 32 || c === 10 || c === 13 || c === 9) c = t.charCodeAt(++this.i);
+    return c;
+  }
+  document(): Variant {
+    const v = this.value();
+    if (this.ws() === this.ws() && this.i < this.t.length) this.fail("unexpected trailing text");
+    return v;
+  }
+  value(): Variant {
+    const t = this.t;
+    const c = this.ws();
+    if (c === 123 /* { */) {
+      this.i++;
+      const m = new Map<string, Variant>();
+      if (this.ws() === 125) { this.i++; return mkValue(ValueTag.Map, m); }
+      for (;;) {
+        if (this.ws() !== 34) this.fail("expected a string key");
+        const k = this.string();
+        if (this.ws() !== 58) this.fail("expected `:`");
+        this.i++;
+        m.set(k, this.value());
+        const d = this.ws();
+        this.i++;
+        if (d === 125) return mkValue(ValueTag.Map, m);
+        if (d !== 44) { this.i--; this.fail("expected `,` or `}`"); }
+      }
+    }
+    if (c === 91 /* [ */) {
+      this.i++;
+      const xs: Variant[] = [];
+      if (this.ws() === 93) { this.i++; return mkValue(ValueTag.List, xs); }
+      for (;;) {
+        xs.push(this.value());
+        const d = this.ws();
+        this.i++;
+        if (d === 93) return mkValue(ValueTag.List, xs);
+        if (d !== 44) { this.i--; this.fail("expected `,` or `]`"); }
+      }
+    }
+    if (c === 34) return mkValue(ValueTag.String, this.string());
+    if (c === 116 && t.startsWith("true", this.i)) { this.i += 4; return mkValue(ValueTag.Bool, true); }
+    if (c === 102 && t.startsWith("false", this.i)) { this.i += 5; return mkValue(ValueTag.Bool, false); }
+    if (c === 110 && t.startsWith("null", this.i)) { this.i += 4; return mkValue(ValueTag.Null, undefined); }
+    return this.number();
+  }
+  string(): string {
+    const t = this.t;
+    const start = ++this.i;
+    let j = start;
+    for (;;) {
+      const c = t.charCodeAt(j);
+      if (c === 34) { this.i = j + 1; return t.slice(start, j); }
+      if (c === 92 || c < 32 || Number.isNaN(c)) break;
+      j++;
+    }
+    // Escapes (or a control character): find the real closing quote and let JSON.parse decode the literal.
+    while (j < t.length && t.charCodeAt(j) !== 34) j += t.charCodeAt(j) === 92 ? 2 : 1;
+    if (j >= t.length) this.fail("unterminated string");
+    this.i = j + 1;
+    return JSON.parse(t.slice(start - 1, j + 1)) as string;
+  }
+  number(): Variant {
+    const t = this.t;
+    const start = this.i;
+    let j = start;
+    if (t.charCodeAt(j) === 45) j++;
+    const d0 = j;
+    while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+    if (j === d0 || (t.charCodeAt(d0) === 48 && j - d0 > 1)) this.fail("expected a value");
+    let float = false;
+    if (t.charCodeAt(j) === 46) {
+      float = true;
+      const f0 = ++j;
+      while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+      if (j === f0) this.fail("expected a digit after `.`");
+    }
+    const e = t.charCodeAt(j);
+    if (e === 101 || e === 69) {
+      float = true;
+      j++;
+      if (t.charCodeAt(j) === 43 || t.charCodeAt(j) === 45) j++;
+      const e0 = j;
+      while (t.charCodeAt(j) >= 48 && t.charCodeAt(j) <= 57) j++;
+      if (j === e0) this.fail("expected a digit in the exponent");
+    }
+    this.i = j;
+    const text = t.slice(start, j);
+    const n = Number(text);
+    if (float) return mkValue(ValueTag.Float, n);
+    if (Number.isSafeInteger(n)) return mkValue(ValueTag.Int, n);
+    const b = BigInt(text);
+    return b >= -9223372036854775808n && b <= 9223372036854775807n ? mkValue(ValueTag.Int, norm(b)) : mkValue(ValueTag.Float, n);
+  }
+}
+
 export function jsonModule(): HostModule {
   const m = new HostModule("json");
   m.portable = { factory: "json", args: [] };
   return m
     .fn("parse(text: string) -> Result[Value, string]", ((t: string) => {
       try {
-        // Keep integer literals that lose precision as BigInt.
-        const parsed = JSON.parse(t, (_k, val, ctx?: { source?: string }) => {
-          if (typeof val === "number" && ctx?.source && /^-?\d+$/.test(ctx.source) && !Number.isSafeInteger(val)) {
-            const b = BigInt(ctx.source);
-            return b >= -9223372036854775808n && b <= 9223372036854775807n ? b : val;
-          }
-          return val;
-        });
-        return Ok(jsToValue(parsed));
+        return Ok(parseJson(t));
       } catch (e) {
         return Err(e instanceof Error ? e.message : String(e));
       }

@@ -6,8 +6,22 @@
 import { HostModule } from "../host.ts";
 import { fault, None, Some } from "../rt/core.ts";
 
+/** Compiled patterns by flags + source; bounded so a script building patterns cannot grow it without limit. */
+const cache = new Map<string, RegExp>();
+const CACHE_MAX = 256;
+
 function re(p: string, flags = "u"): RegExp {
-  try { return new RegExp(p, flags); } catch (e) { return fault(`invalid regex \`${p}\`: ${e instanceof Error ? e.message : String(e)}`); }
+  const key = flags + "\0" + p;
+  const hit = cache.get(key);
+  if (hit) { hit.lastIndex = 0; return hit; }
+  let r: RegExp;
+  try { r = new RegExp(p, flags); } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).replace(/^Invalid regular expression:\s*(\/.*\/\w*:\s*)?/, "");
+    return fault(`invalid regex pattern \`${p}\`: ${why}`);
+  }
+  if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
+  cache.set(key, r);
+  return r;
 }
 
 export function regexModule(): HostModule {

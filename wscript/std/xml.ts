@@ -128,7 +128,9 @@ export function parseXml(text: string): V {
   return mkValue(ValueTag.Map, new Map([[tag, root]])) as V;
 }
 
-const esc = (s: string, attr: boolean) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(attr ? /"/g : /$^/g, "&quot;");
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+/** Escape text and attribute values alike: all five predefined entities. */
+export const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 
 function text(v: V): string {
   switch (v.$t) {
@@ -146,7 +148,7 @@ function elem(tag: string, v: V, pretty: boolean, indent: string, out: string[])
   if (v.$t === ValueTag.List) { for (const x of v.$0 as V[]) elem(tag, x, pretty, indent, out); return; }
   const nl = pretty ? "\n" : "";
   if (v.$t !== ValueTag.Map) {
-    out.push(v.$t === ValueTag.Null ? `${indent}<${tag}/>${nl}` : `${indent}<${tag}>${esc(text(v), false)}</${tag}>${nl}`);
+    out.push(v.$t === ValueTag.Null ? `${indent}<${tag}/>${nl}` : `${indent}<${tag}>${escapeXml(text(v))}</${tag}>${nl}`);
     return;
   }
   const m = v.$0 as Map<string, V>;
@@ -154,16 +156,16 @@ function elem(tag: string, v: V, pretty: boolean, indent: string, out: string[])
   let open = `<${tag}`;
   if (attrs) {
     if (attrs.$t !== ValueTag.Map) throw new XmlError("\"@attrs\" must be a map");
-    for (const [k, a] of [...(attrs.$0 as Map<string, V>)].sort(([x], [y]) => (x < y ? -1 : 1))) open += ` ${k}="${esc(text(a), true)}"`;
+    for (const [k, a] of [...(attrs.$0 as Map<string, V>)].sort(([x], [y]) => (x < y ? -1 : 1))) open += ` ${k}="${escapeXml(text(a))}"`;
   }
   const body = [...m.keys()].filter((k) => k !== "@attrs" && k !== "#text").sort();
   const t = m.get("#text");
   if (!body.length) {
-    out.push(t ? `${indent}${open}>${esc(text(t), false)}</${tag}>${nl}` : `${indent}${open}/>${nl}`);
+    out.push(t ? `${indent}${open}>${escapeXml(text(t))}</${tag}>${nl}` : `${indent}${open}/>${nl}`);
     return;
   }
   out.push(`${indent}${open}>${nl}`);
-  if (t) out.push(`${pretty ? indent + "  " : ""}${esc(text(t), false)}${nl}`);
+  if (t) out.push(`${pretty ? indent + "  " : ""}${escapeXml(text(t))}${nl}`);
   for (const k of body) elem(k, m.get(k) as V, pretty, pretty ? indent + "  " : "", out);
   out.push(`${indent}</${tag}>${nl}`);
 }

@@ -87,7 +87,7 @@ function applySpec(v: unknown, s: Spec, show: (v: unknown) => string): string {
 }
 
 /** Render a template at run time; returns an error message string in `err` on a bad template. */
-export function formatTemplate(t: string, args: unknown[], show: (v: unknown) => string): { ok: string } | { err: string } {
+export function formatTemplate(t: string, args: unknown[], show: (v: unknown, i: number) => string): { ok: string } | { err: string } {
   const pieces = parseTemplate(t);
   if (typeof pieces === "string") return { err: pieces };
   let out = "";
@@ -95,7 +95,8 @@ export function formatTemplate(t: string, args: unknown[], show: (v: unknown) =>
   for (const p of pieces) {
     if ("text" in p) { out += p.text; continue; }
     if (i >= args.length) return { err: `fmt: the template has more placeholders than the ${args.length} argument(s) given` };
-    out += applySpec(args[i++], p.spec, show);
+    const at = i++;
+    out += applySpec(args[at], p.spec, (v) => show(v, at));
   }
   if (i < args.length) return { err: `fmt: ${args.length} arguments given but the template has ${i} placeholder(s)` };
   return { ok: out };

@@ -126,7 +126,12 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
         if (escaped) { buf += "{"; j++; continue; }
         if (depth === 0 && j > start + 1 && /\S/.test(text[j - 1] as string) && /^\d+(,\d*)?$/.test(text.slice(j + 1, k - 1))) { buf += text.slice(j, k); j = k; continue; }
         if (depth > 0) {
-          err(j, k, "E0002", "unclosed `{` in string interpolation", "escape a literal brace as `{{`");
+          // The hole never closes. Report the hole (not the string), and end the
+          // string at the first `"` after the `{` on this line, as its author meant.
+          err(j, j + 1, "E0002", "unterminated `{` hole in string literal: this `{` has no closing `}`", "close the hole with `}`, or write `{{` for a literal brace");
+          const eol = text.indexOf("\n", j);
+          const q = text.indexOf('"', j + 1);
+          if (q >= 0 && (eol < 0 || q < eol)) { j = q + 1; closed = true; break; }
           j = k;
           continue;
         }
@@ -144,6 +149,8 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
       err(start, j, "E0001", "unterminated string literal", "close the string with `\"`");
       return j;
     }
+    const last = tokens[tokens.length - 1];
+    if (last?.kind === "error" && last.span.start >= start + base) return j;
     if (buf || parts.length === 0) parts.push({ kind: "text", text: buf });
     tokens.push({ kind: "str", parts, span: sp(start, j) });
     return j;

@@ -13,6 +13,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join, posix } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
+import { ExecReplySchema } from "../../daemon/protocol.ts";
 import { replyError, request } from "../../daemon/transport.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { GUEST_TREE_SCRIPT, parseGuestListing, writeGuestTree } from "../guest_tree.ts";
@@ -32,8 +33,8 @@ interface Guest {
 }
 
 async function execRaw(g: Guest, path: string, args: string[]): Promise<{ code: number; stdout: Uint8Array; truncated: boolean }> {
-  const r = await request<{ exitCode: number | null; stdout: string; truncated?: boolean }>(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 });
-  return { code: r.exitCode ?? 1, stdout: new Uint8Array(Buffer.from(typeof r.stdout === "string" ? r.stdout : "", "base64")), truncated: r.truncated === true };
+  const r = await request(g.socket, "POST", `/v1/vms/${encodeURIComponent(g.vm)}/exec`, { path, args, timeoutMs: 60_000 }, ExecReplySchema);
+  return { code: r.exitCode ?? 1, stdout: new Uint8Array(Buffer.from(r.stdout, "base64")), truncated: r.truncated };
 }
 
 async function exec(g: Guest, path: string, args: string[]): Promise<{ code: number }> {
@@ -55,7 +56,7 @@ async function send(url: string, init: RequestInit, socket: string): Promise<Res
   try {
     return await fetch(url, { ...init, unix: socket } as RequestInit);
   } catch (e) {
-    throw new CodedError("daemon.unreachable", `cannot reach the lab daemon at ${socket}: ${(e as Error).message}`, { subject: socket, hint: "Run `vmlab status`; the lab may have gone down." });
+    throw new CodedError("daemon.unreachable", `cannot reach the lab daemon at ${socket}: ${(e as Error).message}`, { subject: socket, hint: "run `vmlab status`: the lab may have gone down" });
   }
 }
 

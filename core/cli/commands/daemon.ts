@@ -6,20 +6,13 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { supervisorSocket } from "../../daemon/paths.ts";
-import type { SupervisorLab } from "../../daemon/protocol.ts";
+import { z } from "zod";
+import { SupervisorStatusSchema } from "../../daemon/protocol.ts";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { action, ensureSupervisor, streamOperation } from "../client.ts";
 import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
 import { uptime } from "./status.ts";
-
-interface SupervisorStatus {
-  version: string;
-  pid: number;
-  startedAt: string;
-  uptimeSec: number;
-  labs: SupervisorLab[];
-}
 
 export function register(program: Command): void {
   const d = program.command("daemon").description("start, stop or inspect the per-user supervisor (vmlabd)");
@@ -30,7 +23,7 @@ export function register(program: Command): void {
       action(async () => {
         const was = await socketAlive(supervisorSocket());
         const sock = await ensureSupervisor();
-        const st = await request<SupervisorStatus>(sock, "GET", "/v1/status");
+        const st = await request(sock, "GET", "/v1/status", undefined, SupervisorStatusSchema);
         process.stdout.write(`vmlabd ${st.version} ${was ? "is already running" : "started"} (pid ${st.pid})\n`);
         return 0;
       }),
@@ -46,7 +39,7 @@ export function register(program: Command): void {
           process.stdout.write("vmlabd is not running\n");
           return 0;
         }
-        await streamOperation(sock, "/v1/shutdown", {}, { quiet: opts.quiet === true });
+        await streamOperation(sock, "/v1/shutdown", {}, z.unknown(), { quiet: opts.quiet === true });
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && (await socketAlive(sock))) await Bun.sleep(50);
         process.stdout.write("vmlabd stopped\n");
@@ -64,7 +57,7 @@ export function register(program: Command): void {
           process.stdout.write(opts.json ? `${JSON.stringify({ running: false, socket: sock }, null, 2)}\n` : "vmlabd is not running (any vmlab verb that needs it starts it)\n");
           return 0;
         }
-        const st = await request<SupervisorStatus>(sock, "GET", "/v1/status");
+        const st = await request(sock, "GET", "/v1/status", undefined, SupervisorStatusSchema);
         const labs = st.labs.map((l) => ({ ...l, uptimeSec: l.startedAt && l.state === "running" ? Math.round((Date.now() - Date.parse(l.startedAt)) / 1000) : null }));
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ running: true, socket: sock, ...st, labs }, null, 2)}\n`);

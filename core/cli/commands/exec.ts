@@ -10,16 +10,9 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { ExecReplySchema, OsInfoReplySchema } from "../../daemon/protocol.ts";
 import { request } from "../../daemon/transport.ts";
 import { action, requireUp, resolveVmTarget } from "../client.ts";
-
-interface ExecAnswer {
-  exitCode: number | null;
-  signal: number | null;
-  stdout: string;
-  stderr: string;
-  truncated: boolean;
-}
 
 function seconds(v: string): number {
   const n = Number.parseFloat(v);
@@ -50,7 +43,7 @@ export function register(program: Command): void {
         const [path, ...args] = cmd as [string, ...string[]];
         const timeoutMs = Math.round((opts.timeout ?? 300) * 1000);
         const body = { path, args, timeoutMs, ...(opts.stdin ? { input: await readStdin() } : {}) };
-        const r = await request<ExecAnswer>(socket, "POST", `/v1/vms/${encodeURIComponent(t.vm)}/exec`, body, timeoutMs + 30_000);
+        const r = await request(socket, "POST", `/v1/vms/${encodeURIComponent(t.vm)}/exec`, body, ExecReplySchema, timeoutMs + 30_000);
         process.stdout.write(Buffer.from(r.stdout, "base64"));
         process.stderr.write(Buffer.from(r.stderr, "base64"));
         if (r.truncated) process.stderr.write("vmlab: the guest agent truncated the output (it caps captured output at 16 MiB)\n");
@@ -69,7 +62,7 @@ export function register(program: Command): void {
       action(async (target: string, opts) => {
         const t = resolveVmTarget(target, opts);
         const socket = await requireUp(t.lab);
-        const info = await request<unknown>(socket, "GET", `/v1/vms/${encodeURIComponent(t.vm)}/osinfo`);
+        const info = await request(socket, "GET", `/v1/vms/${encodeURIComponent(t.vm)}/osinfo`, undefined, OsInfoReplySchema);
         process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
         return 0;
       }),

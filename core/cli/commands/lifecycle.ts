@@ -12,14 +12,16 @@
 import type { Command } from "@commander-js/extra-typings";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { render } from "../../wcl/mod.ts";
+import { renderDiagnostic } from "../render.ts";
+import { makeStyle, wantsColor } from "../style.ts";
 import { CodedError } from "../../errors/mod.ts";
-import type { LabStatus } from "../../daemon/protocol.ts";
+import { z } from "zod";
+import { LabStatusSchema, type LabStatus } from "../../daemon/protocol.ts";
 import { TemplateStore } from "../../store/store.ts";
 import { action, ensureLabDaemon, labOfFile, liveLabSocket, printLoaded, requireUp, streamOperation } from "../client.ts";
 import { labPlan, loadLab } from "../lab_file.ts";
+import { processIo } from "../io.ts";
 import { pullMissing } from "./template_remote.ts";
-import { processIo } from "./validate.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
 import { printStatus } from "./status.ts";
 
@@ -27,7 +29,7 @@ function readScript(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {
-    throw new CodedError("script.invalid", `Cannot read script ${path}`, { subject: path, hint: "Check the path." });
+    throw new CodedError("script.invalid", `cannot read script ${path}`, { subject: path, hint: "check the path" });
   }
 }
 
@@ -60,10 +62,10 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   const plan = labPlan(loaded.config, loaded.profiles, store, io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
-      throw new CodedError("vm.not_found", `Lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `VMs in this lab: ${plan.vms.map((p) => p.name).join(", ")}` });
+      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `name one of the lab's VMs: ${plan.vms.map((p) => p.name).join(", ")}` });
     }
   }
-  return (await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, { quiet }))) as LabStatus;
+  return await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }));
 }
 
 export function register(program: Command): void {
@@ -76,7 +78,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts) => {
         const socket = await requireUp(labOfFile(opts));
-        await streamOperation(socket, "/v1/provision", {}, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/provision", {}, z.unknown(), { quiet: opts.quiet === true });
         return 0;
       }),
     );
@@ -95,11 +97,11 @@ export function register(program: Command): void {
         const c = new WscriptChecker().check(path, readScript(path), "main");
         if (c.length) {
           const io = processIo();
-          const color = io.isTTY && io.env.NO_COLOR === undefined;
-          for (const d of c) process.stderr.write(`${render(d, new Map([[path, readScript(path)]]), { color, cwd: io.cwd })}\n`);
+          const style = makeStyle(wantsColor(io.env, io.isTTY));
+          for (const d of c) process.stderr.write(`${renderDiagnostic(d, new Map([[path, readScript(path)]]), { style, cwd: io.cwd })}\n`);
           return 1;
         }
-        await streamOperation(socket, "/v1/script", { path }, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/script", { path }, z.unknown(), { quiet: opts.quiet === true });
         return 0;
       }),
     );
@@ -138,7 +140,7 @@ export function register(program: Command): void {
           process.stderr.write(`lab ${lab.name} is already down\n`);
           return 0;
         }
-        await streamOperation(socket, "/v1/down", { vms, force: opts.force === true }, { quiet: opts.quiet === true });
+        await streamOperation(socket, "/v1/down", { vms, force: opts.force === true }, z.unknown(), { quiet: opts.quiet === true });
         if (!opts.quiet) process.stderr.write(vms.length ? `stopped ${vms.join(", ")}\n` : `lab ${lab.name} is down\n`);
         return 0;
       }),
@@ -153,7 +155,7 @@ export function register(program: Command): void {
     .action(
       action(async (opts) => {
         const lab = labOfFile(opts);
-        await withLabDaemon(lab.name, lab.file as string, (socket) => streamOperation(socket, "/v1/destroy", {}, { quiet: opts.quiet === true }));
+        await withLabDaemon(lab.name, lab.file as string, (socket) => streamOperation(socket, "/v1/destroy", {}, z.unknown(), { quiet: opts.quiet === true }));
         if (!opts.quiet) process.stderr.write(`lab ${lab.name} destroyed (clones and .vmlab/ deleted)\n`);
         return 0;
       }),

@@ -83,7 +83,7 @@ export function register(program: Command): void {
         if (!existsSync(file)) {
           throw new CodedError(vm ? "vm.not_found" : "lab.not_found", `No ${vm ? `log for VM ${vm} of lab ${lab}` : `log for lab ${lab}`} (${file})`, {
             subject: vm ?? lab,
-            hint: "Logs appear once the lab has been brought up with `vmlab up`.",
+            hint: "logs appear once the lab has been brought up with `vmlab up`",
           });
         }
         const s = stdoutStyle();

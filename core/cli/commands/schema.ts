@@ -5,6 +5,8 @@
  * `docs/schema.md`; `--json` prints the raw schema data.
  */
 import type { Command } from "@commander-js/extra-typings";
+import { CodedError } from "../../errors/mod.ts";
+import { reportError } from "../render.ts";
 import { BLOCKS, schemaMarkdown } from "../../config/mod.ts";
 
 export function register(program: Command): void {
@@ -15,7 +17,7 @@ export function register(program: Command): void {
     .option("--json", "print the schema as JSON data")
     .action((opts) => {
       if (opts.json && opts.markdown) {
-        process.stderr.write("error: choose one of --markdown and --json\n");
+        reportError(new CodedError("usage.conflicting_options", "--markdown and --json cannot be combined", { hint: "choose one of --markdown and --json" }));
         process.exitCode = 2;
         return;
       }

@@ -17,24 +17,16 @@ import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
 import { socketAlive } from "../../daemon/transport.ts";
-import type { SupervisorLab } from "../../daemon/protocol.ts";
-
-interface SnapshotInfo {
-  name: string;
-  takenAt: string;
-  online: boolean;
-  powerState: string;
-  vmStateBytes: number;
-}
+import { OkReplySchema, SnapshotListReplySchema, SnapshotOpResultSchema, SupervisorLabSchema } from "../../daemon/protocol.ts";
 
 /** A lab daemon for `lab` (started if the lab is down: offline snapshots need one too). */
 async function daemonFor(lab: LabRef): Promise<string> {
   let file = lab.file;
   if (!file) {
     const sup = supervisorSocket();
-    if (await socketAlive(sup)) file = await request<SupervisorLab>(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`).then((l) => l.file, () => undefined);
+    if (await socketAlive(sup)) file = await request(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`, undefined, SupervisorLabSchema).then((l) => l.file, () => undefined);
   }
-  if (!file) throw new CodedError("lab.not_found", `Cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "Run this in the lab's folder or pass -f <vmlab.wcl>." });
+  if (!file) throw new CodedError("lab.not_found", `cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "run this in the lab's folder or pass -f <vmlab.wcl>" });
   return (await ensureLabDaemon(lab.name, file)).socket;
 }
 
@@ -53,7 +45,7 @@ export function register(program: Command): void {
         action(async (name: string, opts) => {
           const t = opts.vm ? resolveVmTarget(opts.vm, opts) : { lab: labOfFile(opts), vm: undefined };
           const socket = await daemonFor(t.lab);
-          const r = (await streamOperation(socket, `/v1/snapshots/${verb}`, { name, ...(t.vm ? { vm: t.vm } : {}) }, { quiet: opts.quiet === true })) as { failed: string[] };
+          const r = await streamOperation(socket, `/v1/snapshots/${verb}`, { name, ...(t.vm ? { vm: t.vm } : {}) }, SnapshotOpResultSchema, { quiet: opts.quiet === true });
           return r.failed.length ? 1 : 0;
         }),
       );
@@ -68,7 +60,7 @@ export function register(program: Command): void {
     .action(
       action(async (target: string, opts) => {
         const t = resolveVmTarget(target, opts);
-        const list = await request<SnapshotInfo[]>(await daemonFor(t.lab), "GET", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots`);
+        const list = await request(await daemonFor(t.lab), "GET", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots`, undefined, SnapshotListReplySchema);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
           return 0;
@@ -92,7 +84,7 @@ export function register(program: Command): void {
     .action(
       action(async (target: string, name: string, opts) => {
         const t = resolveVmTarget(target, opts);
-        await request(await daemonFor(t.lab), "DELETE", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots/${encodeURIComponent(name)}`);
+        await request(await daemonFor(t.lab), "DELETE", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots/${encodeURIComponent(name)}`, undefined, OkReplySchema);
         process.stderr.write(`deleted snapshot ${name} of ${t.vm}\n`);
         return 0;
       }),

@@ -11,10 +11,10 @@
 import type { Command } from "@commander-js/extra-typings";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
-import type { LabStatus, SupervisorLab } from "../../daemon/protocol.ts";
+import { SupervisorLabSchema, type LabStatus, type SupervisorLab } from "../../daemon/protocol.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { action, labOfFile, labStatus, liveLabSocket } from "../client.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 import { loadLab } from "../lab_file.ts";
 import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
@@ -57,7 +57,7 @@ async function registryEntry(name: string): Promise<SupervisorLab | undefined> {
   const sock = supervisorSocket();
   if (!(await socketAlive(sock))) return undefined;
   try {
-    return await request<SupervisorLab>(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`);
+    return await request(sock, "GET", `/v1/labs/${encodeURIComponent(name)}`, undefined, SupervisorLabSchema);
   } catch {
     return undefined;
   }
@@ -85,7 +85,7 @@ export function register(program: Command): void {
         const file = labName === undefined ? labOfFile(opts).file : entry?.file;
         const loaded = file ? loadLab(processIo(), { file, store: false }) : undefined;
         const cfg = loaded?.stage === "validate" ? loaded.config.lab : undefined;
-        if (!cfg && !entry) throw new CodedError("lab.not_found", `No lab named ${name} is known`, { subject: name, hint: "Run it from the lab's folder, or `vmlab daemon status` to list running labs." });
+        if (!cfg && !entry) throw new CodedError("lab.not_found", `no lab named ${name} is known`, { subject: name, hint: "run it from the lab's folder, or `vmlab daemon status` to list running labs" });
         const st: LabStatus & { reason?: string } = {
           name,
           file: file ?? entry?.file ?? "",

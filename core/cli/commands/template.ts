@@ -12,16 +12,17 @@
  * - `import --ref <arch>/<name>@<ver> [--profile P] <disk.qcow2>`: adopt a
  *   bare qcow2 (flattened into the store).
  *
- * Exit status: 0 ok, 1 failure, 2 usage. Errors print as
- * `error[<code>]: message` and `hint: …`. Export/import show bytes done of
+ * Exit status: 0 ok, 1 failure, 2 usage. Errors print through the CLI's one
+ * renderer (core/cli/render.ts). Export/import show bytes done of
  * total on stderr when it is a TTY. The store is used directly: its
  * cross-process lock keeps concurrent CLIs and daemons safe.
  * Registry verbs (push, pull, login, logout, list --remote) live in
  * `template_remote.ts`. Leaves out: build (its own issue).
  */
 import type { Command } from "@commander-js/extra-typings";
-import { TemplateStore, StoreError, type TemplateEntry } from "../../store/mod.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { StoreError, TemplateStore, type TemplateEntry } from "../../store/mod.ts";
+import { reportError } from "../render.ts";
 import { makeStyle, wantsColor, type Style } from "../style.ts";
 import { renderTable } from "../table.ts";
 import { listRemote, registerRemote } from "./template_remote.ts";
@@ -62,26 +63,14 @@ export function humanBytes(n: number): string {
   return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
 }
 
-function printError(io: TemplateIo, e: unknown): number {
-  const s = io.errStyle;
-  if (e instanceof StoreError) {
-    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}\n`);
-    if (e.clones && e.clones.length > 0) io.err(e.clones.map((c) => `  ${c}\n`).join(""));
-    io.err(`${s.cyan("hint")}: ${e.hint}\n`);
-    return 1;
-  }
-  if (e instanceof CodedError) {
-    io.err(`${s.red(s.bold(`error[${e.code}]`))}${s.bold(`: ${e.message}`)}\n`);
-    if (e.hint) io.err(`${s.cyan("hint")}: ${e.hint}\n`);
-    return e.code.startsWith("usage.") ? 2 : 1;
-  }
-  io.err(`${s.red(s.bold("error"))}: ${(e as Error).message ?? String(e)}\n`);
+function printError(io: TemplateIo, e: unknown, json: boolean): number {
+  reportError(e, { json, sink: { err: io.err, style: io.errStyle }, notes: e instanceof StoreError ? e.clones : undefined });
+  if (e instanceof CodedError && e.code.startsWith("usage.")) return 2;
   return 1;
 }
 
 function usage(io: TemplateIo, message: string, hint: string): number {
-  const s = io.errStyle;
-  io.err(`${s.red(s.bold("error[usage]"))}${s.bold(`: ${message}`)}\n${s.cyan("hint")}: ${hint}\n`);
+  reportError(new CodedError("usage.invalid", message, { hint }), { sink: { err: io.err, style: io.errStyle } });
   return 2;
 }
 
@@ -219,12 +208,12 @@ export interface TemplateDeps {
 
 /** The `template` verbs, with injectable store and I/O (tests). */
 export function templateCommand(deps: TemplateDeps = {}): { register(program: Command): void } {
-  const run = async (fn: (store: TemplateStore, io: TemplateIo) => number | Promise<number>): Promise<void> => {
+  const run = async (fn: (store: TemplateStore, io: TemplateIo) => number | Promise<number>, json = false): Promise<void> => {
     const io = (deps.io ?? processIo)();
     try {
       process.exitCode = await fn((deps.store ?? (() => new TemplateStore()))(), io);
     } catch (e) {
-      process.exitCode = printError(io, e);
+      process.exitCode = printError(io, e, json);
     }
   };
   return {
@@ -234,7 +223,7 @@ export function templateCommand(deps: TemplateDeps = {}): { register(program: Co
         .description("List templates in the store, or a registry repository's tags with --remote")
         .option("--json", "emit the full metadata array (ref, sizes in bytes, RFC 3339 created)")
         .option("--remote <repo>", "list the tags of a registry repository (host/repo)")
-        .action((o) => run((s, io) => (o.remote === undefined ? list(s, io, o.json ?? false) : listRemote(io, o.remote, o.json ?? false))));
+        .action((o) => run((s, io) => (o.remote === undefined ? list(s, io, o.json ?? false) : listRemote(io, o.remote, o.json ?? false)), o.json ?? false));
       t.command("rm")
         .description("Remove a template from the store (exact version required)")
         .argument("<ref>", "<arch>/<name>@<version>")

@@ -39,7 +39,8 @@ import type { Resolution } from "../../config/resolve.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { cacheDir } from "../../paths.ts";
 import { labLogDir } from "../../daemon/paths.ts";
-import type { LabPlan, VmPlan } from "../../daemon/protocol.ts";
+import { ScreenshotReplySchema, type LabPlan, type VmPlan } from "../../daemon/protocol.ts";
+import { z } from "zod";
 import { request } from "../../daemon/transport.ts";
 import { createImage } from "../../qemu/img.ts";
 import type { HardwareAttrs } from "../../store/metadata.ts";
@@ -49,7 +50,7 @@ import { WscriptChecker } from "../../scripting/checker.ts";
 import { action, ensureLabDaemon, liveLabSocket, printLoadFailure, streamOperation } from "../client.ts";
 import { loadLab, readyTimeoutMs } from "../lab_file.ts";
 import { metadataLayer } from "../../config/plan.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 
 /** Default limit for a whole build (boot, provisions, shutdown, seal). */
 export const BUILD_TIMEOUT_S = 3600;
@@ -175,7 +176,7 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
   const abort = async (why: string): Promise<void> => {
     aborted ??= why;
     const s = socket ?? (await liveLabSocket(labName));
-    if (s) await streamOperation(s, "/v1/destroy", {}, { quiet: true }).catch(() => undefined);
+    if (s) await streamOperation(s, "/v1/destroy", {}, z.unknown(), { quiet: true }).catch(() => undefined);
   };
   const onSigint = (): void => void abort("interrupted (Ctrl-C)");
   process.on("SIGINT", onSigint);
@@ -210,12 +211,12 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     if (aborted) throw new CodedError("build.aborted", aborted);
     step = plan.provisions.length ? "provision" : "boot";
     if (plan.provisions.length) say(ctx, `${ref}: running ${plan.provisions.length} provision script(s) once the build VM is ready`);
-    await streamOperation(socket, "/v1/up", { plan, vms: [], provision: true }, { quiet: ctx.quiet }).catch(async (e: unknown) => {
+    await streamOperation(socket, "/v1/up", { plan, vms: [], provision: true }, z.unknown(), { quiet: ctx.quiet }).catch(async (e: unknown) => {
       if (aborted) throw new CodedError("build.aborted", aborted);
       // Keep the screen for the error before the VM goes away.
       const png = join(labLogDir(labName), "build-last-screen.png");
       if (socket) {
-        await request(socket, "POST", "/v1/vms/build/screenshot", { path: png }).then(() => (screenshot = png)).catch(() => undefined);
+        await request(socket, "POST", "/v1/vms/build/screenshot", { path: png }, ScreenshotReplySchema).then(() => (screenshot = png)).catch(() => undefined);
       }
       throw e;
     });
@@ -223,7 +224,7 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
 
     step = "shutdown";
     say(ctx, `${ref}: shutting the build VM down`);
-    await streamOperation(socket, "/v1/down", { vms: [], force: false }, { quiet: ctx.quiet });
+    await streamOperation(socket, "/v1/down", { vms: [], force: false }, z.unknown(), { quiet: ctx.quiet });
     if (aborted) throw new CodedError("build.aborted", aborted);
 
     step = "seal";
@@ -234,6 +235,8 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     const entry: TemplateEntry = await ctx.store.adopt(ref, clone, {
       overwrite: ctx.overwrite,
       compress: ctx.compress,
+      // The working disk is a linked clone of the source (or of the blank disk): that one backing file is ours.
+      trustedBacking: src.base?.path ?? join(dir, "blank.qcow2"),
       ...(profileName === undefined ? {} : { profile: profileName }),
       hardware,
       origin: { kind: "build", source: src.describe, ...(src.sha256 ? { sourceSha256: src.sha256 } : {}), tool: `vmlab ${VERSION}`, buildSeconds: Math.round((Date.now() - started) / 100) / 10 },
@@ -263,7 +266,7 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
     const s = socket ?? (await liveLabSocket(labName));
-    if (s) await streamOperation(s, "/v1/destroy", {}, { quiet: true }).catch(() => undefined);
+    if (s) await streamOperation(s, "/v1/destroy", {}, z.unknown(), { quiet: true }).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
     lock.release();
   }

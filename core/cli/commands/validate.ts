@@ -10,32 +10,16 @@
  * The wscript type-checker plugs in through `validateCommand({ scripts })`;
  * `register` wires the real one (core/scripting/checker.ts).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
 import { relative } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { render, toJson } from "../../wcl/mod.ts";
-import type { FileProbe, ScriptChecker } from "../../config/mod.ts";
-import type { Env } from "../../store/paths.ts";
+import { toJson } from "../../wcl/mod.ts";
+import { CodedError } from "../../errors/mod.ts";
+import { renderDiagnostic, reportError } from "../render.ts";
+import { makeStyle, wantsColor } from "../style.ts";
+import type { ScriptChecker } from "../../config/mod.ts";
 import { loadLab } from "../lab_file.ts";
 import { WscriptChecker } from "../../scripting/checker.ts";
-import { directoryStore, type StoreReader } from "../../store/lookup.ts";
-
-/** Everything the command touches, injectable for tests. */
-export interface ValidateIo {
-  readonly cwd: string;
-  readonly env: Env;
-  readonly home: string;
-  readonly uid: number;
-  readonly isTTY: boolean;
-  readonly files: FileProbe;
-  /** Names of `*.wcl` files in a directory (empty when it does not exist). */
-  readonly list: (dir: string) => string[];
-  /** The template store rooted at a `templates` directory. */
-  readonly store: (templatesRoot: string) => StoreReader;
-  readonly out: (s: string) => void;
-  readonly err: (s: string) => void;
-}
+import { processIo, type CliIo } from "../io.ts";
 
 export interface ValidateFlags {
   readonly file?: string | undefined;
@@ -43,53 +27,12 @@ export interface ValidateFlags {
   readonly store?: boolean | undefined;
 }
 
-/** The real file system as a FileProbe. */
-export const diskFiles: FileProbe = {
-  kind(path) {
-    try {
-      const s = statSync(path);
-      return s.isDirectory() ? "dir" : "file";
-    } catch {
-      return undefined;
-    }
-  },
-  read(path) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
-  },
-};
-
-export function processIo(): ValidateIo {
-  return {
-    cwd: process.cwd(),
-    env: process.env,
-    home: process.env.HOME ?? homedir(),
-    uid: process.getuid?.() ?? 0,
-    isTTY: process.stdout.isTTY === true,
-    files: diskFiles,
-    list: (dir) => {
-      try {
-        return readdirSync(dir).filter((f) => f.endsWith(".wcl")).sort();
-      } catch {
-        return [];
-      }
-    },
-    store: directoryStore,
-    out: (s) => void process.stdout.write(s),
-    err: (s) => void process.stderr.write(s),
-  };
-}
-
 /** Run validation and return the exit code. */
-export function runValidate(io: ValidateIo, flags: ValidateFlags, scripts?: ScriptChecker): 0 | 1 | 2 {
-  const color = io.isTTY && io.env.NO_COLOR === undefined;
+export function runValidate(io: CliIo, flags: ValidateFlags, scripts?: ScriptChecker): 0 | 1 | 2 {
+  const style = makeStyle(wantsColor(io.env, io.isTTY));
   const loaded = loadLab(io, flags, scripts);
   if (loaded.stage === "discover") {
-    if (flags.json) io.out(`${JSON.stringify({ valid: false, error: loaded.message, ...(loaded.hint ? { hint: loaded.hint } : {}) })}\n`);
-    else io.err(`error: ${loaded.message}\n${loaded.hint ? `  hint: ${loaded.hint}\n` : ""}`);
+    reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), { json: flags.json, sink: { err: io.err, style, cwd: io.cwd, env: io.env } });
     return 2;
   }
   const { diagnostics, sources, errors, config } = loaded;
@@ -97,7 +40,7 @@ export function runValidate(io: ValidateIo, flags: ValidateFlags, scripts?: Scri
   if (flags.json) {
     io.out(`${JSON.stringify({ valid: errors === 0, file: loaded.file, diagnostics: diagnostics.map((d) => toJson(d, sources, io.cwd)) }, null, 2)}\n`);
   } else {
-    for (const d of diagnostics) io.err(`${render(d, sources, { color, cwd: io.cwd })}\n`);
+    for (const d of diagnostics) io.err(`${renderDiagnostic(d, sources, { style, cwd: io.cwd })}\n`);
     if (errors === 0) {
       const lab = config.lab;
       const what = lab ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})` : `${config.templates.length} template(s)`;
@@ -110,7 +53,7 @@ export function runValidate(io: ValidateIo, flags: ValidateFlags, scripts?: Scri
 }
 
 /** A `validate` command module with an optional script checker wired in. */
-export function validateCommand(deps: { readonly scripts?: ScriptChecker; readonly io?: () => ValidateIo } = {}): { register(program: Command): void } {
+export function validateCommand(deps: { readonly scripts?: ScriptChecker; readonly io?: () => CliIo } = {}): { register(program: Command): void } {
   return {
     register(program) {
       program

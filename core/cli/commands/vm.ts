@@ -7,18 +7,17 @@
  * need the lab up.
  */
 import type { Command } from "@commander-js/extra-typings";
-import type { VmStatus } from "../../daemon/protocol.ts";
 import { action, liveLabSocket, notUp, resolveVmTarget, streamOperation } from "../client.ts";
 import { upLab } from "./lifecycle.ts";
 import { printStatus } from "./status.ts";
 import { request, socketAlive } from "../../daemon/transport.ts";
 import { supervisorSocket } from "../../daemon/paths.ts";
-import type { SupervisorLab } from "../../daemon/protocol.ts";
+import { SupervisorLabSchema, VmStatusSchema } from "../../daemon/protocol.ts";
 
 async function knownFile(lab: string): Promise<string | undefined> {
   const sock = supervisorSocket();
   if (!(await socketAlive(sock))) return undefined;
-  return request<SupervisorLab>(sock, "GET", `/v1/labs/${encodeURIComponent(lab)}`).then((l) => l.file, () => undefined);
+  return request(sock, "GET", `/v1/labs/${encodeURIComponent(lab)}`, undefined, SupervisorLabSchema).then((l) => l.file, () => undefined);
 }
 
 export function register(program: Command): void {
@@ -45,7 +44,7 @@ export function register(program: Command): void {
           printStatus(st, false);
           return 0;
         }
-        const st = (await streamOperation(socket, `/v1/vms/${encodeURIComponent(t.vm)}/${verb}`, { force: opts.force === true }, { quiet: opts.quiet === true })) as VmStatus;
+        const st = await streamOperation(socket, `/v1/vms/${encodeURIComponent(t.vm)}/${verb}`, { force: opts.force === true }, VmStatusSchema, { quiet: opts.quiet === true });
         if (!opts.quiet) process.stderr.write(`${t.vm}: ${st.state}${st.ready ? ", ready" : ""}\n`);
         return 0;
       }),

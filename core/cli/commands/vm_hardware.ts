@@ -11,7 +11,7 @@ import { action, printLoadFailure } from "../client.ts";
 import { loadLab } from "../lab_file.ts";
 import { stdoutStyle } from "../style.ts";
 import { renderTable } from "../table.ts";
-import { processIo } from "./validate.ts";
+import { processIo } from "../io.ts";
 
 /** Settings in display order, with their WCL names. */
 const ROWS = [["machine", "machine"], ["firmware", "firmware"], ["secureBoot", "secure_boot"], ["tpm", "tpm"], ["cpus", "cpus"], ["memory", "memory"], ["diskBus", "disk_bus"], ["nic", "nic"], ["display", "display"]] as const;

@@ -25,6 +25,8 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Command } from "@commander-js/extra-typings";
+import { CodedError } from "../../errors/mod.ts";
+import { reportError } from "../render.ts";
 import {
   asyncTimeModule, Context, fsResolver, renderDiagnostic, renderFault, runInWorker, stdModules, Vm,
   type CallResult, type CompiledUnit, type Diagnostic,
@@ -38,7 +40,7 @@ function load(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    process.stderr.write(`error[E0001]: Cannot read script ${file}: ${e instanceof Error ? e.message : String(e)}\n  help: check the path\n`);
+    reportError(new CodedError("script.unreadable", `cannot read script ${file}: ${e instanceof Error ? e.message : String(e)}`, { subject: file, hint: "check the script's path" }));
     return undefined;
   }
 }
@@ -94,7 +96,7 @@ export function register(program: Command): void {
     .action(async (file: string, args: string[], opts: { worker?: boolean }) => {
       const unit = compile(file, args, { interfaces: false, worker: opts.worker === true });
       if (!unit) { process.exitCode = 1; return; }
-      if (!unit.exports.has("main")) { process.stderr.write(`error[E0601]: ${file} has no \`fn main()\`\n  help: add \`fn main() -> int { 0 }\`\n`); process.exitCode = 1; return; }
+      if (!unit.exports.has("main")) { reportError(new CodedError("E0601", `${file} has no \`fn main()\``, { subject: file, hint: "add `fn main() -> int { 0 }`" })); process.exitCode = 1; return; }
       let buf = "";
       const flush = () => { if (buf) { process.stdout.write(buf); buf = ""; } };
       const stdout = (s: string) => { buf += s; if (buf.length > STDOUT_CHUNK) flush(); };

@@ -12,6 +12,8 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
+import { CodedError } from "../../errors/mod.ts";
+import { reportError } from "../render.ts";
 import { discoverLabFile } from "../../config/discover.ts";
 import { vmlabInterface } from "../../scripting/interface.ts";
 
@@ -63,7 +65,7 @@ export function register(program: Command): void {
         }
         process.exitCode = 0;
       } catch (e) {
-        process.stderr.write(`error: Cannot write ${out}: ${e instanceof Error ? e.message : String(e)}\n  hint: choose another place with --output\n`);
+        reportError(new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, { subject: out, hint: "choose another place with --output" }));
         process.exitCode = 1;
       }
     });

@@ -22,14 +22,17 @@
  *
  * Every error leaves through one mapper as `{error: {code, message, hint, subject}}`.
  */
-import { isAbsolute } from "node:path";
 import { Hono } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import { CodedError } from "../../errors/mod.ts";
-import { DownRequestSchema, EventSchema, ExecRequestSchema, ScriptRequestSchema, UpRequestSchema, type StreamRecord } from "../protocol.ts";
+import { isQgaError } from "../../qga/errors.ts";
+import {
+  DownRequestSchema, EventSchema, EventsQuerySchema, ExecRequestSchema, FileQuerySchema, ForwardDeleteSchema, ForwardRequestSchema,
+  PowerRequestSchema, ScreenshotRequestSchema, ScriptRequestSchema, SnapshotRequestSchema, UpRequestSchema, type StreamRecord,
+} from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
 import type { LabNetwork } from "./network.ts";
-import { ndjsonResponse } from "../transport.ts";
+import { mapErrors, ndjsonResponse, parseBody, parseQuery } from "../transport.ts";
 import { guestFileBody } from "./guest_file_stream.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
 
@@ -53,23 +56,8 @@ export interface LabDaemonHooks {
  */
 export const MAX_JSON_BODY_BYTES = 64 * 1024 * 1024;
 
-async function body<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
-  let raw: unknown = {};
-  const tooLarge = () => new CodedError("request.too_large", `request body is larger than ${MAX_JSON_BODY_BYTES} bytes`, { hint: "send less data per request (copy large files with `vmlab cp`)" });
-  if (Number(req.headers.get("content-length") ?? 0) > MAX_JSON_BODY_BYTES) throw tooLarge();
-  const text = await req.text();
-  if (text.length > MAX_JSON_BODY_BYTES) throw tooLarge();
-  if (text.trim()) {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      throw new CodedError("request.invalid", "Cannot parse the request body as JSON");
-    }
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw new CodedError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return r.data;
-}
+/** A JSON request body parsed with the protocol's `schema`, at most `MAX_JSON_BODY_BYTES`. */
+const body = <S extends z.ZodType>(req: Request, schema: S): Promise<z.output<S>> => parseBody(req, schema, MAX_JSON_BODY_BYTES);
 
 function streamOp(op: (report: Report, write: (r: StreamRecord) => void) => Promise<unknown>, lab: LabRuntime): Response {
   return ndjsonResponse(async (write) => {
@@ -89,20 +77,15 @@ function agentFor(lab: LabRuntime, name: string) {
   const vm = lab.vm(name);
   const m = vm.machine;
   if (!m || !m.process.running) {
-    throw new CodedError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `Start it with \`vmlab vm start ${name}\` or \`vmlab up\`.` });
+    throw new CodedError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `start it with \`vmlab vm start ${name}\` or \`vmlab up\`` });
   }
-  if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "Wait for `vmlab up` to finish." });
+  if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "wait for `vmlab up` to finish, then retry" });
   return m.agent();
 }
 
 export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   const app = new Hono();
-  app.onError((err, c) => {
-    const e = CodedError.from(err);
-    lab.ctx.log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
-    return c.json({ error: e.toJSON() }, e.status as 400);
-  });
-  app.notFound((c) => c.json({ error: { code: "request.invalid", message: `No such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
+  mapErrors(app, lab.ctx.log);
 
   app.get("/v1/ping", (c) => c.json({ ok: true, lab: lab.plan.name, pid: process.pid }));
   app.get("/v1/status", async (c) => {
@@ -139,11 +122,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     }, lab),
   );
 
-  const PowerSchema = z.object({ force: z.boolean().default(false) });
   app.post("/v1/vms/:vm/:action{start|stop|restart}", async (c) => {
     const name = c.req.param("vm");
     const action = c.req.param("action");
-    const req = await body(c.req.raw, PowerSchema);
+    const req = await body(c.req.raw, PowerRequestSchema);
     const vm = lab.vm(name);
     return streamOp(async (report) => {
       const r = (l: "info" | "warn" | "error", m: string) => report(l, m, name);
@@ -158,7 +140,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
 
   /** A PNG of the VM's screen written to `path` (QMP screendump; the build keeps one when it fails). */
   app.post("/v1/vms/:vm/screenshot", async (c) => {
-    const req = await body(c.req.raw, z.object({ path: z.string().refine(isAbsolute, "must be an absolute path") }));
+    const req = await body(c.req.raw, ScreenshotRequestSchema);
     const m = lab.vm(c.req.param("vm")).machine;
     if (!m?.process.running) throw new CodedError("vm.not_running", `VM ${c.req.param("vm")} is not running`, { subject: c.req.param("vm") });
     await m.qmp.execute("screendump", { filename: req.path, format: "png" }, { timeoutMs: 10_000 });
@@ -172,10 +154,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     // Arguments may carry secrets (passwords, tokens): log the program and the count only.
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
     const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch((e: unknown) => {
-      const err = e as { code?: string; message?: string };
-      if (err.code === "qga.exec_timeout") throw new CodedError("exec.timeout", `Command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name });
-      if (err.code === "qga.command_failed") throw new CodedError("exec.failed", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: req.path, hint: "Check the program's path in the guest (the agent does not search $PATH on every OS; use an absolute path or `sh -c`)." });
-      throw new CodedError("vm.agent_unavailable", `Cannot run ${req.path} in ${name}: ${err.message}`, { subject: name });
+      // The verb's own codes for the two failures a user causes; any other agent error keeps its code and hint.
+      if (isQgaError(e, "qga.exec_timeout")) throw new CodedError("exec.timeout", `command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name, hint: "raise the limit with `vmlab exec --timeout <seconds>`", cause: e });
+      if (isQgaError(e, "qga.command_failed")) throw new CodedError("exec.failed", `cannot run ${req.path} in ${name}: ${e.message}`, { subject: req.path, hint: "check the program's path in the guest (the agent does not search $PATH on every OS: use an absolute path or `sh -c`)", cause: e });
+      throw CodedError.withContext(e, `cannot run ${req.path} in ${name}`, { subject: name });
     });
     return c.json({
       exitCode: r.exitCode,
@@ -190,25 +172,22 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   // and the guest file comes back through a bounded, cancellable body.
   app.put("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
-    const path = c.req.query("path");
-    if (!path) throw new CodedError("request.invalid", "Missing ?path=");
+    const { path, mode } = parseQuery(c.req.query(), FileQuerySchema);
     const agent = await agentFor(lab, name);
-    const mode = c.req.query("mode");
     let bytes = 0;
     const source = c.req.raw.body ?? new Uint8Array(0);
     await agent.writeFile(path, source as AsyncIterable<Uint8Array> | Uint8Array, { ...(mode ? { mode: parseInt(mode, 8) } : {}), onProgress: (n) => (bytes = n) }).catch((e: unknown) => {
-      throw new CodedError("cp.failed", `cannot write ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}`, cause: e });
+      throw CodedError.withContext(e, `cannot write ${name}:${path}`, { subject: `${name}:${path}` });
     });
     return c.json({ ok: true, bytes });
   });
 
   app.get("/v1/vms/:vm/file", async (c) => {
     const name = c.req.param("vm");
-    const path = c.req.query("path");
-    if (!path) throw new CodedError("request.invalid", "Missing ?path=");
+    const { path } = parseQuery(c.req.query(), FileQuerySchema);
     const agent = await agentFor(lab, name);
     const body = await guestFileBody(agent.readFileChunks(path), c.req.raw.signal).catch((e: unknown) => {
-      throw new CodedError("cp.failed", `cannot read ${name}:${path}: ${(e as Error).message}`, { subject: `${name}:${path}`, cause: e });
+      throw CodedError.withContext(e, `cannot read ${name}:${path}`, { subject: `${name}:${path}` });
     });
     return new Response(body, { headers: { "content-type": "application/octet-stream" } });
   });
@@ -237,9 +216,8 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   });
 
   /** Create or restore a snapshot on one VM or (best effort, one after another) on every VM. */
-  const SnapshotSchema = z.object({ name: z.string().min(1), vm: z.string().optional() });
   app.post("/v1/snapshots/:action{create|restore}", async (c) => {
-    const req = await body(c.req.raw, SnapshotSchema);
+    const req = await body(c.req.raw, SnapshotRequestSchema);
     const action = c.req.param("action");
     const targets = req.vm ? [lab.vm(req.vm)] : [...lab.vms.values()];
     return streamOp(async (report) => {
@@ -260,7 +238,7 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
         }
       });
       hooks.afterPowerChange();
-      if (failed.length && !done.length) throw new CodedError("snapshot.failed", `Snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name });
+      if (failed.length && !done.length) throw new CodedError("snapshot.failed", `snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name, hint: "see each VM's reason above; `vmlab logs` has the details" });
       return { done, failed };
     }, lab);
   });
@@ -268,29 +246,19 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   // Runtime port forwards (PRD §9): bound to 127.0.0.1 unless `bind` says otherwise.
   const fabricOf = () => {
     const f = hooks.network.fabric;
-    if (!f) throw new CodedError("lab.not_up", `Lab ${lab.plan.name} has no network running`, { subject: lab.plan.name, hint: "Start it with `vmlab up`." });
+    if (!f) throw new CodedError("lab.not_up", `lab ${lab.plan.name} has no network running`, { subject: lab.plan.name, hint: "start it with `vmlab up`" });
     return f;
   };
-  const ForwardSchema = z.object({
-    hostPort: z.number().int().min(1).max(65535),
-    vm: z.string(),
-    guestPort: z.number().int().min(1).max(65535),
-    proto: z.enum(["tcp", "udp", "both"]).optional(),
-    segment: z.string().optional(),
-    bind: z.string().optional(),
-  });
   app.get("/v1/forwards", (c) => c.json(hooks.network.fabric?.listForwards() ?? []));
   app.post("/v1/forwards", async (c) => {
-    const req = await body(c.req.raw, ForwardSchema);
+    const req = await body(c.req.raw, ForwardRequestSchema);
     lab.vm(req.vm);
     const f = fabricOf();
     const clean = Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as typeof req;
     return c.json(await f.addForward(clean as Parameters<typeof f.addForward>[0]));
   });
   app.delete("/v1/forwards/:port", async (c) => {
-    const port = Number.parseInt(c.req.param("port"), 10);
-    const proto = c.req.query("proto");
-    if (proto !== undefined && proto !== "tcp" && proto !== "udp" && proto !== "both") throw new CodedError("request.invalid", `proto must be tcp, udp or both, not ${proto}`);
+    const { port, proto } = parseQuery({ ...c.req.query(), port: c.req.param("port") }, ForwardDeleteSchema);
     await fabricOf().removeForward(port, proto);
     return c.json({ ok: true });
   });
@@ -305,13 +273,13 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
   app.post("/v1/host-event", async (c) => {
     const e = await body(c.req.raw, EventSchema);
-    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `Only host.* events can be posted, not ${e.type}`);
+    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host" });
     lab.events.emit(e.type, undefined, e.data);
     return c.json({ ok: true });
   });
 
   app.get("/v1/events", (c) => {
-    const history = c.req.query("history") === "1";
+    const history = parseQuery(c.req.query(), EventsQuerySchema).history === "1";
     return ndjsonResponse(
       (write) =>
         new Promise<void>((resolve) => {

@@ -76,9 +76,9 @@ export class LabRuntime {
   /** Run `fn` as the lab's one power operation. */
   async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
     if (this.#busy) {
-      throw new CodedError("lab.busy", `Lab ${this.plan.name} is busy: ${this.#busy} is in progress`, {
+      throw new CodedError("lab.busy", `lab ${this.plan.name} is busy: ${this.#busy} is in progress`, {
         subject: this.plan.name,
-        hint: "Wait for it to finish (`vmlab status` shows progress), then try again.",
+        hint: "wait for it to finish (`vmlab status` shows progress), then try again",
       });
     }
     this.#busy = what;
@@ -97,9 +97,9 @@ export class LabRuntime {
   vm(name: string): VmRuntime {
     const v = this.vms.get(name);
     if (!v) {
-      throw new CodedError("vm.not_found", `Lab ${this.plan.name} has no VM named ${name}`, {
+      throw new CodedError("vm.not_found", `lab ${this.plan.name} has no VM named ${name}`, {
         subject: name,
-        hint: `VMs in this lab: ${[...this.vms.keys()].join(", ") || "(none)"}`,
+        hint: `name one of the lab's VMs: ${[...this.vms.keys()].join(", ") || "(none)"}`,
       });
     }
     return v;
@@ -138,9 +138,9 @@ export class LabRuntime {
           const upstream = this.#closure([x]).map((v) => v.name).filter((n) => n !== x);
           const later = provisions.findIndex((q, j) => j > i && q.vms.some((v) => upstream.includes(v)));
           if (later >= 0) {
-            throw new CodedError("lab.invalid", `Provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
+            throw new CodedError("lab.invalid", `provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
               subject: p.script,
-              hint: "Declare the provision blocks in dependency order.",
+              hint: "declare the provision blocks in dependency order",
             });
           }
         }
@@ -182,7 +182,7 @@ export class LabRuntime {
         const scope = p.vms.length ? p.vms : todo.map((t) => t.name);
         const run = previous.then(async () => {
           const ready = await Promise.allSettled(scope.map((n) => started.get(n) ?? Promise.resolve()));
-          if (ready.some((r) => r.status === "rejected")) throw new CodedError("provision.skipped", `Provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
+          if (ready.some((r) => r.status === "rejected")) throw new CodedError("provision.skipped", `provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
           if (!scope.some((n) => booted.has(n))) {
             report("info", `provision ${i + 1}: skipped, its VMs were already running (\`vmlab provision\` runs it again)`);
             return;
@@ -233,7 +233,7 @@ export class LabRuntime {
   /** `vmlab provision`: run every provision script again, in order, on the running lab. */
   async provisionAll(report: Report): Promise<void> {
     return this.exclusive("provision", async () => {
-      if (!this.provisioner) throw new CodedError("internal", "Scripting is not available in this daemon");
+      if (!this.provisioner) throw new CodedError("internal", "scripting is not available in this daemon");
       for (const [i, p] of this.plan.provisions.entries()) await this.provisioner(p, i, report);
     });
   }

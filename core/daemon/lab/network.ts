@@ -50,7 +50,7 @@ export class LabNetwork implements NicAttacher {
   }
 
   async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
-    if (!this.#fabric) throw new CodedError("internal", `The network of lab ${this.lab} is not open`);
+    if (!this.#fabric) throw new CodedError("internal", `the network of lab ${this.lab} is not open`);
     return await this.#fabric.attach(vm, index, nic, mac);
   }
 

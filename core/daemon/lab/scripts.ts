@@ -55,7 +55,7 @@ export class ScriptHost {
   async runMain(path: string, report: Report, what: string): Promise<void> {
     const rel = this.#rel(path);
     const c = this.#compile(path, "main");
-    if (!c.ok) throw new CodedError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, { subject: rel, hint: "`vmlab validate` type-checks every script." });
+    if (!c.ok) throw new CodedError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, { subject: rel, hint: "`vmlab validate` type-checks every script" });
     const log = (m: string) => {
       report("info", m);
       this.lab.ctx.log.write("info", m, { script: rel });
@@ -64,7 +64,7 @@ export class ScriptHost {
     if (!r.ok) {
       throw new CodedError("provision.failed", `${what} ${rel} failed:\n${r.error.trimEnd()}`, {
         subject: rel,
-        hint: "The lab stays up for inspection (`vmlab status`, `vmlab exec`); fix the script and run `vmlab provision`.",
+        hint: "the lab stays up for inspection (`vmlab status`, `vmlab exec`); fix the script and run `vmlab provision`",
       });
     }
   }

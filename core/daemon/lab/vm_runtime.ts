@@ -14,8 +14,8 @@
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
@@ -27,6 +27,7 @@ import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 
@@ -126,9 +127,9 @@ export class VmRuntime {
       return;
     }
     if (!existsSync(this.plan.template.disk)) {
-      throw new CodedError("template.not_found", `Cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
+      throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
-        hint: "Build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed.",
+        hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
       });
     }
     try {
@@ -137,12 +138,12 @@ export class VmRuntime {
     } catch (e) {
       const msg = (e as Error).message;
       if ((e as { code?: string }).code === "ENOSPC" || /no space left on device/i.test(msg)) {
-        throw new CodedError("disk.full", `Cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
+        throw new CodedError("disk.full", `cannot create the linked clone of VM ${this.name}: no space left on device (${this.vmDir})`, {
           subject: this.name,
-          hint: "Free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again.",
+          hint: "free space on that file system (`vmlab template list` shows template sizes; `vmlab destroy` deletes a lab's clones) and run `vmlab up` again",
         });
       }
-      throw new CodedError("vm.start_failed", `Cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
+      throw new CodedError("vm.start_failed", `cannot create the linked clone of VM ${this.name}: ${msg}`, { subject: this.name });
     }
     await this.lab.clones.register(this.plan.template.ref, this.clonePath).catch((e: unknown) => {
       this.lab.log.write("warn", `cannot register clone with the template store: ${(e as Error).message}`, { vm: this.name });
@@ -165,6 +166,18 @@ export class VmRuntime {
     return join(this.vmDir, `disk-${name.replace(/[^A-Za-z0-9._-]/g, "_")}.qcow2`);
   }
 
+  /**
+   * The template and the clone name no file but each other (issue #19 item 2):
+   * QEMU opens a header's external data file even when the backing chain is
+   * pinned, so the headers are checked before every start.
+   */
+  #checkDisks(): void {
+    const template = resolve(this.plan.template.disk);
+    assertQcow2Standalone(template, this.plan.template.ref);
+    // A relative backing name is relative to the clone's own folder.
+    assertQcow2Standalone(this.clonePath, this.clonePath, { backing: (b) => realOrSelf(resolve(dirname(this.clonePath), b)) === realOrSelf(template) });
+  }
+
   /** Forget the clone (destroy). */
   async removeClone(): Promise<void> {
     if (this.plan.template.ref === "scratch") return;
@@ -181,7 +194,7 @@ export class VmRuntime {
     try {
       return prepareFirmware(this.plan.firmware, this.plan.secureBoot, this.vmDir);
     } catch (e) {
-      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "Install it with `apt-get install ovmf`." });
+      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "install it with `apt-get install ovmf`" });
     }
   }
 
@@ -205,7 +218,7 @@ export class VmRuntime {
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
       disks: [
-        { path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0 },
+        { path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) },
         ...this.plan.extraDisks.map((d) => ({ path: this.extraDiskPath(d.name), format: "qcow2" as const, interface: this.plan.diskInterface })),
       ],
       ...(this.plan.floppy ? { floppy: this.plan.floppy } : {}),
@@ -233,6 +246,7 @@ export class VmRuntime {
   async start(report: Reporter): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
     await this.ensureClone();
+    this.#checkDisks();
     this.state = "starting";
     this.ready = false;
     this.#stopRequested = false;
@@ -254,7 +268,7 @@ export class VmRuntime {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
-      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `See ${this.logFile}.` });
+      throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
     this.#startedAt = Date.now();
@@ -272,7 +286,7 @@ export class VmRuntime {
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
-        hint: `The guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+        hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
       });
     }
     this.ready = true;
@@ -367,7 +381,7 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "Bring it up once with `vmlab up` so its linked clone exists." });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "bring it up once with `vmlab up` so its linked clone exists" });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }
@@ -439,4 +453,12 @@ function hostVirtFlag(): "vmx" | "svm" {
 
 function describe(e: QemuExit): string {
   return e.signal ? `killed by ${e.signal}` : `exit status ${e.code}`;
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }

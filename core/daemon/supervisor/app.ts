@@ -9,29 +9,18 @@
  *   GET  /v1/events[?history=1]      NDJSON: events of every lab and of the host
  *   POST /v1/shutdown                NDJSON progress; stops every lab, then the supervisor
  */
-import { isAbsolute } from "node:path";
 import { Hono } from "hono";
-import { z } from "zod";
 import { VERSION } from "../../version.ts";
 import { CodedError } from "../../errors/mod.ts";
-import { ndjsonResponse } from "../transport.ts";
+import { EnsureRequestSchema, EventsQuerySchema } from "../protocol.ts";
+import { mapErrors, ndjsonResponse, parseBody, parseQuery } from "../transport.ts";
 import type { Supervisor } from "./supervisor.ts";
-
-const EnsureSchema = z.object({
-  name: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, "must be a DNS label"),
-  file: z.string().refine(isAbsolute, "must be an absolute path"),
-});
 
 export const HEARTBEAT_MS = 15_000;
 
 export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
   const app = new Hono();
-  app.onError((err, c) => {
-    const e = CodedError.from(err);
-    sup.log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
-    return c.json({ error: e.toJSON() }, e.status as 400);
-  });
-  app.notFound((c) => c.json({ error: { code: "request.invalid", message: `No such endpoint: ${c.req.method} ${c.req.path}` } }, 404));
+  mapErrors(app, sup.log);
 
   app.get("/v1/ping", (c) => c.json({ ok: true, version: VERSION, pid: process.pid }));
   app.get("/v1/status", (c) =>
@@ -46,22 +35,15 @@ export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
   app.get("/v1/labs", (c) => c.json(sup.registry.all()));
   app.get("/v1/labs/:name", (c) => {
     const lab = sup.registry.get(c.req.param("name"));
-    if (!lab) throw new CodedError("lab.not_found", `No lab named ${c.req.param("name")} is known to the supervisor`, { subject: c.req.param("name"), hint: "`vmlab daemon status` lists the labs." });
+    if (!lab) throw new CodedError("lab.not_found", `no lab named ${c.req.param("name")} is known to the supervisor`, { subject: c.req.param("name"), hint: "list the labs with `vmlab daemon status`" });
     return c.json(lab);
   });
   app.post("/v1/labs/ensure", async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new CodedError("request.invalid", "Cannot parse the request body as JSON");
-    }
-    const r = EnsureSchema.safeParse(raw);
-    if (!r.success) throw new CodedError("request.invalid", `Invalid request: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return c.json(await sup.ensure(r.data.name, r.data.file));
+    const req = await parseBody(c.req.raw, EnsureRequestSchema);
+    return c.json(await sup.ensure(req.name, req.file));
   });
   app.get("/v1/events", (c) => {
-    const history = c.req.query("history") === "1";
+    const history = parseQuery(c.req.query(), EventsQuerySchema).history === "1";
     return ndjsonResponse(
       (write) =>
         new Promise<void>((resolve) => {

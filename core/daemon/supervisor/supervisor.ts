@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statf
 import { CodedError } from "../../errors/mod.ts";
 import { killOrphanQemu, pidAlive } from "../orphans.ts";
 import { labDaemonLog, labLogDir, labRunDir, labSocket } from "../paths.ts";
-import { EventSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
+import { OkReplySchema, StreamRecordSchema, type LabEvent, type SupervisorLab } from "../protocol.ts";
 import { selfArgv } from "../self.ts";
 import { request, socketAlive, stream } from "../transport.ts";
 import { JsonLog } from "../lab/context.ts";
@@ -103,7 +103,7 @@ export class Supervisor {
     // Host events reach every running lab, whose `on "host.…"` handlers may react.
     if (type.startsWith("host.")) {
       for (const l of this.registry.all()) {
-        if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, 5_000).catch(() => undefined);
+        if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, OkReplySchema, 5_000).catch(() => undefined);
       }
     }
   }
@@ -120,11 +120,8 @@ export class Supervisor {
     const ctl = new AbortController();
     w.events = ctl;
     this.#watched.set(name, w);
-    void stream(labSocket(name), "GET", "/v1/events", undefined, (rec) => {
-      const r = rec as { type?: string; event?: unknown };
-      if (r.type !== "event") return;
-      const parsed = EventSchema.safeParse(r.event);
-      if (parsed.success) this.emit(parsed.data);
+    void stream(labSocket(name), "GET", "/v1/events", undefined, StreamRecordSchema, (r) => {
+      if (r.type === "event") this.emit(r.event);
     }, ctl.signal).catch(() => undefined);
   }
 
@@ -145,7 +142,7 @@ export class Supervisor {
       if (cur.file !== file) {
         throw new CodedError("lab.name_taken", `A lab named ${name} is already running from ${cur.file}`, {
           subject: name,
-          hint: "Lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder.",
+          hint: "lab names are unique per user: rename one of the labs, or stop the other with `vmlab down` in its folder",
         });
       }
       return cur;
@@ -192,9 +189,9 @@ export class Supervisor {
     if (!exited) child.kill("SIGKILL");
     const tail = logTail(labDaemonLog(name));
     this.registry.update(name, { state: "failed", pid: null, reason: "the lab daemon did not start" });
-    throw new CodedError("lab.daemon_failed", `The lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
+    throw new CodedError("lab.daemon_failed", `the lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
       subject: name,
-      hint: `See ${labDaemonLog(name)}.`,
+      hint: `see ${labDaemonLog(name)}`,
     });
   }
 

@@ -1,0 +1,2 @@
+// A helper module with a type error in a function body.
+fn twice(n: int) -> int { n + "x" }
