@@ -9,10 +9,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tinyTemplatePath } from "../../core/machine/testing/tiny_guest.ts";
-import { vmlabBin } from "./_bin.ts";
+import { vmlabBin, type RunResult } from "./_bin.ts";
 import { waitFor, World } from "./_lab.ts";
 
 let w: World;
@@ -70,6 +70,12 @@ template "slow" {
 `;
 }
 
+/** The run, or an error carrying everything it printed (a failed build explains itself). */
+function ok(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`vmlab exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
 function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -98,15 +104,13 @@ afterAll(() => {
 
 describe("vmlab template build", () => {
   test("a qcow2-source build seals the template with recorded hardware; a layered build on top; a lab sees both markers", async () => {
-    const r = w.vmlab(["template", "build", "marked", "--json"], { cwd: dir });
+    const r = ok(w.vmlab(["template", "build", "marked", "--json"], { cwd: dir }));
     expect(r.stderr).toBe("");
-    expect(r.code).toBe(0);
     const [built] = JSON.parse(r.stdout) as { ref: string; sourceSha256: string; hardware: Record<string, unknown> }[];
     expect(built?.ref).toBe("x86_64/marked@1.0");
     expect(built?.sourceSha256).toBe(sha256(tiny));
 
-    const layered = w.vmlab(["template", "build", "layered"], { cwd: dir });
-    expect(layered.code).toBe(0);
+    const layered = ok(w.vmlab(["template", "build", "layered"], { cwd: dir }));
     expect(layered.stderr).toContain("==> x86_64/layered@1.0: flattening");
     expect(layered.stderr).toContain("marked");
 
@@ -133,9 +137,8 @@ describe("vmlab template build", () => {
   test("a url source is downloaded once and verified; a wrong sha256 names both digests and keeps nothing", () => {
     const cache = { XDG_CACHE_HOME: join(w.root, "cache") };
     const downloads = join(cache.XDG_CACHE_HOME, "vmlab", "downloads");
-    const good = w.vmlab(["template", "build", "fetched", "--json"], { cwd: dir, env: cache });
+    const good = ok(w.vmlab(["template", "build", "fetched", "--json"], { cwd: dir, env: cache }));
     expect(good.stderr).toBe("");
-    expect(good.code).toBe(0);
     expect(hits).toBe(1);
     expect(readdirSync(downloads)).toEqual([`${sha256(tiny)}-tiny.qcow2`]);
     const wrong = "ab".repeat(32);
@@ -173,5 +176,62 @@ describe("vmlab template build", () => {
     expect(retry.stderr).toContain("build.timeout");
     expect(retry.stderr).not.toContain("build.busy");
     expect(qemuOfWorld()).toEqual([]);
+  });
+});
+
+describe("a build from an installer ISO onto a blank disk", () => {
+  test("the tiny kernel boots from an El Torito ISO made by core/media, the provision installs the system, the sealed template boots from its own disk", async () => {
+    const { writeIso } = await import("../../core/media/mod.ts");
+    const cd = join(w.root, "cd");
+    mkdirSync(join(cd, "isolinux"), { recursive: true });
+    const raw = join(w.root, "tiny.raw");
+    expect(Bun.spawnSync(["qemu-img", "convert", "-q", "-O", "raw", tiny, raw]).exitCode).toBe(0);
+    for (const f of ["vmlinuz", "initrd.gz"]) {
+      expect(Bun.spawnSync(["mcopy", "-i", raw, `::/${f}`, join(cd, f)], { env: { ...process.env, MTOOLS_SKIP_CHECK: "1" } }).exitCode).toBe(0);
+    }
+    copyFileSync("/usr/lib/ISOLINUX/isolinux.bin", join(cd, "isolinux", "isolinux.bin"));
+    copyFileSync("/usr/lib/syslinux/modules/bios/ldlinux.c32", join(cd, "isolinux", "ldlinux.c32"));
+    writeFileSync(join(cd, "isolinux", "isolinux.cfg"), "DEFAULT tiny\nPROMPT 0\nLABEL tiny\n  LINUX /vmlinuz\n  INITRD /initrd.gz\n  APPEND console=tty1 console=ttyS0,115200 quiet panic=-1 tsc=unstable\n");
+    renameSync(raw, join(cd, "system.img"));
+    const iso = join(dir, "installer.iso");
+    await writeIso(cd, iso, { label: "TINYCD", boot: { bios: "isolinux/isolinux.bin" } });
+    // A user profile: the i440fx machine, whose IDE CD-ROM the tiny kernel reads (ata_piix).
+    mkdirSync(join(w.env.XDG_CONFIG_HOME as string, "vmlab", "profiles"), { recursive: true });
+    writeFileSync(join(w.env.XDG_CONFIG_HOME as string, "vmlab", "profiles", "tiny.wcl"), 'profile "tiny-pc" { machine = "pc"  firmware = "seabios"  disk_bus = "virtio"  memory = 256MiB }\n');
+    writeFileSync(join(dir, "install.ws"), `use time
+fn main(lab: Lab) -> Result[unit, string] {
+    let b = lab.vm("build")?
+    // The installer has no agent until it has booted: the build VM counts as ready once QEMU runs.
+    let n = 0
+    while !b.is_ready() {
+        n = n + 1
+        if n > 300 { return Err("the installer's agent never answered") }
+        time::sleep(1000)
+    }
+    let r = b.exec("/bin/sh", ["-c", "mkdir -p /cd /mnt && mount -t iso9660 -o ro /dev/sr0 /cd && dd if=/cd/system.img of=/dev/vda bs=1M 2>/dev/null && sync && mount -t vfat /dev/vda /mnt && echo from-iso > /mnt/INSTALLED && umount /mnt && umount /cd && echo installed"])?
+    if r.stdout.trim() != "installed" { return Err("install failed: " + r.stderr) }
+    Ok(())
+}
+`);
+    writeFileSync(join(dir, "vmlab.wcl"), readFileSync(join(dir, "vmlab.wcl"), "utf8") + `template "installed" {
+  arch    = "x86_64"
+  version = "1.0"
+  profile = "tiny-pc"
+  disk    = 64MiB
+  source "iso" { path = "installer.iso" }
+  provision "install.ws" { }
+}
+`);
+    ok(w.vmlab(["template", "build", "installed"], { cwd: dir }));
+    const entry = w.json<StoreEntry[]>(["template", "list", "--json"]).find((e) => e.ref === "x86_64/installed@1.0");
+    expect(entry?.hardware).toMatchObject({ machine: "pc", memory: 256 * 1024 * 1024 });
+    const lab = w.lab("installed", `lab "inst" {\n  vm "box" { template = "x86_64/installed@1.0" }\n}\n`);
+    const hw = w.json<{ hardware: { machine: string }; from: { machine: string } }>(["vm", "hardware", "box", "--json"], { cwd: lab });
+    expect(hw.hardware.machine).toBe("pc");
+    expect(hw.from.machine).toBe("template");
+    ok(w.vmlab(["up", "-q"], { cwd: lab }));
+    const seen = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /mnt && mount -t vfat -o ro /dev/vda /mnt && cat /mnt/INSTALLED"], { cwd: lab });
+    expect(seen.stdout.trim()).toBe("from-iso");
+    ok(w.vmlab(["destroy", "-q"], { cwd: lab }));
   });
 });

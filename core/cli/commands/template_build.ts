@@ -155,9 +155,19 @@ function stepError(step: Step, ref: string, e: unknown, labName: string, screens
   const where = `build VM logs: ${logs}/ (serial console: ${join(logs, "build.serial.log")})${screenshot ? `; last screenshot: ${screenshot}` : ""}`;
   return new CodedError(`build.${step}_failed` as never, `build of ${ref} failed at step ${step}: ${err.message}`, {
     subject: err.subject ?? ref,
-    hint: `${where}${err.hint ? `. ${err.hint}` : ""}`,
+    // The daemon's own hint speaks of a lab that stays up; a build's lab is gone.
+    hint: `${where}${err.hint && step !== "provision" ? `. ${err.hint}` : ""}`,
     detail: { step, cause: err.code, logs, ...(screenshot ? { screenshot } : {}) },
   });
+}
+
+/**
+ * Kill the build lab's guests at once (whatever it is doing) and let its
+ * daemon delete the lab's folder and exit; resolves once QEMU is gone.
+ */
+async function abandonLab(labName: string, known: string | undefined): Promise<void> {
+  const s = known ?? (await liveLabSocket(labName));
+  if (s) await request(s, "POST", "/v1/abandon", {}, z.unknown(), 60_000).catch(() => undefined);
 }
 
 async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
@@ -173,10 +183,10 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
   let socket: string | undefined;
   let screenshot: string | undefined;
   let aborted: string | undefined;
+  let sealed = false;
   const abort = async (why: string): Promise<void> => {
     aborted ??= why;
-    const s = socket ?? (await liveLabSocket(labName));
-    if (s) await streamOperation(s, "/v1/destroy", {}, z.unknown(), { quiet: true }).catch(() => undefined);
+    await abandonLab(labName, socket);
   };
   const onSigint = (): void => void abort("interrupted (Ctrl-C)");
   process.on("SIGINT", onSigint);
@@ -245,6 +255,7 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
       await ctx.store.remove(ref, { force: true }).catch(() => undefined);
       throw new CodedError("build.aborted", aborted);
     }
+    sealed = true;
     const seconds = Math.round((Date.now() - started) / 100) / 10;
     say(ctx, `${ref}: built in ${seconds} s`);
     return {
@@ -265,8 +276,12 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     clearTimeout(timer);
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
-    const s = socket ?? (await liveLabSocket(labName));
-    if (s) await streamOperation(s, "/v1/destroy", {}, z.unknown(), { quiet: true }).catch(() => undefined);
+    if (sealed) {
+      const s = socket ?? (await liveLabSocket(labName));
+      if (s) await streamOperation(s, "/v1/destroy", {}, z.unknown(), { quiet: true }).catch(() => undefined);
+    } else {
+      await abandonLab(labName, socket);
+    }
     rmSync(dir, { recursive: true, force: true });
     lock.release();
   }

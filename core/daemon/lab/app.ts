@@ -48,6 +48,12 @@ export interface LabDaemonHooks {
   afterPowerChange(): void;
   /** Called after destroy. */
   destroyed(): void;
+  /**
+   * Kill every guest now (whatever operation is running), delete the lab's
+   * folder and exit: an ephemeral lab's owner gave up on it (a failed,
+   * interrupted or timed-out template build). Resolves once QEMU is gone.
+   */
+  abandon?(why: string): Promise<void>;
 }
 
 /**
@@ -139,6 +145,12 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   });
 
   /** A PNG of the VM's screen written to `path` (QMP screendump; the build keeps one when it fails). */
+  app.post("/v1/abandon", async (c) => {
+    if (!hooks.abandon) throw new CodedError("request.invalid", "this lab daemon cannot abandon its lab");
+    await hooks.abandon("its owner abandoned it");
+    return c.json({ ok: true });
+  });
+
   app.post("/v1/vms/:vm/screenshot", async (c) => {
     const req = await body(c.req.raw, ScreenshotRequestSchema);
     const m = lab.vm(c.req.param("vm")).machine;

@@ -109,7 +109,24 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     }, delayMs);
   };
 
-  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
+  let abandoning: Promise<void> | undefined;
+  const abandon = (why: string): Promise<void> => {
+    abandoning ??= (async () => {
+      exiting = true;
+      log.write("warn", `${why}: killing the lab's guests and deleting ${dir}`);
+      scripts.close();
+      const running = [...lab.vms.values()].map((v) => v.machine).filter((m) => m?.process.running);
+      for (const m of running) m?.process.kill("SIGKILL");
+      await Promise.all(running.map((m) => m?.process.exited)).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      // Let the reply go out before the server stops.
+      setTimeout(() => finish(1), 100);
+    })();
+    return abandoning;
+  };
+
+  const app = labApp(lab, {
+    abandon, afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
   let server: { stop(): void };
   try {
     // Uploads (`vmlab cp` host→guest) stream to the agent: no body limit.
@@ -137,17 +154,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   // An ephemeral lab (a template build) dies with its owner: guests killed, folder deleted.
   const ownerWatch = setInterval(() => {
     const owner = lab.plan.ownerPid;
-    if (owner === undefined || exiting || pidAlive(owner)) return;
-    exiting = true;
-    log.write("warn", `owner process ${owner} is gone: killing the lab's guests and deleting ${dir}`);
-    scripts.close();
-    for (const v of lab.vms.values()) if (v.machine?.process.running) v.machine.process.kill("SIGKILL");
-    void Promise.all([...lab.vms.values()].map((v) => v.machine?.process.exited))
-      .catch(() => undefined)
-      .finally(() => {
-        rmSync(dir, { recursive: true, force: true });
-        finish(1);
-      });
+    if (owner !== undefined && !pidAlive(owner)) void abandon(`owner process ${owner} is gone`);
   }, OWNER_POLL_MS);
   process.on("SIGTERM", () => stopAll("SIGTERM"));
   process.on("SIGINT", () => stopAll("SIGINT"));
