@@ -8,6 +8,7 @@ import { parseUdp, encodeUdpFrame } from "./udp.ts";
 import { parseTcp, encodeTcpFrame, parseTcpOptions, SYN, ACK } from "./tcp.ts";
 import { sum16, finish } from "./checksum.ts";
 import { seededBytes } from "./testing/bytes.ts";
+import { fuzzIterations, fuzzTimeoutMs, mutate, Rng } from "./testing/fuzz.ts";
 
 const A = parseMac("52:54:00:00:00:0a")!;
 const B = parseMac("52:54:00:00:00:0b")!;
@@ -140,11 +141,14 @@ describe("tcp", () => {
   });
 });
 
-test("every parser survives ten thousand random and truncated buffers", () => {
+const FUZZ_N = fuzzIterations();
+
+test(`every parser survives ${FUZZ_N} random, truncated and mutated buffers (fuzz)`, () => {
   const rnd = seededBytes(42);
+  const rng = new Rng(42);
   const base = encodeTcpFrame(hdr, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: ACK, window: 0, options: { mss: 1 } }, new Uint8Array(30));
-  for (let i = 0; i < 10_000; i++) {
-    const junk = i % 2 ? rnd(i % 120) : base.slice(0, i % base.byteLength);
+  for (let i = 0; i < FUZZ_N; i++) {
+    const junk = i % 3 === 2 ? mutate(base, rng) : i % 2 ? rnd(i % 120) : base.slice(0, i % base.byteLength);
     if (i % 3 === 0 && junk.byteLength > ETH_HEADER_LEN) junk[ETH_HEADER_LEN] = 0x45;
     const eth = parseEthernet(junk);
     parseArp(junk);
@@ -156,7 +160,7 @@ test("every parser survives ten thousand random and truncated buffers", () => {
     }
     parseTcpOptions(junk);
   }
-});
+}, fuzzTimeoutMs(FUZZ_N));
 
 test("sum16's 32-bit fast path equals the byte-pair definition at every offset and length", () => {
   const ref = (b: Uint8Array, start: number, end: number): number => {

@@ -5,6 +5,9 @@ import { encodeName, readName, DNS_ANCOUNT, DNS_FLAGS, RCODE_NXDOMAIN, RCODE_FOR
 import { DnsServer, type DnsConfig } from "./dns_server.ts";
 import { parseResolvConf, UdpDnsForwarder } from "./dns_upstream.ts";
 import { seededBytes } from "./testing/bytes.ts";
+import { fuzzIterations, fuzzTimeoutMs, mutate, Rng } from "./testing/fuzz.ts";
+
+const FUZZ_N = fuzzIterations();
 import { systemClock } from "../core/clock/mod.ts";
 
 function query(name: string, type = TYPE_A, id = 0x4242, edns?: number): Uint8Array {
@@ -117,16 +120,18 @@ describe("dns server", () => {
     const b = Uint8Array.of(3, 0x66, 0x6f, 0x6f, 0, 3, 0x62, 0x61, 0x72, 0xc0, 0);
     expect(readName(b, 5)).toEqual({ name: "bar.foo", next: 11 });
   });
-  test("random queries never throw", () => {
+  test(`${FUZZ_N} random, truncated and mutated queries never throw (fuzz)`, () => {
     const rnd = seededBytes(99);
+    const rng = new Rng(99);
     const s = server();
     const base = query("web.lab1.vmlab.internal");
-    for (let i = 0; i < 5000; i++) {
-      const b = i % 2 ? rnd(i % 300) : base.slice(0, i % base.length);
+    for (let i = 0; i < FUZZ_N; i++) {
+      let b = i % 2 ? rnd(i % 300) : base.slice(0, i % base.length);
       if (i % 3 === 0 && b.length > 6) b.set([0, 1], 4);
+      if (i % 5 === 0) b = mutate(base, rng);
       s.answer(b);
     }
-  });
+  }, fuzzTimeoutMs(FUZZ_N));
 });
 
 function answers2rcode(b: Uint8Array): number {

@@ -12,7 +12,7 @@
  * connection. Out of scope: DNS over TLS.
  */
 import type { Clock, Timer } from "../core/clock/mod.ts";
-import type { TcpConnection } from "./tcp_conn.ts";
+import type { TcpConnection } from "./tcp_conn/mod.ts";
 
 /** Idle time after which the server closes a DNS TCP connection. */
 export const DNS_TCP_IDLE_MS = 10_000;

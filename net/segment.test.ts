@@ -11,6 +11,9 @@ import { Nat } from "./nat/mod.ts";
 import { encodeTcpFrame, SYN } from "./tcp.ts";
 import { encodeUdpFrame } from "./udp.ts";
 import { seededBytes } from "./testing/bytes.ts";
+import { fuzzIterations, fuzzTimeoutMs, mutate, Rng } from "./testing/fuzz.ts";
+
+const FUZZ_N = fuzzIterations();
 import { clientMessage } from "./testing/dhcp_client.ts";
 import { FakeGuest } from "./testing/fake_guest.ts";
 import { ManualClock } from "../core/clock/testing/manual_clock.ts";
@@ -104,7 +107,7 @@ function fixChecksums(f: Uint8Array): void {
 }
 
 describe("segment under hostile guests", () => {
-  test("mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw", () => {
+  test(`${FUZZ_N} mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw (fuzz)`, () => {
     const clock = new ManualClock();
     const seg = new Segment({ name: "fuzz", clock, subnet: parseCidr("10.70.0.0/24")!, dns: { forwarder: async () => undefined } });
     const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, hostFor: () => "127.0.0.1", outbound: false });
@@ -121,7 +124,7 @@ describe("segment under hostile guests", () => {
       encodeIcmpFrame(hdr, ICMP_ECHO_REQUEST, 0, 0x10001, new Uint8Array(16)),
     ];
     const rnd = seededBytes(5);
-    for (let i = 0; i < 20_000; i++) {
+    for (let i = 0; i < FUZZ_N; i++) {
       const seed = seeds[i % seeds.length]!;
       const f = seed.slice(0, i % 7 === 0 ? 14 + (i % seed.length) : seed.length);
       const r = rnd(4);
@@ -141,5 +144,5 @@ describe("segment under hostile guests", () => {
     expect(g.take().some((x) => x.arp !== undefined)).toBe(true);
     nat.close();
     seg.close();
-  });
+  }, fuzzTimeoutMs(FUZZ_N));
 });

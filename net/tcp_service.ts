@@ -14,7 +14,7 @@ import type { Clock } from "../core/clock/mod.ts";
 import type { Gateway } from "./gateway.ts";
 import { IP_HEADER_LEN, type Ipv4Packet } from "./ipv4.ts";
 import { ACK, encodeTcpFrame, RST, SYN, TCP_HEADER_LEN, type TcpFields, type TcpSegment } from "./tcp.ts";
-import { TcpConnection } from "./tcp_conn.ts";
+import { TcpConnection } from "./tcp_conn/mod.ts";
 
 /** Concurrent connections per service. */
 export const MAX_SERVICE_FLOWS = 256;

@@ -33,8 +33,6 @@ export const TYPE_CYCLE_HUBS: readonly string[] = [
   "wscript/check/checker.ts",
   "wscript/gen/codegen.ts",
   "wscript/syntax/parser.ts",
-  // `ValidateIo` lives in the validate command until core/cli/io.ts takes it.
-  "core/cli/lab_file.ts",
   // `TemplateIo` lives in the template command; it belongs in core/cli/io.ts too.
   "core/cli/commands/template.ts",
 ];

@@ -101,7 +101,7 @@ export class Context {
     const fe = this.check(path, source, observe);
     const { files, diagnostics, checker, hostImpls, asyncHost } = fe;
     if (diagnostics.length) return { ok: false, diagnostics, files };
-    const gen = new CodeGen(checker.decls, checker.u).program("");
+    const gen = new CodeGen(checker.decls, checker.u, checker.usesWeak).program("");
     const exports = new Map<string, ExportedFn>();
     for (const f of checker.decls.fns.get("")?.values() ?? []) exports.set(f.name, { name: f.name, sig: f.sig, generic: f.sig.generics.length > 0 });
     let factory: CompiledUnit["factory"];

@@ -17,6 +17,20 @@ function repl() {
 }
 
 describe("Repl", () => {
+  test("a weak reference upgrades while a binding holds its target, and not after (issue 17 class 6)", () => {
+    const { ev } = repl();
+    ev("struct N { v: int }");
+    ev("let a = N { v: 1 }");
+    ev("let w = weak(a)");
+    expect(ev("w.upgrade().is_some()")).toBe("true");
+    ev("a = N { v: 2 }");
+    expect(ev("w.upgrade().is_some()")).toBe("false");
+  });
+  test("floats display as floats (issue 17 class 1)", () => {
+    const { ev } = repl();
+    expect(ev("[1.0, 2.5]")).toBe("[1.0, 2.5]");
+    expect(ev("3.0")).toBe("3.0");
+  });
   test("let bindings persist across inputs and expressions show their value", () => {
     const { ev } = repl();
     expect(ev("let xs = [1, 2, 3]")).toBeUndefined();
@@ -38,7 +52,7 @@ describe("Repl", () => {
     expect(out()).toBe("4\n");
     expect(ev("math::sqrt(9.0)")).toBe("ERR: error[E0433]: module `math` is not imported  (<input>:1:1)");
     expect(ev("use math")).toBeUndefined();
-    expect(ev("math::sqrt(9.0)")).toBe("3");
+    expect(ev("math::sqrt(9.0)")).toBe("3.0");
   });
   test("functions and types entered earlier stay defined, and redefining replaces them", () => {
     const { ev } = repl();

@@ -35,7 +35,7 @@ import { renderDiagnostic, type Diagnostic } from "./syntax/diagnostic.ts";
 import { HostModule } from "./host.ts";
 import { lex, type Token } from "./syntax/lexer.ts";
 import { parse } from "./syntax/parser.ts";
-import { show, showUnit } from "./rt/core.ts";
+import { show, showD, showUnit, type Desc } from "./rt/core.ts";
 import { Session } from "./session.ts";
 import { SourceFile, type Span } from "./syntax/span.ts";
 import type { Type, Unifier } from "./check/types.ts";
@@ -280,6 +280,26 @@ function display(v: unknown, t0: Type, u: Unifier, decls: Decls | undefined): st
       const table = [...fam.units].sort((a, b) => b.factor - a.factor).map((x): [string, number] => [x.name, x.factor]);
       return showUnit(v as number, table, t.backing === "int");
     }
-    default: return show(v, true);
+    default: return showD(v, descOf(u, t), true);
+  }
+}
+
+/** The display descriptor of a static type (where its floats sit; rt/core.ts `Desc`). */
+function descOf(u: Unifier, t0: Type): Desc {
+  const t = u.shallow(t0);
+  switch (t.k) {
+    case "float": return 0;
+    case "units": return t.backing === "float" ? 0 : undefined;
+    case "list": { const d = descOf(u, t.elem); return d === undefined ? undefined : [1, d]; }
+    case "map": { const k = descOf(u, t.key); const v = descOf(u, t.val); return k === undefined && v === undefined ? undefined : [2, k, v]; }
+    case "adt":
+      if (t.name === "Option") { const d = descOf(u, t.args[0] ?? { k: "error" }); return d === undefined ? undefined : [3, d]; }
+      if (t.name === "Result") {
+        const a = descOf(u, t.args[0] ?? { k: "error" });
+        const b = descOf(u, t.args[1] ?? { k: "error" });
+        return a === undefined && b === undefined ? undefined : [4, a, b];
+      }
+      return undefined;
+    default: return undefined;
   }
 }

@@ -16,7 +16,9 @@
  *   `status=5%d%d latency=(%d+)ms` through `string.gmatch` (Lua has no regex
  *   library in its standard distribution; patterns are what Lua scripts use).
  *
- * Only execution is timed (compilation, and reading the input, excluded);
+ * Only execution is timed (compilation, and reading the input, excluded), as
+ * CPU time of the process on every side (Lua's os.clock(), Bun's
+ * process.cpuUsage()), so other load on the machine does not skew the ratios;
  * each side runs the workload WARMUP times untimed and then RUNS times, each
  * benchmark in a process of its own; we print medians and the ratios
  * peer/wscript (> 1 means wscript is faster). Peers that are not
@@ -107,6 +109,12 @@ function realistic(dir: string, write: boolean): Bench[] {
   ];
 }
 
+/** CPU time of this process in ms — what Lua's os.clock() measures on the other side, so load on a shared machine skews neither. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function timeWs(b: Bench): { ms: number; result: string } {
@@ -120,7 +128,7 @@ function timeWs(b: Bench): { ms: number; result: string } {
   if (!first.ok) throw new Error(`${b.name}: ${first.error.message}`);
   for (let i = 1; i < WARMUP; i++) vm.call("run", [text]);
   const ts: number[] = [];
-  for (let i = 0; i < RUNS; i++) { const t0 = performance.now(); vm.call("run", [text]); ts.push(performance.now() - t0); }
+  for (let i = 0; i < RUNS; i++) { const t0 = cpuMs(); vm.call("run", [text]); ts.push(cpuMs() - t0); }
   return { ms: median(ts), result: String(first.value) };
 }
 

@@ -1,71 +1,21 @@
 /**
- * The CLI's side of the daemons: auto-starting the supervisor, asking it to
- * run a lab's daemon, finding a lab (by its file, or `lab/vm` from anywhere)
- * and rendering errors and progress the same way for every verb.
- *
- * The supervisor is started detached (own session, output to its log) by
- * re-executing this same program as `__supervisor`, so it outlives the CLI.
- * Two CLIs starting it at once is fine: the supervisor's pidfile admits one,
- * and both CLIs then talk to the winner.
+ * The CLI's side of the daemons: finding a lab (by its file, or `lab/vm` from
+ * anywhere) and rendering errors and progress the same way for every verb.
+ * Starting and reaching the daemons is core/daemon/client.ts (re-exported here),
+ * which programs embedding vmlab use too.
  */
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync } from "node:fs";
-import { dirname } from "node:path";
 import { CodedError } from "../errors/mod.ts";
-import { labSocket, supervisorLog, supervisorSocket } from "../daemon/paths.ts";
 import type { z } from "zod";
-import { LabStatusSchema, StreamRecordSchema, SupervisorLabSchema, type LabStatus, type StreamRecord, type SupervisorLab } from "../daemon/protocol.ts";
-import { selfArgv } from "../daemon/self.ts";
-import { parseReply, request, socketAlive, stream } from "../daemon/transport.ts";
+import { StreamRecordSchema, type StreamRecord } from "../daemon/protocol.ts";
+import { liveLabSocket, notUp } from "../daemon/client.ts";
+import { parseReply, stream } from "../daemon/transport.ts";
 import { processIo, type CliIo } from "./io.ts";
 import { loadLab, type LoadFlags, type Loaded } from "./lab_file.ts";
 import type { ScriptChecker } from "../config/mod.ts";
 import { reportError, renderDiagnostic } from "./render.ts";
 import { makeStyle, stderrStyle, wantsColor } from "./style.ts";
 
-/** How long a freshly started supervisor may take to answer. */
-export const SUPERVISOR_START_TIMEOUT_MS = 10_000;
-
-/** Make sure the supervisor runs; start it detached if not. Returns its socket. */
-export async function ensureSupervisor(): Promise<string> {
-  const socket = supervisorSocket();
-  if (await socketAlive(socket)) return socket;
-  const logFile = supervisorLog();
-  mkdirSync(dirname(logFile), { recursive: true });
-  const out = openSync(logFile, "a");
-  const argv = selfArgv("__supervisor");
-  try {
-    const child = spawn(argv[0] as string, argv.slice(1), { detached: true, stdio: ["ignore", out, out], env: process.env });
-    child.unref();
-  } finally {
-    closeSync(out);
-  }
-  const deadline = Date.now() + SUPERVISOR_START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (await socketAlive(socket)) return socket;
-    await Bun.sleep(25);
-  }
-  throw new CodedError("daemon.unreachable", `the supervisor did not start within ${SUPERVISOR_START_TIMEOUT_MS / 1000} s`, {
-    subject: socket,
-    hint: `see ${logFile}`,
-  });
-}
-
-/** Ask the supervisor to run the lab's daemon; returns the lab daemon's socket. */
-export async function ensureLabDaemon(name: string, file: string): Promise<SupervisorLab> {
-  const sup = await ensureSupervisor();
-  return request(sup, "POST", "/v1/labs/ensure", { name, file }, SupervisorLabSchema);
-}
-
-/** The lab's socket if its daemon answers, else undefined. */
-export async function liveLabSocket(name: string): Promise<string | undefined> {
-  const s = labSocket(name);
-  return (await socketAlive(s)) ? s : undefined;
-}
-
-export function notUp(name: string): CodedError {
-  return new CodedError("lab.not_up", `lab ${name} is not up`, { subject: name, hint: "start it with `vmlab up`" });
-}
+export { ensureLabDaemon, ensureSupervisor, labStatus, liveLabSocket, notUp, SUPERVISOR_START_TIMEOUT_MS } from "../daemon/client.ts";
 
 /** A lab as the CLI addresses it. */
 export interface LabRef {
@@ -100,10 +50,6 @@ export async function requireUp(lab: LabRef): Promise<string> {
   const s = await liveLabSocket(lab.name);
   if (!s) throw notUp(lab.name);
   return s;
-}
-
-export async function labStatus(socket: string): Promise<LabStatus> {
-  return request(socket, "GET", "/v1/status", undefined, LabStatusSchema);
 }
 
 // ---- output -------------------------------------------------------------------

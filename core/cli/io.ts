@@ -4,9 +4,10 @@
  * `CliIo`, so commands (validate, the lab loader, status, up) can be tested
  * without touching the real process. `processIo()` is the real one.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import type { FileProbe } from "../config/mod.ts";
+import { readdirSync, statSync } from "node:fs";
+import { availableParallelism, homedir, totalmem } from "node:os";
+import type { FileProbe, HostResources } from "../config/mod.ts";
+import { readSourceFile } from "../config/source_file.ts";
 import type { Env } from "../store/paths.ts";
 import { directoryStore, type StoreReader } from "../store/lookup.ts";
 
@@ -24,24 +25,27 @@ export interface CliIo {
   readonly store: (templatesRoot: string) => StoreReader;
   readonly out: (s: string) => void;
   readonly err: (s: string) => void;
+  /** The host's RAM and CPUs, for capacity warnings (absent: not checked). */
+  readonly host?: HostResources;
 }
 
-/** The real file system as a FileProbe. */
+/** The real file system as a FileProbe: only regular files under the size cap are read (no FIFO hang). */
 export const diskFiles: FileProbe = {
   kind(path) {
     try {
       const s = statSync(path);
-      return s.isDirectory() ? "dir" : "file";
+      return s.isDirectory() ? "dir" : s.isFile() ? "file" : "other";
     } catch {
       return undefined;
     }
   },
   read(path) {
-    try {
-      return readFileSync(path, "utf8");
-    } catch {
-      return undefined;
-    }
+    const r = readSourceFile(path);
+    return "text" in r ? r.text : undefined;
+  },
+  problem(path) {
+    const r = readSourceFile(path);
+    return "problem" in r ? r.problem : undefined;
   },
 };
 
@@ -63,5 +67,6 @@ export function processIo(): CliIo {
     store: directoryStore,
     out: (s) => void process.stdout.write(s),
     err: (s) => void process.stderr.write(s),
+    host: { memoryBytes: totalmem(), cpus: availableParallelism() },
   };
 }

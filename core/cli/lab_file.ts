@@ -37,9 +37,12 @@ export type Loaded =
 
 export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): Loaded {
   const explicit = flags.file ?? (io.env.VMLAB_FILE ? io.env.VMLAB_FILE : undefined);
-  const found = discoverLabFile(io.cwd, explicit, (p) => io.files.kind(p) === "file");
+  const found = discoverLabFile(io.cwd, explicit, (p) => io.files.kind(p));
   if (!found.ok) return { ok: false, stage: "discover", message: found.message, hint: found.hint };
-  if (io.files.read(found.file) === undefined) return { ok: false, stage: "discover", message: `Cannot read lab file: ${found.file}` };
+  if (io.files.read(found.file) === undefined) {
+    const why = io.files.problem?.(found.file);
+    return { ok: false, stage: "discover", message: `Cannot read lab file: ${found.file}${why ? ` ${why}` : ""}`, ...(why?.includes("limit") ? { hint: "a lab file is a small text file; check what -f or the symlink points at" } : {}) };
+  }
   const paths = vmlabPaths(io.env, io.home, io.uid);
   const host = loadHostConfig(io.files.read(paths.hostConfig), paths.hostConfig);
   const profileFiles = io.list(paths.profiles).flatMap((name) => {
@@ -54,6 +57,7 @@ export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): L
     profiles: profiles.profiles,
     scripts,
     home: io.home,
+    host: io.host,
   });
   const diagnostics = [...host.diagnostics, ...profiles.diagnostics, ...v.diagnostics];
   const errors = diagnostics.filter((d) => d.severity === "error").length;

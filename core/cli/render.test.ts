@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { CodedError } from "../errors/mod.ts";
 import { error } from "../wcl/diagnostic.ts";
+import { ECHO_MAX_CHARS, LINE_WINDOW_CHARS } from "../wcl/mod.ts";
 import { errorJson, renderDiagnostic, renderProblem, reportError } from "./render.ts";
 import { makeStyle } from "./style.ts";
 
@@ -19,6 +20,11 @@ describe("renderDiagnostic()", () => {
         "  |            ^^^\n" +
         "hint: did you mean `cpus`?\n",
     );
+  });
+
+  test("a span over several lines is underlined to the end of its first line", () => {
+    const multi = error("dependency-cycle", "x", { file: "/w/lab/vmlab.wcl", start: 12, end: 40 });
+    expect(renderDiagnostic(multi, sources, { style: plain })).toContain('2 |   vm "a" { cpu = 2 }\n  |   ^^^^^^^^^^^^^^^^^^\n');
   });
 
   test("colours only when the style does", () => {
@@ -64,5 +70,30 @@ describe("reportError()", () => {
     reportError(new Error("boom"), { sink: { err: (s) => void (out += s), style: plain, env: {} } });
     expect(out).toBe("error[internal]: boom\n");
     expect(errorJson("x").error.code).toBe("internal");
+  });
+});
+
+describe("renderDiagnostic() of huge user text", () => {
+  // A 5 MB one-line string once printed 26 MB of errors: every echo is bounded.
+  const big = "x".repeat(5_000_000);
+  const text = `lab "x" { vm "a" { template = "${big}" cpus = "two" } }\n`;
+  const at = text.indexOf("cpus");
+  const far = error("type-mismatch", "expected an integer for `cpus`", { file: "/l.wcl", start: at, end: at + 4 });
+  const echo = error("unknown-template", `template "${big}" is not in the store`, { file: "/l.wcl", start: 30, end: 30 + big.length }, { name: big, hint: `did you mean "${big}"?` });
+  const bigSrc = new Map([["/l.wcl", text]]);
+  test("shows a window of the source line around the caret, with the caret under the span", () => {
+    const out = renderDiagnostic(far, bigSrc, { style: plain });
+    expect(out.length).toBeLessThan(ECHO_MAX_CHARS + 4 * LINE_WINDOW_CHARS);
+    const lines = out.split("\n");
+    const codeLine = lines[3] as string;
+    const caretLine = lines[4] as string;
+    expect(codeLine).toContain('cpus = "two"');
+    expect(codeLine).toContain("…");
+    expect(caretLine.indexOf("^")).toBe(codeLine.indexOf("cpus"));
+  });
+  test("clips the message and hint, saying how much was left out", () => {
+    const out = renderDiagnostic(echo, bigSrc, { style: plain });
+    expect(out.length).toBeLessThan(4 * ECHO_MAX_CHARS + 4 * LINE_WINDOW_CHARS);
+    expect(out).toContain("more characters)");
   });
 });

@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { CodedError, type CodedErrorJson, type Location } from "../errors/mod.ts";
-import { toJson, type Diagnostic } from "../wcl/mod.ts";
+import { clipEcho, lineWindow, toJson, type Diagnostic } from "../wcl/mod.ts";
 import { stderrStyle, type Style } from "./style.ts";
 
 /** What the renderer shows: a coded error, or a diagnostic with a severity and a span end. */
@@ -52,23 +52,25 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
   const s = opts.style;
   const severity = p.severity ?? "error";
   const paint = severity === "error" ? s.red : s.yellow;
-  const lines = [`${s.bold(paint(`${severity}[${p.code}]`))}${s.bold(`: ${p.message}`)}`];
+  // User text is echoed bounded: a 5 MB one-line string once printed 26 MB of errors.
+  const lines = [`${s.bold(paint(`${severity}[${p.code}]`))}${s.bold(`: ${clipEcho(p.message)}`)}`];
   const loc = p.location;
   if (loc) {
     const where = `${displayPath(loc.file, opts.cwd)}${loc.line === undefined ? "" : `:${loc.line}${loc.col === undefined ? "" : `:${loc.col}`}`}`;
-    const line = loc.line === undefined ? undefined : opts.source?.(loc.file, loc.line);
-    if (line === undefined || loc.line === undefined) {
+    const full = loc.line === undefined ? undefined : opts.source?.(loc.file, loc.line);
+    if (full === undefined || loc.line === undefined) {
       lines.push(` ${s.blue("-->")} ${where}`);
     } else {
       const pad = " ".repeat(String(loc.line).length);
-      const col = Math.max(1, Math.min(loc.col ?? 1, line.length + 1));
-      const width = Math.max(1, Math.min((p.endCol ?? col + 1) - col, line.length - (col - 1)));
+      const fullCol = Math.max(1, Math.min(loc.col ?? 1, full.length + 1));
+      const { shown: line, col } = lineWindow(full, fullCol);
+      const width = Math.max(1, Math.min((p.endCol ?? fullCol + 1) - fullCol, line.length - (col - 1)));
       const caretPad = line.slice(0, col - 1).replace(/[^\t]/g, " ");
       lines.push(`${pad}${s.blue("-->")} ${where}`, `${pad} ${s.blue("|")}`, `${s.blue(`${loc.line} |`)} ${line}`, `${pad} ${s.blue("|")} ${caretPad}${paint("^".repeat(width))}`);
     }
   }
   for (const n of p.notes ?? []) lines.push(`  ${n}`);
-  if (p.hint) lines.push(`${s.cyan("hint")}: ${p.hint}`);
+  if (p.hint) lines.push(`${s.cyan("hint")}: ${clipEcho(p.hint)}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -76,7 +78,9 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
 export function diagnosticProblem(d: Diagnostic, sources: ReadonlyMap<string, string>): Problem {
   if (!sources.has(d.span.file)) return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file }, hint: d.hint };
   const j = toJson(d, sources);
-  return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file, line: j.line, col: j.col }, ...(j.endLine === j.line ? { endCol: j.endCol } : {}), hint: d.hint };
+  // A span that runs past its first line is underlined to the end of that line.
+  const endCol = j.endLine === j.line ? j.endCol : (lineOf(sources.get(d.span.file), j.line)?.length ?? 0) + 1;
+  return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file, line: j.line, col: j.col }, endCol, hint: d.hint };
 }
 
 /** Render a configuration diagnostic with its source line and caret. */

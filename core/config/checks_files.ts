@@ -23,7 +23,7 @@ export function checkFiles(config: LabConfig, ctx: CheckContext, out: Diagnostic
     const full = labPath(ctx, p);
     const got = ctx.files.kind(full);
     if (got === kind) return;
-    out.push(error("missing-path", got === undefined ? `${what} "${p}" does not exist` : `${what} "${p}" is a ${got === "dir" ? "directory" : "file"}, not a ${kind === "dir" ? "directory" : "file"}`, span ?? fallback, {
+    out.push(error("missing-path", got === undefined ? `${what} "${p}" does not exist` : `${what} "${p}" is ${got === "dir" ? "a directory" : got === "other" ? "not a regular file (a device, FIFO or socket)" : "a file"}, not a ${kind === "dir" ? "directory" : "file"}`, span ?? fallback, {
       name: p, hint: got === undefined ? `looked for ${full}` : undefined,
     }));
   };

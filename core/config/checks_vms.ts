@@ -26,7 +26,7 @@ const PCI_DEVICES = "/sys/bus/pci/devices";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
-  "vm.starting", "vm.ready", "vm.stopped", "vm.crashed", "lab.up", "lab.down",
+  "vm.starting", "vm.ready", "vm.stopped", "vm.crashed", "vm.io_error", "lab.up", "lab.down",
   "snapshot.created", "snapshot.restored", "template.built", "lab.daemon_crashed", "host.disk_low",
 ];
 

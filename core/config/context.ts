@@ -12,12 +12,23 @@ export interface ScriptChecker {
   check(path: string, source: string, entry: "main" | "handle"): readonly Diagnostic[];
 }
 
+/** What is at a path: a regular file, a directory, or anything else (device, FIFO, socket). */
+export type FileKind = "file" | "dir" | "other";
+
 /** The slice of the file system checks need. */
 export interface FileProbe {
-  /** "file", "dir", or undefined when nothing is there. */
-  kind(path: string): "file" | "dir" | undefined;
-  /** File text, or undefined when unreadable. */
+  /** "file" (regular), "dir", "other" (device, FIFO, socket), or undefined when nothing is there. */
+  kind(path: string): FileKind | undefined;
+  /** File text, or undefined when unreadable (not a regular file, or over the size cap). */
   read(path: string): string | undefined;
+  /** Why `read` fails for `path` (e.g. "is 12 GiB, over the 8 MiB limit"), when the probe knows. */
+  problem?(path: string): string | undefined;
+}
+
+/** What the host can give guests. */
+export interface HostResources {
+  readonly memoryBytes: number;
+  readonly cpus: number;
 }
 
 export interface CheckContext {
@@ -31,4 +42,6 @@ export interface CheckContext {
   readonly profiles: ReadonlyMap<string, Profile>;
   /** Undefined until the wscript checker is wired: scripts are then checked for existence only. */
   readonly scripts: ScriptChecker | undefined;
+  /** The host's resources, for capacity warnings; undefined skips them (pure tests). */
+  readonly host?: HostResources | undefined;
 }

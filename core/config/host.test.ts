@@ -28,6 +28,14 @@ describe("discoverLabFile()", () => {
     expect(discoverLabFile("/a/b/c", "x.wcl", (p) => tree.has(p))).toEqual({ ok: true, file: "/a/b/c/x.wcl" });
     expect(discoverLabFile("/", undefined, (p) => tree.has(p)).ok).toBe(false);
   });
+  test("a lab file that is a directory, FIFO or device is named as such (not \"does not exist\")", () => {
+    const kinds: Record<string, "file" | "dir" | "other"> = { "/d/vmlab.wcl": "dir", "/f/fifo": "other", "/z/vmlab.wcl": "other" };
+    const kind = (p: string) => kinds[p];
+    expect(discoverLabFile("/d", undefined, kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /d/vmlab.wcl is a directory" });
+    expect(discoverLabFile("/d", "vmlab.wcl", kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /d/vmlab.wcl is a directory" });
+    expect(discoverLabFile("/f", "fifo", kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /f/fifo is not a regular file (a device, FIFO or socket)" });
+    expect(discoverLabFile("/z/sub", undefined, kind)).toMatchObject({ ok: false, message: "Cannot read lab file: /z/vmlab.wcl is not a regular file (a device, FIFO or socket)" });
+  });
 });
 
 describe("address parsers", () => {

@@ -6,7 +6,7 @@
  * against the `host` block schema plus address syntax, and every problem is
  * returned as a diagnostic — a broken host config never throws.
  */
-import { readFileSync } from "node:fs";
+import { readSourceFile } from "./source_file.ts";
 import { join } from "node:path";
 import { configDir } from "../paths.ts";
 import { error, evaluateSource, type Diagnostic } from "../wcl/mod.ts";
@@ -93,11 +93,6 @@ export function hostConfigPath(): string {
 
 /** Read and check the host config file (absent = defaults); never throws. */
 export function readHostConfig(path = hostConfigPath()): HostConfigResult & { readonly path: string } {
-  let text: string | undefined;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    text = undefined;
-  }
-  return { ...loadHostConfig(text, path), path };
+  const r = readSourceFile(path);
+  return { ...loadHostConfig("text" in r ? r.text : undefined, path), path };
 }

@@ -11,7 +11,7 @@ export { schemaMarkdown } from "./markdown.ts";
 export { checkSchema, checkBlock, LAB_FILE as LAB_FILE_SPEC, HOST_FILE as HOST_FILE_SPEC, PROFILE_FILE as PROFILE_FILE_SPEC, type RootSpec } from "./check_schema.ts";
 export { extractConfig, Fields } from "./extract.ts";
 export { validateLab, type Validation } from "./validate.ts";
-export type { CheckContext, FileProbe, ScriptChecker } from "./context.ts";
+export type { CheckContext, FileKind, FileProbe, HostResources, ScriptChecker } from "./context.ts";
 export { EVENTS } from "./checks_vms.ts";
 export { labPath } from "./checks_files.ts";
 export { loadProfiles, SHIPPED_PROFILES_WCL, type Profile, type ProfileSet } from "./profiles.ts";

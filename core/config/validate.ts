@@ -7,6 +7,7 @@
 import { dirname } from "node:path";
 import { evaluate, sortDiagnostics, type Diagnostic } from "../wcl/mod.ts";
 import { checkSchema, LAB_FILE } from "./check_schema.ts";
+import { checkCapacity } from "./checks_capacity.ts";
 import { checkFiles } from "./checks_files.ts";
 import { checkNetwork } from "./checks_network.ts";
 import { checkTemplates } from "./checks_templates.ts";
@@ -33,7 +34,9 @@ export function validateLab(file: string, ctx: Omit<CheckContext, "root"> & { ro
   const out: Diagnostic[] = [...ev.diagnostics];
   out.push(...checkSchema(ev.document, LAB_FILE));
   const config = extractConfig(ev.document, file, root);
-  if (config.lab === undefined && config.templates.length === 0 && ev.document.sources.has(file)) {
+  // A file that does not parse (an unclosed `{`) has its own error; "declares nothing" would be spurious.
+  const unparsed = ev.diagnostics.some((d) => d.severity === "error" && d.span.file === file);
+  if (config.lab === undefined && config.templates.length === 0 && ev.document.sources.has(file) && !unparsed) {
     out.push(error("empty-lab-file", "the file declares no `lab` and no `template`", { file, start: 0, end: 0 }, { name: file, hint: 'declare lab "<name>" { … }' }));
   }
   if (config.lab) {
@@ -41,6 +44,7 @@ export function validateLab(file: string, ctx: Omit<CheckContext, "root"> & { ro
     checkNetwork(config.lab, out);
   }
   checkTemplates(config, full, out);
+  checkCapacity(config, full, out);
   checkFiles(config, full, out);
   return { config, diagnostics: sortDiagnostics(dedupe(out)), sources: ev.document.sources };
 }

@@ -15,7 +15,8 @@ export {
   type HandlerPlan, type LabPlan, type NicPlan, type ProvisionPlan, type VmPlan,
 } from "../config/plan_schema.ts";
 
-export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed"]);
+/** `io-error`: QEMU paused the guest on a disk I/O error (e.g. the host file system is full). */
+export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed", "io-error"]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
 export const VmStatusSchema = z.object({
@@ -28,6 +29,8 @@ export const VmStatusSchema = z.object({
   template: z.string(),
   accel: z.string().nullable(),
   lastExit: z.string().nullable(),
+  /** Why the VM is in `io-error`: device, operation and QEMU's reason. */
+  ioError: z.string().nullable().optional(),
 });
 export type VmStatus = z.infer<typeof VmStatusSchema>;
 

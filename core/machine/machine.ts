@@ -12,7 +12,7 @@
  *
  * The lab daemon owns many machines; this type owns no global state.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { QgaClient } from "../qga/mod.ts";
 import { QmpClient } from "../qmp/mod.ts";
@@ -68,6 +68,9 @@ export class Machine {
   /** Spawn QEMU and connect QMP. */
   static async start(spec: QemuVmSpec, opts: MachineStartOptions = {}): Promise<Machine> {
     for (const p of [spec.paths.qmpSocket, spec.paths.agentSocket, spec.paths.serialLog]) mkdirSync(dirname(p), { recursive: true });
+    // QEMU creates the serial log with the umask's mode; it holds console output, so it is private (0600).
+    closeSync(openSync(spec.paths.serialLog, "a", 0o600));
+    chmodSync(spec.paths.serialLog, 0o600);
     const argv = buildArgv(spec);
     if (opts.qemuBinary) argv[0] = opts.qemuBinary;
     const proc = QemuProcess.spawn([...(opts.wrapper ?? []), ...argv], opts.logFile ? { logFile: opts.logFile } : {});

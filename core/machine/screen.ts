@@ -19,7 +19,9 @@
  * images; a file is read once per call, not once per poll. Every failure is a
  * `ScreenError`. Time comes from an injected clock.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { CodedError } from "../errors/mod.ts";
+import { assertReplaceable } from "../fs/replace.ts";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { systemClock, type Clock } from "../clock/mod.ts";
 import type { GrayImage, OcrEngine, OcrResult, Rect, RgbImage, VisionError } from "../vision/mod.ts";
@@ -292,10 +294,13 @@ export class Screen {
     const tmp = `${path}.tmp-${process.pid}`;
     try {
       await mkdir(dirname(path), { recursive: true });
+      assertReplaceable(path, "screenshot destination");
       await writeFile(tmp, png);
       await rename(tmp, path);
       return path;
     } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      if (err instanceof CodedError) throw err;
       throw new ScreenError(this.#vm, { code: "screen.save_failed", path, reason: reasonOf(err), hint: "check that the folder is writable" }, { cause: err });
     }
   }

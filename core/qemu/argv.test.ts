@@ -32,7 +32,7 @@ describe("buildArgv()", () => {
     expect(buildArgv(base).join(" ")).toBe(
       [
         "qemu-system-x86_64 -name web,debug-threads=on -nodefaults -no-user-config -machine pc -accel tcg -cpu max -smp 2 -m 512M -rtc base=utc",
-        "-drive file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap -device virtio-blk-pci,drive=disk0,bootindex=0",
+        "-drive file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report -device virtio-blk-pci,drive=disk0,bootindex=0",
         "-netdev stream,id=net0,server=off,addr.type=unix,addr.path=/run/vmlab/lab/sw-lan.sock -device virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,id=dev-net0",
         "-chardev socket,id=qga0,path=/run/vmlab/lab/web.qga,server=on,wait=off -device virtio-serial-pci,id=vser0 -device virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0",
         "-qmp unix:/run/vmlab/lab/web.qmp,server=on,wait=off -display none -vga std -vnc unix:/run/vmlab/lab/web.vnc -serial file:/state/lab/web.serial.log",
@@ -44,7 +44,7 @@ describe("buildArgv()", () => {
     const a = buildArgv({ ...base, disks: [{ ...base.disks[0]!, backing: "/store/t/disk.qcow2" }] });
     const i = a.indexOf("-blockdev");
     expect(JSON.parse(a[i + 1]!)).toEqual({ driver: "qcow2", "node-name": "disk0-base", "read-only": true, file: { driver: "file", filename: "/store/t/disk.qcow2", "read-only": true }, backing: null });
-    expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,backing=disk0-base");
+    expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report,backing=disk0-base");
   });
 
   test("uses -cpu host under KVM unless a CPU model is given", () => {

@@ -30,6 +30,11 @@ function defaultCpu(spec: QemuVmSpec): string {
   return spec.nested ? `${base},+${spec.nested}` : base;
 }
 
+/** QEMU's action on a failed disk write: pause the VM (resumable once space is freed). */
+export const DISK_WRITE_ERROR_ACTION = "stop";
+/** QEMU's action on a failed disk read: the guest sees the error. */
+export const DISK_READ_ERROR_ACTION = "report";
+
 /**
  * A pinned backing node: the template's disk, read-only, with `backing: null`
  * so a backing file named in its header is never opened (issue #19 item 2).
@@ -42,6 +47,10 @@ function diskArgs(d: DiskSpec, index: number): string[] {
   const id = `disk${index}`;
   const drive = [`file=${qemuOptValue(d.path)}`, `format=${d.format}`, "if=none", `id=${id}`, "cache=writeback", "discard=unmap"];
   if (d.readOnly) drive.push("readonly=on");
+  // A failed write (ENOSPC on the host, EIO) pauses the guest with a BLOCK_IO_ERROR event instead
+  // of handing it a corrupt disk; the lab daemon marks the VM `io-error`. Reads report to the guest.
+  else drive.push(`werror=${DISK_WRITE_ERROR_ACTION}`, `rerror=${DISK_READ_ERROR_ACTION}`);
+
   const base = d.backing === undefined ? [] : ["-blockdev", backingNode(d.backing, `${id}-base`)];
   if (d.backing !== undefined) drive.push(`backing=${id}-base`);
   const boot = d.bootIndex === undefined ? "" : `,bootindex=${d.bootIndex}`;

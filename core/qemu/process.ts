@@ -105,7 +105,7 @@ export class QemuProcess {
       if (logFile) {
         const rec = { ts: new Date().toISOString(), level: "warn", src: "qemu", msg: line };
         try {
-          appendFileSync(logFile, JSON.stringify(rec) + "\n");
+          appendFileSync(logFile, JSON.stringify(rec) + "\n", { mode: 0o600 });
         } catch {
           // A full or vanished log directory must not take supervision down.
         }

@@ -18,6 +18,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { assertReplaceable } from "../fs/replace.ts";
 import { CodedError } from "../errors/mod.ts";
 import { machineControls, type MachineControls } from "../machine/controls.ts";
 import { Machine, type MachineStartOptions } from "../machine/machine.ts";
@@ -234,11 +235,13 @@ export class MachineVm implements VmHandle {
   }
 
   async copyFrom(guestPath: string, hostPath: string): Promise<void> {
+    assertReplaceable(hostPath, "copy destination");
     const data = await this.#agentOp(`read ${guestPath}`, (a) => a.readFile(guestPath));
     const tmp = join(dirname(hostPath), `.${Date.now()}-${process.pid}.vmlab-tmp`);
     try {
       mkdirSync(dirname(hostPath), { recursive: true });
       writeFileSync(tmp, data);
+      assertReplaceable(hostPath, "copy destination");
       renameSync(tmp, hostPath);
     } catch (e) {
       rmSync(tmp, { force: true });

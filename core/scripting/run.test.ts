@@ -55,7 +55,7 @@ describe("compileScript", () => {
   test("compileScript() of a missing file is one diagnostic naming it", () => {
     const s = compileScript("/nonexistent/setup.ws");
     expect(s.ok).toBe(false);
-    if (!s.ok) expect(s.rendered).toStartWith("error[E0001]: Cannot read script /nonexistent/setup.ws:");
+    if (!s.ok) expect(s.rendered).toStartWith("error[script.unreadable]: cannot read script /nonexistent/setup.ws:");
   });
 });
 

@@ -69,7 +69,7 @@ export function compileScript(path: string, opts: { entry?: EntryName; source?: 
     try {
       source = readFileSync(path, "utf8");
     } catch (e) {
-      const d: Diagnostic = { code: "E0001", span: { file: path, start: 0, end: 0 }, message: `Cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check the path (relative to the lab root)" };
+      const d: Diagnostic = { code: "script.unreadable", span: { file: path, start: 0, end: 0 }, message: `cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check the path (relative to the lab root)" };
       return { ok: false, path, diagnostics: [d], files: new Map(), rendered: `error[${d.code}]: ${d.message}\n  help: ${d.help}\n` };
     }
   }

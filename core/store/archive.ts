@@ -28,6 +28,8 @@ import { basename, dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import { constants, createZstdCompress, createZstdDecompress } from "node:zlib";
+import { CodedError } from "../errors/mod.ts";
+import { assertReplaceable } from "../fs/replace.ts";
 import { asStoreError, ioError, StoreError } from "./errors.ts";
 import { parseMetadata, type TemplateMetadata } from "./metadata.ts";
 import { TEMPLATE_DISK, TEMPLATE_METADATA } from "./paths.ts";
@@ -54,6 +56,7 @@ export async function writeArchive(input: WriteArchiveInput, out: string, onProg
   const { metadata, diskPath } = input;
   const ref = `${metadata.arch}/${metadata.name}@${metadata.version}`;
   const meta = new TextEncoder().encode(input.metadataText);
+  assertReplaceable(out, "export destination");
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
   let size: number;
   try {
@@ -97,9 +100,12 @@ export async function writeArchive(input: WriteArchiveInput, out: string, onProg
     if (size !== metadata.disk.size || hash.digest("hex") !== metadata.disk.sha256) {
       throw new StoreError({ code: "template.corrupt", ref, path: diskPath, message: `${ref} is corrupt: its disk no longer matches the SHA-256 recorded in its metadata`, hint: `remove it with \`vmlab template rm ${ref}\` and import or build it again` });
     }
+    // Checked again just before the rename: the export may have taken minutes.
+    assertReplaceable(out, "export destination");
     renameSync(tmp, out);
   } catch (e) {
     rmSync(tmp, { force: true });
+    if (e instanceof CodedError) throw e;
     throw asStoreError("write", out, e);
   }
 }
@@ -120,8 +126,12 @@ function invalid(path: string, reason: string): StoreError {
 export async function readArchive(file: string, stageDir: string, onProgress?: Progress): Promise<ReadArchiveResult> {
   let total: number;
   try {
-    total = statSync(file).size;
+    const st = statSync(file);
+    // A FIFO would block the import and a device (/dev/zero) would stream forever: archives are files.
+    if (!st.isFile()) throw invalid(file, "it is not a regular file");
+    total = st.size;
   } catch (e) {
+    if (e instanceof StoreError) throw e;
     if ((e as { code?: string }).code === "ENOENT") throw new StoreError({ code: "store.source_missing", path: file, message: `archive ${file} does not exist`, hint: "check the path" });
     throw ioError("read", file, e);
   }

@@ -104,6 +104,6 @@ export function readClones(dir: string): CloneRecord[] {
 export function writeClones(dir: string, clones: readonly CloneRecord[]): void {
   const path = join(dir, CLONES_FILE);
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ clones }, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify({ clones }, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
 }

@@ -91,8 +91,8 @@ export function versionRequired(text: string, what: string): StoreError {
   return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
 }
 
+/** The clones are data (`clones`): the CLI lists them once, one per line, under the message. */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
-  const list = clones.slice(0, 5).join(", ") + (clones.length > 5 ? `, … (${clones.length} in all)` : "");
   const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
-  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it: ${list}`, hint });
+  return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
 }

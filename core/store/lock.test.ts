@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { StoreError } from "./errors.ts";
-import { LOCK_FILE, LOCK_STALE_AGE_MS, StoreLock } from "./lock.ts";
+import { CodedError } from "../errors/mod.ts";
+import { BREAK_SUFFIX, FileLock, LOCK_FILE, LOCK_STALE_AGE_MS, StoreLock } from "./lock.ts";
 
 const base = mkdtempSync(join(tmpdir(), "vmlab-lock-test-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -97,5 +98,44 @@ describe("StoreLock", () => {
     writeFileSync(join(root, LOCK_FILE), other);
     lock.release();
     expect(readFileSync(join(root, LOCK_FILE), "utf8")).toBe(other);
+  });
+});
+
+describe("FileLock on any path", () => {
+  test("a held lock is not broken however long its live holder takes; the waiter times out with lock.timeout naming it", async () => {
+    const path = join(freshRoot(), "registry.json.lock");
+    const held = await FileLock.acquire(path, "slow holder");
+    // Nine minutes of polling (short of LOCK_STALE_AGE_MS): the holder's pid is alive, so it stays.
+    const clock = manualClock();
+    const err = await FileLock.acquire(path, "waiter", { ...clock, timeoutMs: 9 * 60_000, pollMs: 1000 }).catch((e) => e);
+    expect(err).toBeInstanceOf(CodedError);
+    expect(err.code).toBe("lock.timeout");
+    expect(err.message).toContain("slow holder");
+    expect(err.subject).toBe(path);
+    expect(JSON.parse(readFileSync(path, "utf8")).token).toBe(held.record.token);
+    held.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  test("the lock of a dead process is broken with its breaker file beside the lock, which is gone afterwards", async () => {
+    const path = join(freshRoot(), "x.lock");
+    writeFileSync(path, JSON.stringify({ pid: 999_999_999, host: hostname(), acquired: Date.now(), token: "dead", purpose: "crashed" }));
+    const lock = await FileLock.acquire(path, "next", { isAlive: () => false, timeoutMs: 1000 });
+    expect(JSON.parse(readFileSync(path, "utf8")).purpose).toBe("next");
+    expect(existsSync(`${path}${BREAK_SUFFIX}`)).toBe(false);
+    lock.release();
+  });
+
+  test("waiting yields to the event loop: a timer fires while the lock is busy", async () => {
+    const path = join(freshRoot(), "y.lock");
+    const held = await FileLock.acquire(path, "holder");
+    let ticked = false;
+    setTimeout(() => {
+      ticked = true;
+      held.release();
+    }, 30);
+    const lock = await FileLock.acquire(path, "waiter", { timeoutMs: 5000, pollMs: 5 });
+    expect(ticked).toBe(true);
+    lock.release();
   });
 });

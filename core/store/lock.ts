@@ -1,21 +1,25 @@
 /**
- * A cross-process lock over the template store root.
+ * vmlab's one cross-process file lock (`FileLock`), and the template store's use
+ * of it (`StoreLock`, the file `<root>/.lock`). The host-wide subnet registry of
+ * running labs takes the same lock on its own file.
  *
- * Theory of operation: the lock is the file `<root>/.lock`. To take it, a
+ * Theory of operation: the lock is a file, e.g. `<root>/.lock`. To take it, a
  * process writes its record (pid, host, time, a random token, purpose) to a
  * private temp file and hard-links that to `.lock`; `link(2)` fails with
  * EEXIST when the lock is held, so creation is atomic and the lock is never
  * seen empty. The holder removes it on release, after checking the token is
  * still its own. A waiter polls until it gets the lock or `timeoutMs` passes
- * (→ `store.lock_timeout`).
+ * (→ the caller's timeout error; `store.lock_timeout` for the store). Waiting is
+ * asynchronous (a timer between polls), so a daemon keeps serving meanwhile.
  *
  * Stale locks: a lock whose pid no longer exists on this host, or which is
  * older than `LOCK_STALE_AGE_MS` (pid reuse), or which cannot be parsed, is
- * broken. Breaking is itself serialised by a second lock, `.lock.break`
+ * broken — never merely because its holder is slow. Breaking is itself
+ * serialised by a second lock, `<lock>.break` (`.lock.break`)
  * (same link trick), and the waiter re-reads `.lock` under it and only
  * unlinks it if it is byte-identical to the stale record it judged — so two
  * waiters cannot both break and one of them delete the other's fresh lock. A
- * `.lock.break` left by a process that died in that tiny window is ignored
+ * breaker file left by a process that died in that tiny window is ignored
  * once older than `BREAKER_STALE_MS`.
  *
  * Critical sections are kept short (metadata checks and renames); copying,
@@ -28,10 +32,13 @@ import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } f
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { CodedError } from "../errors/mod.ts";
 import { StoreError } from "./errors.ts";
 
 export const LOCK_FILE = ".lock";
-export const BREAK_FILE = ".lock.break";
+/** The breaker file beside a lock file `x` is `x.break`. */
+export const BREAK_SUFFIX = ".break";
+export const BREAK_FILE = `${LOCK_FILE}${BREAK_SUFFIX}`;
 /** How often a waiter looks at the lock again. */
 export const LOCK_POLL_MS = 25;
 /** How long a writer waits for the lock before giving up. */
@@ -57,6 +64,12 @@ export interface LockOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Whether a pid is running on this host. */
   readonly isAlive?: (pid: number) => boolean;
+}
+
+/** `FileLock.acquire` options: the waiting knobs plus what a timeout throws. */
+export interface FileLockOptions extends LockOptions {
+  /** The error thrown when `timeoutMs` passes; default a `lock.timeout` CodedError. */
+  readonly timeoutError?: (path: string, holder: LockRecord | undefined) => Error;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -116,41 +129,62 @@ export function lockHolder(root: string): LockRecord | undefined {
   return t === undefined ? undefined : parseRecord(t);
 }
 
-/** A held lock; `release()` is idempotent. */
-export class StoreLock {
+/** A held lock on the file `path`; `release()` is idempotent. */
+export class FileLock {
   private released = false;
   constructor(
-    readonly root: string,
+    readonly path: string,
     readonly record: LockRecord,
   ) {}
 
   release(): void {
     if (this.released) return;
     this.released = true;
-    const path = join(this.root, LOCK_FILE);
-    const now = readText(path);
-    if (now !== undefined && parseRecord(now)?.token === this.record.token) rmSync(path, { force: true });
+    const now = readText(this.path);
+    if (now !== undefined && parseRecord(now)?.token === this.record.token) rmSync(this.path, { force: true });
   }
 
-  /** Take the lock on `root`, waiting for another holder if need be. */
-  static async acquire(root: string, purpose: string, opts: LockOptions = {}): Promise<StoreLock> {
+  /** Take the lock file `path` (its folder must exist), waiting for another holder if need be. */
+  static async acquire(path: string, purpose: string, opts: FileLockOptions = {}): Promise<FileLock> {
     const now = opts.now ?? Date.now;
     const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const alive = opts.isAlive ?? pidAlive;
     const deadline = now() + (opts.timeoutMs ?? LOCK_TIMEOUT_MS);
-    const path = join(root, LOCK_FILE);
     for (;;) {
       const record: LockRecord = { pid: process.pid, host: hostname(), acquired: now(), token: crypto.randomUUID(), purpose };
-      if (createExclusive(path, JSON.stringify(record))) return new StoreLock(root, record);
+      if (createExclusive(path, JSON.stringify(record))) return new FileLock(path, record);
       const seen = readText(path);
-      if (seen !== undefined && isStale(seen, now(), alive) && breakStale(root, seen)) continue;
+      if (seen !== undefined && isStale(seen, now(), alive) && breakStale(path, seen)) continue;
       if (now() >= deadline) {
         const holder = seen === undefined ? undefined : parseRecord(seen);
+        if (opts.timeoutError) throw opts.timeoutError(path, holder);
         const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
-        throw new StoreError({ code: "store.lock_timeout", path, message: `cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
+        throw new CodedError("lock.timeout", `cannot take the lock ${path}: ${who} holds it`, { subject: path, hint: "wait for the other vmlab process to finish and retry; if none is running, delete the lock file" });
       }
       await sleep(opts.pollMs ?? LOCK_POLL_MS);
     }
+  }
+}
+
+/** The template store's lock, `<root>/.lock`. */
+export class StoreLock extends FileLock {
+  constructor(
+    readonly root: string,
+    record: LockRecord,
+  ) {
+    super(join(root, LOCK_FILE), record);
+  }
+
+  /** Take the lock on `root`, waiting for another holder if need be (→ `store.lock_timeout`). */
+  static override async acquire(root: string, purpose: string, opts: LockOptions = {}): Promise<StoreLock> {
+    const lock = await FileLock.acquire(join(root, LOCK_FILE), purpose, {
+      ...opts,
+      timeoutError: (path, holder) => {
+        const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
+        return new StoreError({ code: "store.lock_timeout", path, message: `cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
+      },
+    });
+    return new StoreLock(root, lock.record);
   }
 }
 
@@ -161,9 +195,9 @@ function isStale(text: string, now: number, alive: (pid: number) => boolean): bo
   return r.host === hostname() && !alive(r.pid);
 }
 
-/** Remove the stale lock `seen`; false when another waiter is already at it. */
-function breakStale(root: string, seen: string): boolean {
-  const breaker = join(root, BREAK_FILE);
+/** Remove the stale lock `seen` at `path`; false when another waiter is already at it. */
+function breakStale(path: string, seen: string): boolean {
+  const breaker = `${path}${BREAK_SUFFIX}`;
   try {
     // File times are wall-clock, so this compares with the real clock.
     if (Date.now() - statSync(breaker).mtimeMs > BREAKER_STALE_MS) rmSync(breaker, { force: true });
@@ -172,7 +206,7 @@ function breakStale(root: string, seen: string): boolean {
   }
   if (!createExclusive(breaker, String(process.pid))) return false;
   try {
-    if (readText(join(root, LOCK_FILE)) === seen) unlinkSync(join(root, LOCK_FILE));
+    if (readText(path) === seen) unlinkSync(path);
   } catch {
     // already gone
   } finally {

@@ -21,4 +21,4 @@ export { evaluate, evaluateSource, MAX_CALL_DEPTH, MAX_IMPORT_DEPTH, MAX_ITERATI
 export { BUILTIN_NAMES } from "./builtins.ts";
 export { BYTE_UNITS, formatBytes } from "./units.ts";
 export { didYouMean, suggest } from "./suggest.ts";
-export { toJson, type DiagnosticJson } from "./render.ts";
+export { clipEcho, ECHO_MAX_CHARS, LINE_WINDOW_CHARS, lineWindow, toJson, type DiagnosticJson } from "./render.ts";

@@ -7,7 +7,7 @@ import { icmpEchoLimit, MAX_TCP_FLOWS, Nat, UDP_IDLE_MS, SWEEP_MS } from "./mod.
 import type { EchoReply, PingSocketFactory } from "../ping_socket.ts";
 import { Segment } from "../segment.ts";
 import { RST } from "../tcp.ts";
-import type { TcpConnection } from "../tcp_conn.ts";
+import type { TcpConnection } from "../tcp_conn/mod.ts";
 import { FakeGuest } from "../testing/fake_guest.ts";
 import { GuestTcp } from "../testing/guest_tcp.ts";
 import { ManualClock } from "../../core/clock/testing/manual_clock.ts";

@@ -13,7 +13,7 @@
 import { createConnection, type Socket } from "node:net";
 import { IP_HEADER_LEN, type Ipv4Packet } from "../ipv4.ts";
 import { ACK, encodeTcpFrame, RST, SYN, TCP_HEADER_LEN, type TcpFields, type TcpSegment } from "../tcp.ts";
-import { TcpConnection } from "../tcp_conn.ts";
+import { TcpConnection } from "../tcp_conn/mod.ts";
 import { flowKey, type NatContext } from "./shared.ts";
 
 /** Idle time after which an established TCP flow is reset. */

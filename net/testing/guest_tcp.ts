@@ -6,7 +6,7 @@
  */
 import type { Clock } from "../../core/clock/mod.ts";
 import { encodeTcpFrame, SYN, ACK, type TcpSegment } from "../tcp.ts";
-import { TcpConnection } from "../tcp_conn.ts";
+import { TcpConnection } from "../tcp_conn/mod.ts";
 import type { FakeGuest, Received } from "./fake_guest.ts";
 
 /** Guest-side TCP over a FakeGuest. */

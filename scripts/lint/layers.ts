@@ -45,6 +45,8 @@ export const VMLAB_LAYERS: Layering = {
     { name: "core/clock", paths: ["core/clock/"], rank: 0, shared: true },
     // The tests' one poll-and-wait helper; imports nothing.
     { name: "core/testing", paths: ["core/testing/"], rank: 0, shared: true },
+    // File-system rules every writer shares (atomic writes over user-named paths); imports only core/errors.
+    { name: "core/fs", paths: ["core/fs/"], rank: 0 },
     { name: "core/wcl", paths: ["core/wcl/"], rank: LIBRARY },
     { name: "net", paths: ["net/"], rank: LIBRARY },
     { name: "oci", paths: ["oci/"], rank: LIBRARY },

@@ -257,6 +257,8 @@ describe("lab lifecycle through dist/vmlab", () => {
     expect(d.labs.find((l) => l.name === "e2e")?.reason).toContain("SIGKILL");
     await waitFor("QEMU gone", () => (qemuPids.every((p) => !processAlive(p)) ? true : undefined), 15_000);
     expect(readFileSync(join(w.stateDir, "vmlabd.log"), "utf8")).toContain("lab.daemon_crashed");
+    // …and in the lab's own log, where `vmlab logs` looks.
+    expect(w.vmlab(["logs", "--json", "-n", "500"], { cwd: dir }).stdout).toContain('"lab.daemon_crashed"');
     const failed = status();
     expect(failed.state).toBe("failed");
     expect(w.vmlab(["up", "-q"], { cwd: dir }).code).toBe(0);

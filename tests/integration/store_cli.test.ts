@@ -85,6 +85,8 @@ describe("vmlab template", () => {
     expect(refused.code).toBe(1);
     expect(refused.err).toContain("error[template.in_use]");
     expect(refused.err).toContain(`  ${clone}\n`);
+    // Listed once (the message used to repeat the list).
+    expect(refused.err.split(clone).length - 1).toBe(1);
     expect(refused.err).toContain("--force");
     const forced = await vmlab(store, ["template", "rm", "--force", "x86_64/tiny@1.0"]);
     expect(forced.code).toBe(0);

@@ -7,10 +7,13 @@
 //> 1.0, 2.5 | 1000000000.0 | 0.0000001 | 0.1
 //> {"f":2.0,"i":2,"l":[1.5,3.0]}
 //> x = 2.0
+//> 1.0turn [6.0, 0.5] 2ms [2000000]
 #[derive(Display)]
 struct P { x: float, n: int }
 #[derive(Display)]
 enum Sh { Circle(float), Sq { side: float } }
+units Angle: float { rad = 1.0, turn = 6.0 }
+units D: int { ns = 1, ms = 1000000 }
 use json
 use toml
 fn main() -> int {
@@ -31,5 +34,6 @@ fn main() -> int {
     let v = json::parse("{\"i\": 2, \"f\": 2.0, \"l\": [1.5, 3.0]}").unwrap()
     println(json::to_string(v))
     println(toml::to_string(toml::parse("x = 2.0").unwrap()).unwrap().trim())
+    println("{1turn} {[1turn, 0.5rad]} {2ms} {[2ms]}")
     0
 }

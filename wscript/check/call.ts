@@ -154,6 +154,7 @@ function prelude(c: Checker, e: Extract<Expr, { kind: "call" }>, name: string, c
     }
     case "weak": {
       if (!count(1, 1)) return ERROR;
+      c.usesWeak = true;
       if (!REF_KINDS.has(t0.k) || t0.k === "string") c.err("E0503", e.span, `\`weak\` needs a reference value, found \`${c.u.show(t0)}\``, "weak references point at structs, enums, lists and maps");
       return { k: "weak", inner: argTypes[0] as Type };
     }

@@ -40,6 +40,8 @@ export { BUILTIN_TRAITS } from "./declare.ts";
 
 export class Checker {
   private builtinDecls = new Map<string, FnDecl>();
+  /** Does the program take weak references? Then its code tracks strong roots (gen/, concept_memory.md). */
+  usesWeak = false;
   diagnostics: Diagnostic[] = [];
   decls: Decls = emptyDecls();
   u = new Unifier();
@@ -116,7 +118,7 @@ export class Checker {
           }
           case "Option": return arity(1) ? { k: "adt", name, args } : ERROR;
           case "Result": return arity(2) ? { k: "adt", name, args } : ERROR;
-          case "weak": return arity(1) ? { k: "weak", inner: args[0] as Type } : ERROR;
+          case "weak": this.usesWeak = true; return arity(1) ? { k: "weak", inner: args[0] as Type } : ERROR;
           case "Self":
             if (selfTy) return selfTy;
             this.err("E0202", te.span, "`Self` is only valid inside an impl or trait", undefined);
@@ -239,7 +241,7 @@ export class Checker {
     if (b.tail) {
       t = this.expr(b.tail, ctx, exp);
       if (diverges) t = NEVER;
-    } else t = diverges ? NEVER : UNIT;
+    } else t = diverges ? NEVER : b.recovered ? ERROR : UNIT;
     ctx.scopes.pop();
     this.blockSpans.pop();
     b.ty = t;
@@ -362,7 +364,7 @@ export class Checker {
       case "map": return [MAP_METHODS, "map", new Map([["K", t.key], ["V", t.val]])];
       case "string": return [STRING_METHODS, "string", new Map()];
       case "char": return [CHAR_METHODS, "char", new Map()];
-      case "weak": return [WEAK_METHODS, "weak", new Map([["T", t.inner]])];
+      case "weak": this.usesWeak = true; return [WEAK_METHODS, "weak", new Map([["T", t.inner]])];
       case "adt":
         if (t.name === "Option") return [OPTION_METHODS, "option", new Map([["T", t.args[0] ?? ERROR]])];
         if (t.name === "Result") return [RESULT_METHODS, "result", new Map([["T", t.args[0] ?? ERROR], ["E", t.args[1] ?? ERROR]])];

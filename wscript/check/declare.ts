@@ -21,7 +21,6 @@ export const BUILTIN_TRAITS: Record<string, string> = {
   Clone: "fn clone(self) -> Self", Index: "fn index(self, i: int) -> int",
 };
 const DERIVABLE = new Set(["Eq", "Ord", "Display", "Clone"]);
-const OPERATOR_TRAITS = new Set(["Add", "Sub", "Mul", "Div", "Rem", "Neg", "Eq", "Ord", "Index", "Clone"]);
 
 export function declareItems(c: Checker, inputs: CheckInput[]): void {
   const builtin = parse("<builtin>", BUILTIN_ENUMS);

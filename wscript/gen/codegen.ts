@@ -44,7 +44,9 @@ export type Generated = { code: string; map: MapEntry[]; fnNames: Map<string, st
  * Fuel lives in an Int32Array slot (the engine keeps it an int32, much
  * cheaper than a closure variable holding a double) refilled from `$bank` in
  * slices of this size; the total spent is exact, so exhaustion stays
- * deterministic. Call depth lives in the second slot.
+ * deterministic. The second slot holds the call depth still available
+ * (counted down on entry, up on return), so one `(fuel | depth) < 0` test
+ * guards a call.
  */
 const FUEL_SLICE = 1 << 30;
 
@@ -56,7 +58,40 @@ export class CodeGen {
   hostUsed = new Set<string>();
   fnNames = new Map<string, string>();
 
-  constructor(readonly d: Decls, readonly u: Unifier) {}
+  /**
+   * `tracked`: the program takes weak references, so every function keeps its
+   * live locals in `$roots` (pushed when bound, updated when assigned,
+   * dropped when their block, loop iteration or function ends) and
+   * `upgrade()` asks whether the target is still reachable from them — the
+   * deterministic answer of reference counting (concept_memory.md), which the
+   * engine's garbage collector cannot give. Programs without `weak` pay nothing.
+   */
+  constructor(readonly d: Decls, readonly u: Unifier, readonly tracked = false) {}
+  /** Root slot of a tracked local, by its JS name. */
+  rootSlots = new Map<string, string>();
+
+  /** Register a just-bound local as a root (tracked programs only). */
+  root(js: string): void {
+    if (!this.tracked) return;
+    const slot = `${js}$r`;
+    this.rootSlots.set(js, slot);
+    this.emit(`const ${slot} = $roots.push(${js}) - 1;`);
+  }
+  /** After assigning a local, update its root slot. */
+  reroot(js: string): void {
+    const slot = this.tracked ? this.rootSlots.get(js) : undefined;
+    if (slot) this.emit(`$roots[${slot}] = ${js};`);
+  }
+  /** Start a root scope (function, block, loop); returns its mark, or undefined when untracked. */
+  rootMark(): string | undefined {
+    if (!this.tracked) return undefined;
+    const m = `$B${++this.n}`;
+    this.emit(`const ${m} = $roots.length;`);
+    return m;
+  }
+  rootDrop(mark: string | undefined): void {
+    if (mark) this.emit(`$roots.length = ${mark};`);
+  }
 
   t(): string { return `$${++this.n}`; }
   emit(s: string): void { this.out.push(this.ind + s); }
@@ -149,6 +184,8 @@ export class CodeGen {
     const t = this.u.shallow(t0);
     switch (t.k) {
       case "float": return "0";
+      // A unit value inside a container prints as its raw base-unit number (concept_units.md) — a float for a float family.
+      case "units": return t.backing === "float" ? "0" : undefined;
       case "list": { const d = this.descLit(t.elem); return d && `[1, ${d}]`; }
       case "map": { const k = this.descLit(t.key); const v = this.descLit(t.val); return k || v ? `[2, ${k ?? "undefined"}, ${v ?? "undefined"}]` : undefined; }
       case "adt":
@@ -198,16 +235,17 @@ export class CodeGen {
       if (["Option", "Result", "Value"].includes(en.name)) continue;
       for (const v of en.variants) classes.push(`${JSON.stringify(`${en.name}::${v.name}`)}: E_${jsIdent(en.name)}_${jsIdent(v.name)}`);
     }
-    this.emit(`return { fns: { ${exports.join(", ")} }, classes: { ${classes.join(", ")} }, setFuel(n) { const first = Math.min(n, ${FUEL_SLICE}); $S[0] = first; $bank = n - first; }, getFuel() { return $bank + Math.max(0, $S[0]); }, setMaxDepth(n) { $maxDepth = n; }, resetDepth() { $S[1] = 0; } };`);
+    this.emit(`return { fns: { ${exports.join(", ")} }, classes: { ${classes.join(", ")} }, setFuel(n) { const first = Math.min(n, ${FUEL_SLICE}); $S[0] = first; $bank = n - first; }, getFuel() { return $bank + Math.max(0, $S[0]); }, setMaxDepth(n) { n = Math.min(n, 1e9); $S[1] += n - $maxDepth; $maxDepth = n; }, resetDepth() { $S[1] = $maxDepth; } };`);
     const head = [
       `// sloppy mode on purpose: strict mode enables proper tail calls in JSC, which drop frames from fault traces`,
       `const { ${RT_NAMES.join(", ")} } = R;`,
       ...[...this.hostUsed].map((k) => `const ${this.host(k)} = H[${JSON.stringify(k)}];`),
       ...[...this.descs].map(([lit, name]) => `const ${name} = ${lit};`),
+      `const $roots = [];`,
       `const $S = new Int32Array(2);`,
       `let $bank = Infinity, $maxDepth = 0;`,
       `function $refuel() { const take = Math.min($bank, ${FUEL_SLICE}); if (take <= 0) { $S[0] = 0; fault("fuel exhausted"); } $bank -= take; $S[0] += take; }`,
-      `function $limit() { if ($S[0] < 0) { $refuel(); if (++$S[1] <= $maxDepth) return; } fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
+      `function $limit() { if ($S[0] < 0) $refuel(); if ($S[1] < 0) fault("call depth limit exceeded (" + $maxDepth + ")"); }`,
       `function $nomatch() { fault("no match arm matched (internal)"); }`,
     ];
     return this.finish([...head, ...body].join("\n"));
@@ -235,8 +273,16 @@ export class CodeGen {
     this.emit(`function ${jsName}(${params.join(", ")}) {`);
     const save = this.ind;
     this.ind += "  ";
-    this.emit(`if (--$S[0] < 0 || ++$S[1] > $maxDepth) $limit();`);
-    this.emitReturn(ctx, this.blockInline(ctx, decl.body));
+    this.emit(`if ((--$S[0] | --$S[1]) < 0) $limit();`);
+    if (this.tracked) {
+      const mark = this.rootMark() as string;
+      for (const p of params) this.root(p);
+      this.emit("try {");
+      this.ind += "  ";
+      this.emitReturn(ctx, this.blockInline(ctx, decl.body));
+      this.ind = save + "  ";
+      this.emit(`} finally { $roots.length = ${mark}; }`);
+    } else this.emitReturn(ctx, this.blockInline(ctx, decl.body));
     this.ind = save;
     this.emit("}");
   }
@@ -244,8 +290,14 @@ export class CodeGen {
   /** Emit a block's statements into the current JS scope; returns the tail value. */
   blockInline(ctx: Ctx, b: Block): string {
     ctx.scopes.push(new Map());
+    const mark = b.stmts.some((s) => s.kind === "let") ? this.rootMark() : undefined;
     for (const s of b.stmts) this.stmt(ctx, s);
-    const v = b.tail ? this.expr(ctx, b.tail) : "undefined";
+    let v = b.tail ? this.expr(ctx, b.tail) : "undefined";
+    if (mark) {
+      // The block's locals stay roots while its value is computed.
+      if (!/^[\w$]+$/.test(v)) { const t = this.t(); this.emit(`const ${t} = ${v};`); v = t; }
+      this.rootDrop(mark);
+    }
     ctx.scopes.pop();
     return v;
   }
@@ -270,7 +322,7 @@ export class CodeGen {
       return;
     }
     const v = s.value ? this.expr(ctx, s.value) : "undefined";
-    if (s.pat.kind === "bind") { this.emit(`let ${this.bind(ctx, s.pat.name.name)} = ${v};`); return; }
+    if (s.pat.kind === "bind") { const js = this.bind(ctx, s.pat.name.name); this.emit(`let ${js} = ${v};`); this.root(js); return; }
     if (s.pat.kind === "wild") { if (!/^[\w$]+$/.test(v)) this.emit(`${v};`); return; }
     const tmp = this.t();
     this.emit(`const ${tmp} = ${v};`);
@@ -278,7 +330,7 @@ export class CodeGen {
       this.emit(`if (!(${this.test(s.pat, tmp)}))`);
       this.blockInto(ctx, s.else_, undefined);
     }
-    for (const [name, expr] of this.binds(s.pat, tmp)) this.emit(`let ${this.bind(ctx, name)} = ${expr};`);
+    for (const [name, expr] of this.binds(s.pat, tmp)) { const js = this.bind(ctx, name); this.emit(`let ${js} = ${expr};`); this.root(js); }
   }
 
   // ---------- patterns ----------
@@ -360,10 +412,10 @@ export class CodeGen {
    */
   emitReturn(ctx: Ctx, v: string): void {
     if (ctx.closure) { this.emit(`return ${v};`); return; }
-    if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]--, ${v});`); return; }
+    if (/^[\w$]+$/.test(v)) { this.emit(`return ($S[1]++, ${v});`); return; }
     const r = this.t();
     this.emit(`const ${r} = ${v};`);
-    this.emit(`return ($S[1]--, ${r});`);
+    this.emit(`return ($S[1]++, ${r});`);
   }
 
   /** Declare a result temporary for a lifted value-producing construct (none for unit/never). */
@@ -416,6 +468,6 @@ export const RT_NAMES = [
   "char_is_digit", "char_is_alphabetic", "char_is_alphanumeric", "char_is_whitespace", "char_is_uppercase", "char_is_lowercase", "char_to_upper", "char_to_lower",
   "option_is_some", "option_is_none", "option_unwrap", "option_unwrap_or", "option_expect", "option_unwrap_or_else", "option_map", "option_and_then", "option_ok_or", "option_or", "option_filter", "option_clone",
   "result_is_ok", "result_is_err", "result_unwrap", "result_unwrap_or", "result_unwrap_err", "result_expect", "result_unwrap_or_else", "result_map", "result_map_err", "result_and_then", "result_ok", "result_err", "result_clone",
-  "weak_upgrade",
+  "weak_upgrade", "WeakBox",
   "value_get", "value_at", "value_keys", "value_len", "value_is_null", "value_as_bool", "value_as_int", "value_as_float", "value_as_string", "value_as_list", "value_as_map", "value_clone",
 ];

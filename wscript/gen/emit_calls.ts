@@ -69,7 +69,7 @@ export function emitPrelude(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "call
       return `${g.mark(e.span)}fmt_(${a0}, [${rest.join(", ")}]${ds.some((d) => d) ? `, [${ds.map((d) => d ?? "undefined").join(", ")}]` : ""})`;
     }
     case "same": return `(${a0} === ${args[1]})`;
-    case "weak": return `new WeakRef(${a0})`;
+    case "weak": return `new WeakBox(${a0})`;
     case "int":
       if (t0.k === "float" || (t0.k === "units" && t0.backing === "float")) return `f2i(${a0})`;
       if (t0.k === "char") return `${a0}.codePointAt(0)`;
@@ -96,7 +96,8 @@ export function emitMethod(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "metho
         if (res.name === "join" && res.recvTy.k === "list") { const d = g.descOf(res.recvTy.elem); if (d) return `list_join(${r}, ${args[0]}, ${d})`; }
       if (res.name === "sum") { const el = res.recvTy.k === "list" ? g.u.shallow(res.recvTy.elem) : undefined; return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`; }
       }
-      return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
+      if (res.recv === "weak" && res.name === "upgrade") return `weak_upgrade(${r}, $roots)`;
+    return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
     }
     case "user": {
       const info = g.d.methods.get(res.typeName)?.get(res.trait ? `${res.trait}::${res.name}` : res.name);

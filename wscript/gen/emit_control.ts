@@ -7,7 +7,7 @@ export function emitTry(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "try" }>)
   const v = g.expr(ctx, e.operand);
   const t = g.t();
   g.emit(`const ${t} = ${v};`);
-  g.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]--, ${t})`};`);
+  g.emit(`if (${t}.$t === ${e.isOption ? 0 : 1}) return ${ctx.closure ? t : `($S[1]++, ${t})`};`);
   return `${t}.$0`;
 }
 
@@ -19,8 +19,14 @@ export function emitClosure(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "clos
   g.out = [];
   g.ind = saveInd + "  ";
   g.emit(`if (--$S[0] < 0) $refuel();`);
+  const mark = g.rootMark();
+  if (mark) {
+    for (const p of params) g.root(p);
+    g.emit("try {");
+  }
   const v = e.body.kind === "block" ? g.blockInline(inner, e.body) : g.expr(inner, e.body);
   g.emit(`return ${v};`);
+  if (mark) g.emit(`} finally { $roots.length = ${mark}; }`);
   const body = g.out.join("\n");
   g.out = saveOut;
   g.ind = saveInd;
@@ -45,7 +51,7 @@ export function emitIfLet(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "if_let
   g.emit(`const ${s} = ${g.expr(ctx, e.value)};`);
   g.emit(`if (${g.test(e.pat, s)}) {`);
   ctx.scopes.push(new Map());
-  for (const [n, x] of g.binds(e.pat, s)) g.emit(`  const ${g.bind(ctx, n)} = ${x};`);
+  for (const [n, x] of g.binds(e.pat, s)) { const js = g.bind(ctx, n); g.emit(`  const ${js} = ${x};`); g.root(js); }
   g.blockInto(ctx, e.then, r);
   ctx.scopes.pop();
   g.emit("}");
@@ -66,7 +72,7 @@ export function emitMatch(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "match"
     const save2 = g.ind;
     g.ind += "  ";
     ctx.scopes.push(new Map());
-    for (const [n, x] of g.binds(arm.pat, s)) g.emit(`const ${g.bind(ctx, n)} = ${x};`);
+    for (const [n, x] of g.binds(arm.pat, s)) { const js = g.bind(ctx, n); g.emit(`const ${js} = ${x};`); g.root(js); }
     if (arm.guard) {
       const guard = g.expr(ctx, arm.guard);
       g.emit(`if (${guard}) {`);
@@ -90,12 +96,15 @@ export function emitMatch(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "match"
 export function emitWhile(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "while" }>): string {
   const label = `L${++g.n}`;
   ctx.loops.push({ label, result: undefined });
+  const mark = g.rootMark();
   if (!g.lifts(e.cond)) {
     g.emit(`${label}: while (${g.expr(ctx, e.cond)}) {`);
     g.emit(`  if (--$S[0] < 0) $refuel();`);
+    if (mark) g.emit(`  $roots.length = ${mark};`);
   } else {
     g.emit(`${label}: for (;;) {`);
     g.emit(`  if (--$S[0] < 0) $refuel();`);
+    if (mark) g.emit(`  $roots.length = ${mark};`);
     const save = g.ind;
     g.ind += "  ";
     const c = g.expr(ctx, e.cond);
@@ -104,6 +113,7 @@ export function emitWhile(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "while"
   }
   g.blockInto(ctx, e.body, undefined);
   g.emit("}");
+  g.rootDrop(mark);
   ctx.loops.pop();
   return "undefined";
 }
@@ -114,10 +124,13 @@ export function emitLoop(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "loop" }
   const r = t.k === "unit" || t.k === "never" ? undefined : g.t();
   if (r) g.emit(`let ${r};`);
   ctx.loops.push({ label, result: r });
+  const mark = g.rootMark();
   g.emit(`${label}: for (;;) {`);
   g.emit(`  if (--$S[0] < 0) $refuel();`);
+  if (mark) g.emit(`  $roots.length = ${mark};`);
   g.blockInto(ctx, e.body, undefined);
   g.emit("}");
+  g.rootDrop(mark);
   ctx.loops.pop();
   return r ?? "undefined";
 }
@@ -165,14 +178,18 @@ export function emitFor(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "for" }>)
     if (e.iterKind === "map") g.emit(`const ${src} = [...${it}.keys()];`);
     else if (e.iterKind === "string") g.emit(`const ${src} = [...${it}];`);
     else g.emit(`const ${src} = ${it};`);
+    g.root(src);
     head = `for (let ${i} = 0; ${i} < ${src}.length; ${i}++)`;
     item = `${src}[${i}]`;
   }
+  const mark = g.rootMark();
   g.emit(`${label}: ${head} {`);
   g.emit(`  if (--$S[0] < 0) $refuel();`);
-  if (name) g.emit(`  const ${g.bind(ctx, name)} = ${item};`);
+  if (mark) g.emit(`  $roots.length = ${mark};`);
+  if (name) { const js = g.bind(ctx, name); g.emit(`  const ${js} = ${item};`); g.root(js); }
   g.blockInto(ctx, e.body, undefined);
   g.emit("}");
+  g.rootDrop(mark);
   ctx.scopes.pop();
   ctx.loops.pop();
   return "undefined";

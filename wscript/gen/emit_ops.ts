@@ -80,6 +80,7 @@ export function emitAssign(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "assig
     const name = g.local(ctx, (tg.segs[0] as { name: string }).name);
     const v = g.expr(ctx, e.value);
     g.emit(e.op === "=" ? `${name} = ${v};` : `${name} = ${arithExpr(g, k, op, name, v, e.span)};`);
+    g.reroot(name);
     return;
   }
   if (tg.kind === "field") {

@@ -14,7 +14,7 @@
  * Decoding never throws on well-formed input; unknown class keys decode to
  * plain objects carrying `$n`, so a host still reads the fields.
  */
-import { BUILTIN_VARIANTS, None, Variant, VNull } from "./core.ts";
+import { BUILTIN_VARIANTS, None, Variant, VNull, WeakBox } from "./core.ts";
 
 /** The wire form of one script value. */
 export type Wire =
@@ -66,7 +66,7 @@ export function encode(v: unknown, side: CodecSide): Wire {
   if (v === null) return null;
   if (Array.isArray(v)) return { k: "L", v: v.map((x) => encode(x, side)) };
   if (v instanceof Map) return { k: "M", v: [...v].map(([a, b]) => [encode(a, side), encode(b, side)] as [Wire, Wire]) };
-  if (v instanceof WeakRef) return { k: "W", v: encode(v.deref(), side) };
+  if (v instanceof WeakBox) return { k: "W", v: encode(v.target, side) };
   if (v instanceof HandleRef) return { k: "H", id: v.$h };
   const o = v as Obj;
   const key = classKey(o);
@@ -94,7 +94,7 @@ export function decode(w: Wire, side: CodecSide): unknown {
     case "M": return new Map(w.v.map(([a, b]) => [decode(a, side), decode(b, side)]));
     case "W": {
       const t = decode(w.v, side);
-      return typeof t === "object" && t !== null ? new WeakRef(t) : t;
+      return new WeakBox(typeof t === "object" && t !== null ? t : undefined);
     }
     case "F": {
       if (!side.closure) return () => undefined;

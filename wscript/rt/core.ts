@@ -12,10 +12,13 @@
  *   string, `string` a JS string, `unit` `undefined`.
  * - Lists are arrays, maps are `Map`s, structs and enum variants are class
  *   instances (enums carry a numeric tag `$t`, tuple payloads `$0…`),
- *   closures are JS functions, `weak[T]` is a `WeakRef`.
+ *   closures are JS functions, `weak[T]` is a `WeakBox` (below).
  * Faults are `ScriptFault` exceptions; the VM maps their JS stack to script
- * spans. Leaves out: reference counting (JS is garbage collected, so cycles
- * do not leak and `upgrade()` only yields None after a collection).
+ * spans. Memory is the engine's garbage collector; the one place reference
+ * counting is observable — `upgrade()` of a weak reference — is answered
+ * deterministically by reachability from the program's live locals (see
+ * `WeakBox`). A strong cycle unreachable from every local therefore reads as
+ * dropped, where pure reference counting would leak it.
  */
 
 const MAX_SAFE = 9007199254740991;
@@ -118,12 +121,45 @@ export const ValueTag = { Null: 0, Bool: 1, Int: 2, Float: 3, String: 4, List: 5
 const valueClasses = Object.entries(ValueTag).map(([n, t]) => variantClass("Value", n, t, t === 0 ? 0 : 1));
 export const VNull: Variant = new (valueClasses[0] as new () => Variant)();
 export const mkValue = (tag: number, v: unknown): Variant => tag === 0 ? VNull : new (valueClasses[tag] as new (x: unknown) => Variant)(v);
+/** Monomorphic constructors of the Value variants, for parsers building many nodes. */
+type VC = new (x: unknown) => Variant;
+export const [, VBool, VInt, VFloat, VString, VList, VMap] = valueClasses as unknown as [unknown, VC, VC, VC, VC, VC, VC];
 
 /** Variant constructors by `Enum::Variant`, for the built-in enums. */
 export const BUILTIN_VARIANTS: Record<string, (v?: unknown) => Variant> = {
   "Option::None": () => None, "Option::Some": Some, "Result::Ok": Ok, "Result::Err": Err,
   ...Object.fromEntries(Object.entries(ValueTag).map(([n, t]) => [`Value::${n}`, (v?: unknown) => mkValue(t, v)])),
 };
+
+// ---------- weak references ----------
+
+/**
+ * `weak(x)`: holds its target, but `upgrade()` yields it only while the
+ * target is reachable from a live local of the script (programs that take
+ * weak references keep their locals in a root list; gen/codegen.ts). Once
+ * found unreachable the box forgets the target for good, like a count that
+ * reached zero.
+ */
+export class WeakBox {
+  constructor(public target: object | undefined) {}
+}
+
+/** Is `target` reachable from `roots` through lists, maps, struct fields and payloads (not through weak boxes)? */
+export function reachable(target: object, roots: readonly unknown[]): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [...roots];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null || v instanceof WeakBox) continue;
+    if (v === target) return true;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
+    if (v instanceof Map) { for (const [k, x] of v) { stack.push(k); stack.push(x); } continue; }
+    for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+  }
+  return false;
+}
 
 // ---------- equality, ordering, cloning ----------
 
@@ -196,13 +232,13 @@ function cmpIn(a: unknown, b: unknown): number {
 
 /** Deep copy (derived Clone), deferring to a custom `Clone` impl. */
 export function clone<T>(v: T): T {
-  if (typeof v !== "object" || v === null || v instanceof WeakRef) return v;
+  if (typeof v !== "object" || v === null || v instanceof WeakBox) return v;
   if (deep) return cloneIn(v);
   deep = true;
   try { return cloneIn(v); } catch (e) { deep = false; return tooDeep(e, "`clone()`"); } finally { deep = false; }
 }
 function cloneIn<T>(v: T): T {
-  if (typeof v !== "object" || v === null || v instanceof WeakRef) return v;
+  if (typeof v !== "object" || v === null || v instanceof WeakBox) return v;
   if (Array.isArray(v)) return v.map(cloneIn) as T;
   if (v instanceof Map) { const m = new Map(); for (const [k, x] of v) m.set(k, cloneIn(x)); return m as T; }
   const o = v as unknown as Obj;
@@ -292,7 +328,7 @@ function showIn(v: unknown, nested: boolean): string {
   }
   if (Array.isArray(v)) return `[${v.map((x) => showIn(x, true)).join(", ")}]`;
   if (v instanceof Map) return `#{${[...v].map(([k, x]) => `${showIn(k, true)}: ${showIn(x, true)}`).join(", ")}}`;
-  if (v instanceof WeakRef) return "<weak>";
+  if (v instanceof WeakBox) return "<weak>";
   const o = v as Obj;
   if (o.$show) return o.$show(v);
   if (o instanceof Variant && o.$e === "Value") return valueToJson(o, false);

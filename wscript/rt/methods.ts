@@ -4,7 +4,7 @@
  * fact_value_methods.md), named `<receiver>_<method>` to match builtins.ts.
  * Strings are character-indexed (code points), as the reference requires.
  */
-import { clone, cmp, eq, Err, fault, None, Ok, show, showD, Some, ix, norm, iadd, type Desc, type Int, type Variant, mkValue } from "./core.ts";
+import { clone, cmp, eq, Err, fault, None, Ok, reachable, show, showD, Some, ix, norm, iadd, WeakBox, type Desc, type Int, type Variant, mkValue } from "./core.ts";
 
 type Fn1 = (a: unknown) => unknown;
 type Fn2 = (a: unknown, b: unknown) => unknown;
@@ -258,9 +258,13 @@ export const result_err = (r: Opt): Variant => (r.$t === 1 ? Some(r.$0) : None);
 export const result_clone = (r: Opt): unknown => clone(r);
 
 // ---------- weak ----------
-export function weak_upgrade(w: WeakRef<object>): Variant {
-  const v = w.deref();
-  return v === undefined ? None : Some(v);
+/** `w.upgrade()`: Some(target) while a live local still reaches it, else None from then on (concept_memory.md). */
+export function weak_upgrade(w: WeakBox, roots: readonly unknown[]): Variant {
+  const t = w.target;
+  if (t === undefined) return None;
+  if (reachable(t, roots)) return Some(t);
+  w.target = undefined;
+  return None;
 }
 
 // ---------- Value ----------

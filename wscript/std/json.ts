@@ -4,9 +4,9 @@
  * `to_string_pretty`. Integers that fit i64 become `Int`, others `Float`.
  */
 import { HostModule } from "../host.ts";
-import { Err, mkValue, Ok, ValueTag, valueToJson, norm, type Variant } from "../rt/core.ts";
+import { Err, mkValue, Ok, ValueTag, valueToJson, norm, VBool, VFloat, VInt, VList, VMap, VString, type Variant } from "../rt/core.ts";
 
-/** Convert parsed JSON (with integer tokens preserved as strings) to a Value. */
+/** Convert a `JSON.parse` result to a Value (used when the text holds no number whose kind JSON.parse would lose). */
 export function jsToValue(v: unknown): Variant {
   if (v === null || v === undefined) return mkValue(ValueTag.Null, undefined);
   if (typeof v === "boolean") return mkValue(ValueTag.Bool, v);
@@ -43,7 +43,8 @@ class ExactJson {
   }
   document(): Variant {
     const v = this.value();
-    if (this.ws() === this.ws() && this.i < this.t.length) this.fail("unexpected trailing text");
+    this.ws();
+    if (this.i < this.t.length) this.fail("unexpected trailing text");
     return v;
   }
   value(): Variant {
@@ -52,7 +53,7 @@ class ExactJson {
     if (c === 123 /* { */) {
       this.i++;
       const m = new Map<string, Variant>();
-      if (this.ws() === 125) { this.i++; return mkValue(ValueTag.Map, m); }
+      if (this.ws() === 125) { this.i++; return new VMap(m); }
       for (;;) {
         if (this.ws() !== 34) this.fail("expected a string key");
         const k = this.string();
@@ -61,25 +62,25 @@ class ExactJson {
         m.set(k, this.value());
         const d = this.ws();
         this.i++;
-        if (d === 125) return mkValue(ValueTag.Map, m);
+        if (d === 125) return new VMap(m);
         if (d !== 44) { this.i--; this.fail("expected `,` or `}`"); }
       }
     }
     if (c === 91 /* [ */) {
       this.i++;
       const xs: Variant[] = [];
-      if (this.ws() === 93) { this.i++; return mkValue(ValueTag.List, xs); }
+      if (this.ws() === 93) { this.i++; return new VList(xs); }
       for (;;) {
         xs.push(this.value());
         const d = this.ws();
         this.i++;
-        if (d === 93) return mkValue(ValueTag.List, xs);
+        if (d === 93) return new VList(xs);
         if (d !== 44) { this.i--; this.fail("expected `,` or `]`"); }
       }
     }
-    if (c === 34) return mkValue(ValueTag.String, this.string());
-    if (c === 116 && t.startsWith("true", this.i)) { this.i += 4; return mkValue(ValueTag.Bool, true); }
-    if (c === 102 && t.startsWith("false", this.i)) { this.i += 5; return mkValue(ValueTag.Bool, false); }
+    if (c === 34) return new VString(this.string());
+    if (c === 116 && t.startsWith("true", this.i)) { this.i += 4; return new VBool(true); }
+    if (c === 102 && t.startsWith("false", this.i)) { this.i += 5; return new VBool(false); }
     if (c === 110 && t.startsWith("null", this.i)) { this.i += 4; return mkValue(ValueTag.Null, undefined); }
     return this.number();
   }
@@ -126,10 +127,10 @@ class ExactJson {
     this.i = j;
     const text = t.slice(start, j);
     const n = Number(text);
-    if (float) return mkValue(ValueTag.Float, n);
-    if (Number.isSafeInteger(n)) return mkValue(ValueTag.Int, n);
+    if (float) return new VFloat(n);
+    if (Number.isSafeInteger(n)) return new VInt(n);
     const b = BigInt(text);
-    return b >= -9223372036854775808n && b <= 9223372036854775807n ? mkValue(ValueTag.Int, norm(b)) : mkValue(ValueTag.Float, n);
+    return b >= -9223372036854775808n && b <= 9223372036854775807n ? new VInt(norm(b)) : new VFloat(n);
   }
 }
 

@@ -29,7 +29,8 @@ export type VariantRes = { enumName: string; variant: string; tag: number; struc
 
 export type MatchArm = { pat: Pattern; guard: Expr | undefined; body: Expr; span: Span };
 
-export type Block = { kind: "block"; stmts: Stmt[]; tail: Expr | undefined; span: Span; ty?: Type };
+/** `recovered`: a syntax error was skipped inside, so a missing tail is unknown rather than `()` (no cascade). */
+export type Block = { kind: "block"; stmts: Stmt[]; tail: Expr | undefined; span: Span; recovered?: boolean; ty?: Type };
 
 /** How the checker resolved a call or a path (read by codegen). */
 export type CallRes =

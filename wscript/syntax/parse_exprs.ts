@@ -10,6 +10,7 @@ export function parseBlock(p: Parser): Block {
   const start = p.expectP("{").span;
   const stmts: Stmt[] = [];
   let tail: Expr | undefined;
+  let recovered = false;
   p.skipNl();
   while (!p.isP("}") && p.tok.kind !== "eof") {
     const at = p.pos;
@@ -30,10 +31,11 @@ export function parseBlock(p: Parser): Block {
       if (!(e instanceof SyntaxError_)) throw e;
       p.diagnostics.push(e.d);
       parseRecoverStmt(p, at);
+      recovered = true;
     }
   }
   p.expectP("}");
-  return { kind: "block", stmts, tail, span: p.span(start) };
+  return { kind: "block", stmts, tail, span: p.span(start), ...(recovered ? { recovered } : {}) };
 }
 
 export function parseRecoverStmt(p: Parser, start: number): void {

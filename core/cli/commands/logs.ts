@@ -9,7 +9,7 @@
  * interrupted.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
@@ -40,6 +40,20 @@ export function prettyLine(line: string, s: Style): string {
   const colour = lvl === "error" ? s.red : lvl === "warn" ? s.yellow : lvl === "debug" ? s.dim : (x: string) => x;
   const extra = Object.keys(rest).length ? ` ${s.dim(JSON.stringify(rest))}` : "";
   return `${s.dim(String(ts ?? ""))} ${colour(lvl.padEnd(5))} ${String(msg ?? "")}${extra}`;
+}
+
+/** Lab and VM names as they may appear in a log path: no separators, no `..`, no NUL. */
+const LOG_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+
+/** Refuse a lab or VM name that could not be a lab's or VM's (and would leave the log folder). */
+export function logName(name: string, what: "lab" | "VM"): string {
+  if (!LOG_NAME.test(name) || name.includes("..")) {
+    throw new CodedError("request.bad_name", `${what} name ${JSON.stringify(name)} is not a valid ${what} name`, {
+      subject: name,
+      hint: "Names are letters, digits, `-`, `_` and `.`; the target is `vm`, `lab/vm` or `lab/`.",
+    });
+  }
+  return name;
 }
 
 function readFrom(file: string, offset: number): { text: string; end: number } {
@@ -77,9 +91,13 @@ export function register(program: Command): void {
           lab = labOfFile(opts).name;
           vm = target;
         }
+        logName(lab, "lab");
+        if (vm !== undefined) logName(vm, "VM");
         if (opts.serial && !vm) throw new CodedError("request.invalid", "--serial needs a VM", { hint: "e.g. `vmlab logs web --serial`" });
         const dir = labLogDir(lab);
         const file = join(dir, vm ? (opts.serial ? `${vm}.serial.log` : `${vm}.log`) : "lab.log");
+        // Belt and braces: whatever the names, the file must be inside the lab's log folder.
+        if (dirname(resolve(file)) !== resolve(dir)) throw new CodedError("request.bad_name", `log target ${JSON.stringify(target)} is outside the lab's log folder`, { subject: target ?? lab });
         if (!existsSync(file)) {
           throw new CodedError(vm ? "vm.not_found" : "lab.not_found", `No ${vm ? `log for VM ${vm} of lab ${lab}` : `log for lab ${lab}`} (${file})`, {
             subject: vm ?? lab,

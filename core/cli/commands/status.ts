@@ -33,7 +33,7 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     return;
   }
   const s = stdoutStyle();
-  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" ? s.yellow(x) : x);
+  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" || x === "io-error" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" ? s.yellow(x) : x);
   let out = `lab ${s.bold(st.name)}: ${colourState(st.state)}${st.daemonPid ? ` (daemon pid ${st.daemonPid})` : ""}\n  file: ${st.file}\n`;
   if (st.reason) out += `  reason: ${st.reason}\n`;
   if (st.vms.length) {
@@ -50,6 +50,9 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
   }
   const crashed = st.vms.filter((v) => v.state === "crashed" && v.lastExit);
   for (const v of crashed) out += `\n${s.red(`${v.name} crashed`)}: ${v.lastExit} — \`vmlab vm start ${v.name}\` starts it again\n`;
+  for (const v of st.vms.filter((x) => x.state === "io-error")) {
+    out += `\n${s.red(`${v.name} is paused on a disk error`)}: ${v.ioError ?? "I/O error"} — free space on the host, then \`vmlab vm restart ${v.name}\`\n`;
+  }
   process.stdout.write(out);
 }
 

@@ -15,12 +15,14 @@ import type { Command } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
 import { reportError } from "../render.ts";
 import { discoverLabFile } from "../../config/discover.ts";
+import { assertReplaceable } from "../../fs/replace.ts";
 import { vmlabInterface } from "../../scripting/interface.ts";
 
 /** Default file name. */
 export const INTERFACE_FILE = "vmlab.wscripti";
 
 function writeAtomic(path: string, text: string): void {
+  assertReplaceable(path, "interface file");
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, text);
@@ -65,7 +67,8 @@ export function register(program: Command): void {
         }
         process.exitCode = 0;
       } catch (e) {
-        reportError(new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, { subject: out, hint: "choose another place with --output" }));
+        if (e instanceof CodedError) reportError(e);
+        else reportError(new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, { subject: out, hint: "choose another place with --output" }));
         process.exitCode = 1;
       }
     });

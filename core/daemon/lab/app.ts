@@ -85,6 +85,7 @@ function agentFor(lab: LabRuntime, name: string) {
   if (!m || !m.process.running) {
     throw new CodedError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `start it with \`vmlab vm start ${name}\` or \`vmlab up\`` });
   }
+  if (vm.state === "io-error") throw vm.ioErrorFor("answer its guest agent");
   if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "wait for `vmlab up` to finish, then retry" });
   return m.agent();
 }
@@ -95,7 +96,10 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
 
   app.get("/v1/ping", (c) => c.json({ ok: true, lab: lab.plan.name, pid: process.pid }));
   app.get("/v1/status", async (c) => {
-    await Promise.all([...lab.vms.values()].map((v) => v.refreshIps()));
+    await Promise.all([...lab.vms.values()].map(async (v) => {
+      await v.checkIo();
+      await v.refreshIps();
+    }));
     return c.json(lab.status(process.pid));
   });
 
@@ -165,7 +169,9 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const agent = await agentFor(lab, name);
     // Arguments may carry secrets (passwords, tokens): log the program and the count only.
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
-    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch((e: unknown) => {
+    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch(async (e: unknown) => {
+      // A timeout may be a guest paused on a full host disk: say so rather than "timed out".
+      if (await lab.vm(name).checkIo()) throw lab.vm(name).ioErrorFor(`run ${req.path}`);
       // The verb's own codes for the two failures a user causes; any other agent error keeps its code and hint.
       if (isQgaError(e, "qga.exec_timeout")) throw new CodedError("exec.timeout", `command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name, hint: "raise the limit with `vmlab exec --timeout <seconds>`", cause: e });
       if (isQgaError(e, "qga.command_failed")) throw new CodedError("exec.failed", `cannot run ${req.path} in ${name}: ${e.message}`, { subject: req.path, hint: "check the program's path in the guest (the agent does not search $PATH on every OS: use an absolute path or `sh -c`)", cause: e });
@@ -287,6 +293,8 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const e = await body(c.req.raw, EventSchema);
     if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host" });
     lab.events.emit(e.type, undefined, e.data);
+    // The disk watchdog fired: a guest may be paused on a write that found no space.
+    if (e.type === "host.disk_low") await Promise.all([...lab.vms.values()].map((v) => v.checkIo()));
     return c.json({ ok: true });
   });
 

@@ -6,7 +6,7 @@
  * `<labdir>/.vmlab/`, sockets in `$XDG_RUNTIME_DIR/vmlab/labs/<lab>/`, logs in
  * `$XDG_STATE_HOME/vmlab/labs/<lab>/`.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { runtimeDir, stateDir } from "../../paths.ts";
 import type { NicAttachment } from "../../qemu/spec.ts";
@@ -20,7 +20,8 @@ import type { LabEvent, NicPlan, VmPlan } from "../protocol.ts";
  */
 export interface NicAttacher {
   attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment>;
-  detach(vm: VmPlan, index: number): Promise<void>;
+  /** With `attachment`, detach only that instance's port (a newer one is left alone). */
+  detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void>;
 }
 
 /** Until the fabric is wired, NICs exist in the guest but are unplugged. */
@@ -31,13 +32,23 @@ export const unpluggedNics: NicAttacher = {
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
-/** Append-only JSON-line logger; never throws (a full disk must not kill the daemon). */
+/** Log and state files are private to the user: they hold addresses and script output. */
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** Append-only JSON-line logger (file mode 0600); never throws (a full disk must not kill the daemon). */
 export class JsonLog {
+  #modeChecked = false;
+
   constructor(readonly file: string) {}
 
   write(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
     try {
-      appendFileSync(this.file, JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }) + "\n");
+      appendFileSync(this.file, JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }) + "\n", { mode: PRIVATE_FILE_MODE });
+      if (!this.#modeChecked) {
+        // A file created by an older version (or another umask) is tightened once.
+        this.#modeChecked = true;
+        chmodSync(this.file, PRIVATE_FILE_MODE);
+      }
     } catch {
       // Logging is best effort.
     }
@@ -115,5 +126,5 @@ export class EventBus {
 export function ensureLabDirs(p: LabPaths): void {
   mkdirSync(p.work, { recursive: true });
   mkdirSync(p.run, { recursive: true, mode: 0o700 });
-  mkdirSync(p.logs, { recursive: true });
+  mkdirSync(p.logs, { recursive: true, mode: 0o700 });
 }

@@ -6,8 +6,8 @@
  * Contract:
  *  - `new LabFabric({ lab, runDir, network })` takes the `NetworkPlan` (network_plan.ts).
  *    `open()` builds every declared segment: the declared subnet, or one allocated from
- *    the host-wide pool avoiding every subnet other running labs hold (`SubnetRegistry`,
- *    `$XDG_RUNTIME_DIR/vmlab/subnets.json`); NAT when asked; DNS with the plan's upstream
+ *    the host-wide pool avoiding every subnet other running labs hold (`SubnetRegistry`
+ *    in subnet_registry.ts, `$XDG_RUNTIME_DIR/vmlab/subnets.json`); NAT when asked; DNS with the plan's upstream
  *    (default: the host's resolvers); then starts every forward. A host port already
  *    taken fails `open()` with a `FabricError` naming the port and the forward, after
  *    releasing everything `open()` took. The built-in NAT segment (`nic { nat = true }`,
@@ -49,12 +49,13 @@ import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "../../config/network_plan.ts";
 import {
   attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
-  Segment, SubnetRegistry, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
+  Segment, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
   type SwitchPort,
 } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
 import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
 import { FabricRules } from "./fabric_rules.ts";
+import { SubnetRegistry } from "./subnet_registry.ts";
 
 export { FabricFailure, type FabricError } from "./fabric_error.ts";
 export type { ForwardInfo, ForwardRequest } from "./fabric_forwards.ts";
@@ -101,6 +102,8 @@ interface LiveNic {
   seg: LiveSegment;
   mac: string;
   staticIp: number | undefined;
+  /** What `attach` returned: the identity of this VM instance's port. */
+  attachment: NicAttachment;
 }
 
 /** The fabric of one running lab. */
@@ -112,6 +115,8 @@ export class LabFabric implements NicAttacher {
   readonly #log: NetLog;
   readonly #registry: SubnetRegistry;
   readonly #segs = new Map<string, LiveSegment>();
+  /** Segments whose subnet claim is in flight (the registry lock may be busy). */
+  readonly #opening = new Map<string, Promise<LiveSegment>>();
   readonly #nics = new Map<string, LiveNic>();
   readonly #vmByMac = new Map<string, string>();
   readonly #forwards: FabricForwards;
@@ -144,7 +149,7 @@ export class LabFabric implements NicAttacher {
       mkdirSync(this.#runDir, { recursive: true, mode: 0o700 });
       this.#ping = await pingSocketFactory(this.#clock);
       if ("reason" in this.#ping) this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`, hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo" });
-      for (const s of this.#net.segments) this.#segment(s.name);
+      for (const s of this.#net.segments) await this.#segment(s.name);
       this.#rules.linkDeclared(this.#net.segments);
       for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
     } catch (e) {
@@ -154,7 +159,7 @@ export class LabFabric implements NicAttacher {
   }
 
   async attach(vm: VmPlan, index: number, nic: NicPlan, mac: string): Promise<NicAttachment> {
-    const seg = this.#segment(nic.segment ?? BUILTIN_NAT_SEGMENT);
+    const seg = await this.#segment(nic.segment ?? BUILTIN_NAT_SEGMENT);
     let ip: number | undefined;
     if (nic.ip !== undefined) {
       ip = parseIpv4Address(nic.ip);
@@ -170,7 +175,8 @@ export class LabFabric implements NicAttacher {
     const path = join(this.#runDir, `net-${vm.name}-${index}.sock`);
     rmSync(path, { force: true });
     const name = `${vm.name}/${index}`;
-    const live: LiveNic = { vm: vm.name, index, server: createServer(), path, port: undefined, socket: undefined, seg, mac, staticIp: ip };
+    const attachment: NicAttachment = { kind: "stream", socket: path };
+    const live: LiveNic = { vm: vm.name, index, server: createServer(), path, port: undefined, socket: undefined, seg, mac, staticIp: ip, attachment };
     live.server.on("connection", (sock) => {
       live.socket?.destroy();
       live.socket = sock;
@@ -182,11 +188,18 @@ export class LabFabric implements NicAttacher {
       live.server.listen(path, () => resolve());
     });
     this.#nics.set(name, live);
-    return { kind: "stream", socket: path };
+    return attachment;
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#closeNic(`${vm.name}/${index}`);
+  /**
+   * Detach NIC `index` of `vm`. With `attachment` (what `attach` returned),
+   * only that instance's port is closed: a VM restarted meanwhile has a new
+   * attachment, and the old instance's exit path must not tear it down.
+   */
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    const key = `${vm.name}/${index}`;
+    if (attachment !== undefined && this.#nics.get(key)?.attachment !== attachment) return;
+    await this.#closeNic(key);
   }
 
   /** Addresses of `vm` from the lease table (reservation or lease on its MAC), NIC order. */
@@ -263,6 +276,8 @@ export class LabFabric implements NicAttacher {
 
   /** Stops every forward, NIC, NAT and forwarder and releases the lab's subnets. */
   async close(): Promise<void> {
+    // A segment still claiming its subnet finishes first, so close releases it too.
+    await Promise.allSettled(this.#opening.values());
     await this.#forwards.close();
     for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
     for (const s of this.#segs.values()) {
@@ -273,7 +288,7 @@ export class LabFabric implements NicAttacher {
     this.#segs.clear();
     this.#dns?.close();
     this.#dns = undefined;
-    this.#registry.release(this.#lab);
+    await this.#registry.release(this.#lab);
   }
 
   async #closeNic(key: string): Promise<void> {
@@ -304,12 +319,22 @@ export class LabFabric implements NicAttacher {
     return undefined;
   }
 
-  #segment(name: string): LiveSegment {
+  /** The running segment `name`, started on first use (one start even when asked twice at once). */
+  #segment(name: string): Promise<LiveSegment> {
     const have = this.#segs.get(name);
-    if (have) return have;
+    if (have) return Promise.resolve(have);
+    let opening = this.#opening.get(name);
+    if (!opening) {
+      opening = this.#startSegment(name).finally(() => this.#opening.delete(name));
+      this.#opening.set(name, opening);
+    }
+    return opening;
+  }
+
+  async #startSegment(name: string): Promise<LiveSegment> {
     const plan = this.#net.segments.find((s) => s.name === name) ?? (name === BUILTIN_NAT_SEGMENT ? this.#builtinNatPlan() : undefined);
     if (!plan) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot attach NIC: segment "${name}" is not declared in lab ${this.#lab}`, hint: `declare segment "${name}" {} or use nic { nat = true }` });
-    const claimed = this.#registry.claim(this.#lab, name, plan.subnet, this.#net.subnetPool);
+    const claimed = await this.#registry.claim(this.#lab, name, plan.subnet, this.#net.subnetPool);
     if ("code" in claimed) throw new FabricFailure(claimed);
     const subnet = claimed;
     const dnsOn = plan.dns.enabled;

@@ -303,7 +303,7 @@ export class LabRuntime {
   status(daemonPid: number | null): LabStatus {
     const vms = this.plan.vms.map((p) => this.vm(p.name).status());
     const running = vms.filter((v) => v.state === "running" || v.state === "starting").length;
-    const anyCrashed = vms.some((v) => v.state === "crashed");
+    const anyCrashed = vms.some((v) => v.state === "crashed" || v.state === "io-error");
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
     for (const v of vms) {

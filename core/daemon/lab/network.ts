@@ -54,8 +54,8 @@ export class LabNetwork implements NicAttacher {
     return await this.#fabric.attach(vm, index, nic, mac);
   }
 
-  async detach(vm: VmPlan, index: number): Promise<void> {
-    await this.#fabric?.detach(vm, index);
+  async detach(vm: VmPlan, index: number, attachment?: NicAttachment): Promise<void> {
+    await this.#fabric?.detach(vm, index, attachment);
   }
 
   vmIps(vm: string): string[] {

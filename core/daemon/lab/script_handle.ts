@@ -52,7 +52,7 @@ class DaemonVm implements VmHandle {
 
   state(): VmPowerState {
     const s = this.rt.state;
-    return s === "crashed" ? "stopped" : s;
+    return s === "crashed" ? "stopped" : s === "io-error" ? "running" : s;
   }
 
   async start(): Promise<void> {

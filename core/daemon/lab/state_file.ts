@@ -36,7 +36,7 @@ export function readState(workDir: string): LabStateFile {
 export function writeState(workDir: string, state: LabStateFile): void {
   const f = stateFilePath(workDir);
   const tmp = `${f}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n");
+  writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
   renameSync(tmp, f);
 }
 

@@ -13,6 +13,19 @@
  *
  * Stop ladder (`down`): agent `guest-shutdown` → ACPI power button → kill,
  * each rung with its own deadline; `force` goes straight to kill.
+ *
+ * Disk I/O errors: QEMU runs with `werror=stop`, so a write that fails (a
+ * full host disk under the clone) pauses the guest and emits
+ * `BLOCK_IO_ERROR`. The VM is then `io-error` with `vm.io_error` emitted
+ * once; `checkIo()` asks QMP's `query-block` for the same (the supervisor's
+ * disk watchdog and agent timeouts call it, in case the event was missed).
+ * A `RESUME` (space freed and the guest continued) returns it to running.
+ *
+ * Instances are ordered: each start creates one instance (QEMU process + the
+ * switch ports attached for it). Its exit path (`#watch`) detaches only its
+ * own ports, and `stop()`/`start()` wait until the previous instance is fully
+ * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
+ * new ports — so a restart never loses the new instance's network.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -25,7 +38,7 @@ import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
@@ -53,6 +66,10 @@ export class VmRuntime {
   #stopRequested = false;
   #ips: string[] = [];
   #log: JsonLog | undefined;
+  /** Why the VM is paused on a disk error (`io-error`), for status and agent errors. */
+  #ioError: string | null = null;
+  /** Resolves once the current/last instance's exit has been fully handled. */
+  #reaped: Promise<void> = Promise.resolve();
   #swtpm: Swtpm | undefined;
 
   constructor(
@@ -111,6 +128,7 @@ export class VmRuntime {
       template: this.plan.template.ref,
       accel: this.#accel?.accel ?? null,
       lastExit: this.#lastExit,
+      ioError: this.state === "io-error" ? this.#ioError : null,
     };
   }
 
@@ -198,7 +216,7 @@ export class VmRuntime {
     }
   }
 
-  async #spec(): Promise<QemuVmSpec> {
+  async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -206,6 +224,7 @@ export class VmRuntime {
     for (const [i, nic] of this.plan.nics.entries()) {
       const mac = this.macs[i] as string;
       const attach = await this.lab.nics.attach(this.plan, i, nic, mac);
+      attached.push(attach);
       nics.push({ id: `net${i}`, mac, model: nic.model, attach });
     }
     const run = this.lab.paths.run;
@@ -245,6 +264,8 @@ export class VmRuntime {
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
   async start(report: Reporter): Promise<void> {
     if (this.state === "running" || this.state === "starting") return;
+    // The previous instance (stopped, crashed or powered off) must be reaped before new ports attach.
+    await this.#reaped;
     await this.ensureClone();
     this.#checkDisks();
     this.state = "starting";
@@ -253,8 +274,9 @@ export class VmRuntime {
     this.#ips = [];
     this.#emit("vm.starting");
     let machine: Machine;
+    const attached: NicAttachment[] = [];
     try {
-      const spec = await this.#spec();
+      const spec = await this.#spec(attached);
       const setpriv = Bun.which("setpriv");
       const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
       if (this.plan.tpm) {
@@ -263,6 +285,7 @@ export class VmRuntime {
       }
       machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#detach(attached);
       await this.#swtpm?.stop();
       this.#swtpm = undefined;
       this.state = "crashed";
@@ -274,7 +297,10 @@ export class VmRuntime {
     this.#startedAt = Date.now();
     this.state = "running";
     report("info", `${this.name}: QEMU started (pid ${machine.process.pid}, ${this.#accel?.accel})`);
-    void this.#watch(machine);
+    this.#watchIo(machine);
+    this.#reaped = this.#watch(machine, attached).catch((e: unknown) => {
+      this.lab.log.write("error", `exit handling of ${this.name} failed: ${(e as Error).message}`, { vm: this.name });
+    });
     if (!this.plan.agent) {
       this.ready = true;
       this.#emit("vm.ready");
@@ -283,6 +309,8 @@ export class VmRuntime {
     try {
       await machine.waitForAgent(this.plan.readyTimeoutMs);
     } catch (e) {
+      const io = await this.checkIo();
+      if (io) throw this.ioErrorFor("become ready");
       const tail = this.serialTail();
       throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
         subject: this.name,
@@ -295,16 +323,74 @@ export class VmRuntime {
     void this.refreshIps();
   }
 
+  /** Mark the VM `io-error` (once per episode) with `reason`, emitting `vm.io_error`. */
+  #markIoError(reason: string, data: Record<string, unknown>): void {
+    if (this.state !== "running") return;
+    this.state = "io-error";
+    this.#ioError = reason;
+    this.#emit("vm.io_error", { reason, ...data });
+  }
+
+  /** BLOCK_IO_ERROR pauses the guest (werror=stop); RESUME after it means it runs again. */
+  #watchIo(machine: Machine): void {
+    machine.qmp.on("BLOCK_IO_ERROR", (e) => {
+      if (this.#machine !== machine) return;
+      const d = ((e as { data?: Record<string, unknown> }).data ?? {}) as { device?: string; "node-name"?: string; operation?: string; action?: string; nospace?: boolean; reason?: string };
+      const device = d.device || d["node-name"] || "disk";
+      const why = d.nospace ? "no space left on the host device" : (d.reason ?? "I/O error");
+      this.#markIoError(`${d.operation ?? "write"} error on ${device}: ${why}`, { device, operation: d.operation ?? null, nospace: d.nospace ?? false, action: d.action ?? null });
+    });
+    machine.qmp.on("RESUME", () => {
+      if (this.#machine !== machine || this.state !== "io-error") return;
+      this.state = "running";
+      this.#ioError = null;
+      this.#emit("vm.io_recovered");
+    });
+  }
+
+  /**
+   * Ask QEMU whether a disk of the running VM is in an error state
+   * (`query-block` io-status `failed`/`nospace`); marks the VM `io-error` if
+   * so. Returns the reason, or null. Never throws.
+   */
+  async checkIo(): Promise<string | null> {
+    const m = this.#machine;
+    if (!m || !m.process.running) return null;
+    if (this.state === "io-error") return this.#ioError;
+    try {
+      const blocks = (await m.qmp.execute("query-block", undefined, { timeoutMs: 5_000 })) as { device?: string; qdev?: string; "io-status"?: string }[];
+      const bad = blocks.find((b) => b["io-status"] !== undefined && b["io-status"] !== "ok");
+      if (!bad) return null;
+      const device = bad.device || bad.qdev || "disk";
+      const nospace = bad["io-status"] === "nospace";
+      this.#markIoError(`I/O error on ${device}: ${nospace ? "no space left on the host device" : "the host reported an error"}`, { device, operation: null, nospace, action: "stop" });
+      return this.#ioError;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The coded error for an operation that cannot proceed because the VM is paused on a disk error. */
+  ioErrorFor(what: string): CodedError {
+    return new CodedError("vm.io_error", `VM ${this.name} cannot ${what}: QEMU paused it after a disk ${this.#ioError ?? "I/O error"}`, {
+      subject: this.name,
+      hint: `Free space on the file system holding ${this.clonePath}, then \`vmlab vm restart ${this.name}\`.`,
+    });
+  }
+
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
-  async #watch(machine: Machine): Promise<void> {
+  async #watch(machine: Machine, attached: readonly NicAttachment[]): Promise<void> {
     let guestShutdown = false;
     machine.qmp.on("SHUTDOWN", (e) => {
       const data = (e as { data?: { guest?: boolean } }).data;
       if (data?.guest) guestShutdown = true;
     });
     const exit = await machine.process.exited;
+    await machine.close();
+    await this.#detach(attached);
     if (this.#machine !== machine) return;
     this.ready = false;
+    this.#ioError = null;
     this.#lastExit = describe(exit);
     await machine.close();
     await this.#swtpm?.stop();
@@ -323,16 +409,30 @@ export class VmRuntime {
     }
   }
 
-  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone. */
+  /** Detach the switch ports of one instance (never a newer instance's). */
+  async #detach(attached: readonly NicAttachment[]): Promise<void> {
+    for (const [i, a] of attached.entries()) await this.lab.nics.detach(this.plan, i, a).catch(() => undefined);
+  }
+
+  /** Stop through the ladder (or kill with force). Resolves once QEMU is gone and its exit fully handled. */
   async stop(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
+    const exit = await this.#stopProcess(force, report);
+    await this.#reaped;
+    return exit;
+  }
+
+  async #stopProcess(force: boolean, report: Reporter): Promise<QemuExit | undefined> {
     const m = this.#machine;
     if (!m || !m.process.running) {
+      await this.#reaped;
       if (this.state !== "crashed") this.state = "stopped";
       return undefined;
     }
+    // A guest paused on a disk error cannot take a shutdown request: no ladder.
+    const paused = this.state === "io-error";
     this.#stopRequested = true;
     this.state = "stopping";
-    if (force) {
+    if (force || paused) {
       m.process.kill("SIGKILL");
       return await m.process.exited;
     }

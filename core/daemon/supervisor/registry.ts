@@ -65,7 +65,7 @@ export class LabRegistry {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const tmp = `${this.file}.tmp-${process.pid}`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, labs: this.all() }, null, 2) + "\n");
+      writeFileSync(tmp, JSON.stringify({ version: 1, labs: this.all() }, null, 2) + "\n", { mode: 0o600 });
       renameSync(tmp, this.file);
     } catch {
       // A full disk must not kill the supervisor; the in-memory registry stays right.

@@ -13,6 +13,7 @@
  * are killed, and nothing is restarted automatically.
  */
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { CodedError } from "../../errors/mod.ts";
 import { killOrphanQemu, pidAlive } from "../orphans.ts";
@@ -96,7 +97,7 @@ export class Supervisor {
     }
   }
 
-  #event(type: string, lab: string, data: Record<string, unknown>): void {
+  #event(type: string, lab: string, data: Record<string, unknown>): LabEvent {
     const e: LabEvent = { type, ts: new Date().toISOString(), lab, data };
     this.log.write(type.endsWith("crashed") ? "error" : "warn", `event ${type}`, { event: e });
     this.emit(e);
@@ -106,6 +107,7 @@ export class Supervisor {
         if (l.state === "running") void request(l.socket, "POST", "/v1/host-event", e, OkReplySchema, 5_000).catch(() => undefined);
       }
     }
+    return e;
   }
 
   subscribe(fn: (e: LabEvent) => void): () => void {
@@ -157,7 +159,7 @@ export class Supervisor {
     // A socket left by a dead daemon would make the new one think it is a duplicate.
     if (existsSync(socket) && !(await socketAlive(socket))) rmSync(socket, { force: true });
     killOrphanQemu(labRunDir(name));
-    const out = openSync(labDaemonLog(name), "a");
+    const out = openSync(labDaemonLog(name), "a", 0o600);
     const argv = selfArgv("__lab", ["--name", name, "--file", file]);
     let child: ReturnType<typeof spawn>;
     try {
@@ -233,7 +235,9 @@ export class Supervisor {
     rmSync(socket, { force: true });
     const reason = `lab daemon died (${why})${killed.length ? `; killed ${killed.length} leftover QEMU process(es)` : ""}`;
     this.registry.update(name, { state: "failed", pid: null, reason });
-    this.#event("lab.daemon_crashed", name, { reason: why, killedQemu: killed, detectedAtStartup: atStartup });
+    const e = this.#event("lab.daemon_crashed", name, { reason: why, killedQemu: killed, detectedAtStartup: atStartup });
+    // The dead daemon cannot write it: put the event in the lab's own log too, so `vmlab logs` shows it.
+    new JsonLog(join(labLogDir(name), "lab.log")).write("error", `event ${e.type}`, { event: e });
   }
 
   /** Stop every lab daemon (graceful: each stops its VMs), then resolve. */

@@ -2,17 +2,12 @@
  * In-memory `LabHandle`, `VmHandle` and `SegmentHandle` for unit tests of the script
  * layer: no QEMU. Every call is recorded as `"<method> <args as JSON>"` in `calls`;
  * results come from overridable fields, and `fail` makes the named method reject with
- * the given message (and optional hint), as a real handle would.
+ * the given message (and optional hint, as a `CodedError`), as a real handle would.
  */
+import { CodedError } from "../../errors/mod.ts";
 import type { ScreenMatch } from "../../machine/screen_match.ts";
 import type { BlockProto, GuestExecResult, LabHandle, ScreenRegion, SegmentHandle, VmHandle, VmPowerState } from "../handle.ts";
 
-/** An error with a hint, like core/machine's and core/qga's errors. */
-export class HintedError extends Error {
-  constructor(message: string, readonly hint: string) {
-    super(message);
-  }
-}
 
 type Failure = { message: string; hint?: string };
 
@@ -23,7 +18,7 @@ abstract class Recorder {
   protected async rec<T>(method: string, args: unknown[], value: T): Promise<T> {
     this.calls.push(`${method} ${JSON.stringify(args)}`);
     const f = this.fail.get(method);
-    if (f) throw f.hint === undefined ? new Error(f.message) : new HintedError(f.message, f.hint);
+    if (f) throw f.hint === undefined ? new Error(f.message) : new CodedError("test.failure", f.message, { hint: f.hint });
     return value;
   }
 }

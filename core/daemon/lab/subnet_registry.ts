@@ -3,25 +3,27 @@
  *
  * Theory of operation: one JSON file (the lab daemon uses
  * `$XDG_RUNTIME_DIR/vmlab/subnets.json`) lists `{lab, segment, subnet, pid}` for every
- * segment of every running lab daemon. `claim` takes an exclusive lock file (`O_EXCL`
- * create; a lock older than `REGISTRY_LOCK_STALE_MS` was left by a crashed daemon and
- * is broken), drops entries whose pid is dead, checks a declared subnet against the
+ * segment of every running lab daemon. `claim` takes vmlab's one file lock
+ * (`FileLock` from core/store/lock.ts on `subnets.json.lock`: a lock is broken only
+ * when its holder's pid is dead or its record is unreadable, never because the holder
+ * is slow), drops entries whose pid is dead, checks a declared subnet against the
  * others or allocates the first free pool block (`allocateSubnet`), and rewrites the
  * file atomically (temp + rename). `release(lab)` removes this process's entries.
- * Errors are data (`SubnetClaimError`), never throws past the caller. Synchronous on
- * purpose: a claim is a few file operations done once per segment at `up`.
+ * Errors are data (`SubnetClaimError`), never thrown past the caller. Asynchronous: a
+ * claim waiting for another daemon's lock polls on a timer, so the lab daemon keeps
+ * serving its sockets meanwhile.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { cidrOverlaps, cidrToString, parseCidr, type Cidr } from "./addr.ts";
-import { allocateSubnet, DEFAULT_SUBNET_POOL, isSubnetPoolError } from "./subnet_pool.ts";
+import { FileLock } from "../../store/lock.ts";
+import { pidAlive } from "../orphans.ts";
+import { cidrOverlaps, cidrToString, parseCidr, type Cidr } from "../../../net/addr.ts";
+import { allocateSubnet, DEFAULT_SUBNET_POOL, isSubnetPoolError } from "../../../net/subnet_pool.ts";
 
 /** Give up taking the registry lock after this long. */
 export const REGISTRY_LOCK_TIMEOUT_MS = 5000;
-/** A lock file older than this is considered left behind by a crashed daemon. */
-export const REGISTRY_LOCK_STALE_MS = 10_000;
 /** Pause between attempts to take the lock. */
-const LOCK_RETRY_MS = 5;
+export const REGISTRY_LOCK_POLL_MS = 5;
 
 /** One registered segment subnet. */
 export interface RegistryEntry {
@@ -44,12 +46,14 @@ export class SubnetRegistry {
   constructor(
     readonly path: string,
     readonly pid = process.pid,
+    /** How long a claim waits for the lock (tests shorten it). */
+    readonly lockTimeoutMs = REGISTRY_LOCK_TIMEOUT_MS,
   ) {}
 
   /** Claims `declared` (checked against other labs) or a pool block for lab/segment. */
-  claim(lab: string, segment: string, declared: string | undefined, pool = DEFAULT_SUBNET_POOL): Cidr | SubnetClaimError {
+  async claim(lab: string, segment: string, declared: string | undefined, pool = DEFAULT_SUBNET_POOL): Promise<Cidr | SubnetClaimError> {
     let out: Cidr | SubnetClaimError | undefined;
-    const ok = this.#update((entries) => {
+    const ok = await this.#update(`claim ${lab}/${segment}`, (entries) => {
       const others = entries.filter((e) => !(e.lab === lab && e.segment === segment));
       if (declared !== undefined) {
         const c = parseCidr(declared);
@@ -84,8 +88,8 @@ export class SubnetRegistry {
   }
 
   /** Removes every entry of `lab` held by this process. */
-  release(lab: string): void {
-    this.#update((entries) => entries.filter((e) => !(e.lab === lab && e.pid === this.pid)));
+  async release(lab: string): Promise<void> {
+    await this.#update(`release ${lab}`, (entries) => entries.filter((e) => !(e.lab === lab && e.pid === this.pid)));
   }
 
   /** Live entries (dead daemons pruned), for status and tests. */
@@ -93,28 +97,14 @@ export class SubnetRegistry {
     return readRegistry(this.path).filter((e) => pidAlive(e.pid));
   }
 
-  /** Read-modify-write under the lock; false if the lock could not be taken. */
-  #update(update: (entries: RegistryEntry[]) => RegistryEntry[]): boolean {
+  /** Read-modify-write under the lock; false if the lock could not be taken or the write failed. */
+  async #update(purpose: string, update: (entries: RegistryEntry[]) => RegistryEntry[]): Promise<boolean> {
+    let lock: FileLock;
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      lock = await FileLock.acquire(`${this.path}.lock`, `subnet registry: ${purpose}`, { timeoutMs: this.lockTimeoutMs, pollMs: REGISTRY_LOCK_POLL_MS });
     } catch {
       return false;
-    }
-    const lock = `${this.path}.lock`;
-    const deadline = Date.now() + REGISTRY_LOCK_TIMEOUT_MS;
-    for (;;) {
-      try {
-        closeSync(openSync(lock, "wx"));
-        break;
-      } catch {
-        try {
-          if (Date.now() - statSync(lock).mtimeMs > REGISTRY_LOCK_STALE_MS) rmSync(lock, { force: true });
-        } catch {
-          // The lock vanished between open and stat: retry.
-        }
-        if (Date.now() > deadline) return false;
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOCK_RETRY_MS);
-      }
     }
     try {
       const next = update(this.entries());
@@ -125,7 +115,7 @@ export class SubnetRegistry {
     } catch {
       return false;
     } finally {
-      rmSync(lock, { force: true });
+      lock.release();
     }
   }
 }
@@ -139,14 +129,5 @@ function readRegistry(path: string): RegistryEntry[] {
     );
   } catch {
     return [];
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { TcpConnection, type CloseReason } from "./tcp_conn.ts";
-import { ACK, FIN, SYN, type TcpFields, type TcpSegment } from "./tcp.ts";
-import { ManualClock } from "../core/clock/testing/manual_clock.ts";
+import { TcpConnection, type CloseReason } from "./mod.ts";
+import { ACK, FIN, SYN, type TcpFields, type TcpSegment } from "../tcp.ts";
+import { ManualClock } from "../../core/clock/testing/manual_clock.ts";
 
 type Wire = { fields: TcpFields; payload: Uint8Array };
 const seg = (w: Wire): TcpSegment => ({ ...w.fields, options: w.fields.options ?? {}, optionsMalformed: false, payload: w.payload });

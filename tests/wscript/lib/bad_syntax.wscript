@@ -1,0 +1,2 @@
+// A helper module with a syntax error inside a function body.
+fn f() -> int { 1 + }
