@@ -76,6 +76,12 @@ function ok(r: RunResult): RunResult {
   return r;
 }
 
+async function vmlabAsync(args: string[], cwd: string, env: Record<string, string>): Promise<RunResult> {
+  const p = Bun.spawn([vmlabBin(), ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...w.env, ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout, stderr };
+}
+
 function sha256(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
@@ -134,16 +140,17 @@ describe("vmlab template build", () => {
     expect(w.vmlab(["destroy", "-q"], { cwd: lab }).code).toBe(0);
   });
 
-  test("a url source is downloaded once and verified; a wrong sha256 names both digests and keeps nothing", () => {
+  test("a url source is downloaded once and verified; a wrong sha256 names both digests and keeps nothing", async () => {
     const cache = { XDG_CACHE_HOME: join(w.root, "cache") };
     const downloads = join(cache.XDG_CACHE_HOME, "vmlab", "downloads");
-    const good = ok(w.vmlab(["template", "build", "fetched", "--json"], { cwd: dir, env: cache }));
+    // Asynchronous runs: the HTTP server lives in this process and must keep serving meanwhile.
+    const good = ok(await vmlabAsync(["template", "build", "fetched", "--json"], dir, cache));
     expect(good.stderr).toBe("");
     expect(hits).toBe(1);
     expect(readdirSync(downloads)).toEqual([`${sha256(tiny)}-tiny.qcow2`]);
     const wrong = "ab".repeat(32);
     writeFileSync(join(dir, "vmlab.wcl"), readFileSync(join(dir, "vmlab.wcl"), "utf8").replace(sha256(tiny), wrong).replace('"fetched"', '"fetched2"'));
-    const bad = w.vmlab(["template", "build", "fetched2"], { cwd: dir, env: cache });
+    const bad = await vmlabAsync(["template", "build", "fetched2"], dir, cache);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("build.hash_mismatch");
     expect(bad.stderr).toContain(wrong);
