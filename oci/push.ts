@@ -2,8 +2,9 @@
  * Push a disk image as a vmlab template artifact (artifact.ts).
  *
  * Theory of operation: the image is cut into chunks of `chunkSize`; each
- * chunk is read in frames of `FRAME_BYTES`, every frame compressed with zstd
- * on Bun's thread pool (a global `Limit` of `compressSlots`), and the
+ * chunk is read in frames of `FRAME_BYTES`, every frame read and compressed
+ * with zstd by a pool of worker threads (`compress_pool.ts`, one per core;
+ * at most two jobs queued per worker), and the
  * frames of a chunk — concatenated, a valid zstd stream — are hashed and fed
  * to a `BlobUpload` in order while later frames are still compressing.
  * `chunkSlots` chunks move at once, so memory in flight is about
@@ -25,6 +26,7 @@ import { availableParallelism } from "node:os";
 import { CodedError } from "../core/errors/mod.ts";
 import type { RegistryClient } from "./client.ts";
 import { buildManifest, chunkCount, CONFIG_MEDIA_TYPE, indexEntry, mergeIndex, rawSizeOf, readTemplateManifest, selectArch, type ChunkLayer, type ImageFacts } from "./artifact.ts";
+import { CompressPool } from "./compress_pool.ts";
 import { Limit, forEachLimited } from "./limit.ts";
 import { MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, sha256Digest, type Descriptor, type ImageIndex } from "./media.ts";
 import type { ProgressFn } from "./progress.ts";
@@ -125,8 +127,11 @@ export async function pushArtifact(o: PushOptions): Promise<PushResult> {
   let uploaded = 0;
   let skipped = 0;
   let mounted = 0;
-  const compress = new Limit(o.compressSlots ?? Math.max(2, availableParallelism()));
+  const workers = Math.max(1, o.compressSlots ?? availableParallelism());
+  // two jobs queued per worker keep every core busy; this bounds memory in flight
+  const compress = new Limit(workers * 2);
   const fh = await openImage(o.file, o.image.totalSize);
+  const pool = new CompressPool(workers);
   try {
     await forEachLimited(Array.from({ length: count }, (_, i) => i), o.chunkSlots ?? CHUNK_SLOTS, async (i) => {
       const rawSize = rawSizeOf(i, o.image);
@@ -148,10 +153,11 @@ export async function pushArtifact(o: PushOptions): Promise<PushResult> {
           }
         }
       }
-      chunks[i] = await uploadChunk(o, fh, i, rawSize, compress, progress);
+      chunks[i] = await uploadChunk(o, pool, i, rawSize, compress, progress);
       uploaded++;
     });
   } finally {
+    pool.close();
     await fh.close();
   }
 
@@ -192,19 +198,8 @@ async function openImage(file: string, totalSize: number): Promise<FileHandle> {
   return fh;
 }
 
-async function readAt(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
-  const buf = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-    if (bytesRead === 0) throw new CodedError("oci.image_changed", `image ended early at byte ${offset + got}`, { subject: String(offset) });
-    got += bytesRead;
-  }
-  return buf;
-}
-
 /** Compress chunk `i` frame by frame and stream it up; returns its layer. */
-async function uploadChunk(o: PushOptions, fh: FileHandle, i: number, rawSize: number, compress: Limit, progress: (raw: number, wire: number) => void): Promise<ChunkLayer> {
+async function uploadChunk(o: PushOptions, pool: CompressPool, i: number, rawSize: number, compress: Limit, progress: (raw: number, wire: number) => void): Promise<ChunkLayer> {
   const start = i * o.image.chunkSize;
   const frames = Math.max(1, Math.ceil(rawSize / FRAME_BYTES));
   const level = o.level ?? ZSTD_LEVEL;
@@ -213,7 +208,7 @@ async function uploadChunk(o: PushOptions, fh: FileHandle, i: number, rawSize: n
     const off = start + next * FRAME_BYTES;
     const len = Math.min(FRAME_BYTES, start + rawSize - off);
     next++;
-    const frame = compress.run(async () => Bun.zstdCompress(await readAt(fh, off, len), { level }));
+    const frame = compress.run(() => pool.compress(o.file, off, len, level));
     frame.catch(() => undefined); // awaited below; this only silences an early rejection
     return { raw: len, frame };
   };

@@ -18,7 +18,7 @@ import { CodedError } from "../core/errors/mod.ts";
 import type { RegistryClient, UploadSession } from "./client.ts";
 
 /** Default PATCH body size. */
-export const PATCH_BYTES = 32 * 1024 * 1024;
+export const PATCH_BYTES = 64 * 1024 * 1024;
 /** Smallest PATCH we shrink to after 413s. */
 export const MIN_PATCH_BYTES = 256 * 1024;
 

@@ -131,15 +131,6 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   if (spec.disks.some((d) => d.interface === "sata")) a.push("-device", "ahci,id=ahci0");
   if (spec.disks.some((d) => d.interface === "scsi")) a.push("-device", "virtio-scsi-pci,id=scsi0");
   spec.disks.forEach((d, i) => a.push(...diskArgs(d, i)));
-  if (spec.floppy) {
-    if (spec.machine === "pc" || spec.machine.startsWith("pc-i440fx")) {
-      a.push("-drive", `file=${qemuOptValue(spec.floppy)},format=raw,if=floppy,index=0`);
-    } else {
-      a.push("-device", "isa-fdc,id=fdc0");
-      a.push("-drive", `file=${qemuOptValue(spec.floppy)},format=raw,if=none,id=fd0`);
-      a.push("-device", "floppy,drive=fd0,bus=fdc0.0,unit=0");
-    }
-  }
   spec.cdroms.forEach((c, i) => {
     const id = `cd${i}`;
     a.push("-drive", `file=${qemuOptValue(c.path)},format=raw,if=none,id=${id},media=cdrom,readonly=on`);
@@ -148,6 +139,14 @@ export function buildArgv(spec: QemuVmSpec): string[] {
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
   if (spec.gpu) a.push(...gpuArgs(spec.gpu));
+
+  const floppies = spec.floppies ?? [];
+  if (floppies.length > 2) throw new Error("Cannot build QEMU argv: at most two floppy drives");
+  if (floppies.length && spec.machine.includes("q35")) a.push("-device", "isa-fdc,id=fdc0");
+  floppies.forEach((f, i) => {
+    a.push("-drive", `file=${qemuOptValue(f.path)},format=raw,if=none,id=fd${i}${f.readOnly ? ",readonly=on" : ""}`);
+    a.push("-device", `floppy,unit=${i},drive=fd${i}`);
+  });
 
   for (const n of spec.nics) a.push(...nicArgs(n));
 

@@ -3,6 +3,7 @@
  * - count requests (method + route kind) and blob bytes served,
  * - cap request bodies like some registries and proxies do (413 above
  *   `bodyCap` bytes),
+ * - slow blob downloads down (`blobDelayMs`),
  * - act as a Bearer token realm (Docker token authentication): requests
  *   without a valid token get `401` with `WWW-Authenticate: Bearer
  *   realm=…/token,service=…,scope=…`; `GET /token` checks Basic credentials
@@ -18,6 +19,8 @@ export interface ProxyOptions {
   /** Answer tokens as `access_token` instead of `token`. */
   readonly accessTokenField?: boolean;
   readonly tokenSeconds?: number;
+  /** Delay before answering each blob GET (slows a pull down so a test can interrupt it). */
+  readonly blobDelayMs?: number;
 }
 
 export interface TestProxy {
@@ -96,6 +99,7 @@ export function startProxy(o: ProxyOptions): TestProxy {
       if (loc) out.set("location", loc.replace(o.upstream, self));
       out.delete("content-encoding");
       if (req.method === "GET" && kindOf(url.pathname) === "blob" && up.body) {
+        if (o.blobDelayMs) await Bun.sleep(o.blobDelayMs);
         const counted = up.body.pipeThrough(
           new TransformStream<Uint8Array, Uint8Array>({
             transform(chunk, ctl) {

@@ -129,7 +129,9 @@ function buildPlan(t: TemplateDef, src: ResolvedSource, hw: Resolution, labName:
     ...(src.base && t.disk !== undefined ? { diskSizeBytes: t.disk } : {}),
     dependsOn: [],
     ...(src.cdrom ? { cdrom: src.cdrom } : {}),
-    extraDisks: t.extraDisks.filter((d) => d.size !== undefined).map((d) => ({ name: d.name, sizeBytes: d.size as number })),
+    // The template's media folders and extra disks, built and attached by the lab daemon as for any VM.
+    media: t.media.map((m) => ({ kind: m.kind, from: labPath({ root: ctx.root, home: ctx.home }, m.from), ...(m.label !== undefined ? { label: m.label } : {}) })),
+    extraDisks: t.extraDisks.map((d) => ({ name: d.name, ...(d.from !== undefined ? { from: labPath({ root: ctx.root, home: ctx.home }, d.from) } : {}), ...(d.size !== undefined ? { sizeBytes: d.size } : {}) })),
     nested: t.nested === true,
     qemuArgs: [...t.qemuArgs],
     nics: [],

@@ -38,11 +38,12 @@ import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
+import { prepareVmMedia, type VmMedia } from "./vm_media.ts";
 
 /** Disk of a scratch VM that sets no `disk` (validation requires one; this is the floor). */
 export const SCRATCH_DEFAULT_DISK_BYTES = 8 * 1024 ** 3;
@@ -134,7 +135,6 @@ export class VmRuntime {
 
   /** Create the linked clone if it does not exist yet, and register it with the store. */
   async ensureClone(): Promise<void> {
-    this.#ensureExtraDisks();
     if (existsSync(this.clonePath)) return;
     if (this.plan.template.ref === "scratch") {
       // A scratch VM (§6.5): a blank disk of `disk`, never in the store.
@@ -168,22 +168,6 @@ export class VmRuntime {
     });
   }
 
-  /** Extra blank disks (`disk "x" { size }`), created once beside the clone. */
-  #ensureExtraDisks(): void {
-    for (const d of this.plan.extraDisks) {
-      const path = this.extraDiskPath(d.name);
-      if (existsSync(path)) continue;
-      mkdirSync(this.vmDir, { recursive: true });
-      const tmp = `${path}.tmp-${process.pid}`;
-      createImage(tmp, d.sizeBytes);
-      renameSync(tmp, path);
-    }
-  }
-
-  extraDiskPath(name: string): string {
-    return join(this.vmDir, `disk-${name.replace(/[^A-Za-z0-9._-]/g, "_")}.qcow2`);
-  }
-
   /**
    * The template and the clone name no file but each other (issue #19 item 2):
    * QEMU opens a header's external data file even when the backing chain is
@@ -202,10 +186,6 @@ export class VmRuntime {
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
-  #cdroms(): CdromSpec[] {
-    // After the disk: a blank disk (scratch VMs, ISO builds) falls through to the installer CD.
-    return this.plan.cdrom ? [{ path: this.plan.cdrom, bootIndex: 1 }] : [];
-  }
 
   /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
@@ -216,7 +196,7 @@ export class VmRuntime {
     }
   }
 
-  async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
+  async #spec(attached: NicAttachment[], media: VmMedia): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -236,14 +216,11 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [
-        { path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) },
-        ...this.plan.extraDisks.map((d) => ({ path: this.extraDiskPath(d.name), format: "qcow2" as const, interface: this.plan.diskInterface })),
-      ],
-      ...(this.plan.floppy ? { floppy: this.plan.floppy } : {}),
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) }, ...media.disks],
+      cdroms: media.cdroms,
+      floppies: media.floppies,
       ...(this.plan.nested ? { nested: hostVirtFlag() } : {}),
       ...(this.plan.gpu ? { gpu: this.plan.gpu } : {}),
-      cdroms: this.#cdroms(),
       nics,
       vga: this.plan.vga,
       usbTablet: true,
@@ -276,7 +253,8 @@ export class VmRuntime {
     let machine: Machine;
     const attached: NicAttachment[] = [];
     try {
-      const spec = await this.#spec(attached);
+      const media = await prepareVmMedia(this.plan, this.lab.paths.work, this.vmDir, (msg) => report("info", msg));
+      const spec = await this.#spec(attached, media);
       const setpriv = Bun.which("setpriv");
       const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
       if (this.plan.tpm) {
@@ -291,6 +269,7 @@ export class VmRuntime {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
+      if (e instanceof CodedError && e.code.startsWith("media.")) throw e; // already names the folder and says what to do
       throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
