@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { cidrToString, ipv4ToString, parseCidr, parseIpv4Address } from "./addr.ts";
+import { cidrToString, ipv4ToString, parseCidr, parseIpv4Address, parseMac } from "./addr.ts";
 import { classlessRoutesValue, DHCPACK, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, DHCPDECLINE, ipOption, messageType, OPT, parseDhcp } from "./dhcp_message.ts";
 import { DhcpServer, type DhcpConfig } from "./dhcp_server.ts";
 import { allocateSubnet, isSubnetPoolError } from "./subnet_pool.ts";
@@ -145,5 +145,59 @@ describe("subnet pool", () => {
     expect(isSubnetPoolError(r) && r.code).toBe("subnet_pool_exhausted");
     const bad = allocateSubnet([], "10.0.0.0/33");
     expect(isSubnetPoolError(bad) && bad.code).toBe("subnet_pool_invalid");
+  });
+});
+
+describe("dhcp server: leases belong to switch ports (starvation, spoofing)", () => {
+  const small = () => server({ poolStart: ip("10.50.0.2"), poolEnd: ip("10.50.0.9") });
+  const macN = (i: number) => `02:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`;
+  const from = (port: number, mac: string, trunk = false) => ({ port, trunk, srcMac: parseMac(mac)! });
+  function leaseOn(s: DhcpServer, port: number, mac: string, opts: { srcMac?: string; trunk?: boolean; now?: number } = {}) {
+    const f = from(port, opts.srcMac ?? mac, opts.trunk);
+    const offer = s.handle(parseDhcp(clientMessage({ type: DHCPDISCOVER, mac }))!, opts.now ?? 0, f);
+    if (!offer) return undefined;
+    const yi = parseDhcp(offer.payload)!.yiaddr;
+    const ack = s.handle(parseDhcp(clientMessage({ type: DHCPREQUEST, mac, requested: yi, serverId: GW }))!, opts.now ?? 0, f);
+    return ack && parseDhcp(ack.payload)!;
+  }
+
+  test("a guest spoofing 1000 client addresses on its port holds one lease, and the next VM still gets an address", () => {
+    const s = small();
+    for (let i = 0; i < 1000; i++) leaseOn(s, 7, macN(i));
+    expect(s.leases(0).filter((l) => l.port === 7).length).toBe(1);
+    const next = leaseOn(s, 8, MAC1)!;
+    expect(messageType(next)).toBe(DHCPACK);
+    expect(s.addressOf(MAC1, 0, 8)).toBe(next.yiaddr);
+  });
+
+  test("on a guest port chaddr must be the frame's source MAC; a trunk port may relay many clients", () => {
+    const s = small();
+    expect(leaseOn(s, 7, MAC1, { srcMac: MAC2 })).toBeUndefined();
+    expect(s.leases(0)).toEqual([]);
+    for (let i = 0; i < 5; i++) expect(messageType(leaseOn(s, 9, macN(i), { srcMac: "02:99:00:00:00:01", trunk: true })!)).toBe(DHCPACK);
+    expect(s.leases(0).filter((l) => l.port === 9).length).toBe(5);
+  });
+
+  test("a MAC pinned to its NIC's port is not served elsewhere, and its lease follows it to a new port", () => {
+    const s = small();
+    s.pinPort(MAC1, 3);
+    expect(leaseOn(s, 4, MAC1)).toBeUndefined();
+    const ack = leaseOn(s, 3, MAC1)!;
+    s.pinPort(MAC1, 5); // the VM restarted: a new connection, a new port
+    expect(s.addressOf(MAC1, 0, 5)).toBe(ack.yiaddr);
+    expect(s.addressOf(MAC1, 0, 3)).toBeUndefined();
+  });
+
+  test("addressOf(mac, port) reports only a lease bound on that port, never one taken in the VM's name elsewhere", () => {
+    const s = small();
+    leaseOn(s, 4, MAC1);
+    expect(s.addressOf(MAC1, 0, 3)).toBeUndefined();
+    expect(s.addressOf(MAC1, 0, 4)).toBeDefined();
+  });
+
+  test("the pool never runs dry for guest ports while it has an address per port", () => {
+    const s = small();
+    for (let port = 1; port <= 8; port++) for (let i = 0; i < 50; i++) leaseOn(s, port, macN(port * 100 + i));
+    expect(s.leases(0).length).toBe(8);
   });
 });

@@ -14,6 +14,14 @@
  *    (so a client whose reservation changed moves to it).
  *  - DECLINE quarantines the address for `DECLINE_HOLD_MS`; RELEASE frees the lease;
  *    INFORM → ACK with configuration only (no yiaddr, no lease time, §3.4).
+ * Ports (issue #19 item 4, starvation): the driver says which switch port a request
+ * came in on (`DhcpClient`). A lease belongs to a port and a MAC; a guest port holds
+ * at most one lease (a new MAC on it replaces the old lease), its `chaddr` must be
+ * the frame's source MAC, and a MAC pinned to a NIC's port (`pinPort`) is served on
+ * that port only — so a guest spoofing many client addresses holds one address, and
+ * cannot take a lease in another VM's name. Trunk ports carry many hosts and are
+ * exempt from the one-lease and chaddr rules. `addressOf(mac, port)` reports only a
+ * lease bound on that port: what the VM really has.
  * Option 26 carries a declared segment MTU. Option 121 is sent when requested and then carries the default route too, since
  * RFC 3442 §3 clients ignore option 3 when 121 is present. Lease state lives in
  * memory; the daemon re-creates servers from config, and reservations are stable.
@@ -64,6 +72,8 @@ export interface DhcpConfig {
 export interface Lease {
   mac: string;
   ip: number;
+  /** Switch port the client asked on (`NO_PORT` when the driver did not say). */
+  port: number;
   hostname: string | undefined;
   state: "offered" | "bound";
   expiresAt: number;
@@ -79,6 +89,19 @@ export interface DhcpReply {
   dstMac: Uint8Array | undefined;
 }
 
+/** Port number of requests handled without a `DhcpClient` (tests, direct calls). */
+export const NO_PORT = 0;
+
+/** Where a request came from, as the driver saw it on the switch. */
+export interface DhcpClient {
+  /** Ingress switch port id. */
+  port: number;
+  /** Trunk ports carry many hosts: neither one-lease-per-port nor chaddr checks apply. */
+  trunk: boolean;
+  /** Ethernet source MAC of the frame that carried the request. */
+  srcMac: Uint8Array;
+}
+
 /** Lease change notification (bind or release). */
 export type LeaseListener = (lease: Lease, event: "bound" | "released") => void;
 
@@ -86,8 +109,11 @@ export type LeaseListener = (lease: Lease, event: "bound" | "released") => void;
 export class DhcpServer {
   readonly serverIp: number;
   readonly #c: DhcpConfig;
-  readonly #byMac = new Map<string, Lease>();
+  /** Leases by `port/mac`. */
+  readonly #byKey = new Map<string, Lease>();
   readonly #byIp = new Map<number, Lease>();
+  /** MACs of known NICs → the port they are attached to. */
+  readonly #pinned = new Map<string, number>();
   readonly #reservedByMac = new Map<string, DhcpReservation>();
   readonly #reservedIps = new Map<number, string>();
   readonly #declined = new Map<number, number>();
@@ -132,50 +158,94 @@ export class DhcpServer {
     this.#listener = listener;
   }
 
-  /** The address `macText` holds: its reservation, else its bound unexpired lease. */
-  addressOf(macText: string, now: number): number | undefined {
+  /**
+   * The address `macText` holds. With `port`: only a bound, unexpired lease taken on
+   * that port — what the NIC really has. Without: its reservation, else any bound
+   * lease of that MAC.
+   */
+  addressOf(macText: string, now: number, port?: number): number | undefined {
     const m = parseMac(macText);
     if (!m) return undefined;
     const mac = macToString(m);
+    const live = (l: Lease | undefined) => (l && l.state === "bound" && l.expiresAt > now ? l.ip : undefined);
+    if (port !== undefined) return live(this.#byKey.get(leaseKey(port, mac)));
     const res = this.#reservedByMac.get(mac);
     if (res) return res.ip;
-    const l = this.#byMac.get(mac);
-    return l && l.state === "bound" && l.expiresAt > now ? l.ip : undefined;
+    for (const l of this.#byKey.values()) if (l.mac === mac && live(l) !== undefined) return l.ip;
+    return undefined;
+  }
+
+  /**
+   * Pins `macText` to switch port `port` (a NIC connected): requests with that MAC
+   * from other guest ports are ignored, and a lease it held on an earlier port (a VM
+   * restart) moves to the new one so its address stays.
+   */
+  pinPort(macText: string, port: number): void {
+    const m = parseMac(macText);
+    if (!m) return;
+    const mac = macToString(m);
+    this.#pinned.set(mac, port);
+    for (const l of [...this.#byKey.values()]) {
+      if (l.mac !== mac || l.port === port) continue;
+      this.#drop(l);
+      const moved = { ...l, port };
+      this.#byKey.set(leaseKey(port, mac), moved);
+      this.#byIp.set(moved.ip, moved);
+    }
+  }
+
+  /** Forgets the pin of `macText` (its NIC is gone). */
+  unpinPort(macText: string): void {
+    const m = parseMac(macText);
+    if (m) this.#pinned.delete(macToString(m));
   }
 
   /** Current leases (bound and offered, unexpired). */
   leases(now: number): Lease[] {
-    return [...this.#byMac.values()].filter((l) => l.expiresAt > now).map((l) => ({ ...l }));
+    return [...this.#byKey.values()].filter((l) => l.expiresAt > now).map((l) => ({ ...l }));
   }
 
-  /** Handles one client message. */
-  handle(msg: DhcpMessage, now: number): DhcpReply | undefined {
+  /**
+   * Handles one client message. `from` is where it came in (see the module
+   * comment); without it every request counts as one port's (`NO_PORT`), as a
+   * trunk would.
+   */
+  handle(msg: DhcpMessage, now: number, from?: DhcpClient): DhcpReply | undefined {
     if (msg.op !== BOOTREQUEST) return undefined;
     const type = messageType(msg);
     const mac = clientKey(msg);
+    const port = from?.port ?? NO_PORT;
+    const guest = from !== undefined && !from.trunk;
+    if (guest) {
+      // RFC 2131 leaves chaddr to the client; on a guest port it must be the NIC's own MAC.
+      if (macToString(from.srcMac) !== mac) return undefined;
+      const pinned = this.#pinned.get(mac);
+      if (pinned !== undefined && pinned !== port) return undefined;
+    }
+    const key = leaseKey(port, mac);
     switch (type) {
       case DHCPDISCOVER: {
-        const ip = this.#choose(mac, ipOption(msg, OPT.requestedIp), now);
+        const ip = this.#choose(key, mac, ipOption(msg, OPT.requestedIp), now);
         if (ip === undefined) return undefined;
-        this.#record(mac, ip, "offered", now + OFFER_HOLD_MS, msg);
+        this.#record(port, mac, ip, "offered", now + OFFER_HOLD_MS, msg, guest);
         return this.#reply(msg, DHCPOFFER, ip);
       }
       case DHCPREQUEST: {
         const serverId = ipOption(msg, OPT.serverId);
         if (serverId !== undefined && serverId !== this.serverIp) {
-          const l = this.#byMac.get(mac);
+          const l = this.#byKey.get(key);
           if (l?.state === "offered") this.#drop(l);
           return undefined;
         }
         const ip = ipOption(msg, OPT.requestedIp) ?? msg.ciaddr;
-        if (ip === 0 || !this.#allocatable(mac, ip, now)) return this.#reply(msg, DHCPNAK, 0);
-        const lease = this.#record(mac, ip, "bound", now + this.#leaseSeconds() * 1000, msg);
+        if (ip === 0 || !this.#allocatable(key, mac, ip, now)) return this.#reply(msg, DHCPNAK, 0);
+        const lease = this.#record(port, mac, ip, "bound", now + this.#leaseSeconds() * 1000, msg, guest);
         this.#listener?.({ ...lease }, "bound");
         return this.#reply(msg, DHCPACK, ip);
       }
       case DHCPDECLINE: {
         const ip = ipOption(msg, OPT.requestedIp);
-        const l = this.#byMac.get(mac);
+        const l = this.#byKey.get(key);
         if (ip !== undefined && l?.ip === ip) {
           this.#drop(l);
           this.#declined.set(ip, now + DECLINE_HOLD_MS);
@@ -183,7 +253,7 @@ export class DhcpServer {
         return undefined;
       }
       case DHCPRELEASE: {
-        const l = this.#byMac.get(mac);
+        const l = this.#byKey.get(key);
         if (l && l.ip === msg.ciaddr) {
           this.#drop(l);
           this.#listener?.({ ...l }, "released");
@@ -208,8 +278,8 @@ export class DhcpServer {
     return ip >= lo && ip <= hi;
   }
 
-  /** True if `ip` may be bound to `mac` now. */
-  #allocatable(mac: string, ip: number, now: number): boolean {
+  /** True if `ip` may be bound to the client `key` (port/mac) now. */
+  #allocatable(key: string, mac: string, ip: number, now: number): boolean {
     const s = this.#c.subnet;
     if (!cidrContains(s, ip) || ip === s.network || ip === cidrBroadcast(s) || ip === this.serverIp) return false;
     const res = this.#reservedByMac.get(mac);
@@ -217,36 +287,46 @@ export class DhcpServer {
     if (this.#reservedIps.has(ip) || !this.#inPool(ip)) return false;
     if ((this.#declined.get(ip) ?? 0) > now) return false;
     const holder = this.#byIp.get(ip);
-    return !holder || holder.mac === mac || holder.expiresAt <= now;
+    return !holder || leaseKey(holder.port, holder.mac) === key || holder.expiresAt <= now;
   }
 
-  #choose(mac: string, requested: number | undefined, now: number): number | undefined {
+  #choose(key: string, mac: string, requested: number | undefined, now: number): number | undefined {
     const res = this.#reservedByMac.get(mac);
     if (res) return res.ip;
-    const prev = this.#byMac.get(mac);
-    if (prev && this.#allocatable(mac, prev.ip, now)) return prev.ip;
-    if (requested !== undefined && this.#allocatable(mac, requested, now)) return requested;
+    const prev = this.#byKey.get(key);
+    if (prev && this.#allocatable(key, mac, prev.ip, now)) return prev.ip;
+    if (requested !== undefined && this.#allocatable(key, mac, requested, now)) return requested;
     const s = this.#c.subnet;
     const lo = Math.max(this.#c.poolStart ?? s.network + 1, s.network + 1);
     const hi = Math.min(this.#c.poolEnd ?? cidrBroadcast(s) - 1, cidrBroadcast(s) - 1);
-    for (let ip = lo; ip <= hi; ip++) if (this.#allocatable(mac, ip, now)) return ip;
+    for (let ip = lo; ip <= hi; ip++) if (this.#allocatable(key, mac, ip, now)) return ip;
     return undefined;
   }
 
-  #record(mac: string, ip: number, state: Lease["state"], expiresAt: number, msg: DhcpMessage): Lease {
-    const old = this.#byMac.get(mac);
+  /** Records a lease; on a guest port (`onePerPort`) any lease of another MAC on that port goes. */
+  #record(port: number, mac: string, ip: number, state: Lease["state"], expiresAt: number, msg: DhcpMessage, onePerPort: boolean): Lease {
+    const key = leaseKey(port, mac);
+    const old = this.#byKey.get(key);
     if (old) this.#drop(old);
+    if (onePerPort) {
+      for (const l of [...this.#byKey.values()]) {
+        if (l.port !== port) continue;
+        this.#drop(l);
+        if (l.state === "bound") this.#listener?.({ ...l }, "released");
+      }
+    }
     const stale = this.#byIp.get(ip);
     if (stale) this.#drop(stale);
     const hn = msg.options.get(OPT.hostname);
-    const lease: Lease = { mac, ip, state, expiresAt, hostname: this.#reservedByMac.get(mac)?.hostname ?? (hn ? new TextDecoder().decode(hn) : old?.hostname) };
-    this.#byMac.set(mac, lease);
+    const lease: Lease = { mac, ip, port, state, expiresAt, hostname: this.#reservedByMac.get(mac)?.hostname ?? (hn ? new TextDecoder().decode(hn) : old?.hostname) };
+    this.#byKey.set(key, lease);
     this.#byIp.set(ip, lease);
     return lease;
   }
 
   #drop(l: Lease): void {
-    if (this.#byMac.get(l.mac) === l) this.#byMac.delete(l.mac);
+    const key = leaseKey(l.port, l.mac);
+    if (this.#byKey.get(key) === l) this.#byKey.delete(key);
     if (this.#byIp.get(l.ip) === l) this.#byIp.delete(l.ip);
   }
 
@@ -283,4 +363,8 @@ export class DhcpServer {
     if (msg.flags & FLAG_BROADCAST) return { type, payload, dst: 0xffffffff, dstMac: undefined };
     return { type, payload, dst: yiaddr, dstMac: msg.chaddr };
   }
+}
+
+function leaseKey(port: number, mac: string): string {
+  return `${port}/${mac}`;
 }

@@ -36,6 +36,8 @@ const LIMITED_BROADCAST = 0xffffffff;
 
 /** A UDP datagram that reached a gateway service. */
 export interface UdpRequest {
+  /** The switch port the datagram came in on, when known. */
+  port?: SwitchPort;
   srcMac: Uint8Array;
   src: number;
   srcPort: number;
@@ -86,6 +88,8 @@ export class Gateway {
   readonly #udp = new Map<number, UdpHandler>();
   readonly #tcp = new Map<number, TcpHandler>();
   readonly #neighbours = new Map<number, Uint8Array>();
+  /** Switch port each neighbour was learned on (when known). */
+  readonly #neighbourPorts = new Map<number, number>();
   #stack: IpStack | undefined;
   #proxyArp: ((ip: number) => boolean) | undefined;
   #port: SwitchPort | undefined;
@@ -101,7 +105,7 @@ export class Gateway {
 
   /** Attaches the gateway to `sw` as a service port. */
   attachTo(sw: Switch): SwitchPort {
-    this.#port = sw.attach({ name: "gateway", kind: "service", send: (f) => this.receive(f) });
+    this.#port = sw.attach({ name: "gateway", kind: "service", send: (f, from) => this.receive(f, from) });
     return this.#port;
   }
 
@@ -153,21 +157,26 @@ export class Gateway {
   }
 
   /** The subnet address last seen from `mac` (ARP or IPv4 source), if any. */
-  neighbourIp(mac: Uint8Array): number | undefined {
-    for (const [ip, m] of this.#neighbours) if (sameMac(m, 0, mac, 0)) return ip;
+  neighbourIp(mac: Uint8Array, port?: number): number | undefined {
+    for (const [ip, m] of this.#neighbours) if (sameMac(m, 0, mac, 0) && (port === undefined || this.#neighbourPorts.get(ip) === port)) return ip;
     return undefined;
   }
 
   /** Records a neighbour (also used by DHCP when it binds a lease). */
-  learnNeighbour(ip: number, mac: Uint8Array): void {
+  learnNeighbour(ip: number, mac: Uint8Array, port?: number): void {
     if (!cidrContains(this.subnet, ip) || ip === this.ip || ip === this.subnet.network) return;
     const known = this.#neighbours.get(ip);
-    if (known && sameMac(known, 0, mac, 0)) return;
+    if (known && sameMac(known, 0, mac, 0) && this.#neighbourPorts.get(ip) === port) return;
     if (!known && this.#neighbours.size >= MAX_NEIGHBOURS) {
       const first = this.#neighbours.keys().next();
-      if (!first.done) this.#neighbours.delete(first.value);
+      if (!first.done) {
+        this.#neighbours.delete(first.value);
+        this.#neighbourPorts.delete(first.value);
+      }
     }
     this.#neighbours.set(ip, mac.slice(0, 6));
+    if (port === undefined) this.#neighbourPorts.delete(ip);
+    else this.#neighbourPorts.set(ip, port);
   }
 
   /** Sends a UDP datagram from the gateway. Returns false if the MAC is unknown. */
@@ -180,14 +189,14 @@ export class Gateway {
   }
 
   /** Ingress from the switch. Never throws on malformed frames. */
-  receive(bytes: Uint8Array): void {
+  receive(bytes: Uint8Array, from?: SwitchPort): void {
     const eth = parseEthernet(bytes);
     if (!eth) return;
-    if (eth.type === ETHERTYPE_ARP) return this.#arp(eth);
+    if (eth.type === ETHERTYPE_ARP) return this.#arp(eth, from);
     if (eth.type !== ETHERTYPE_IPV4) return;
     const ip = parseIpv4(eth.payload);
     if (!ip) return;
-    if (ip.src !== 0 && cidrContains(this.subnet, ip.src) && !(eth.src[0]! & 1)) this.learnNeighbour(ip.src, eth.src);
+    if (ip.src !== 0 && cidrContains(this.subnet, ip.src) && !(eth.src[0]! & 1)) this.learnNeighbour(ip.src, eth.src, from?.id);
     const toGroup = (eth.dst[0]! & 1) === 1;
     const forMe = ip.dst === this.ip;
     const bcast = ip.dst === LIMITED_BROADCAST || ip.dst === cidrBroadcast(this.subnet);
@@ -197,7 +206,7 @@ export class Gateway {
       const d = parseUdp(ip);
       if (!d) return;
       const h = this.#udp.get(d.dstPort);
-      if (h) return h({ srcMac: eth.src.slice(), src: ip.src, srcPort: d.srcPort, dst: ip.dst, dstPort: d.dstPort, payload: d.payload });
+      if (h) return h({ ...(from ? { port: from } : {}), srcMac: eth.src.slice(), src: ip.src, srcPort: d.srcPort, dst: ip.dst, dstPort: d.dstPort, payload: d.payload });
       if (bcast) return;
     }
     if (ip.proto === PROTO_ICMP && forMe) {
@@ -220,10 +229,10 @@ export class Gateway {
     this.#refuse(eth, ip);
   }
 
-  #arp(eth: EthernetFrame): void {
+  #arp(eth: EthernetFrame, from?: SwitchPort): void {
     const a = parseArp(eth.payload);
     if (!a) return;
-    if (a.senderIp !== 0) this.learnNeighbour(a.senderIp, a.senderMac);
+    if (a.senderIp !== 0) this.learnNeighbour(a.senderIp, a.senderMac, from?.id);
     if (a.op !== ARP_REQUEST) return;
     if (a.targetIp !== this.ip && !(cidrContains(this.subnet, a.targetIp) && !this.#neighbours.has(a.targetIp) && this.#proxyArp?.(a.targetIp))) return;
     const reply = encodeArp({ op: ARP_REPLY, senderMac: this.mac, senderIp: a.targetIp, targetMac: a.senderMac, targetIp: a.senderIp });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { BROADCAST_MAC, ipv4ToString, parseCidr } from "./addr.ts";
+import { BROADCAST_MAC, ipv4ToString, parseCidr, parseIpv4Address, parseMac } from "./addr.ts";
 import { DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, messageType, parseDhcp } from "./dhcp_message.ts";
 import { encodeName, DNS_FLAGS, DNS_ANCOUNT } from "./dns_message.ts";
 import { Segment } from "./segment.ts";
@@ -38,6 +38,30 @@ function dhcpExchange(g: FakeGuest, seg: Segment) {
 }
 
 describe("segment", () => {
+  test("a guest flooding DISCOVER/REQUEST with spoofed MACs cannot starve the pool; status sees only what each port holds", () => {
+    const clock = new ManualClock();
+    const seg = new Segment({ name: "lan", clock, subnet: parseCidr("10.60.0.0/28")!, hosts: [{ vm: "web", lab: "demo", mac: "52:54:00:00:00:0a" }] });
+    const evil = new FakeGuest(seg.switch, "52:54:00:00:00:66");
+    for (let i = 0; i < 200; i++) {
+      const mac = `02:00:00:00:00:${(i & 0xff).toString(16).padStart(2, "0")}`;
+      const srcMac = parseMac(mac)!;
+      const send = (m: Uint8Array) => evil.port.receive(encodeUdpFrame({ srcMac, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, m));
+      send(clientMessage({ type: DHCPDISCOVER, mac, broadcast: true }));
+      const offer = evil.take().map((r) => r.udp?.srcPort === 67 && parseDhcp(r.udp.payload)).find((m) => m && m.chaddr[5] === (i & 0xff));
+      if (offer) send(clientMessage({ type: DHCPREQUEST, mac, requested: offer.yiaddr, serverId: seg.gateway.ip, broadcast: true }));
+      evil.take();
+    }
+    expect(seg.leases().length).toBe(1);
+    // It also claims the victim's MAC from its own port, by frames and by an IP source.
+    const victimMac = parseMac("52:54:00:00:00:0a")!;
+    evil.port.receive(encodeUdpFrame({ srcMac: victimMac, dstMac: seg.gateway.mac, src: parseIpv4Address("10.60.0.9")!, dst: seg.gateway.ip }, 1234, 9, new Uint8Array(4)));
+    const web = new FakeGuest(seg.switch, "52:54:00:00:00:0a");
+    seg.pinPort("52:54:00:00:00:0a", web.port.id);
+    expect(seg.addressOf("52:54:00:00:00:0a", web.port.id)).toBeUndefined();
+    dhcpExchange(web, seg);
+    expect(seg.addressOf("52:54:00:00:00:0a", web.port.id)).toBe(web.ip);
+  });
+
   test("a guest leases an address through the switch and is then resolvable by name", async () => {
     const clock = new ManualClock();
     const seg = new Segment({ name: "corp", clock, subnet: parseCidr("10.50.0.0/24")!, hosts: [{ vm: "web", lab: "demo", mac: "52:54:00:00:00:0a" }] });

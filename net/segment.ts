@@ -111,6 +111,7 @@ export class Segment {
   removeHost(macText: string): void {
     this.#unregister(macText);
     this.dhcp?.unreserve(macText);
+    this.dhcp?.unpinPort(macText);
     const mac = parseMac(macText);
     if (mac) this.#hostsByMac.delete(macToString(mac));
   }
@@ -130,10 +131,18 @@ export class Segment {
    * bound lease, else (DHCP off, or a guest configured by hand) the address the gateway
    * last saw it use. Undefined until the guest has one.
    */
-  addressOf(macText: string): number | undefined {
+  addressOf(macText: string, port?: number): number | undefined {
     const mac = parseMac(macText);
     if (!mac) return undefined;
-    return this.dhcp?.addressOf(macText, this.#clock.now()) ?? this.gateway.neighbourIp(mac);
+    return this.dhcp?.addressOf(macText, this.#clock.now(), port) ?? this.gateway.neighbourIp(mac, port);
+  }
+
+  /**
+   * A NIC with this MAC is attached on switch port `port`: DHCP serves its MAC on that
+   * port only, and `addressOf(mac, port)` then reports what that port really holds.
+   */
+  pinPort(macText: string, port: number): void {
+    this.dhcp?.pinPort(macText, port);
   }
 
   /** Current DHCP leases (empty when DHCP is off). */
@@ -157,9 +166,10 @@ export class Segment {
     this.gateway.bindUdp(DHCP_SERVER_PORT, (req) => {
       const msg = parseDhcp(req.payload);
       if (!msg) return;
-      const r = server.handle(msg, this.#clock.now());
+      const from = req.port ? { port: req.port.id, trunk: req.port.trunk, srcMac: req.srcMac } : undefined;
+      const r = server.handle(msg, this.#clock.now(), from);
       if (!r) return;
-      if (r.type === DHCPACK && r.dst !== 0xffffffff && r.dstMac) this.gateway.learnNeighbour(r.dst, r.dstMac);
+      if (r.type === DHCPACK && r.dst !== 0xffffffff && r.dstMac) this.gateway.learnNeighbour(r.dst, r.dstMac, req.port?.id);
       this.gateway.sendUdp({ srcPort: DHCP_SERVER_PORT, dst: r.dst, dstPort: DHCP_CLIENT_PORT, dstMac: r.dstMac ?? BROADCAST_MAC, payload: r.payload });
     });
   }

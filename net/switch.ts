@@ -38,9 +38,11 @@ export type PortKind = "guest" | "service";
 
 /** How a port is attached. */
 export interface PortOptions {
-  /** Egress: the switch calls this with frames for the port. */
-  send(frame: Uint8Array): void;
+  /** Egress: the switch calls this with frames for the port, and the port they came in on. */
+  send(frame: Uint8Array, from?: SwitchPort): void;
   kind?: PortKind;
+  /** A trunk carries many hosts (another switch behind it): DHCP allows many leases on it. */
+  trunk?: boolean;
   /** Private-VLAN isolation (guest ports only). */
   isolated?: boolean;
   /** Name for logs and status. */
@@ -60,6 +62,8 @@ export interface SwitchPort {
   readonly name: string;
   readonly kind: PortKind;
   readonly isolated: boolean;
+  /** Carries many hosts (see `PortOptions.trunk`). */
+  readonly trunk: boolean;
   readonly stats: PortStats;
   /** Ingress: a frame arriving from the attached NIC/service. */
   receive(frame: Uint8Array): void;
@@ -68,7 +72,7 @@ export interface SwitchPort {
 }
 
 interface PortState extends SwitchPort {
-  send(frame: Uint8Array): void;
+  send(frame: Uint8Array, from?: SwitchPort): void;
   attached: boolean;
 }
 
@@ -125,6 +129,7 @@ export class Switch {
       name: opts.name ?? `port${id}`,
       kind,
       isolated: kind === "guest" && (opts.isolated ?? false),
+      trunk: opts.trunk ?? false,
       stats: { rxFrames: 0, txFrames: 0, rxDropped: 0 },
       attached: true,
       send: opts.send,
@@ -183,11 +188,11 @@ export class Switch {
     if (!isGroupMac(frame, 0)) {
       const entry = this.#macs.get(macKey(frame, 0));
       if (entry && now - entry.seen <= this.#ageMs) {
-        if (entry.port !== from && this.#allowed(from, entry.port)) this.#egress(entry.port, frame);
+        if (entry.port !== from && this.#allowed(from, entry.port)) this.#egress(entry.port, frame, from);
         return;
       }
     }
-    for (const p of this.#ports.values()) if (p !== from && this.#allowed(from, p)) this.#egress(p, frame);
+    for (const p of this.#ports.values()) if (p !== from && this.#allowed(from, p)) this.#egress(p, frame, from);
   }
 
   #learn(frame: Uint8Array, port: PortState, now: number): void {
@@ -219,8 +224,8 @@ export class Switch {
     return !a.isolated && !b.isolated;
   }
 
-  #egress(p: PortState, frame: Uint8Array): void {
+  #egress(p: PortState, frame: Uint8Array, from?: PortState): void {
     p.stats.txFrames++;
-    p.send(frame);
+    p.send(frame, from);
   }
 }

@@ -66,6 +66,7 @@ export function checkTemplates(config: LabConfig, ctx: CheckContext, out: Diagno
   for (const vm of config.lab?.vms ?? []) checkDisks(vm.extraDisks, `VM "${vm.name}"`, out);
   for (const m of [...(config.lab?.vms ?? []).flatMap((v) => v.media), ...config.templates.flatMap((t) => t.media)]) {
     if (m.label !== undefined && !/^[A-Za-z0-9_ -]{1,32}$/.test(m.label)) out.push(error("invalid-value", `media label "${m.label}" must be 1–32 letters, digits, spaces, '_' or '-'`, m.at.label ?? m.kindSpan, { name: m.label }));
+    else if (m.kind === "floppy" && m.label !== undefined && m.label.length > 11) out.push(error("invalid-value", `floppy label "${m.label}" is longer than 11 characters (the FAT limit)`, m.at.label ?? m.kindSpan, { name: m.label }));
   }
 }
 
@@ -73,7 +74,6 @@ function checkDisks(disks: readonly ExtraDisk[], owner: string, out: Diagnostic[
   const names = new Set<string>();
   for (const d of disks) {
     if (d.size === undefined && d.from === undefined && d.at.size === undefined) out.push(error("disk-size-or-from", `disk "${d.name}" of ${owner} needs \`size\` or \`from\``, d.kindSpan, { name: d.name, hint: "e.g. size = 10GiB" }));
-    if (d.size !== undefined && d.from !== undefined) out.push(error("disk-size-or-from", `disk "${d.name}" of ${owner} sets both \`size\` and \`from\``, d.at.from ?? d.kindSpan, { name: d.name }));
     if (names.has(d.name)) out.push(error("duplicate-name", `disk "${d.name}" is declared more than once on ${owner}`, d.at.name ?? d.kindSpan, { name: d.name }));
     names.add(d.name);
   }

@@ -21,6 +21,23 @@ export const NicPlanSchema = z.object({
 });
 export type NicPlan = z.infer<typeof NicPlanSchema>;
 
+/** A `media {}` block: a folder the lab daemon builds into an ISO (CD-ROM) or floppy image before boot (PRD §6.3). */
+export const MediaPlanSchema = z.object({
+  kind: z.enum(["iso", "floppy"]),
+  /** Absolute path of the folder. */
+  from: z.string(),
+  label: z.string().optional(),
+});
+export type MediaPlan = z.infer<typeof MediaPlanSchema>;
+
+/** An extra `disk {}`: blank of `sizeBytes`, or a FAT filesystem made from the folder `from` (sized to it or to `sizeBytes`). */
+export const ExtraDiskPlanSchema = z.object({
+  name: z.string(),
+  from: z.string().optional(),
+  sizeBytes: z.number().int().positive().optional(),
+});
+export type ExtraDiskPlan = z.infer<typeof ExtraDiskPlanSchema>;
+
 export const VmPlanSchema = z.object({
   name: z.string(),
   /** `<arch>/<name>@<version>` and the base disk in the store. */
@@ -39,6 +56,11 @@ export const VmPlanSchema = z.object({
   dependsOn: z.array(z.string()).default([]),
   /** Absolute path of an ISO attached as a CD-ROM. */
   cdrom: z.string().optional(),
+  /** Absolute path of a floppy image. */
+  floppy: z.string().optional(),
+  /** Folders built into ISO/floppy images by the lab daemon, attached after `cdrom`/`floppy`. */
+  media: z.array(MediaPlanSchema).optional(),
+  extraDisks: z.array(ExtraDiskPlanSchema).optional(),
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),

@@ -116,11 +116,11 @@ const DISK: BlockSpec = {
   doc: "Additional disk (§5.2): blank by size, or pre-formatted from a folder.",
   attrs: [
     a("name", "utf8", true, "Disk identifier; the inline block label", { label: true }),
-    a("size", "std.ByteSize", false, "Blank disk size, e.g. `10GiB`; one of `size`/`from` is required"),
-    a("from", "utf8", false, "Folder copied onto a fresh FAT filesystem; one of `size`/`from` is required"),
+    a("size", "std.ByteSize", false, "Disk size, e.g. `10GiB`: a blank disk, or with `from` the FAT disk's size; one of `size`/`from` is required"),
+    a("from", "utf8", false, "Folder copied onto a fresh FAT filesystem (FAT16, FAT32 above 512 MiB; sized to the content unless `size` is given); one of `size`/`from` is required"),
   ],
   children: [],
-  example: 'disk "data"      { size = 10GiB }         // extra blank disk\ndisk "formatted" { from = "./payload/" }  // folder copied onto a fresh FAT filesystem',
+  example: 'disk "data"      { size = 10GiB }         // extra blank disk\ndisk "formatted" { from = "./payload/" }  // folder copied onto a fresh FAT filesystem\ndisk "big"       { from = "./payload/" size = 2GiB }  // FAT32 disk of a given size',
 };
 
 const SEGMENT: BlockSpec = {

@@ -119,6 +119,8 @@ export async function buildMedium(cacheDir: string, req: MediaRequest): Promise<
         ...(req.label !== undefined ? { label: req.label } : {}),
         ...(req.kind === "floppy" ? { format: "floppy" } : { partitioned: true, format: req.format ?? "auto", ...(req.sizeBytes !== undefined ? { sizeBytes: req.sizeBytes } : {}) }),
       });
+    const fh = await open(tmp, "r+");
+    await fh.sync().finally(() => fh.close()); // durable before it becomes visible under its key
     renameSync(tmp, path);
     return { path, key, reused: false, bytes: r.bytes, format: "raw" };
   } catch (e) {

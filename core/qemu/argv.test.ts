@@ -78,6 +78,16 @@ describe("buildArgv()", () => {
     expect(a).toContain("-drive file=/iso/seed.iso,format=raw,if=none,id=cd0,media=cdrom,readonly=on -device ide-cd,drive=cd0,bootindex=1");
   });
 
+  test("attaches floppies as drives A and B; q35 gets an ISA floppy controller, pc has its own", () => {
+    const pc = buildArgv({ ...base, machine: "pc", floppies: [{ path: "/m/a,b.img", readOnly: true }, { path: "/m/c.img" }] }).join(" ");
+    expect(pc).toContain("-drive file=/m/a,,b.img,format=raw,if=none,id=fd0,readonly=on -device floppy,unit=0,drive=fd0");
+    expect(pc).toContain("-drive file=/m/c.img,format=raw,if=none,id=fd1 -device floppy,unit=1,drive=fd1");
+    expect(pc).not.toContain("isa-fdc");
+    const q35 = buildArgv({ ...base, machine: "q35", floppies: [{ path: "/m/a.img" }] }).join(" ");
+    expect(q35).toContain("-device isa-fdc,id=fdc0 -drive file=/m/a.img");
+    expect(() => buildArgv({ ...base, floppies: [{ path: "/1" }, { path: "/2" }, { path: "/3" }] })).toThrow("at most two floppy drives");
+  });
+
   test("leaves an unplugged NIC without a netdev", () => {
     const a = buildArgv({ ...base, nics: [{ id: "net0", mac: "52:54:00:00:00:01", model: "e1000", attach: { kind: "none" } }] });
     expect(a.join(" ")).toContain("-device e1000,mac=52:54:00:00:00:01,id=dev-net0");

@@ -122,6 +122,14 @@ export function buildArgv(spec: QemuVmSpec): string[] {
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
 
+  const floppies = spec.floppies ?? [];
+  if (floppies.length > 2) throw new Error("Cannot build QEMU argv: at most two floppy drives");
+  if (floppies.length && spec.machine.includes("q35")) a.push("-device", "isa-fdc,id=fdc0");
+  floppies.forEach((f, i) => {
+    a.push("-drive", `file=${qemuOptValue(f.path)},format=raw,if=none,id=fd${i}${f.readOnly ? ",readonly=on" : ""}`);
+    a.push("-device", `floppy,unit=${i},drive=fd${i}`);
+  });
+
   for (const n of spec.nics) a.push(...nicArgs(n));
 
   if (spec.guestAgent) {

@@ -98,10 +98,10 @@ export function imageInfo(path: string, opts: ImgOptions = {}): ImageInfo {
  * Create a qcow2 linked clone of `base` at `dest` (atomically). `sizeBytes`
  * grows the clone's virtual size beyond the base's when given.
  */
-export function createLinkedClone(base: string, dest: string, opts: ImgOptions & { sizeBytes?: number } = {}): void {
+export function createLinkedClone(base: string, dest: string, opts: ImgOptions & { sizeBytes?: number; backingFormat?: "qcow2" | "raw" } = {}): void {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}`);
   try {
-    const args = ["-q", "-f", "qcow2", "-b", base, "-F", "qcow2", tmp];
+    const args = ["-q", "-f", "qcow2", "-b", base, "-F", opts.backingFormat ?? "qcow2", tmp];
     if (opts.sizeBytes !== undefined) args.push(String(opts.sizeBytes));
     run(opts, "create", args);
     renameSync(tmp, dest);

@@ -38,6 +38,12 @@ export interface CdromSpec {
   readonly bootIndex?: number;
 }
 
+/** A raw floppy image in drive A (unit 0) or B (unit 1). */
+export interface FloppySpec {
+  readonly path: string;
+  readonly readOnly?: boolean;
+}
+
 /**
  * Where a NIC's frames go. `stream` connects to the lab daemon's switch port
  * (DESIGN §5: 4-byte big-endian length + Ethernet frame on a unix socket);
@@ -86,6 +92,8 @@ export interface QemuVmSpec {
   readonly tpmSocket?: string;
   readonly disks: readonly DiskSpec[];
   readonly cdroms: readonly CdromSpec[];
+  /** At most two; q35 gets an ISA floppy controller for them (i440fx has one built in). */
+  readonly floppies?: readonly FloppySpec[];
   readonly nics: readonly NicSpec[];
   /** Display adapter; `none` for headless guests without a framebuffer. */
   readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";

@@ -181,6 +181,8 @@ export class LabFabric implements NicAttacher {
       live.socket?.destroy();
       live.socket = sock;
       live.port = attachStreamSocket(seg.segment.switch, sock, { name, isolated: nic.isolated, log: this.#log });
+      // Leases and addresses of this MAC now belong to this port only (DHCP starvation, spoofing).
+      seg.segment.pinPort(mac, live.port.id);
     });
     live.server.on("error", (e) => this.#log({ level: "warn", event: "net.nic_socket_error", message: `NIC socket of ${name}: ${e.message}`, vm: vm.name }));
     await new Promise<void>((resolve, reject) => {
@@ -305,8 +307,10 @@ export class LabFabric implements NicAttacher {
     return [...this.#nics.values()].filter((n) => n.vm === vm).sort((a, b) => a.index - b.index);
   }
 
+  /** What the NIC really holds: a declared address, else the lease or address seen on its own port. */
   #nicAddress(n: LiveNic): number | undefined {
-    return n.staticIp ?? n.seg.segment.addressOf(n.mac);
+    if (n.staticIp !== undefined) return n.staticIp;
+    return n.port === undefined ? undefined : n.seg.segment.addressOf(n.mac, n.port.id);
   }
 
   /** The target's address on the forward's segment, asked per connection. */

@@ -38,11 +38,12 @@ import { createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
-import type { CdromSpec, Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
+import type { Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { assertQcow2Standalone } from "../../store/image_safety.ts";
 import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
+import { prepareVmMedia, type VmMedia } from "./vm_media.ts";
 
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
@@ -174,9 +175,6 @@ export class VmRuntime {
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
-  #cdroms(): CdromSpec[] {
-    return this.plan.cdrom ? [{ path: this.plan.cdrom }] : [];
-  }
 
   /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
@@ -187,7 +185,7 @@ export class VmRuntime {
     }
   }
 
-  async #spec(attached: NicAttachment[]): Promise<QemuVmSpec> {
+  async #spec(attached: NicAttachment[], media: VmMedia): Promise<QemuVmSpec> {
     this.#accel ??= chooseAccel(this.plan.arch, {
       onFallback: (d) => this.lab.log.write("warn", fallbackWarning(d), { vm: this.name }),
     });
@@ -207,8 +205,9 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }],
-      cdroms: this.#cdroms(),
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }, ...media.disks],
+      cdroms: media.cdroms,
+      floppies: media.floppies,
       nics,
       vga: this.plan.vga,
       usbTablet: true,
@@ -241,7 +240,8 @@ export class VmRuntime {
     let machine: Machine;
     const attached: NicAttachment[] = [];
     try {
-      const spec = await this.#spec(attached);
+      const media = await prepareVmMedia(this.plan, this.lab.paths.work, this.vmDir, (msg) => report("info", msg));
+      const spec = await this.#spec(attached, media);
       const setpriv = Bun.which("setpriv");
       const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
       if (this.plan.tpm) {
@@ -256,6 +256,7 @@ export class VmRuntime {
       this.state = "crashed";
       this.#lastExit = (e as Error).message;
       this.#emit("vm.crashed", { reason: (e as Error).message });
+      if (e instanceof CodedError && e.code.startsWith("media.")) throw e; // already names the folder and says what to do
       throw new CodedError("vm.start_failed", (e as Error).message, { subject: this.name, hint: `see ${this.logFile}` });
     }
     this.#machine = machine;
