@@ -16,10 +16,15 @@ import type { CheckContext } from "./context.ts";
 import type { Lab, LabConfig } from "./model.ts";
 import { dnsLabelProblem, isPciAddress } from "./net.ts";
 import { resolveHardware } from "./resolve.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { firmwareProblem } from "../qemu/firmware.ts";
 import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
 import { missingSmbPackage } from "../shares/tools.ts";
 import { shareChecks, shareTransport } from "./shares.ts";
+
+/** Where Linux lists the host's PCI functions by address. */
+const PCI_DEVICES = "/sys/bus/pci/devices";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
@@ -86,6 +91,8 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     }
     if (vm.gpu?.address !== undefined && !isPciAddress(vm.gpu.address)) {
       out.push(error("invalid-pci-address", `GPU address "${vm.gpu.address}" is not a PCI address`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: 'write domain:bus:device.function, e.g. "0000:01:00.0"' }));
+    } else if (vm.gpu?.mode === "passthrough" && vm.gpu.address !== undefined && !existsSync(join(PCI_DEVICES, vm.gpu.address.toLowerCase()))) {
+      out.push(error("gpu-device-not-found", `GPU passthrough on VM "${vm.name}": this host has no PCI device ${vm.gpu.address}`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: "list the host's devices with `lspci -D` (the address needs its domain, e.g. 0000:01:00.0)" }));
     }
     const profile = vm.profile !== undefined ? ctx.profiles.get(vm.profile) : undefined;
     const hw = resolveHardware(vm, templateLayer, profile);

@@ -77,6 +77,10 @@ export const VmPlanSchema = z.object({
   /** Folders built into ISO/floppy images by the lab daemon, attached after `cdrom`/`floppy`. */
   media: z.array(MediaPlanSchema).optional(),
   extraDisks: z.array(ExtraDiskPlanSchema).optional(),
+  /** Expose hardware virtualisation (VMX/SVM) to the guest. */
+  nested: z.boolean().default(false),
+  /** `gpu { mode address }`: virgl/vulkan (virtio-vga-gl) or VFIO passthrough of a host PCI device. */
+  gpu: z.object({ mode: z.enum(["passthrough", "virgl", "vulkan"]), address: z.string().optional() }).optional(),
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
@@ -108,5 +112,11 @@ export const LabPlanSchema = z.object({
   handlers: z.array(HandlerPlanSchema).default([]),
   /** Segments, DHCP/DNS/NAT settings and forwards for the lab's fabric. */
   network: NetworkPlanSchema.optional(),
+  /**
+   * An ephemeral lab owned by one process (a template build, whose VM is named
+   * `build`): when that process dies, the daemon kills its guests, deletes the
+   * lab's folder and exits, so a killed build leaves nothing running.
+   */
+  ownerPid: z.number().int().positive().optional(),
 });
 export type LabPlan = z.infer<typeof LabPlanSchema>;

@@ -117,6 +117,10 @@ export const ScriptRequestSchema = z.object({ path: z.string() });
 export const DownRequestSchema = z.object({ vms: z.array(z.string()).default([]), force: z.boolean().default(false) });
 /** `POST /v1/vms/:vm/start|stop|restart`. */
 export const PowerRequestSchema = z.object({ force: z.boolean().default(false) });
+/** `POST /v1/vms/:vm/screenshot`: write a PNG of the screen to an absolute host path. */
+export const ScreenshotRequestSchema = z.object({ path: z.string().refine(isAbsolute, "must be an absolute path") });
+export const ScreenshotReplySchema = z.object({ path: z.string() });
+
 export const ExecRequestSchema = z.object({
   path: z.string(),
   args: z.array(z.string()).default([]),

@@ -133,4 +133,21 @@ describe("buildArgv()", () => {
   test("picks the emulator binary from the architecture", () => {
     expect(buildArgv({ ...base, arch: "aarch64", machine: "virt" })[0]).toBe("qemu-system-aarch64");
   });
+
+  test("a TPM is an emulator tpmdev on swtpm's socket behind a TIS device", () => {
+    const a = buildArgv({ ...base, tpmSocket: "/run/vmlab/lab/web.tpm" }).join(" ");
+    expect(a).toContain("-chardev socket,id=chrtpm,path=/run/vmlab/lab/web.tpm -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0");
+  });
+
+  test("nested adds the host's virtualisation flag to the CPU model", () => {
+    const a = buildArgv({ ...base, accel: "kvm", nested: "vmx" });
+    expect(a[a.indexOf("-cpu") + 1]).toBe("host,+vmx");
+  });
+
+  test("GPU passthrough is a vfio-pci device; virgl renders headless as the only display adapter", () => {
+    expect(buildArgv({ ...base, gpu: { mode: "passthrough", address: "0000:01:00.0" } }).join(" ")).toContain("-device vfio-pci,host=0000:01:00.0");
+    const v = buildArgv({ ...base, gpu: { mode: "virgl" } }).join(" ");
+    expect(v).toContain("-device virtio-vga-gl");
+    expect(v).toContain("-display egl-headless -vga none -vnc");
+  });
 });

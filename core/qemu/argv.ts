@@ -26,7 +26,8 @@ export function qemuOptValue(value: string): string {
 }
 
 function defaultCpu(spec: QemuVmSpec): string {
-  return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  const base = spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  return spec.nested ? `${base},+${spec.nested}` : base;
 }
 
 /** QEMU's action on a failed disk write: pause the VM (resumable once space is freed). */
@@ -74,6 +75,22 @@ function diskArgs(d: DiskSpec, index: number): string[] {
 /** QEMU arguments that attach the swtpm behind `socket` as a TIS TPM 2.0 (core/qemu/swtpm.ts). */
 function tpmArgs(socket: string): string[] {
   return ["-chardev", `socket,id=chrtpm,path=${qemuOptValue(socket)}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"];
+}
+
+/** GPU devices: VFIO passthrough of a host PCI function, or a virgl/venus virtio-vga-gl rendered headless. */
+function gpuArgs(g: NonNullable<QemuVmSpec["gpu"]>): string[] {
+  switch (g.mode) {
+    case "passthrough":
+      return ["-device", `vfio-pci,host=${qemuOptValue(g.address ?? "")}`];
+    case "virgl":
+      return ["-device", "virtio-vga-gl"];
+    case "vulkan":
+      return ["-device", "virtio-vga-gl,blob=true,hostmem=256M,venus=true"];
+    default: {
+      const never: never = g.mode;
+      throw new Error(`Cannot build QEMU argv: unknown GPU mode ${String(never)}`);
+    }
+  }
 }
 
 function nicArgs(n: NicSpec): string[] {
@@ -124,6 +141,7 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
+  if (spec.gpu) a.push(...gpuArgs(spec.gpu));
 
   const floppies = spec.floppies ?? [];
   if (floppies.length > 2) throw new Error("Cannot build QEMU argv: at most two floppy drives");
@@ -146,9 +164,11 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   }
 
   a.push("-qmp", `unix:${qemuOptValue(spec.paths.qmpSocket)},server=on,wait=off`);
-  a.push("-display", "none");
+  // A GL GPU renders off-screen (EGL headless) and is the only display adapter.
+  const gl = spec.gpu !== undefined && spec.gpu.mode !== "passthrough";
+  a.push("-display", gl ? "egl-headless" : "none");
   if (spec.vga !== "none") {
-    a.push("-vga", spec.vga);
+    a.push("-vga", gl ? "none" : spec.vga);
     a.push("-vnc", `unix:${qemuOptValue(spec.paths.vncSocket)}`);
   }
   if (spec.usbTablet) a.push("-device", "qemu-xhci,id=xhci0", "-device", "usb-tablet,bus=xhci0.0");

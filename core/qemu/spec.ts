@@ -94,6 +94,10 @@ export interface QemuVmSpec {
   readonly cdroms: readonly CdromSpec[];
   /** At most two; q35 gets an ISA floppy controller for them (i440fx has one built in). */
   readonly floppies?: readonly FloppySpec[];
+  /** Expose hardware virtualisation to the guest: the host's VMX (Intel) or SVM (AMD) flag. */
+  readonly nested?: "vmx" | "svm";
+  /** GPU: virgl/vulkan through virtio-vga-gl (EGL headless), or VFIO passthrough of a host PCI address. */
+  readonly gpu?: { readonly mode: "passthrough" | "virgl" | "vulkan"; readonly address?: string };
   readonly nics: readonly NicSpec[];
   /** Display adapter; `none` for headless guests without a framebuffer. */
   readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";

@@ -175,7 +175,7 @@ export class LabRuntime {
           booted.add(v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
           await this.#awaitLeases(v, report);
-          if (this.afterReady && (v.shares ?? []).length) {
+          if (this.afterReady && (v.shares ?? []).length && v.agent) {
             await this.afterReady(rt);
             report("info", `${v.name}: mounted ${(v.shares ?? []).map((x) => `${x.name} at ${x.guest}`).join(", ")}`, v.name);
           }

@@ -41,7 +41,11 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
       },
     };
   };
-  lab.afterReady = async (rt) => shares.mountVm(rt.plan, guest(rt));
+  lab.afterReady = async (rt) => {
+    // Without an agent nothing can mount them; docs/shares.md has the keyboard recipe.
+    if (!rt.plan.agent) return lab.ctx.log.write("info", `${rt.name}: no guest agent, its shares are not mounted automatically`, { event: "share.not_mounted", vm: rt.name });
+    await shares.mountVm(rt.plan, guest(rt));
+  };
   lab.shareStatus = (vm) => shares.status(vm);
   lab.events.subscribe((e) => {
     if (!e.vm) return;

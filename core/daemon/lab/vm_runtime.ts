@@ -27,14 +27,14 @@
  * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
  * new ports — so a restart never loses the new instance's network.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
-import { createLinkedClone } from "../../qemu/img.ts";
+import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
 import { Virtiofsd } from "../../shares/virtiofsd.ts";
@@ -46,6 +46,8 @@ import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 import { prepareVmMedia, type VmMedia } from "./vm_media.ts";
 
+/** Disk of a scratch VM that sets no `disk` (validation requires one; this is the floor). */
+export const SCRATCH_DEFAULT_DISK_BYTES = 8 * 1024 ** 3;
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
 /** Rung 2: the ACPI power button. */
@@ -137,6 +139,14 @@ export class VmRuntime {
   /** Create the linked clone if it does not exist yet, and register it with the store. */
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
+    if (this.plan.template.ref === "scratch") {
+      // A scratch VM (§6.5): a blank disk of `disk`, never in the store.
+      mkdirSync(this.vmDir, { recursive: true });
+      const tmp = `${this.clonePath}.tmp-${process.pid}`;
+      createImage(tmp, this.plan.diskSizeBytes ?? SCRATCH_DEFAULT_DISK_BYTES);
+      renameSync(tmp, this.clonePath);
+      return;
+    }
     if (!existsSync(this.plan.template.disk)) {
       throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
@@ -175,6 +185,7 @@ export class VmRuntime {
 
   /** Forget the clone (destroy). */
   async removeClone(): Promise<void> {
+    if (this.plan.template.ref === "scratch") return;
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
@@ -208,9 +219,11 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }, ...media.disks],
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) }, ...media.disks],
       cdroms: media.cdroms,
       floppies: media.floppies,
+      ...(this.plan.nested ? { nested: hostVirtFlag() } : {}),
+      ...(this.plan.gpu ? { gpu: this.plan.gpu } : {}),
       nics,
       vga: this.plan.vga,
       usbTablet: true,
@@ -536,6 +549,15 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
       throw new CodedError(code, e.message, { subject: vm, hint: e.detail.hint });
     }
     throw e;
+  }
+}
+
+/** The host CPU's virtualisation flag, passed on to nested guests. */
+function hostVirtFlag(): "vmx" | "svm" {
+  try {
+    return /\bsvm\b/.test(readFileSync("/proc/cpuinfo", "utf8")) ? "svm" : "vmx";
+  } catch {
+    return "vmx";
   }
 }
 
