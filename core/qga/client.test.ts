@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { ManualClock } from "../clock/testing/manual_clock.ts";
 import { QgaClient } from "./client.ts";
 import { QgaError } from "./errors.ts";
-import { FILE_CHUNK_BYTES } from "./files.ts";
+import { FILE_CHUNK_BYTES, guestTempPath } from "./files.ts";
 import { FakeAgent, type FakeAgentOptions } from "./testing/fake_agent.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -190,12 +190,38 @@ describe("QgaClient", () => {
     expect(sizes).toEqual([FILE_CHUNK_BYTES, FILE_CHUNK_BYTES, FILE_CHUNK_BYTES, 3_500_005 - 3 * FILE_CHUNK_BYTES]);
   });
 
-  test("writeFile with a mode runs chmod in the guest", async () => {
+  test("writeFile with a mode runs chmod on the temp file, before it replaces the destination", async () => {
     const { agent, qga } = await setup();
     const calls: string[][] = [];
-    agent.program("chmod", (args) => (calls.push(args), { exitCode: 0 }));
+    agent.program("chmod", (args) => {
+      calls.push(args);
+      // The destination does not exist yet: the mode is set while the file is still private.
+      expect(agent.files.has("/tmp/run.sh")).toBe(false);
+      return { exitCode: 0 };
+    });
     await qga.writeFile("/tmp/run.sh", new TextEncoder().encode("#!/bin/sh\n"), { mode: 0o755 });
-    expect(calls).toEqual([["755", "/tmp/run.sh"]]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.[0]).toBe("755");
+    expect(calls[0]?.[1]).toMatch(/^\/tmp\/\.run\.sh\.vmlab-[a-z0-9]+\.tmp$/);
+    expect([...agent.files.keys()]).toEqual(["/tmp/run.sh"]);
+  });
+
+  test("a write into a full guest fails, leaving no partial file and no temp file (the old content stays)", async () => {
+    const { agent, qga } = await setup({ diskBytes: 3 * FILE_CHUNK_BYTES });
+    agent.files.set("/data/keep", new TextEncoder().encode("old content"));
+    const err = await rejection(qga.writeFile("/data/keep", new Uint8Array(4 * FILE_CHUNK_BYTES).fill(7), { mode: 0o600 }));
+    expect(err.detail).toMatchObject({ code: "qga.short_write" });
+    expect(new TextDecoder().decode(agent.files.get("/data/keep"))).toBe("old content");
+    const fresh = await rejection(qga.writeFile("/data/new", new Uint8Array(4 * FILE_CHUNK_BYTES)));
+    expect(fresh.detail).toMatchObject({ code: "qga.short_write" });
+    expect([...agent.files.keys()]).toEqual(["/data/keep"]);
+    expect(agent.openHandles).toBe(0);
+  });
+
+  test("guestTempPath() keeps the directory (POSIX and Windows) so the rename stays on one file system", () => {
+    expect(guestTempPath("/srv/www/index.html", "abc")).toBe("/srv/www/.index.html.vmlab-abc.tmp");
+    expect(guestTempPath("C:\\Users\\a\\f.txt", "abc")).toBe("C:\\Users\\a\\.f.txt.vmlab-abc.tmp");
+    expect(guestTempPath("rel", "abc")).toBe(".rel.vmlab-abc.tmp");
   });
 
   test("reading a missing guest file fails with the agent's message", async () => {

@@ -9,6 +9,12 @@
  * (`qga.short_write`). `mode` is applied with `chmod` through `guest-exec` because
  * `guest-file-open` has no permission argument.
  *
+ * Writes are atomic in the guest (issue #19 item 12): the bytes go to a temp name
+ * beside the destination (`.<name>.vmlab-<random>.tmp`), `mode` is applied to it,
+ * and it is renamed over the destination (`mv -f`, or `cmd /c move /y` where there
+ * is no `mv`). A failed write (a full guest disk) removes the temp file and leaves
+ * the destination as it was — never a partial file.
+ *
  * Chunk size: 1 MiB raw (≈1.4 MB of base64 per message) keeps the number of round
  * trips low — they dominate under TCG — while staying far below qemu-ga's 64 MiB JSON
  * token limit and its 48 MiB read cap.
@@ -88,9 +94,27 @@ export async function readGuestFile(ch: QgaChannel, guestPath: string, opts: Fil
 /** Byte sources accepted by `writeGuestFile`. */
 export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** Creates or truncates the guest file at `guestPath` and writes `data` to it. */
+/** The temp name a write goes to before it is renamed over `guestPath` (same directory, so the rename is atomic). */
+export function guestTempPath(guestPath: string, token = Math.random().toString(36).slice(2, 10)): string {
+  const cut = Math.max(guestPath.lastIndexOf("/"), guestPath.lastIndexOf("\\"));
+  return `${guestPath.slice(0, cut + 1)}.${guestPath.slice(cut + 1)}.vmlab-${token}.tmp`;
+}
+
+/** Writes `data` to the guest file at `guestPath` atomically (temp name, then rename); creates or replaces it. */
 export async function writeGuestFile(ch: QgaChannel, guestPath: string, data: ByteSource, opts: WriteFileOptions = {}): Promise<void> {
   const timeoutMs = opts.chunkTimeoutMs ?? FILE_CHUNK_TIMEOUT_MS;
+  const tmp = guestTempPath(guestPath);
+  try {
+    await writeInPlace(ch, tmp, data, opts, timeoutMs);
+    if (opts.mode !== undefined) await chmodInGuest(ch, tmp, opts.mode, timeoutMs);
+    await renameInGuest(ch, tmp, guestPath, timeoutMs);
+  } catch (err) {
+    if (!ch.isClosed) await removeInGuest(ch, tmp, timeoutMs).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function writeInPlace(ch: QgaChannel, guestPath: string, data: ByteSource, opts: WriteFileOptions, timeoutMs: number): Promise<void> {
   const handle = await openFile(ch, guestPath, "w", timeoutMs);
   let total = 0;
   let failed = false;
@@ -117,20 +141,36 @@ export async function writeGuestFile(ch: QgaChannel, guestPath: string, data: By
   } finally {
     await closeFile(ch, handle, timeoutMs, failed);
   }
-  if (opts.mode !== undefined) {
-    const r = await execInGuest(ch, "chmod", [opts.mode.toString(8), guestPath], { timeoutMs });
-    if (r.exitCode !== 0) {
-      throw new QgaError({
-        code: "qga.exec_failed",
-        path: ch.path,
-        program: "chmod",
-        args: [opts.mode.toString(8), guestPath],
-        exitCode: r.exitCode,
-        signal: r.signal,
-        stderr: new TextDecoder().decode(r.stderr),
-        hint: "Setting the mode needs a chmod binary on the guest's PATH.",
-      });
-    }
+}
+
+/** Runs one guest program; a non-zero exit is a `qga.exec_failed` with `hint`. */
+async function runOrFail(ch: QgaChannel, program: string, args: string[], timeoutMs: number, hint: string): Promise<void> {
+  const r = await execInGuest(ch, program, args, { timeoutMs });
+  if (r.exitCode !== 0) {
+    throw new QgaError({ code: "qga.exec_failed", path: ch.path, program, args, exitCode: r.exitCode, signal: r.signal, stderr: new TextDecoder().decode(r.stderr), hint });
+  }
+}
+
+async function chmodInGuest(ch: QgaChannel, guestPath: string, mode: number, timeoutMs: number): Promise<void> {
+  await runOrFail(ch, "chmod", [mode.toString(8), guestPath], timeoutMs, "Setting the mode needs a chmod binary on the guest's PATH.");
+}
+
+/** `mv -f` (POSIX guests), else `cmd /c move /y` (Windows guests have no mv). */
+async function renameInGuest(ch: QgaChannel, from: string, to: string, timeoutMs: number): Promise<void> {
+  try {
+    await runOrFail(ch, "mv", ["-f", from, to], timeoutMs, "Replacing the file needs mv on the guest's PATH.");
+  } catch (err) {
+    if (!(err instanceof QgaError) || err.detail.code !== "qga.command_failed") throw err;
+    await runOrFail(ch, "cmd.exe", ["/c", "move", "/y", from, to], timeoutMs, "Replacing the file needs mv (or cmd.exe's move) in the guest.");
+  }
+}
+
+/** Best-effort removal of a temp file left by a failed write. */
+async function removeInGuest(ch: QgaChannel, guestPath: string, timeoutMs: number): Promise<void> {
+  try {
+    await execInGuest(ch, "rm", ["-f", guestPath], { timeoutMs });
+  } catch {
+    await execInGuest(ch, "cmd.exe", ["/c", "del", "/f", "/q", guestPath], { timeoutMs });
   }
 }
 

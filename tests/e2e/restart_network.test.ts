@@ -5,12 +5,13 @@
  * gateway and the lab's DNS. A restart used to lose the network because the
  * old QEMU's exit path detached the new instance's switch port.
  *
- * The same running lab also checks item 12's daemon-side bits: log and
- * state files are private (0600), and a lab daemon killed with -9 leaves
+ * The same running lab also checks item 12's bits: `cp` into a full guest
+ * leaves no partial file, log and state files are private (0600), and a
+ * lab daemon killed with -9 leaves
  * `lab.daemon_crashed` in the lab's own log, where `vmlab logs` reads.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LabStatus } from "../../core/daemon/protocol.ts";
 import { processAlive, TINY_REF, waitFor, World } from "./_lab.ts";
@@ -87,6 +88,33 @@ describe("network continuity across power cycles", () => {
     const st = w.json<LabStatus>(["status", "--json"], { cwd: dir }).vms[0];
     expect(st?.state).toBe("running");
     expect(st?.pid).toBe(pid);
+  });
+
+  test("cp into a full guest fails without leaving a partial or temp file; the old content stays", () => {
+    const prep = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /full && mount -t tmpfs -o size=64k tmpfs /full && echo old > /full/f"], { cwd: dir });
+    expect(prep.code).toBe(0);
+    const big = join(w.root, "big.bin");
+    writeFileSync(big, new Uint8Array(1 << 20).fill(0x41));
+    const cp = w.vmlab(["cp", big, "box:/full/f"], { cwd: dir });
+    expect(cp.code).toBe(1);
+    const ls = w.vmlab(["exec", "box", "--", "ls", "-a", "/full"], { cwd: dir });
+    expect(ls.stdout.split(/\s+/).filter((x) => x && x !== "." && x !== "..")).toEqual(["f"]);
+    expect(w.vmlab(["exec", "box", "--", "cat", "/full/f"], { cwd: dir }).stdout).toBe("old\n");
+  });
+
+  test("cp from the guest onto a host symlink or device node is refused, not replaced (#19 item 7)", () => {
+    const victim = join(w.root, "victim.txt");
+    writeFileSync(victim, "keep\n");
+    const link = join(w.root, "link.txt");
+    symlinkSync(victim, link);
+    const r = w.vmlab(["cp", "box:/full/f", link], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("fs.not_regular_file");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(victim, "utf8")).toBe("keep\n");
+    const dev = w.vmlab(["cp", "box:/full/f", "/dev/null"], { cwd: dir });
+    expect(dev.code).toBe(1);
+    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
   });
 
   test("log and state files are 0600 (they hold addresses and script output)", () => {

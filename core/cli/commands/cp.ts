@@ -16,8 +16,9 @@ import type { Command } from "@commander-js/extra-typings";
 import { ExecReplySchema } from "../../daemon/protocol.ts";
 import { replyError, request } from "../../daemon/transport.ts";
 import { CodedError } from "../../errors/mod.ts";
+import { assertReplaceable } from "../../fs/replace.ts";
 import { GUEST_TREE_SCRIPT, parseGuestListing, writeGuestTree } from "../guest_tree.ts";
-import { writeHostFile } from "../host_sink.ts";
+import { writeHostFile } from "../../fs/host_sink.ts";
 import { action, requireUp, resolveVmTarget, type TargetFlags } from "../client.ts";
 
 /** `vm:path` or `lab/vm:path`; host paths starting with `/`, `.` or `~` never match. */
@@ -128,6 +129,8 @@ function hostIsDir(p: string): boolean {
 async function fromGuest(g: Guest, src: string, dest: string, report: (m: string) => void): Promise<number> {
   const target = hostIsDir(dest) ? join(dest, posix.basename(src)) : dest;
   if (!(await guestIsDir(g, src))) {
+    // The user named this path: a device node, FIFO or symlink there is refused, not replaced (#19 item 7).
+    assertReplaceable(target, "copy destination");
     await writeHostFile(target, await get(g, src), { subject: target });
     report(`${g.vm}:${src} → ${target}`);
     return 1;

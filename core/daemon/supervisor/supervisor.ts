@@ -176,6 +176,7 @@ export class Supervisor {
       this.#childExited(name, child, code, signal);
     });
     child.on("error", (e) => this.log.write("error", `cannot run the lab daemon: ${e.message}`, { lab: name }));
+    this.#unwatch(name);
     this.#watched.set(name, { child });
 
     const deadline = Date.now() + LAB_SPAWN_TIMEOUT_MS;
@@ -206,6 +207,12 @@ export class Supervisor {
 
   #watchAdopted(name: string, pid: number): void {
     const poll = setInterval(() => {
+      // Keyed to this daemon instance: once a newer daemon for the lab is watched, this poll is stale
+      // and must not tear the new one down (same class as #19 item 5).
+      if (this.#watched.get(name)?.poll !== poll) {
+        clearInterval(poll);
+        return;
+      }
       if (pidAlive(pid)) return;
       clearInterval(poll);
       // A daemon that reaped itself removed its socket on the way out.

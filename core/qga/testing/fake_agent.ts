@@ -49,6 +49,8 @@ export interface FakeAgentOptions {
   echoIds?: boolean;
   /** Split each write into pieces of this many bytes. */
   chunkBytes?: number;
+  /** Bytes the fake file system holds in all; writes past it are short (a full guest disk). */
+  diskBytes?: number;
 }
 
 interface OpenFile {
@@ -84,6 +86,7 @@ export class FakeAgent {
   #echoIds: boolean;
   #chunkBytes: number | undefined;
   #beforeNextSync: (string | Uint8Array)[] = [];
+  #diskBytes: number | undefined;
   #nextPid = 4000;
   #nextHandle = 1000;
   #writeChain: Promise<void> = Promise.resolve();
@@ -94,6 +97,20 @@ export class FakeAgent {
     this.#running = opts.running ?? true;
     this.#echoIds = opts.echoIds ?? true;
     this.#chunkBytes = opts.chunkBytes;
+    this.#diskBytes = opts.diskBytes;
+    // `mv` and `rm` act on the in-memory files, as busybox's would (tests may override them).
+    this.program("mv", (args) => {
+      const [from, to] = args.filter((a) => a !== "-f" && a !== "--");
+      const data = from === undefined ? undefined : this.files.get(from);
+      if (data === undefined || to === undefined) return { exitCode: 1, stderr: `mv: can't rename '${from}': No such file or directory\n` };
+      this.files.delete(from as string);
+      this.files.set(to, data);
+      return { exitCode: 0 };
+    });
+    this.program("rm", (args) => {
+      for (const a of args) if (!a.startsWith("-")) this.files.delete(a);
+      return { exitCode: 0 };
+    });
     this.#server = net.createServer((s) => this.#accept(s));
   }
 
@@ -290,7 +307,13 @@ export class FakeAgent {
   #write(args: Record<string, unknown>, id: unknown): void {
     const f = this.#handles.get(Number(args["handle"]));
     if (!f) return this.#error("handle does not exist", id);
-    const bytes = new Uint8Array(Buffer.from(String(args["buf-b64"]), "base64"));
+    let bytes = new Uint8Array(Buffer.from(String(args["buf-b64"]), "base64"));
+    if (this.#diskBytes !== undefined) {
+      // Everything written so far, open files included, counts against the disk.
+      let used = [...this.files.values()].reduce((n, d) => n + d.length, 0);
+      for (const h of this.#handles.values()) if (h.mode !== "r") used += h.data.length;
+      bytes = bytes.subarray(0, Math.max(0, this.#diskBytes - used));
+    }
     const grown = new Uint8Array(f.data.length + bytes.length);
     grown.set(f.data);
     grown.set(bytes, f.data.length);
