@@ -111,10 +111,10 @@ describe("vmlab capture", () => {
     expect(serve.code).toBe(0);
     const want = serve.stdout.split(" ")[0] as string;
     expect(want).toMatch(/^[0-9a-f]{32}$/);
-    // The reader stalls 4 s before consuming: the connection is open, with TCP flow
+    // The reader stalls 8 s before consuming: the connection is open, with TCP flow
     // control holding the sender, when the capture starts; then the bulk flows under it.
     const before = segStatus()?.frames ?? 0;
-    const transfer = w.vmlabAsync(["exec", "client", "--", "/bin/sh", "-c", "wget -q -O - http://10.78.0.50/blob | (sleep 4; md5sum)"], { cwd: dir });
+    const transfer = w.vmlabAsync(["exec", "client", "--", "/bin/sh", "-c", "wget -q -O - http://10.78.0.50/blob | (sleep 8; md5sum)"], { cwd: dir });
     await waitFor("the transfer to start", () => ((segStatus()?.frames ?? 0) > before + 30 ? true : undefined), 60_000);
     const file = join(w.root, "mid.pcapng");
     const cap = spawnVmlab(["capture", "lan", "-w", file, "--filter", "tcp port 80"]);
