@@ -7,9 +7,9 @@
  * `downloadImage` then fills `<dir>/image` (created at full size, so never
  * written regions stay holes): `chunkSlots` layers stream at once; each
  * layer's bytes are hashed as they arrive and cut into zstd frames
- * (`zstd_frames.ts`), each frame is decoded into a reused buffer (libzstd,
- * zstd.ts; ~2.5 GB/s, so one thread keeps up with the network) and written
- * in place, skipping all-zero blocks (sparse). A lost connection
+ * (`zstd_frames.ts`) by a worker per layer (`decode_worker.ts`), decoded
+ * into a reused buffer (libzstd, zstd.ts) and written in place, skipping
+ * all-zero blocks (sparse). A lost connection
  * resumes the layer with `Range: bytes=N-`. A finished, verified layer is
  * recorded in `<dir>/state.json`, so a pull killed half-way and run again
  * fetches only the missing layers (layers half-written by the dead process
@@ -18,23 +18,17 @@
  * whole-image digest that does not match throws `oci.digest_mismatch`
  * naming the digest, and the caller installs nothing.
  */
-import { existsSync, mkdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { CodedError } from "../core/errors/mod.ts";
 import { readTemplateManifest, selectArch, type ChunkLayer, type TemplateManifest } from "./artifact.ts";
 import type { RegistryClient } from "./client.ts";
 import { forEachLimited } from "./limit.ts";
-import { decompressFrame } from "./zstd.ts";
 import type { ProgressFn } from "./progress.ts";
-import { FrameSplitter } from "./zstd_frames.ts";
 
 /** Layers downloaded at once. */
 export const PULL_CHUNK_SLOTS = 3;
-/** Output buffer for one decoded frame; larger frames decode into fresh memory. */
-export const FRAME_OUT_BYTES = 16 * 1024 * 1024;
-/** Granularity of hole detection when writing. */
-export const SPARSE_BLOCK = 64 * 1024;
 /** Times one layer's download is resumed after a lost connection. */
 export const LAYER_RESUMES = 5;
 
@@ -125,7 +119,6 @@ export async function downloadImage(o: DownloadOptions): Promise<DownloadResult>
     writeState(o.dir, { manifest: o.artifact.manifestDigest, done: [] });
   }
   const state: State = { manifest: o.artifact.manifestDigest, done: [...done] };
-  const fh = await open(file, "r+");
   let progressDone = [...done].reduce((n, i) => n + (manifest.chunks[i]?.rawSize ?? 0), 0);
   let wire = 0;
   const report = (raw: number, bytes: number) => {
@@ -139,7 +132,7 @@ export async function downloadImage(o: DownloadOptions): Promise<DownloadResult>
   try {
     for (const i of done) hasher.complete(i);
     await forEachLimited(todo, o.chunkSlots ?? PULL_CHUNK_SLOTS, async (layer) => {
-      await fetchLayer(o, fh, layer, dirty, report, (n) => hasher.progress(layer.index, n));
+      await fetchLayer(o, file, layer, dirty, report, (n) => hasher.progress(layer.index, n));
       done.add(layer.index);
       state.done = [...done].sort((a, b) => a - b);
       writeState(o.dir, state);
@@ -153,61 +146,51 @@ export async function downloadImage(o: DownloadOptions): Promise<DownloadResult>
     }
   } finally {
     await hasher.settle();
-    await fh.close();
   }
   return { file, fetched: todo.length, resumed: done.size - todo.length, wireBytes: wire };
 }
 
-const ZERO = Buffer.alloc(SPARSE_BLOCK);
-
-/** Write `data` at `pos`, leaving all-zero blocks as holes unless `dense`. */
-async function writeSparse(fh: FileHandle, data: Buffer, pos: number, dense: boolean): Promise<void> {
-  if (dense) {
-    await writeAll(fh, data, 0, data.length, pos);
-    return;
-  }
-  let runStart = -1;
-  for (let off = 0; off < data.length; off += SPARSE_BLOCK) {
-    const end = Math.min(off + SPARSE_BLOCK, data.length);
-    const zero = end - off === SPARSE_BLOCK ? data.subarray(off, end).equals(ZERO) : data.subarray(off, end).every((b) => b === 0);
-    if (zero) {
-      if (runStart >= 0) await writeAll(fh, data, runStart, off - runStart, pos + runStart);
-      runStart = -1;
-    } else if (runStart < 0) runStart = off;
-  }
-  if (runStart >= 0) await writeAll(fh, data, runStart, data.length - runStart, pos + runStart);
+function decodeWorkerUrl(): string {
+  if (import.meta.url.includes("$bunfs")) return "./oci/decode_worker.ts";
+  return new URL("./decode_worker.ts", import.meta.url).href;
 }
 
 /**
- * Positional write, synchronous on purpose: into the page cache it takes
- * ~0.15 s per GiB here, while `FileHandle.write` took ~2.4 s (thread-pool
- * round trips per call).
+ * Stream one layer into place: this thread reads the network and hashes the
+ * compressed bytes; a worker (`decode_worker.ts`) cuts frames, decodes and
+ * writes them. Resumes the stream after a lost connection.
  */
-async function writeAll(fh: FileHandle, data: Buffer, off: number, len: number, pos: number): Promise<void> {
-  let w = 0;
-  while (w < len) w += writeSync(fh.fd, data, off + w, len - w, pos + w);
-}
-
-/** Stream one layer into place; resumes the stream after a lost connection. */
-async function fetchLayer(o: DownloadOptions, fh: FileHandle, layer: ChunkLayer, dense: boolean, report: (raw: number, wire: number) => void, wrote: (written: number) => void): Promise<void> {
+async function fetchLayer(o: DownloadOptions, file: string, layer: ChunkLayer, dense: boolean, report: (raw: number, wire: number) => void, wrote: (written: number) => void): Promise<void> {
   const { client, repository: repo } = o;
   const hasher = new Bun.CryptoHasher("sha256");
-  const splitter = new FrameSplitter(layer.digest);
   const base = layer.index * o.artifact.manifest.image.chunkSize;
-  let received = 0;
+  const hint = "the blob is corrupted on the registry; push the template again";
+  const mismatch = (why: string) => new CodedError("oci.digest_mismatch", `layer ${layer.digest} (chunk ${layer.index}) ${why}`, { subject: layer.digest, hint });
+  const worker = new Worker(decodeWorkerUrl());
   let written = 0;
-  const mismatch = (why: string) => new CodedError("oci.digest_mismatch", `layer ${layer.digest} (chunk ${layer.index}) ${why}`, { subject: layer.digest, hint: "the blob is corrupted on the registry; push the template again" });
-  // one reusable output buffer per layer transfer (zstd.ts: fresh buffers cost page faults)
-  let out: Uint8Array = new Uint8Array(0);
-  const onFrame = async (frame: Uint8Array) => {
-    if (out.length < FRAME_OUT_BYTES) out = new Uint8Array(FRAME_OUT_BYTES);
-    const data = decompressFrame(frame, out, layer.digest);
-    if (written + data.length > layer.rawSize) throw mismatch(`decompresses to more than its ${layer.rawSize} bytes`);
-    await writeSparse(fh, Buffer.from(data.buffer, data.byteOffset, data.length), base + written, dense);
-    written += data.length;
-    report(data.length, 0);
-    wrote(written);
-  };
+  let failure: CodedError | undefined;
+  const finished = new Promise<number>((resolve, reject) => {
+    worker.onmessage = (ev: MessageEvent<{ written?: number; done?: number; error?: { code: string; message: string } }>) => {
+      const m = ev.data;
+      if (m.written !== undefined) {
+        report(m.written - written, 0);
+        written = m.written;
+        wrote(written);
+      }
+      if (m.done !== undefined) resolve(m.done);
+      if (m.error) {
+        failure = new CodedError(m.error.code, m.error.message, { subject: layer.digest, hint });
+        reject(failure);
+      }
+    };
+    worker.onerror = (ev) => {
+      failure = new CodedError("oci.internal", `the decoding worker failed: ${ev.message}`, { subject: layer.digest });
+      reject(failure);
+    };
+  });
+  finished.catch(() => undefined);
+  worker.postMessage({ start: { file, base, rawSize: layer.rawSize, dense, subject: layer.digest } });
+  let received = 0;
   try {
     for (let attempt = 0; ; attempt++) {
       const res = await client.getBlob(repo, layer.digest, received);
@@ -215,6 +198,7 @@ async function fetchLayer(o: DownloadOptions, fh: FileHandle, layer: ChunkLayer,
       if (!reader) throw new CodedError("oci.registry_error", `registry ${client.host} sent no body for ${layer.digest}`, { subject: layer.digest });
       let lost = false;
       for (;;) {
+        if (failure) throw failure;
         let r: Awaited<ReturnType<typeof reader.read>>;
         try {
           r = await reader.read();
@@ -229,17 +213,18 @@ async function fetchLayer(o: DownloadOptions, fh: FileHandle, layer: ChunkLayer,
         received += value.length;
         hasher.update(value);
         report(0, value.length);
-        for (const f of splitter.push(value)) await onFrame(f);
+        worker.postMessage({ bytes: value });
       }
       if (!lost) break;
     }
-    splitter.finish();
     if (received !== layer.size) throw mismatch(`ended after ${received} of ${layer.size} bytes`);
     const got = `sha256:${hasher.digest("hex")}`;
     if (got !== layer.digest) throw mismatch(`has digest ${got}`);
-    if (written !== layer.rawSize) throw mismatch(`decompresses to ${written} bytes, expected ${layer.rawSize}`);
+    worker.postMessage({ end: true });
+    const total = await finished;
+    if (total !== layer.rawSize) throw mismatch(`decompresses to ${total} bytes, expected ${layer.rawSize}`);
   } finally {
-    // nothing in flight: frames are decoded and written before the next read
+    worker.terminate();
   }
 }
 

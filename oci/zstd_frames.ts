@@ -21,18 +21,29 @@ export class FrameSplitter {
   /** Growable storage; bytes [0, #len) are buffered (amortised O(1) appends). */
   #store: Uint8Array = new Uint8Array(0);
   #len = 0;
+  /** Consumed bytes at the front of #store, dropped at the next push. */
+  #pendingShift = 0;
   /** Bytes before #store that were already consumed (for messages). */
   #consumed = 0;
   /** Parse position of the next block header inside the current frame (resumable scan). */
   #scan = 0;
 
-  constructor(private readonly subject: string, private readonly maxFrame = MAX_FRAME_BYTES) {}
+  /**
+   * `views`: frames are views into the splitter's buffer, valid only until
+   * the next `push` (no copy; for callers that consume them at once).
+   */
+  constructor(private readonly subject: string, private readonly maxFrame = MAX_FRAME_BYTES, private readonly views = false) {}
 
   private get buffered(): Uint8Array {
     return this.#store.subarray(0, this.#len);
   }
 
   push(bytes: Uint8Array): Uint8Array[] {
+    if (this.#pendingShift > 0) {
+      this.#store.copyWithin(0, this.#pendingShift, this.#len);
+      this.#len -= this.#pendingShift;
+      this.#pendingShift = 0;
+    }
     if (this.#len + bytes.length > this.#store.length) {
       const grown = new Uint8Array(Math.max(this.#len + bytes.length, this.#store.length * 2, 1 << 16));
       grown.set(this.buffered);
@@ -45,21 +56,21 @@ export class FrameSplitter {
     for (;;) {
       const end = this.frameEnd(start);
       if (end === undefined) break;
-      if (!end.skip) out.push(this.#store.slice(start, start + end.length));
+      if (!end.skip) out.push(this.views ? this.#store.subarray(start, start + end.length) : this.#store.slice(start, start + end.length));
       start += end.length;
       this.#consumed += end.length;
       this.#scan = 0;
     }
     if (start > 0) {
-      this.#store.copyWithin(0, start, this.#len);
-      this.#len -= start;
+      this.#pendingShift = start; // compact on the next push, after views were used
     }
-    if (this.#len > this.maxFrame) throw this.bad(`a frame is larger than ${this.maxFrame} bytes`);
+    if (this.#len - this.#pendingShift > this.maxFrame) throw this.bad(`a frame is larger than ${this.maxFrame} bytes`);
     return out;
   }
 
   finish(): void {
-    if (this.#len > 0) throw this.bad(`the stream ends inside a frame (${this.#len} bytes left)`);
+    const left = this.#len - this.#pendingShift;
+    if (left > 0) throw this.bad(`the stream ends inside a frame (${left} bytes left)`);
   }
 
   private bad(why: string): CodedError {
