@@ -2,8 +2,9 @@
  * `npm run demo` — vmlab's main job on the bundled example, driven through
  * the compiled `dist/vmlab` exactly as a user would type it:
  *
- *   1. adopt the tiny test template into the store as x86_64/tiny-linux@1.0
- *      (once; `vmlab template import --ref … <qcow2>`),
+ *   1. build the example's guest with `vmlab template build` from
+ *      examples/hello-template (once): the tiny test disk, a provision script
+ *      run in the build VM, sealed into the store as x86_64/hello-guest@1.0,
  *   2. `vmlab validate` and `vmlab up` in examples/hello,
  *   3. `vmlab status`, `vmlab exec` of `uname -a` in both VMs, and a ping
  *      from beta to alpha by name across the lab's userspace switch,
@@ -12,13 +13,15 @@
  * Run by scripts/run.mjs, which builds the binary and the template first and
  * passes them in VMLAB_BIN and VMLAB_TINY_TEMPLATE.
  */
+import { rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dir, "..");
 const bin = process.env.VMLAB_BIN ?? join(root, "dist", "vmlab");
 const template = process.env.VMLAB_TINY_TEMPLATE;
 const lab = join(root, "examples", "hello");
-const REF = "x86_64/tiny-linux@1.0";
+const templateDir = join(root, "examples", "hello-template");
+const REF = "x86_64/hello-guest@1.0";
 
 const bold = process.stderr.isTTY === true && !process.env.NO_COLOR;
 
@@ -26,14 +29,14 @@ function say(s: string): void {
   process.stderr.write(bold ? `\n\x1b[1m$ ${s}\x1b[0m\n` : `\n$ ${s}\n`);
 }
 
-function vmlab(args: string[], opts: { capture?: boolean } = {}): { code: number; stdout: string } {
+function vmlab(args: string[], opts: { capture?: boolean; cwd?: string } = {}): { code: number; stdout: string } {
   if (!opts.capture) say(`vmlab ${args.join(" ")}`);
-  const p = Bun.spawnSync([bin, ...args], { cwd: lab, stdout: opts.capture ? "pipe" : "inherit", stderr: opts.capture ? "pipe" : "inherit", stdin: "ignore" });
+  const p = Bun.spawnSync([bin, ...args], { cwd: opts.cwd ?? lab, stdout: opts.capture ? "pipe" : "inherit", stderr: opts.capture ? "pipe" : "inherit", stdin: "ignore" });
   return { code: p.exitCode ?? 1, stdout: opts.capture ? (p.stdout?.toString() ?? "") : "" };
 }
 
-function must(args: string[]): void {
-  const r = vmlab(args);
+function must(args: string[], cwd?: string): void {
+  const r = vmlab(args, cwd ? { cwd } : {});
   if (r.code !== 0) {
     process.stderr.write(`\ndemo: \`vmlab ${args.join(" ")}\` failed with status ${r.code}\n`);
     process.exit(r.code);
@@ -47,12 +50,20 @@ if (!template) {
 
 const listed = vmlab(["template", "list", "--json"], { capture: true });
 const have = listed.code === 0 && (JSON.parse(listed.stdout) as { ref: string }[]).some((t) => t.ref === REF);
-if (!have) must(["template", "import", "--ref", REF, template]);
+if (!have) {
+  // The template's source is the tiny test disk, linked next to its vmlab.wcl.
+  const link = join(templateDir, "tiny-linux.qcow2");
+  rmSync(link, { force: true });
+  symlinkSync(template, link);
+  must(["template", "build", "hello-guest"], templateDir);
+}
 must(["validate"]);
 must(["up"]);
 must(["status"]);
 must(["exec", "alpha", "--", "uname", "-a"]);
 must(["exec", "beta", "--", "uname", "-a"]);
+// The note the template build's provision left on the disk every clone starts from.
+must(["exec", "alpha", "--", "/bin/sh", "-c", "mkdir -p /boot-disk && mount -t vfat -o ro /dev/vda /boot-disk && cat /boot-disk/BUILT.txt"]);
 // The segment "lan" is the lab daemon's userspace switch: DHCP gave both VMs
 // addresses, and its DNS knows them by name.
 must(["exec", "beta", "--", "ping", "-c", "2", "alpha.hello.vmlab.internal"]);

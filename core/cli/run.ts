@@ -16,14 +16,16 @@ import * as logs from "./commands/logs.ts";
 import * as snapshot from "./commands/snapshot.ts";
 import * as status from "./commands/status.ts";
 import * as vm from "./commands/vm.ts";
+import * as vmHardware from "./commands/vm_hardware.ts";
 import * as schema from "./commands/schema.ts";
 import * as template from "./commands/template.ts";
+import * as templateBuild from "./commands/template_build.ts";
 import * as validate from "./commands/validate.ts";
 import * as wscript from "./commands/wscript.ts";
 import * as wscripti from "./commands/wscripti.ts";
 
 /** Every verb, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [validate, lifecycle, status, vm, snapshot, exec, cp, consoleCmd, logs, template, wscript, wscripti, daemon, schema, doctor];
+export const COMMANDS: readonly CommandModule[] = [validate, lifecycle, status, vm, vmHardware, snapshot, exec, cp, consoleCmd, logs, template, templateBuild, wscript, wscripti, daemon, schema, doctor];
 
 export async function runCli(args: readonly string[]): Promise<number> {
   const program = buildProgram(COMMANDS);

@@ -16,8 +16,15 @@ import type { CheckContext } from "./context.ts";
 import type { Lab, LabConfig } from "./model.ts";
 import { dnsLabelProblem, isPciAddress } from "./net.ts";
 import { resolveHardware } from "./resolve.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { firmwareProblem } from "../qemu/firmware.ts";
 import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
+import { missingSmbPackage } from "../shares/tools.ts";
+import { shareChecks, shareTransport } from "./shares.ts";
+
+/** Where Linux lists the host's PCI functions by address. */
+const PCI_DEVICES = "/sys/bus/pci/devices";
 
 /** Events a handler can bind (reference/vmlab/fact_events.md). */
 export const EVENTS: readonly string[] = [
@@ -84,6 +91,8 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     }
     if (vm.gpu?.address !== undefined && !isPciAddress(vm.gpu.address)) {
       out.push(error("invalid-pci-address", `GPU address "${vm.gpu.address}" is not a PCI address`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: 'write domain:bus:device.function, e.g. "0000:01:00.0"' }));
+    } else if (vm.gpu?.mode === "passthrough" && vm.gpu.address !== undefined && !existsSync(join(PCI_DEVICES, vm.gpu.address.toLowerCase()))) {
+      out.push(error("gpu-device-not-found", `GPU passthrough on VM "${vm.name}": this host has no PCI device ${vm.gpu.address}`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: "list the host's devices with `lspci -D` (the address needs its domain, e.g. 0000:01:00.0)" }));
     }
     const profile = vm.profile !== undefined ? ctx.profiles.get(vm.profile) : undefined;
     const hw = resolveHardware(vm, templateLayer, profile);
@@ -93,7 +102,7 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     } else {
       out.push(...hostFirmwareChecks(vm.name, hw, vm.at.firmware ?? vm.at.secure_boot ?? vm.at.profile ?? vm.kindSpan, vm.at.tpm ?? vm.at.profile ?? vm.kindSpan));
     }
-    if (vm.shares.length > 0 && vm.nics.length === 0) {
+    if (vm.shares.some((s) => shareTransport(s) === "smb") && vm.nics.length === 0) {
       out.push(error("share-without-nic", `VM "${vm.name}" declares shares but has no NIC`, vm.shares[0]?.kindSpan ?? vm.kindSpan, { name: vm.name, hint: "shares are served over SMB: add a nic { … }" }));
     }
     vm.dependsOn.forEach((d, i) => {
@@ -103,6 +112,12 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     });
   }
   checkCycles(lab, out);
+  out.push(...shareChecks(lab));
+  const firstShare = lab.vms.flatMap((v) => v.shares.filter((s) => shareTransport(s) === "smb").map((s) => ({ vm: v.name, s })))[0];
+  const missing = firstShare ? missingSmbPackage() : undefined;
+  if (firstShare && missing) {
+    out.push(error("missing-host-package", `VM "${firstShare.vm}" declares shared folders, which are served by smbd, but ${missing} is not installed`, firstShare.s.kindSpan, { name: missing, hint: `install the host packages: apt-get install samba libnss-wrapper` }));
+  }
   for (const p of lab.provisions) {
     p.vms.forEach((v, i) => {
       if (!names.includes(v)) out.push(error("unknown-vm", `provision "${p.script}" is scoped to undeclared VM "${v}"`, p.items.vms?.[i] ?? p.kindSpan, { name: v, hint: didYouMean(v, names) }));

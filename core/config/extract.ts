@@ -165,7 +165,7 @@ function disk(b: DocBlock): ExtraDisk {
 }
 function share(b: DocBlock): Share {
   const f = new Fields(b);
-  return { ...f.located(), host: f.str("host") ?? "", guest: f.str("guest") ?? "", readonly: f.bool("readonly"), smb1: f.bool("smb1"), name: f.str("name") };
+  return { ...f.located(), host: f.str("host") ?? "", guest: f.str("guest") ?? "", readonly: f.bool("readonly"), smb1: f.bool("smb1"), name: f.str("name"), transport: f.oneOf("transport", ["smb", "virtiofs", "auto"] as const) };
 }
 function media(b: DocBlock): Media {
   const f = new Fields(b);

@@ -99,7 +99,7 @@ export interface Nic extends Located {
   readonly isolated: boolean | undefined;
 }
 export interface ExtraDisk extends Located { readonly name: string; readonly size: number | undefined; readonly from: string | undefined }
-export interface Share extends Located { readonly host: string; readonly guest: string; readonly readonly: boolean | undefined; readonly smb1: boolean | undefined; readonly name: string | undefined }
+export interface Share extends Located { readonly host: string; readonly guest: string; readonly readonly: boolean | undefined; readonly smb1: boolean | undefined; readonly name: string | undefined; readonly transport: "smb" | "virtiofs" | "auto" | undefined }
 export interface Media extends Located { readonly kind: "iso" | "floppy"; readonly from: string; readonly label: string | undefined }
 export interface Provision extends Located { readonly script: string; readonly vms: readonly string[] }
 export interface Handler extends Located { readonly event: string; readonly run: string }

@@ -21,6 +21,22 @@ export const NicPlanSchema = z.object({
 });
 export type NicPlan = z.infer<typeof NicPlanSchema>;
 
+/** A `share {}` block, resolved (PRD §7.5). */
+export const SharePlanSchema = z.object({
+  /** SMB share name, unique per lab (`config/shares.ts`). */
+  name: z.string(),
+  /** Absolute host directory. */
+  host: z.string(),
+  /** Guest mount path (`/mnt/src`) or Windows target (`D:\\data`, `X:`). */
+  guest: z.string(),
+  readonly: z.boolean().default(false),
+  /** Enables the SMB1 dialect and legacy auth for the whole lab's smbd. */
+  smb1: z.boolean().default(false),
+  /** `auto` is resolved by the plan: virtiofs for Linux guest paths, SMB otherwise. */
+  transport: z.enum(["smb", "virtiofs"]).default("smb"),
+});
+export type SharePlan = z.infer<typeof SharePlanSchema>;
+
 /** A `media {}` block: a folder the lab daemon builds into an ISO (CD-ROM) or floppy image before boot (PRD §6.3). */
 export const MediaPlanSchema = z.object({
   kind: z.enum(["iso", "floppy"]),
@@ -61,9 +77,15 @@ export const VmPlanSchema = z.object({
   /** Folders built into ISO/floppy images by the lab daemon, attached after `cdrom`/`floppy`. */
   media: z.array(MediaPlanSchema).optional(),
   extraDisks: z.array(ExtraDiskPlanSchema).optional(),
+  /** Expose hardware virtualisation (VMX/SVM) to the guest. */
+  nested: z.boolean().default(false),
+  /** `gpu { mode address }`: virgl/vulkan (virtio-vga-gl) or VFIO passthrough of a host PCI device. */
+  gpu: z.object({ mode: z.enum(["passthrough", "virgl", "vulkan"]), address: z.string().optional() }).optional(),
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
+  /** Shared folders (PRD §7.5); absent = none. */
+  shares: z.array(SharePlanSchema).optional(),
   /** Whether readiness is judged by the guest agent answering. */
   agent: z.boolean().default(true),
   readyTimeoutMs: z.number().int().positive().default(300_000),
@@ -90,5 +112,11 @@ export const LabPlanSchema = z.object({
   handlers: z.array(HandlerPlanSchema).default([]),
   /** Segments, DHCP/DNS/NAT settings and forwards for the lab's fabric. */
   network: NetworkPlanSchema.optional(),
+  /**
+   * An ephemeral lab owned by one process (a template build, whose VM is named
+   * `build`): when that process dies, the daemon kills its guests, deletes the
+   * lab's folder and exits, so a killed build leaves nothing running.
+   */
+  ownerPid: z.number().int().positive().optional(),
 });
 export type LabPlan = z.infer<typeof LabPlanSchema>;

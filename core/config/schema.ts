@@ -278,13 +278,14 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
     DISK,
     {
       kind: "share",
-      doc: "SMB shared folder (§7.5).",
+      doc: "Shared folder (§7.5): SMB at the segment gateway by default, virtiofs on request for Linux guests.",
       attrs: [
         a("host", "utf8", true, "Host directory to share; must exist (required)"),
         a("guest", "utf8", true, "Guest mount path, e.g. `/mnt/src` or `D:\\data` (required)"),
         a("readonly", "bool", false, "Mount read-only (default false)"),
         a("smb1", "bool", false, "Enable the SMB1 dialect + auth relaxation for XP/2003-era guests"),
         a("name", "utf8", false, "SMB share name; derived from the guest path if omitted"),
+        a("transport", "utf8", false, "`smb` (default) \\| `virtiofs` (Linux guests; faster, but online snapshots of the VM are refused and `readonly` is enforced by the guest mount only) \\| `auto` (virtiofs for Linux guest paths, SMB for Windows ones)", { oneOf: ["smb", "virtiofs", "auto"] }),
       ],
       children: [],
       example: 'share { host = "./src"  guest = "/mnt/src" }\nshare { host = "~/data" guest = "D:\\\\data" readonly = true }\nshare { host = "./old"  guest = "X:" smb1 = true }   // legacy dialect for XP/2003',

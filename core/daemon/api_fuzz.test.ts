@@ -70,7 +70,7 @@ const plan: LabPlan = {
   dir: join(root, "lab"),
   vms: [{
     name: "a", template: { ref: "x86_64/none@1", disk: join(root, "missing.qcow2") }, arch: "x86_64", machine: "q35", cpus: 1, memoryMiB: 64, firmware: "bios", secureBoot: false, tpm: false,
-    vga: "std", diskInterface: "virtio", dependsOn: [], qemuArgs: [], nics: [], agent: true, readyTimeoutMs: 1000,
+    vga: "std", diskInterface: "virtio", dependsOn: [], extraDisks: [], nested: false, qemuArgs: [], nics: [], agent: true, readyTimeoutMs: 1000,
   }],
   provisions: [],
   handlers: [],

@@ -19,6 +19,19 @@ export {
 export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed", "io-error"]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
+/** One declared share of a VM, as `vmlab status` shows it (PRD §7.5). */
+export const ShareStatusSchema = z.object({
+  name: z.string(),
+  host: z.string(),
+  guest: z.string(),
+  transport: z.enum(["smb", "virtiofs"]),
+  readonly: z.boolean(),
+  mounted: z.boolean(),
+  /** Why the last mount failed. */
+  error: z.string().optional(),
+});
+export type ShareStatus = z.infer<typeof ShareStatusSchema>;
+
 export const VmStatusSchema = z.object({
   name: z.string(),
   state: VmStateSchema,
@@ -29,6 +42,7 @@ export const VmStatusSchema = z.object({
   template: z.string(),
   accel: z.string().nullable(),
   lastExit: z.string().nullable(),
+  shares: z.array(ShareStatusSchema).optional(),
   /** Why the VM is in `io-error`: device, operation and QEMU's reason. */
   ioError: z.string().nullable().optional(),
 });
@@ -103,6 +117,10 @@ export const ScriptRequestSchema = z.object({ path: z.string() });
 export const DownRequestSchema = z.object({ vms: z.array(z.string()).default([]), force: z.boolean().default(false) });
 /** `POST /v1/vms/:vm/start|stop|restart`. */
 export const PowerRequestSchema = z.object({ force: z.boolean().default(false) });
+/** `POST /v1/vms/:vm/screenshot`: write a PNG of the screen to an absolute host path. */
+export const ScreenshotRequestSchema = z.object({ path: z.string().refine(isAbsolute, "must be an absolute path") });
+export const ScreenshotReplySchema = z.object({ path: z.string() });
+
 export const ExecRequestSchema = z.object({
   path: z.string(),
   args: z.array(z.string()).default([]),

@@ -47,6 +47,15 @@ describe("buildArgv()", () => {
     expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report,backing=disk0-base");
   });
 
+  test("virtiofs shares get a shared memfd RAM backend and one vhost-user-fs device each", () => {
+    const a = buildArgv({ ...base, virtiofs: [{ socket: "/run/a-vfs0.sock", tag: "src" }] });
+    expect(a[a.indexOf("-machine") + 1]).toBe(`${base.machine},memory-backend=mem0`);
+    expect(a).toContain(`memory-backend-memfd,id=mem0,size=${base.memoryMiB}M,share=on`);
+    expect(a).toContain("socket,id=vfs0,path=/run/a-vfs0.sock");
+    expect(a).toContain("vhost-user-fs-pci,chardev=vfs0,tag=src");
+    expect(buildArgv(base).join(" ")).not.toContain("memory-backend");
+  });
+
   test("uses -cpu host under KVM unless a CPU model is given", () => {
     expect(buildArgv({ ...base, accel: "kvm" })).toContain("host");
     const a = buildArgv({ ...base, accel: "kvm", cpu: "Skylake-Client" });
@@ -123,5 +132,22 @@ describe("buildArgv()", () => {
 
   test("picks the emulator binary from the architecture", () => {
     expect(buildArgv({ ...base, arch: "aarch64", machine: "virt" })[0]).toBe("qemu-system-aarch64");
+  });
+
+  test("a TPM is an emulator tpmdev on swtpm's socket behind a TIS device", () => {
+    const a = buildArgv({ ...base, tpmSocket: "/run/vmlab/lab/web.tpm" }).join(" ");
+    expect(a).toContain("-chardev socket,id=chrtpm,path=/run/vmlab/lab/web.tpm -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0");
+  });
+
+  test("nested adds the host's virtualisation flag to the CPU model", () => {
+    const a = buildArgv({ ...base, accel: "kvm", nested: "vmx" });
+    expect(a[a.indexOf("-cpu") + 1]).toBe("host,+vmx");
+  });
+
+  test("GPU passthrough is a vfio-pci device; virgl renders headless as the only display adapter", () => {
+    expect(buildArgv({ ...base, gpu: { mode: "passthrough", address: "0000:01:00.0" } }).join(" ")).toContain("-device vfio-pci,host=0000:01:00.0");
+    const v = buildArgv({ ...base, gpu: { mode: "virgl" } }).join(" ");
+    expect(v).toContain("-device virtio-vga-gl");
+    expect(v).toContain("-display egl-headless -vga none -vnc");
   });
 });

@@ -26,7 +26,8 @@ export function qemuOptValue(value: string): string {
 }
 
 function defaultCpu(spec: QemuVmSpec): string {
-  return spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  const base = spec.cpu ?? (spec.accel === "kvm" ? "host" : "max");
+  return spec.nested ? `${base},+${spec.nested}` : base;
 }
 
 /** QEMU's action on a failed disk write: pause the VM (resumable once space is freed). */
@@ -76,6 +77,22 @@ function tpmArgs(socket: string): string[] {
   return ["-chardev", `socket,id=chrtpm,path=${qemuOptValue(socket)}`, "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-tis,tpmdev=tpm0"];
 }
 
+/** GPU devices: VFIO passthrough of a host PCI function, or a virgl/venus virtio-vga-gl rendered headless. */
+function gpuArgs(g: NonNullable<QemuVmSpec["gpu"]>): string[] {
+  switch (g.mode) {
+    case "passthrough":
+      return ["-device", `vfio-pci,host=${qemuOptValue(g.address ?? "")}`];
+    case "virgl":
+      return ["-device", "virtio-vga-gl"];
+    case "vulkan":
+      return ["-device", "virtio-vga-gl,blob=true,hostmem=256M,venus=true"];
+    default: {
+      const never: never = g.mode;
+      throw new Error(`Cannot build QEMU argv: unknown GPU mode ${String(never)}`);
+    }
+  }
+}
+
 function nicArgs(n: NicSpec): string[] {
   const netdevId = `${n.id}`;
   let netdev: string;
@@ -101,7 +118,10 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   const a: string[] = [qemuBinary(spec.arch)];
   a.push("-name", `${qemuOptValue(spec.name)},debug-threads=on`);
   a.push("-nodefaults", "-no-user-config");
-  a.push("-machine", spec.machine, "-accel", spec.accel);
+  const vfs = spec.virtiofs ?? [];
+  // vhost-user-fs maps guest RAM into virtiofsd: RAM must be a shared memfd.
+  a.push("-machine", vfs.length ? `${spec.machine},memory-backend=mem0` : spec.machine, "-accel", spec.accel);
+  if (vfs.length) a.push("-object", `memory-backend-memfd,id=mem0,size=${spec.memoryMiB}M,share=on`);
   a.push("-cpu", defaultCpu(spec));
   a.push("-smp", String(spec.cpus), "-m", `${spec.memoryMiB}M`);
   a.push("-rtc", `base=${spec.rtc}`);
@@ -121,6 +141,7 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   if (spec.tpmSocket) a.push(...tpmArgs(spec.tpmSocket));
+  if (spec.gpu) a.push(...gpuArgs(spec.gpu));
 
   const floppies = spec.floppies ?? [];
   if (floppies.length > 2) throw new Error("Cannot build QEMU argv: at most two floppy drives");
@@ -131,6 +152,10 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   for (const n of spec.nics) a.push(...nicArgs(n));
+  vfs.forEach((v, i) => {
+    a.push("-chardev", `socket,id=vfs${i},path=${qemuOptValue(v.socket)}`);
+    a.push("-device", `vhost-user-fs-pci,chardev=vfs${i},tag=${qemuOptValue(v.tag)}`);
+  });
 
   if (spec.guestAgent) {
     a.push("-chardev", `socket,id=qga0,path=${qemuOptValue(spec.paths.agentSocket)},server=on,wait=off`);
@@ -139,9 +164,11 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   }
 
   a.push("-qmp", `unix:${qemuOptValue(spec.paths.qmpSocket)},server=on,wait=off`);
-  a.push("-display", "none");
+  // A GL GPU renders off-screen (EGL headless) and is the only display adapter.
+  const gl = spec.gpu !== undefined && spec.gpu.mode !== "passthrough";
+  a.push("-display", gl ? "egl-headless" : "none");
   if (spec.vga !== "none") {
-    a.push("-vga", spec.vga);
+    a.push("-vga", gl ? "none" : spec.vga);
     a.push("-vnc", `unix:${qemuOptValue(spec.paths.vncSocket)}`);
   }
   if (spec.usbTablet) a.push("-device", "qemu-xhci,id=xhci0", "-device", "usb-tablet,bus=xhci0.0");

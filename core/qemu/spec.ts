@@ -94,6 +94,10 @@ export interface QemuVmSpec {
   readonly cdroms: readonly CdromSpec[];
   /** At most two; q35 gets an ISA floppy controller for them (i440fx has one built in). */
   readonly floppies?: readonly FloppySpec[];
+  /** Expose hardware virtualisation to the guest: the host's VMX (Intel) or SVM (AMD) flag. */
+  readonly nested?: "vmx" | "svm";
+  /** GPU: virgl/vulkan through virtio-vga-gl (EGL headless), or VFIO passthrough of a host PCI address. */
+  readonly gpu?: { readonly mode: "passthrough" | "virgl" | "vulkan"; readonly address?: string };
   readonly nics: readonly NicSpec[];
   /** Display adapter; `none` for headless guests without a framebuffer. */
   readonly vga: "std" | "virtio" | "qxl" | "cirrus" | "none";
@@ -108,6 +112,12 @@ export interface QemuVmSpec {
   readonly guestAgent: boolean;
   readonly rtc: "utc" | "localtime";
   readonly paths: VmRuntimePaths;
+  /**
+   * virtiofs shares (PRD §7.5 opt-in): one vhost-user-fs device per share, each on the
+   * socket of its own virtiofsd. Non-empty makes guest RAM a shared memfd backend,
+   * which vhost-user needs.
+   */
+  readonly virtiofs?: readonly { readonly socket: string; readonly tag: string }[];
   /** Start paused (`-S`), e.g. to attach before the firmware runs. */
   readonly startPaused?: boolean;
   /** Passed through verbatim, last; for profile escape hatches. */

@@ -18,8 +18,11 @@ export type FractionProgress = (fraction: number) => void;
 
 const PROGRESS_RECORD = /\((\d+(?:\.\d+)?)\/100%\)/g;
 
-export async function flattenToQcow2(src: string, dest: string, opts: { readonly binary?: string; readonly onProgress?: FractionProgress } = {}): Promise<void> {
-  const proc = Bun.spawn([opts.binary ?? "qemu-img", "convert", "-p", "-f", "qcow2", "-O", "qcow2", src, dest], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+export async function flattenToQcow2(src: string, dest: string, opts: { readonly binary?: string; readonly onProgress?: FractionProgress; readonly compress?: boolean } = {}): Promise<void> {
+  // Under `setpriv --pdeathsig KILL` when available: a killed CLI takes its qemu-img along.
+  const setpriv = Bun.which("setpriv");
+  const argv = [opts.binary ?? "qemu-img", "convert", "-p", ...(opts.compress ? ["-c"] : []), "-f", "qcow2", "-O", "qcow2", src, dest];
+  const proc = Bun.spawn(setpriv ? [setpriv, "--pdeathsig", "KILL", "--", ...argv] : argv, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   const readProgress = (async () => {
     const decoder = new TextDecoder();
     for await (const chunk of proc.stdout) {

@@ -150,7 +150,7 @@ export class TemplateStore {
    * one backing file the caller vouches for (a build's clone of a stored
    * template); the chain is then flattened.
    */
-  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly trustedBacking?: string } = {}): Promise<TemplateEntry> {
+  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly trustedBacking?: string; readonly origin?: TemplateMetadata["origin"]; readonly compress?: boolean } = {}): Promise<TemplateEntry> {
     const ref = this.parseStoreRef(text);
     if (ref.version === undefined) throw versionRequired(text, "adopting a disk");
     const src = resolvePath(source);
@@ -160,7 +160,7 @@ export class TemplateStore {
       const disk = join(stage, TEMPLATE_DISK);
       // The source is checked before qemu-img reads it: converting would open its backing or data file.
       await assertImageSafe(src, { origin: src, ...this.imgBinary(), ...(opts.trustedBacking === undefined ? {} : { trustedBacking: opts.trustedBacking }) });
-      await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.compress ? { compress: true } : {}) });
       const info = await assertImageSafe(disk, { origin: src, ...this.imgBinary() });
       const metadata: TemplateMetadata = {
         formatVersion: METADATA_FORMAT_VERSION,
@@ -170,7 +170,7 @@ export class TemplateStore {
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
         created: this.now().toISOString(),
         disk: { file: TEMPLATE_DISK, format: "qcow2", size: statSync(disk).size, virtualSize: info.virtualSize, sha256: await sha256File(disk) },
-        origin: { kind: "adopt", source: src },
+        origin: opts.origin ?? { kind: "adopt", source: src },
         hardware: opts.hardware ?? {},
       };
       await Bun.write(join(stage, TEMPLATE_METADATA), renderMetadata(metadata));

@@ -128,6 +128,8 @@ const INVALID: Case[] = [
   { name: "an unknown event", src: lab(`  on "vm.crash" { run = "scripts/alert.ws" }`), want: [{ code: "unknown-event", at: '"vm.crash"', name: "vm.crash" }] },
   // files and shares
   { name: "a share without a NIC", src: lab(vm('    share { host = "./src" guest = "/mnt/src" }')), want: [{ code: "share-without-nic", at: "share", name: "box" }] },
+  { name: "two shares whose derived names collide", src: lab(`${vm('    nic { nat = true }\n    share { host = "./src" guest = "/mnt/src" }')}\n${vm('    nic { nat = true }\n    share { host = "./old" guest = "/srv/SRC" }', "two")}`), want: [{ code: "duplicate-share-name", at: '"/srv/SRC"', name: "SRC" }] },
+  { name: "a share name SMB cannot serve", src: lab(vm('    nic { nat = true }\n    share { host = "./src" guest = "/mnt/src" name = "a b" }')), want: [{ code: "invalid-share-name", at: '"a b"', name: "a b" }] },
   { name: "a share of a missing folder", src: lab(vm('    nic { nat = true }\n    share { host = "./nope" guest = "/mnt" }')), want: [{ code: "missing-path", at: '"./nope"', name: "./nope" }] },
   { name: "a missing cdrom image", src: lab(vm('    cdrom = "./isos/none.iso"')), want: [{ code: "missing-path", at: '"./isos/none.iso"', name: "./isos/none.iso" }] },
   { name: "a floppy that is a directory", src: lab(vm('    floppy = "./drivers"')), want: [{ code: "missing-path", at: '"./drivers"', name: "./drivers" }] },

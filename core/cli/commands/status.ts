@@ -1,6 +1,7 @@
 /**
  * `vmlab status [lab] [--json]` — the lab's state and, per VM: state, ready
- * flag, pid, IPs, uptime, template, accelerator.
+ * flag, pid, IPs, uptime, template, accelerator; and each VM's shared folders
+ * (transport, mounted, read-only).
  *
  * A running lab answers from its daemon. A lab that is not running is
  * described from its file (every VM stopped) and from the supervisor's
@@ -43,6 +44,11 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
   if (st.segments?.length) {
     const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
     out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "LEASES"], rows, s)}\n`;
+  }
+  const shares = st.vms.flatMap((v) => (v.shares ?? []).map((sh) => ({ vm: v.name, sh })));
+  if (shares.length) {
+    const rows = shares.map(({ vm, sh }) => [vm, sh.name, sh.guest, sh.transport, sh.mounted ? "yes" : sh.error ? s.red("failed") : "no", sh.readonly ? "yes" : "no", sh.host]);
+    out += `\n${renderTable(["VM", "SHARE", "GUEST PATH", "TRANSPORT", "MOUNTED", "READ-ONLY", "HOST PATH"], rows, s)}\n`;
   }
   if (st.forwards?.length) {
     const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);

@@ -112,6 +112,18 @@ function jsonEntry(e: TemplateEntry): Record<string, unknown> {
   };
 }
 
+/** Recorded hardware in one cell: `2 vCPU, 512.0 MiB, ovmf, tpm`. */
+export function hardwareSummary(hw: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = [];
+  if (typeof hw.cpus === "number") parts.push(`${hw.cpus} vCPU`);
+  if (typeof hw.memory === "number") parts.push(humanBytes(hw.memory));
+  if (typeof hw.firmware === "string") parts.push(hw.firmware);
+  if (hw.secure_boot === true) parts.push("secure boot");
+  if (hw.tpm === true) parts.push("tpm");
+  if (typeof hw.machine === "string") parts.push(hw.machine);
+  return parts.join(", ") || "-";
+}
+
 function list(store: TemplateStore, io: TemplateIo, json: boolean): number {
   const entries = store.list();
   if (json) {
@@ -131,8 +143,9 @@ function list(store: TemplateStore, io: TemplateIo, json: boolean): number {
     e.metadata?.profile ?? "-",
     e.metadata ? e.metadata.created.replace(/\.\d+Z$/, "Z") : s.red(`invalid: ${e.problem ?? "?"}`),
     e.clones > 0 ? s.yellow(String(e.clones)) : "0",
+    hardwareSummary(e.metadata?.hardware ?? {}),
   ]);
-  io.out(`${renderTable(["REF", "SIZE", "VIRTUAL", "PROFILE", "CREATED", "CLONES"], rows, s)}\n`);
+  io.out(`${renderTable(["REF", "SIZE", "VIRTUAL", "PROFILE", "CREATED", "CLONES", "HARDWARE"], rows, s)}\n`);
   return 0;
 }
 

@@ -28,7 +28,7 @@ import { CodedError } from "../../errors/mod.ts";
 import { isQgaError } from "../../qga/errors.ts";
 import {
   DownRequestSchema, EventSchema, EventsQuerySchema, ExecRequestSchema, FileQuerySchema, ForwardDeleteSchema, ForwardRequestSchema,
-  PowerRequestSchema, ScriptRequestSchema, SnapshotRequestSchema, UpRequestSchema, type StreamRecord,
+  PowerRequestSchema, ScreenshotRequestSchema, ScriptRequestSchema, SnapshotRequestSchema, UpRequestSchema, type StreamRecord,
 } from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
 import type { LabNetwork } from "./network.ts";
@@ -48,6 +48,12 @@ export interface LabDaemonHooks {
   afterPowerChange(): void;
   /** Called after destroy. */
   destroyed(): void;
+  /**
+   * Kill every guest now (whatever operation is running), delete the lab's
+   * folder and exit: an ephemeral lab's owner gave up on it (a failed,
+   * interrupted or timed-out template build). Resolves once QEMU is gone.
+   */
+  abandon?(why: string): Promise<void>;
 }
 
 /**
@@ -140,6 +146,21 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
       hooks.afterPowerChange();
       return vm.status();
     }, lab);
+  });
+
+  /** A PNG of the VM's screen written to `path` (QMP screendump; the build keeps one when it fails). */
+  app.post("/v1/abandon", async (c) => {
+    if (!hooks.abandon) throw new CodedError("request.invalid", "this lab daemon cannot abandon its lab");
+    await hooks.abandon("its owner abandoned it");
+    return c.json({ ok: true });
+  });
+
+  app.post("/v1/vms/:vm/screenshot", async (c) => {
+    const req = await body(c.req.raw, ScreenshotRequestSchema);
+    const m = lab.vm(c.req.param("vm")).machine;
+    if (!m?.process.running) throw new CodedError("vm.not_running", `VM ${c.req.param("vm")} is not running`, { subject: c.req.param("vm") });
+    await m.qmp.execute("screendump", { filename: req.path, format: "png" }, { timeoutMs: 10_000 });
+    return c.json({ path: req.path });
   });
 
   app.post("/v1/vms/:vm/exec", async (c) => {

@@ -122,6 +122,8 @@ export class LabFabric implements NicAttacher {
   readonly #forwards: FabricForwards;
   readonly #rules: FabricRules;
   #dns: UdpDnsForwarder | undefined;
+  /** Gateway TCP ports proxied to host services (SMB 445 → smbd), on every segment. */
+  readonly #gatewayServices = new Map<number, () => { host: string; port: number } | undefined>();
   /** Ping sockets for NAT'd guests, or why there are none (decided at `open()`). */
   #ping: { factory: PingSocketFactory } | { reason: string } = { reason: "the fabric is not open" };
 
@@ -276,6 +278,45 @@ export class LabFabric implements NicAttacher {
     return [...this.#forwards.rulesOf(name), ...this.#rules.routesOf(name)];
   }
 
+  /**
+   * Serves `<gateway>:port` on every segment (running and later ones) by splicing each
+   * guest connection to the host address `target()` gives at connect time; `undefined`
+   * (the service is down) answers the guest with RST. PRD §7.5: SMB at the gateway.
+   */
+  serveGatewayTcp(port: number, target: () => { host: string; port: number } | undefined): void {
+    this.#gatewayServices.set(port, target);
+    for (const s of this.#segs.values()) this.#bindGatewayService(s, port, target);
+  }
+
+  /**
+   * Forgets the userspace TCP flows of `vm`'s addresses (NAT, forwards, gateway
+   * services): after an online snapshot restore the guest's TCP state is from the
+   * past, and its next segment is answered with an RST it accepts, so its clients
+   * (the SMB mount) reconnect at once.
+   */
+  forgetGuestFlows(vm: string): number {
+    let n = 0;
+    for (const nic of this.#nicsOf(vm)) {
+      const ip = this.#nicAddress(nic);
+      if (ip !== undefined) n += nic.seg.nat.forgetGuestTcp(ip);
+    }
+    return n;
+  }
+
+  /** The gateway address of running segment `name`. */
+  gatewayOf(name: string): string | undefined {
+    const s = this.#segs.get(name);
+    return s ? ipv4ToString(s.segment.gateway.ip) : undefined;
+  }
+
+  #bindGatewayService(s: LiveSegment, port: number, target: () => { host: string; port: number } | undefined): void {
+    s.segment.gateway.bindTcp(port, (_mac, ip, seg) => {
+      const to = target();
+      // No service: the NAT answers a SYN to a refused host port with RST.
+      s.nat.proxyTcp(ip, seg, to ?? { host: "127.0.0.1", port: 0 });
+    });
+  }
+
   /** Stops every forward, NIC, NAT and forwarder and releases the lab's subnets. */
   async close(): Promise<void> {
     // A segment still claiming its subnet finishes first, so close releases it too.
@@ -366,6 +407,7 @@ export class LabFabric implements NicAttacher {
     const rules = this.#rules.attach(plan, segment, nat, this.#net);
     const live: LiveSegment = { plan, subnet, segment, nat, rules };
     this.#segs.set(name, live);
+    for (const [port, target] of this.#gatewayServices) this.#bindGatewayService(live, port, target);
     this.#reportUnenforced(plan);
     return live;
   }

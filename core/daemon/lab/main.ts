@@ -13,7 +13,9 @@
  * graceful ladder first. A bad request, a broken guest channel or a failing
  * write never takes it down: errors are answered and logged.
  */
+import { rmSync } from "node:fs";
 import { dirname } from "node:path";
+import { pidAlive } from "../orphans.ts";
 import { parseArgs } from "node:util";
 import { TemplateStore } from "../../store/store.ts";
 import { VERSION } from "../../version.ts";
@@ -26,8 +28,11 @@ import { LabNetwork } from "./network.ts";
 import { LabRuntime } from "./lab_runtime.ts";
 import { readState } from "./state_file.ts";
 import { ScriptHost } from "./scripts.ts";
+import { prepareNetworkWithShares, wireShares } from "./shares.ts";
 import { join } from "node:path";
 
+/** How often an ephemeral lab checks that its owner process (`LabPlan.ownerPid`) still lives. */
+export const OWNER_POLL_MS = 500;
 /** After a power change leaves nothing running, exit this much later (lets the response finish). */
 export const IDLE_EXIT_DELAY_MS = 300;
 /** A freshly spawned daemon waits this long for its first operation before it exits idle. */
@@ -75,9 +80,13 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   const network = new LabNetwork(args.name, new JsonLog(join(labLogDir(args.name), "network.log")));
   const lab = new LabRuntime(initial, network, storeClones());
   const log = lab.ctx.log;
-  lab.prepareNetwork = (plan) => network.prepare(plan);
+  const shares = wireShares(lab, network);
+  lab.prepareNetwork = (plan) => prepareNetworkWithShares(network, shares, plan);
   lab.leaseIps = (vm) => network.vmIps(vm);
-  lab.releaseNetwork = () => network.release();
+  lab.releaseNetwork = async () => {
+    await shares.close().catch((e: unknown) => log.write("warn", `stopping smbd failed: ${(e as Error).message}`));
+    await network.release();
+  };
   lab.networkStatus = () => {
     const st = network.status();
     return st ? { segments: st.segments, forwards: st.forwards } : {};
@@ -105,7 +114,24 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
     }, delayMs);
   };
 
-  const app = labApp(lab, { afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
+  let abandoning: Promise<void> | undefined;
+  const abandon = (why: string): Promise<void> => {
+    abandoning ??= (async () => {
+      exiting = true;
+      log.write("warn", `${why}: killing the lab's guests and deleting ${dir}`);
+      scripts.close();
+      const running = [...lab.vms.values()].map((v) => v.machine).filter((m) => m?.process.running);
+      for (const m of running) m?.process.kill("SIGKILL");
+      await Promise.all(running.map((m) => m?.process.exited)).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+      // Let the reply go out before the server stops.
+      setTimeout(() => finish(1), 100);
+    })();
+    return abandoning;
+  };
+
+  const app = labApp(lab, {
+    abandon, afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
   let server: { stop(): void };
   try {
     // Uploads (`vmlab cp` host→guest) stream to the agent: no body limit.
@@ -130,6 +156,11 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
       .catch((e: unknown) => log.write("error", `stopping on ${signal} failed: ${(e as Error).message}`))
       .finally(() => finish(0));
   };
+  // An ephemeral lab (a template build) dies with its owner: guests killed, folder deleted.
+  const ownerWatch = setInterval(() => {
+    const owner = lab.plan.ownerPid;
+    if (owner !== undefined && !pidAlive(owner)) void abandon(`owner process ${owner} is gone`);
+  }, OWNER_POLL_MS);
   process.on("SIGTERM", () => stopAll("SIGTERM"));
   process.on("SIGINT", () => stopAll("SIGINT"));
   process.on("SIGHUP", () => undefined);
@@ -137,6 +168,8 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   // A daemon spawned for a lab with nothing to do (e.g. `status` raced a `down`) does not linger.
   exitIfIdle(STARTUP_GRACE_MS);
   const code = await done;
+  clearInterval(ownerWatch);
+  await shares.close().catch(() => undefined);
   await network.release().catch((e: unknown) => log.write("warn", `closing the network failed: ${(e as Error).message}`));
   server.stop();
   log.write("info", "lab daemon stopped", { code });

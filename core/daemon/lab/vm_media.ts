@@ -33,7 +33,8 @@ type Report = (msg: string) => void;
 /** Build (or reuse) every medium of `plan` and create its extra disks. */
 export async function prepareVmMedia(plan: VmPlan, labWork: string, vmDir: string, report: Report): Promise<VmMedia> {
   const cache = join(labWork, "media");
-  const cdroms: CdromSpec[] = plan.cdrom ? [{ path: plan.cdrom }] : [];
+  // After the disk: a blank disk (scratch VMs, ISO builds) falls through to the installer CD.
+  const cdroms: CdromSpec[] = plan.cdrom ? [{ path: plan.cdrom, bootIndex: 1 }] : [];
   const floppies: FloppySpec[] = plan.floppy ? [{ path: plan.floppy }] : [];
   for (const m of plan.media ?? []) {
     const t0 = performance.now();

@@ -27,16 +27,17 @@
  * reaped (QEMU gone, QMP closed, ports detached) before returning / attaching
  * new ports — so a restart never loses the new instance's network.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Machine } from "../../machine/machine.ts";
 import { LiveSnapshots, type SnapshotInfo } from "../../machine/snapshots.ts";
 import { OfflineSnapshots } from "../../machine/snapshots_offline.ts";
 import { SnapshotError } from "../../machine/errors.ts";
 import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/accel.ts";
-import { createLinkedClone } from "../../qemu/img.ts";
+import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
+import { Virtiofsd } from "../../shares/virtiofsd.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
@@ -45,6 +46,8 @@ import type { VmPlan, VmState, VmStatus } from "../protocol.ts";
 import { JsonLog, type LabContext } from "./context.ts";
 import { prepareVmMedia, type VmMedia } from "./vm_media.ts";
 
+/** Disk of a scratch VM that sets no `disk` (validation requires one; this is the floor). */
+export const SCRATCH_DEFAULT_DISK_BYTES = 8 * 1024 ** 3;
 /** Rung 1 of the stop ladder: the agent's guest-shutdown. */
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
 /** Rung 2: the ACPI power button. */
@@ -70,6 +73,8 @@ export class VmRuntime {
   /** Resolves once the current/last instance's exit has been fully handled. */
   #reaped: Promise<void> = Promise.resolve();
   #swtpm: Swtpm | undefined;
+  /** One virtiofsd per virtiofs share while QEMU runs. */
+  #virtiofsd: Virtiofsd[] = [];
 
   constructor(
     readonly lab: LabContext,
@@ -134,6 +139,14 @@ export class VmRuntime {
   /** Create the linked clone if it does not exist yet, and register it with the store. */
   async ensureClone(): Promise<void> {
     if (existsSync(this.clonePath)) return;
+    if (this.plan.template.ref === "scratch") {
+      // A scratch VM (§6.5): a blank disk of `disk`, never in the store.
+      mkdirSync(this.vmDir, { recursive: true });
+      const tmp = `${this.clonePath}.tmp-${process.pid}`;
+      createImage(tmp, this.plan.diskSizeBytes ?? SCRATCH_DEFAULT_DISK_BYTES);
+      renameSync(tmp, this.clonePath);
+      return;
+    }
     if (!existsSync(this.plan.template.disk)) {
       throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
         subject: this.plan.template.ref,
@@ -172,6 +185,7 @@ export class VmRuntime {
 
   /** Forget the clone (destroy). */
   async removeClone(): Promise<void> {
+    if (this.plan.template.ref === "scratch") return;
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
@@ -205,9 +219,11 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, backing: this.plan.template.disk }, ...media.disks],
+      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) }, ...media.disks],
       cdroms: media.cdroms,
       floppies: media.floppies,
+      ...(this.plan.nested ? { nested: hostVirtFlag() } : {}),
+      ...(this.plan.gpu ? { gpu: this.plan.gpu } : {}),
       nics,
       vga: this.plan.vga,
       usbTablet: true,
@@ -215,6 +231,7 @@ export class VmRuntime {
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
       ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
+      ...(this.#virtiofsShares().length ? { virtiofs: this.#virtiofsShares().map((sh, i) => ({ socket: this.#vfsSocket(i), tag: sh.name })) } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -223,6 +240,20 @@ export class VmRuntime {
         pidFile: join(run, `${this.name}.pid`),
       },
     };
+  }
+
+  #virtiofsShares(): NonNullable<VmPlan["shares"]> {
+    return (this.plan.shares ?? []).filter((sh) => sh.transport === "virtiofs");
+  }
+
+  #vfsSocket(i: number): string {
+    return join(this.lab.paths.run, `${this.name}-vfs${i}.sock`);
+  }
+
+  async #stopVirtiofsd(): Promise<void> {
+    const all = this.#virtiofsd;
+    this.#virtiofsd = [];
+    await Promise.all(all.map((v) => v.stop().catch(() => undefined)));
   }
 
   /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
@@ -248,8 +279,13 @@ export class VmRuntime {
         await this.#swtpm?.stop();
         this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
       }
+      await this.#stopVirtiofsd();
+      for (const [i, sh] of this.#virtiofsShares().entries()) {
+        this.#virtiofsd.push(await Virtiofsd.start({ source: sh.host, socket: this.#vfsSocket(i), logFile: join(this.lab.paths.logs, `${this.name}.virtiofsd.log`), wrapper }));
+      }
       machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#stopVirtiofsd();
       await this.#detach(attached);
       await this.#swtpm?.stop();
       this.#swtpm = undefined;
@@ -361,6 +397,7 @@ export class VmRuntime {
     await machine.close();
     await this.#swtpm?.stop();
     this.#swtpm = undefined;
+    await this.#stopVirtiofsd();
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
@@ -459,6 +496,13 @@ export class VmRuntime {
 
   async takeSnapshot(name: string): Promise<SnapshotInfo> {
     const s = this.#snapshotter();
+    const vfs = this.#virtiofsShares();
+    if ("live" in s && vfs.length) {
+      throw new CodedError("snapshot.virtiofs", `cannot take an online snapshot of ${this.name}: its share ${vfs[0]?.name} uses virtiofs, whose state lives outside QEMU`, {
+        subject: this.name,
+        hint: 'stop the VM and snapshot it offline, or use transport = "smb" for its shares (PRD §7.3, §7.5)',
+      });
+    }
     const info = await snapshotCall(this.name, () => ("live" in s ? s.live.take(name) : s.offline.take(name)));
     this.#emit("snapshot.created", { name, online: info.online });
     return info;
@@ -505,6 +549,15 @@ async function snapshotCall<T>(vm: string, fn: () => T | Promise<T>): Promise<T>
       throw new CodedError(code, e.message, { subject: vm, hint: e.detail.hint });
     }
     throw e;
+  }
+}
+
+/** The host CPU's virtualisation flag, passed on to nested guests. */
+function hostVirtFlag(): "vmx" | "svm" {
+  try {
+    return /\bsvm\b/.test(readFileSync("/proc/cpuinfo", "utf8")) ? "svm" : "vmx";
+  } catch {
+    return "vmx";
   }
 }
 
