@@ -53,3 +53,5 @@ export * from "./capture_filter.ts";
 export * from "./capture.ts";
 export * from "./trunk.ts";
 export * from "./trunk_link.ts";
+export * from "./vxlan.ts";
+export * from "./vxlan_link.ts";

@@ -213,10 +213,15 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
     },
     {
       kind: "connect",
-      doc: "Cross-host segment link (§9.2).",
-      attrs: [a("host", "utf8", true, "Remote supervisor `host[:port]` to bridge this segment with (required)")],
+      doc: "Cross-host segment link (§9.2): a vmlab peer over an authenticated, encrypted trunk (`host`), or a VXLAN VTEP of a real network (`vxlan` + `vni`, RFC 7348). Exactly one of `host` and `vxlan`.",
+      attrs: [
+        a("host", "utf8", false, "Peer vmlab `host:port` (its host config `trunk_port`) to bridge this segment with; both hosts need the same `psk`"),
+        a("vxlan", "utf8", false, "Remote VTEP `ip[:port]` (port default 4789); VXLAN has no security: keep it on loopback or a private network"),
+        a("vni", "i64", false, "VXLAN network identifier (required with `vxlan`)", { range: [0, 16777215] }),
+        a("local_port", "i64", false, "Local UDP port of the VXLAN socket (default 4789)", { range: [1, 65535] }),
+      ],
       children: [],
-      example: 'connect { host = "helios:9999" }   // bridge this segment to a peer supervisor (PSK)',
+      example: 'connect { host = "helios:7400" }   // bridge this segment to a peer vmlab (psk in the host config)\nconnect { vxlan = "192.168.1.20:4789" vni = 42 }   // …or join a VXLAN of a real network',
     },
     {
       kind: "route",

@@ -68,6 +68,7 @@ export const SegmentStatusSchema = z.object({
       }),
     )
     .optional(),
+  vxlan: z.object({ remote: z.string(), vni: z.number(), sent: z.number(), received: z.number(), dropped: z.number() }).optional(),
 });
 
 /** `GET /v1/segments/:segment/capture` query: a VM's NICs only, a tcpdump-style filter. */

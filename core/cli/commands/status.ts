@@ -56,6 +56,8 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     const rows = shares.map(({ vm, sh }) => [vm, sh.name, sh.guest, sh.transport, sh.mounted ? "yes" : sh.error ? s.red("failed") : "no", sh.readonly ? "yes" : "no", sh.host]);
     out += `\n${renderTable(["VM", "SHARE", "GUEST PATH", "TRANSPORT", "MOUNTED", "READ-ONLY", "HOST PATH"], rows, s)}\n`;
   }
+  const vx = (st.segments ?? []).flatMap((g) => (g.vxlan ? [[g.name, g.vxlan.remote, String(g.vxlan.vni), `${g.vxlan.sent}/${g.vxlan.received}`, String(g.vxlan.dropped)]] : []));
+  if (vx.length) out += `\n${renderTable(["VXLAN", "REMOTE", "VNI", "SENT/RECV", "DROPPED"], vx, s)}\n`;
   if (st.forwards?.length) {
     const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);
     out += `\n${renderTable(["FORWARD", "TO", "PROTO", "GUEST IP"], rows, s)}\n`;

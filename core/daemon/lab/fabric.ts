@@ -38,7 +38,9 @@
  * file owns segments, NICs, subnets and DNS forwarding, and composes the two.
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
  * Cross-host segments (`connect`, host `trunk_port`/`psk`) are `FabricTrunks`
- * (fabric_trunks.ts). Not enforced (logged once at `open()`): `global` (run lab-locally).
+ * (fabric_trunks.ts); `connect { vxlan vni }` joins a segment to a VXLAN VTEP over a UDP
+ * socket (net/vxlan_link.ts; a taken port fails `open()` with network.vxlan_port_taken).
+ * Not enforced (logged once at `open()`): `global` (run lab-locally).
  */
 import { rmSync, mkdirSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -53,7 +55,7 @@ import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlan
 import {
   attachStreamSocket, compileCaptureFilter, startCapture, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
   Segment, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
-  type SwitchPort, type Capture,
+  type SwitchPort, type Capture, startVxlanLink, VXLAN_PORT, type VxlanLink,
 } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
 import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
@@ -90,6 +92,8 @@ export interface FabricStatus {
     frames: number; dropped: number; captures: number;
     /** Cross-host trunks of the segment. */
     trunks: TrunkInfo[];
+    /** The VXLAN link (`connect { vxlan }`), with its counters. */
+    vxlan?: { remote: string; vni: number; sent: number; received: number; dropped: number };
   }[];
   forwards: ForwardInfo[];
 }
@@ -102,6 +106,8 @@ interface LiveSegment {
   nat: Nat;
   /** DNS and L3 rules with ids. */
   rules: RuleBook;
+  /** The VXLAN link of a `connect { vxlan }` segment. */
+  vxlan?: { link: VxlanLink; remote: string; vni: number };
   /** Running captures, each with what ends its stream. */
   captures: Map<Capture, () => void>;
 }
@@ -189,7 +195,8 @@ export class LabFabric implements NicAttacher {
       for (const s of this.#net.segments) await this.#segment(s.name);
       this.#rules.linkDeclared(this.#net.segments);
       for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
-      await this.#trunks.open(this.#net.segments.flatMap((s) => (s.connect ? [{ segment: s.name, host: s.connect.host }] : [])));
+      await this.#trunks.open(this.#net.segments.flatMap((s) => (s.connect && "host" in s.connect ? [{ segment: s.name, host: s.connect.host }] : [])));
+      for (const s of this.#net.segments) if (s.connect && "vxlan" in s.connect) await this.#startVxlan(s.name, s.connect);
     } catch (e) {
       await this.close();
       throw e;
@@ -287,6 +294,7 @@ export class LabFabric implements NicAttacher {
         dropped: s.segment.switch.stats.dropped,
         captures: s.captures.size,
         trunks: this.#trunks.list(s.plan.name),
+        ...(s.vxlan ? { vxlan: { remote: s.vxlan.remote, vni: s.vxlan.vni, ...s.vxlan.link.stats } } : {}),
       })),
       forwards: this.listForwards(),
     };
@@ -401,6 +409,7 @@ export class LabFabric implements NicAttacher {
     // A segment still claiming its subnet finishes first, so close releases it too.
     await Promise.allSettled(this.#opening.values());
     this.#trunks.close();
+    for (const s of this.#segs.values()) s.vxlan?.link.close();
     await this.#forwards.close();
     for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
     for (const s of this.#segs.values()) {
@@ -491,6 +500,23 @@ export class LabFabric implements NicAttacher {
     for (const [port, target] of this.#gatewayServices) this.#bindGatewayService(live, port, target);
     this.#reportUnenforced(plan);
     return live;
+  }
+
+  /** Joins segment `name` to a remote VTEP (RFC 7348) over a UDP socket. */
+  async #startVxlan(name: string, c: { vxlan: string; vni: number; localPort?: number | undefined }): Promise<void> {
+    const seg = this.#segs.get(name);
+    if (!seg) return;
+    const i = c.vxlan.lastIndexOf(":");
+    const remote = i < 0 ? c.vxlan : c.vxlan.slice(0, i);
+    const remotePort = i < 0 ? VXLAN_PORT : Number(c.vxlan.slice(i + 1));
+    const localPort = c.localPort ?? VXLAN_PORT;
+    try {
+      const link = await startVxlanLink(seg.segment.switch, { remote, remotePort, vni: c.vni, localPort, name: `vxlan:${remote}` });
+      seg.vxlan = { link, remote: `${remote}:${remotePort}`, vni: c.vni };
+      this.#log({ level: "info", event: "net.vxlan_up", message: `Segment ${name} joins VXLAN ${c.vni} at ${remote}:${remotePort} (local UDP port ${localPort})`, segment: name });
+    } catch (e) {
+      throw new FabricFailure({ code: "vxlan_port_taken", segment: name, port: localPort, message: `cannot open the VXLAN socket of segment ${name} on UDP port ${localPort}: ${(e as Error).message}`, hint: "another program (or a kernel vxlan device) holds the port: set connect { local_port = … }" });
+    }
   }
 
   #builtinNatPlan(): SegmentPlan {

@@ -11,7 +11,7 @@ export interface FabricError {
     | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
     | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target"
     | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap"
-    | "capture_filter_invalid" | "capture_vm_not_attached" | "trunk_no_psk" | "trunk_port_taken";
+    | "capture_filter_invalid" | "capture_vm_not_attached" | "trunk_no_psk" | "trunk_port_taken" | "vxlan_port_taken";
   segment: string;
   message: string;
   hint: string;
@@ -42,6 +42,7 @@ const FABRIC_CODES: Record<FabricError["code"], string> = {
   capture_vm_not_attached: "network.capture_vm_not_attached",
   trunk_no_psk: "network.trunk_no_psk",
   trunk_port_taken: "network.trunk_port_taken",
+  vxlan_port_taken: "network.vxlan_port_taken",
 };
 
 /** Carries a `FabricError` through promise rejections, as a `CodedError` (`network.*`). */
