@@ -18,6 +18,7 @@
 import { existsSync } from "node:fs";
 import { CodedError } from "../errors/mod.ts";
 import type { TemplateDef } from "../config/model.ts";
+import { assertImageSafe } from "../store/image_safety.ts";
 import { sha256File } from "../store/inspect.ts";
 import type { TemplateStore } from "../store/store.ts";
 import type { HardwareAttrs } from "../store/metadata.ts";
@@ -69,6 +70,8 @@ export async function resolveSource(t: TemplateDef, ctx: SourceContext): Promise
   switch (s?.kind) {
     case "qcow2": {
       const a = await artefact(t, ctx);
+      // The image becomes the build disk's backing file: it must name no host file itself.
+      await assertImageSafe(a.file, { origin: a.describe });
       return { kind: "qcow2", base: { path: a.file, ref: `source:${a.describe}` }, describe: a.describe, sha256: a.sha256 };
     }
     case "iso": {

@@ -98,13 +98,13 @@ describe("writeGuestTree() with a hostile listing", () => {
     expect(existsSync(join(outside, "sub"))).toBe(false);
   });
 
-  test("a file listed after a symlink of the same name replaces the link, not its target", async () => {
+  test("a file listed after a symlink of the same name is refused; the link's target is untouched", async () => {
     const { dest, outside } = scratch();
-    await writeGuestTree(dest, [
+    const e = await refused(writeGuestTree(dest, [
       { kind: "symlink", path: "x", target: join(outside, "victim") },
       { kind: "file", path: "x" },
-    ], fetchText, "vm:/srv");
-    expect(lstatSync(join(dest, "x")).isFile()).toBe(true);
+    ], fetchText, "vm:/srv"));
+    expect(e.code).toBe("fs.not_regular_file");
     expect(readFileSync(join(outside, "victim"), "utf8")).toBe("original");
   });
 

@@ -22,7 +22,7 @@
 import { lstatSync, mkdirSync, renameSync, symlinkSync, unlinkSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { CodedError } from "../errors/mod.ts";
-import { writeHostFile, type HostSinkOptions } from "./host_sink.ts";
+import { writeHostFile, type HostSinkOptions } from "../fs/host_sink.ts";
 
 /** One entry of a guest's tree listing, relative to the copied directory. */
 export interface GuestTreeEntry {

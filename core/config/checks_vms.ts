@@ -20,6 +20,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { firmwareProblem } from "../qemu/firmware.ts";
 import { findSwtpm, SWTPM_PACKAGE } from "../qemu/swtpm.ts";
+import { missingSmbPackage } from "../shares/tools.ts";
+import { shareChecks, shareTransport } from "./shares.ts";
 
 /** Where Linux lists the host's PCI functions by address. */
 const PCI_DEVICES = "/sys/bus/pci/devices";
@@ -100,7 +102,7 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     } else {
       out.push(...hostFirmwareChecks(vm.name, hw, vm.at.firmware ?? vm.at.secure_boot ?? vm.at.profile ?? vm.kindSpan, vm.at.tpm ?? vm.at.profile ?? vm.kindSpan));
     }
-    if (vm.shares.length > 0 && vm.nics.length === 0) {
+    if (vm.shares.some((s) => shareTransport(s) === "smb") && vm.nics.length === 0) {
       out.push(error("share-without-nic", `VM "${vm.name}" declares shares but has no NIC`, vm.shares[0]?.kindSpan ?? vm.kindSpan, { name: vm.name, hint: "shares are served over SMB: add a nic { … }" }));
     }
     vm.dependsOn.forEach((d, i) => {
@@ -110,6 +112,12 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     });
   }
   checkCycles(lab, out);
+  out.push(...shareChecks(lab));
+  const firstShare = lab.vms.flatMap((v) => v.shares.filter((s) => shareTransport(s) === "smb").map((s) => ({ vm: v.name, s })))[0];
+  const missing = firstShare ? missingSmbPackage() : undefined;
+  if (firstShare && missing) {
+    out.push(error("missing-host-package", `VM "${firstShare.vm}" declares shared folders, which are served by smbd, but ${missing} is not installed`, firstShare.s.kindSpan, { name: missing, hint: `install the host packages: apt-get install samba libnss-wrapper` }));
+  }
   for (const p of lab.provisions) {
     p.vms.forEach((v, i) => {
       if (!names.includes(v)) out.push(error("unknown-vm", `provision "${p.script}" is scoped to undeclared VM "${v}"`, p.items.vms?.[i] ?? p.kindSpan, { name: v, hint: didYouMean(v, names) }));

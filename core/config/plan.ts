@@ -13,7 +13,8 @@ import { labPath } from "./checks_files.ts";
 import type { HostConfig } from "./host.ts";
 import type { LabConfig, Vm } from "./model.ts";
 import { networkPlanFromConfig } from "./network_plan.ts";
-import type { LabPlan, NicPlan, VmPlan } from "./plan_schema.ts";
+import type { LabPlan, NicPlan, SharePlan, VmPlan } from "./plan_schema.ts";
+import { shareName, shareTransport } from "./shares.ts";
 import type { Profile } from "./profiles.ts";
 import { resolveHardware, type HardwareLayer, type Resolution } from "./resolve.ts";
 
@@ -154,6 +155,7 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       ...(vm.gpu ? { gpu: { mode: vm.gpu.mode, ...(vm.gpu.address ? { address: vm.gpu.address } : {}) } } : {}),
       qemuArgs: [...vm.qemuArgs],
       nics,
+      shares: vm.shares.map((s): SharePlan => ({ name: shareName(s), host: labPath({ root: config.root, home }, s.host), guest: s.guest, readonly: s.readonly ?? false, smb1: s.smb1 ?? false, transport: shareTransport(s) })),
       // A scratch VM boots whatever its media hold: ready once QEMU runs (no agent to wait for).
       agent: !scratch,
       readyTimeoutMs: readyTimeoutMs(env),

@@ -21,6 +21,22 @@ export const NicPlanSchema = z.object({
 });
 export type NicPlan = z.infer<typeof NicPlanSchema>;
 
+/** A `share {}` block, resolved (PRD §7.5). */
+export const SharePlanSchema = z.object({
+  /** SMB share name, unique per lab (`config/shares.ts`). */
+  name: z.string(),
+  /** Absolute host directory. */
+  host: z.string(),
+  /** Guest mount path (`/mnt/src`) or Windows target (`D:\\data`, `X:`). */
+  guest: z.string(),
+  readonly: z.boolean().default(false),
+  /** Enables the SMB1 dialect and legacy auth for the whole lab's smbd. */
+  smb1: z.boolean().default(false),
+  /** `auto` is resolved by the plan: virtiofs for Linux guest paths, SMB otherwise. */
+  transport: z.enum(["smb", "virtiofs"]).default("smb"),
+});
+export type SharePlan = z.infer<typeof SharePlanSchema>;
+
 /** A `media {}` block: a folder the lab daemon builds into an ISO (CD-ROM) or floppy image before boot (PRD §6.3). */
 export const MediaPlanSchema = z.object({
   kind: z.enum(["iso", "floppy"]),
@@ -68,6 +84,8 @@ export const VmPlanSchema = z.object({
   /** `qemu_args`, appended verbatim. */
   qemuArgs: z.array(z.string()).default([]),
   nics: z.array(NicPlanSchema).default([]),
+  /** Shared folders (PRD §7.5); absent = none. */
+  shares: z.array(SharePlanSchema).optional(),
   /** Whether readiness is judged by the guest agent answering. */
   agent: z.boolean().default(true),
   readyTimeoutMs: z.number().int().positive().default(300_000),

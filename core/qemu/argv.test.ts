@@ -47,6 +47,15 @@ describe("buildArgv()", () => {
     expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report,backing=disk0-base");
   });
 
+  test("virtiofs shares get a shared memfd RAM backend and one vhost-user-fs device each", () => {
+    const a = buildArgv({ ...base, virtiofs: [{ socket: "/run/a-vfs0.sock", tag: "src" }] });
+    expect(a[a.indexOf("-machine") + 1]).toBe(`${base.machine},memory-backend=mem0`);
+    expect(a).toContain(`memory-backend-memfd,id=mem0,size=${base.memoryMiB}M,share=on`);
+    expect(a).toContain("socket,id=vfs0,path=/run/a-vfs0.sock");
+    expect(a).toContain("vhost-user-fs-pci,chardev=vfs0,tag=src");
+    expect(buildArgv(base).join(" ")).not.toContain("memory-backend");
+  });
+
   test("uses -cpu host under KVM unless a CPU model is given", () => {
     expect(buildArgv({ ...base, accel: "kvm" })).toContain("host");
     const a = buildArgv({ ...base, accel: "kvm", cpu: "Skylake-Client" });

@@ -118,7 +118,10 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   const a: string[] = [qemuBinary(spec.arch)];
   a.push("-name", `${qemuOptValue(spec.name)},debug-threads=on`);
   a.push("-nodefaults", "-no-user-config");
-  a.push("-machine", spec.machine, "-accel", spec.accel);
+  const vfs = spec.virtiofs ?? [];
+  // vhost-user-fs maps guest RAM into virtiofsd: RAM must be a shared memfd.
+  a.push("-machine", vfs.length ? `${spec.machine},memory-backend=mem0` : spec.machine, "-accel", spec.accel);
+  if (vfs.length) a.push("-object", `memory-backend-memfd,id=mem0,size=${spec.memoryMiB}M,share=on`);
   a.push("-cpu", defaultCpu(spec));
   a.push("-smp", String(spec.cpus), "-m", `${spec.memoryMiB}M`);
   a.push("-rtc", `base=${spec.rtc}`);
@@ -149,6 +152,10 @@ export function buildArgv(spec: QemuVmSpec): string[] {
   });
 
   for (const n of spec.nics) a.push(...nicArgs(n));
+  vfs.forEach((v, i) => {
+    a.push("-chardev", `socket,id=vfs${i},path=${qemuOptValue(v.socket)}`);
+    a.push("-device", `vhost-user-fs-pci,chardev=vfs${i},tag=${qemuOptValue(v.tag)}`);
+  });
 
   if (spec.guestAgent) {
     a.push("-chardev", `socket,id=qga0,path=${qemuOptValue(spec.paths.agentSocket)},server=on,wait=off`);

@@ -112,6 +112,12 @@ export interface QemuVmSpec {
   readonly guestAgent: boolean;
   readonly rtc: "utc" | "localtime";
   readonly paths: VmRuntimePaths;
+  /**
+   * virtiofs shares (PRD §7.5 opt-in): one vhost-user-fs device per share, each on the
+   * socket of its own virtiofsd. Non-empty makes guest RAM a shared memfd backend,
+   * which vhost-user needs.
+   */
+  readonly virtiofs?: readonly { readonly socket: string; readonly tag: string }[];
   /** Start paused (`-S`), e.g. to attach before the firmware runs. */
   readonly startPaused?: boolean;
   /** Passed through verbatim, last; for profile escape hatches. */

@@ -16,8 +16,9 @@
  *    running; restoring an offline one stops a running VM first, so it ends stopped.
  *  - Segments: none of its own; a caller may pass `SegmentHandle`s.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { writeHostFile } from "../fs/host_sink.ts";
 import { assertReplaceable } from "../fs/replace.ts";
 import { CodedError } from "../errors/mod.ts";
 import { machineControls, type MachineControls } from "../machine/controls.ts";
@@ -242,29 +243,25 @@ export class MachineVm implements VmHandle {
 
   async copyTo(hostPath: string, guestPath: string): Promise<void> {
     this.#running(`copy ${hostPath}`);
-    let data: Uint8Array;
     try {
-      data = readFileSync(hostPath);
+      if (!statSync(hostPath).isFile()) throw new Error("not a regular file");
     } catch (e) {
       throw new Error(`Cannot copy ${hostPath} to VM ${this.name}: ${(e as Error).message}`);
     }
-    await this.#agentOp(`write ${guestPath}`, (a) => a.writeFile(guestPath, data));
+    // Streamed from disk in chunks: files of any size.
+    await this.#agentOp(`write ${guestPath}`, (a) => a.writeFile(guestPath, createReadStream(hostPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>));
   }
 
   async copyFrom(guestPath: string, hostPath: string): Promise<void> {
     assertReplaceable(hostPath, "copy destination");
-    const data = await this.#agentOp(`read ${guestPath}`, (a) => a.readFile(guestPath));
-    const tmp = join(dirname(hostPath), `.${Date.now()}-${process.pid}.vmlab-tmp`);
-    try {
+    // Streamed: a guest file of any size (even /dev/zero) costs one chunk of memory,
+    // stops at the host's free space, and the guest handle is closed on any failure.
+    await this.#agentOp(`read ${guestPath}`, async (a) => {
       mkdirSync(dirname(hostPath), { recursive: true });
-      writeFileSync(tmp, data);
-      assertReplaceable(hostPath, "copy destination");
-      renameSync(tmp, hostPath);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw new Error(`Cannot write ${hostPath} (copied from ${guestPath} on VM ${this.name}): ${(e as Error).message}`);
-    }
+      await writeHostFile(hostPath, a.readFileChunks(guestPath), { subject: hostPath });
+    });
   }
+
 
   // Keyboard & mouse
 

@@ -75,6 +75,27 @@ describe("nat tcp against real loopback sockets", () => {
     expect(rsts.length).toBe(1);
     void guest;
   });
+  test("forgetGuestTcp() drops a guest's flows so its next segment is reset, and a gateway service proxies to its host port", async () => {
+    const { seg, nat, tcp } = rig();
+    let hostClosed = false;
+    const { port } = await listen((s) => {
+      s.on("data", (d) => s.write(d));
+      s.on("end", () => (hostClosed = true));
+    });
+    // The gateway's port 445 spliced to the host port, as the lab daemon serves SMB.
+    seg.gateway.bindTcp(445, (_mac, ip, t) => nat.proxyTcp(ip, t, { host: "127.0.0.1", port }));
+    const c = tcp.connect(seg.gateway.ip, 445);
+    const got = collect(c);
+    c.events.onEstablished = () => c.write(new TextEncoder().encode("ping"));
+    await waitFor("the echo at the guest", () => got.st.bytes >= 4);
+    expect(Buffer.concat(got.chunks).toString()).toBe("ping");
+    expect(nat.forgetGuestTcp(parseIpv4Address("10.0.2.15")!)).toBe(1);
+    expect(nat.tcpFlows).toBe(0);
+    await waitFor("the host socket closed", () => hostClosed);
+    c.write(new TextEncoder().encode("again"));
+    await waitFor("the guest connection reset", () => got.st.closed !== "");
+    expect(got.st.closed).toBe("reset");
+  });
   test("a segment for an unknown flow is answered with RST", async () => {
     const { seg, guest } = rig();
     const { encodeTcpFrame, ACK } = await import("../tcp.ts");

@@ -23,7 +23,7 @@ import type { Gateway, IpStack } from "../gateway.ts";
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type Ipv4Packet } from "../ipv4.ts";
 import { ICMP_ECHO_REQUEST, parseIcmp } from "../icmp.ts";
 import { silentLog, type NetLog } from "../log.ts";
-import { parseTcp } from "../tcp.ts";
+import { parseTcp, type TcpSegment } from "../tcp.ts";
 import { parseUdp } from "../udp.ts";
 import { icmpEchoLimit, IcmpNat } from "./icmp.ts";
 import { FORWARD_PORT_MAX, FORWARD_PORT_MIN, flowKey, SWEEP_MS, type NatContext, type NatOptions } from "./shared.ts";
@@ -108,6 +108,20 @@ export class Nat implements IpStack {
       }
     }
     return false;
+  }
+
+  /**
+   * A gateway TCP service proxied to a host socket: segments a guest sends to the
+   * gateway's `bindTcp` port are spliced to `to` (SMB at `<gateway>:445` → the lab's
+   * smbd on 127.0.0.1), whether or not the segment has outbound NAT.
+   */
+  proxyTcp(ip: Ipv4Packet, seg: TcpSegment, to: { host: string; port: number }): void {
+    this.#tcp.input(ip, seg, to);
+  }
+
+  /** Forgets the TCP flows of `guestIp` (after a snapshot restore); returns how many. */
+  forgetGuestTcp(guestIp: number): number {
+    return this.#tcp.forgetGuest(guestIp);
   }
 
   /** Port-forward path: splice an accepted host socket to guestIp:guestPort. */

@@ -72,8 +72,11 @@ export class TcpNat {
     conn.connect();
   }
 
-  /** A guest segment for the outside. */
-  input(ip: Ipv4Packet, seg: TcpSegment): void {
+  /**
+   * A guest segment for the outside. `to` overrides where a new flow's host socket
+   * connects (a gateway service proxied to a host port, e.g. SMB on 445 → smbd).
+   */
+  input(ip: Ipv4Packet, seg: TcpSegment, to?: { host: string; port: number }): void {
     const k = flowKey(ip.src, seg.srcPort, ip.dst, seg.dstPort);
     const flow = this.#flows.get(k);
     const isSyn = (seg.flags & (SYN | ACK | RST)) === SYN;
@@ -87,7 +90,7 @@ export class TcpNat {
     }
     if (isSyn && this.#flows.size >= MAX_TCP_FLOWS) this.#evictTimeWait();
     if (!isSyn || this.#flows.size >= MAX_TCP_FLOWS) return this.#rstFor(ip, seg);
-    const socket = createConnection({ host: this.#c.hostFor(ip.dst), port: seg.dstPort, allowHalfOpen: true });
+    const socket = createConnection({ host: to?.host ?? this.#c.hostFor(ip.dst), port: to?.port ?? seg.dstPort, allowHalfOpen: true });
     // A relay adds no Nagle delay of its own: the guest's stack already decided how to
     // segment, and our writes are batched per event-loop turn.
     socket.setNoDelay(true);
@@ -121,6 +124,24 @@ export class TcpNat {
         this.#flows.delete(f.key);
       }
     }
+  }
+
+  /**
+   * Forgets every flow of `guestIp` without telling the guest, closing the host
+   * sockets: after the guest's state was rolled back (snapshot restore) its next
+   * segment of such a flow meets no flow and is answered with an RST whose sequence
+   * number it accepts (its own ACK number), so its stack resets at once instead of
+   * waiting out a desynchronised connection.
+   */
+  forgetGuest(guestIp: number): number {
+    let n = 0;
+    for (const f of [...this.#flows.values()]) {
+      if (f.guestIp !== guestIp) continue;
+      f.socket.destroy();
+      this.#flows.delete(f.key);
+      n++;
+    }
+    return n;
   }
 
   /** Aborts every flow. */

@@ -18,7 +18,7 @@ import { replyError, request } from "../../daemon/transport.ts";
 import { CodedError } from "../../errors/mod.ts";
 import { assertReplaceable } from "../../fs/replace.ts";
 import { GUEST_TREE_SCRIPT, parseGuestListing, writeGuestTree } from "../guest_tree.ts";
-import { writeHostFile } from "../host_sink.ts";
+import { writeHostFile } from "../../fs/host_sink.ts";
 import { action, requireUp, resolveVmTarget, type TargetFlags } from "../client.ts";
 
 /** `vm:path` or `lab/vm:path`; host paths starting with `/`, `.` or `~` never match. */

@@ -12,7 +12,7 @@
  */
 import { rmSync } from "node:fs";
 import { CodedError } from "../../errors/mod.ts";
-import type { LabPlan, LabStatus, ProvisionPlan, VmPlan } from "../protocol.ts";
+import type { LabPlan, LabStatus, ProvisionPlan, ShareStatus, VmPlan } from "../protocol.ts";
 import { EventBus, JsonLog, ensureLabDirs, labPaths, noCloneRegistry, type CloneRegistry, type LabContext, type NicAttacher } from "./context.ts";
 import { macsFor, readState, writeState } from "./state_file.ts";
 import { VmRuntime } from "./vm_runtime.ts";
@@ -40,6 +40,10 @@ export class LabRuntime {
   releaseNetwork: (() => Promise<void>) | undefined;
   /** Addresses from the network's lease table, if it knows the VM. */
   leaseIps: ((vm: string) => string[]) | undefined;
+  /** Runs once a VM with shares that this `up` started is ready and leased: mounts its shares (PRD §7.5). */
+  afterReady: ((vm: VmRuntime) => Promise<void>) | undefined;
+  /** A VM's shares for `status`. */
+  shareStatus: ((vm: VmPlan) => ShareStatus[]) | undefined;
   /** Segments and forwards for `status`. */
   networkStatus: (() => Pick<LabStatus, "segments" | "forwards">) | undefined;
 
@@ -171,6 +175,10 @@ export class LabRuntime {
           booted.add(v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
           await this.#awaitLeases(v, report);
+          if (this.afterReady && (v.shares ?? []).length && v.agent) {
+            await this.afterReady(rt);
+            report("info", `${v.name}: mounted ${(v.shares ?? []).map((x) => `${x.name} at ${x.guest}`).join(", ")}`, v.name);
+          }
         })();
         p.catch((e: unknown) => failures.push(CodedError.from(e)));
         started.set(v.name, p);
@@ -307,6 +315,8 @@ export class LabRuntime {
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
     for (const v of vms) {
+      const p = this.vms.get(v.name)?.plan;
+      if (p?.shares?.length && this.shareStatus) v.shares = this.shareStatus(p);
       const leased = this.leaseIps?.(v.name) ?? [];
       if (leased.length) v.ips = [...new Set([...leased, ...v.ips])];
     }

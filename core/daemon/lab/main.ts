@@ -28,6 +28,7 @@ import { LabNetwork } from "./network.ts";
 import { LabRuntime } from "./lab_runtime.ts";
 import { readState } from "./state_file.ts";
 import { ScriptHost } from "./scripts.ts";
+import { prepareNetworkWithShares, wireShares } from "./shares.ts";
 import { join } from "node:path";
 
 /** How often an ephemeral lab checks that its owner process (`LabPlan.ownerPid`) still lives. */
@@ -79,9 +80,13 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   const network = new LabNetwork(args.name, new JsonLog(join(labLogDir(args.name), "network.log")));
   const lab = new LabRuntime(initial, network, storeClones());
   const log = lab.ctx.log;
-  lab.prepareNetwork = (plan) => network.prepare(plan);
+  const shares = wireShares(lab, network);
+  lab.prepareNetwork = (plan) => prepareNetworkWithShares(network, shares, plan);
   lab.leaseIps = (vm) => network.vmIps(vm);
-  lab.releaseNetwork = () => network.release();
+  lab.releaseNetwork = async () => {
+    await shares.close().catch((e: unknown) => log.write("warn", `stopping smbd failed: ${(e as Error).message}`));
+    await network.release();
+  };
   lab.networkStatus = () => {
     const st = network.status();
     return st ? { segments: st.segments, forwards: st.forwards } : {};
@@ -164,6 +169,7 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   exitIfIdle(STARTUP_GRACE_MS);
   const code = await done;
   clearInterval(ownerWatch);
+  await shares.close().catch(() => undefined);
   await network.release().catch((e: unknown) => log.write("warn", `closing the network failed: ${(e as Error).message}`));
   server.stop();
   log.write("info", "lab daemon stopped", { code });

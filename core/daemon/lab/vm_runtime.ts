@@ -43,6 +43,7 @@ import { chooseAccel, fallbackWarning, type AccelDecision } from "../../qemu/acc
 import { createImage, createLinkedClone } from "../../qemu/img.ts";
 import { prepareFirmware } from "../../qemu/firmware.ts";
 import { Swtpm } from "../../qemu/swtpm.ts";
+import { Virtiofsd } from "../../shares/virtiofsd.ts";
 import { withDeadline, type QemuExit } from "../../qemu/process.ts";
 import type { Firmware, NicAttachment, NicSpec, QemuVmSpec } from "../../qemu/spec.ts";
 import { CodedError } from "../../errors/mod.ts";
@@ -80,6 +81,8 @@ export class VmRuntime {
   /** Resolves once the current/last instance's exit has been fully handled. */
   #reaped: Promise<void> = Promise.resolve();
   #swtpm: Swtpm | undefined;
+  /** One virtiofsd per virtiofs share while QEMU runs. */
+  #virtiofsd: Virtiofsd[] = [];
 
   constructor(
     readonly lab: LabContext,
@@ -232,10 +235,12 @@ export class VmRuntime {
       nics,
       vga: this.plan.vga,
       usbTablet: true,
-      guestAgent: this.plan.agent,
+      // The channel is always there: a guest without an agent yet (an installer) may start one later.
+      guestAgent: true,
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
       ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),
+      ...(this.#virtiofsShares().length ? { virtiofs: this.#virtiofsShares().map((sh, i) => ({ socket: this.#vfsSocket(i), tag: sh.name })) } : {}),
       paths: {
         qmpSocket: join(run, `${this.name}.qmp`),
         agentSocket: join(run, `${this.name}.qga`),
@@ -244,6 +249,20 @@ export class VmRuntime {
         pidFile: join(run, `${this.name}.pid`),
       },
     };
+  }
+
+  #virtiofsShares(): NonNullable<VmPlan["shares"]> {
+    return (this.plan.shares ?? []).filter((sh) => sh.transport === "virtiofs");
+  }
+
+  #vfsSocket(i: number): string {
+    return join(this.lab.paths.run, `${this.name}-vfs${i}.sock`);
+  }
+
+  async #stopVirtiofsd(): Promise<void> {
+    const all = this.#virtiofsd;
+    this.#virtiofsd = [];
+    await Promise.all(all.map((v) => v.stop().catch(() => undefined)));
   }
 
   /** Boot and wait until ready (agent answers). Idempotent for a running (or suspended) VM. */
@@ -269,8 +288,13 @@ export class VmRuntime {
         await this.#swtpm?.stop();
         this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
       }
+      await this.#stopVirtiofsd();
+      for (const [i, sh] of this.#virtiofsShares().entries()) {
+        this.#virtiofsd.push(await Virtiofsd.start({ source: sh.host, socket: this.#vfsSocket(i), logFile: join(this.lab.paths.logs, `${this.name}.virtiofsd.log`), wrapper }));
+      }
       machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
+      await this.#stopVirtiofsd();
       await this.#detach(attached);
       await this.#swtpm?.stop();
       this.#swtpm = undefined;
@@ -426,6 +450,7 @@ export class VmRuntime {
     await machine.close();
     await this.#swtpm?.stop();
     this.#swtpm = undefined;
+    await this.#stopVirtiofsd();
     for (const i of this.plan.nics.keys()) await this.lab.nics.detach(this.plan, i).catch(() => undefined);
     if (this.#stopRequested) {
       this.state = "stopped";
@@ -526,6 +551,13 @@ export class VmRuntime {
 
   async takeSnapshot(name: string): Promise<SnapshotInfo> {
     const s = this.#snapshotter();
+    const vfs = this.#virtiofsShares();
+    if ("live" in s && vfs.length) {
+      throw new CodedError("snapshot.virtiofs", `cannot take an online snapshot of ${this.name}: its share ${vfs[0]?.name} uses virtiofs, whose state lives outside QEMU`, {
+        subject: this.name,
+        hint: 'stop the VM and snapshot it offline, or use transport = "smb" for its shares (PRD §7.3, §7.5)',
+      });
+    }
     const info = await snapshotCall(this.name, () => ("live" in s ? s.live.take(name) : s.offline.take(name)));
     this.#emit("snapshot.created", { name, online: info.online });
     return info;

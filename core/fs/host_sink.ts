@@ -5,7 +5,8 @@
  * a fresh temporary file beside `target` (created with O_EXCL|O_NOFOLLOW, so
  * it never writes through a planted link) and renames it over `target` only
  * when the source ended cleanly — a failed or cancelled copy leaves no partial
- * file. Memory stays at one chunk whatever the size. Before each chunk the
+ * file. `target` must be absent or a regular file (`assertReplaceable`,
+ * checked before the first byte and again before the rename). Memory stays at one chunk whatever the size. Before each chunk the
  * bytes written are checked against the free space of the destination's file
  * system minus `CP_DISK_RESERVE_BYTES`: a guest file without end (`/dev/zero`)
  * stops with `cp.no_space` naming the destination instead of filling the
@@ -15,6 +16,7 @@
 import { closeSync, constants, openSync, renameSync, statfsSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CodedError } from "../errors/mod.ts";
+import { assertReplaceable } from "./replace.ts";
 
 /** Free space a copy from a guest always leaves on the destination's file system. */
 export const CP_DISK_RESERVE_BYTES = 64 * 1024 * 1024;
@@ -28,6 +30,8 @@ export interface HostSinkOptions {
   mode?: number;
   /** What to name in errors (default `target`). */
   subject?: string;
+  /** What the destination is, for `fs.not_regular_file` (default "copy destination"). */
+  what?: string;
 }
 
 /** Bytes available to an unprivileged writer on the file system holding `dir`. */
@@ -42,6 +46,13 @@ export async function writeHostFile(target: string, source: AsyncIterable<Uint8A
   const subject = opts.subject ?? target;
   const free = opts.freeBytes ?? freeBytesAt;
   const reserve = opts.reserveBytes ?? CP_DISK_RESERVE_BYTES;
+  const what = opts.what ?? "copy destination";
+  try {
+    assertReplaceable(target, what);
+  } catch (e) {
+    await cancel(source);
+    throw e;
+  }
   const tmp = join(dir, `.${basename(target)}.vmlab-tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, opts.mode ?? 0o666);
   let written = 0;
@@ -67,12 +78,22 @@ export async function writeHostFile(target: string, source: AsyncIterable<Uint8A
     if (!ok) unlinkSafe(tmp);
   }
   try {
+    assertReplaceable(target, what);
     renameSync(tmp, target);
   } catch (e) {
     unlinkSafe(tmp);
     throw e;
   }
   return written;
+}
+
+/** Tells the source we will not read it (the lab daemon then closes the guest file). */
+async function cancel(source: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    await source[Symbol.asyncIterator]().return?.();
+  } catch {
+    // already finished
+  }
 }
 
 function unlinkSafe(path: string): void {

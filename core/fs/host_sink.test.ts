@@ -60,16 +60,15 @@ describe("writeHostFile()", () => {
     rmSync(target);
   });
 
-  test("replaces a symlink at the target instead of writing through it", async () => {
+  test("refuses a symlink at the target (fs.not_regular_file) and never writes through it", async () => {
     const d = scratch();
     writeFileSync(join(d, "victim"), "original");
     symlinkSync(join(d, "victim"), join(d, "out"));
     async function* src() {
       yield new TextEncoder().encode("new");
     }
-    await writeHostFile(join(d, "out"), src());
+    await expect(writeHostFile(join(d, "out"), src())).rejects.toMatchObject({ code: "fs.not_regular_file" });
     expect(readFileSync(join(d, "victim"), "utf8")).toBe("original");
-    expect(readFileSync(join(d, "out"), "utf8")).toBe("new");
   });
 
   test("a source that fails midway leaves the old file untouched and no temp file", async () => {
