@@ -36,7 +36,11 @@ export class FrameDecoder {
   #fill = 0;
   #error: FramingError | undefined;
 
-  constructor(readonly maxFrame = DEFAULT_MAX_FRAME) {}
+  /** `minFrame`: shortest length accepted (an Ethernet header for NICs; trunk messages are shorter). */
+  constructor(
+    readonly maxFrame = DEFAULT_MAX_FRAME,
+    readonly minFrame = ETH_HEADER_LEN,
+  ) {}
 
   /**
    * Feeds `chunk`; returns complete frames or the (sticky) error. Frames wholly inside
@@ -74,7 +78,7 @@ export class FrameDecoder {
         len = readLength(chunk, at);
         at += LENGTH_PREFIX;
       }
-      if (len < ETH_HEADER_LEN || len > this.maxFrame) return this.#fail(len);
+      if (len < this.minFrame || len > this.maxFrame) return this.#fail(len);
       if (n - at >= len) {
         frames.push(chunk.subarray(at, at + len));
         at += len;
@@ -92,7 +96,7 @@ export class FrameDecoder {
       code: tooBig ? "frame_too_large" : "frame_too_short",
       length: len,
       max: this.maxFrame,
-      message: tooBig ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}` : `Cannot accept frame: length ${len} is shorter than an Ethernet header`,
+      message: tooBig ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}` : `Cannot accept frame: length ${len} is shorter than ${this.minFrame} bytes`,
       hint: "the peer is not speaking QEMU's stream netdev protocol (4-byte big-endian length + Ethernet frame)",
     };
     this.#frame = undefined;

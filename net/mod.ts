@@ -11,6 +11,7 @@
  * the gateway itself (`tcp_service` + `dns_tcp`). L3 rules (`l3_rules`, `dnat`,
  * `reject`) filter at the switch; `rule_book` gives DNS and L3 rules ids; `route`
  * forwards between linked segments as the gateways' IP stack in front of the NAT.
+ * `capture` taps a switch and writes pcapng (`pcapng`), narrowed by `capture_filter`.
  * Nothing here imports `core/` except the shared leaves `core/clock` (time as a
  * dependency) and `core/errors`; the lint in `scripts/lint.ts` keeps it so.
  */
@@ -47,3 +48,10 @@ export * from "./dnat.ts";
 export * from "./l3_rules.ts";
 export * from "./rule_book.ts";
 export * from "./route.ts";
+export * from "./pcapng.ts";
+export * from "./capture_filter.ts";
+export * from "./capture.ts";
+export * from "./trunk.ts";
+export * from "./trunk_link.ts";
+export * from "./vxlan.ts";
+export * from "./vxlan_link.ts";

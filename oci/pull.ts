@@ -213,7 +213,9 @@ async function fetchLayer(o: DownloadOptions, file: string, layer: ChunkLayer, d
         received += value.length;
         hasher.update(value);
         report(0, value.length);
-        worker.postMessage({ bytes: value });
+        // hand the piece over without a copy when it owns its buffer
+        if (value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) worker.postMessage({ bytes: value }, [value.buffer as ArrayBuffer]);
+        else worker.postMessage({ bytes: value });
       }
       if (!lost) break;
     }

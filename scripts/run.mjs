@@ -28,9 +28,11 @@ const PACKAGES = {
   // tesseract-ocr: OCR (wait_for_text) tests; util-linux: setpriv, which ties QEMU to its lab daemon;
   // ovmf: UEFI and secure-boot firmware tests; swtpm: `tpm = true` tests; isolinux: the El Torito installer ISO of the template-build test;
   // docker-registry: the OCI registry the push/pull tests run (on 127.0.0.1, with their own config);
-  // xorriso, genisoimage (isoinfo), dosfstools (fsck.fat), mtools: cross-checks of core/media's images, never used at run time.
+  // xorriso, genisoimage (isoinfo), dosfstools (fsck.fat), mtools: cross-checks of core/media's images, never used at run time;
+  // tcpdump: reads the pcapng files `vmlab capture` writes (a cross-check, never used at run time);
+  // iproute2 + iputils-ping: the VXLAN test's network namespace with a kernel vxlan device pings a segment.
   // samba + smbclient + libnss-wrapper (+ libuid-wrapper when not root): shared folders (smbd per lab, per-VM accounts).
-  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", "isolinux", "docker-registry", "xorriso", "genisoimage", "samba", "smbclient", "libnss-wrapper", "libuid-wrapper", ...TEMPLATE_PACKAGES],
+  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", "isolinux", "docker-registry", "xorriso", "genisoimage", "samba", "smbclient", "libnss-wrapper", "libuid-wrapper", "tcpdump", "iproute2", "iputils-ping", ...TEMPLATE_PACKAGES],
   // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium, skopeo,
   // e2fsprogs — see README.)
 };

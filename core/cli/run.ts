@@ -6,6 +6,7 @@
 import { CommanderError } from "@commander-js/extra-typings";
 import { buildProgram, type CommandModule } from "./program.ts";
 import { reportError } from "./render.ts";
+import * as capture from "./commands/capture.ts";
 import * as consoleCmd from "./commands/console.ts";
 import * as cp from "./commands/cp.ts";
 import * as daemon from "./commands/daemon.ts";
@@ -25,7 +26,7 @@ import * as wscript from "./commands/wscript.ts";
 import * as wscripti from "./commands/wscripti.ts";
 
 /** Every verb, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [validate, lifecycle, status, vm, vmHardware, snapshot, exec, cp, consoleCmd, logs, template, templateBuild, wscript, wscripti, daemon, schema, doctor];
+export const COMMANDS: readonly CommandModule[] = [validate, lifecycle, status, vm, vmHardware, snapshot, exec, cp, consoleCmd, capture, logs, template, templateBuild, wscript, wscripti, daemon, schema, doctor];
 
 export async function runCli(args: readonly string[]): Promise<number> {
   const program = buildProgram(COMMANDS);

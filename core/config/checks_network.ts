@@ -52,7 +52,7 @@ export function checkNetwork(lab: Lab, out: Diagnostic[]): void {
   for (const s of lab.segments) {
     (s.routesTo).forEach((t, i) => { if (!segs.has(t)) unknownSeg(t, s.items.routes_to?.[i] ?? s.kindSpan, `routes_to of segment "${s.name}"`); else if (t === s.name) out.push(error("invalid-value", `segment "${s.name}" routes to itself`, s.items.routes_to?.[i] ?? s.kindSpan, { name: t })); });
     if (s.dns?.server !== undefined) ipv4(s.dns.server, s.dns.at.server ?? s.dns.kindSpan, "dns server");
-    if (s.connect && parseHostPort(s.connect.host) === undefined) out.push(error("invalid-address", `connect host "${s.connect.host}" is not host[:port]`, s.connect.at.host ?? s.connect.kindSpan, { name: s.connect.host }));
+    if (s.connect) checkConnect(s.connect, out);
     for (const r of s.routes) {
       const c = parseCidr(r.dest);
       if (!isCidr(c)) out.push(error("invalid-cidr", `route dest: ${c.reason}`, r.at.dest ?? r.kindSpan, { name: r.dest, hint: c.hint }));
@@ -149,4 +149,32 @@ export function checkNetwork(lab: Lab, out: Diagnostic[]): void {
       }
     }
   }
+}
+
+/** `connect`: exactly one of `host` (a vmlab trunk) and `vxlan` (+ `vni`); VXLAN to a public address warns. */
+function checkConnect(c: NonNullable<Segment["connect"]>, out: Diagnostic[]): void {
+  if ((c.host === undefined) === (c.vxlan === undefined)) {
+    out.push(error("invalid-value", c.host === undefined ? "connect needs `host` (a vmlab peer) or `vxlan` (a VTEP)" : "connect takes `host` or `vxlan`, not both", c.kindSpan, { name: "connect", hint: 'e.g. connect { host = "peer:7400" } or connect { vxlan = "192.168.1.20:4789" vni = 42 }' }));
+    return;
+  }
+  if (c.host !== undefined) {
+    const hp = parseHostPort(c.host);
+    if (hp === undefined || hp.port === undefined) out.push(error("invalid-address", `connect host "${c.host}" is not host:port`, c.at.host ?? c.kindSpan, { name: c.host, hint: "the port is the peer's trunk_port" }));
+    return;
+  }
+  const v = c.vxlan as string;
+  const hp = parseHostPort(v);
+  const ip = hp === undefined ? undefined : parseIPv4(hp.host);
+  if (ip === undefined) out.push(error("invalid-address", `connect vxlan "${v}" is not ip[:port]`, c.at.vxlan ?? c.kindSpan, { name: v, hint: 'e.g. "192.168.1.20:4789"' }));
+  if (c.vni === undefined) out.push(error("missing-attribute", "connect vxlan needs a `vni`", c.kindSpan, { name: "vni", hint: "the VXLAN network identifier the remote VTEP uses, 0–16777215" }));
+  if (ip !== undefined && !isLoopbackOrPrivate(ip)) {
+    out.push({ ...error("vxlan-public-remote", `VXLAN to ${v} crosses a network that is not loopback or private: VXLAN has no authentication or encryption`, c.at.vxlan ?? c.kindSpan, { name: v, hint: "keep VXLAN on a private network, or bridge hosts with connect { host } (an encrypted trunk)" }), severity: "warning" });
+  }
+}
+
+/** 127/8, 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), 169.254/16. */
+function isLoopbackOrPrivate(ip: number): boolean {
+  const a = ip >>> 24;
+  const b = (ip >>> 16) & 0xff;
+  return a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b < 128) || (a === 169 && b === 254);
 }

@@ -96,7 +96,7 @@ function segment(b: DocBlock): Segment {
     mtu: f.int("mtu"),
     routesTo: f.strs("routes_to"),
     dns: dnsB ? (() => { const d = new Fields(dnsB); return { ...d.located(), server: d.str("server"), enabled: d.bool("enabled") }; })() : undefined,
-    connect: conB ? (() => { const c = new Fields(conB); return { ...c.located(), host: c.str("host") ?? "" }; })() : undefined,
+    connect: conB ? (() => { const c = new Fields(conB); return { ...c.located(), host: c.str("host"), vxlan: c.str("vxlan"), vni: c.int("vni"), localPort: c.int("local_port") }; })() : undefined,
     routes: children(b, "route").map((r) => { const x = new Fields(r); return { ...x.located(), dest: x.str("dest") ?? "", via: x.str("via") ?? "" }; }),
     records: children(b, "record").map(record),
     forwards: children(b, "forward").map(forward),

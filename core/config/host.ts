@@ -23,6 +23,10 @@ export interface HostConfig {
   /** Listen address of port forwards; 127.0.0.1 unless the user opts in to bind wider. */
   readonly forwardBind: string;
   readonly psk: string | undefined;
+  /** TCP port cross-host trunks are accepted on; undefined = do not listen. */
+  readonly trunkPort: number | undefined;
+  /** Address the trunk listener binds to (default 127.0.0.1). */
+  readonly trunkBind: string;
   /** Undefined: no viewer configured. `{}` in the command is the target. */
   readonly viewer: string | undefined;
   readonly ociChunkSize: number;
@@ -37,6 +41,8 @@ export const DEFAULT_HOST_CONFIG: HostConfig = {
   diskLowPercent: 10,
   forwardBind: "127.0.0.1",
   psk: undefined,
+  trunkPort: undefined,
+  trunkBind: "127.0.0.1",
   viewer: undefined,
   ociChunkSize: 512 * 1024 * 1024,
   insecureRegistries: [],
@@ -72,6 +78,10 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
   if (bind !== undefined && parseIPv4(bind) === undefined) {
     diagnostics.push(error("invalid-address", `forward_bind "${bind}" is not an IPv4 address`, f.at.forward_bind ?? block.kindSpan, { name: bind, hint: "use 127.0.0.1 (default) or 0.0.0.0 to listen on every interface" }));
   }
+  const trunkBind = f.str("trunk_bind");
+  if (trunkBind !== undefined && parseIPv4(trunkBind) === undefined) {
+    diagnostics.push(error("invalid-address", `trunk_bind "${trunkBind}" is not an IPv4 address`, f.at.trunk_bind ?? block.kindSpan, { name: trunkBind, hint: "use 127.0.0.1 (default), the address of the interface the peer reaches, or 0.0.0.0" }));
+  }
   const config: HostConfig = {
     subnetPool: pool ?? d.subnetPool,
     dnsSuffix: f.str("dns_suffix") ?? d.dnsSuffix,
@@ -79,6 +89,8 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
     diskLowPercent: f.int("disk_low_percent") ?? d.diskLowPercent,
     forwardBind: bind !== undefined && parseIPv4(bind) !== undefined ? bind : d.forwardBind,
     psk: f.str("psk") ?? d.psk,
+    trunkPort: ((p) => (p !== undefined && p >= 1 && p <= 65_535 ? p : d.trunkPort))(f.int("trunk_port")),
+    trunkBind: trunkBind !== undefined && parseIPv4(trunkBind) !== undefined ? trunkBind : d.trunkBind,
     viewer: f.str("viewer") ?? d.viewer,
     ociChunkSize: f.bytes("oci_chunk_size") ?? d.ociChunkSize,
     insecureRegistries: f.strs("insecure_registries"),

@@ -49,7 +49,7 @@ export interface Segment extends Located {
   readonly mtu: number | undefined;
   readonly routesTo: readonly string[];
   readonly dns: (Located & { readonly server: string | undefined; readonly enabled: boolean | undefined }) | undefined;
-  readonly connect: (Located & { readonly host: string }) | undefined;
+  readonly connect: (Located & { readonly host: string | undefined; readonly vxlan: string | undefined; readonly vni: number | undefined; readonly localPort: number | undefined }) | undefined;
   readonly routes: readonly (Located & { readonly dest: string; readonly via: string })[];
   readonly records: readonly DnsRecord[];
   readonly forwards: readonly Forward[];

@@ -75,7 +75,7 @@ export const SegmentPlanSchema = z.object({
   /** Daemon inter-segment routing opt-in (§9.6). */
   routesTo: z.array(z.string()).default([]),
   /** Cross-host peer (`connect { host }`). */
-  connect: z.object({ host: z.string() }).optional(),
+  connect: z.union([z.object({ host: z.string() }), z.object({ vxlan: z.string(), vni: z.number().int().min(0).max(0xffffff), localPort: Port.optional() })]).optional(),
   block: z.array(z.object({ cidr: z.string(), proto: z.enum(["tcp", "udp", "icmp"]).optional(), port: Port.optional() })).default([]),
   redirect: z.array(z.object({ from: z.string(), to: z.string(), proto: z.enum(["tcp", "udp"]).optional() })).default([]),
 });
@@ -153,7 +153,11 @@ function segmentPlan(s: Segment): z.input<typeof SegmentPlanSchema> {
     },
     routes: s.routes.map((r) => ({ dest: r.dest, via: r.via })),
     routesTo: [...s.routesTo],
-    ...(s.connect ? { connect: { host: s.connect.host } } : {}),
+    ...(s.connect?.host !== undefined
+      ? { connect: { host: s.connect.host } }
+      : s.connect?.vxlan !== undefined && s.connect.vni !== undefined
+        ? { connect: { vxlan: s.connect.vxlan, vni: s.connect.vni, ...(s.connect.localPort !== undefined ? { localPort: s.connect.localPort } : {}) } }
+        : {}),
     block: s.blockRules.map((b) => ({
       cidr: b.cidr,
       ...(b.proto === "tcp" || b.proto === "udp" || b.proto === "icmp" ? { proto: b.proto } : {}),

@@ -55,7 +55,24 @@ export const SegmentStatusSchema = z.object({
   nat: z.boolean(),
   mtu: z.number(),
   leases: z.array(z.object({ vm: z.string().optional(), ip: z.string(), mac: z.string() })),
+  /** Frames the segment's switch received and dropped, and captures running (optional: older daemons). */
+  frames: z.number().optional(),
+  dropped: z.number().optional(),
+  captures: z.number().optional(),
+  /** Cross-host trunks: peer, direction, state, last error, frame and drop counters. */
+  trunks: z
+    .array(
+      z.object({
+        segment: z.string(), peer: z.string(), direction: z.enum(["out", "in"]), state: z.enum(["connecting", "up", "down"]), error: z.string().optional(),
+        sent: z.number(), received: z.number(), replayed: z.number(), tooOld: z.number(), tampered: z.number(),
+      }),
+    )
+    .optional(),
+  vxlan: z.object({ remote: z.string(), vni: z.number(), sent: z.number(), received: z.number(), dropped: z.number() }).optional(),
 });
+
+/** `GET /v1/segments/:segment/capture` query: a VM's NICs only, a tcpdump-style filter. */
+export const CaptureQuerySchema = z.object({ vm: z.string().min(1).optional(), filter: z.string().max(4096).optional() });
 
 /** A running forward: its plan and the target's current address. */
 export const ForwardInfoSchema = ForwardPlanSchema.extend({ guestIp: z.string().optional() });

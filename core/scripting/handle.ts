@@ -133,4 +133,6 @@ export interface SegmentHandle {
   routeTo(other: string): Promise<void>;
   /** Turn it off again; idempotent. */
   unrouteTo(other: string): Promise<void>;
+  /** Capture every frame of the segment for `secs` seconds into pcapng file `path` (atomically); resolves to the frame count. */
+  capture(path: string, secs: number): Promise<number>;
 }

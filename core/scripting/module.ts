@@ -7,7 +7,7 @@
  *   struct Event { name: string, vm: string, data: string }
  *   opaque Lab { name log vm vms segment }
  *   opaque Vm { …lifecycle, agent, input, screen, snapshots (vm_methods.ts) }
- *   opaque Segment { …rules, route_to, unroute_to (segment_methods.ts) }
+ *   opaque Segment { …rules, route_to, unroute_to, capture (segment_methods.ts) }
  *   module vmlab { fn sleep_ms(ms: int) }
  *
  * The module is stateless: every call reaches the lab through `self` (a `LabRef`,

@@ -3,7 +3,8 @@
  * `SegmentHandle` calls: runtime DNS entries and sinkholes, blocks, redirects,
  * forwards, the rule list as JSON text, and — beyond the reference, which leaves it
  * "always Err" — `route_to` / `unroute_to`, which ask the lab daemon to turn routing
- * between two segments on or off at runtime.
+ * between two segments on or off at runtime, and `capture(path, secs)` (issue 14), which
+ * records the segment's frames for `secs` seconds into a pcapng file.
  *
  * Checked here before the handle sees them: non-empty names and addresses, `proto` one
  * of tcp/udp/icmp, ports 1..65535, rule ids ≥ 0, routing a segment to itself. Address
@@ -12,7 +13,7 @@
 import type { Int } from "../../wscript/mod.ts";
 import type { BlockProto } from "./handle.ts";
 import type { SegmentRef } from "./refs.ts";
-import { attempt, BadArgument, intArg } from "./values.ts";
+import { attempt, BadArgument, intArg, MAX_TIMEOUT_SECS } from "./values.ts";
 
 type Method = (...args: never[]) => unknown;
 type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -64,6 +65,8 @@ export const segmentAsyncMethods: Record<string, AsyncMethod> = {
       if (o.handle.name === s.handle.name) throw new BadArgument("a segment cannot be routed to itself");
       return s.handle.routeTo(o.handle.name);
     })) as AsyncMethod,
+  "capture(self, path: string, secs: int) -> Result[int, string]": (async (s: SegmentRef, path: string, secs: Int) =>
+    attempt(`capture segment ${s.handle.name} into ${path}`, () => s.handle.capture(nonEmpty(path, "the path"), intArg(secs, "secs", 1, MAX_TIMEOUT_SECS)))) as AsyncMethod,
   "unroute_to(self, other: Segment) -> Result[unit, string]": (async (s: SegmentRef, o: SegmentRef) =>
     attempt(`unroute segment ${s.handle.name} from ${o.handle.name}`, () => {
       if (o.handle.name === s.handle.name) throw new BadArgument("a segment cannot be routed to itself");

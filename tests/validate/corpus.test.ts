@@ -25,6 +25,7 @@ function where(src: string, at: string): string {
 }
 
 const VALID: Case[] = [
+  { name: "connect to a vmlab peer and a private VXLAN", src: lab(`  segment "a" {\n    connect { host = "peer:7400" }\n  }\n  segment "b" {\n    connect { vxlan = "192.168.5.2:4789" vni = 42 local_port = 4790 }\n  }`), want: [] },
   { name: "a minimal lab", src: lab(vm("    memory = 2GiB\n    nic { nat = true }")), want: [] },
   { name: "a lab with a pinned template version", src: lab(`  vm "c" { template = "x86_64/windows-11@26100.1" }`), want: [] },
   { name: "a lab generated with for and if", src: `import <vmlab.wcl>\nlet n = 3\nlab "gen" {\n  segment "s" { subnet = "10.9.0.0/24" }\n  for i in 0..n {\n    vm "node\${i}" {\n      template = "x86_64/linux-modern"\n      cpus = i + 1\n      nic { segment = "s" ip = "10.9.0.\${10 + i}" }\n      depends_on = i > 0 ? ["node\${i - 1}"] : []\n    }\n  }\n  if n > 2 { vm "extra" { template = "x86_64/linux-modern" } }\n}\n`, want: [] },
@@ -36,6 +37,11 @@ const VALID: Case[] = [
 ];
 
 const INVALID: Case[] = [
+  // connect: a vmlab trunk or a VXLAN VTEP (issue 14)
+  { name: "connect with both host and vxlan", src: lab(`  segment "s" {\n    connect { host = "peer:7400" vxlan = "10.0.0.2" vni = 1 }\n  }`), want: [{ code: "invalid-value", at: "connect", name: "connect" }] },
+  { name: "connect host without its port", src: lab(`  segment "s" {\n    connect { host = "peer" }\n  }`), want: [{ code: "invalid-address", at: '"peer"', name: "peer" }] },
+  { name: "connect vxlan without a vni", src: lab(`  segment "s" {\n    connect { vxlan = "10.0.0.2:4789" }\n  }`), want: [{ code: "missing-attribute", at: "connect", name: "vni" }] },
+  { name: "connect vxlan to a public address (a warning)", src: lab(`  segment "s" {\n    connect { vxlan = "8.8.8.8" vni = 5 }\n  }`), want: [{ code: "vxlan-public-remote", at: '"8.8.8.8"', name: "8.8.8.8" }] },
   // WCL syntax and evaluation
   { name: "a missing value", src: lab(vm("    cpus = \n    memory = 1GiB")), want: [{ code: "E002", at: "cpus", name: "cpus" }] },
   { name: "an unterminated string", src: lab(vm(`    display = "std\n`)), want: [{ code: "E003", at: '"std' }] },

@@ -42,14 +42,22 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     out += `\n${renderTable(["VM", "STATE", "READY", "PID", "IP", "UPTIME", "TEMPLATE", "ACCEL"], rows, s)}\n`;
   }
   if (st.segments?.length) {
-    const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
-    out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "LEASES"], rows, s)}\n`;
+    const count = (n: number | undefined) => (n === undefined ? "-" : String(n));
+    const rows = st.segments.map((g) => [g.name, g.subnet, g.gateway, g.nat ? "yes" : "no", String(g.mtu), count(g.frames), count(g.dropped), g.leases.map((l) => `${l.vm ?? "?"}=${l.ip}`).join(" ") || "-"]);
+    out += `\n${renderTable(["SEGMENT", "SUBNET", "GATEWAY", "NAT", "MTU", "FRAMES", "DROPS", "LEASES"], rows, s)}\n`;
+  }
+  const trunks = (st.segments ?? []).flatMap((g) => g.trunks ?? []);
+  if (trunks.length) {
+    const rows = trunks.map((t) => [t.segment, `${t.direction === "out" ? "→" : "←"} ${t.peer}`, t.state, `${t.sent}/${t.received}`, `${t.replayed}/${t.tooOld}/${t.tampered}`, t.error ?? "-"]);
+    out += `\n${renderTable(["TRUNK", "PEER", "STATE", "SENT/RECV", "REPLAY/OLD/TAMPER", "LAST ERROR"], rows, s)}\n`;
   }
   const shares = st.vms.flatMap((v) => (v.shares ?? []).map((sh) => ({ vm: v.name, sh })));
   if (shares.length) {
     const rows = shares.map(({ vm, sh }) => [vm, sh.name, sh.guest, sh.transport, sh.mounted ? "yes" : sh.error ? s.red("failed") : "no", sh.readonly ? "yes" : "no", sh.host]);
     out += `\n${renderTable(["VM", "SHARE", "GUEST PATH", "TRANSPORT", "MOUNTED", "READ-ONLY", "HOST PATH"], rows, s)}\n`;
   }
+  const vx = (st.segments ?? []).flatMap((g) => (g.vxlan ? [[g.name, g.vxlan.remote, String(g.vxlan.vni), `${g.vxlan.sent}/${g.vxlan.received}`, String(g.vxlan.dropped)]] : []));
+  if (vx.length) out += `\n${renderTable(["VXLAN", "REMOTE", "VNI", "SENT/RECV", "DROPPED"], vx, s)}\n`;
   if (st.forwards?.length) {
     const rows = st.forwards.map((f) => [`${f.bind}:${f.hostPort}`, `${f.vm}:${f.guestPort}`, f.proto, f.guestIp ?? "(no lease yet)"]);
     out += `\n${renderTable(["FORWARD", "TO", "PROTO", "GUEST IP"], rows, s)}\n`;

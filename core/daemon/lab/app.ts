@@ -15,6 +15,7 @@
  *   DELETE /v1/vms/:vm/snapshots/:name
  *   POST /v1/snapshots/create|restore {name, vm?}   NDJSON; every VM when vm is absent
  *   GET|POST /v1/forwards, DELETE /v1/forwards/:port?proto=   runtime port forwards
+ *   GET  /v1/segments/:segment/capture?vm=&filter=   pcapng byte stream until the client goes
  *   POST /v1/provision                 NDJSON; re-run every provision script
  *   POST /v1/script {path}             NDJSON; run an ad-hoc script's main(lab)
  *   POST /v1/host-event {type, …}      a host.* event from the supervisor (fires handlers)
@@ -27,7 +28,7 @@ import type { z } from "zod";
 import { CodedError } from "../../errors/mod.ts";
 import { isQgaError } from "../../qga/errors.ts";
 import {
-  DownRequestSchema, EventSchema, EventsQuerySchema, ExecRequestSchema, FileQuerySchema, ForwardDeleteSchema, ForwardRequestSchema,
+  CaptureQuerySchema, DownRequestSchema, EventSchema, EventsQuerySchema, ExecRequestSchema, FileQuerySchema, ForwardDeleteSchema, ForwardRequestSchema,
   PowerRequestSchema, ScreenshotRequestSchema, ScriptRequestSchema, SnapshotRequestSchema, UpRequestSchema, type StreamRecord,
 } from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
@@ -35,6 +36,9 @@ import type { LabNetwork } from "./network.ts";
 import { mapErrors, ndjsonResponse, parseBody, parseQuery } from "../transport.ts";
 import { guestFileBody } from "./guest_file_stream.ts";
 import type { LabRuntime, Report } from "./lab_runtime.ts";
+
+/** Unread capture bytes a slow reader may leave queued before frames are dropped (and counted). */
+export const CAPTURE_BACKLOG_BYTES = 8 * 1024 * 1024;
 
 /** Interval of keep-alive records on the event stream. */
 export const EVENT_HEARTBEAT_MS = 15_000;
@@ -279,6 +283,56 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const { port, proto } = parseQuery({ ...c.req.query(), port: c.req.param("port") }, ForwardDeleteSchema);
     await fabricOf().removeForward(port, proto);
     return c.json({ ok: true });
+  });
+
+  // Packet capture: raw pcapng, not NDJSON. Errors (unknown segment, bad filter) come
+  // before the first byte as the usual `{error}`; after that the stream just ends.
+  app.get("/v1/segments/:segment/capture", (c) => {
+    const q = parseQuery(c.req.query(), CaptureQuerySchema);
+    const f = fabricOf();
+    let ctl!: ReadableStreamDefaultController<Uint8Array>;
+    let closed = false;
+    let stop = (): void => {};
+    const finish = (): void => {
+      if (closed) return;
+      closed = true;
+      stop();
+      try {
+        ctl.close();
+      } catch {
+        // already closed or errored by the client going away
+      }
+    };
+    const body = new ReadableStream<Uint8Array>(
+      {
+        start(x) {
+          ctl = x;
+        },
+        cancel() {
+          closed = true;
+          stop();
+        },
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: CAPTURE_BACKLOG_BYTES }),
+    );
+    const cap = f.capture(c.req.param("segment"), {
+      ...(q.vm === undefined ? {} : { vm: q.vm }),
+      ...(q.filter === undefined ? {} : { filter: q.filter }),
+      write: (chunk) => {
+        if (closed) return;
+        try {
+          ctl.enqueue(chunk);
+        } catch {
+          finish();
+        }
+      },
+      full: () => (ctl.desiredSize ?? 0) <= 0,
+      onEnd: finish,
+    });
+    stop = cap.stop;
+    c.req.raw.signal.addEventListener("abort", finish);
+    lab.ctx.log.write("info", "capture started", { segment: c.req.param("segment"), ...(q.vm ? { vm: q.vm } : {}), ...(q.filter ? { filter: q.filter } : {}) });
+    return new Response(body, { headers: { "content-type": "application/vnd.tcpdump.pcapng" } });
   });
 
   app.post("/v1/provision", () => streamOp((report) => lab.provisionAll(report), lab));

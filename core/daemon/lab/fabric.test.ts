@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "no
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP,  ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption } from "../../../net/mod.ts";
+import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP,  ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption, readBlocks, BT_SHB, BT_IDB, BT_EPB } from "../../../net/mod.ts";
 import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import { clientMessage } from "../../../net/testing/dhcp_client.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
@@ -81,11 +81,45 @@ describe("LabFabric", () => {
     q.send(dhcp(DHCPREQUEST, { requested: offer.yiaddr, serverId: 0x0a320001 }));
     const ack = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect(messageType(ack)).toBe(DHCPACK);
-    expect(f.status().segments[0]).toEqual({ name: "corp", subnet: "10.50.0.0/24", gateway: "10.50.0.1", nat: false, mtu: 1500, leases: [{ vm: "dc01", ip: "10.50.0.10", mac }] });
+    expect(f.status().segments[0]).toEqual({ name: "corp", subnet: "10.50.0.0/24", gateway: "10.50.0.1", nat: false, mtu: 1500, leases: [{ vm: "dc01", ip: "10.50.0.10", mac }], frames: 6, dropped: 0, captures: 0, trunks: [] });
     expect(f.vmIps("dc01")).toEqual(["10.50.0.10"]);
     q.sock.destroy();
     await f.detach(vm("dc01"), 0);
     await f.close();
+  });
+
+  test("a capture on a segment streams pcapng of a NIC's frames and the gateway's answers; bad requests are typed errors", async () => {
+    const f = new LabFabric(plan("lab1", [{ name: "corp", subnet: "10.50.0.0/24" }]));
+    await f.open();
+    const mac = "52:54:00:aa:bb:cd";
+    const att = await f.attach(vm("dc01"), 0, nic("corp", "10.50.0.10"), mac);
+    const q = await nicPeer((att as { socket: string }).socket);
+    const chunks: Uint8Array[] = [];
+    let ended = false;
+    const cap = f.capture("corp", { vm: "dc01", filter: "arp", write: (c) => chunks.push(c), onEnd: () => (ended = true) });
+    expect(f.status().segments[0]!.captures).toBe(1);
+    const m = parseMac(mac)!;
+    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0x0a32000a, targetMac: new Uint8Array(6), targetIp: 0x0a320001 })));
+    await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP);
+    const blocks = readBlocks(new Uint8Array(Buffer.concat(chunks))) ?? [];
+    // section header, dc01/0's interface, its ARP request (in) and the gateway's reply (out)
+    expect(blocks.map((b) => b.type)).toEqual([BT_SHB, BT_IDB, BT_EPB, BT_EPB]);
+    expect(Buffer.from(blocks[1]!.body).includes(Buffer.from("dc01/0"))).toBe(true);
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as FabricFailure).code;
+      }
+      return "no error";
+    };
+    expect(code(() => f.capture("corp", { filter: "icmp and", write: () => {} }))).toBe("network.capture_filter_invalid");
+    expect(code(() => f.capture("corp", { vm: "other", write: () => {} }))).toBe("network.capture_vm_not_attached");
+    expect(code(() => f.capture("nope", { write: () => {} }))).toBe("network.segment_not_found");
+    q.sock.destroy();
+    await f.close();
+    expect(ended).toBe(true);
+    expect(cap.capture.frames).toBe(2);
   });
 
   test("a nat NIC without a segment gets the lab's built-in NAT segment", async () => {

@@ -31,11 +31,16 @@
  *    `routes_to` pairs are linked at `open()`, `routeTo`/`unrouteTo` toggle pairs at
  *    run time (both directions).
  *  - `segmentHandle(name)` is the script API's `SegmentHandle` (segment_handle.ts).
+ *  - `capture(segment, {vm, filter, write})` taps the segment's switch and streams
+ *    pcapng (net/capture.ts) until `stop()` or `close()`; `status()` counts frames,
+ *    drops and running captures per segment.
  * Forwards live in `fabric_forwards.ts`, rules and routing in `fabric_rules.ts`; this
  * file owns segments, NICs, subnets and DNS forwarding, and composes the two.
  * Errors users can cause are `FabricError` data thrown as `FabricFailure`.
- * Not enforced (logged once at `open()`): `connect` (cross-host) and `global`
- * (run lab-locally).
+ * Cross-host segments (`connect`, host `trunk_port`/`psk`) are `FabricTrunks`
+ * (fabric_trunks.ts); `connect { vxlan vni }` joins a segment to a VXLAN VTEP over a UDP
+ * socket (net/vxlan_link.ts; a taken port fails `open()` with network.vxlan_port_taken).
+ * Not enforced (logged once at `open()`): `global` (run lab-locally).
  */
 import { rmSync, mkdirSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -48,13 +53,14 @@ import type { NicAttacher } from "./context.ts";
 import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "../../config/network_plan.ts";
 import {
-  attachStreamSocket, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
+  attachStreamSocket, compileCaptureFilter, startCapture, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
   Segment, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
-  type SwitchPort,
+  type SwitchPort, type Capture, startVxlanLink, VXLAN_PORT, type VxlanLink,
 } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
 import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
 import { FabricRules } from "./fabric_rules.ts";
+import { FabricTrunks, type TrunkInfo, type TrunkSettings } from "./fabric_trunks.ts";
 import { SubnetRegistry } from "./subnet_registry.ts";
 
 export { FabricFailure, type FabricError } from "./fabric_error.ts";
@@ -74,11 +80,21 @@ export interface LabFabricOptions {
   registryPath?: string;
   clock?: Clock;
   log?: NetLog;
+  /** Host config `psk`, `trunk_port`, `trunk_bind` (cross-host segments). */
+  trunks?: TrunkSettings;
 }
 
 /** `status()` shape. */
 export interface FabricStatus {
-  segments: { name: string; subnet: string; gateway: string; nat: boolean; mtu: number; leases: { vm: string | undefined; ip: string; mac: string }[] }[];
+  segments: {
+    name: string; subnet: string; gateway: string; nat: boolean; mtu: number; leases: { vm: string | undefined; ip: string; mac: string }[];
+    /** Frames the switch received, frames it dropped, captures running. */
+    frames: number; dropped: number; captures: number;
+    /** Cross-host trunks of the segment. */
+    trunks: TrunkInfo[];
+    /** The VXLAN link (`connect { vxlan }`), with its counters. */
+    vxlan?: { remote: string; vni: number; sent: number; received: number; dropped: number };
+  }[];
   forwards: ForwardInfo[];
 }
 
@@ -90,6 +106,24 @@ interface LiveSegment {
   nat: Nat;
   /** DNS and L3 rules with ids. */
   rules: RuleBook;
+  /** The VXLAN link of a `connect { vxlan }` segment. */
+  vxlan?: { link: VxlanLink; remote: string; vni: number };
+  /** Running captures, each with what ends its stream. */
+  captures: Map<Capture, () => void>;
+}
+
+/** What `capture` records and where the bytes go. */
+export interface CaptureRequest {
+  /** Only this VM's NICs on the segment, both directions. */
+  vm?: string;
+  /** tcpdump-style filter (net/capture_filter.ts). */
+  filter?: string;
+  /** Receives pcapng chunks. */
+  write(chunk: Uint8Array): void;
+  /** True while the consumer cannot take more: frames are then dropped and counted. */
+  full?: () => boolean;
+  /** Called once when the fabric ends the capture (segment closed). */
+  onEnd?: () => void;
 }
 
 interface LiveNic {
@@ -121,6 +155,7 @@ export class LabFabric implements NicAttacher {
   readonly #vmByMac = new Map<string, string>();
   readonly #forwards: FabricForwards;
   readonly #rules: FabricRules;
+  readonly #trunks: FabricTrunks;
   #dns: UdpDnsForwarder | undefined;
   /** Gateway TCP ports proxied to host services (SMB 445 → smbd), on every segment. */
   readonly #gatewayServices = new Map<number, () => { host: string; port: number } | undefined>();
@@ -135,6 +170,12 @@ export class LabFabric implements NicAttacher {
     this.#log = o.log ?? (() => {});
     this.#registry = new SubnetRegistry(o.registryPath ?? join(runtimeDir(), "subnets.json"));
     this.#rules = new FabricRules({ lab: this.#lab, clock: this.#clock, log: this.#log });
+    this.#trunks = new FabricTrunks({
+      lab: this.#lab,
+      log: this.#log,
+      settings: o.trunks ?? {},
+      switchFor: (name) => (name === BUILTIN_NAT_SEGMENT ? undefined : this.#segs.get(name)?.segment.switch),
+    });
     this.#forwards = new FabricForwards({
       lab: this.#lab,
       log: this.#log,
@@ -154,6 +195,8 @@ export class LabFabric implements NicAttacher {
       for (const s of this.#net.segments) await this.#segment(s.name);
       this.#rules.linkDeclared(this.#net.segments);
       for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
+      await this.#trunks.open(this.#net.segments.flatMap((s) => (s.connect && "host" in s.connect ? [{ segment: s.name, host: s.connect.host }] : [])));
+      for (const s of this.#net.segments) if (s.connect && "vxlan" in s.connect) await this.#startVxlan(s.name, s.connect);
     } catch (e) {
       await this.close();
       throw e;
@@ -247,6 +290,11 @@ export class LabFabric implements NicAttacher {
         nat: s.plan.nat,
         mtu: s.plan.mtu,
         leases: s.segment.leases().filter((l) => l.state === "bound").map((l) => ({ vm: this.#vmByMac.get(l.mac.toLowerCase()), ip: ipv4ToString(l.ip), mac: l.mac })),
+        frames: s.segment.switch.stats.frames,
+        dropped: s.segment.switch.stats.dropped,
+        captures: s.captures.size,
+        trunks: this.#trunks.list(s.plan.name),
+        ...(s.vxlan ? { vxlan: { remote: s.vxlan.remote, vni: s.vxlan.vni, ...s.vxlan.link.stats } } : {}),
       })),
       forwards: this.listForwards(),
     };
@@ -256,6 +304,45 @@ export class LabFabric implements NicAttacher {
   segmentHandle(name: string): SegmentHandle | undefined {
     const known = this.#net.segments.some((s) => s.name === name) || (name === BUILTIN_NAT_SEGMENT && this.#segs.has(name));
     return known ? new FabricSegmentHandle(this, name) : undefined;
+  }
+
+  /**
+   * Starts a packet capture on running segment `name`; the returned `stop()` ends it.
+   * Rejects a filter that does not parse and a VM with no NIC on the segment.
+   */
+  capture(name: string, req: CaptureRequest): { capture: Capture; stop(): void } {
+    const seg = this.#segs.get(name);
+    if (!seg) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `segment "${name}" is not running in lab ${this.#lab}`, hint: "`vmlab status` lists the running segments; start the lab with `vmlab up`" });
+    const f = compileCaptureFilter(req.filter ?? "");
+    if (!f.ok) throw new FabricFailure({ code: "capture_filter_invalid", segment: name, message: `cannot use capture filter "${req.filter ?? ""}": ${f.message}`, hint: "terms: arp ip icmp tcp udp, [src|dst] host <ip>, [src|dst] port <n>, ether [src|dst] host <mac>; combine with and/or/not and parentheses" });
+    let ports: ((p: SwitchPort) => boolean) | undefined;
+    if (req.vm !== undefined) {
+      const names = new Set(this.#nicsOf(req.vm).filter((n) => n.seg === seg).map((n) => `${n.vm}/${n.index}`));
+      if (!names.size) throw new FabricFailure({ code: "capture_vm_not_attached", segment: name, message: `VM ${req.vm} has no NIC on segment ${name}`, hint: `\`vmlab status\` shows which VMs are on ${name}; leave out --vm to capture the whole segment` });
+      ports = (p) => names.has(p.name);
+    }
+    let dropped = 0;
+    const capture = startCapture(seg.segment.switch, {
+      write: req.write,
+      description: `${this.#lab}/${name}`,
+      ...(ports ? { ports } : {}),
+      match: (fr) => {
+        if (!f.match(fr)) return false;
+        if (!req.full?.()) return true;
+        dropped++;
+        return false;
+      },
+    });
+    const end = () => {
+      seg.captures.delete(capture);
+      capture.stop();
+      if (dropped) this.#log({ level: "info", event: "net.capture_dropped", message: `Capture on ${name} dropped ${dropped} frames (the reader was too slow)`, segment: name });
+    };
+    seg.captures.set(capture, () => {
+      end();
+      req.onEnd?.();
+    });
+    return { capture, stop: end };
   }
 
   /** The rule book of running segment `name`, or a `FabricFailure` (`unknown_segment`). */
@@ -321,9 +408,12 @@ export class LabFabric implements NicAttacher {
   async close(): Promise<void> {
     // A segment still claiming its subnet finishes first, so close releases it too.
     await Promise.allSettled(this.#opening.values());
+    this.#trunks.close();
+    for (const s of this.#segs.values()) s.vxlan?.link.close();
     await this.#forwards.close();
     for (const key of [...this.#nics.keys()]) await this.#closeNic(key);
     for (const s of this.#segs.values()) {
+      for (const endCapture of [...s.captures.values()]) endCapture();
       s.nat.close();
       s.segment.close();
       this.#rules.remove(s.plan.name);
@@ -405,11 +495,28 @@ export class LabFabric implements NicAttacher {
     // Guest frames arrive over a local unix socket from QEMU: no transit corruption to catch.
     const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, verifyGuestChecksums: false, ...ping });
     const rules = this.#rules.attach(plan, segment, nat, this.#net);
-    const live: LiveSegment = { plan, subnet, segment, nat, rules };
+    const live: LiveSegment = { plan, subnet, segment, nat, rules, captures: new Map() };
     this.#segs.set(name, live);
     for (const [port, target] of this.#gatewayServices) this.#bindGatewayService(live, port, target);
     this.#reportUnenforced(plan);
     return live;
+  }
+
+  /** Joins segment `name` to a remote VTEP (RFC 7348) over a UDP socket. */
+  async #startVxlan(name: string, c: { vxlan: string; vni: number; localPort?: number | undefined }): Promise<void> {
+    const seg = this.#segs.get(name);
+    if (!seg) return;
+    const i = c.vxlan.lastIndexOf(":");
+    const remote = i < 0 ? c.vxlan : c.vxlan.slice(0, i);
+    const remotePort = i < 0 ? VXLAN_PORT : Number(c.vxlan.slice(i + 1));
+    const localPort = c.localPort ?? VXLAN_PORT;
+    try {
+      const link = await startVxlanLink(seg.segment.switch, { remote, remotePort, vni: c.vni, localPort, name: `vxlan:${remote}` });
+      seg.vxlan = { link, remote: `${remote}:${remotePort}`, vni: c.vni };
+      this.#log({ level: "info", event: "net.vxlan_up", message: `Segment ${name} joins VXLAN ${c.vni} at ${remote}:${remotePort} (local UDP port ${localPort})`, segment: name });
+    } catch (e) {
+      throw new FabricFailure({ code: "vxlan_port_taken", segment: name, port: localPort, message: `cannot open the VXLAN socket of segment ${name} on UDP port ${localPort}: ${(e as Error).message}`, hint: "another program (or a kernel vxlan device) holds the port: set connect { local_port = … }" });
+    }
   }
 
   #builtinNatPlan(): SegmentPlan {
@@ -418,7 +525,6 @@ export class LabFabric implements NicAttacher {
 
   #reportUnenforced(p: SegmentPlan): void {
     const missing: string[] = [];
-    if (p.connect) missing.push(`connect ${p.connect.host}`);
     if (p.global) missing.push("global (running lab-locally)");
     if (missing.length) this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });
   }

@@ -10,7 +10,8 @@ export interface FabricError {
   code:
     | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
     | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target"
-    | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap";
+    | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap"
+    | "capture_filter_invalid" | "capture_vm_not_attached" | "trunk_no_psk" | "trunk_port_taken" | "vxlan_port_taken";
   segment: string;
   message: string;
   hint: string;
@@ -37,6 +38,11 @@ const FABRIC_CODES: Record<FabricError["code"], string> = {
   dns_disabled: "network.dns_disabled",
   route_self: "network.route_self",
   route_overlap: "network.route_overlap",
+  capture_filter_invalid: "network.capture_filter_invalid",
+  capture_vm_not_attached: "network.capture_vm_not_attached",
+  trunk_no_psk: "network.trunk_no_psk",
+  trunk_port_taken: "network.trunk_port_taken",
+  vxlan_port_taken: "network.vxlan_port_taken",
 };
 
 /** Carries a `FabricError` through promise rejections, as a `CodedError` (`network.*`). */

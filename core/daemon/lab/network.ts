@@ -16,6 +16,7 @@ import { labRunDir } from "../paths.ts";
 import type { LabPlan, NicPlan, VmPlan } from "../protocol.ts";
 import type { JsonLog, NicAttacher } from "./context.ts";
 import { LabFabric, type FabricStatus } from "./fabric.ts";
+import { readHostConfig } from "../../config/host.ts";
 
 export class LabNetwork implements NicAttacher {
   #fabric: LabFabric | undefined;
@@ -35,6 +36,11 @@ export class LabNetwork implements NicAttacher {
       lab: this.lab,
       runDir: labRunDir(this.lab),
       network: plan.network ?? {},
+      // The PSK is read here, in the daemon, from the host config: it never travels in the plan.
+      trunks: (() => {
+        const h = readHostConfig().config;
+        return { psk: h.psk, port: h.trunkPort, bind: h.trunkBind };
+      })(),
       log: (r) => {
         const { level, event, message, ...fields } = r;
         this.log.write(level, message, { event, ...fields });

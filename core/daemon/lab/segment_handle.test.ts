@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_UNREACH_NET, parseEthernet, parseIcmp, parseIpv4,
-  parseIpv4Address, parseMac, DEFAULT_GATEWAY_MAC, encodeEthernet, encodeArp, BROADCAST_MAC, ETHERTYPE_ARP, ARP_REQUEST, type NetLogRecord,
+  parseIpv4Address, parseMac, DEFAULT_GATEWAY_MAC, encodeEthernet, encodeArp, BROADCAST_MAC, ETHERTYPE_ARP, ARP_REQUEST, type NetLogRecord, readBlocks, BT_SHB, BT_IDB, BT_EPB,
 } from "../../../net/mod.ts";
 import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
@@ -30,6 +30,8 @@ async function open(network: NetworkPlanInput): Promise<LabFabric> {
   await fabric.open();
   return fabric;
 }
+
+const nic = (segment: string, ip: string): NicPlan => ({ segment, nat: false, isolated: false, model: "virtio-net-pci", ip });
 
 const twoSegments: NetworkPlanInput = {
   segments: [
@@ -91,7 +93,6 @@ describe("SegmentHandle over LabFabric", () => {
     expect(logs.some((x) => x.event === "net.route_invalid" && String(x.message).includes("missing"))).toBe(true);
     const macL = "52:54:00:61:00:05";
     const macR = "52:54:00:62:00:05";
-    const nic = (segment: string, ip: string): NicPlan => ({ segment, nat: false, isolated: false, model: "virtio-net-pci", ip });
     const al = await f.attach({ name: "a" } as VmPlan, 0, nic("left", "10.61.0.5"), macL);
     const ar = await f.attach({ name: "b" } as VmPlan, 0, nic("right", "10.62.0.5"), macR);
     if (al.kind !== "stream" || ar.kind !== "stream") throw new Error("expected stream attachments");
@@ -114,5 +115,26 @@ describe("SegmentHandle over LabFabric", () => {
     expect(icmpOf(err)!.code).toBe(ICMP_UNREACH_NET);
     pl.sock.destroy();
     pr.sock.destroy();
+  });
+
+  test("capture(path, secs) writes a pcapng file of the segment's frames, atomically, and counts them", async () => {
+    const f = await open(twoSegments);
+    const mac = "52:54:00:00:0a:01";
+    const att = await f.attach({ name: "a" } as VmPlan, 0, nic("left", "10.61.0.5"), mac);
+    if (att.kind !== "stream") throw new Error("expected a stream attachment");
+    const q = await nicPeer(att.socket);
+    const m = parseMac(mac)!;
+    const path = join(dir, "out", "left.pcapng");
+    const running = f.segmentHandle("left")!.capture(path, 1);
+    await Bun.sleep(50);
+    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: parseIpv4Address("10.61.0.5")!, targetMac: new Uint8Array(6), targetIp: parseIpv4Address("10.61.0.1")! })));
+    await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP);
+    expect(existsSync(path)).toBe(false);
+    expect(await running).toBe(2);
+    const blocks = readBlocks(new Uint8Array(readFileSync(path)))!;
+    expect(blocks.map((b) => b.type)).toEqual([BT_SHB, BT_IDB, BT_EPB, BT_IDB, BT_EPB]);
+    expect(readdirSync(join(dir, "out"))).toEqual(["left.pcapng"]);
+    await expect(f.segmentHandle("left")!.capture(join(dir, "out"), 1)).rejects.toThrow(/Cannot capture segment left/);
+    q.sock.destroy();
   });
 });

@@ -18,7 +18,11 @@
  *    forwards and routes — JSON-serialisable, sorted by id.
  *  - `routeTo`/`unrouteTo` toggle daemon routing between this segment and another,
  *    both directions, idempotent (issue 7: they work from scripts).
+ *  - `capture(path, secs)` records every frame for `secs` seconds into a pcapng file
+ *    that appears atomically at `path` (parents created); resolves to the frame count.
  */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import type { BlockProto, SegmentHandle } from "../../scripting/handle.ts";
 import type { RuleBook, RuleInfo, RuleOrigin, RuleResult } from "../../../net/mod.ts";
 
@@ -50,6 +54,8 @@ export interface SegmentRulesHost {
   fabricRules(segment: string): FabricRuleInfo[];
   addForward(req: ForwardRequest): Promise<ForwardInfo>;
   removeForward(hostPort: number, proto?: "tcp"): Promise<void>;
+  /** Starts a pcapng capture of the whole segment (see `LabFabric.capture`). */
+  capture(segment: string, req: { write(chunk: Uint8Array): void; onEnd?: () => void }): { capture: { readonly frames: number }; stop(): void };
 }
 
 /** A rule as `rules()` lists it. */
@@ -124,6 +130,56 @@ export class FabricSegmentHandle implements SegmentHandle {
 
   unrouteTo(other: string): Promise<void> {
     return this.#call(() => this.host.unrouteTo(this.name, other));
+  }
+
+  async capture(path: string, secs: number): Promise<number> {
+    const tmp = `${path}.part-${process.pid}`;
+    let fd: number;
+    try {
+      if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error("it is a folder");
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(tmp, "w", 0o600);
+    } catch (e) {
+      throw failure(`Cannot capture segment ${this.name} into ${path}: ${(e as Error).message}`, "pick a writable path");
+    }
+    let writeError: Error | undefined;
+    let ended: () => void = () => {};
+    const endedEarly = new Promise<void>((r) => (ended = r));
+    try {
+      const cap = await this.#call(() =>
+        this.host.capture(this.name, {
+          write: (chunk) => {
+            try {
+              let at = 0;
+              while (at < chunk.byteLength) at += writeSync(fd, chunk, at);
+            } catch (e) {
+              writeError ??= e as Error;
+            }
+          },
+          onEnd: ended,
+        }),
+      );
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([endedEarly, new Promise<void>((r) => (timer = setTimeout(r, secs * 1000)))]);
+      clearTimeout(timer);
+      cap.stop();
+      closeSync(fd);
+      if (writeError) throw failure(`Cannot capture segment ${this.name} into ${path}: ${writeError.message}`, "check the free space and the path");
+      try {
+        renameSync(tmp, path);
+      } catch (e) {
+        throw failure(`Cannot capture segment ${this.name} into ${path}: ${(e as Error).message}`, "pick a writable path");
+      }
+      return cap.capture.frames;
+    } catch (e) {
+      try {
+        closeSync(fd);
+      } catch {
+        // closed above
+      }
+      rmSync(tmp, { force: true });
+      throw e;
+    }
   }
 
   /** Runs a rule-book addition; its error data becomes a rejection. */

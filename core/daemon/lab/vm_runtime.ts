@@ -227,7 +227,8 @@ export class VmRuntime {
       nics,
       vga: this.plan.vga,
       usbTablet: true,
-      guestAgent: this.plan.agent,
+      // The channel is always there: a guest without an agent yet (an installer) may start one later.
+      guestAgent: true,
       rtc: "utc",
       ...(this.plan.qemuArgs.length ? { extraArgs: this.plan.qemuArgs } : {}),
       ...(this.plan.tpm ? { tpmSocket: this.tpmSocket } : {}),

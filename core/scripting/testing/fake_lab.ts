@@ -96,6 +96,7 @@ export class FakeSegment extends Recorder implements SegmentHandle {
   rules() { return this.rec("rules", [], this.rulesList.map((r) => ({ ...r }))); }
   routeTo(other: string) { this.routes.add(other); return this.rec("routeTo", [other], undefined); }
   unrouteTo(other: string) { this.routes.delete(other); return this.rec("unrouteTo", [other], undefined); }
+  capture(path: string, secs: number) { return this.rec("capture", [path, secs], 0); }
 }
 
 /** A lab of fakes; `logs` collects `lab.log` lines. */
