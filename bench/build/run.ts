@@ -42,8 +42,9 @@ function agent(path: string, command: string | undefined, deadline: number): Pro
         buf += d.toString("latin1");
         if (buf.includes('"return"')) {
           clearInterval(timer);
-          if (command) sock.write(`${command}\n`);
-          sock.destroy();
+          // end() flushes the command before closing; destroy() would drop it.
+          if (command) sock.end(`${command}\n`);
+          else sock.destroy();
           resolve();
         }
       });

@@ -15,8 +15,11 @@ export {
   type HandlerPlan, type LabPlan, type NicPlan, type ProvisionPlan, type VmPlan,
 } from "../config/plan_schema.ts";
 
-/** `io-error`: QEMU paused the guest on a disk I/O error (e.g. the host file system is full). */
-export const VmStateSchema = z.enum(["stopped", "starting", "running", "stopping", "crashed", "io-error"]);
+/**
+ * `paused`: suspended by `vmlab vm suspend` (QMP `stop`; `resume` continues it).
+ * `io-error`: QEMU paused the guest on a disk I/O error (e.g. the host file system is full).
+ */
+export const VmStateSchema = z.enum(["stopped", "starting", "running", "paused", "stopping", "crashed", "io-error"]);
 export type VmState = z.infer<typeof VmStateSchema>;
 
 /** One declared share of a VM, as `vmlab status` shows it (PRD §7.5). */

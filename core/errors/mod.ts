@@ -58,6 +58,7 @@ const STATUS_BY_KIND: Record<string, number> = {
   in_use: 409,
   not_up: 409,
   not_running: 409,
+  paused: 409,
   name_taken: 409,
   port_taken: 409,
   conflict: 409,

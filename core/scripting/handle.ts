@@ -26,7 +26,7 @@
 import type { ScreenMatch } from "../machine/screen_match.ts";
 
 /** Power state as scripts see it (fact_vm_lifecycle.md `vm.state()`). */
-export type VmPowerState = "stopped" | "starting" | "running" | "stopping";
+export type VmPowerState = "stopped" | "starting" | "running" | "paused" | "stopping";
 
 /** A rectangle of the screen in pixels. */
 export interface ScreenRegion {
@@ -71,6 +71,10 @@ export interface VmHandle {
   stop(): Promise<void>;
   stopForce(): Promise<void>;
   restart(): Promise<void>;
+  /** Pause the vCPUs (QMP `stop`); rejects unless the VM is running. */
+  suspend(): Promise<void>;
+  /** Continue a suspended VM (QMP `cont`); rejects unless it is `paused`. */
+  resume(): Promise<void>;
   /** True when the guest agent answers now (a short probe, never throws). */
   isReady(): Promise<boolean>;
   waitReady(timeoutMs: number): Promise<void>;

@@ -39,6 +39,8 @@ export const ACPI_SHUTDOWN_WAIT_MS = 30_000;
 export const READY_PROBE_MS = 1_000;
 /** Best-effort agent re-sync after a snapshot restore. */
 const RESYNC_AFTER_RESTORE_MS = 5_000;
+/** How long QMP `stop`/`cont` may take (they answer at once on a healthy QEMU). */
+const PAUSE_TIMEOUT_MS = 10_000;
 
 /** Folders and engines shared by the VMs of a `MachineLab`. */
 export interface MachineVmOptions {
@@ -135,6 +137,8 @@ export class MachineVm implements VmHandle {
   async stop(): Promise<void> {
     const m = this.#machine;
     if (!m) return;
+    // A suspended guest must run again to take the shutdown request.
+    if (this.#state === "paused") await m.qmp.execute("cont", undefined, { timeoutMs: PAUSE_TIMEOUT_MS }).catch(() => undefined);
     this.#state = "stopping";
     try {
       const agent = await m.agent();
@@ -164,6 +168,19 @@ export class MachineVm implements VmHandle {
     await this.stop();
     await this.#settled();
     await this.start();
+  }
+
+  async suspend(): Promise<void> {
+    if (this.#state === "paused") return;
+    await this.#running("suspend").qmp.execute("stop", undefined, { timeoutMs: PAUSE_TIMEOUT_MS });
+    this.#state = "paused";
+  }
+
+  async resume(): Promise<void> {
+    const m = this.#machine;
+    if (!m || this.#state !== "paused") throw new Error(`Cannot resume VM ${this.name}: it is ${this.#state}, not paused`);
+    await m.qmp.execute("cont", undefined, { timeoutMs: PAUSE_TIMEOUT_MS });
+    this.#state = "running";
   }
 
   /** Wait until the exit handler has run (state back to stopped). */

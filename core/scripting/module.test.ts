@@ -91,12 +91,14 @@ vm.start().unwrap()
 vm.stop().unwrap()
 vm.stop_force().unwrap()
 vm.restart().unwrap()
+vm.suspend().unwrap()
+vm.resume().unwrap()
 vm.wait_shutdown(2).unwrap()
 lab.log(str(vm.is_ready()))
 lab.log(vm.ip().unwrap())
 match vm.ip_nic(3) { Ok(ip) => lab.log(ip), Err(e) => lab.log(e) }`, lab);
     expect(logs).toEqual(["true", "10.213.0.10", "VM dc01 has no NIC 3"]);
-    expect(vm.calls).toEqual(["start []", "stop []", "stopForce []", "restart []", "waitShutdown [2000]", "isReady []", "ip [0]", "ip [3]"]);
+    expect(vm.calls).toEqual(["start []", "stop []", "stopForce []", "restart []", "suspend []", "resume []", "waitShutdown [2000]", "isReady []", "ip [0]", "ip [3]"]);
   });
 
   test("input calls pass keys, text, pacing and coordinates through", async () => {

@@ -38,6 +38,8 @@ export const vmAsyncMethods: Record<string, AsyncMethod> = {
   "stop(self) -> Result[unit, string]": (async (v: VmRef) => attempt(`stop VM ${v.handle.name}`, () => v.handle.stop())) as AsyncMethod,
   "stop_force(self) -> Result[unit, string]": (async (v: VmRef) => attempt(`stop VM ${v.handle.name}`, () => v.handle.stopForce())) as AsyncMethod,
   "restart(self) -> Result[unit, string]": (async (v: VmRef) => attempt(`restart VM ${v.handle.name}`, () => v.handle.restart())) as AsyncMethod,
+  "suspend(self) -> Result[unit, string]": (async (v: VmRef) => attempt(`suspend VM ${v.handle.name}`, () => v.handle.suspend())) as AsyncMethod,
+  "resume(self) -> Result[unit, string]": (async (v: VmRef) => attempt(`resume VM ${v.handle.name}`, () => v.handle.resume())) as AsyncMethod,
   "is_ready(self) -> bool": (async (v: VmRef) => v.handle.isReady().catch(() => false)) as AsyncMethod,
   "wait_ready(self, timeout_secs: int) -> Result[unit, string]": (async (v: VmRef, t: Int) =>
     attempt(`wait for VM ${v.handle.name} to be ready`, () => v.handle.waitReady(timeoutMs(t)))) as AsyncMethod,

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CredentialStore } from "../../core/shares/credentials.ts";
@@ -19,6 +19,7 @@ const servers: SmbServer[] = [];
 
 afterAll(async () => {
   for (const s of servers) await s.stop();
+  rmSync(root, { recursive: true, force: true });
 });
 
 function smbclient(port: number, share: string, auth: string[], cmd: string, extra: string[] = []): { code: number | null; out: string } {

@@ -34,7 +34,7 @@ export function printStatus(st: LabStatus & { reason?: string }, json: boolean):
     return;
   }
   const s = stdoutStyle();
-  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" || x === "io-error" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" ? s.yellow(x) : x);
+  const colourState = (x: string) => (x === "up" || x === "running" ? s.green(x) : x === "failed" || x === "crashed" || x === "io-error" ? s.red(x) : x === "partial" || x === "starting" || x === "stopping" || x === "paused" ? s.yellow(x) : x);
   let out = `lab ${s.bold(st.name)}: ${colourState(st.state)}${st.daemonPid ? ` (daemon pid ${st.daemonPid})` : ""}\n  file: ${st.file}\n`;
   if (st.reason) out += `  reason: ${st.reason}\n`;
   if (st.vms.length) {

@@ -1,6 +1,8 @@
 /**
  * `vmlab vm start|stop|restart <vm> [--force]` — one VM's power
  * (cli_ref.md). `<vm>` is a VM of the current directory's lab or `lab/vm`.
+ * `vmlab vm suspend|resume <vm>` pause and continue its vCPUs (QMP
+ * `stop`/`cont`, issue #16); `status` then shows it `paused`.
  *
  * `start` on a lab that is not up brings up that VM (and what it depends
  * on) from the lab file, the way `vmlab up <vm>` does; `stop` and `restart`
@@ -21,7 +23,7 @@ async function knownFile(lab: string): Promise<string | undefined> {
 }
 
 export function register(program: Command): void {
-  const vm = program.command("vm").description("start, stop or restart one VM");
+  const vm = program.command("vm").description("start, stop, restart, suspend or resume one VM");
   for (const verb of ["start", "stop", "restart"] as const) {
     const c = vm
       .command(verb)
@@ -49,5 +51,25 @@ export function register(program: Command): void {
         return 0;
       }),
     );
+  }
+  for (const verb of ["suspend", "resume"] as const) {
+    vm.command(verb)
+      .description(verb === "suspend" ? "pause one VM's vCPUs (QMP stop); its clock stops until resume" : "continue a suspended VM (QMP cont)")
+      .argument("<vm>", "VM name, or lab/vm from anywhere")
+      .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
+      .option("-q, --quiet", "no output")
+      .option("--json", "print the VM's status as JSON")
+      .option("-v, --verbose", "name the lab file used")
+      .action(
+        action(async (target: string, opts: { file?: string; quiet?: true; verbose?: true; json?: true }) => {
+          const t = resolveVmTarget(target, opts);
+          const socket = await liveLabSocket(t.lab.name);
+          if (!socket) throw notUp(t.lab.name);
+          const st = await request(socket, "POST", `/v1/vms/${encodeURIComponent(t.vm)}/${verb}`, {}, VmStatusSchema);
+          if (opts.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
+          else if (!opts.quiet) process.stderr.write(`${t.vm}: ${st.state}\n`);
+          return 0;
+        }),
+      );
   }
 }

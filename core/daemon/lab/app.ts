@@ -7,6 +7,7 @@
  *   POST /v1/down      {vms, force}   NDJSON
  *   POST /v1/destroy                  NDJSON; the daemon exits afterwards
  *   POST /v1/vms/:vm/start|stop|restart {force}   NDJSON
+ *   POST /v1/vms/:vm/suspend|resume    JSON VmStatus (QMP stop/cont)
  *   POST /v1/vms/:vm/exec {path, args, timeoutMs, input}   JSON (base64 output)
  *   PUT  /v1/vms/:vm/file?path=&mode=  body → guest file
  *   GET  /v1/vms/:vm/file?path=        guest file → body
@@ -90,6 +91,7 @@ function agentFor(lab: LabRuntime, name: string) {
     throw new CodedError("vm.not_running", `VM ${name} is not running`, { subject: name, hint: `start it with \`vmlab vm start ${name}\` or \`vmlab up\`` });
   }
   if (vm.state === "io-error") throw vm.ioErrorFor("answer its guest agent");
+  if (vm.state === "paused") throw vm.pausedErrorFor("answer its guest agent");
   if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "wait for `vmlab up` to finish, then retry" });
   return m.agent();
 }
@@ -150,6 +152,13 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
       hooks.afterPowerChange();
       return vm.status();
     }, lab);
+  });
+
+  app.post("/v1/vms/:vm/:action{suspend|resume}", async (c) => {
+    const vm = lab.vm(c.req.param("vm"));
+    if (c.req.param("action") === "suspend") await vm.suspend();
+    else await vm.resume();
+    return c.json(vm.status());
   });
 
   /** A PNG of the VM's screen written to `path` (QMP screendump; the build keeps one when it fails). */

@@ -170,7 +170,7 @@ export class LabRuntime {
             if (g.some((r) => r.status === "rejected")) throw new CodedError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
           }
           const rt = this.vm(v.name);
-          if (rt.state === "running" && rt.ready) return;
+          if ((rt.state === "running" || rt.state === "paused") && rt.ready) return;
           report("info", `${v.name}: starting`, v.name);
           booted.add(v.name);
           await rt.start((lvl, msg) => report(lvl, msg, v.name));
@@ -310,7 +310,7 @@ export class LabRuntime {
 
   status(daemonPid: number | null): LabStatus {
     const vms = this.plan.vms.map((p) => this.vm(p.name).status());
-    const running = vms.filter((v) => v.state === "running" || v.state === "starting").length;
+    const running = vms.filter((v) => v.state === "running" || v.state === "starting" || v.state === "paused").length;
     const anyCrashed = vms.some((v) => v.state === "crashed" || v.state === "io-error");
     const state: LabStatus["state"] =
       this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";

@@ -72,6 +72,14 @@ class DaemonVm implements VmHandle {
     await this.rt.start(this.#report);
   }
 
+  async suspend(): Promise<void> {
+    await this.rt.suspend();
+  }
+
+  async resume(): Promise<void> {
+    await this.rt.resume();
+  }
+
   async isReady(): Promise<boolean> {
     if (!this.rt.ready) return false;
     try {

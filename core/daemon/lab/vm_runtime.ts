@@ -21,6 +21,12 @@
  * disk watchdog and agent timeouts call it, in case the event was missed).
  * A `RESUME` (space freed and the guest continued) returns it to running.
  *
+ * Suspend/resume (issue #16): `suspend()` sends QMP `stop` (vCPUs halt, the
+ * guest clock with them) and the VM is `paused` (`vm.suspended`); `resume()`
+ * sends `cont` (`vm.resumed`). A VM paused by a disk error is never resumed
+ * here: `cont` would only hit the same error, so the user frees space first.
+ * Stopping a paused VM continues it first so the graceful ladder can work.
+ *
  * Instances are ordered: each start creates one instance (QEMU process + the
  * switch ports attached for it). Its exit path (`#watch`) detaches only its
  * own ports, and `stop()`/`start()` wait until the previous instance is fully
@@ -52,6 +58,8 @@ export const SCRATCH_DEFAULT_DISK_BYTES = 8 * 1024 ** 3;
 export const AGENT_SHUTDOWN_WAIT_MS = 30_000;
 /** Rung 2: the ACPI power button. */
 export const ACPI_SHUTDOWN_WAIT_MS = 30_000;
+/** How long QMP `stop`/`cont` may take (they return at once on a healthy QEMU). */
+export const QMP_PAUSE_TIMEOUT_MS = 10_000;
 /** Lines of serial console quoted when a VM does not become ready. */
 export const SERIAL_TAIL_LINES = 15;
 
@@ -257,9 +265,9 @@ export class VmRuntime {
     await Promise.all(all.map((v) => v.stop().catch(() => undefined)));
   }
 
-  /** Boot and wait until ready (agent answers). Idempotent for a running VM. */
+  /** Boot and wait until ready (agent answers). Idempotent for a running (or suspended) VM. */
   async start(report: Reporter): Promise<void> {
-    if (this.state === "running" || this.state === "starting") return;
+    if (this.state === "running" || this.state === "starting" || this.state === "paused") return;
     // The previous instance (stopped, crashed or powered off) must be reaped before new ports attach.
     await this.#reaped;
     await this.ensureClone();
@@ -381,6 +389,50 @@ export class VmRuntime {
     });
   }
 
+  /** Pause the guest's vCPUs (QMP `stop`): state `paused`, event `vm.suspended`. */
+  async suspend(): Promise<void> {
+    const m = this.#machine;
+    if (this.state === "paused") return;
+    if (this.state === "io-error") {
+      throw new CodedError("vm.io_error", `cannot suspend VM ${this.name}: QEMU already paused it after a disk ${this.#ioError ?? "I/O error"}`, {
+        subject: this.name,
+        hint: `free space on the file system holding ${this.clonePath}, then \`vmlab vm restart ${this.name}\``,
+      });
+    }
+    if (!m || !m.process.running || this.state !== "running") {
+      throw new CodedError("vm.not_running", `cannot suspend VM ${this.name}: it is ${this.state}`, { subject: this.name, hint: `start it with \`vmlab vm start ${this.name}\`` });
+    }
+    await m.qmp.execute("stop", undefined, { timeoutMs: QMP_PAUSE_TIMEOUT_MS });
+    this.state = "paused";
+    this.#emit("vm.suspended");
+  }
+
+  /** Continue a suspended guest (QMP `cont`): state `running`, event `vm.resumed`. */
+  async resume(): Promise<void> {
+    const m = this.#machine;
+    if (this.state === "io-error") {
+      throw new CodedError("vm.io_error", `cannot resume VM ${this.name}: it was paused by a disk ${this.#ioError ?? "I/O error"}, not suspended`, {
+        subject: this.name,
+        hint: `resuming would hit the same error: free space on the file system holding ${this.clonePath}, then \`vmlab vm restart ${this.name}\``,
+      });
+    }
+    if (this.state !== "paused" || !m || !m.process.running) {
+      const running = this.state === "running" || this.state === "starting";
+      throw new CodedError(running ? "vm.not_paused" : "vm.not_running", `cannot resume VM ${this.name}: it is ${this.state}, not paused`, {
+        subject: this.name,
+        hint: running ? `suspend it first with \`vmlab vm suspend ${this.name}\`` : `start it with \`vmlab vm start ${this.name}\``,
+      });
+    }
+    await m.qmp.execute("cont", undefined, { timeoutMs: QMP_PAUSE_TIMEOUT_MS });
+    this.state = "running";
+    this.#emit("vm.resumed");
+  }
+
+  /** The coded error for guest work asked of a suspended VM. */
+  pausedErrorFor(what: string): CodedError {
+    return new CodedError("vm.paused", `VM ${this.name} cannot ${what}: it is suspended`, { subject: this.name, hint: `resume it with \`vmlab vm resume ${this.name}\`` });
+  }
+
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
   async #watch(machine: Machine, attached: readonly NicAttachment[]): Promise<void> {
     let guestShutdown = false;
@@ -432,6 +484,8 @@ export class VmRuntime {
       if (this.state !== "crashed") this.state = "stopped";
       return undefined;
     }
+    // A suspended guest is continued first so it can take the shutdown request.
+    if (this.state === "paused" && !force) await m.qmp.execute("cont", undefined, { timeoutMs: QMP_PAUSE_TIMEOUT_MS }).catch(() => undefined);
     // A guest paused on a disk error cannot take a shutdown request: no ladder.
     const paused = this.state === "io-error";
     this.#stopRequested = true;

@@ -39,6 +39,8 @@ export class FakeVm extends Recorder implements VmHandle {
   stop() { return this.rec("stop", [], undefined); }
   stopForce() { return this.rec("stopForce", [], undefined); }
   restart() { return this.rec("restart", [], undefined); }
+  suspend() { return this.rec("suspend", [], undefined); }
+  resume() { return this.rec("resume", [], undefined); }
   isReady() { return this.rec("isReady", [], this.ready); }
   waitReady(timeoutMs: number) { return this.rec("waitReady", [timeoutMs], undefined); }
   waitShutdown(timeoutMs: number) { return this.rec("waitShutdown", [timeoutMs], undefined); }
