@@ -92,7 +92,7 @@ export function checkVms(config: LabConfig, lab: Lab, ctx: CheckContext, out: Di
     if (vm.gpu?.address !== undefined && !isPciAddress(vm.gpu.address)) {
       out.push(error("invalid-pci-address", `GPU address "${vm.gpu.address}" is not a PCI address`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: 'write domain:bus:device.function, e.g. "0000:01:00.0"' }));
     } else if (vm.gpu?.mode === "passthrough" && vm.gpu.address !== undefined && !existsSync(join(PCI_DEVICES, vm.gpu.address.toLowerCase()))) {
-      out.push(error("gpu-device-not-found", `GPU passthrough on VM "${vm.name}": this host has no PCI device ${vm.gpu.address}`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: "list the host's devices with `lspci -D` (the address needs its domain, e.g. 0000:01:00.0)" }));
+      out.push({ ...error("gpu-device-not-found", `GPU passthrough on VM "${vm.name}": this host has no PCI device ${vm.gpu.address} (up fails here unless it appears)`, vm.gpu.at.address ?? vm.gpu.kindSpan, { name: vm.gpu.address, hint: "list the host's devices with `lspci -D` (the address needs its domain, e.g. 0000:01:00.0)" }), severity: "warning" });
     }
     const profile = vm.profile !== undefined ? ctx.profiles.get(vm.profile) : undefined;
     const hw = resolveHardware(vm, templateLayer, profile);

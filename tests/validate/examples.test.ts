@@ -61,6 +61,9 @@ const examples = existsSync(DIR)
       [...readFileSync(join(DIR, f), "utf8").matchAll(/```wcl\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${f} #${i + 1}`, text: m[1] ?? "" })))
   : [];
 
+/** Warnings that depend on the machine validating, not on the example (a PCI address only the author's host has). */
+const HOST_DEPENDENT = new Set(["gpu-device-not-found"]);
+
 describe.skipIf(examples.length === 0)("reference examples", () => {
   test("there are examples to check", () => {
     expect(examples.length).toBeGreaterThan(30);
@@ -79,7 +82,7 @@ describe.skipIf(examples.length === 0)("reference examples", () => {
       expect(sources.length).toBeGreaterThan(0);
       const got = sources.flatMap((src) => {
         expect(src).toBeDefined();
-        return check(src ?? "", { tree: [...DEFAULT_TREE, "/lab/cloudinit/"] }).map((d) => d.split("@")[0]);
+        return check(src ?? "", { tree: [...DEFAULT_TREE, "/lab/cloudinit/"] }).map((d) => d.split("@")[0]).filter((code) => !HOST_DEPENDENT.has(code ?? ""));
       });
       expect(got).toEqual([...(EXPECTED_ERRORS[ex.name] ?? [])]);
     });
