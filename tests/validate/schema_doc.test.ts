@@ -68,8 +68,12 @@ describe("docs/schema.md", () => {
           expect({ kind: t.kind, name, type: a?.type }).toEqual({ kind: t.kind, name, type });
           continue;
         }
-        const got: Record<string, unknown> = { kind: t.kind, name, type: a?.type, required: a?.required, doc: norm(a?.doc ?? "") };
-        expect(got).toEqual({ kind: t.kind, name, type, required: required === "yes", doc: norm(doc ?? "") });
+        // Our description may add to the reference's (it must start with it), never contradict it.
+        const ours = norm(a?.doc ?? "");
+        const theirs = norm(doc ?? "");
+        const docOk = ours === theirs || (theirs.length > 0 && ours.startsWith(theirs));
+        const got: Record<string, unknown> = { kind: t.kind, name, type: a?.type, required: a?.required, doc: docOk ? theirs : ours };
+        expect(got).toEqual({ kind: t.kind, name, type, required: required === "yes", doc: theirs });
       }
       for (const [slot, kind, multiple, doc] of t.children) {
         const c = spec?.children.find((x) => x.slot === slot);
