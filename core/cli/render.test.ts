@@ -7,13 +7,13 @@ import { makeStyle } from "./style.ts";
 
 const plain = makeStyle(false);
 const src = 'lab "x" {\n  vm "a" { cpu = 2 }\n}\n';
-const d = error("unknown-attribute", "unknown attribute `cpu` in `vm`", { file: "/w/lab/vmlab.wcl", start: 21, end: 24 }, { name: "cpu", hint: "did you mean `cpus`?" });
+const d = error("config.unknown_attribute", "unknown attribute `cpu` in `vm`", { file: "/w/lab/vmlab.wcl", start: 21, end: 24 }, { name: "cpu", hint: "did you mean `cpus`?" });
 const sources = new Map([["/w/lab/vmlab.wcl", src]]);
 
 describe("renderDiagnostic()", () => {
   test("prints code, location, the source line, a caret under the span and the hint", () => {
     expect(renderDiagnostic(d, sources, { style: plain, cwd: "/w" })).toBe(
-      "error[unknown-attribute]: unknown attribute `cpu` in `vm`\n" +
+      "error[config.unknown_attribute]: unknown attribute `cpu` in `vm`\n" +
         " --> lab/vmlab.wcl:2:12\n" +
         "  |\n" +
         '2 |   vm "a" { cpu = 2 }\n' +
@@ -23,17 +23,17 @@ describe("renderDiagnostic()", () => {
   });
 
   test("a span over several lines is underlined to the end of its first line", () => {
-    const multi = error("dependency-cycle", "x", { file: "/w/lab/vmlab.wcl", start: 12, end: 40 });
+    const multi = error("config.dependency_cycle", "x", { file: "/w/lab/vmlab.wcl", start: 12, end: 40 });
     expect(renderDiagnostic(multi, sources, { style: plain })).toContain('2 |   vm "a" { cpu = 2 }\n  |   ^^^^^^^^^^^^^^^^^^\n');
   });
 
   test("colours only when the style does", () => {
-    expect(renderDiagnostic(d, sources, { style: makeStyle(true) })).toContain("\x1b[31merror[unknown-attribute]");
+    expect(renderDiagnostic(d, sources, { style: makeStyle(true) })).toContain("\x1b[31merror[config.unknown_attribute]");
     expect(renderDiagnostic(d, sources, { style: plain })).not.toContain("\x1b[");
   });
 
   test("a source that is not at hand still names the file", () => {
-    expect(renderDiagnostic(d, new Map(), { style: plain })).toStartWith("error[unknown-attribute]: unknown attribute `cpu` in `vm`\n --> /w/lab/vmlab.wcl\nhint: did you mean `cpus`?\n");
+    expect(renderDiagnostic(d, new Map(), { style: plain })).toStartWith("error[config.unknown_attribute]: unknown attribute `cpu` in `vm`\n --> /w/lab/vmlab.wcl\nhint: did you mean `cpus`?\n");
   });
 });
 
@@ -78,8 +78,8 @@ describe("renderDiagnostic() of huge user text", () => {
   const big = "x".repeat(5_000_000);
   const text = `lab "x" { vm "a" { template = "${big}" cpus = "two" } }\n`;
   const at = text.indexOf("cpus");
-  const far = error("type-mismatch", "expected an integer for `cpus`", { file: "/l.wcl", start: at, end: at + 4 });
-  const echo = error("unknown-template", `template "${big}" is not in the store`, { file: "/l.wcl", start: 30, end: 30 + big.length }, { name: big, hint: `did you mean "${big}"?` });
+  const far = error("config.type_mismatch", "expected an integer for `cpus`", { file: "/l.wcl", start: at, end: at + 4 });
+  const echo = error("config.unknown_template", `template "${big}" is not in the store`, { file: "/l.wcl", start: 30, end: 30 + big.length }, { name: big, hint: `did you mean "${big}"?` });
   const bigSrc = new Map([["/l.wcl", text]]);
   test("shows a window of the source line around the caret, with the caret under the span", () => {
     const out = renderDiagnostic(far, bigSrc, { style: plain });

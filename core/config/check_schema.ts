@@ -26,7 +26,7 @@ export const PROFILE_FILE: RootSpec = { kinds: ["profile"], single: [] };
 export function checkSchema(doc: Document, roots: RootSpec): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const at of doc.attrs) {
-    out.push(error("unknown-attribute", `attribute \`${at.name}\` is not allowed at the top level`, at.nameSpan, {
+    out.push(error("config.unknown_attribute", `attribute \`${at.name}\` is not allowed at the top level`, at.nameSpan, {
       name: at.name,
       hint: `top-level items are ${roots.kinds.map((k) => `\`${k}\``).join(", ")} blocks; use \`let\` for a shared value`,
     }));
@@ -38,7 +38,7 @@ export function checkSchema(doc: Document, roots: RootSpec): Diagnostic[] {
       continue;
     }
     if (roots.single.includes(b.kind) && seen.has(b.kind)) {
-      out.push(error("duplicate-block", `only one \`${b.kind}\` block is allowed per file`, b.kindSpan, { name: b.kind }));
+      out.push(error("config.duplicate_block", `only one \`${b.kind}\` block is allowed per file`, b.kindSpan, { name: b.kind }));
     }
     seen.add(b.kind);
     const spec = BLOCKS.get(b.kind);
@@ -48,7 +48,7 @@ export function checkSchema(doc: Document, roots: RootSpec): Diagnostic[] {
 }
 
 function unknownBlock(b: DocBlock, allowed: readonly string[], where: string): Diagnostic {
-  return error("unknown-block", `unknown block \`${b.kind}\` ${where}`, b.kindSpan, {
+  return error("config.unknown_block", `unknown block \`${b.kind}\` ${where}`, b.kindSpan, {
     name: b.kind,
     hint: didYouMean(b.kind, allowed) ?? (allowed.length > 0 ? `allowed here: ${allowed.join(", ")}` : "this block takes no child blocks"),
   });
@@ -59,23 +59,23 @@ export function checkBlock(b: DocBlock, spec: BlockSpec, out: Diagnostic[]): voi
   const labelAttr = spec.attrs.find((x) => x.label);
   const labels: Value[] = b.id !== undefined ? [{ kind: "string", value: b.id, span: b.kindSpan }, ...b.args] : [...b.args];
   if (labelAttr === undefined) {
-    for (const l of labels) out.push(error("unexpected-label", `a \`${b.kind}\` block takes no inline label`, l.span, { name: b.kind, hint: `write \`${b.kind} { … }\`` }));
+    for (const l of labels) out.push(error("config.unexpected_label", `a \`${b.kind}\` block takes no inline label`, l.span, { name: b.kind, hint: `write \`${b.kind} { … }\`` }));
   } else {
-    for (const l of labels.slice(1)) out.push(error("unexpected-label", `a \`${b.kind}\` block takes one inline label`, l.span, { name: b.kind }));
+    for (const l of labels.slice(1)) out.push(error("config.unexpected_label", `a \`${b.kind}\` block takes one inline label`, l.span, { name: b.kind }));
     const given = b.attrs.find((x) => x.name === labelAttr.name);
     const label = labels[0];
     if (label !== undefined && given !== undefined) {
-      out.push(error("duplicate-attribute", `\`${labelAttr.name}\` is given both as the inline label and as an attribute`, given.nameSpan, { name: labelAttr.name, hint: "keep the inline label" }));
+      out.push(error("config.duplicate_attribute", `\`${labelAttr.name}\` is given both as the inline label and as an attribute`, given.nameSpan, { name: labelAttr.name, hint: "keep the inline label" }));
     } else if (label !== undefined) {
       checkValue(label, labelAttr, b, out);
     } else if (given === undefined && labelAttr.required) {
-      out.push(error("missing-label", `\`${b.kind}\` block needs its ${labelAttr.name} as an inline label`, b.kindSpan, { name: b.kind, hint: `write \`${b.kind} "<${labelAttr.name}>" { … }\`` }));
+      out.push(error("config.missing_label", `\`${b.kind}\` block needs its ${labelAttr.name} as an inline label`, b.kindSpan, { name: b.kind, hint: `write \`${b.kind} "<${labelAttr.name}>" { … }\`` }));
     }
   }
   for (const at of b.attrs) {
     const as = spec.attrs.find((x) => x.name === at.name);
     if (as === undefined) {
-      out.push(error("unknown-attribute", `unknown attribute \`${at.name}\` in \`${b.kind}\``, at.nameSpan, {
+      out.push(error("config.unknown_attribute", `unknown attribute \`${at.name}\` in \`${b.kind}\``, at.nameSpan, {
         name: at.name,
         hint: didYouMean(at.name, [...spec.attrs.map((x) => x.name), ...spec.children.map((c) => c.kind)]) ?? `\`${b.kind}\` accepts ${spec.attrs.map((x) => x.name).join(", ")}`,
       }));
@@ -87,7 +87,7 @@ export function checkBlock(b: DocBlock, spec: BlockSpec, out: Diagnostic[]): voi
     if (!as.required || as.label) continue;
     const at = b.attrs.find((x) => x.name === as.name);
     if (at === undefined || at.value.kind === "null") {
-      out.push(error("missing-attribute", `\`${b.kind}\` is missing required attribute \`${as.name}\``, b.kindSpan, { name: as.name, hint: `add \`${as.name} = …\` (${as.doc.replace(/ \(required\)$/, "")})` }));
+      out.push(error("config.missing_attribute", `\`${b.kind}\` is missing required attribute \`${as.name}\``, b.kindSpan, { name: as.name, hint: `add \`${as.name} = …\` (${as.doc.replace(/ \(required\)$/, "")})` }));
     }
   }
   const counts = new Map<string, number>();
@@ -97,13 +97,13 @@ export function checkBlock(b: DocBlock, spec: BlockSpec, out: Diagnostic[]): voi
     if (slot === undefined || cs === undefined) {
       const isAttr = spec.attrs.some((x) => x.name === c.kind);
       out.push(isAttr
-        ? error("unknown-block", `\`${c.kind}\` is an attribute of \`${b.kind}\`, not a block`, c.kindSpan, { name: c.kind, hint: `write \`${c.kind} = …\`` })
+        ? error("config.unknown_block", `\`${c.kind}\` is an attribute of \`${b.kind}\`, not a block`, c.kindSpan, { name: c.kind, hint: `write \`${c.kind} = …\`` })
         : unknownBlock(c, spec.children.map((x) => x.kind), `in \`${b.kind}\``));
       continue;
     }
     const n = (counts.get(c.kind) ?? 0) + 1;
     counts.set(c.kind, n);
-    if (!slot.multiple && n > 1) out.push(error("duplicate-block", `\`${b.kind}\` takes at most one \`${c.kind}\` block`, c.kindSpan, { name: c.kind }));
+    if (!slot.multiple && n > 1) out.push(error("config.duplicate_block", `\`${b.kind}\` takes at most one \`${c.kind}\` block`, c.kindSpan, { name: c.kind }));
     checkBlock(c, cs, out);
   }
 }
@@ -114,7 +114,7 @@ const TYPE_WORDS: Record<string, string> = { utf8: "a string", i64: "an integer"
 function checkValue(v: Value, as: AttrSpec, b: DocBlock, out: Diagnostic[]): void {
   if (v.kind === "error" || v.kind === "null") return;
   const mismatch = (got: Value, hint?: string) =>
-    out.push(error("type-mismatch", `\`${as.name}\` in \`${b.kind}\` must be ${TYPE_WORDS[as.type]}, not ${describe(got)}`, got.span, { name: as.name, hint }));
+    out.push(error("config.type_mismatch", `\`${as.name}\` in \`${b.kind}\` must be ${TYPE_WORDS[as.type]}, not ${describe(got)}`, got.span, { name: as.name, hint }));
   if (as.type === "list<utf8>") {
     if (v.kind !== "list") return void mismatch(v, v.kind === "string" ? `write \`${as.name} = ["${v.value}"]\`` : undefined);
     for (const item of v.items) if (item.kind !== "string" && item.kind !== "error") mismatch(item);
@@ -128,16 +128,16 @@ function checkValue(v: Value, as: AttrSpec, b: DocBlock, out: Diagnostic[]): voi
     return void mismatch(v, hint);
   }
   if (v.kind === "string" && as.oneOf && !as.oneOf.includes(v.value)) {
-    out.push(error("invalid-value", `\`${as.name}\` must be one of ${as.oneOf.map((o) => `"${o}"`).join(", ")}, not "${v.value}"`, v.span, {
+    out.push(error("config.invalid_value", `\`${as.name}\` must be one of ${as.oneOf.map((o) => `"${o}"`).join(", ")}, not "${v.value}"`, v.span, {
       name: v.value,
       hint: didYouMean(v.value, as.oneOf) ?? `allowed: ${as.oneOf.join(", ")}`,
     }));
   }
   if (v.kind === "int" && as.range && (v.value < as.range[0] || v.value > as.range[1])) {
-    out.push(error("out-of-range", `\`${as.name}\` must be between ${as.range[0]} and ${as.range[1]}, not ${v.value}`, v.span, { name: as.name }));
+    out.push(error("config.out_of_range", `\`${as.name}\` must be between ${as.range[0]} and ${as.range[1]}, not ${v.value}`, v.span, { name: as.name }));
   }
   if (v.kind === "bytes" && v.value <= 0) {
-    out.push(error("out-of-range", `\`${as.name}\` must be a positive size`, v.span, { name: as.name }));
+    out.push(error("config.out_of_range", `\`${as.name}\` must be a positive size`, v.span, { name: as.name }));
   }
 }
 

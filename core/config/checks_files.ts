@@ -23,7 +23,7 @@ export function checkFiles(config: LabConfig, ctx: CheckContext, out: Diagnostic
     const full = labPath(ctx, p);
     const got = ctx.files.kind(full);
     if (got === kind) return;
-    out.push(error("missing-path", got === undefined ? `${what} "${p}" does not exist` : `${what} "${p}" is ${got === "dir" ? "a directory" : got === "other" ? "not a regular file (a device, FIFO or socket)" : "a file"}, not a ${kind === "dir" ? "directory" : "file"}`, span ?? fallback, {
+    out.push(error("config.missing_path", got === undefined ? `${what} "${p}" does not exist` : `${what} "${p}" is ${got === "dir" ? "a directory" : got === "other" ? "not a regular file (a device, FIFO or socket)" : "a file"}, not a ${kind === "dir" ? "directory" : "file"}`, span ?? fallback, {
       name: p, hint: got === undefined ? `looked for ${full}` : undefined,
     }));
   };
@@ -32,14 +32,14 @@ export function checkFiles(config: LabConfig, ctx: CheckContext, out: Diagnostic
     const full = labPath(ctx, p);
     const kind = ctx.files.kind(full);
     if (kind !== "file") {
-      out.push(error("missing-script", `${what} "${p}" does not exist`, span ?? fallback, { name: p, hint: `looked for ${full}` }));
+      out.push(error("config.missing_script", `${what} "${p}" does not exist`, span ?? fallback, { name: p, hint: `looked for ${full}` }));
       return;
     }
-    if (!p.endsWith(".ws")) out.push(error("invalid-script", `${what} "${p}" is not a wscript file (.ws)`, span ?? fallback, { name: p }));
+    if (!p.endsWith(".ws")) out.push(error("config.invalid_script", `${what} "${p}" is not a wscript file (.ws)`, span ?? fallback, { name: p }));
     if (ctx.scripts === undefined) return;
     const text = ctx.files.read(full);
     if (text === undefined) {
-      out.push(error("missing-script", `${what} "${p}" cannot be read`, span ?? fallback, { name: p }));
+      out.push(error("config.missing_script", `${what} "${p}" cannot be read`, span ?? fallback, { name: p }));
       return;
     }
     out.push(...ctx.scripts.check(full, text, entry));

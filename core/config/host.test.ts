@@ -14,7 +14,7 @@ describe("loadHostConfig()", () => {
   });
   test("diagnoses bad values and keeps defaults for them", () => {
     const r = loadHostConfig('host { disk_low_percent = 150 dns_upstream = "resolver" colour = 1 forward_bind = "everywhere" trunk_port = 70000 trunk_bind = "x" }', "/c");
-    expect(r.diagnostics.map((d) => d.code)).toEqual(["out-of-range", "unknown-attribute", "out-of-range", "invalid-address", "invalid-address", "invalid-address"]);
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["config.out_of_range", "config.unknown_attribute", "config.out_of_range", "config.invalid_address", "config.invalid_address", "config.invalid_address"]);
     expect(r.config.trunkBind).toBe("127.0.0.1");
     expect(r.config.forwardBind).toBe("127.0.0.1");
   });

@@ -18,7 +18,7 @@ describe("loadProfiles()", () => {
   });
   test("a broken user profile file is diagnosed, not thrown", () => {
     const p = loadProfiles([{ path: "/p/b.wcl", text: 'profile "x" { firmware = "uefi" colour = 1 }' }]);
-    expect(p.diagnostics.map((d) => d.code)).toEqual(["invalid-value", "unknown-attribute"]);
+    expect(p.diagnostics.map((d) => d.code)).toEqual(["config.invalid_value", "config.unknown_attribute"]);
   });
 });
 

@@ -52,14 +52,14 @@ export function shareChecks(lab: Lab): Diagnostic[] {
       const name = shareName(s);
       const at = s.at.name ?? s.at.guest ?? s.kindSpan;
       const bad = s.name !== undefined ? badShareName(s.name) : undefined;
-      if (bad) out.push(error("invalid-share-name", `share name "${s.name}" of VM "${vm.name}" is not usable: ${bad}`, at, { name: s.name }));
+      if (bad) out.push(error("config.invalid_share_name", `share name "${s.name}" of VM "${vm.name}" is not usable: ${bad}`, at, { name: s.name }));
       if (s.transport === "virtiofs" && !s.guest.startsWith("/")) {
-        out.push(error("virtiofs-needs-linux-path", `share "${name}" of VM "${vm.name}" asks for virtiofs but mounts at "${s.guest}"`, s.at.transport ?? s.kindSpan, { name, hint: 'virtiofs is for Linux guests (a "/…" mount path); Windows guests use transport = "smb"' }));
+        out.push(error("config.virtiofs_needs_linux_path", `share "${name}" of VM "${vm.name}" asks for virtiofs but mounts at "${s.guest}"`, s.at.transport ?? s.kindSpan, { name, hint: 'virtiofs is for Linux guests (a "/…" mount path); Windows guests use transport = "smb"' }));
       }
       const key = name.toLowerCase();
       const other = seen.get(key);
       if (other !== undefined) {
-        out.push(error("duplicate-share-name", `share "${name}" of VM "${vm.name}" has the same name as a share of ${other}`, at, { name, hint: 'share names are unique per lab (one SMB server serves it): set name = "…" on one of them' }));
+        out.push(error("config.duplicate_share_name", `share "${name}" of VM "${vm.name}" has the same name as a share of ${other}`, at, { name, hint: 'share names are unique per lab (one SMB server serves it): set name = "…" on one of them' }));
       } else seen.set(key, `VM "${vm.name}"`);
     }
   }

@@ -13,10 +13,10 @@ describe("parseTemplateRef()", () => {
   });
   test("rejects archless, unknown-arch and malformed references with a reason", () => {
     const r = parseTemplateRef("linux-modern");
-    expect(r.ok === false && r.code).toBe("archless-template-ref");
+    expect(r.ok === false && r.code).toBe("config.archless_template_ref");
     expect(r.ok === false && r.hint).toContain("x86_64/linux-modern");
     const u = parseTemplateRef("x64/linux");
-    expect(u.ok === false && u.code).toBe("unknown-arch");
+    expect(u.ok === false && u.code).toBe("config.unknown_arch");
     for (const bad of ["x86_64/", "x86_64/a@", "x86_64/a@1@2", "x86_64/a/b", "x86_64/-a"]) expect(parseTemplateRef(bad).ok).toBe(false);
   });
 });

@@ -24,7 +24,7 @@ export type Severity = "error" | "warning";
 
 /** One problem found in a source file. */
 export interface Diagnostic {
-  /** Stable machine code, e.g. `E002` or `unknown-attribute`. */
+  /** Stable machine code, e.g. `E002` or `config.unknown_attribute`. */
   readonly code: string;
   readonly severity: Severity;
   /** One sentence naming the offending thing. */

@@ -73,7 +73,7 @@ describe("lab files that are not lab files", () => {
     writeFileSync(join(d, "vmlab.wcl"), 'lab "u" {\n  vm "a" {\n    template = "x86_64/tiny-linux@1.0"\n  }\n');
     const r = await vmlabWithin(10_000, ["validate", "--no-store"], d);
     expect(r.code).toBe(1);
-    expect(r.stderr).not.toContain("empty-lab-file");
+    expect(r.stderr).not.toContain("config.empty_lab_file");
   });
 });
 

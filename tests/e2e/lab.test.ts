@@ -356,7 +356,7 @@ describe("faults before and during up", () => {
     const d = w.lab("missing", 'lab "missing" {\n  vm "x" { template = "x86_64/not-there@1" }\n}\n');
     const r = w.vmlab(["up"], { cwd: d });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("template-not-in-store");
+    expect(r.stderr).toContain("config.template_not_in_store");
     expect(r.stderr).toContain("x86_64/not-there@1");
   });
 

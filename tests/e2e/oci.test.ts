@@ -232,7 +232,7 @@ describe("labs naming a registry reference", () => {
       const dir = c.lab("reg", `lab "reg" {\n  vm "box" {\n    template = "${remote}"\n    arch     = "x86_64"\n    memory   = 256MiB\n  }\n}\n`);
       const v = await vm(c, ["validate"], { cwd: dir });
       expect(v.code).toBe(0);
-      expect(v.stdout + v.stderr).toContain("template-not-pulled");
+      expect(v.stdout + v.stderr).toContain("config.template_not_pulled");
       const up = await vm(c, ["up"], { cwd: dir });
       if (up.code !== 0) throw new Error(up.stderr);
       expect(up.stderr).toContain(`pulled ${remote}`);
@@ -244,7 +244,7 @@ describe("labs naming a registry reference", () => {
       const again = await vm(c, ["up"], { cwd: dir });
       expect(again.code).toBe(0);
       expect(proxy.counts.size).toBe(0); // not even the manifest is asked for
-      expect((await vm(c, ["validate"], { cwd: dir })).stdout).not.toContain("template-not-pulled");
+      expect((await vm(c, ["validate"], { cwd: dir })).stdout).not.toContain("config.template_not_pulled");
       expect((await vm(c, ["destroy"], { cwd: dir })).code).toBe(0);
     } finally {
       proxy.stop();

@@ -40,7 +40,7 @@ describe("mod.ts: embedding vmlab", () => {
   test("config validates a lab with every check, scripts type-checked, against a store", () => {
     const ctx = { files: diskFiles, home: dir, profiles: new Map(), scripts: new WscriptChecker() };
     const missing = config.validateLab(labFile, { ...ctx, store: store.memoryStore({}) });
-    expect(missing.diagnostics.map((d) => d.code)).toContain("template-not-in-store");
+    expect(missing.diagnostics.map((d) => d.code)).toContain("config.template_not_in_store");
     const ok = config.validateLab(labFile, { ...ctx, store: store.memoryStore({ "x86_64/tiny": ["1"] }) });
     expect(ok.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
     expect(ok.config.lab?.vms.map((v) => v.name)).toEqual(["web"]);
@@ -63,7 +63,7 @@ describe("mod.ts: embedding vmlab", () => {
 
   test("store parses references and orders versions", () => {
     expect(store.parseTemplateRef("x86_64/tiny@1.10")).toEqual({ ok: true, ref: { kind: "store", arch: "x86_64", name: "tiny", version: "1.10" } });
-    expect(store.parseTemplateRef("tiny")).toMatchObject({ ok: false, code: "archless-template-ref" });
+    expect(store.parseTemplateRef("tiny")).toMatchObject({ ok: false, code: "config.archless_template_ref" });
     expect(store.highestVersion(["1.9", "1.10", "1.2"])).toBe("1.10");
   });
 

@@ -3,7 +3,7 @@
  * 12): a lab that cannot fit (more NICs than its subnet holds, more memory or
  * vCPUs than QEMU starts) is an error with a code and a location; above the
  * host's resources it is a warning; an unclosed `{` reports only the syntax
- * error, not a spurious `empty-lab-file`.
+ * error, not a spurious `config.empty_lab_file`.
  */
 import { describe, expect, test } from "bun:test";
 import { validateLab } from "../../core/config/mod.ts";
@@ -17,22 +17,22 @@ const many = (n: number, segment: string) =>
 describe("subnet capacity", () => {
   test("300 VMs on a /28 is subnet-too-small at the subnet, naming the segment", () => {
     const src = lab(`  segment "lan" { subnet = "10.9.0.0/28" }\n${many(300, "lan")}`);
-    expect(check(src)).toEqual(["subnet-too-small@3:28 lan"]);
+    expect(check(src)).toEqual(["config.subnet_too_small@3:28 lan"]);
   });
   test("a /28 holds 13 guests (network, broadcast and gateway are taken), static ones included", () => {
     expect(check(lab(`  segment "lan" { subnet = "10.9.0.0/28" }\n${many(13, "lan")}`))).toEqual([]);
     const fourteen = lab(`  segment "lan" { subnet = "10.9.0.0/28" }\n${many(13, "lan")}\n  vm "s" {\n    template = "x86_64/linux-modern"\n    nic { segment = "lan" ip = "10.9.0.14" }\n  }`);
-    expect(check(fourteen)).toEqual(["subnet-too-small@3:28 lan"]);
+    expect(check(fourteen)).toEqual(["config.subnet_too_small@3:28 lan"]);
   });
 });
 
 describe("memory and vCPUs", () => {
   const vm = (attrs: string) => lab(`  vm "big" {\n    template = "x86_64/linux-modern"\n    ${attrs}\n  }`);
   test("memory = 1PiB is an error above what QEMU gives a guest", () => {
-    expect(check(vm("memory = 1PiB"))).toEqual(["memory-too-large@5:14 memory"]);
+    expect(check(vm("memory = 1PiB"))).toEqual(["config.memory_too_large@5:14 memory"]);
   });
   test("cpus above QEMU's limit for the arch is an error", () => {
-    expect(check(vm("cpus = 1000"))).toEqual(["cpus-too-many@5:12 cpus"]);
+    expect(check(vm("cpus = 1000"))).toEqual(["config.cpus_too_many@5:12 cpus"]);
     expect(check(vm("cpus = 255"))).toEqual([]);
   });
   test("above the host's RAM or CPUs is a warning, not an error", () => {
@@ -44,7 +44,7 @@ describe("memory and vCPUs", () => {
       home: "/home/u",
       host: { memoryBytes: 16 * 2 ** 30, cpus: 2 },
     });
-    expect(v.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning memory-over-host", "warning cpus-over-host"]);
+    expect(v.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(["warning config.memory_over_host", "warning config.cpus_over_host"]);
   });
 });
 
@@ -52,9 +52,9 @@ describe("a lab file that does not parse", () => {
   test("an unclosed { reports the syntax error only, not empty-lab-file", () => {
     const codes = check('import <vmlab.wcl>\nlab "t" {\n  vm "a" {\n    template = "x86_64/linux-modern"\n  }\n').map((c) => c.split("@")[0]);
     expect(codes.length).toBeGreaterThan(0);
-    expect(codes).not.toContain("empty-lab-file");
+    expect(codes).not.toContain("config.empty_lab_file");
   });
   test("a file that parses and declares nothing is still empty-lab-file", () => {
-    expect(check("let x = 1\n").map((c) => c.split("@")[0])).toContain("empty-lab-file");
+    expect(check("let x = 1\n").map((c) => c.split("@")[0])).toContain("config.empty_lab_file");
   });
 });

@@ -40,7 +40,7 @@ describe("runValidate()", () => {
   test("exits 1 with every diagnostic rendered with a caret and a summary", () => {
     const t = io({ "/lab/vmlab.wcl": GOOD.replace("disk = 8GiB", "disk = 8GiB cpu = 1").replace("linux-modern", "linux-modren") });
     expect(runValidate(t.io, {})).toBe(1);
-    expect(t.err()).toContain("error[unknown-attribute]: unknown attribute `cpu` in `vm`\n --> ../../vmlab.wcl:3:");
+    expect(t.err()).toContain("error[config.unknown_attribute]: unknown attribute `cpu` in `vm`\n --> ../../vmlab.wcl:3:");
     expect(t.err()).toContain("^^^");
     expect(t.err()).toContain("hint: did you mean `linux-modern`?");
     expect(t.err()).toEndWith("../../vmlab.wcl: 2 errors\n");
@@ -62,7 +62,7 @@ describe("runValidate()", () => {
     expect(j.valid).toBe(false);
     const line3 = GOOD.split("\n")[2] ?? "";
     expect(j.diagnostics).toHaveLength(1);
-    expect(j.diagnostics[0]).toMatchObject({ code: "type-mismatch", name: "disk", file: "../../vmlab.wcl", line: 3, col: line3.indexOf("8GiB") + 1 });
+    expect(j.diagnostics[0]).toMatchObject({ code: "config.type_mismatch", name: "disk", file: "../../vmlab.wcl", line: 3, col: line3.indexOf("8GiB") + 1 });
   });
   test("exits 2 when no lab file is found or -f names a missing file", () => {
     expect(runValidate(io({}).io, {})).toBe(2);
@@ -86,7 +86,7 @@ describe("runValidate()", () => {
     expect(runValidate(io({ "/lab/vmlab.wcl": lab, "/cfg/vmlab/profiles/router.wcl": 'profile "router-os" { machine = "pc" }' }).io, {})).toBe(0);
     const t = io({ "/lab/vmlab.wcl": GOOD, "/cfg/vmlab/config.wcl": 'host { subnet_pool = "10.0.0.0/33" }' });
     expect(runValidate(t.io, {})).toBe(1);
-    expect(t.err()).toContain("error[invalid-cidr]");
+    expect(t.err()).toContain("error[config.invalid_cidr]");
   });
   test("runs an injected script checker with the script's entry point", () => {
     const seen: string[] = [];

@@ -53,7 +53,7 @@ function wrap(item: string, kind: string): string | undefined {
 /** Examples that document a combination validate must reject. */
 const EXPECTED_ERRORS: Record<string, readonly string[]> = {
   // The all-attributes VM shows `disk` ("scratch VMs only") next to a cloned template.
-  "entity_vms.md #1": ["disk-on-clone"],
+  "entity_vms.md #1": ["config.disk_on_clone"],
 };
 
 const examples = existsSync(DIR)
@@ -62,7 +62,7 @@ const examples = existsSync(DIR)
   : [];
 
 /** Warnings that depend on the machine validating, not on the example (a PCI address only the author's host has). */
-const HOST_DEPENDENT = new Set(["gpu-device-not-found"]);
+const HOST_DEPENDENT = new Set(["config.gpu_device_not_found"]);
 
 describe.skipIf(examples.length === 0)("reference examples", () => {
   test("there are examples to check", () => {

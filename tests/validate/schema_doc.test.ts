@@ -65,7 +65,7 @@ describe("docs/schema.md", () => {
       for (const [name, type, required, doc] of t.props) {
         const a = spec?.attrs.find((x) => x.name === name);
         if (EXTENSIONS.has(`${t.kind}.${name}`)) {
-          expect({ kind: t.kind, name, type: a?.type }).toEqual({ kind: t.kind, name, type });
+          expect({ kind: t.kind, name, type: a?.type as string | undefined }).toEqual({ kind: t.kind, name, type });
           continue;
         }
         // Our description may add to the reference's (it must start with it), never contradict it.
