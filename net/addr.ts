@@ -89,13 +89,13 @@ export function cidrToString(c: Cidr): string {
 
 /** True when `ip` lies in `c`. */
 export function cidrContains(c: Cidr, ip: number): boolean {
-  return ((ip & prefixMask(c.prefix)) >>> 0) === c.network;
+  return (ip & prefixMask(c.prefix)) >>> 0 === c.network;
 }
 
 /** True when the two subnets share any address. */
 export function cidrOverlaps(a: Cidr, b: Cidr): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.network & prefixMask(p)) >>> 0) === ((b.network & prefixMask(p)) >>> 0);
+  return (a.network & prefixMask(p)) >>> 0 === (b.network & prefixMask(p)) >>> 0;
 }
 
 /** Broadcast address of a subnet. */

@@ -15,9 +15,22 @@ import { Switch } from "./switch.ts";
 
 const mac = (n: number) => parseMac(`52:54:00:00:00:0${n}`) as Uint8Array;
 const ip = (s: string) => parseIpv4Address(s) as number;
-const ping = (from: number, to: number, type = 8) => encodeIcmpFrame({ srcMac: mac(from), dstMac: mac(to), src: ip(`10.0.0.${from}`), dst: ip(`10.0.0.${to}`) }, type, 0, 0x1234_0001, new Uint8Array(56).fill(0xab));
+const ping = (from: number, to: number, type = 8) =>
+  encodeIcmpFrame(
+    { srcMac: mac(from), dstMac: mac(to), src: ip(`10.0.0.${from}`), dst: ip(`10.0.0.${to}`) },
+    type,
+    0,
+    0x1234_0001,
+    new Uint8Array(56).fill(0xab),
+  );
 const udp = (port: number) => encodeUdpFrame({ srcMac: mac(1), dstMac: mac(2), src: ip("10.0.0.1"), dst: ip("10.0.0.2") }, 40000, port, new Uint8Array(8));
-const arp = () => encodeEthernet(Uint8Array.of(255, 255, 255, 255, 255, 255), mac(1), ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: mac(1), senderIp: ip("10.0.0.1"), targetMac: new Uint8Array(6), targetIp: ip("10.0.0.2") }));
+const arp = () =>
+  encodeEthernet(
+    Uint8Array.of(255, 255, 255, 255, 255, 255),
+    mac(1),
+    ETHERTYPE_ARP,
+    encodeArp({ op: ARP_REQUEST, senderMac: mac(1), senderIp: ip("10.0.0.1"), targetMac: new Uint8Array(6), targetIp: ip("10.0.0.2") }),
+  );
 
 const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
@@ -40,7 +53,10 @@ function rig() {
   return { sw, ports };
 }
 
-async function captured(run: (sw: Switch, ports: ReturnType<typeof rig>["ports"]) => void, opts: Parameters<typeof startCapture>[1] extends infer O ? Partial<O> : never = {}) {
+async function captured(
+  run: (sw: Switch, ports: ReturnType<typeof rig>["ports"]) => void,
+  opts: Parameters<typeof startCapture>[1] extends infer O ? Partial<O> : never = {},
+) {
   const { sw, ports } = rig();
   const chunks: Uint8Array[] = [];
   let t = 1_700_000_000_123_456_789n;
@@ -137,11 +153,14 @@ describe("startCapture()", () => {
   test("a filter narrows the capture", async () => {
     const f = compileCaptureFilter("icmp and host 10.0.0.2");
     if (!f.ok) throw new Error(f.message);
-    const { cap } = await captured((_sw, p) => {
-      p[0]!.receive(ping(1, 2));
-      p[0]!.receive(udp(53));
-      p[2]!.receive(ping(3, 1));
-    }, { match: f.match });
+    const { cap } = await captured(
+      (_sw, p) => {
+        p[0]!.receive(ping(1, 2));
+        p[0]!.receive(udp(53));
+        p[2]!.receive(ping(3, 1));
+      },
+      { match: f.match },
+    );
     expect(cap.frames).toBe(1);
   });
 
@@ -201,7 +220,14 @@ describe("compileCaptureFilter()", () => {
   });
 
   test("a bad filter is an error naming the token, never a throw", () => {
-    for (const [text, token] of [["icmpp", "icmpp"], ["host 10.0.0", "10.0.0"], ["port 70000", "70000"], ["(icmp", ""], ["icmp )", ")"], ["ether host zz", "zz"]] as const) {
+    for (const [text, token] of [
+      ["icmpp", "icmpp"],
+      ["host 10.0.0", "10.0.0"],
+      ["port 70000", "70000"],
+      ["(icmp", ""],
+      ["icmp )", ")"],
+      ["ether host zz", "zz"],
+    ] as const) {
       const f = compileCaptureFilter(text);
       expect(f.ok).toBe(false);
       if (!f.ok) expect(f.token).toBe(token);

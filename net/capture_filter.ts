@@ -42,7 +42,8 @@ function l3(f: Uint8Array): { type: number; at: number } | undefined {
   return { type, at };
 }
 
-const u32 = (f: Uint8Array, at: number): number => ((((f[at] as number) << 24) | ((f[at + 1] as number) << 16) | ((f[at + 2] as number) << 8) | (f[at + 3] as number)) >>> 0);
+const u32 = (f: Uint8Array, at: number): number =>
+  (((f[at] as number) << 24) | ((f[at + 1] as number) << 16) | ((f[at + 2] as number) << 8) | (f[at + 3] as number)) >>> 0;
 
 function ipv4(f: Uint8Array): { at: number; proto: number; src: number; dst: number; l4: number | undefined } | undefined {
   const h = l3(f);
@@ -55,7 +56,10 @@ function ipv4(f: Uint8Array): { at: number; proto: number; src: number; dst: num
 
 type Dir = "src" | "dst" | "any";
 
-const isProto = (p: number): FramePredicate => (f) => ipv4(f)?.proto === p;
+const isProto =
+  (p: number): FramePredicate =>
+  (f) =>
+    ipv4(f)?.proto === p;
 
 function hostMatch(ip: number, dir: Dir): FramePredicate {
   return (f) => {
@@ -83,7 +87,10 @@ function etherMatch(mac: Uint8Array, dir: Dir): FramePredicate {
 }
 
 class FilterError extends Error {
-  constructor(message: string, readonly token: string) {
+  constructor(
+    message: string,
+    readonly token: string,
+  ) {
     super(message);
   }
 }

@@ -119,7 +119,19 @@ describe("udp and icmp", () => {
 
 describe("tcp", () => {
   test("options survive encode and parse", () => {
-    const f = encodeTcpFrame(hdr, { srcPort: 1, dstPort: 2, seq: 0xfffffff0, ack: 5, flags: SYN | ACK, window: 1000, options: { mss: 1460, wscale: 7, sackPermitted: true, timestamp: { value: 1, echo: 2 } } }, new Uint8Array(0));
+    const f = encodeTcpFrame(
+      hdr,
+      {
+        srcPort: 1,
+        dstPort: 2,
+        seq: 0xfffffff0,
+        ack: 5,
+        flags: SYN | ACK,
+        window: 1000,
+        options: { mss: 1460, wscale: 7, sackPermitted: true, timestamp: { value: 1, echo: 2 } },
+      },
+      new Uint8Array(0),
+    );
     const s = parseTcp(ipOf(f))!;
     expect(s.seq).toBe(0xfffffff0);
     expect(s.flags).toBe(SYN | ACK);
@@ -143,24 +155,28 @@ describe("tcp", () => {
 
 const FUZZ_N = fuzzIterations();
 
-test(`every parser survives ${FUZZ_N} random, truncated and mutated buffers (fuzz)`, () => {
-  const rnd = seededBytes(42);
-  const rng = new Rng(42);
-  const base = encodeTcpFrame(hdr, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: ACK, window: 0, options: { mss: 1 } }, new Uint8Array(30));
-  for (let i = 0; i < FUZZ_N; i++) {
-    const junk = i % 3 === 2 ? mutate(base, rng) : i % 2 ? rnd(i % 120) : base.slice(0, i % base.byteLength);
-    if (i % 3 === 0 && junk.byteLength > ETH_HEADER_LEN) junk[ETH_HEADER_LEN] = 0x45;
-    const eth = parseEthernet(junk);
-    parseArp(junk);
-    const ip = eth && parseIpv4(eth.payload);
-    if (ip) {
-      parseTcp(ip);
-      parseUdp(ip);
-      parseIcmp(ip.payload);
+test(
+  `every parser survives ${FUZZ_N} random, truncated and mutated buffers (fuzz)`,
+  () => {
+    const rnd = seededBytes(42);
+    const rng = new Rng(42);
+    const base = encodeTcpFrame(hdr, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: ACK, window: 0, options: { mss: 1 } }, new Uint8Array(30));
+    for (let i = 0; i < FUZZ_N; i++) {
+      const junk = i % 3 === 2 ? mutate(base, rng) : i % 2 ? rnd(i % 120) : base.slice(0, i % base.byteLength);
+      if (i % 3 === 0 && junk.byteLength > ETH_HEADER_LEN) junk[ETH_HEADER_LEN] = 0x45;
+      const eth = parseEthernet(junk);
+      parseArp(junk);
+      const ip = eth && parseIpv4(eth.payload);
+      if (ip) {
+        parseTcp(ip);
+        parseUdp(ip);
+        parseIcmp(ip.payload);
+      }
+      parseTcpOptions(junk);
     }
-    parseTcpOptions(junk);
-  }
-}, fuzzTimeoutMs(FUZZ_N));
+  },
+  fuzzTimeoutMs(FUZZ_N),
+);
 
 test("sum16's 32-bit fast path equals the byte-pair definition at every offset and length", () => {
   const ref = (b: Uint8Array, start: number, end: number): number => {

@@ -1,6 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { cidrToString, ipv4ToString, parseCidr, parseIpv4Address, parseMac } from "./addr.ts";
-import { classlessRoutesValue, DHCPACK, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST, DHCPDECLINE, ipOption, messageType, OPT, parseDhcp } from "./dhcp_message.ts";
+import {
+  classlessRoutesValue,
+  DHCPACK,
+  DHCPDISCOVER,
+  DHCPINFORM,
+  DHCPNAK,
+  DHCPOFFER,
+  DHCPRELEASE,
+  DHCPREQUEST,
+  DHCPDECLINE,
+  ipOption,
+  messageType,
+  OPT,
+  parseDhcp,
+} from "./dhcp_message.ts";
 import { DhcpServer, type DhcpConfig } from "./dhcp_server.ts";
 import { allocateSubnet, isSubnetPoolError } from "./subnet_pool.ts";
 import { clientMessage, type ClientMessage } from "./testing/dhcp_client.ts";
@@ -115,22 +129,26 @@ describe("dhcp server", () => {
     expect(ipOption(ask(server({ dns: [ip("10.50.0.10")] }), { type: DHCPDISCOVER, mac: MAC1 })!.msg, OPT.dns)).toBe(ip("10.50.0.10"));
     expect(ask(server({ dns: [] }), { type: DHCPDISCOVER, mac: MAC1 })!.msg.options.has(OPT.dns)).toBe(false);
   });
-  test(`${FUZZ_N} hostile DHCP payloads never throw (fuzz)`, () => {
-    const rnd = seededBytes(7);
-    const rng = new Rng(7);
-    const good = clientMessage({ type: DHCPDISCOVER, mac: MAC1 });
-    const s = server();
-    for (let i = 0; i < FUZZ_N; i++) {
-      let b = i % 2 ? good.slice(0, 236 + (i % 80)) : good.slice();
-      if (i % 2 === 0) b.set(rnd(20), 240 + (i % 40));
-      if (i % 3 === 0) b = mutate(good, rng);
-      const m = parseDhcp(b);
-      if (m) s.handle(m, i);
-    }
-    const overlong = good.slice(0, 246);
-    overlong[241] = 200;
-    expect(parseDhcp(overlong)?.malformed).toBe(true);
-  }, fuzzTimeoutMs(FUZZ_N));
+  test(
+    `${FUZZ_N} hostile DHCP payloads never throw (fuzz)`,
+    () => {
+      const rnd = seededBytes(7);
+      const rng = new Rng(7);
+      const good = clientMessage({ type: DHCPDISCOVER, mac: MAC1 });
+      const s = server();
+      for (let i = 0; i < FUZZ_N; i++) {
+        let b = i % 2 ? good.slice(0, 236 + (i % 80)) : good.slice();
+        if (i % 2 === 0) b.set(rnd(20), 240 + (i % 40));
+        if (i % 3 === 0) b = mutate(good, rng);
+        const m = parseDhcp(b);
+        if (m) s.handle(m, i);
+      }
+      const overlong = good.slice(0, 246);
+      overlong[241] = 200;
+      expect(parseDhcp(overlong)?.malformed).toBe(true);
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });
 
 describe("subnet pool", () => {

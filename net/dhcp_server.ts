@@ -28,8 +28,26 @@
  */
 import { cidrBroadcast, cidrContains, cidrFirstHost, macToString, parseMac, prefixMask, type Cidr } from "./addr.ts";
 import {
-  classlessRoutesValue, clientKey, DHCPACK, DHCPDECLINE, DHCPDISCOVER, DHCPINFORM, DHCPNAK, DHCPOFFER, DHCPRELEASE, DHCPREQUEST,
-  encodeDhcp, FLAG_BROADCAST, ipOption, ipsValue, messageType, OPT, u32Value, BOOTREQUEST, type ClasslessRoute, type DhcpMessage,
+  classlessRoutesValue,
+  clientKey,
+  DHCPACK,
+  DHCPDECLINE,
+  DHCPDISCOVER,
+  DHCPINFORM,
+  DHCPNAK,
+  DHCPOFFER,
+  DHCPRELEASE,
+  DHCPREQUEST,
+  encodeDhcp,
+  FLAG_BROADCAST,
+  ipOption,
+  ipsValue,
+  messageType,
+  OPT,
+  u32Value,
+  BOOTREQUEST,
+  type ClasslessRoute,
+  type DhcpMessage,
 } from "./dhcp_message.ts";
 
 /** Default lease time (seconds). */
@@ -318,7 +336,14 @@ export class DhcpServer {
     const stale = this.#byIp.get(ip);
     if (stale) this.#drop(stale);
     const hn = msg.options.get(OPT.hostname);
-    const lease: Lease = { mac, ip, port, state, expiresAt, hostname: this.#reservedByMac.get(mac)?.hostname ?? (hn ? new TextDecoder().decode(hn) : old?.hostname) };
+    const lease: Lease = {
+      mac,
+      ip,
+      port,
+      state,
+      expiresAt,
+      hostname: this.#reservedByMac.get(mac)?.hostname ?? (hn ? new TextDecoder().decode(hn) : old?.hostname),
+    };
     this.#byKey.set(key, lease);
     this.#byIp.set(ip, lease);
     return lease;
@@ -332,11 +357,18 @@ export class DhcpServer {
 
   #reply(msg: DhcpMessage, type: number, yiaddr: number): DhcpReply {
     const c = this.#c;
-    const options: [number, Uint8Array][] = [[OPT.messageType, Uint8Array.of(type)], [OPT.serverId, ipsValue(this.serverIp)]];
+    const options: [number, Uint8Array][] = [
+      [OPT.messageType, Uint8Array.of(type)],
+      [OPT.serverId, ipsValue(this.serverIp)],
+    ];
     if (type !== DHCPNAK) {
       const lease = this.#leaseSeconds();
       if (type !== DHCPACK || yiaddr !== 0) {
-        options.push([OPT.leaseTime, u32Value(lease)], [OPT.renewalT1, u32Value(Math.floor(lease / 2))], [OPT.rebindingT2, u32Value(Math.floor((lease * 7) / 8))]);
+        options.push(
+          [OPT.leaseTime, u32Value(lease)],
+          [OPT.renewalT1, u32Value(Math.floor(lease / 2))],
+          [OPT.rebindingT2, u32Value(Math.floor((lease * 7) / 8))],
+        );
       }
       options.push([OPT.subnetMask, ipsValue(prefixMask(c.subnet.prefix))], [OPT.broadcast, ipsValue(cidrBroadcast(c.subnet))]);
       const router = c.router === undefined ? this.serverIp : c.router;
@@ -356,7 +388,16 @@ export class DhcpServer {
     } else {
       options.push([OPT.message, new TextEncoder().encode("requested address not available")]);
     }
-    const payload = encodeDhcp({ xid: msg.xid, flags: msg.flags, ciaddr: type === DHCPACK && yiaddr === 0 ? msg.ciaddr : 0, yiaddr, siaddr: 0, giaddr: msg.giaddr, chaddr: msg.chaddr, options });
+    const payload = encodeDhcp({
+      xid: msg.xid,
+      flags: msg.flags,
+      ciaddr: type === DHCPACK && yiaddr === 0 ? msg.ciaddr : 0,
+      yiaddr,
+      siaddr: 0,
+      giaddr: msg.giaddr,
+      chaddr: msg.chaddr,
+      options,
+    });
     // RFC 2131 §4.1 destination rules (no relay agents on a vmlab segment).
     if (type === DHCPNAK) return { type, payload, dst: 0xffffffff, dstMac: undefined };
     if (msg.ciaddr !== 0) return { type, payload, dst: msg.ciaddr, dstMac: msg.chaddr };

@@ -43,9 +43,9 @@ export interface PeekedIpv4 {
 /** Reads an untagged IPv4 frame; undefined when the header is malformed. Never throws. */
 export function peekIpv4(frame: Uint8Array): PeekedIpv4 | undefined {
   const o = ETH_HEADER_LEN;
-  if (frame.byteLength < o + 20 || (frame[o]! >> 4) !== 4) return undefined;
+  if (frame.byteLength < o + 20 || frame[o]! >> 4 !== 4) return undefined;
   const ihl = (frame[o]! & 0x0f) * 4;
-  const total = Math.min(((frame[o + 2]! << 8) | frame[o + 3]!), frame.byteLength - o);
+  const total = Math.min((frame[o + 2]! << 8) | frame[o + 3]!, frame.byteLength - o);
   if (ihl < 20 || total < ihl) return undefined;
   const v = new DataView(frame.buffer, frame.byteOffset + o, total);
   const proto = v.getUint8(9);

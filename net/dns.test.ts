@@ -75,7 +75,13 @@ describe("dns server", () => {
     expect(resolve(s, "nope.vmlab.internal")).toEqual({ rcode: RCODE_NXDOMAIN, tc: false, out: [] });
   });
   test("static records with wildcards, exact before wildcard, AAAA supported", () => {
-    const s = server({ records: [{ name: "*.corp.test", ip: "10.0.0.50" }, { name: "srv.corp.test", ip: "10.0.0.5" }, { name: "v6.corp.test", ip: "fd00::1" }] });
+    const s = server({
+      records: [
+        { name: "*.corp.test", ip: "10.0.0.50" },
+        { name: "srv.corp.test", ip: "10.0.0.5" },
+        { name: "v6.corp.test", ip: "fd00::1" },
+      ],
+    });
     expect(resolve(s, "srv.corp.test")).toMatchObject({ out: ["10.0.0.5"] });
     expect(resolve(s, "a.b.corp.test")).toMatchObject({ out: ["10.0.0.50"] });
     expect(resolve(s, "corp.test")).toBe("forward");
@@ -120,18 +126,22 @@ describe("dns server", () => {
     const b = Uint8Array.of(3, 0x66, 0x6f, 0x6f, 0, 3, 0x62, 0x61, 0x72, 0xc0, 0);
     expect(readName(b, 5)).toEqual({ name: "bar.foo", next: 11 });
   });
-  test(`${FUZZ_N} random, truncated and mutated queries never throw (fuzz)`, () => {
-    const rnd = seededBytes(99);
-    const rng = new Rng(99);
-    const s = server();
-    const base = query("web.lab1.vmlab.internal");
-    for (let i = 0; i < FUZZ_N; i++) {
-      let b = i % 2 ? rnd(i % 300) : base.slice(0, i % base.length);
-      if (i % 3 === 0 && b.length > 6) b.set([0, 1], 4);
-      if (i % 5 === 0) b = mutate(base, rng);
-      s.answer(b);
-    }
-  }, fuzzTimeoutMs(FUZZ_N));
+  test(
+    `${FUZZ_N} random, truncated and mutated queries never throw (fuzz)`,
+    () => {
+      const rnd = seededBytes(99);
+      const rng = new Rng(99);
+      const s = server();
+      const base = query("web.lab1.vmlab.internal");
+      for (let i = 0; i < FUZZ_N; i++) {
+        let b = i % 2 ? rnd(i % 300) : base.slice(0, i % base.length);
+        if (i % 3 === 0 && b.length > 6) b.set([0, 1], 4);
+        if (i % 5 === 0) b = mutate(base, rng);
+        s.answer(b);
+      }
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });
 
 function answers2rcode(b: Uint8Array): number {

@@ -98,7 +98,10 @@ export function readName(b: Uint8Array, off: number): { name: string; next: numb
 
 /** Encodes a name without compression; `undefined` if a label or the name is too long. */
 export function encodeName(name: string): Uint8Array | undefined {
-  const labels = name.replace(/\.$/, "").split(".").filter((l) => l.length);
+  const labels = name
+    .replace(/\.$/, "")
+    .split(".")
+    .filter((l) => l.length);
   const bytes: number[] = [];
   for (const l of labels) {
     if (l.length > MAX_LABEL_LEN) return undefined;

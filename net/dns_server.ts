@@ -19,8 +19,22 @@
  */
 import { parseIpv4Address, cidrContains, type Cidr } from "./addr.ts";
 import {
-  encodeDnsError, encodeDnsResponse, encodeName, parseDnsQuery, truncateResponse, CLASS_IN, RCODE_FORMERR, RCODE_NOERROR, RCODE_NOTIMP,
-  RCODE_NXDOMAIN, TYPE_A, TYPE_AAAA, TYPE_ANY, TYPE_PTR, type DnsAnswer, type DnsQuery,
+  encodeDnsError,
+  encodeDnsResponse,
+  encodeName,
+  parseDnsQuery,
+  truncateResponse,
+  CLASS_IN,
+  RCODE_FORMERR,
+  RCODE_NOERROR,
+  RCODE_NOTIMP,
+  RCODE_NXDOMAIN,
+  TYPE_A,
+  TYPE_AAAA,
+  TYPE_ANY,
+  TYPE_PTR,
+  type DnsAnswer,
+  type DnsQuery,
 } from "./dns_message.ts";
 
 /** Default DNS suffix (PRD §9.5). */
@@ -192,7 +206,8 @@ function reverseV4(name: string): number | undefined {
 function addressAnswers(type: number, klass: number, v4: number[], v6: string[]): DnsAnswer[] {
   if (klass !== CLASS_IN && klass !== TYPE_ANY) return [];
   const out: DnsAnswer[] = [];
-  if (type === TYPE_A || type === TYPE_ANY) for (const ip of v4) out.push({ type: TYPE_A, ttl: LOCAL_TTL, data: Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255) });
+  if (type === TYPE_A || type === TYPE_ANY)
+    for (const ip of v4) out.push({ type: TYPE_A, ttl: LOCAL_TTL, data: Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255) });
   if (type === TYPE_AAAA || type === TYPE_ANY) {
     for (const t of v6) {
       const b = parseIpv6(t);

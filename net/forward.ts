@@ -180,5 +180,12 @@ export async function startForward(nat: Nat, spec: TcpForwardSpec & { proto?: Fo
     await t.forward.close();
     return u;
   }
-  return { ok: true, forward: { hostPort: t.forward.hostPort, hostAddress: t.forward.hostAddress, close: async () => void (await Promise.all([t.forward.close(), u.forward.close()])) } };
+  return {
+    ok: true,
+    forward: {
+      hostPort: t.forward.hostPort,
+      hostAddress: t.forward.hostAddress,
+      close: async () => void (await Promise.all([t.forward.close(), u.forward.close()])),
+    },
+  };
 }

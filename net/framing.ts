@@ -96,7 +96,9 @@ export class FrameDecoder {
       code: tooBig ? "frame_too_large" : "frame_too_short",
       length: len,
       max: this.maxFrame,
-      message: tooBig ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}` : `Cannot accept frame: length ${len} is shorter than ${this.minFrame} bytes`,
+      message: tooBig
+        ? `Cannot accept frame: length ${len} exceeds ${this.maxFrame}`
+        : `Cannot accept frame: length ${len} is shorter than ${this.minFrame} bytes`,
       hint: "the peer is not speaking QEMU's stream netdev protocol (4-byte big-endian length + Ethernet frame)",
     };
     this.#frame = undefined;

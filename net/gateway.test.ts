@@ -55,7 +55,13 @@ describe("gateway", () => {
     const { gw, a } = rig();
     a.sendUdp(gw.mac, gw.ip, 5000, 9, new Uint8Array(4));
     expect(a.take().find((x) => x.icmp)?.icmp?.type).toBe(ICMP_DEST_UNREACHABLE);
-    a.send(encodeTcpFrame({ srcMac: a.mac, dstMac: gw.mac, src: a.ip, dst: ip("1.2.3.4") }, { srcPort: 4000, dstPort: 80, seq: 100, ack: 0, flags: SYN, window: 1000 }, new Uint8Array(0)));
+    a.send(
+      encodeTcpFrame(
+        { srcMac: a.mac, dstMac: gw.mac, src: a.ip, dst: ip("1.2.3.4") },
+        { srcPort: 4000, dstPort: 80, seq: 100, ack: 0, flags: SYN, window: 1000 },
+        new Uint8Array(0),
+      ),
+    );
     const rst = a.take().find((x) => x.tcp)?.tcp;
     expect(rst?.flags).toBe(RST | ACK);
     expect(rst?.ack).toBe(101);

@@ -206,13 +206,30 @@ export class Gateway {
       const d = parseUdp(ip);
       if (!d) return;
       const h = this.#udp.get(d.dstPort);
-      if (h) return h({ ...(from ? { port: from } : {}), srcMac: eth.src.slice(), src: ip.src, srcPort: d.srcPort, dst: ip.dst, dstPort: d.dstPort, payload: d.payload });
+      if (h)
+        return h({
+          ...(from ? { port: from } : {}),
+          srcMac: eth.src.slice(),
+          src: ip.src,
+          srcPort: d.srcPort,
+          dst: ip.dst,
+          dstPort: d.dstPort,
+          payload: d.payload,
+        });
       if (bcast) return;
     }
     if (ip.proto === PROTO_ICMP && forMe) {
       const m = parseIcmp(ip.payload);
       if (m?.type === ICMP_ECHO_REQUEST) {
-        this.sendFrame(encodeIcmpFrame({ srcMac: this.mac, dstMac: eth.src, src: this.ip, dst: ip.src, id: this.nextIpId() }, ICMP_ECHO_REPLY, 0, (m.id << 16) | m.seq, m.data));
+        this.sendFrame(
+          encodeIcmpFrame(
+            { srcMac: this.mac, dstMac: eth.src, src: this.ip, dst: ip.src, id: this.nextIpId() },
+            ICMP_ECHO_REPLY,
+            0,
+            (m.id << 16) | m.seq,
+            m.data,
+          ),
+        );
       }
       return;
     }
@@ -247,9 +264,10 @@ export class Gateway {
       if (!t || t.flags & RST) return;
       const syn = t.flags & 0x02 ? 1 : 0;
       const fin = t.flags & 0x01 ? 1 : 0;
-      const fields = t.flags & ACK
-        ? { srcPort: t.dstPort, dstPort: t.srcPort, seq: t.ack, ack: 0, flags: RST, window: 0 }
-        : { srcPort: t.dstPort, dstPort: t.srcPort, seq: 0, ack: (t.seq + t.payload.byteLength + syn + fin) >>> 0, flags: RST | ACK, window: 0 };
+      const fields =
+        t.flags & ACK
+          ? { srcPort: t.dstPort, dstPort: t.srcPort, seq: t.ack, ack: 0, flags: RST, window: 0 }
+          : { srcPort: t.dstPort, dstPort: t.srcPort, seq: 0, ack: (t.seq + t.payload.byteLength + syn + fin) >>> 0, flags: RST | ACK, window: 0 };
       this.sendFrame(encodeTcpFrame(hdr, fields, new Uint8Array(0)));
       return;
     }

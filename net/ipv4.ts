@@ -99,7 +99,12 @@ export interface Ipv4FrameHeader {
  * fills them at the given offset. Returns the frame. `proto` overrides `h.proto` so hot
  * callers need not copy the header object.
  */
-export function encodeIpv4Frame(h: Omit<Ipv4FrameHeader, "proto"> & { proto?: number }, l4Len: number, writeL4: (frame: Uint8Array, offset: number) => void, proto = h.proto ?? 0): Uint8Array {
+export function encodeIpv4Frame(
+  h: Omit<Ipv4FrameHeader, "proto"> & { proto?: number },
+  l4Len: number,
+  writeL4: (frame: Uint8Array, offset: number) => void,
+  proto = h.proto ?? 0,
+): Uint8Array {
   const frame = new Uint8Array(ETH_HEADER_LEN + IP_HEADER_LEN + l4Len);
   writeEthernetHeader(frame, h.dstMac, h.srcMac, ETHERTYPE_IPV4);
   // Plain byte stores (no DataView/subarray objects): this runs once per frame sent.

@@ -74,7 +74,10 @@ describe("L3 rules", () => {
     a.sendUdp(seg.gateway.mac, ip("192.0.2.9"), 5000, 53, new Uint8Array(4));
     a.ping(seg.gateway.mac, ip("192.0.2.9"), 7, 1);
     const errs = a.take().filter((r) => r.icmp?.type === ICMP_DEST_UNREACHABLE);
-    expect(errs.map((r) => [r.icmp!.code, r.ip!.src])).toEqual([[ICMP_UNREACH_ADMIN, seg.gateway.ip], [ICMP_UNREACH_ADMIN, seg.gateway.ip]]);
+    expect(errs.map((r) => [r.icmp!.code, r.ip!.src])).toEqual([
+      [ICMP_UNREACH_ADMIN, seg.gateway.ip],
+      [ICMP_UNREACH_ADMIN, seg.gateway.ip],
+    ]);
     expect(routed).toEqual([]);
     a.sendUdp(seg.gateway.mac, ip("198.51.100.1"), 5000, 53, new Uint8Array(4));
     expect(routed.map((p) => p.dst)).toEqual([ip("198.51.100.1")]);
@@ -113,7 +116,13 @@ describe("L3 rules", () => {
     expect(got.tcp).toBeDefined(); // parseTcp verified the patched checksum
     expect([got.ip!.dst, got.tcp!.dstPort, got.ip!.src, got.tcp!.srcPort]).toEqual([b.ip, 8080, a.ip, 40000]);
     expect([...got.eth.dst]).toEqual([...b.mac]);
-    b.send(encodeTcpFrame({ srcMac: b.mac, dstMac: a.mac, src: b.ip, dst: a.ip }, { srcPort: 8080, dstPort: 40000, seq: 5, ack: 1001, flags: SYN | ACK, window: 100 }, new Uint8Array(0)));
+    b.send(
+      encodeTcpFrame(
+        { srcMac: b.mac, dstMac: a.mac, src: b.ip, dst: a.ip },
+        { srcPort: 8080, dstPort: 40000, seq: 5, ack: 1001, flags: SYN | ACK, window: 100 },
+        new Uint8Array(0),
+      ),
+    );
     const back = a.take().find((r) => r.tcp)!;
     expect(back.tcp).toBeDefined();
     expect([back.ip!.src, back.tcp!.srcPort]).toEqual([seg.gateway.ip, 80]);
@@ -165,20 +174,24 @@ describe("L3 rules", () => {
     expect(a.take().filter((r) => r.tcp)).toEqual([]);
   });
 
-  test(`${FUZZ_N} hostile frames through a segment with rules never throw (fuzz)`, () => {
-    const { seg, l3, a } = lab();
-    l3.addBlock(1, { cidr: parseCidr("10.0.0.0/8")!, proto: "tcp", port: 80 });
-    l3.addRedirect(2, { from: parseEndpoint("10.0.0.1:53")!, to: parseEndpoint("10.0.0.3:5353")! });
-    const rnd = seededBytes(7);
-    const header = encodeUdpFrame({ srcMac: a.mac, dstMac: seg.gateway.mac, src: a.ip, dst: seg.gateway.ip }, 5000, 53, new Uint8Array(8));
-    const rng = new Rng(7);
-    for (let i = 0; i < FUZZ_N; i++) {
-      const n = 14 + (i % 80);
-      let f = rnd(n);
-      // Half of them look like IPv4 to reach the rule code; a third are mutations of a real frame.
-      if (i % 2) f.set(header.subarray(0, Math.min(n, 14 + (i % 34))));
-      if (i % 3 === 0) f = mutate(header, rng);
-      a.send(f);
-    }
-  }, fuzzTimeoutMs(FUZZ_N));
+  test(
+    `${FUZZ_N} hostile frames through a segment with rules never throw (fuzz)`,
+    () => {
+      const { seg, l3, a } = lab();
+      l3.addBlock(1, { cidr: parseCidr("10.0.0.0/8")!, proto: "tcp", port: 80 });
+      l3.addRedirect(2, { from: parseEndpoint("10.0.0.1:53")!, to: parseEndpoint("10.0.0.3:5353")! });
+      const rnd = seededBytes(7);
+      const header = encodeUdpFrame({ srcMac: a.mac, dstMac: seg.gateway.mac, src: a.ip, dst: seg.gateway.ip }, 5000, 53, new Uint8Array(8));
+      const rng = new Rng(7);
+      for (let i = 0; i < FUZZ_N; i++) {
+        const n = 14 + (i % 80);
+        let f = rnd(n);
+        // Half of them look like IPv4 to reach the rule code; a third are mutations of a real frame.
+        if (i % 2) f.set(header.subarray(0, Math.min(n, 14 + (i % 34))));
+        if (i % 3 === 0) f = mutate(header, rng);
+        a.send(f);
+      }
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });

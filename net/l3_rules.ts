@@ -149,8 +149,26 @@ export class L3Filter {
   /** Every rule, by id. */
   list(): L3RuleInfo[] {
     const out: L3RuleInfo[] = [
-      ...this.#blocks.map((r): L3RuleInfo => ({ id: r.id, kind: "block", cidr: cidrToString(r.spec.cidr), ...(r.spec.proto ? { proto: r.spec.proto } : {}), ...(r.spec.port !== undefined ? { port: r.spec.port } : {}), hits: r.hits })),
-      ...this.#redirects.map((r): L3RuleInfo => ({ id: r.id, kind: "redirect", from: endpointToString(r.spec.from), to: endpointToString(r.spec.to), ...(r.spec.proto ? { proto: r.spec.proto } : {}), hits: r.hits })),
+      ...this.#blocks.map(
+        (r): L3RuleInfo => ({
+          id: r.id,
+          kind: "block",
+          cidr: cidrToString(r.spec.cidr),
+          ...(r.spec.proto ? { proto: r.spec.proto } : {}),
+          ...(r.spec.port !== undefined ? { port: r.spec.port } : {}),
+          hits: r.hits,
+        }),
+      ),
+      ...this.#redirects.map(
+        (r): L3RuleInfo => ({
+          id: r.id,
+          kind: "redirect",
+          from: endpointToString(r.spec.from),
+          to: endpointToString(r.spec.to),
+          ...(r.spec.proto ? { proto: r.spec.proto } : {}),
+          hits: r.hits,
+        }),
+      ),
     ];
     return out.sort((a, b) => a.id - b.id);
   }
@@ -183,7 +201,11 @@ export class L3Filter {
     }
     const blk = this.#blocks.find((r) => matchesBlock(r.spec, p.proto, dst, dstPort));
     if (!blk) return out;
-    this.#hit(blk, `block ${cidrToString(blk.spec.cidr)}${blk.spec.proto ? ` ${blk.spec.proto}` : ""}${blk.spec.port !== undefined ? ` port ${blk.spec.port}` : ""}`, p);
+    this.#hit(
+      blk,
+      `block ${cidrToString(blk.spec.cidr)}${blk.spec.proto ? ` ${blk.spec.proto}` : ""}${blk.spec.port !== undefined ? ` port ${blk.spec.port}` : ""}`,
+      p,
+    );
     // Answer about the packet as the guest sent it (before DNAT): that is the flow it knows.
     const pkt = frame.subarray(ETH_HEADER_LEN, ETH_HEADER_LEN + p.total);
     const reply = rejectFor(pkt, frame.subarray(6, 12).slice(), this.#responder, ICMP_UNREACH_ADMIN);
@@ -201,7 +223,13 @@ export class L3Filter {
 
   #hit(r: Rule<unknown>, what: string, p: PeekedIpv4): void {
     if (r.hits++ === 0) {
-      this.#log({ level: "info", event: "net.rule_hit", message: `Segment ${this.#segment}: rule ${r.id} (${what}) first matched ${ipv4ToString(p.src)} → ${ipv4ToString(p.dst)}${p.dstPort !== undefined && p.proto !== PROTO_ICMP ? `:${p.dstPort}` : ""}`, segment: this.#segment, rule: r.id });
+      this.#log({
+        level: "info",
+        event: "net.rule_hit",
+        message: `Segment ${this.#segment}: rule ${r.id} (${what}) first matched ${ipv4ToString(p.src)} → ${ipv4ToString(p.dst)}${p.dstPort !== undefined && p.proto !== PROTO_ICMP ? `:${p.dstPort}` : ""}`,
+        segment: this.#segment,
+        rule: r.id,
+      });
     }
   }
 }
@@ -221,7 +249,12 @@ function matchesBlock(s: BlockSpec, proto: number, dst: number, dstPort: number 
 }
 
 function byBlockSpecificity(a: Rule<BlockSpec>, b: Rule<BlockSpec>): number {
-  return b.spec.cidr.prefix - a.spec.cidr.prefix || Number(b.spec.port !== undefined) - Number(a.spec.port !== undefined) || Number(!!b.spec.proto) - Number(!!a.spec.proto) || a.id - b.id;
+  return (
+    b.spec.cidr.prefix - a.spec.cidr.prefix ||
+    Number(b.spec.port !== undefined) - Number(a.spec.port !== undefined) ||
+    Number(!!b.spec.proto) - Number(!!a.spec.proto) ||
+    a.id - b.id
+  );
 }
 
 function byRedirectSpecificity(a: Rule<RedirectSpec>, b: Rule<RedirectSpec>): number {

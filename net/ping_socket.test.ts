@@ -19,7 +19,9 @@ describe("ping sockets", () => {
     const dir = mkdtempSync(join(tmpdir(), "vping-"));
     try {
       const script = join(dir, "ping.ts");
-      writeFileSync(script, `
+      writeFileSync(
+        script,
+        `
         import { pingSocketFactory } from ${JSON.stringify(join(import.meta.dir, "ping_socket.ts"))};
         import { systemClock } from ${JSON.stringify(join(import.meta.dir, "..", "core", "clock", "mod.ts"))};
         const f = await pingSocketFactory(systemClock());
@@ -31,8 +33,13 @@ describe("ping sockets", () => {
         const r = await Promise.race([got, Bun.sleep(5000).then(() => undefined)]);
         console.log(JSON.stringify(r === undefined ? null : { src: r.src, seq: r.seq, data: [...r.data] }));
         process.exit(0);
-      `);
-      const r = spawnSync("unshare", ["-n", "sh", "-c", `ip link set lo up && sysctl -qw net.ipv4.ping_group_range="0 0" && exec "${process.execPath}" "${script}"`], { encoding: "utf8", timeout: 30_000 });
+      `,
+      );
+      const r = spawnSync(
+        "unshare",
+        ["-n", "sh", "-c", `ip link set lo up && sysctl -qw net.ipv4.ping_group_range="0 0" && exec "${process.execPath}" "${script}"`],
+        { encoding: "utf8", timeout: 30_000 },
+      );
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout.trim())).toEqual({ src: 0x7f000001, seq: 9, data: [7, 7, 7] });
     } finally {

@@ -29,7 +29,7 @@ export interface Responder {
 
 /** Raw reads of the IPv4 header fields the builders need; undefined when malformed. */
 function header(pkt: Uint8Array): { ihl: number; proto: number; src: number; dst: number } | undefined {
-  if (pkt.byteLength < 20 || (pkt[0]! >> 4) !== 4) return undefined;
+  if (pkt.byteLength < 20 || pkt[0]! >> 4 !== 4) return undefined;
   const ihl = (pkt[0]! & 0x0f) * 4;
   if (ihl < 20 || ihl > pkt.byteLength) return undefined;
   const v = new DataView(pkt.buffer, pkt.byteOffset, pkt.byteLength);
@@ -47,9 +47,17 @@ export function tcpResetFor(pkt: Uint8Array, dstMac: Uint8Array, by: Responder):
   const len = Math.max(0, pkt.byteLength - h.ihl - dataOff);
   const srcPort = v.getUint16(0);
   const dstPort = v.getUint16(2);
-  const fields = flags & ACK
-    ? { srcPort: dstPort, dstPort: srcPort, seq: v.getUint32(8), ack: 0, flags: RST, window: 0 }
-    : { srcPort: dstPort, dstPort: srcPort, seq: 0, ack: (v.getUint32(4) + len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0)) >>> 0, flags: RST | ACK, window: 0 };
+  const fields =
+    flags & ACK
+      ? { srcPort: dstPort, dstPort: srcPort, seq: v.getUint32(8), ack: 0, flags: RST, window: 0 }
+      : {
+          srcPort: dstPort,
+          dstPort: srcPort,
+          seq: 0,
+          ack: (v.getUint32(4) + len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0)) >>> 0,
+          flags: RST | ACK,
+          window: 0,
+        };
   return encodeTcpFrame({ srcMac: by.mac, dstMac, src: h.dst, dst: h.src, id: by.nextId() }, fields, new Uint8Array(0));
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { parseCidr, parseIpv4Address } from "./addr.ts";
 import type { IpStack } from "./gateway.ts";
-import { encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_FRAG_NEEDED, ICMP_UNREACH_NET } from "./icmp.ts";
+import {
+  encodeIcmpFrame,
+  ICMP_DEST_UNREACHABLE,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMP_TIME_EXCEEDED,
+  ICMP_UNREACH_FRAG_NEEDED,
+  ICMP_UNREACH_NET,
+} from "./icmp.ts";
 import type { Ipv4Packet } from "./ipv4.ts";
 import { Router } from "./route.ts";
 import { Segment } from "./segment.ts";
@@ -39,7 +47,15 @@ function lab() {
 }
 
 const echo = (g: FakeGuest, gwMac: Uint8Array, dst: number, o: { ttl?: number; size?: number; seq?: number } = {}) =>
-  g.send(encodeIcmpFrame({ srcMac: g.mac, dstMac: gwMac, src: g.ip, dst, ttl: o.ttl ?? 64 }, ICMP_ECHO_REQUEST, 0, (3 << 16) | (o.seq ?? 1), new Uint8Array(o.size ?? 8)));
+  g.send(
+    encodeIcmpFrame(
+      { srcMac: g.mac, dstMac: gwMac, src: g.ip, dst, ttl: o.ttl ?? 64 },
+      ICMP_ECHO_REQUEST,
+      0,
+      (3 << 16) | (o.seq ?? 1),
+      new Uint8Array(o.size ?? 8),
+    ),
+  );
 
 describe("inter-segment routing", () => {
   test("unlinked segments answer network unreachable; linked ones carry echo both ways with TTL decremented", () => {
@@ -70,7 +86,13 @@ describe("inter-segment routing", () => {
   test("TCP passes unchanged apart from TTL (no NAT between lab segments)", () => {
     const { router, sa, ga, gb } = lab();
     router.link("a", "b");
-    ga.send(encodeTcpFrame({ srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: gb.ip }, { srcPort: 40000, dstPort: 22, seq: 1, ack: 0, flags: SYN, window: 1000 }, new Uint8Array(0)));
+    ga.send(
+      encodeTcpFrame(
+        { srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: gb.ip },
+        { srcPort: 40000, dstPort: 22, seq: 1, ack: 0, flags: SYN, window: 1000 },
+        new Uint8Array(0),
+      ),
+    );
     const got = gb.take().find((r) => r.tcp)!;
     expect([got.ip!.src, got.tcp!.srcPort, got.tcp!.dstPort, got.tcp!.flags]).toEqual([ga.ip, 40000, 22, SYN]);
   });
@@ -100,7 +122,13 @@ describe("inter-segment routing", () => {
     echo(ga, sa.gateway.mac, sb.gateway.ip);
     const rep = ga.take().find((r) => r.icmp)!;
     expect([rep.icmp!.type, rep.ip!.src]).toEqual([ICMP_ECHO_REPLY, sb.gateway.ip]);
-    ga.send(encodeTcpFrame({ srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: sb.gateway.ip }, { srcPort: 1, dstPort: 2, seq: 1, ack: 0, flags: SYN, window: 1 }, new Uint8Array(0)));
+    ga.send(
+      encodeTcpFrame(
+        { srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: sb.gateway.ip },
+        { srcPort: 1, dstPort: 2, seq: 1, ack: 0, flags: SYN, window: 1 },
+        new Uint8Array(0),
+      ),
+    );
     expect(ga.take().find((r) => r.tcp)!.tcp!.flags & RST).toBe(RST);
   });
 
@@ -125,17 +153,27 @@ describe("inter-segment routing", () => {
     expect(router.peersOf("a")).toEqual([]);
   });
 
-  test(`${FUZZ_N} hostile frames to a routing gateway never throw (fuzz)`, () => {
-    const { router, sa, ga } = lab();
-    router.link("a", "b");
-    const rnd = seededBytes(11);
-    const good = encodeIcmpFrame({ srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: ip("10.2.0.5"), ttl: 2 }, ICMP_ECHO_REQUEST, 0, 1, new Uint8Array(8));
-    const rng = new Rng(11);
-    for (let i = 0; i < FUZZ_N; i++) {
-      let f = rnd(14 + (i % 70));
-      if (i % 2) f.set(good.subarray(0, Math.min(f.length, 14 + (i % 30))));
-      if (i % 3 === 0) f = mutate(good, rng);
-      ga.send(f);
-    }
-  }, fuzzTimeoutMs(FUZZ_N));
+  test(
+    `${FUZZ_N} hostile frames to a routing gateway never throw (fuzz)`,
+    () => {
+      const { router, sa, ga } = lab();
+      router.link("a", "b");
+      const rnd = seededBytes(11);
+      const good = encodeIcmpFrame(
+        { srcMac: ga.mac, dstMac: sa.gateway.mac, src: ga.ip, dst: ip("10.2.0.5"), ttl: 2 },
+        ICMP_ECHO_REQUEST,
+        0,
+        1,
+        new Uint8Array(8),
+      );
+      const rng = new Rng(11);
+      for (let i = 0; i < FUZZ_N; i++) {
+        let f = rnd(14 + (i % 70));
+        if (i % 2) f.set(good.subarray(0, Math.min(f.length, 14 + (i % 30))));
+        if (i % 3 === 0) f = mutate(good, rng);
+        ga.send(f);
+      }
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });

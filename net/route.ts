@@ -28,7 +28,17 @@ import { cidrContains, cidrOverlaps, cidrToString } from "./addr.ts";
 import type { EthernetFrame } from "./ethernet.ts";
 import { finish, sum16 } from "./checksum.ts";
 import type { Gateway, IpStack } from "./gateway.ts";
-import { encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_TIME_EXCEEDED, ICMP_UNREACH_FRAG_NEEDED, ICMP_UNREACH_NET, ICMP_UNREACH_PORT, parseIcmp } from "./icmp.ts";
+import {
+  encodeIcmpFrame,
+  ICMP_DEST_UNREACHABLE,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  ICMP_TIME_EXCEEDED,
+  ICMP_UNREACH_FRAG_NEEDED,
+  ICMP_UNREACH_NET,
+  ICMP_UNREACH_PORT,
+  parseIcmp,
+} from "./icmp.ts";
 import { IP_CSUM, IP_TTL, PROTO_ICMP, type Ipv4Packet } from "./ipv4.ts";
 import { silentLog, type NetLog } from "./log.ts";
 import { icmpErrorFor, rejectFor, type Responder } from "./reject.ts";
@@ -79,16 +89,30 @@ export class Router<M = undefined> {
     const sb = this.#segs.get(b);
     const missing = !sa ? a : !sb ? b : undefined;
     if (missing !== undefined || !sa || !sb) {
-      return { code: "unknown_segment", message: `Cannot route ${a} ↔ ${b}: segment "${missing}" is not running in this lab`, hint: "name a segment declared in the lab" };
+      return {
+        code: "unknown_segment",
+        message: `Cannot route ${a} ↔ ${b}: segment "${missing}" is not running in this lab`,
+        hint: "name a segment declared in the lab",
+      };
     }
     if (a === b) return { code: "route_self", message: `Cannot route segment ${a} to itself`, hint: "name another segment" };
     if (cidrOverlaps(sa.gateway.subnet, sb.gateway.subnet)) {
-      return { code: "route_overlap", message: `Cannot route ${a} ↔ ${b}: subnets ${cidrToString(sa.gateway.subnet)} and ${cidrToString(sb.gateway.subnet)} overlap`, hint: "give the segments disjoint subnets" };
+      return {
+        code: "route_overlap",
+        message: `Cannot route ${a} ↔ ${b}: subnets ${cidrToString(sa.gateway.subnet)} and ${cidrToString(sb.gateway.subnet)} overlap`,
+        hint: "give the segments disjoint subnets",
+      };
     }
     const k = pair(a, b);
     if (!this.#links.has(k)) {
       this.#links.set(k, meta?.());
-      this.#log({ level: "info", event: "net.route_on", message: `Routing ${a} (${cidrToString(sa.gateway.subnet)}) ↔ ${b} (${cidrToString(sb.gateway.subnet)})`, segment: a, peer: b });
+      this.#log({
+        level: "info",
+        event: "net.route_on",
+        message: `Routing ${a} (${cidrToString(sa.gateway.subnet)}) ↔ ${b} (${cidrToString(sb.gateway.subnet)})`,
+        segment: a,
+        peer: b,
+      });
     }
     return undefined;
   }
@@ -147,7 +171,15 @@ export class Router<M = undefined> {
     if (ip.dst === peer.gateway.ip) {
       const m = ip.proto === PROTO_ICMP ? parseIcmp(ip.payload) : undefined;
       if (m?.type === ICMP_ECHO_REQUEST) {
-        gw.sendFrame(encodeIcmpFrame({ srcMac: gw.mac, dstMac: eth.src, src: peer.gateway.ip, dst: ip.src, id: gw.nextIpId() }, ICMP_ECHO_REPLY, 0, ((m.id << 16) | m.seq) >>> 0, m.data));
+        gw.sendFrame(
+          encodeIcmpFrame(
+            { srcMac: gw.mac, dstMac: eth.src, src: peer.gateway.ip, dst: ip.src, id: gw.nextIpId() },
+            ICMP_ECHO_REPLY,
+            0,
+            ((m.id << 16) | m.seq) >>> 0,
+            m.data,
+          ),
+        );
       } else if (!m) back(rejectFor(ip.bytes, eth.src, { ...me, ip: peer.gateway.ip }, ICMP_UNREACH_PORT));
       return true;
     }

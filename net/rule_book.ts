@@ -125,8 +125,10 @@ export class RuleBook {
   addBlock(target: string, origin: RuleOrigin, proto?: L3Proto, port?: number): RuleResult {
     const seg = this.#o.segment;
     const cidr = parseBlockTarget(target);
-    if (!cidr) return invalid(`Cannot block "${target}" on segment ${seg}: not an IPv4 address or CIDR with zero host bits`, 'write "10.0.0.5" or "10.0.0.0/24"');
-    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) return invalid(`Cannot block port ${port} on segment ${seg}: ports are 1–65535`, "pick a port between 1 and 65535");
+    if (!cidr)
+      return invalid(`Cannot block "${target}" on segment ${seg}: not an IPv4 address or CIDR with zero host bits`, 'write "10.0.0.5" or "10.0.0.0/24"');
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))
+      return invalid(`Cannot block port ${port} on segment ${seg}: ports are 1–65535`, "pick a port between 1 and 65535");
     const id = this.#o.nextId();
     this.#o.l3.addBlock(id, { cidr, ...(proto ? { proto } : {}), ...(port !== undefined && proto !== "icmp" ? { port } : {}) });
     this.#l3Origin.set(id, origin);
@@ -138,8 +140,13 @@ export class RuleBook {
     const seg = this.#o.segment;
     const f = parseEndpoint(from);
     const t = parseEndpoint(to);
-    if (!f || !t) return invalid(`Cannot redirect "${from}" → "${to}" on segment ${seg}: ${!f ? `"${from}"` : `"${to}"`} is not "ip" or "ip:port"`, 'write "10.0.0.1:80" or "10.0.0.1"');
-    if (f.port === undefined && t.port !== undefined) return invalid(`Cannot redirect "${from}" → "${to}" on segment ${seg}: a target port needs a source port`, "give both ports, or neither");
+    if (!f || !t)
+      return invalid(
+        `Cannot redirect "${from}" → "${to}" on segment ${seg}: ${!f ? `"${from}"` : `"${to}"`} is not "ip" or "ip:port"`,
+        'write "10.0.0.1:80" or "10.0.0.1"',
+      );
+    if (f.port === undefined && t.port !== undefined)
+      return invalid(`Cannot redirect "${from}" → "${to}" on segment ${seg}: a target port needs a source port`, "give both ports, or neither");
     const id = this.#o.nextId();
     this.#o.l3.addRedirect(id, { from: f, to: t, ...(proto ? { proto } : {}) });
     this.#l3Origin.set(id, origin);
@@ -163,7 +170,10 @@ export class RuleBook {
     const bad = this.#dnsUsable() ?? checkName(this.#o.segment, name);
     if (bad) return { ok: false, error: bad };
     if (parseIpv4Address(ip) === undefined && !(ip.includes(":") && parseIpv6(ip))) {
-      return invalid(`Cannot add DNS name ${name} on segment ${this.#o.segment}: "${ip}" is not an IPv4 or IPv6 address`, 'write an address such as "10.0.0.5"');
+      return invalid(
+        `Cannot add DNS name ${name} on segment ${this.#o.segment}: "${ip}" is not an IPv4 or IPv6 address`,
+        'write an address such as "10.0.0.5"',
+      );
     }
     const id = this.#o.nextId();
     this.#dns.push({ id, kind, name: name.trim(), ip: ip.trim(), origin });
@@ -173,7 +183,11 @@ export class RuleBook {
 
   #dnsUsable(): RuleError | undefined {
     if (this.#o.dns) return undefined;
-    return { code: "dns_disabled", message: `Cannot change DNS rules of segment ${this.#o.segment}: its DNS service is disabled`, hint: "remove dns { enabled = false } from the segment" };
+    return {
+      code: "dns_disabled",
+      message: `Cannot change DNS rules of segment ${this.#o.segment}: its DNS service is disabled`,
+      hint: "remove dns { enabled = false } from the segment",
+    };
   }
 
   /** Pushes the DNS rules into the resolver: run-time sinkholes first, then declared. */
@@ -204,5 +218,9 @@ function checkName(segment: string, name: string): RuleError | undefined {
   const t = name.trim().replace(/\.$/, "");
   const body = t.startsWith("*.") ? t.slice(2) : t;
   if (/^[A-Za-z0-9_.-]+$/.test(body) && body.split(".").every((l) => l.length > 0) && encodeName(body)) return undefined;
-  return { code: "rule_invalid", message: `Cannot add DNS rule on segment ${segment}: "${name}" is not a DNS name or "*.name" pattern`, hint: 'write a name such as "srv.corp.test" or "*.telemetry.example.com"' };
+  return {
+    code: "rule_invalid",
+    message: `Cannot add DNS rule on segment ${segment}: "${name}" is not a DNS name or "*.name" pattern`,
+    hint: 'write a name such as "srv.corp.test" or "*.telemetry.example.com"',
+  };
 }

@@ -31,7 +31,14 @@ function dhcpExchange(g: FakeGuest, seg: Segment) {
   g.sendUdp(BROADCAST_MAC, 0xffffffff, 68, 67, clientMessage({ type: DHCPDISCOVER, mac: "52:54:00:00:00:0a", broadcast: true }), 0);
   const offer = parseDhcp(g.take().find((r) => r.udp?.srcPort === 67)!.udp!.payload)!;
   expect(messageType(offer)).toBe(DHCPOFFER);
-  g.sendUdp(BROADCAST_MAC, 0xffffffff, 68, 67, clientMessage({ type: DHCPREQUEST, mac: "52:54:00:00:00:0a", requested: offer.yiaddr, serverId: seg.gateway.ip, broadcast: true }), 0);
+  g.sendUdp(
+    BROADCAST_MAC,
+    0xffffffff,
+    68,
+    67,
+    clientMessage({ type: DHCPREQUEST, mac: "52:54:00:00:00:0a", requested: offer.yiaddr, serverId: seg.gateway.ip, broadcast: true }),
+    0,
+  );
   const ack = parseDhcp(g.take().find((r) => r.udp?.srcPort === 67)!.udp!.payload)!;
   expect(messageType(ack)).toBe(DHCPACK);
   g.ip = ack.yiaddr;
@@ -47,14 +54,19 @@ describe("segment", () => {
       const srcMac = parseMac(mac)!;
       const send = (m: Uint8Array) => evil.port.receive(encodeUdpFrame({ srcMac, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, m));
       send(clientMessage({ type: DHCPDISCOVER, mac, broadcast: true }));
-      const offer = evil.take().map((r) => r.udp?.srcPort === 67 && parseDhcp(r.udp.payload)).find((m) => m && m.chaddr[5] === (i & 0xff));
+      const offer = evil
+        .take()
+        .map((r) => r.udp?.srcPort === 67 && parseDhcp(r.udp.payload))
+        .find((m) => m && m.chaddr[5] === (i & 0xff));
       if (offer) send(clientMessage({ type: DHCPREQUEST, mac, requested: offer.yiaddr, serverId: seg.gateway.ip, broadcast: true }));
       evil.take();
     }
     expect(seg.leases().length).toBe(1);
     // It also claims the victim's MAC from its own port, by frames and by an IP source.
     const victimMac = parseMac("52:54:00:00:00:0a")!;
-    evil.port.receive(encodeUdpFrame({ srcMac: victimMac, dstMac: seg.gateway.mac, src: parseIpv4Address("10.60.0.9")!, dst: seg.gateway.ip }, 1234, 9, new Uint8Array(4)));
+    evil.port.receive(
+      encodeUdpFrame({ srcMac: victimMac, dstMac: seg.gateway.mac, src: parseIpv4Address("10.60.0.9")!, dst: seg.gateway.ip }, 1234, 9, new Uint8Array(4)),
+    );
     const web = new FakeGuest(seg.switch, "52:54:00:00:00:0a");
     seg.pinPort("52:54:00:00:00:0a", web.port.id);
     expect(seg.addressOf("52:54:00:00:00:0a", web.port.id)).toBeUndefined();
@@ -115,7 +127,7 @@ function fixChecksums(f: Uint8Array): void {
   const h = finish(sum16(f, 14, 14 + ihl));
   f[24] = h >> 8;
   f[25] = h & 255;
-  const total = Math.min(((f[16]! << 8) | f[17]!), f.length - 14);
+  const total = Math.min((f[16]! << 8) | f[17]!, f.length - 14);
   const l4 = 14 + ihl;
   const len = total - ihl;
   const proto = f[23]!;
@@ -131,42 +143,68 @@ function fixChecksums(f: Uint8Array): void {
 }
 
 describe("segment under hostile guests", () => {
-  test(`${FUZZ_N} mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw (fuzz)`, () => {
-    const clock = new ManualClock();
-    const seg = new Segment({ name: "fuzz", clock, subnet: parseCidr("10.70.0.0/24")!, dns: { forwarder: async () => undefined } });
-    const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, hostFor: () => "127.0.0.1", outbound: false });
-    seg.setIpStack(nat);
-    const g = new FakeGuest(seg.switch, "52:54:00:00:00:0f", 0x0a46000f);
-    const gw = seg.gateway;
-    const hdr = { srcMac: g.mac, dstMac: gw.mac, src: g.ip, dst: gw.ip };
-    const seeds: Uint8Array[] = [
-      encodeEthernet(BROADCAST_MAC, g.mac, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: g.mac, senderIp: g.ip, targetMac: new Uint8Array(6), targetIp: gw.ip })),
-      encodeUdpFrame({ ...hdr, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type: DHCPDISCOVER, mac: "52:54:00:00:00:0f", paramRequest: [1, 3, 6, 121] })),
-      encodeUdpFrame(hdr, 5353, 53, dnsQuery("web.demo.vmlab.internal")),
-      encodeTcpFrame(hdr, { srcPort: 40000, dstPort: 53, seq: 1, ack: 0, flags: SYN, window: 65535, options: { mss: 1460, wscale: 7, sackPermitted: true, timestamp: { value: 1, echo: 0 } } }, new Uint8Array(0)),
-      encodeTcpFrame(hdr, { srcPort: 40001, dstPort: 80, seq: 1, ack: 0, flags: SYN, window: 65535, options: { mss: 1460 } }, new Uint8Array(0)),
-      encodeIcmpFrame(hdr, ICMP_ECHO_REQUEST, 0, 0x10001, new Uint8Array(16)),
-    ];
-    const rnd = seededBytes(5);
-    for (let i = 0; i < FUZZ_N; i++) {
-      const seed = seeds[i % seeds.length]!;
-      const f = seed.slice(0, i % 7 === 0 ? 14 + (i % seed.length) : seed.length);
-      const r = rnd(4);
-      const n = 1 + (r[0]! % 4);
-      for (let k = 0; k < n; k++) {
-        // Bias mutations to the headers and options, where parsers make decisions.
-        const at = 14 + ((r[k]! * 7 + i) % Math.max(1, Math.min(f.length - 14, 80)));
-        if (at < f.length) f[at] = rnd(1)[0]!;
+  test(
+    `${FUZZ_N} mutated ARP, DHCP, DNS, TCP (options, IHL, flags) and ICMP frames through switch, gateway, DHCP, DNS and NAT never throw (fuzz)`,
+    () => {
+      const clock = new ManualClock();
+      const seg = new Segment({ name: "fuzz", clock, subnet: parseCidr("10.70.0.0/24")!, dns: { forwarder: async () => undefined } });
+      const nat = new Nat({ clock, gateway: seg.gateway, mtu: 1500, hostFor: () => "127.0.0.1", outbound: false });
+      seg.setIpStack(nat);
+      const g = new FakeGuest(seg.switch, "52:54:00:00:00:0f", 0x0a46000f);
+      const gw = seg.gateway;
+      const hdr = { srcMac: g.mac, dstMac: gw.mac, src: g.ip, dst: gw.ip };
+      const seeds: Uint8Array[] = [
+        encodeEthernet(
+          BROADCAST_MAC,
+          g.mac,
+          ETHERTYPE_ARP,
+          encodeArp({ op: ARP_REQUEST, senderMac: g.mac, senderIp: g.ip, targetMac: new Uint8Array(6), targetIp: gw.ip }),
+        ),
+        encodeUdpFrame(
+          { ...hdr, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff },
+          68,
+          67,
+          clientMessage({ type: DHCPDISCOVER, mac: "52:54:00:00:00:0f", paramRequest: [1, 3, 6, 121] }),
+        ),
+        encodeUdpFrame(hdr, 5353, 53, dnsQuery("web.demo.vmlab.internal")),
+        encodeTcpFrame(
+          hdr,
+          {
+            srcPort: 40000,
+            dstPort: 53,
+            seq: 1,
+            ack: 0,
+            flags: SYN,
+            window: 65535,
+            options: { mss: 1460, wscale: 7, sackPermitted: true, timestamp: { value: 1, echo: 0 } },
+          },
+          new Uint8Array(0),
+        ),
+        encodeTcpFrame(hdr, { srcPort: 40001, dstPort: 80, seq: 1, ack: 0, flags: SYN, window: 65535, options: { mss: 1460 } }, new Uint8Array(0)),
+        encodeIcmpFrame(hdr, ICMP_ECHO_REQUEST, 0, 0x10001, new Uint8Array(16)),
+      ];
+      const rnd = seededBytes(5);
+      for (let i = 0; i < FUZZ_N; i++) {
+        const seed = seeds[i % seeds.length]!;
+        const f = seed.slice(0, i % 7 === 0 ? 14 + (i % seed.length) : seed.length);
+        const r = rnd(4);
+        const n = 1 + (r[0]! % 4);
+        for (let k = 0; k < n; k++) {
+          // Bias mutations to the headers and options, where parsers make decisions.
+          const at = 14 + ((r[k]! * 7 + i) % Math.max(1, Math.min(f.length - 14, 80)));
+          if (at < f.length) f[at] = rnd(1)[0]!;
+        }
+        if (i % 3 !== 0) fixChecksums(f);
+        g.send(f);
+        if (i % 500 === 0) clock.advance(1000);
+        g.take();
       }
-      if (i % 3 !== 0) fixChecksums(f);
-      g.send(f);
-      if (i % 500 === 0) clock.advance(1000);
-      g.take();
-    }
-    // Still serving: ARP for the gateway is answered.
-    g.arpRequest(gw.ip);
-    expect(g.take().some((x) => x.arp !== undefined)).toBe(true);
-    nat.close();
-    seg.close();
-  }, fuzzTimeoutMs(FUZZ_N));
+      // Still serving: ARP for the gateway is answered.
+      g.arpRequest(gw.ip);
+      expect(g.take().some((x) => x.arp !== undefined)).toBe(true);
+      nat.close();
+      seg.close();
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });

@@ -104,7 +104,14 @@ export function attachStreamSocket(sw: Switch, socket: Socket, opts: StreamPortO
   socket.on("data", (chunk: Buffer) => {
     const r = decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     if (!r.ok) {
-      log({ level: "warn", event: "net.port_dropped", message: `Dropped port ${port.name}: ${r.error.message}`, port: port.name, code: r.error.code, hint: r.error.hint });
+      log({
+        level: "warn",
+        event: "net.port_dropped",
+        message: `Dropped port ${port.name}: ${r.error.message}`,
+        port: port.name,
+        code: r.error.code,
+        hint: r.error.hint,
+      });
       close(r.error.code);
       return;
     }

@@ -27,7 +27,12 @@ export function allocateSubnet(used: readonly Cidr[], pool: string | Cidr = DEFA
   const p = typeof pool === "string" ? parseCidr(pool) : pool;
   const poolText = typeof pool === "string" ? pool : cidrToString(pool);
   if (!p || prefix < p.prefix || prefix > 30) {
-    return { code: "subnet_pool_invalid", pool: poolText, message: `Cannot allocate /${prefix} subnets from "${poolText}"`, hint: "subnet_pool must be a CIDR like 10.213.0.0/16 no longer than the segment prefix" };
+    return {
+      code: "subnet_pool_invalid",
+      pool: poolText,
+      message: `Cannot allocate /${prefix} subnets from "${poolText}"`,
+      hint: "subnet_pool must be a CIDR like 10.213.0.0/16 no longer than the segment prefix",
+    };
   }
   const step = 2 ** (32 - prefix);
   const count = 2 ** (prefix - p.prefix);
@@ -35,7 +40,12 @@ export function allocateSubnet(used: readonly Cidr[], pool: string | Cidr = DEFA
     const c: Cidr = { network: (p.network + k * step) >>> 0, prefix };
     if (!used.some((u) => cidrOverlaps(u, c))) return c;
   }
-  return { code: "subnet_pool_exhausted", pool: poolText, message: `Cannot allocate a subnet: all ${count} /${prefix} blocks of ${poolText} are in use`, hint: "declare subnets explicitly or widen subnet_pool in the host config" };
+  return {
+    code: "subnet_pool_exhausted",
+    pool: poolText,
+    message: `Cannot allocate a subnet: all ${count} /${prefix} blocks of ${poolText} are in use`,
+    hint: "declare subnets explicitly or widen subnet_pool in the host config",
+  };
 }
 
 /** Type guard for the error branch. */

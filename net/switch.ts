@@ -90,7 +90,10 @@ interface MacEntry {
 
 /** A MAC as a 48-bit number: a cheap, allocation-free map key for the hot path. */
 function macKey(b: Uint8Array, at: number): number {
-  return (((b[at] as number) << 8) | (b[at + 1] as number)) * 0x1_0000_0000 + ((((b[at + 2] as number) << 24) | ((b[at + 3] as number) << 16) | ((b[at + 4] as number) << 8) | (b[at + 5] as number)) >>> 0);
+  return (
+    (((b[at] as number) << 8) | (b[at + 1] as number)) * 0x1_0000_0000 +
+    ((((b[at + 2] as number) << 24) | ((b[at + 3] as number) << 16) | ((b[at + 4] as number) << 8) | (b[at + 5] as number)) >>> 0)
+  );
 }
 
 /** What a frame filter decides: the frame to forward (maybe rewritten), or a drop. */
@@ -180,9 +183,14 @@ export class Switch {
 
   #retap(): void {
     const taps = [...this.#taps];
-    this.#tap = taps.length === 0 ? undefined : taps.length === 1 ? taps[0] : (f, p, w) => {
-      for (const t of taps) t(f, p, w);
-    };
+    this.#tap =
+      taps.length === 0
+        ? undefined
+        : taps.length === 1
+          ? taps[0]
+          : (f, p, w) => {
+              for (const t of taps) t(f, p, w);
+            };
   }
 
   /** Attached ports. */

@@ -95,9 +95,17 @@ export class TcpService {
   #rst(mac: Uint8Array, ip: Ipv4Packet, seg: TcpSegment): void {
     if (seg.flags & RST) return;
     const syn = seg.flags & SYN ? 1 : 0;
-    const fields: TcpFields = seg.flags & ACK
-      ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: RST, window: 0 }
-      : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + seg.payload.byteLength + syn + (seg.flags & 1)) >>> 0, flags: RST | ACK, window: 0 };
+    const fields: TcpFields =
+      seg.flags & ACK
+        ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: RST, window: 0 }
+        : {
+            srcPort: seg.dstPort,
+            dstPort: seg.srcPort,
+            seq: 0,
+            ack: (seg.seq + seg.payload.byteLength + syn + (seg.flags & 1)) >>> 0,
+            flags: RST | ACK,
+            window: 0,
+          };
     this.#send(mac, ip.src, fields, new Uint8Array(0));
   }
 }

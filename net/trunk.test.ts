@@ -11,17 +11,25 @@ const seeded = (seed: number) => {
 
 function pair(over: { dialer?: Partial<TrunkSessionOptions>; listener?: Partial<TrunkSessionOptions> } = {}) {
   const d = new TrunkSession({ role: "dialer", psk: PSK, nodeId: new Uint8Array(16).fill(1), segment: "lan", random: seeded(1), ...over.dialer });
-  const l = new TrunkSession({ role: "listener", psk: PSK, nodeId: new Uint8Array(16).fill(2), acceptSegment: (s) => s === "lan", random: seeded(2), ...over.listener });
+  const l = new TrunkSession({
+    role: "listener",
+    psk: PSK,
+    nodeId: new Uint8Array(16).fill(2),
+    acceptSegment: (s) => s === "lan",
+    random: seeded(2),
+    ...over.listener,
+  });
   /** Everything each side said, in order (the wire, as a passive observer sees it). */
   const wire: { from: "d" | "l"; message: Uint8Array }[] = [];
   const events: { d: TrunkEvent[]; l: TrunkEvent[] } = { d: [], l: [] };
   const deliver = (to: "d" | "l", message: Uint8Array): void => {
     const evs = (to === "d" ? d : l).receive(message);
     events[to].push(...evs);
-    for (const e of evs) if (e.kind === "send") {
-      wire.push({ from: to, message: e.message });
-      deliver(to === "d" ? "l" : "d", e.message);
-    }
+    for (const e of evs)
+      if (e.kind === "send") {
+        wire.push({ from: to, message: e.message });
+        deliver(to === "d" ? "l" : "d", e.message);
+      }
   };
   for (const m of d.start()) {
     wire.push({ from: "d", message: m });
@@ -149,20 +157,34 @@ describe("trunk data", () => {
 
 const FUZZ_N = fuzzIterations();
 
-test(`the trunk decoder survives ${FUZZ_N} mutated messages in every phase without throwing (fuzz)`, () => {
-  const rng = new Rng(1414);
-  const base = pair();
-  const samples = [...base.wire.map((w) => w.message), base.d.seal(frame(1))!, base.d.seal(new Uint8Array(1500))!];
-  let delivered = 0;
-  let fresh = pair();
-  for (let i = 0; i < FUZZ_N; i++) {
-    if (i % 1000 === 0) fresh = pair({ dialer: { random: seeded(10_000 + i) } });
-    const junk = mutate(rng.pick(samples), rng, 4096);
-    const target = i % 4 === 0 ? new TrunkSession({ role: i % 8 === 0 ? "listener" : "dialer", psk: PSK, nodeId: new Uint8Array(16), segment: "lan", acceptSegment: () => true, random: seeded(i) }) : fresh.l;
-    if (i % 4 === 0) target.start();
-    const evs = target.receive(junk);
-    delivered += evs.filter((e) => e.kind === "frame").length;
-  }
-  // Other sessions' keys: no message, mutated or not, may authenticate as a frame.
-  expect(delivered).toBe(0);
-}, fuzzTimeoutMs(FUZZ_N, 0.2));
+test(
+  `the trunk decoder survives ${FUZZ_N} mutated messages in every phase without throwing (fuzz)`,
+  () => {
+    const rng = new Rng(1414);
+    const base = pair();
+    const samples = [...base.wire.map((w) => w.message), base.d.seal(frame(1))!, base.d.seal(new Uint8Array(1500))!];
+    let delivered = 0;
+    let fresh = pair();
+    for (let i = 0; i < FUZZ_N; i++) {
+      if (i % 1000 === 0) fresh = pair({ dialer: { random: seeded(10_000 + i) } });
+      const junk = mutate(rng.pick(samples), rng, 4096);
+      const target =
+        i % 4 === 0
+          ? new TrunkSession({
+              role: i % 8 === 0 ? "listener" : "dialer",
+              psk: PSK,
+              nodeId: new Uint8Array(16),
+              segment: "lan",
+              acceptSegment: () => true,
+              random: seeded(i),
+            })
+          : fresh.l;
+      if (i % 4 === 0) target.start();
+      const evs = target.receive(junk);
+      delivered += evs.filter((e) => e.kind === "frame").length;
+    }
+    // Other sessions' keys: no message, mutated or not, may authenticate as a frame.
+    expect(delivered).toBe(0);
+  },
+  fuzzTimeoutMs(FUZZ_N, 0.2),
+);

@@ -337,7 +337,10 @@ export class TrunkSession {
 
   #refuse(reason: TrunkFailReason, message: string): TrunkEvent[] {
     this.#phase = "closed";
-    return [{ kind: "send", message: Uint8Array.of(MSG_REFUSE, REASONS.indexOf(reason)) }, { kind: "fail", reason, message, refusedByPeer: false }];
+    return [
+      { kind: "send", message: Uint8Array.of(MSG_REFUSE, REASONS.indexOf(reason)) },
+      { kind: "fail", reason, message, refusedByPeer: false },
+    ];
   }
 
   #fail(reason: TrunkFailReason, message: string): TrunkEvent[] {

@@ -18,7 +18,11 @@ afterEach(() => {
 });
 
 const listen = (s: Server) => new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as { port: number }).port)));
-const dial = (port: number) => new Promise<Socket>((r, j) => { const c = connect(port, "127.0.0.1", () => r(c)); c.once("error", j); });
+const dial = (port: number) =>
+  new Promise<Socket>((r, j) => {
+    const c = connect(port, "127.0.0.1", () => r(c));
+    c.once("error", j);
+  });
 const until = async (what: string, ok: () => boolean) => {
   for (let i = 0; i < 400 && !ok(); i++) await Bun.sleep(10);
   if (!ok()) throw new Error(`timed out waiting for ${what}`);
@@ -35,13 +39,25 @@ async function rig(o: { dialerPsk?: Uint8Array; proxy?: (port: number) => Promis
   const closes: { d?: TrunkClose; l?: TrunkClose } = {};
   let listenerLink: TrunkLink | undefined;
   const server = createServer((sock) => {
-    listenerLink = startTrunkLink(sock, new TrunkSession({ role: "listener", psk: PSK, nodeId: new Uint8Array(16).fill(2), acceptSegment: (s) => s === "lan" }), { name: "trunk", switchFor: () => there, onClose: (w) => (closes.l = w) });
+    listenerLink = startTrunkLink(
+      sock,
+      new TrunkSession({ role: "listener", psk: PSK, nodeId: new Uint8Array(16).fill(2), acceptSegment: (s) => s === "lan" }),
+      { name: "trunk", switchFor: () => there, onClose: (w) => (closes.l = w) },
+    );
   });
   const port = await listen(server);
   const target = o.proxy ? await o.proxy(port) : port;
   const sock = await dial(target);
-  const dialerLink = startTrunkLink(sock, new TrunkSession({ role: "dialer", psk: o.dialerPsk ?? PSK, nodeId: new Uint8Array(16).fill(1), segment: "lan" }), { name: "trunk", switchFor: () => here, onClose: (w) => (closes.d = w) });
-  cleanup.push(() => { dialerLink.close(); listenerLink?.close(); server.close(); });
+  const dialerLink = startTrunkLink(sock, new TrunkSession({ role: "dialer", psk: o.dialerPsk ?? PSK, nodeId: new Uint8Array(16).fill(1), segment: "lan" }), {
+    name: "trunk",
+    switchFor: () => here,
+    onClose: (w) => (closes.d = w),
+  });
+  cleanup.push(() => {
+    dialerLink.close();
+    listenerLink?.close();
+    server.close();
+  });
   return { here, there, guestHere, gotThere, closes, dialerLink, listener: () => listenerLink };
 }
 
@@ -84,7 +100,10 @@ describe("trunk links over TCP", () => {
           }
         });
         up.on("data", (d) => client.write(d));
-        const end = () => { client.destroy(); up.destroy(); };
+        const end = () => {
+          client.destroy();
+          up.destroy();
+        };
         client.on("close", end);
         up.on("close", end);
         client.on("error", end);

@@ -69,7 +69,15 @@ export function startTrunkLink(socket: Socket, session: TrunkSession, o: TrunkLi
     } else socket.destroy();
     o.onClose?.(why);
   };
-  const timer = setTimeout(() => finish({ reason: "timeout", message: `the trunk handshake did not finish within ${(o.handshakeMs ?? TRUNK_HANDSHAKE_MS) / 1000} s`, refusedByPeer: false }), o.handshakeMs ?? TRUNK_HANDSHAKE_MS);
+  const timer = setTimeout(
+    () =>
+      finish({
+        reason: "timeout",
+        message: `the trunk handshake did not finish within ${(o.handshakeMs ?? TRUNK_HANDSHAKE_MS) / 1000} s`,
+        refusedByPeer: false,
+      }),
+    o.handshakeMs ?? TRUNK_HANDSHAKE_MS,
+  );
   const link: TrunkLink = {
     session,
     stats,

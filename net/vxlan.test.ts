@@ -64,17 +64,21 @@ describe("VXLAN link", () => {
 
 const FUZZ_N = fuzzIterations();
 
-test(`the VXLAN decoder survives ${FUZZ_N} mutated datagrams (fuzz)`, () => {
-  const rng = new Rng(7348);
-  const base = encodeVxlan(42, frame);
-  let ok = 0;
-  for (let i = 0; i < FUZZ_N; i++) {
-    const v = parseVxlan(i % 5 === 0 ? rng.bytes(rng.below(80)) : mutate(base, rng, 2048));
-    if (v) {
-      expect(v.vni).toBeLessThanOrEqual(0xffffff);
-      expect(v.frame.byteLength).toBeGreaterThanOrEqual(14);
-      ok++;
+test(
+  `the VXLAN decoder survives ${FUZZ_N} mutated datagrams (fuzz)`,
+  () => {
+    const rng = new Rng(7348);
+    const base = encodeVxlan(42, frame);
+    let ok = 0;
+    for (let i = 0; i < FUZZ_N; i++) {
+      const v = parseVxlan(i % 5 === 0 ? rng.bytes(rng.below(80)) : mutate(base, rng, 2048));
+      if (v) {
+        expect(v.vni).toBeLessThanOrEqual(0xffffff);
+        expect(v.frame.byteLength).toBeGreaterThanOrEqual(14);
+        ok++;
+      }
     }
-  }
-  expect(ok).toBeGreaterThan(0);
-}, fuzzTimeoutMs(FUZZ_N, 0.05));
+    expect(ok).toBeGreaterThan(0);
+  },
+  fuzzTimeoutMs(FUZZ_N, 0.05),
+);

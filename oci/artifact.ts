@@ -76,7 +76,13 @@ export function rawSizeOf(index: number, image: Pick<ImageFacts, "totalSize" | "
 }
 
 /** The manifest JSON bytes for a pushed template. */
-export function buildManifest(config: Descriptor, chunks: readonly ChunkLayer[], image: ImageFacts, arch: string, extra: Record<string, string> = {}): Uint8Array {
+export function buildManifest(
+  config: Descriptor,
+  chunks: readonly ChunkLayer[],
+  image: ImageFacts,
+  arch: string,
+  extra: Record<string, string> = {},
+): Uint8Array {
   const manifest: ImageManifest = {
     schemaVersion: 2,
     mediaType: MEDIA_OCI_MANIFEST,
@@ -101,11 +107,17 @@ export function buildManifest(config: Descriptor, chunks: readonly ChunkLayer[],
 }
 
 function notTemplate(subject: string, why: string): CodedError {
-  return new CodedError("oci.not_a_template", `${subject} is not a vmlab template: ${why}`, { subject, hint: "vmlab pulls only artifacts pushed with `vmlab template push` (a container image is not a template)" });
+  return new CodedError("oci.not_a_template", `${subject} is not a vmlab template: ${why}`, {
+    subject,
+    hint: "vmlab pulls only artifacts pushed with `vmlab template push` (a container image is not a template)",
+  });
 }
 
 function invalid(subject: string, why: string): CodedError {
-  return new CodedError("oci.manifest_invalid", `the manifest of ${subject} is invalid: ${why}`, { subject, hint: "push the template again with `vmlab template push`" });
+  return new CodedError("oci.manifest_invalid", `the manifest of ${subject} is invalid: ${why}`, {
+    subject,
+    hint: "push the template again with `vmlab template push`",
+  });
 }
 
 function intAnn(ann: Record<string, string> | undefined, key: string, subject: string): number {
@@ -130,7 +142,8 @@ export function readTemplateManifest(doc: ManifestDocument, subject: string): Te
   const digest = ann?.[ANN_IMAGE_DIGEST] ?? "";
   if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw invalid(subject, `annotation ${ANN_IMAGE_DIGEST} is not a sha256 digest`);
   if (chunkSize === 0) throw invalid(subject, "chunk size is 0");
-  if (m.layers.length !== count || count !== chunkCount(totalSize, chunkSize)) throw invalid(subject, `${m.layers.length} layers for ${count} chunks of ${chunkSize} bytes covering ${totalSize} bytes`);
+  if (m.layers.length !== count || count !== chunkCount(totalSize, chunkSize))
+    throw invalid(subject, `${m.layers.length} layers for ${count} chunks of ${chunkSize} bytes covering ${totalSize} bytes`);
   const image = { totalSize, chunkSize, digest };
   const chunks = m.layers.map((l, i): ChunkLayer => {
     if (l.mediaType !== CHUNK_MEDIA_TYPE) throw notTemplate(subject, `layer ${i} is ${l.mediaType}`);
@@ -160,10 +173,17 @@ export function selectArch(index: ImageIndex, arch: string | undefined, subject:
   if (arch === undefined) {
     if (entries.length === 1 && entries[0] !== undefined) return entries[0];
     if (entries.length === 0) throw notTemplate(subject, "its index lists no manifests");
-    throw new CodedError("oci.arch_required", `${subject} holds several architectures (${arches.join(", ")})`, { subject, hint: `pass --arch, e.g. --arch ${arches[0] ?? "x86_64"}; arch is never assumed` });
+    throw new CodedError("oci.arch_required", `${subject} holds several architectures (${arches.join(", ")})`, {
+      subject,
+      hint: `pass --arch, e.g. --arch ${arches[0] ?? "x86_64"}; arch is never assumed`,
+    });
   }
   const found = entries.find((d) => matchesArch(d, arch));
-  if (!found) throw new CodedError("oci.arch_not_found", `${subject} has no ${arch} template (it has ${arches.length ? arches.join(", ") : "none"})`, { subject, hint: `push one: vmlab template push ${arch}/<name>@<version> ${subject}` });
+  if (!found)
+    throw new CodedError("oci.arch_not_found", `${subject} has no ${arch} template (it has ${arches.length ? arches.join(", ") : "none"})`, {
+      subject,
+      hint: `push one: vmlab template push ${arch}/<name>@<version> ${subject}`,
+    });
   return found;
 }
 

@@ -102,14 +102,23 @@ export class RegistryClient {
       if (authorization) headers.authorization = authorization;
       let res: Response;
       try {
-        res = await this.#fetch(url, { method: o.method ?? "GET", headers, ...(o.body === undefined ? {} : { body: o.body }), redirect: "follow", ...(o.signal ? { signal: o.signal } : {}) });
+        res = await this.#fetch(url, {
+          method: o.method ?? "GET",
+          headers,
+          ...(o.body === undefined ? {} : { body: o.body }),
+          redirect: "follow",
+          ...(o.signal ? { signal: o.signal } : {}),
+        });
       } catch (e) {
         if (o.signal?.aborted) throw e;
         if (attempt < RETRY_ATTEMPTS) {
           await this.#sleep(RETRY_BASE_MS * 2 ** (attempt - 1));
           continue;
         }
-        throw new CodedError("oci.unreachable", `cannot reach registry ${this.host}: ${(e as Error).message}`, { subject: this.host, hint: isLoopbackHost(this.host) ? "is the registry running?" : "check the host name and the network" });
+        throw new CodedError("oci.unreachable", `cannot reach registry ${this.host}: ${(e as Error).message}`, {
+          subject: this.host,
+          hint: isLoopbackHost(this.host) ? "is the registry running?" : "check the host name and the network",
+        });
       }
       if (res.status === 401 && !authRetried) {
         await res.body?.cancel();
@@ -142,11 +151,21 @@ export class RegistryClient {
     if (res.status === 401) return this.auth.unauthorized(await this.auth.lastCredential());
     if (res.status === 403) return this.auth.unauthorized(await this.auth.lastCredential(), 403);
     if (res.status === 404) {
-      if (first?.code === "BLOB_UNKNOWN") return new CodedError("oci.blob_not_found", `blob ${subject} is not in registry ${this.host}`, { subject, hint: "the artifact is incomplete on the registry; push it again" });
-      return new CodedError("oci.not_found", `${subject} was not found on registry ${this.host} (${what})`, { subject, hint: "check the repository and tag; `vmlab template list --remote <repo>` lists tags" });
+      if (first?.code === "BLOB_UNKNOWN")
+        return new CodedError("oci.blob_not_found", `blob ${subject} is not in registry ${this.host}`, {
+          subject,
+          hint: "the artifact is incomplete on the registry; push it again",
+        });
+      return new CodedError("oci.not_found", `${subject} was not found on registry ${this.host} (${what})`, {
+        subject,
+        hint: "check the repository and tag; `vmlab template list --remote <repo>` lists tags",
+      });
     }
     if (res.status === 413) return new CodedError("oci.too_large", `registry ${this.host} refused a request body as too large`, { subject });
-    return new CodedError("oci.registry_error", `registry ${this.host} answered ${res.status} for ${subject} (${what})`, { subject, hint: res.status >= 500 ? "the registry failed; try again later" : "the registry refused the request" });
+    return new CodedError("oci.registry_error", `registry ${this.host} answered ${res.status} for ${subject} (${what})`, {
+      subject,
+      hint: res.status >= 500 ? "the registry failed; try again later" : "the registry refused the request",
+    });
   }
 
   /** `GET /v2/`: checks reachability and credentials. */
@@ -159,16 +178,27 @@ export class RegistryClient {
 
   /** A manifest or index by tag or digest; undefined when absent. Verifies the digest when pinned. */
   async getManifest(repo: string, selector: string): Promise<FetchedManifest | undefined> {
-    const res = await this.send(`/v2/${repo}/manifests/${selector}`, { scope: pullScope(repo), subject: `${repo}:${selector}`, headers: { accept: MANIFEST_ACCEPT.join(", ") }, expect: [404] });
+    const res = await this.send(`/v2/${repo}/manifests/${selector}`, {
+      scope: pullScope(repo),
+      subject: `${repo}:${selector}`,
+      headers: { accept: MANIFEST_ACCEPT.join(", ") },
+      expect: [404],
+    });
     if (res.status === 404) {
       await res.body?.cancel();
       return undefined;
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > MAX_MANIFEST_BYTES) throw new CodedError("oci.manifest_invalid", `manifest ${repo}:${selector} is larger than ${MAX_MANIFEST_BYTES} bytes`, { subject: `${repo}:${selector}` });
+    if (bytes.length > MAX_MANIFEST_BYTES)
+      throw new CodedError("oci.manifest_invalid", `manifest ${repo}:${selector} is larger than ${MAX_MANIFEST_BYTES} bytes`, {
+        subject: `${repo}:${selector}`,
+      });
     const digest = sha256Digest(bytes);
     if (selector.includes(":") && selector !== digest) {
-      throw new CodedError("oci.digest_mismatch", `manifest ${repo}@${selector} has digest ${digest}`, { subject: selector, hint: "the registry served other bytes than asked for; do not trust it" });
+      throw new CodedError("oci.digest_mismatch", `manifest ${repo}@${selector} has digest ${digest}`, {
+        subject: selector,
+        hint: "the registry served other bytes than asked for; do not trust it",
+      });
     }
     const document = parseManifestDocument(bytes, res.headers.get("content-type"));
     return { digest, mediaType: document.mediaType, bytes, document };
@@ -176,7 +206,13 @@ export class RegistryClient {
 
   /** Put a manifest or index under a tag or its digest; returns its digest. */
   async putManifest(repo: string, reference: string, mediaType: string, bytes: Uint8Array): Promise<string> {
-    const res = await this.send(`/v2/${repo}/manifests/${reference}`, { method: "PUT", scope: pushScope(repo), subject: `${repo}:${reference}`, headers: { "content-type": mediaType }, body: bytes });
+    const res = await this.send(`/v2/${repo}/manifests/${reference}`, {
+      method: "PUT",
+      scope: pushScope(repo),
+      subject: `${repo}:${reference}`,
+      headers: { "content-type": mediaType },
+      body: bytes,
+    });
     await res.body?.cancel();
     return sha256Digest(bytes);
   }
@@ -194,7 +230,12 @@ export class RegistryClient {
 
   /** A blob's bytes from `offset` on (`Range: bytes=N-`); the caller consumes the body. */
   async getBlob(repo: string, digest: string, offset = 0, signal?: AbortSignal): Promise<Response> {
-    const res = await this.send(`/v2/${repo}/blobs/${digest}`, { scope: pullScope(repo), subject: digest, headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, ...(signal ? { signal } : {}) });
+    const res = await this.send(`/v2/${repo}/blobs/${digest}`, {
+      scope: pullScope(repo),
+      subject: digest,
+      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+      ...(signal ? { signal } : {}),
+    });
     if (offset > 0 && res.status !== 206) {
       await res.body?.cancel();
       throw new CodedError("oci.range_unsupported", `registry ${this.host} ignored a range request for ${digest}`, { subject: digest });
@@ -211,7 +252,11 @@ export class RegistryClient {
       throw new CodedError("oci.blob_invalid", `blob ${digest} is too large for a config`, { subject: digest });
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
-    if (sha256Digest(bytes) !== digest) throw new CodedError("oci.digest_mismatch", `blob ${digest} from registry ${this.host} does not match its digest`, { subject: digest, hint: "the blob is corrupted on the registry; push the template again" });
+    if (sha256Digest(bytes) !== digest)
+      throw new CodedError("oci.digest_mismatch", `blob ${digest} from registry ${this.host} does not match its digest`, {
+        subject: digest,
+        hint: "the blob is corrupted on the registry; push the template again",
+      });
     return bytes;
   }
 
@@ -222,7 +267,12 @@ export class RegistryClient {
    */
   async mountBlob(repo: string, digest: string, from: string): Promise<{ mounted: true } | { mounted: false; session: UploadSession | undefined }> {
     const scope = `${pushScope(repo)} ${pullScope(from)}`;
-    const res = await this.send(`/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { method: "POST", scope, subject: digest, headers: { "content-length": "0" } });
+    const res = await this.send(`/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, {
+      method: "POST",
+      scope,
+      subject: digest,
+      headers: { "content-length": "0" },
+    });
     await res.body?.cancel();
     if (res.status === 201) return { mounted: true };
     return { mounted: false, session: res.status === 202 ? this.sessionFrom(res, repo) : undefined };
@@ -254,7 +304,12 @@ export class RegistryClient {
    * next location and the registry's offset. A 416 or 413 comes back as
    * `{ status }` for the caller to handle.
    */
-  async patchUpload(repo: string, location: string, body: Blob, start: number): Promise<{ status: 202; location: string; offset: number } | { status: 413 | 416 }> {
+  async patchUpload(
+    repo: string,
+    location: string,
+    body: Blob,
+    start: number,
+  ): Promise<{ status: 202; location: string; offset: number } | { status: 413 | 416 }> {
     const end = start + body.size - 1;
     const res = await this.send(location, {
       method: "PATCH",

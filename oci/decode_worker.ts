@@ -65,7 +65,9 @@ function place(j: NonNullable<typeof job>, data: Uint8Array): void {
 function fail(e: unknown): void {
   failed = true;
   const err = e as { code?: string; message?: string };
-  self.postMessage({ error: { code: typeof err.code === "string" && err.code.includes(".") ? err.code : "oci.write_failed", message: err.message ?? String(e) } });
+  self.postMessage({
+    error: { code: typeof err.code === "string" && err.code.includes(".") ? err.code : "oci.write_failed", message: err.message ?? String(e) },
+  });
 }
 
 self.onmessage = (ev: MessageEvent<{ start?: Start; bytes?: Uint8Array; end?: boolean }>) => {
@@ -81,7 +83,8 @@ self.onmessage = (ev: MessageEvent<{ start?: Start; bytes?: Uint8Array; end?: bo
     if (m.bytes) {
       for (const frame of j.splitter.push(m.bytes)) {
         const data = decompressFrame(frame, out, j.s.subject);
-        if (j.written + data.length > j.s.rawSize) throw Object.assign(new Error(`layer ${j.s.subject} decompresses to more than its ${j.s.rawSize} bytes`), { code: "oci.digest_mismatch" });
+        if (j.written + data.length > j.s.rawSize)
+          throw Object.assign(new Error(`layer ${j.s.subject} decompresses to more than its ${j.s.rawSize} bytes`), { code: "oci.digest_mismatch" });
         place(j, data);
         self.postMessage({ written: j.written });
       }

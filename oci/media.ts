@@ -19,41 +19,47 @@ export const MANIFEST_ACCEPT = [MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, MEDIA_DOCKE
 
 const Digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
 
-export const DescriptorSchema = z.object({
-  mediaType: z.string().min(1),
-  digest: Digest,
-  size: z.number().int().nonnegative(),
-  annotations: z.record(z.string(), z.string()).optional(),
-  artifactType: z.string().optional(),
-  platform: z
-    .object({
-      architecture: z.string(),
-      os: z.string(),
-      variant: z.string().optional(),
-    })
-    .loose()
-    .optional(),
-}).loose();
+export const DescriptorSchema = z
+  .object({
+    mediaType: z.string().min(1),
+    digest: Digest,
+    size: z.number().int().nonnegative(),
+    annotations: z.record(z.string(), z.string()).optional(),
+    artifactType: z.string().optional(),
+    platform: z
+      .object({
+        architecture: z.string(),
+        os: z.string(),
+        variant: z.string().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
 export type Descriptor = z.infer<typeof DescriptorSchema>;
 
-export const ImageManifestSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
-  config: DescriptorSchema,
-  layers: z.array(DescriptorSchema),
-  subject: DescriptorSchema.optional(),
-  annotations: z.record(z.string(), z.string()).optional(),
-}).loose();
+export const ImageManifestSchema = z
+  .object({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.string().optional(),
+    config: DescriptorSchema,
+    layers: z.array(DescriptorSchema),
+    subject: DescriptorSchema.optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
 export type ImageManifest = z.infer<typeof ImageManifestSchema>;
 
-export const ImageIndexSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
-  manifests: z.array(DescriptorSchema),
-  annotations: z.record(z.string(), z.string()).optional(),
-}).loose();
+export const ImageIndexSchema = z
+  .object({
+    schemaVersion: z.literal(2),
+    mediaType: z.string().optional(),
+    artifactType: z.string().optional(),
+    manifests: z.array(DescriptorSchema),
+    annotations: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
 export type ImageIndex = z.infer<typeof ImageIndexSchema>;
 
 export type ManifestDocument =
@@ -70,14 +76,18 @@ export function parseManifestDocument(bytes: Uint8Array, contentType: string | n
     return { kind: "unsupported", mediaType: contentType ?? "", reason: "the manifest is not JSON" };
   }
   const declared = (json as { mediaType?: unknown } | null)?.mediaType;
-  const mediaType = typeof declared === "string" ? declared : (contentType ?? "").split(";")[0]?.trim() ?? "";
+  const mediaType = typeof declared === "string" ? declared : ((contentType ?? "").split(";")[0]?.trim() ?? "");
   if (mediaType === MEDIA_OCI_INDEX || mediaType === MEDIA_DOCKER_LIST || (mediaType === "" && Array.isArray((json as { manifests?: unknown }).manifests))) {
     const r = ImageIndexSchema.safeParse(json);
-    return r.success ? { kind: "index", mediaType, index: r.data } : { kind: "unsupported", mediaType, reason: `malformed image index: ${r.error.issues[0]?.message ?? ""}` };
+    return r.success
+      ? { kind: "index", mediaType, index: r.data }
+      : { kind: "unsupported", mediaType, reason: `malformed image index: ${r.error.issues[0]?.message ?? ""}` };
   }
   if (mediaType === MEDIA_OCI_MANIFEST || mediaType === MEDIA_DOCKER_MANIFEST || mediaType === "") {
     const r = ImageManifestSchema.safeParse(json);
-    return r.success ? { kind: "manifest", mediaType: mediaType || MEDIA_OCI_MANIFEST, manifest: r.data } : { kind: "unsupported", mediaType, reason: `malformed image manifest: ${r.error.issues[0]?.message ?? ""}` };
+    return r.success
+      ? { kind: "manifest", mediaType: mediaType || MEDIA_OCI_MANIFEST, manifest: r.data }
+      : { kind: "unsupported", mediaType, reason: `malformed image manifest: ${r.error.issues[0]?.message ?? ""}` };
   }
   return { kind: "unsupported", mediaType, reason: `unsupported manifest type ${mediaType}` };
 }

@@ -47,19 +47,30 @@ export interface ResolvedArtifact {
 export async function resolveArtifact(client: RegistryClient, repo: string, selector: string, arch: string | undefined): Promise<ResolvedArtifact> {
   const subject = `${client.host}/${repo}${selector.includes(":") ? "@" : ":"}${selector}`;
   const top = await client.getManifest(repo, selector);
-  if (!top) throw new CodedError("oci.not_found", `${subject} was not found`, { subject, hint: "check the reference; `vmlab template list --remote <repo>` lists its tags" });
+  if (!top)
+    throw new CodedError("oci.not_found", `${subject} was not found`, {
+      subject,
+      hint: "check the reference; `vmlab template list --remote <repo>` lists its tags",
+    });
   let fetched = top;
   let indexDigest: string | undefined;
   if (top.document.kind === "index") {
     indexDigest = top.digest;
     const entry = selectArch(top.document.index, arch, subject);
     const m = await client.getManifest(repo, entry.digest);
-    if (!m) throw new CodedError("oci.not_found", `${subject} lists manifest ${entry.digest}, which the registry does not have`, { subject: entry.digest, hint: "push the template again" });
+    if (!m)
+      throw new CodedError("oci.not_found", `${subject} lists manifest ${entry.digest}, which the registry does not have`, {
+        subject: entry.digest,
+        hint: "push the template again",
+      });
     fetched = m;
   }
   const manifest = readTemplateManifest(fetched.document, subject);
   if (arch !== undefined && manifest.arch !== "" && manifest.arch !== arch) {
-    throw new CodedError("oci.arch_not_found", `${subject} is a ${manifest.arch} template, not ${arch}`, { subject, hint: `pull it with --arch ${manifest.arch}` });
+    throw new CodedError("oci.arch_not_found", `${subject} is a ${manifest.arch} template, not ${arch}`, {
+      subject,
+      hint: `pull it with --arch ${manifest.arch}`,
+    });
   }
   const config = await client.getSmallBlob(repo, manifest.config.digest);
   return { manifestDigest: fetched.digest, manifest, config, indexDigest };
@@ -142,7 +153,10 @@ export async function downloadImage(o: DownloadOptions): Promise<DownloadResult>
     const digest = await hasher.result();
     if (digest !== manifest.image.digest) {
       rmSync(o.dir, { recursive: true, force: true });
-      throw new CodedError("oci.digest_mismatch", `the assembled image is ${digest}, but the manifest says ${manifest.image.digest}`, { subject: manifest.image.digest, hint: "the artifact on the registry is damaged; push the template again" });
+      throw new CodedError("oci.digest_mismatch", `the assembled image is ${digest}, but the manifest says ${manifest.image.digest}`, {
+        subject: manifest.image.digest,
+        hint: "the artifact on the registry is damaged; push the template again",
+      });
     }
   } finally {
     await hasher.settle();
@@ -160,12 +174,20 @@ function decodeWorkerUrl(): string {
  * compressed bytes; a worker (`decode_worker.ts`) cuts frames, decodes and
  * writes them. Resumes the stream after a lost connection.
  */
-async function fetchLayer(o: DownloadOptions, file: string, layer: ChunkLayer, dense: boolean, report: (raw: number, wire: number) => void, wrote: (written: number) => void): Promise<void> {
+async function fetchLayer(
+  o: DownloadOptions,
+  file: string,
+  layer: ChunkLayer,
+  dense: boolean,
+  report: (raw: number, wire: number) => void,
+  wrote: (written: number) => void,
+): Promise<void> {
   const { client, repository: repo } = o;
   const hasher = new Bun.CryptoHasher("sha256");
   const base = layer.index * o.artifact.manifest.image.chunkSize;
   const hint = "the blob is corrupted on the registry; push the template again";
-  const mismatch = (why: string) => new CodedError("oci.digest_mismatch", `layer ${layer.digest} (chunk ${layer.index}) ${why}`, { subject: layer.digest, hint });
+  const mismatch = (why: string) =>
+    new CodedError("oci.digest_mismatch", `layer ${layer.digest} (chunk ${layer.index}) ${why}`, { subject: layer.digest, hint });
   const worker = new Worker(decodeWorkerUrl());
   let written = 0;
   let failure: CodedError | undefined;
@@ -203,7 +225,11 @@ async function fetchLayer(o: DownloadOptions, file: string, layer: ChunkLayer, d
         try {
           r = await reader.read();
         } catch (e) {
-          if (attempt >= LAYER_RESUMES) throw new CodedError("oci.unreachable", `lost the connection to ${client.host} while reading ${layer.digest}: ${(e as Error).message}`, { subject: layer.digest, hint: "run the pull again: it resumes" });
+          if (attempt >= LAYER_RESUMES)
+            throw new CodedError("oci.unreachable", `lost the connection to ${client.host} while reading ${layer.digest}: ${(e as Error).message}`, {
+              subject: layer.digest,
+              hint: "run the pull again: it resumes",
+            });
           lost = true; // connection lost mid-stream: continue from `received`
           break;
         }
@@ -247,7 +273,10 @@ class ImageHasher {
   readonly #written = new Map<number, number>();
   readonly #result: Promise<string>;
 
-  constructor(file: string, private readonly m: TemplateManifest) {
+  constructor(
+    file: string,
+    private readonly m: TemplateManifest,
+  ) {
     this.#worker = new Worker(hashWorkerUrl());
     this.#result = new Promise((resolve, reject) => {
       this.#worker.onmessage = (ev: MessageEvent<{ digest?: string; error?: string }>) => {

@@ -25,7 +25,18 @@ import { open, type FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { CodedError } from "../core/errors/mod.ts";
 import type { RegistryClient } from "./client.ts";
-import { buildManifest, chunkCount, CONFIG_MEDIA_TYPE, indexEntry, mergeIndex, rawSizeOf, readTemplateManifest, selectArch, type ChunkLayer, type ImageFacts } from "./artifact.ts";
+import {
+  buildManifest,
+  chunkCount,
+  CONFIG_MEDIA_TYPE,
+  indexEntry,
+  mergeIndex,
+  rawSizeOf,
+  readTemplateManifest,
+  selectArch,
+  type ChunkLayer,
+  type ImageFacts,
+} from "./artifact.ts";
 import { CompressPool } from "./compress_pool.ts";
 import { Limit, forEachLimited } from "./limit.ts";
 import { MEDIA_OCI_INDEX, MEDIA_OCI_MANIFEST, sha256Digest, type Descriptor, type ImageIndex } from "./media.ts";
@@ -106,7 +117,11 @@ export async function pushArtifact(o: PushOptions): Promise<PushResult> {
       }
     } else {
       const prior = tryRead(doc, subject);
-      if (!prior) throw new CodedError("oci.tag_taken", `${subject} already holds something that is not a vmlab template`, { subject, hint: "push to another tag or repository" });
+      if (!prior)
+        throw new CodedError("oci.tag_taken", `${subject} already holds something that is not a vmlab template`, {
+          subject,
+          hint: "push to another tag or repository",
+        });
       existingIndex = mergeIndex(undefined, indexEntry(existing.digest, existing.bytes.length, prior.arch || o.arch), prior.arch || o.arch);
       if (prior.arch === o.arch && prior.image.digest === o.image.digest && prior.image.chunkSize === o.image.chunkSize) remember(prior.chunks);
     }
@@ -133,29 +148,33 @@ export async function pushArtifact(o: PushOptions): Promise<PushResult> {
   const fh = await openImage(o.file, o.image.totalSize);
   const pool = new CompressPool(workers);
   try {
-    await forEachLimited(Array.from({ length: count }, (_, i) => i), o.chunkSlots ?? CHUNK_SLOTS, async (i) => {
-      const rawSize = rawSizeOf(i, o.image);
-      const c = candidates.get(i);
-      if (c && c.rawSize === rawSize) {
-        if ((await client.headBlob(repo, c.digest)) === c.size) {
-          chunks[i] = c;
-          skipped++;
-          progress(rawSize, 0);
-          return;
-        }
-        for (const from of mountFrom) {
-          const m = await client.mountBlob(repo, c.digest, from);
-          if (m.mounted) {
+    await forEachLimited(
+      Array.from({ length: count }, (_, i) => i),
+      o.chunkSlots ?? CHUNK_SLOTS,
+      async (i) => {
+        const rawSize = rawSizeOf(i, o.image);
+        const c = candidates.get(i);
+        if (c && c.rawSize === rawSize) {
+          if ((await client.headBlob(repo, c.digest)) === c.size) {
             chunks[i] = c;
-            mounted++;
+            skipped++;
             progress(rawSize, 0);
             return;
           }
+          for (const from of mountFrom) {
+            const m = await client.mountBlob(repo, c.digest, from);
+            if (m.mounted) {
+              chunks[i] = c;
+              mounted++;
+              progress(rawSize, 0);
+              return;
+            }
+          }
         }
-      }
-      chunks[i] = await uploadChunk(o, pool, i, rawSize, compress, progress);
-      uploaded++;
-    });
+        chunks[i] = await uploadChunk(o, pool, i, rawSize, compress, progress);
+        uploaded++;
+      },
+    );
   } finally {
     pool.close();
     await fh.close();
@@ -193,13 +212,23 @@ async function openImage(file: string, totalSize: number): Promise<FileHandle> {
   const st = await fh.stat();
   if (st.size !== totalSize) {
     await fh.close();
-    throw new CodedError("oci.image_changed", `${file} is ${st.size} bytes, expected ${totalSize}`, { subject: file, hint: "the image changed since its metadata was written" });
+    throw new CodedError("oci.image_changed", `${file} is ${st.size} bytes, expected ${totalSize}`, {
+      subject: file,
+      hint: "the image changed since its metadata was written",
+    });
   }
   return fh;
 }
 
 /** Compress chunk `i` frame by frame and stream it up; returns its layer. */
-async function uploadChunk(o: PushOptions, pool: CompressPool, i: number, rawSize: number, compress: Limit, progress: (raw: number, wire: number) => void): Promise<ChunkLayer> {
+async function uploadChunk(
+  o: PushOptions,
+  pool: CompressPool,
+  i: number,
+  rawSize: number,
+  compress: Limit,
+  progress: (raw: number, wire: number) => void,
+): Promise<ChunkLayer> {
   const start = i * o.image.chunkSize;
   const frames = Math.max(1, Math.ceil(rawSize / FRAME_BYTES));
   const level = o.level ?? ZSTD_LEVEL;

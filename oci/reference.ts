@@ -21,9 +21,7 @@ export interface Reference {
   readonly digest: string | undefined;
 }
 
-export type ReferenceResult =
-  | { readonly ok: true; readonly ref: Reference }
-  | { readonly ok: false; readonly reason: string; readonly hint: string };
+export type ReferenceResult = { readonly ok: true; readonly ref: Reference } | { readonly ok: false; readonly reason: string; readonly hint: string };
 
 export const DOCKER_HUB = "docker.io";
 /** The host Docker Hub's API actually answers on. */
@@ -51,7 +49,8 @@ export function parseReference(text: string): ReferenceResult {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) return bad(text, `has a malformed digest "${digest}"`, "a digest is algorithm:hex, e.g. sha256:<64 hex digits>");
-    if (digest.startsWith("sha256:") && !/^sha256:[0-9a-f]{64}$/.test(digest)) return bad(text, `has a malformed sha256 digest "${digest}"`, "sha256 digests have 64 lower-case hex digits");
+    if (digest.startsWith("sha256:") && !/^sha256:[0-9a-f]{64}$/.test(digest))
+      return bad(text, `has a malformed sha256 digest "${digest}"`, "sha256 digests have 64 lower-case hex digits");
   }
   const parts = rest.split("/");
   const first = parts[0] ?? "";

@@ -33,7 +33,12 @@ export class BlobUpload {
   /** Total bytes sent over the wire (resends included). */
   wire = 0;
 
-  constructor(private readonly client: RegistryClient, private readonly repo: string, patchSize = PATCH_BYTES, session?: UploadSession) {
+  constructor(
+    private readonly client: RegistryClient,
+    private readonly repo: string,
+    patchSize = PATCH_BYTES,
+    session?: UploadSession,
+  ) {
     this.#patchSize = patchSize;
     this.#session = session;
   }
@@ -64,7 +69,10 @@ export class BlobUpload {
   }
 
   private tooLarge(): CodedError {
-    return new CodedError("oci.too_large", `registry ${this.client.host} refuses request bodies even of ${MIN_PATCH_BYTES} bytes`, { subject: this.repo, hint: "the registry or a proxy in front of it caps uploads too low" });
+    return new CodedError("oci.too_large", `registry ${this.client.host} refuses request bodies even of ${MIN_PATCH_BYTES} bytes`, {
+      subject: this.repo,
+      hint: "the registry or a proxy in front of it caps uploads too low",
+    });
   }
 
   /** Send pending bytes: all when `final`, else whole PATCHes of the target size. */
@@ -93,7 +101,11 @@ export class BlobUpload {
       }
       if (r.status !== 202) {
         const have = await this.client.uploadOffset(this.repo, this.#session.location);
-        if (have < base || have > base + all.size) throw new CodedError("oci.upload_lost", `registry ${this.client.host} lost part of an upload (it has ${have} bytes, expected at least ${base})`, { subject: this.repo, hint: "push again" });
+        if (have < base || have > base + all.size)
+          throw new CodedError("oci.upload_lost", `registry ${this.client.host} lost part of an upload (it has ${have} bytes, expected at least ${base})`, {
+            subject: this.repo,
+            hint: "push again",
+          });
         pos = have - base;
         continue;
       }

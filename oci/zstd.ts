@@ -72,7 +72,11 @@ const CONTENTSIZE_ERROR = 0xfffffffffffffffen;
 
 /** Decode one whole zstd frame, into `out` when it fits. */
 export function decompressFrame(frame: Uint8Array, out: Uint8Array, subject: string): Uint8Array {
-  const bad = () => new CodedError("oci.blob_invalid", `blob ${subject} holds a zstd frame that does not decompress`, { subject, hint: "the blob is corrupted on the registry; push the template again" });
+  const bad = () =>
+    new CodedError("oci.blob_invalid", `blob ${subject} holds a zstd frame that does not decompress`, {
+      subject,
+      hint: "the blob is corrupted on the registry; push the template again",
+    });
   const lib = libzstd();
   if (lib) {
     const declared = BigInt(lib.ZSTD_getFrameContentSize(ptr(frame), frame.length));

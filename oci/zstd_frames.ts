@@ -32,7 +32,11 @@ export class FrameSplitter {
    * `views`: frames are views into the splitter's buffer, valid only until
    * the next `push` (no copy; for callers that consume them at once).
    */
-  constructor(private readonly subject: string, private readonly maxFrame = MAX_FRAME_BYTES, private readonly views = false) {}
+  constructor(
+    private readonly subject: string,
+    private readonly maxFrame = MAX_FRAME_BYTES,
+    private readonly views = false,
+  ) {}
 
   private get buffered(): Uint8Array {
     return this.#store.subarray(0, this.#len);
@@ -74,7 +78,10 @@ export class FrameSplitter {
   }
 
   private bad(why: string): CodedError {
-    return new CodedError("oci.blob_invalid", `blob ${this.subject} is not valid zstd at byte ${this.#consumed}: ${why}`, { subject: this.subject, hint: "the blob is corrupted on the registry; push the template again" });
+    return new CodedError("oci.blob_invalid", `blob ${this.subject} is not valid zstd at byte ${this.#consumed}: ${why}`, {
+      subject: this.subject,
+      hint: "the blob is corrupted on the registry; push the template again",
+    });
   }
 
   /** Length of the complete frame at `start` of the buffered bytes, or undefined if incomplete. */

@@ -14,7 +14,13 @@ const result = await Bun.build({
   // Worker threads need their entry bundled as an extra entrypoint of the
   // executable; wscript/rt/run_in_worker.ts loads it at `./wscript/rt/worker_entry.ts`,
   // oci/compress_pool.ts at `./oci/compress_worker.ts`, oci/pull.ts at `./oci/hash_worker.ts` and `./oci/decode_worker.ts`.
-  entrypoints: [join(root, "main.ts"), join(root, "wscript", "rt", "worker_entry.ts"), join(root, "oci", "compress_worker.ts"), join(root, "oci", "hash_worker.ts"), join(root, "oci", "decode_worker.ts")],
+  entrypoints: [
+    join(root, "main.ts"),
+    join(root, "wscript", "rt", "worker_entry.ts"),
+    join(root, "oci", "compress_worker.ts"),
+    join(root, "oci", "hash_worker.ts"),
+    join(root, "oci", "decode_worker.ts"),
+  ],
   compile: { outfile: tmp },
   minify: { syntax: true, whitespace: true },
   bytecode: false,

@@ -31,7 +31,12 @@ function say(s: string): void {
 
 function vmlab(args: string[], opts: { capture?: boolean; cwd?: string } = {}): { code: number; stdout: string } {
   if (!opts.capture) say(`vmlab ${args.join(" ")}`);
-  const p = Bun.spawnSync([bin, ...args], { cwd: opts.cwd ?? lab, stdout: opts.capture ? "pipe" : "inherit", stderr: opts.capture ? "pipe" : "inherit", stdin: "ignore" });
+  const p = Bun.spawnSync([bin, ...args], {
+    cwd: opts.cwd ?? lab,
+    stdout: opts.capture ? "pipe" : "inherit",
+    stderr: opts.capture ? "pipe" : "inherit",
+    stdin: "ignore",
+  });
   return { code: p.exitCode ?? 1, stdout: opts.capture ? (p.stdout?.toString() ?? "") : "" };
 }
 

@@ -5,8 +5,7 @@
  *    (scripts/lint/check.ts, layers.ts); a cycle closed only by `import type`
  *    edges fails too, unless it runs through a module of `TYPE_CYCLE_HUBS`;
  *  - explicit `any` outside tests (Biome's `noExplicitAny`, configured in biome.json);
- *  - formatting drift from biome.json (`npm run format` fixes it) — only when
- *    `FORMAT_CHECK_ENABLED` is true.
+ *  - formatting drift from biome.json (`npm run format` fixes it).
  *
  * Usage: bun scripts/lint.ts
  */
@@ -16,12 +15,8 @@ import { join } from "node:path";
 import { checkStructure, type Finding } from "./lint/check.ts";
 import { VMLAB_LAYERS } from "./lint/layers.ts";
 
-/**
- * The formatting check. Off until the tree has had its one tree-wide `npm run format`
- * commit (a reformat while parallel branches are open would conflict with all of
- * them); flip to true in that same commit.
- */
-export const FORMAT_CHECK_ENABLED = false;
+/** The formatting check (on since the tree-wide `npm run format` commit). */
+export const FORMAT_CHECK_ENABLED = true;
 
 /**
  * Modules whose type-only cycles are tolerated for now: each is a class that helpers

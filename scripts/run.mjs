@@ -32,7 +32,26 @@ const PACKAGES = {
   // tcpdump: reads the pcapng files `vmlab capture` writes (a cross-check, never used at run time);
   // iproute2 + iputils-ping: the VXLAN test's network namespace with a kernel vxlan device pings a segment.
   // samba + smbclient + libnss-wrapper (+ libuid-wrapper when not root): shared folders (smbd per lab, per-VM accounts).
-  test: ["qemu-system-x86", "zstd", "tesseract-ocr", "util-linux", "ovmf", "swtpm", "isolinux", "docker-registry", "xorriso", "genisoimage", "samba", "smbclient", "libnss-wrapper", "libuid-wrapper", "tcpdump", "iproute2", "iputils-ping", ...TEMPLATE_PACKAGES],
+  test: [
+    "qemu-system-x86",
+    "zstd",
+    "tesseract-ocr",
+    "util-linux",
+    "ovmf",
+    "swtpm",
+    "isolinux",
+    "docker-registry",
+    "xorriso",
+    "genisoimage",
+    "samba",
+    "smbclient",
+    "libnss-wrapper",
+    "libuid-wrapper",
+    "tcpdump",
+    "iproute2",
+    "iputils-ping",
+    ...TEMPLATE_PACKAGES,
+  ],
   // (bench/ additionally uses lua5.4, python3-opencv, iperf3, passt, slirp4netns, gcc, chromium, skopeo,
   // e2fsprogs — see README.)
 };
@@ -42,7 +61,12 @@ function log(msg) {
 }
 
 function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: opts.capture ? ["ignore", "pipe", "pipe"] : "inherit", cwd: root, env: { ...process.env, ...(opts.env ?? {}) }, encoding: "utf8" });
+  const r = spawnSync(cmd, args, {
+    stdio: opts.capture ? ["ignore", "pipe", "pipe"] : "inherit",
+    cwd: root,
+    env: { ...process.env, ...(opts.env ?? {}) },
+    encoding: "utf8",
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -86,7 +110,11 @@ function ensurePackages(pkgs) {
  * the packaged one is stopped and kept from starting at boot.
  */
 function quietRegistryService() {
-  for (const [cmd, ...args] of [["service", "docker-registry", "stop"], ["update-rc.d", "docker-registry", "disable"], ["systemctl", "disable", "--now", "docker-registry"]]) {
+  for (const [cmd, ...args] of [
+    ["service", "docker-registry", "stop"],
+    ["update-rc.d", "docker-registry", "disable"],
+    ["systemctl", "disable", "--now", "docker-registry"],
+  ]) {
     spawnSync(cmd, args, { stdio: "ignore" }); // whichever init tools exist; absent ones are fine
   }
 }

@@ -32,7 +32,20 @@
  * Prints the absolute path of the qcow2 as its last line.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, chmodSync, copyFileSync, symlinkSync, statSync, mkdtempSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+  copyFileSync,
+  symlinkSync,
+  statSync,
+  mkdtempSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -114,7 +127,9 @@ function libraries(binary: string, x: string): { src: string; dest: string }[] {
   const libs: { src: string; dest: string }[] = [];
   for (const line of p.stdout.toString().split("\n")) {
     if (line.includes("not found")) {
-      throw new Error(`Cannot build the tiny template: ${binary} needs ${line.trim().split(" ")[0]}, which is not on this host (apt-get install qemu-system-x86 pulls in its libraries)`);
+      throw new Error(
+        `Cannot build the tiny template: ${binary} needs ${line.trim().split(" ")[0]}, which is not on this host (apt-get install qemu-system-x86 pulls in its libraries)`,
+      );
     }
     const m = /(\/\S+)\s+\(0x/.exec(line);
     if (!m?.[1]) continue;
@@ -152,7 +167,9 @@ function buildImage(work: string, kernelPkg: string, out: string): void {
   // busybox and one symlink per applet.
   copyFileSync(join(x, "bin/busybox"), join(root, "bin/busybox"));
   chmodSync(join(root, "bin/busybox"), 0o755);
-  const applets = run([join(x, "bin/busybox"), "--list"]).split("\n").filter((a) => a && a !== "busybox");
+  const applets = run([join(x, "bin/busybox"), "--list"])
+    .split("\n")
+    .filter((a) => a && a !== "busybox");
   for (const a of applets) symlinkSync("busybox", join(root, "bin", a));
   symlinkSync("bin/busybox", join(root, "init"));
   symlinkSync("../bin/busybox", join(root, "sbin/init"));
@@ -209,7 +226,12 @@ function buildImage(work: string, kernelPkg: string, out: string): void {
 
   // gzip'd newc cpio of the tree.
   const list = run(["find", ".", "-mindepth", "1"], { cwd: root });
-  const cpio = Bun.spawnSync(["cpio", "--quiet", "-o", "-H", "newc", "--owner=0:0"], { cwd: root, stdin: new TextEncoder().encode(list), stdout: "pipe", stderr: "pipe" });
+  const cpio = Bun.spawnSync(["cpio", "--quiet", "-o", "-H", "newc", "--owner=0:0"], {
+    cwd: root,
+    stdin: new TextEncoder().encode(list),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (cpio.exitCode !== 0) throw new Error(`Cannot build the tiny template: cpio failed\n${cpio.stderr.toString()}`);
   writeFileSync(join(work, "initrd.gz"), Bun.gzipSync(new Uint8Array(cpio.stdout), { level: 6 }));
   copyFileSync(join(x, "boot", `vmlinuz-${kver}`), join(work, "vmlinuz"));
@@ -241,9 +263,20 @@ function buildImage(work: string, kernelPkg: string, out: string): void {
 
 /** Build (or find in the cache) the tiny template; returns the qcow2 path. */
 export function tinyTemplate(log: (s: string) => void = (s) => process.stderr.write(s + "\n")): string {
-  for (const [t, pkg] of [["apt-get", "apt"], ["dpkg-deb", "dpkg"], ["cpio", "cpio"], ["syslinux", "syslinux"], ["mcopy", "mtools"], ["mkfs.vfat", "dosfstools"], ["qemu-img", "qemu-utils"], ["ldd", "libc-bin"]] as const) need(t, pkg);
+  for (const [t, pkg] of [
+    ["apt-get", "apt"],
+    ["dpkg-deb", "dpkg"],
+    ["cpio", "cpio"],
+    ["syslinux", "syslinux"],
+    ["mcopy", "mtools"],
+    ["mkfs.vfat", "dosfstools"],
+    ["qemu-img", "qemu-utils"],
+    ["ldd", "libc-bin"],
+  ] as const)
+    need(t, pkg);
   for (const f of [EFI_LOADER, EFI_LDLINUX]) {
-    if (!existsSync(f)) throw new Error(`Cannot build the tiny template: ${f} is missing (apt-get install ${f === EFI_LOADER ? "syslinux-efi" : "syslinux-common"})`);
+    if (!existsSync(f))
+      throw new Error(`Cannot build the tiny template: ${f} is missing (apt-get install ${f === EFI_LOADER ? "syslinux-efi" : "syslinux-common"})`);
   }
   const kernelPkg = kernelPackage();
   const h = createHash("sha256");

@@ -43,7 +43,10 @@ export function makePayload(dir: string, bigBytes: number): Map<string, string> 
 
 /** The expected `sha256sum` lines (`<hash>  ./<path>`), sorted by path, as the guest prints them. */
 export function expectedListing(files: Map<string, string>, filter: (rel: string) => boolean = () => true): string[] {
-  return [...files.entries()].filter(([rel]) => filter(rel)).map(([rel, sha]) => `${sha}  ./${rel}`).sort();
+  return [...files.entries()]
+    .filter(([rel]) => filter(rel))
+    .map(([rel, sha]) => `${sha}  ./${rel}`)
+    .sort();
 }
 
 export function readSha(path: string): string {

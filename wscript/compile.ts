@@ -26,8 +26,18 @@ export type Resolver = (fromFile: string, spec: { name: string } | { path: strin
 /** Default resolver: `<dir of importer>/<name>.wscript`, or the explicit relative path. */
 export function fsResolver(srcRoots: string[] = []): Resolver {
   return (from, spec) => {
-    const candidates = "path" in spec ? [join(dirname(from), spec.path)] : [join(dirname(from), `${spec.name}.wscript`), ...srcRoots.map((r) => join(r, `${spec.name}.wscript`))];
-    for (const p of candidates) if (existsSync(p)) { try { return { path: p, text: readFileSync(p, "utf8") }; } catch { return undefined; } }
+    const candidates =
+      "path" in spec
+        ? [join(dirname(from), spec.path)]
+        : [join(dirname(from), `${spec.name}.wscript`), ...srcRoots.map((r) => join(r, `${spec.name}.wscript`))];
+    for (const p of candidates)
+      if (existsSync(p)) {
+        try {
+          return { path: p, text: readFileSync(p, "utf8") };
+        } catch {
+          return undefined;
+        }
+      }
     return undefined;
   };
 }
@@ -53,7 +63,10 @@ export type GeneratedModule = {
   fns: Record<string, (...a: unknown[]) => unknown>;
   /** Struct classes by name and variant classes by `Enum::Variant` (for moving values across threads). */
   classes: Record<string, new (...a: unknown[]) => object>;
-  setFuel(n: number): void; getFuel(): number; setMaxDepth(n: number): void; resetDepth(): void;
+  setFuel(n: number): void;
+  getFuel(): number;
+  setMaxDepth(n: number): void;
+  resetDepth(): void;
 };
 
 /** What the front end produced: sources, diagnostics and the checker's (possibly partial) tables. */
@@ -67,11 +80,12 @@ export type FrontEnd = {
   asyncHost: Set<string>;
 };
 
-export type CompileResult = { ok: true; unit: CompiledUnit; warnings: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[]; files: ReadonlyMap<string, SourceFile> };
+export type CompileResult =
+  | { ok: true; unit: CompiledUnit; warnings: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[]; files: ReadonlyMap<string, SourceFile> };
 
 /** Limit on files in one import graph. */
 const MAX_FILES = 256;
-
 
 export class Context {
   readonly modules = new Map<string, HostModule>();
@@ -108,7 +122,18 @@ export class Context {
     try {
       factory = instantiate(gen.code);
     } catch (e) {
-      return { ok: false, diagnostics: [diag("E0999", { file: path, start: 0, end: 0 }, `internal code generation error: ${e instanceof Error ? e.message : String(e)}`, "please report this with the script")], files };
+      return {
+        ok: false,
+        diagnostics: [
+          diag(
+            "E0999",
+            { file: path, start: 0, end: 0 },
+            `internal code generation error: ${e instanceof Error ? e.message : String(e)}`,
+            "please report this with the script",
+          ),
+        ],
+        files,
+      };
     }
     return { ok: true, unit: { files, generated: gen, exports, hostImpls, asyncHost, modules: [...this.modules.values()], factory }, warnings: [] };
   }
@@ -142,7 +167,12 @@ export class Context {
         const head = it.path[0]?.name;
         if (it.file === undefined && head && this.modules.has(head)) {
           if (it.path.length === 1) scope.modules.set(it.alias?.name ?? head, { kind: "host", name: head });
-          else if (it.path.length === 2) scope.items.set(it.alias?.name ?? (it.path[1] as { name: string }).name, { kind: "host", module: head, name: (it.path[1] as { name: string }).name });
+          else if (it.path.length === 2)
+            scope.items.set(it.alias?.name ?? (it.path[1] as { name: string }).name, {
+              kind: "host",
+              module: head,
+              name: (it.path[1] as { name: string }).name,
+            });
           else diagnostics.push(diag("E0432", it.span, "`use` paths have at most two segments", "write `use module` or `use module::item`"));
           continue;
         }
@@ -150,12 +180,27 @@ export class Context {
         const modName = it.file !== undefined ? (it.alias?.name ?? basename(it.file).replace(/\.wscript$/, "")) : (head ?? "");
         const found = this.resolver(f.path, spec);
         if (!found) {
-          diagnostics.push(diag("E0432", it.span, `unresolved import \`${it.file ?? head}\``, it.file ? "check the path (relative to this file)" : `no registered module or file \`${head}.wscript\` next to this file`));
+          diagnostics.push(
+            diag(
+              "E0432",
+              it.span,
+              `unresolved import \`${it.file ?? head}\``,
+              it.file ? "check the path (relative to this file)" : `no registered module or file \`${head}.wscript\` next to this file`,
+            ),
+          );
           continue;
         }
-        if (it.path.length === 2) scope.items.set(it.alias?.name ?? (it.path[1] as { name: string }).name, { kind: "script", module: modName, name: (it.path[1] as { name: string }).name });
+        if (it.path.length === 2)
+          scope.items.set(it.alias?.name ?? (it.path[1] as { name: string }).name, {
+            kind: "script",
+            module: modName,
+            name: (it.path[1] as { name: string }).name,
+          });
         else scope.modules.set(it.file !== undefined ? modName : (it.alias?.name ?? modName), { kind: "script", name: modName });
-        if (!seenModules.has(modName)) { seenModules.add(modName); queue.push({ module: modName, path: found.path, text: found.text }); }
+        if (!seenModules.has(modName)) {
+          seenModules.add(modName);
+          queue.push({ module: modName, path: found.path, text: found.text });
+        }
       }
     }
     const checker = new Checker();
@@ -168,15 +213,23 @@ export class Context {
       m.dataTypes.forEach((src, i) => {
         const p = parse(`<host:${m.name}:${i}>`, src);
         diagnostics.push(...p.diagnostics);
-        ambient.push({ module: "<host>", program: { file: p.program.file, items: p.program.items.filter((x: Item) => x.kind === "struct" || x.kind === "enum") } });
+        ambient.push({
+          module: "<host>",
+          program: { file: p.program.file, items: p.program.items.filter((x: Item) => x.kind === "struct" || x.kind === "enum") },
+        });
       });
       for (const o of m.opaqueTypes) checker.decls.opaque.add(o.name);
     }
     checker.declare([...ambient, ...inputs]);
-    for (const s of checker.decls.structs.values()) if (ambient.some((a) => a.program.items.some((i) => i.kind === "struct" && i.name.name === s.name))) s.host = true;
+    for (const s of checker.decls.structs.values())
+      if (ambient.some((a) => a.program.items.some((i) => i.kind === "struct" && i.name.name === s.name))) s.host = true;
     for (const m of this.modules.values()) {
       const fns = new Map<string, { sig: FnSig }>();
-      for (const f of m.fns) { fns.set(f.name, { sig: checker.sigOf(f.decl, undefined) }); hostImpls.set(`${m.name}::${f.name}`, f.impl); if (f.async) asyncHost.add(`${m.name}::${f.name}`); }
+      for (const f of m.fns) {
+        fns.set(f.name, { sig: checker.sigOf(f.decl, undefined) });
+        hostImpls.set(`${m.name}::${f.name}`, f.impl);
+        if (f.async) asyncHost.add(`${m.name}::${f.name}`);
+      }
       const consts = new Map<string, { ty: import("./check/types.ts").Type; value: unknown }>();
       for (const c of m.consts) {
         const te = parse("<host>", `const X: ${c.typeText} = 0`).program.items[0];
@@ -186,10 +239,21 @@ export class Context {
       checker.decls.hostModules.set(m.name, { name: m.name, fns, consts });
       for (const o of m.opaqueTypes) {
         let ms = checker.decls.methods.get(o.name);
-        if (!ms) { ms = new Map(); checker.decls.methods.set(o.name, ms); }
+        if (!ms) {
+          ms = new Map();
+          checker.decls.methods.set(o.name, ms);
+        }
         for (const meth of o.methods) {
           const selfTy = { k: "adt" as const, name: o.name, args: [] };
-          ms.set(meth.name, { typeName: o.name, trait: undefined, name: meth.name, sig: checker.sigOf(meth.decl, selfTy), hasSelf: true, decl: undefined, jsName: "" });
+          ms.set(meth.name, {
+            typeName: o.name,
+            trait: undefined,
+            name: meth.name,
+            sig: checker.sigOf(meth.decl, selfTy),
+            hasSelf: true,
+            decl: undefined,
+            jsName: "",
+          });
           hostImpls.set(`${o.name}.${meth.name}`, meth.impl);
           if (meth.async) asyncHost.add(`${o.name}.${meth.name}`);
         }
@@ -214,12 +278,14 @@ export function instantiate(code: string): CompiledUnit["factory"] {
 /** Drop exact duplicate diagnostics (same code, span and message). */
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
-  return ds.filter((d) => {
-    const k = `${d.code}:${d.span.file}:${d.span.start}:${d.message}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  }).sort((a, b) => (a.span.file === b.span.file ? a.span.start - b.span.start : 0));
+  return ds
+    .filter((d) => {
+      const k = `${d.code}:${d.span.file}:${d.span.start}:${d.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    })
+    .sort((a, b) => (a.span.file === b.span.file ? a.span.start - b.span.start : 0));
 }
 
 export type { Program };

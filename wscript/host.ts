@@ -34,7 +34,8 @@ export class RegistrationError extends Error {}
 function parseSig(name: string, text: string): FnDecl {
   const r = parse("<host>", `fn ${text}`, { interfaceMode: true });
   const item = r.program.items[0];
-  if (r.diagnostics.length || item?.kind !== "fn") throw new RegistrationError(`Cannot register \`${name}\`: bad signature \`${text}\`: ${r.diagnostics[0]?.message ?? "not a function"}`);
+  if (r.diagnostics.length || item?.kind !== "fn")
+    throw new RegistrationError(`Cannot register \`${name}\`: bad signature \`${text}\`: ${r.diagnostics[0]?.message ?? "not a function"}`);
   return item;
 }
 

@@ -8,7 +8,16 @@ import type { Context } from "./compile.ts";
 
 function constLiteral(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number") return Number.isNaN(v) ? "0.0 / 0.0" : !Number.isFinite(v) ? (v > 0 ? "1.0 / 0.0" : "-1.0 / 0.0") : Number.isInteger(v) && !Object.is(v, -0) ? String(v) : String(v);
+  if (typeof v === "number")
+    return Number.isNaN(v)
+      ? "0.0 / 0.0"
+      : !Number.isFinite(v)
+        ? v > 0
+          ? "1.0 / 0.0"
+          : "-1.0 / 0.0"
+        : Number.isInteger(v) && !Object.is(v, -0)
+          ? String(v)
+          : String(v);
   return String(v);
 }
 

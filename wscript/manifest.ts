@@ -50,25 +50,37 @@ function readManifest(path: string): { manifest: Manifest | undefined; diagnosti
     };
     return { manifest: { path, interfaces: list("interfaces"), srcRoots: list("src_roots") }, diagnostics: [] };
   } catch (e) {
-    return { manifest: undefined, diagnostics: [diag("E0701", at, `Cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, "write e.g. `interfaces = [\"api.wscripti\"]`")] };
+    return {
+      manifest: undefined,
+      diagnostics: [diag("E0701", at, `Cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, 'write e.g. `interfaces = ["api.wscripti"]`')],
+    };
   }
 }
 
 /** Fold a constant's literal expression (as `writeInterface` writes it). */
 function constValue(e: Expr): unknown {
   switch (e.kind) {
-    case "int": return Number.isSafeInteger(Number(e.value)) ? Number(e.value) : e.value;
-    case "float": return e.value;
-    case "bool": return e.value;
-    case "char": return e.value;
-    case "str": return e.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
-    case "unary": { const v = constValue(e.operand); return typeof v === "number" ? -v : typeof v === "bigint" ? -v : v; }
+    case "int":
+      return Number.isSafeInteger(Number(e.value)) ? Number(e.value) : e.value;
+    case "float":
+      return e.value;
+    case "bool":
+      return e.value;
+    case "char":
+      return e.value;
+    case "str":
+      return e.parts.map((p) => (p.kind === "text" ? p.text : "")).join("");
+    case "unary": {
+      const v = constValue(e.operand);
+      return typeof v === "number" ? -v : typeof v === "bigint" ? -v : v;
+    }
     case "binary": {
       const a = constValue(e.left) as number;
       const b = constValue(e.right) as number;
       return e.op === "/" ? a / b : e.op === "*" ? a * b : e.op === "+" ? a + b : a - b;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -92,17 +104,26 @@ export function interfaceModules(path: string, text: string): { modules: HostMod
         const o = types.opaqueTypes[types.opaqueTypes.length - 1];
         if (o) {
           o.origin = it.name.span;
-          o.methods.forEach((m, i) => { m.origin = it.methods[i]?.name.span; });
+          o.methods.forEach((m, i) => {
+            m.origin = it.methods[i]?.name.span;
+          });
         }
       } else if (it.kind === "module") {
         const m = new HostModule(it.name.name);
         for (const x of it.items) {
-          if (x.kind === "fn") { m.fn(sig(x), stub(`${it.name.name}::${x.name.name}`)); (m.fns[m.fns.length - 1] as HostFnEntry).origin = x.name.span; }
-          else if (x.kind === "const") { m.const(`${x.name.name}: ${text.slice(x.ty.span.start, x.ty.span.end)}`, constValue(x.value)); (m.consts[m.consts.length - 1] as HostConstEntry).origin = x.name.span; }
-          else diagnostics.push(diag("E0702", x.span, "only `fn` and `const` may appear inside a `module` of an interface file", undefined));
+          if (x.kind === "fn") {
+            m.fn(sig(x), stub(`${it.name.name}::${x.name.name}`));
+            (m.fns[m.fns.length - 1] as HostFnEntry).origin = x.name.span;
+          } else if (x.kind === "const") {
+            m.const(`${x.name.name}: ${text.slice(x.ty.span.start, x.ty.span.end)}`, constValue(x.value));
+            (m.consts[m.consts.length - 1] as HostConstEntry).origin = x.name.span;
+          } else diagnostics.push(diag("E0702", x.span, "only `fn` and `const` may appear inside a `module` of an interface file", undefined));
         }
         modules.push(m);
-      } else diagnostics.push(diag("E0702", it.span, `\`${it.kind}\` is not allowed in an interface file`, "interface files hold struct, enum, opaque and module declarations"));
+      } else
+        diagnostics.push(
+          diag("E0702", it.span, `\`${it.kind}\` is not allowed in an interface file`, "interface files hold struct, enum, opaque and module declarations"),
+        );
     } catch (e) {
       if (!(e instanceof RegistrationError)) throw e;
       diagnostics.push(diag("E0702", it.span, e.message, undefined));

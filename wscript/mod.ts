@@ -25,13 +25,34 @@
  */
 export { Context, fsResolver, noImports, type CompiledUnit, type CompileResult, type Resolver } from "./compile.ts";
 export { HostModule, RegistrationError, type HostImpl } from "./host.ts";
-export { Vm, renderFault, DEFAULT_CALL_DEPTH_LIMIT, REENTRY_DEPTH_LIMIT, type CallResult, type RuntimeError, type TraceFrame, type VmOptions } from "./rt/vm.ts";
+export {
+  Vm,
+  renderFault,
+  DEFAULT_CALL_DEPTH_LIMIT,
+  REENTRY_DEPTH_LIMIT,
+  type CallResult,
+  type RuntimeError,
+  type TraceFrame,
+  type VmOptions,
+} from "./rt/vm.ts";
 export { renderDiagnostic, type Diagnostic } from "./syntax/diagnostic.ts";
 export { parse } from "./syntax/parser.ts";
 export { lex } from "./syntax/lexer.ts";
 export { SourceFile, type Span } from "./syntax/span.ts";
 export { Some, None, Ok, Err, ScriptFault, show, type Int } from "./rt/core.ts";
-export { stdModules, asyncTimeModule, fsModule, jsonModule, mathModule, processModule, regexModule, timeModule, tomlModule, xmlModule, type StdName } from "./std/mod.ts";
+export {
+  stdModules,
+  asyncTimeModule,
+  fsModule,
+  jsonModule,
+  mathModule,
+  processModule,
+  regexModule,
+  timeModule,
+  tomlModule,
+  xmlModule,
+  type StdName,
+} from "./std/mod.ts";
 export { runInWorker, type WorkerCallResult, type WorkerRunOptions } from "./rt/run_in_worker.ts";
 export { HandleRef } from "./rt/codec.ts";
 export { writeInterface } from "./interface.ts";

@@ -7,7 +7,11 @@ function repl() {
   const b = Session.builder();
   for (const m of stdModules()) b.module(m);
   let out = "";
-  const r = new Repl(b.build(), { stdout: (s) => { out += s; } });
+  const r = new Repl(b.build(), {
+    stdout: (s) => {
+      out += s;
+    },
+  });
   /** Evaluate and return the value, or "ERR: <first line>". */
   const ev = (src: string): string | undefined => {
     const o = r.eval(src);
@@ -43,8 +47,8 @@ describe("Repl", () => {
     ev("let n = 1");
     ev("n = n + 10");
     expect(ev("n")).toBe("11");
-    ev("let n = \"now a string\"");
-    expect(ev("n")).toBe("\"now a string\"");
+    ev('let n = "now a string"');
+    expect(ev("n")).toBe('"now a string"');
   });
   test("the prelude is always there and `use` brings in stdlib modules", () => {
     const { ev, out } = repl();
@@ -82,7 +86,7 @@ describe("Repl", () => {
   });
   test("strings, chars and unit values display as literals", () => {
     const { ev } = repl();
-    expect(ev("\"hi\"")).toBe("\"hi\"");
+    expect(ev('"hi"')).toBe('"hi"');
     expect(ev("'c'")).toBe("'c'");
     expect(ev("units Len: int { mm = 1, m = 1000 }")).toBeUndefined();
     expect(ev("Len::m(3)")).toBe("3m");
@@ -97,7 +101,7 @@ describe("Repl", () => {
     expect(Repl.needsMore("fn f() {\n  1\n}")).toBe(false);
     expect(Repl.needsMore("let xs = [1,")).toBe(true);
     expect(Repl.needsMore("1 +")).toBe(true);
-    expect(Repl.needsMore("\"{ not a bracket\"")).toBe(false);
+    expect(Repl.needsMore('"{ not a bracket"')).toBe(false);
     expect(Repl.needsMore("/* open")).toBe(true);
   });
 });

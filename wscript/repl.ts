@@ -50,7 +50,32 @@ const IT = "__repl_it";
 const STORE_MODULE = "__repl";
 const ITEM_KEYWORDS = new Set(["fn", "struct", "enum", "trait", "impl", "use", "const"]);
 /** Tokens after which an input cannot be complete. */
-const CONTINUES = new Set(["+", "-", "*", "/", "%", "=", "==", "!=", "<", "<=", ">", ">=", "&&", "||", ",", ".", "::", "->", "=>", "+=", "-=", "*=", "/=", "%="]);
+const CONTINUES = new Set([
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "=",
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "&&",
+  "||",
+  ",",
+  ".",
+  "::",
+  "->",
+  "=>",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+]);
 
 export type ReplOutput =
   /** `value` is the rendered value of a final expression (undefined for unit or none); `notes` are informational. */
@@ -85,18 +110,49 @@ class Composer {
 /** A type in source syntax, or undefined when it cannot be written (not fully inferred). */
 function typeSource(u: Unifier, t0: Type): string | undefined {
   const t = u.shallow(t0);
-  const all = (ts: Type[]): string[] | undefined => { const r = ts.map((x) => typeSource(u, x)); return r.every((x) => x !== undefined) ? (r as string[]) : undefined; };
+  const all = (ts: Type[]): string[] | undefined => {
+    const r = ts.map((x) => typeSource(u, x));
+    return r.every((x) => x !== undefined) ? (r as string[]) : undefined;
+  };
   switch (t.k) {
-    case "int": case "float": case "bool": case "char": case "string": return t.k;
-    case "unit": return "()";
-    case "list": { const e = typeSource(u, t.elem); return e && `List[${e}]`; }
-    case "map": { const r = all([t.key, t.val]); return r && `Map[${r.join(", ")}]`; }
-    case "weak": { const e = typeSource(u, t.inner); return e && `weak[${e}]`; }
-    case "fn": { const r = all([...t.params, t.ret]); return r && `fn(${r.slice(0, -1).join(", ")}) -> ${r[r.length - 1]}`; }
-    case "adt": { if (!t.args.length) return t.name; const r = all(t.args); return r && `${t.name}[${r.join(", ")}]`; }
-    case "dyn": return `dyn ${t.trait}`;
-    case "units": return t.name;
-    case "never": case "error": case "var": case "param": return undefined;
+    case "int":
+    case "float":
+    case "bool":
+    case "char":
+    case "string":
+      return t.k;
+    case "unit":
+      return "()";
+    case "list": {
+      const e = typeSource(u, t.elem);
+      return e && `List[${e}]`;
+    }
+    case "map": {
+      const r = all([t.key, t.val]);
+      return r && `Map[${r.join(", ")}]`;
+    }
+    case "weak": {
+      const e = typeSource(u, t.inner);
+      return e && `weak[${e}]`;
+    }
+    case "fn": {
+      const r = all([...t.params, t.ret]);
+      return r && `fn(${r.slice(0, -1).join(", ")}) -> ${r[r.length - 1]}`;
+    }
+    case "adt": {
+      if (!t.args.length) return t.name;
+      const r = all(t.args);
+      return r && `${t.name}[${r.join(", ")}]`;
+    }
+    case "dyn":
+      return `dyn ${t.trait}`;
+    case "units":
+      return t.name;
+    case "never":
+    case "error":
+    case "var":
+    case "param":
+      return undefined;
   }
 }
 
@@ -109,8 +165,10 @@ function segments(tokens: Token[], text: string): { kind: "item" | "stmt"; start
   let attr = false;
   const flush = () => {
     if (!first || !last) return;
-    const isItem = first.kind === "punct" && first.text === "#" ? true
-      : first.kind === "ident" && (ITEM_KEYWORDS.has(first.text) || (first.text === "units" && /^units\s+[A-Za-z_]/.test(text.slice(first.span.start))));
+    const isItem =
+      first.kind === "punct" && first.text === "#"
+        ? true
+        : first.kind === "ident" && (ITEM_KEYWORDS.has(first.text) || (first.text === "units" && /^units\s+[A-Za-z_]/.test(text.slice(first.span.start))));
     out.push({ kind: isItem ? "item" : "stmt", start: first.span.start, end: last.span.end });
     first = last = undefined;
   };
@@ -126,8 +184,14 @@ function segments(tokens: Token[], text: string): { kind: "item" | "stmt"; start
       if ("([{".includes(t.text)) depth++;
       else if (")]}".includes(t.text)) depth = Math.max(0, depth - 1);
     }
-    if (!first) { first = t; attr = t.kind === "punct" && t.text === "#"; }
-    else if (attr && depth === 0 && t.kind === "punct" && t.text === "]") { last = t; attr = false; continue; }
+    if (!first) {
+      first = t;
+      attr = t.kind === "punct" && t.text === "#";
+    } else if (attr && depth === 0 && t.kind === "punct" && t.text === "]") {
+      last = t;
+      attr = false;
+      continue;
+    }
     last = t;
   }
   flush();
@@ -137,9 +201,12 @@ function segments(tokens: Token[], text: string): { kind: "item" | "stmt"; start
 /** The key under which an item replaces an earlier one. */
 function itemKey(it: Item, text: string): string {
   switch (it.kind) {
-    case "use": return `use:${text.trim()}`;
-    case "impl": return `impl:${it.trait?.name ?? ""}:${text.slice(it.target.span.start, it.target.span.end)}`;
-    default: return `${it.kind}:${it.name.name}`;
+    case "use":
+      return `use:${text.trim()}`;
+    case "impl":
+      return `impl:${it.trait?.name ?? ""}:${text.slice(it.target.span.start, it.target.span.end)}`;
+    default:
+      return `${it.kind}:${it.name.name}`;
   }
 }
 
@@ -152,8 +219,14 @@ export class Repl {
 
   /** `session` supplies the registered modules (e.g. the stdlib); its resolver serves `use "file" as x`. */
   constructor(session: Session, opts: { stdout?: (s: string) => void } = {}) {
-    this.stdout = opts.stdout ?? ((s) => { process.stdout.write(s); });
-    const store = new HostModule(STORE_MODULE).fn("store[T](name: string, v: T)", (name: string, v: unknown) => { this.pending.set(name, v); });
+    this.stdout =
+      opts.stdout ??
+      ((s) => {
+        process.stdout.write(s);
+      });
+    const store = new HostModule(STORE_MODULE).fn("store[T](name: string, v: T)", (name: string, v: unknown) => {
+      this.pending.set(name, v);
+    });
     const b = Session.builder().resolver(session.context().importResolver);
     for (const m of session.modules()) b.module(m);
     this.session = b.module(store).build();
@@ -204,7 +277,10 @@ export class Repl {
     const c = new Composer();
     c.add({ text: `use ${STORE_MODULE}\n`, input: undefined });
     for (const it of this.items) if (!keep.includes(it.key)) c.add({ text: `${it.text}\n`, input: undefined });
-    for (const it of newItems) { c.add({ text: it.text, input: it.start }); c.add({ text: "\n", input: undefined }); }
+    for (const it of newItems) {
+      c.add({ text: it.text, input: it.start });
+      c.add({ text: "\n", input: undefined });
+    }
     const params = [...this.bindings].map(([n, b]) => `${n}: ${b.typeSrc}`).join(", ");
     c.add({ text: `fn ${WRAPPER}(${params}) {\n`, input: undefined });
     const bodyStart = c.text.length;
@@ -228,8 +304,17 @@ export class Repl {
     });
     const inputFile = new SourceFile(INPUT_FILE, input);
     if (!r.ok) {
-      const files = new Map([[INPUT_FILE, inputFile], [SESSION_FILE, new SourceFile(SESSION_FILE, c.text)]]);
-      return { ok: false, error: r.diagnostics.map((d): Diagnostic => ({ ...d, span: c.mapSpan(d.span) })).map((d) => renderDiagnostic(d, files)).join("") };
+      const files = new Map([
+        [INPUT_FILE, inputFile],
+        [SESSION_FILE, new SourceFile(SESSION_FILE, c.text)],
+      ]);
+      return {
+        ok: false,
+        error: r.diagnostics
+          .map((d): Diagnostic => ({ ...d, span: c.mapSpan(d.span) }))
+          .map((d) => renderDiagnostic(d, files))
+          .join(""),
+      };
     }
     // Items compile: keep them whatever the statements do next.
     this.items = [...this.items.filter((i) => !keep.includes(i.key)), ...newItems.map((n) => ({ key: n.key, text: n.text }))];
@@ -237,10 +322,22 @@ export class Repl {
     // Run.
     this.pending.clear();
     const vm = new Vm(r.unit, { stdout: this.stdout });
-    const res = vm.call(WRAPPER, [...this.bindings.values()].map((b) => b.value));
+    const res = vm.call(
+      WRAPPER,
+      [...this.bindings.values()].map((b) => b.value),
+    );
     if (!res.ok) {
-      const files = new Map([[INPUT_FILE, inputFile], [SESSION_FILE, new SourceFile(SESSION_FILE, c.text)]]);
-      const mapped: RuntimeError = { ...res.error, span: res.error.span && c.mapSpan(res.error.span), trace: res.error.trace.filter((t) => t.fn !== WRAPPER || t.span).map((t) => ({ fn: t.fn === WRAPPER ? "<input>" : t.fn, span: t.span && c.mapSpan(t.span) })) };
+      const files = new Map([
+        [INPUT_FILE, inputFile],
+        [SESSION_FILE, new SourceFile(SESSION_FILE, c.text)],
+      ]);
+      const mapped: RuntimeError = {
+        ...res.error,
+        span: res.error.span && c.mapSpan(res.error.span),
+        trace: res.error.trace
+          .filter((t) => t.fn !== WRAPPER || t.span)
+          .map((t) => ({ fn: t.fn === WRAPPER ? "<input>" : t.fn, span: t.span && c.mapSpan(t.span) })),
+      };
       return { ok: false, error: renderFault(mapped, files) };
     }
 
@@ -257,9 +354,15 @@ export class Repl {
       const ty = rec?.ty ?? prev?.ty;
       if (!ty || !unifier) continue;
       const resolved = unifier.resolve(ty);
-      if (n === IT) { it = { value, ty: resolved }; continue; }
+      if (n === IT) {
+        it = { value, ty: resolved };
+        continue;
+      }
       const src = rec ? typeSource(unifier, resolved) : prev?.typeSrc;
-      if (src === undefined) { notes.push(`note: \`${n}\` has a type that is not fully inferred (${unifier.show(resolved)}); it is not kept — annotate it, e.g. \`let ${n}: … = …\``); continue; }
+      if (src === undefined) {
+        notes.push(`note: \`${n}\` has a type that is not fully inferred (${unifier.show(resolved)}); it is not kept — annotate it, e.g. \`let ${n}: … = …\``);
+        continue;
+      }
       next.set(n, { value, ty: resolved, typeSrc: src });
     }
     this.bindings = next;
@@ -271,16 +374,21 @@ export class Repl {
 function display(v: unknown, t0: Type, u: Unifier, decls: Decls | undefined): string | undefined {
   const t = u.shallow(t0);
   switch (t.k) {
-    case "unit": case "never": return undefined;
-    case "char": return `'${String(v)}'`;
-    case "string": return JSON.stringify(v);
+    case "unit":
+    case "never":
+      return undefined;
+    case "char":
+      return `'${String(v)}'`;
+    case "string":
+      return JSON.stringify(v);
     case "units": {
       const fam = decls?.units.get(t.name);
       if (!fam) return show(v);
       const table = [...fam.units].sort((a, b) => b.factor - a.factor).map((x): [string, number] => [x.name, x.factor]);
       return showUnit(v as number, table, t.backing === "int");
     }
-    default: return showD(v, descOf(u, t), true);
+    default:
+      return showD(v, descOf(u, t), true);
   }
 }
 
@@ -288,18 +396,31 @@ function display(v: unknown, t0: Type, u: Unifier, decls: Decls | undefined): st
 function descOf(u: Unifier, t0: Type): Desc {
   const t = u.shallow(t0);
   switch (t.k) {
-    case "float": return 0;
-    case "units": return t.backing === "float" ? 0 : undefined;
-    case "list": { const d = descOf(u, t.elem); return d === undefined ? undefined : [1, d]; }
-    case "map": { const k = descOf(u, t.key); const v = descOf(u, t.val); return k === undefined && v === undefined ? undefined : [2, k, v]; }
+    case "float":
+      return 0;
+    case "units":
+      return t.backing === "float" ? 0 : undefined;
+    case "list": {
+      const d = descOf(u, t.elem);
+      return d === undefined ? undefined : [1, d];
+    }
+    case "map": {
+      const k = descOf(u, t.key);
+      const v = descOf(u, t.val);
+      return k === undefined && v === undefined ? undefined : [2, k, v];
+    }
     case "adt":
-      if (t.name === "Option") { const d = descOf(u, t.args[0] ?? { k: "error" }); return d === undefined ? undefined : [3, d]; }
+      if (t.name === "Option") {
+        const d = descOf(u, t.args[0] ?? { k: "error" });
+        return d === undefined ? undefined : [3, d];
+      }
       if (t.name === "Result") {
         const a = descOf(u, t.args[0] ?? { k: "error" });
         const b = descOf(u, t.args[1] ?? { k: "error" });
         return a === undefined && b === undefined ? undefined : [4, a, b];
       }
       return undefined;
-    default: return undefined;
+    default:
+      return undefined;
   }
 }

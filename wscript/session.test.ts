@@ -8,16 +8,24 @@ const files: Record<string, string> = {
   "/p/helper.wscript": "fn twice(x: int) -> int { x * 2 }\n",
   "/p/lib/extra.wscript": "fn three() -> int { 3 }\n",
 };
-const memResolver = (roots: string[]): Resolver => (from, spec) => {
-  const dir = from.slice(0, from.lastIndexOf("/"));
-  const cands = "path" in spec ? [`${dir}/${spec.path}`] : [`${dir}/${spec.name}.wscript`, ...roots.map((r) => `${r}/${spec.name}.wscript`)];
-  for (const c of cands) { const t = files[c]; if (t !== undefined) return { path: c, text: t }; }
-  return undefined;
-};
+const memResolver =
+  (roots: string[]): Resolver =>
+  (from, spec) => {
+    const dir = from.slice(0, from.lastIndexOf("/"));
+    const cands = "path" in spec ? [`${dir}/${spec.path}`] : [`${dir}/${spec.name}.wscript`, ...roots.map((r) => `${r}/${spec.name}.wscript`)];
+    for (const c of cands) {
+      const t = files[c];
+      if (t !== undefined) return { path: c, text: t };
+    }
+    return undefined;
+  };
 
 describe("Session", () => {
   test("compile() builds the whole import graph into one unit and carries every source", () => {
-    const s = Session.builder().module(mathModule()).resolver(memResolver(["/p/lib"])).build();
+    const s = Session.builder()
+      .module(mathModule())
+      .resolver(memResolver(["/p/lib"]))
+      .build();
     const c = s.compile("/p/main.wscript", "use helper\nuse extra\nfn main() -> int { helper::twice(extra::three()) }\n");
     expect(c.ok).toBe(true);
     if (!c.ok) return;

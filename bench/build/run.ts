@@ -90,14 +90,18 @@ async function main(): Promise<void> {
       if (r.code !== 0) throw new Error(`template build failed: ${r.stderr}${r.stdout}`);
       builds.push(performance.now() - t0);
       bares.push(await bare(template));
-      process.stderr.write(`run ${i + 1}: build ${(builds[i] as number / 1000).toFixed(2)} s, bare ${(bares[i] as number / 1000).toFixed(2)} s\n`);
+      process.stderr.write(`run ${i + 1}: build ${((builds[i] as number) / 1000).toFixed(2)} s, bare ${((bares[i] as number) / 1000).toFixed(2)} s\n`);
     }
     const mb = median(builds) / 1000;
     const mr = median(bares) / 1000;
     console.log("| case | runs (s) | median (s) | vs bare |");
     console.log("|---|---|---|---|");
-    console.log(`| vmlab template build (qcow2, no provision) | ${builds.map((x) => (x / 1000).toFixed(2)).join(", ")} | ${mb.toFixed(2)} | ${(mb / mr).toFixed(2)}x |`);
-    console.log(`| bare: qemu-img create -b, boot to agent, shutdown, qemu-img convert | ${bares.map((x) => (x / 1000).toFixed(2)).join(", ")} | ${mr.toFixed(2)} | 1.00x |`);
+    console.log(
+      `| vmlab template build (qcow2, no provision) | ${builds.map((x) => (x / 1000).toFixed(2)).join(", ")} | ${mb.toFixed(2)} | ${(mb / mr).toFixed(2)}x |`,
+    );
+    console.log(
+      `| bare: qemu-img create -b, boot to agent, shutdown, qemu-img convert | ${bares.map((x) => (x / 1000).toFixed(2)).join(", ")} | ${mr.toFixed(2)} | 1.00x |`,
+    );
   } finally {
     w.teardown();
     rmSync(w.root, { recursive: true, force: true });

@@ -130,12 +130,28 @@ async function tapToSocket(j: Janitor, ns: string, sock: string, mtu: number, ip
   sh(["ip", "-n", ns, "link", "set", "tap0", "mtu", String(mtu), "up"]);
   sh(["ip", "-n", ns, "addr", "add", `${ip}/24`, "dev", "tap0"]);
   if (gw) sh(["ip", "-n", ns, "route", "add", "default", "via", gw]);
-  const q = TAPBRIDGE ? j.spawn(["ip", "netns", "exec", ns, TAPBRIDGE, "tap0", server ? "listen" : "connect", sock]) : j.spawn([
-    "ip", "netns", "exec", ns, "qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none",
-    "-netdev", "tap,id=t,ifname=tap0,script=no,downscript=no",
-    "-netdev", `stream,id=s,server=${server ? "on" : "off"},addr.type=unix,addr.path=${sock}`,
-    "-netdev", "hubport,id=h1,hubid=0,netdev=t", "-netdev", "hubport,id=h2,hubid=0,netdev=s",
-  ]);
+  const q = TAPBRIDGE
+    ? j.spawn(["ip", "netns", "exec", ns, TAPBRIDGE, "tap0", server ? "listen" : "connect", sock])
+    : j.spawn([
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "qemu-system-x86_64",
+        "-M",
+        "none",
+        "-nodefaults",
+        "-display",
+        "none",
+        "-netdev",
+        "tap,id=t,ifname=tap0,script=no,downscript=no",
+        "-netdev",
+        `stream,id=s,server=${server ? "on" : "off"},addr.type=unix,addr.path=${sock}`,
+        "-netdev",
+        "hubport,id=h1,hubid=0,netdev=t",
+        "-netdev",
+        "hubport,id=h2,hubid=0,netdev=s",
+      ]);
   if (server) await until(`${sock}`, () => existsSync(sock));
   else await Bun.sleep(300);
   if (q.exitCode !== null) throw new Error(`qemu bridge failed: ${(q as ChildProcess & { errText: () => string }).errText()}`);
@@ -155,7 +171,10 @@ async function iperf(ns: string, host: string, secs: number, reverse: boolean): 
 }
 
 function rr(ns: string, host: string, secs: number): { tps: number; us: number } {
-  const r = spawnSync("ip", ["netns", "exec", ns, "python3", join(import.meta.dir, "rr.py"), "client", host, String(RR_PORT), String(secs)], { encoding: "utf8", timeout: (secs + 20) * 1000 });
+  const r = spawnSync("ip", ["netns", "exec", ns, "python3", join(import.meta.dir, "rr.py"), "client", host, String(RR_PORT), String(secs)], {
+    encoding: "utf8",
+    timeout: (secs + 20) * 1000,
+  });
   const [tps, us] = r.stdout.trim().split(" ").map(Number);
   if (!tps || !us) {
     process.stderr.write(`rr in ${ns} failed: ${r.stderr}\n`);
@@ -177,13 +196,35 @@ async function startNat(j: Janitor, o: Opts, who: Contender, ns: string, dir: st
   const sock = join(dir, `${who}-${mtu}.sock`);
   if (who === "vmlab") {
     const prof = o.profile ? ["--cpu-prof", `--cpu-prof-dir=${o.profile}`, `--cpu-prof-name=nat-${mtu}.cpuprofile`] : [];
-    const d = j.spawn([BUN, ...prof, join(ROOT, "bench/fabric/driver.ts"), "--subnet", `${SUBNET}.0/24`, "--mtu", String(mtu), "--nat", "--socket", sock], { stdout: true });
+    const d = j.spawn([BUN, ...prof, join(ROOT, "bench/fabric/driver.ts"), "--subnet", `${SUBNET}.0/24`, "--mtu", String(mtu), "--nat", "--socket", sock], {
+      stdout: true,
+    });
     await lineFrom(d, "ready");
     await tapToSocket(j, ns, sock, mtu, `${SUBNET}.15`, `${SUBNET}.1`);
     return `${SUBNET}.1`;
   }
   if (who === "passt") {
-    j.spawn(["passt", "-f", "-q", "--runas", "0", "-s", sock, "-a", `${SUBNET}.15`, "-n", "24", "-g", `${SUBNET}.2`, "-m", String(mtu), "-t", "none", "-u", "none"]);
+    j.spawn([
+      "passt",
+      "-f",
+      "-q",
+      "--runas",
+      "0",
+      "-s",
+      sock,
+      "-a",
+      `${SUBNET}.15`,
+      "-n",
+      "24",
+      "-g",
+      `${SUBNET}.2`,
+      "-m",
+      String(mtu),
+      "-t",
+      "none",
+      "-u",
+      "none",
+    ]);
     await until("passt socket", () => existsSync(sock));
     await tapToSocket(j, ns, sock, mtu, `${SUBNET}.15`, `${SUBNET}.2`);
     return `${SUBNET}.2`;
@@ -220,7 +261,10 @@ async function g2gRun(j: Janitor, o: Opts, via: "vmlab" | "wire", mtu: number, d
       const sa = join(dir, `g2g-a-${mtu}.sock`);
       const sb = join(dir, `g2g-b-${mtu}.sock`);
       const prof = o.profile ? ["--cpu-prof", `--cpu-prof-dir=${o.profile}`, `--cpu-prof-name=g2g-${mtu}.cpuprofile`] : [];
-      const d = j.spawn([BUN, ...prof, join(ROOT, "bench/fabric/driver.ts"), "--subnet", `${SUBNET}.0/24`, "--mtu", String(mtu), "--socket", sa, "--socket", sb], { stdout: true });
+      const d = j.spawn(
+        [BUN, ...prof, join(ROOT, "bench/fabric/driver.ts"), "--subnet", `${SUBNET}.0/24`, "--mtu", String(mtu), "--socket", sa, "--socket", sb],
+        { stdout: true },
+      );
       await lineFrom(d, "ready");
       await tapToSocket(j, a, sa, mtu, `${SUBNET}.11`, undefined);
       await tapToSocket(j, b, sb, mtu, `${SUBNET}.12`, undefined);
@@ -278,11 +322,25 @@ async function main(): Promise<void> {
       }
       for (const dirn of ["up", "down"] as const) {
         const v = res.vmlab?.[dirn];
-        rows.push([`NAT ${dirn === "up" ? "guest→host" : "host→guest"} MTU ${mtu}`, f(v), f(res.passt?.[dirn]), f(res.slirp?.[dirn]), ratio(v, res.passt?.[dirn]), ratio(v, res.slirp?.[dirn])]);
+        rows.push([
+          `NAT ${dirn === "up" ? "guest→host" : "host→guest"} MTU ${mtu}`,
+          f(v),
+          f(res.passt?.[dirn]),
+          f(res.slirp?.[dirn]),
+          ratio(v, res.passt?.[dirn]),
+          ratio(v, res.slirp?.[dirn]),
+        ]);
       }
       if (wantRr) {
         const t = (w: Contender) => res[w]?.rr;
-        rrRows.push(["TCP_RR NAT (trans/s)", f(t("vmlab")?.tps, 0), f(t("passt")?.tps, 0), f(t("slirp")?.tps, 0), ratio(t("vmlab")?.tps, t("passt")?.tps), ratio(t("vmlab")?.tps, t("slirp")?.tps)]);
+        rrRows.push([
+          "TCP_RR NAT (trans/s)",
+          f(t("vmlab")?.tps, 0),
+          f(t("passt")?.tps, 0),
+          f(t("slirp")?.tps, 0),
+          ratio(t("vmlab")?.tps, t("passt")?.tps),
+          ratio(t("vmlab")?.tps, t("slirp")?.tps),
+        ]);
         rrRows.push(["TCP_RR NAT (µs/trans)", f(t("vmlab")?.us, 1), f(t("passt")?.us, 1), f(t("slirp")?.us, 1), "", ""]);
       }
       if (o.only.has("g2g")) {

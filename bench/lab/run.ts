@@ -66,10 +66,12 @@ async function bare(template: string, n: number): Promise<number[]> {
   try {
     const t0 = performance.now();
     const procs = guests.map((g) => Bun.spawn(buildArgv({ ...g.spec, machine: "q35" }), { stdin: "ignore", stdout: "ignore", stderr: "ignore" }));
-    const times = await Promise.all(guests.map(async (g) => {
-      await agentReady(g.spec.paths.agentSocket, Date.now() + 600_000);
-      return performance.now() - t0;
-    }));
+    const times = await Promise.all(
+      guests.map(async (g) => {
+        await agentReady(g.spec.paths.agentSocket, Date.now() + 600_000);
+        return performance.now() - t0;
+      }),
+    );
     for (const p of procs) p.kill("SIGKILL");
     await Promise.all(procs.map((p) => p.exited));
     return times;
@@ -79,7 +81,10 @@ async function bare(template: string, n: number): Promise<number[]> {
 }
 
 function lab(n: number, deps: boolean): string {
-  const vms = Array.from({ length: n }, (_, i) => `  vm "vm${i}" {\n    template = "${TINY_REF}"\n    memory = 256MiB\n${deps && i > 0 ? `    depends_on = ["vm${i - 1}"]\n` : ""}  }\n`);
+  const vms = Array.from(
+    { length: n },
+    (_, i) => `  vm "vm${i}" {\n    template = "${TINY_REF}"\n    memory = 256MiB\n${deps && i > 0 ? `    depends_on = ["vm${i - 1}"]\n` : ""}  }\n`,
+  );
   return `lab "bench${n}" {\n${vms.join("")}}\n`;
 }
 
@@ -110,11 +115,17 @@ try {
     up2.push(timeUp(dir2));
     bare10.push(Math.max(...(await bare(template, 10))));
     up10.push(timeUp(dir10));
-    process.stderr.write(`run ${i + 1}/${RUNS}: up2 ${(up2.at(-1)! / 1000).toFixed(2)} s, up10 ${(up10.at(-1)! / 1000).toFixed(2)} s, bare10 max ${(bare10.at(-1)! / 1000).toFixed(2)} s\n`);
+    process.stderr.write(
+      `run ${i + 1}/${RUNS}: up2 ${(up2.at(-1)! / 1000).toFixed(2)} s, up10 ${(up10.at(-1)! / 1000).toFixed(2)} s, bare10 max ${(bare10.at(-1)! / 1000).toFixed(2)} s\n`,
+    );
   }
   const b1 = median(bare1);
-  rows.push(`up 2-VM chain (alpha → beta)   ${(median(up2) / 1000).toFixed(2)} s   bare sum of 2 sequential boots ${((2 * b1) / 1000).toFixed(2)} s   ratio ${(median(up2) / (2 * b1)).toFixed(2)}`);
-  rows.push(`up 10 VMs in parallel          ${(median(up10) / 1000).toFixed(2)} s   bare 10 at once (max) ${(median(bare10) / 1000).toFixed(2)} s   ratio ${(median(up10) / median(bare10)).toFixed(2)}   (bare single boot ${(b1 / 1000).toFixed(2)} s; 10 sequential would be ${((10 * b1) / 1000).toFixed(2)} s)`);
+  rows.push(
+    `up 2-VM chain (alpha → beta)   ${(median(up2) / 1000).toFixed(2)} s   bare sum of 2 sequential boots ${((2 * b1) / 1000).toFixed(2)} s   ratio ${(median(up2) / (2 * b1)).toFixed(2)}`,
+  );
+  rows.push(
+    `up 10 VMs in parallel          ${(median(up10) / 1000).toFixed(2)} s   bare 10 at once (max) ${(median(bare10) / 1000).toFixed(2)} s   ratio ${(median(up10) / median(bare10)).toFixed(2)}   (bare single boot ${(b1 / 1000).toFixed(2)} s; 10 sequential would be ${((10 * b1) / 1000).toFixed(2)} s)`,
+  );
 
   // status round trip with a running lab
   if (w.vmlab(["up", "-q"], { cwd: dir2 }).code !== 0) throw new Error("up failed");

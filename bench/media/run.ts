@@ -89,18 +89,38 @@ const { small, big } = makeFolders();
 console.log(`bench/media: ${RUNS} runs, small = 1 000 files, big = ${BIG_MIB} MiB, in ${root}`);
 const rows: Row[] = [];
 try {
-  for (const [name, dir] of [["1 000 small files", small], [`one ${BIG_MIB} MiB file`, big]] as const) {
-    rows.push(await pair(`ISO  ${name}`, "xorriso -as mkisofs", (o) => writeIso(dir, o, { label: "BENCH" }), (o) => sh(["xorriso", "-as", "mkisofs", "-quiet", "-iso-level", "3", "-J", "-R", "-V", "BENCH", "-o", o, dir])));
+  for (const [name, dir] of [
+    ["1 000 small files", small],
+    [`one ${BIG_MIB} MiB file`, big],
+  ] as const) {
+    rows.push(
+      await pair(
+        `ISO  ${name}`,
+        "xorriso -as mkisofs",
+        (o) => writeIso(dir, o, { label: "BENCH" }),
+        (o) => sh(["xorriso", "-as", "mkisofs", "-quiet", "-iso-level", "3", "-J", "-R", "-V", "BENCH", "-o", o, dir]),
+      ),
+    );
     // Peer gets the same volume size and FAT type our writer picked.
     const probe = await writeFat(dir, join(root, "probe.img"), { label: "BENCH" });
     rmSync(join(root, "probe.img"));
-    rows.push(await pair(`FAT${probe.fatType} ${name}`, "mkfs.fat + mcopy", (o) => writeFat(dir, o, { label: "BENCH" }), (o) => {
-      sh(["mkfs.fat", "-F", String(probe.fatType), "-n", "BENCH", "-C", o, String(probe.bytes / 1024)]);
-      sh(["mcopy", "-s", "-i", o, ...readdirSync(dir).map((n) => join(dir, n)), "::/"]);
-    }));
+    rows.push(
+      await pair(
+        `FAT${probe.fatType} ${name}`,
+        "mkfs.fat + mcopy",
+        (o) => writeFat(dir, o, { label: "BENCH" }),
+        (o) => {
+          sh(["mkfs.fat", "-F", String(probe.fatType), "-n", "BENCH", "-C", o, String(probe.bytes / 1024)]);
+          sh(["mcopy", "-s", "-i", o, ...readdirSync(dir).map((n) => join(dir, n)), "::/"]);
+        },
+      ),
+    );
   }
 } finally {
   rmSync(root, { recursive: true, force: true });
 }
 console.log("\n| image | vmlab median | peer | peer median | vmlab/peer |\n|---|---|---|---|---|");
-for (const r of rows) console.log(`| ${r.what} | ${median(r.ours).toFixed(0)} ms | ${r.peerName} | ${median(r.peer).toFixed(0)} ms | ${(median(r.ours) / median(r.peer)).toFixed(2)} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.what} | ${median(r.ours).toFixed(0)} ms | ${r.peerName} | ${median(r.peer).toFixed(0)} ms | ${(median(r.ours) / median(r.peer)).toFixed(2)} |`,
+  );

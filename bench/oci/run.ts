@@ -107,10 +107,30 @@ mkdirSync(join(layout, "blobs/sha256"), { recursive: true });
 linkSync(storeDisk, join(layout, "blobs/sha256", digest.slice(7)));
 const cfg = new TextEncoder().encode(JSON.stringify({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [digest] } }));
 writeFileSync(join(layout, "blobs/sha256", sha256Digest(cfg).slice(7)), cfg);
-const manifest = new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256Digest(cfg), size: cfg.length }, layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest, size }] }));
+const manifest = new TextEncoder().encode(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256Digest(cfg), size: cfg.length },
+    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest, size }],
+  }),
+);
 writeFileSync(join(layout, "blobs/sha256", sha256Digest(manifest).slice(7)), manifest);
 writeFileSync(join(layout, "oci-layout"), '{"imageLayoutVersion":"1.0.0"}');
-writeFileSync(join(layout, "index.json"), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: sha256Digest(manifest), size: manifest.length, annotations: { "org.opencontainers.image.ref.name": "latest" } }] }));
+writeFileSync(
+  join(layout, "index.json"),
+  JSON.stringify({
+    schemaVersion: 2,
+    manifests: [
+      {
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        digest: sha256Digest(manifest),
+        size: manifest.length,
+        annotations: { "org.opencontainers.image.ref.name": "latest" },
+      },
+    ],
+  }),
+);
 
 // ---- runs -------------------------------------------------------------------
 type Tool = "vmlab" | "skopeo" | "zstd|curl";
@@ -120,10 +140,16 @@ const wire: Record<Tool, number> = { vmlab: 0, skopeo: 0, "zstd|curl": 0 };
 const pullEnv = { ...env, XDG_DATA_HOME: join(work, "data-pull"), XDG_CACHE_HOME: join(work, "cache-pull") };
 
 async function curlPush(reg: TestRegistry, repo: string): Promise<string> {
-  const loc = sh(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", `${reg.url}/v2/${repo}/blobs/uploads/`]).match(/^location: (.+)\r?$/im)?.[1]?.trim();
+  const loc = sh(["curl", "-s", "-D", "-", "-o", "/dev/null", "-X", "POST", `${reg.url}/v2/${repo}/blobs/uploads/`])
+    .match(/^location: (.+)\r?$/im)?.[1]
+    ?.trim();
   if (!loc) throw new Error("no upload location");
   const dfile = join(work, "curl.digest");
-  const hdr = sh(["bash", "-c", `set -o pipefail; zstd -3 -T2 -q -c '${storeDisk}' | tee >(sha256sum > '${dfile}') | curl -s -D - -o /dev/null -X PATCH -H 'Content-Type: application/octet-stream' -T - '${loc}'`]);
+  const hdr = sh([
+    "bash",
+    "-c",
+    `set -o pipefail; zstd -3 -T2 -q -c '${storeDisk}' | tee >(sha256sum > '${dfile}') | curl -s -D - -o /dev/null -X PATCH -H 'Content-Type: application/octet-stream' -T - '${loc}'`,
+  ]);
   await Bun.sleep(50); // let the sha256sum process substitution finish writing
   const next = hdr.match(/^location: (.+)\r?$/im)?.[1]?.trim() ?? loc;
   const d = `sha256:${(await Bun.file(dfile).text()).split(" ")[0]}`;
@@ -140,8 +166,21 @@ for (let run = 0; run < RUNS; run++) {
       rmSync(env.XDG_CACHE_HOME, { recursive: true, force: true });
       let blob = "";
       const t = await timed(async () => {
-        if (tool === "vmlab") wire.vmlab = JSON.parse(sh([vmlabBin(), "template", "push", "x86_64/bench@1.0", `${reg.host}/bench/img:1.0`, "--json"])).wireBytes;
-        else if (tool === "skopeo") sh(["skopeo", "copy", "-q", "--dest-tls-verify=false", "--dest-compress-format", "zstd", "--dest-compress-level", "3", `oci:${layout}:latest`, `docker://${reg.host}/bench/img:1.0`]);
+        if (tool === "vmlab")
+          wire.vmlab = JSON.parse(sh([vmlabBin(), "template", "push", "x86_64/bench@1.0", `${reg.host}/bench/img:1.0`, "--json"])).wireBytes;
+        else if (tool === "skopeo")
+          sh([
+            "skopeo",
+            "copy",
+            "-q",
+            "--dest-tls-verify=false",
+            "--dest-compress-format",
+            "zstd",
+            "--dest-compress-level",
+            "3",
+            `oci:${layout}:latest`,
+            `docker://${reg.host}/bench/img:1.0`,
+          ]);
         else blob = await curlPush(reg, "bench/img");
       });
       push[tool].push(t);
@@ -151,11 +190,13 @@ for (let run = 0; run < RUNS; run++) {
       rmSync(dest, { recursive: true, force: true });
       const p = await timed(async () => {
         if (tool === "vmlab") sh([vmlabBin(), "template", "pull", `${reg.host}/bench/img:1.0`], { env: pullEnv });
-        else if (tool === "skopeo") sh(["skopeo", "copy", "-q", "--src-tls-verify=false", "--dest-decompress", `docker://${reg.host}/bench/img:1.0`, `oci:${dest}:latest`]);
+        else if (tool === "skopeo")
+          sh(["skopeo", "copy", "-q", "--src-tls-verify=false", "--dest-decompress", `docker://${reg.host}/bench/img:1.0`, `oci:${dest}:latest`]);
         else sh(["bash", "-c", `set -o pipefail; curl -sf '${reg.url}/v2/bench/img/blobs/${blob}' | tee >(sha256sum > /dev/null) | zstd -d -q -c > '${dest}'`]);
       });
       pull[tool].push(p);
-      if (tool === "skopeo" && run === 0) wire.skopeo = Number(JSON.parse(sh(["skopeo", "inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/bench/img:1.0`])).layers[0].size);
+      if (tool === "skopeo" && run === 0)
+        wire.skopeo = Number(JSON.parse(sh(["skopeo", "inspect", "--raw", "--tls-verify=false", `docker://${reg.host}/bench/img:1.0`])).layers[0].size);
       process.stderr.write(`run ${run + 1} ${tool}: push ${t.toFixed(2)} s, pull ${p.toFixed(2)} s\n`);
     } finally {
       await reg.stop();
@@ -174,6 +215,8 @@ console.log("|---|---|---|---|---|---|");
 for (const tool of ["vmlab", "skopeo", "zstd|curl"] as Tool[]) {
   const ps = mbps(median(push[tool]));
   const pl = mbps(median(pull[tool]));
-  console.log(`| ${tool} | ${ps.toFixed(0)} | ${pl.toFixed(0)} | ${(wire[tool] / 1e6).toFixed(0)} | ${(median(push.skopeo) / median(push[tool])).toFixed(2)}x | ${(median(pull.skopeo) / median(pull[tool])).toFixed(2)}x |`);
+  console.log(
+    `| ${tool} | ${ps.toFixed(0)} | ${pl.toFixed(0)} | ${(wire[tool] / 1e6).toFixed(0)} | ${(median(push.skopeo) / median(push[tool])).toFixed(2)}x | ${(median(pull.skopeo) / median(pull[tool])).toFixed(2)}x |`,
+  );
 }
 rmSync(work, { recursive: true, force: true });

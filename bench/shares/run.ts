@@ -37,7 +37,9 @@ function median(xs: number[]): number {
 const w = new World("vmlab-bsh-");
 try {
   await w.adoptTiny();
-  const dir = w.lab("bsh", `lab "bsh" {
+  const dir = w.lab(
+    "bsh",
+    `lab "bsh" {
   segment "lan" {}
   vm "g" {
     template = "${TINY_REF}"
@@ -48,7 +50,8 @@ try {
     share { host = "./vfs" guest = "/mnt/vfs" transport = "virtiofs" }
   }
 }
-`);
+`,
+  );
   for (const d of ["scratch", "smb", "vfs"]) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, "scratch", "README"), "the VM's own scratch disk\n");
   const up = w.vmlab(["up", "-q"], { cwd: dir });
@@ -74,24 +77,31 @@ try {
       if (name !== "disk") {
         const host = readFileSync(join(hostDir[name as "smb" | "virtiofs"], "big.bin"));
         const sum = createHash("sha256").update(host).digest("hex");
-        if (host.byteLength !== MIB * 1048576 || sum !== guestSum) throw new Error(`${name}: the host copy differs (${host.byteLength} bytes, sha256 ${sum} vs ${guestSum})`);
+        if (host.byteLength !== MIB * 1048576 || sum !== guestSum)
+          throw new Error(`${name}: the host copy differs (${host.byteLength} bytes, sha256 ${sum} vs ${guestSum})`);
       }
       exec("sync; echo 3 > /proc/sys/vm/drop_caches");
       r.read.push(exec(`cat ${path}/big.bin > /dev/null`).ms - empty);
       r.small.push(exec(`mkdir ${path}/tree && i=0; while [ $i -lt ${FILES} ]; do echo $i > ${path}/tree/f$i; i=$((i+1)); done; sync`).ms - empty);
     }
-    console.log(`${name}: write ms ${r.write.map(Math.round).join(" ")} | read ms ${r.read.map(Math.round).join(" ")} | ${FILES} files ms ${r.small.map(Math.round).join(" ")}`);
+    console.log(
+      `${name}: write ms ${r.write.map(Math.round).join(" ")} | read ms ${r.read.map(Math.round).join(" ")} | ${FILES} files ms ${r.small.map(Math.round).join(" ")}`,
+    );
   }
   const mbps = (ms: number) => (MIB * 1.048576) / (ms / 1000);
   const base = res.disk as { write: number[]; read: number[]; small: number[] };
-  console.log(`\n${MIB} MiB sequential, ${FILES} small files, ${RUNS} runs, medians (empty exec ${Math.round(empty)} ms subtracted); sha256 of every share copy verified on the host\n`);
+  console.log(
+    `\n${MIB} MiB sequential, ${FILES} small files, ${RUNS} runs, medians (empty exec ${Math.round(empty)} ms subtracted); sha256 of every share copy verified on the host\n`,
+  );
   console.log("transport   write MB/s  read MB/s  files/s   write×disk  read×disk  files×disk");
   for (const [name, r] of Object.entries(res)) {
     const wv = mbps(median(r.write));
     const rv = mbps(median(r.read));
     const fv = FILES / (median(r.small) / 1000);
     const ratio = (a: number, b: number) => (a / b).toFixed(2).padStart(10);
-    console.log(`${name.padEnd(10)} ${wv.toFixed(1).padStart(10)} ${rv.toFixed(1).padStart(10)} ${fv.toFixed(0).padStart(8)} ${ratio(wv, mbps(median(base.write)))} ${ratio(rv, mbps(median(base.read)))} ${ratio(fv, FILES / (median(base.small) / 1000))}`);
+    console.log(
+      `${name.padEnd(10)} ${wv.toFixed(1).padStart(10)} ${rv.toFixed(1).padStart(10)} ${fv.toFixed(0).padStart(8)} ${ratio(wv, mbps(median(base.write)))} ${ratio(rv, mbps(median(base.read)))} ${ratio(fv, FILES / (median(base.small) / 1000))}`,
+    );
   }
   w.vmlab(["down", "-q"], { cwd: dir });
 } finally {

@@ -23,7 +23,11 @@ const TARGET_MS = 150;
 export function generateLab(vms = VMS, segments = SEGMENTS): string {
   const out = ["import <vmlab.wcl>", "", 'lab "bench" {'];
   for (let s = 0; s < segments; s++) {
-    out.push(`  segment "seg${s}" {`, `    subnet = "10.${100 + Math.floor(s / 256)}.${s % 256}.0/24"`, `    record { name = "svc${s}.internal" ip = "10.${100 + Math.floor(s / 256)}.${s % 256}.5" }`);
+    out.push(
+      `  segment "seg${s}" {`,
+      `    subnet = "10.${100 + Math.floor(s / 256)}.${s % 256}.0/24"`,
+      `    record { name = "svc${s}.internal" ip = "10.${100 + Math.floor(s / 256)}.${s % 256}.5" }`,
+    );
     out.push(`    forward { host_port = ${20000 + s} to = "vm${s}:22" }`, "  }");
   }
   for (let v = 0; v < vms; v++) {
@@ -65,7 +69,9 @@ if (import.meta.main) {
     }
     const first = times[0] ?? 0;
     const med = median(times);
-    console.log(`validate ${VMS} VMs / ${SEGMENTS} segments (${errors} diagnostics): first run ${first.toFixed(1)} ms, median of ${runs} ${med.toFixed(1)} ms (target < ${TARGET_MS} ms)`);
+    console.log(
+      `validate ${VMS} VMs / ${SEGMENTS} segments (${errors} diagnostics): first run ${first.toFixed(1)} ms, median of ${runs} ${med.toFixed(1)} ms (target < ${TARGET_MS} ms)`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

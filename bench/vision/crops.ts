@@ -28,7 +28,8 @@ const SCAN_STEP = 8;
 const SCAN_TOP = 0.25;
 
 export function variance(g: GrayImage): number {
-  let s = 0, q = 0;
+  let s = 0,
+    q = 0;
   for (const v of g.data) (s += v), (q += v * v);
   return q / g.data.length - (s / g.data.length) ** 2;
 }
@@ -82,7 +83,8 @@ export function cropByTexture(screen: RgbImage, w: number, h: number, rng: Rng):
 
 /** The original synthetic-screen pick: seeded random positions, the first textured one (or the 100th try). */
 export function cropRandomTextured(screen: RgbImage, w: number, h: number, rng: Rng): Rect {
-  let x = 0, y = 0;
+  let x = 0,
+    y = 0;
   for (let tries = 0; tries < 100; tries++) {
     x = rng.int(0, screen.width - w);
     y = rng.int(0, screen.height - h);

@@ -111,7 +111,8 @@ export async function renderPage(chromium: Chromium, page: string, width: number
   const shot = await readImageFile(tmp);
   rmSync(tmp, { force: true });
   if (!shot.ok) throw new Error(`Cannot screenshot ${page}: ${formatVisionError(shot.error)}`);
-  if (shot.value.width !== width || shot.value.height < height) throw new Error(`Cannot screenshot ${page}: chromium gave ${shot.value.width}×${shot.value.height}, not at least ${width}×${height}`);
+  if (shot.value.width !== width || shot.value.height < height)
+    throw new Error(`Cannot screenshot ${page}: chromium gave ${shot.value.width}×${shot.value.height}, not at least ${width}×${height}`);
   writeFileSync(tmp, encodePng(cropRgb(shot.value, { x: 0, y: 0, w: width, h: height })));
   renameSync(tmp, png);
   writeFileSync(json, JSON.stringify(targets));

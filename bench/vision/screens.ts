@@ -17,7 +17,10 @@ import { benchCacheDir, findChromium, renderPage } from "./render.ts";
 import { vmConsoleShot } from "./vm_console.ts";
 
 /** Screen sizes of the synthetic and rendered screens. */
-export const SIZES: ReadonlyArray<readonly [number, number]> = [[1024, 768], [1920, 1080]];
+export const SIZES: ReadonlyArray<readonly [number, number]> = [
+  [1024, 768],
+  [1920, 1080],
+];
 /** Pages in `pages/`, rendered at every size. */
 export const PAGES = ["installer.html", "login.html", "terminal.html", "settings.html"];
 
@@ -56,7 +59,14 @@ export async function collectScreens(tmp: string): Promise<Screens> {
     const path = join(tmp, `synthetic_${W}x${H}.png`);
     writeFileSync(path, encodePng(rgb));
     const rng = new Rng(W * 7 + H);
-    screens.push({ kind: "synthetic", label: `synth ${W}×${H}`, path, rgb, rng, pick: (w, h) => ({ rect: cropRandomTextured(rgb, w, h, rng), what: "random" }) });
+    screens.push({
+      kind: "synthetic",
+      label: `synth ${W}×${H}`,
+      path,
+      rgb,
+      rng,
+      pick: (w, h) => ({ rect: cropRandomTextured(rgb, w, h, rng), what: "random" }),
+    });
   }
   const cache = benchCacheDir();
   const chromium = findChromium();
@@ -77,7 +87,9 @@ export async function collectScreens(tmp: string): Promise<Screens> {
         screens.push({ kind: "page", label: `${page.replace(/\.html$/, "")} ${W}×${H}`, path: r.png, rgb, rng: new Rng(W * 7 + H + page.length), pick });
       }
     }
-    notes.push(`real screenshots: ${PAGES.length} pages × ${SIZES.length} sizes by ${chromium.version} (${rendered} rendered now, the rest cached in ${cache})`);
+    notes.push(
+      `real screenshots: ${PAGES.length} pages × ${SIZES.length} sizes by ${chromium.version} (${rendered} rendered now, the rest cached in ${cache})`,
+    );
   }
   const vm = await vmConsoleShot(cache);
   if (vm.kind === "absent") {
@@ -85,7 +97,14 @@ export async function collectScreens(tmp: string): Promise<Screens> {
   } else {
     const rgb = await load(vm.path);
     const rng = new Rng(rgb.width * 7 + rgb.height);
-    screens.push({ kind: "console", label: `vm-console ${rgb.width}×${rgb.height}`, path: vm.path, rgb, rng, pick: (w, h) => ({ rect: cropByTexture(rgb, w, h, rng), what: "text" }) });
+    screens.push({
+      kind: "console",
+      label: `vm-console ${rgb.width}×${rgb.height}`,
+      path: vm.path,
+      rgb,
+      rng,
+      pick: (w, h) => ({ rect: cropByTexture(rgb, w, h, rng), what: "text" }),
+    });
     notes.push(`VM console: tiny guest QMP screendump, ${rgb.width}×${rgb.height} (${vm.cached ? "cached" : "captured now"}: ${vm.path})`);
   }
   return { screens, notes };

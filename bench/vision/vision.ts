@@ -34,14 +34,33 @@ import { collectScreens } from "./screens.ts";
 
 const RUNS = Number(process.argv[2] ?? 7);
 const FILTER = process.argv[3] ?? "";
-const TEMPLATES: ReadonlyArray<readonly [number, number]> = [[32, 32], [64, 48], [120, 40], [200, 80], [300, 100]];
+const TEMPLATES: ReadonlyArray<readonly [number, number]> = [
+  [32, 32],
+  [64, 48],
+  [120, 40],
+  [200, 80],
+  [300, 100],
+];
 const PYTHON = "/usr/bin/python3";
 /** Bar of issue 7: vmlab's time at most this many times OpenCV's. */
 const MAX_RATIO = 2;
 const NAME_WIDTH = 42;
 
-interface Case { name: string; kind: ScreenKind; screen: string; template: string; g: GrayImage; t: GrayImage }
-interface CvResult { ms: number; x: number; y: number; score: number; threads: number }
+interface Case {
+  name: string;
+  kind: ScreenKind;
+  screen: string;
+  template: string;
+  g: GrayImage;
+  t: GrayImage;
+}
+interface CvResult {
+  ms: number;
+  x: number;
+  y: number;
+  score: number;
+  threads: number;
+}
 type Verdict = "yes" | "copy" | "NO";
 
 function median(xs: number[]): number {
@@ -78,7 +97,11 @@ try {
       }
     }
   }
-  const py = spawnSync(PYTHON, [join(import.meta.dir, "opencv_match.py")], { input: JSON.stringify(cases.map((c) => ({ screen: c.screen, template: c.template, runs: RUNS }))), encoding: "utf8", maxBuffer: 1 << 24 });
+  const py = spawnSync(PYTHON, [join(import.meta.dir, "opencv_match.py")], {
+    input: JSON.stringify(cases.map((c) => ({ screen: c.screen, template: c.template, runs: RUNS }))),
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
   if (py.status !== 0) {
     console.error(`OpenCV peer failed (is python3-opencv installed? apt-get install python3-opencv):\n${py.stderr}`);
     process.exit(1);
@@ -103,7 +126,9 @@ try {
     const verdict: Verdict = m.x === o.x && m.y === o.y ? "yes" : sameWindow(c.g, m, o, c.t.width, c.t.height) ? "copy" : "NO";
     if (verdict !== "yes") {
       const atCv = new NccScorer(c.g, c.t).score(o.x, o.y);
-      details.push(`${verdict === "copy" ? "identical copy" : "DIFFERENT"}: ${c.name}: vmlab (${m.x},${m.y}) ${m.score.toFixed(6)}, opencv (${o.x},${o.y}) ${o.score.toFixed(6)}; vmlab's score at opencv's location ${atCv.toFixed(6)}`);
+      details.push(
+        `${verdict === "copy" ? "identical copy" : "DIFFERENT"}: ${c.name}: vmlab (${m.x},${m.y}) ${m.score.toFixed(6)}, opencv (${o.x},${o.y}) ${o.score.toFixed(6)}; vmlab's score at opencv's location ${atCv.toFixed(6)}`,
+      );
     }
     rows.push({ c, ratio: ours / o.ms, verdict });
     console.log(
@@ -129,7 +154,9 @@ try {
   }
   const wrong = rows.filter((r) => r.verdict === "NO").length;
   const slow = rows.filter((r) => r.ratio > MAX_RATIO).length;
-  console.log(`bar (same best location on every case, within ${MAX_RATIO}× of OpenCV): ${wrong === 0 && slow === 0 ? "MET" : `NOT MET — ${wrong} case(s) at a different location, ${slow} case(s) over ${MAX_RATIO}×`}`);
+  console.log(
+    `bar (same best location on every case, within ${MAX_RATIO}× of OpenCV): ${wrong === 0 && slow === 0 ? "MET" : `NOT MET — ${wrong} case(s) at a different location, ${slow} case(s) over ${MAX_RATIO}×`}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -45,7 +45,10 @@ export async function vmConsoleShot(cache: string): Promise<ConsoleShot> {
   const template = templatePath();
   if (template === undefined) return { kind: "absent", note: "no tiny template (set VMLAB_TINY_TEMPLATE or run `npm run tiny-template`)" };
   const st = statSync(template);
-  const key = createHash("sha256").update(`${template}\n${st.size}\n${st.mtimeMs}\n${COMMANDS.join("\n")}`).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(`${template}\n${st.size}\n${st.mtimeMs}\n${COMMANDS.join("\n")}`)
+    .digest("hex")
+    .slice(0, 16);
   const path = join(cache, `vm-console-${key}.png`);
   if (existsSync(path)) return { kind: "ok", path, cached: true };
   mkdirSync(cache, { recursive: true });

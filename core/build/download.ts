@@ -44,12 +44,18 @@ export async function downloadVerified(url: string, sha256: string, opts: Downlo
   try {
     res = await f(url, have > 0 ? { headers: { Range: `bytes=${have}-` } } : {});
   } catch (e) {
-    throw new CodedError("build.download_failed", `cannot download ${url}: ${(e as Error).message}`, { subject: url, hint: "check the URL and the network; the build resumes the download when run again" });
+    throw new CodedError("build.download_failed", `cannot download ${url}: ${(e as Error).message}`, {
+      subject: url,
+      hint: "check the URL and the network; the build resumes the download when run again",
+    });
   }
   if (res.status === 416 && have > 0) {
     // The part file is already complete (or longer than the resource): verify what we have.
   } else if (!res.ok || !res.body) {
-    throw new CodedError("build.download_failed", `cannot download ${url}: HTTP ${res.status} ${res.statusText}`.trim(), { subject: url, hint: "check the URL" });
+    throw new CodedError("build.download_failed", `cannot download ${url}: HTTP ${res.status} ${res.statusText}`.trim(), {
+      subject: url,
+      hint: "check the URL",
+    });
   } else {
     const resumed = res.status === 206;
     const total = Number(res.headers.get("content-length") ?? 0) + (resumed ? have : 0);
@@ -62,7 +68,10 @@ export async function downloadVerified(url: string, sha256: string, opts: Downlo
         opts.onProgress?.(done, total);
       }
     } catch (e) {
-      throw new CodedError("build.download_failed", `download of ${url} broke off after ${done} bytes: ${(e as Error).message}`, { subject: url, hint: "run the build again: the download resumes where it stopped" });
+      throw new CodedError("build.download_failed", `download of ${url} broke off after ${done} bytes: ${(e as Error).message}`, {
+        subject: url,
+        hint: "run the build again: the download resumes where it stopped",
+      });
     } finally {
       closeSync(fd);
     }

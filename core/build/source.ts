@@ -55,13 +55,17 @@ async function artefact(t: TemplateDef, ctx: SourceContext): Promise<{ file: str
   }
   const file = ctx.path(s?.path ?? "");
   if (!existsSync(file)) {
-    throw new CodedError("build.source_missing", `source file ${file} of template ${t.name} does not exist`, { subject: file, hint: "check `path` in the source block" });
+    throw new CodedError("build.source_missing", `source file ${file} of template ${t.name} does not exist`, {
+      subject: file,
+      hint: "check `path` in the source block",
+    });
   }
   return { file, sha256: await sha256File(file), describe: file };
 }
 
 function needDisk(t: TemplateDef): number {
-  if (t.disk === undefined) throw new CodedError("build.invalid", `template ${t.name} builds on a blank disk and needs \`disk\``, { subject: t.name, hint: "add disk = 20GiB" });
+  if (t.disk === undefined)
+    throw new CodedError("build.invalid", `template ${t.name} builds on a blank disk and needs \`disk\``, { subject: t.name, hint: "add disk = 20GiB" });
   return t.disk;
 }
 
@@ -84,7 +88,10 @@ export async function resolveSource(t: TemplateDef, ctx: SourceContext): Promise
       try {
         entry = ctx.store.get(ctx.store.resolve(from).ref);
       } catch (e) {
-        throw new CodedError("build.source_missing", `base template ${from} of ${t.name} is not in the store: ${(e as Error).message}`, { subject: from, hint: "build or pull the base template first" });
+        throw new CodedError("build.source_missing", `base template ${from} of ${t.name} is not in the store: ${(e as Error).message}`, {
+          subject: from,
+          hint: "build or pull the base template first",
+        });
       }
       return {
         kind: "template",
@@ -97,6 +104,9 @@ export async function resolveSource(t: TemplateDef, ctx: SourceContext): Promise
     case "scratch":
       return { kind: "scratch", blankBytes: needDisk(t), describe: "scratch" };
     default:
-      throw new CodedError("build.invalid", `template ${t.name} has no usable source block`, { subject: t.name, hint: 'add source "qcow2" { path = "…" } (or iso / template / scratch)' });
+      throw new CodedError("build.invalid", `template ${t.name} has no usable source block`, {
+        subject: t.name,
+        hint: 'add source "qcow2" { path = "…" } (or iso / template / scratch)',
+      });
   }
 }

@@ -74,7 +74,13 @@ export function printLoaded(io: CliIo, loaded: Loaded): 1 | 2 | 0 {
  * Stream a long operation, printing its progress; returns the result's data
  * parsed with `data` (the operation's result schema) or throws its error.
  */
-export async function streamOperation<S extends z.ZodType>(socket: string, path: string, body: unknown, data: S, opts: { quiet?: boolean } = {}): Promise<z.output<S>> {
+export async function streamOperation<S extends z.ZodType>(
+  socket: string,
+  path: string,
+  body: unknown,
+  data: S,
+  opts: { quiet?: boolean } = {},
+): Promise<z.output<S>> {
   const s = stderrStyle();
   let result: Extract<StreamRecord, { type: "result" }> | undefined;
   await stream(socket, "POST", path, body, StreamRecordSchema, (r) => {
@@ -91,7 +97,10 @@ export async function streamOperation<S extends z.ZodType>(socket: string, path:
     }
   });
   if (!result) {
-    throw new CodedError("daemon.unreachable", "the daemon closed the connection before the operation finished", { subject: socket, hint: "see `vmlab logs` and `vmlab daemon status`" });
+    throw new CodedError("daemon.unreachable", "the daemon closed the connection before the operation finished", {
+      subject: socket,
+      hint: "see `vmlab logs` and `vmlab daemon status`",
+    });
   }
   if (!result.ok) throw CodedError.fromJSON(result.error);
   return parseReply(data, result.data, `POST ${path}`);

@@ -43,12 +43,17 @@ async function refused(p: Promise<unknown>): Promise<CodedError> {
 describe("writeGuestTree() with a hostile listing", () => {
   test("copies an honest tree: directories, files and symlinks as symlinks", async () => {
     const { dest } = scratch();
-    const r = await writeGuestTree(dest, [
-      { kind: "dir", path: "a" },
-      { kind: "file", path: "a/f.txt" },
-      { kind: "symlink", path: "a/etc", target: "/etc" },
-      { kind: "other", path: "a/fifo" },
-    ], fetchText, "vm:/srv");
+    const r = await writeGuestTree(
+      dest,
+      [
+        { kind: "dir", path: "a" },
+        { kind: "file", path: "a/f.txt" },
+        { kind: "symlink", path: "a/etc", target: "/etc" },
+        { kind: "other", path: "a/fifo" },
+      ],
+      fetchText,
+      "vm:/srv",
+    );
     expect(r).toEqual({ dirs: 1, files: 1, symlinks: 1, skipped: ["a/fifo"] });
     expect(readFileSync(join(dest, "a/f.txt"), "utf8")).toBe("content of a/f.txt");
     expect(lstatSync(join(dest, "a/etc")).isSymbolicLink()).toBe(true);
@@ -79,10 +84,17 @@ describe("writeGuestTree() with a hostile listing", () => {
 
   test("never writes through a symlink the guest created earlier in the same copy", async () => {
     const { dest, outside } = scratch();
-    const e = await refused(writeGuestTree(dest, [
-      { kind: "symlink", path: "link", target: outside },
-      { kind: "file", path: "link/victim" },
-    ], fetchText, "vm:/srv"));
+    const e = await refused(
+      writeGuestTree(
+        dest,
+        [
+          { kind: "symlink", path: "link", target: outside },
+          { kind: "file", path: "link/victim" },
+        ],
+        fetchText,
+        "vm:/srv",
+      ),
+    );
     expect(e.code).toBe("cp.path_escape");
     expect(e.subject).toBe("link/victim");
     expect(readFileSync(join(outside, "victim"), "utf8")).toBe("original");
@@ -90,20 +102,34 @@ describe("writeGuestTree() with a hostile listing", () => {
 
   test("a directory entry below a guest symlink is refused too", async () => {
     const { dest, outside } = scratch();
-    const e = await refused(writeGuestTree(dest, [
-      { kind: "symlink", path: "l", target: outside },
-      { kind: "dir", path: "l/sub" },
-    ], fetchText, "vm:/srv"));
+    const e = await refused(
+      writeGuestTree(
+        dest,
+        [
+          { kind: "symlink", path: "l", target: outside },
+          { kind: "dir", path: "l/sub" },
+        ],
+        fetchText,
+        "vm:/srv",
+      ),
+    );
     expect(e.code).toBe("cp.path_escape");
     expect(existsSync(join(outside, "sub"))).toBe(false);
   });
 
   test("a file listed after a symlink of the same name is refused; the link's target is untouched", async () => {
     const { dest, outside } = scratch();
-    const e = await refused(writeGuestTree(dest, [
-      { kind: "symlink", path: "x", target: join(outside, "victim") },
-      { kind: "file", path: "x" },
-    ], fetchText, "vm:/srv"));
+    const e = await refused(
+      writeGuestTree(
+        dest,
+        [
+          { kind: "symlink", path: "x", target: join(outside, "victim") },
+          { kind: "file", path: "x" },
+        ],
+        fetchText,
+        "vm:/srv",
+      ),
+    );
     expect(e.code).toBe("fs.not_regular_file");
     expect(readFileSync(join(outside, "victim"), "utf8")).toBe("original");
   });

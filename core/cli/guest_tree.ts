@@ -55,7 +55,11 @@ const KINDS: Record<string, GuestTreeEntry["kind"]> = { d: "dir", f: "file", l: 
 export function parseGuestListing(out: Uint8Array, subject: string): GuestTreeEntry[] {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(out);
   const fields = text.split("\0");
-  const bad = (why: string) => new CodedError("cp.bad_listing", `cannot read the guest's listing of ${subject}: ${why}`, { subject, hint: "the guest needs a POSIX sh, find and readlink (busybox has them)" });
+  const bad = (why: string) =>
+    new CodedError("cp.bad_listing", `cannot read the guest's listing of ${subject}: ${why}`, {
+      subject,
+      hint: "the guest needs a POSIX sh, find and readlink (busybox has them)",
+    });
   if (fields.pop() !== "" || fields.length % 3 !== 0) throw bad("it is not a sequence of NUL-terminated records");
   const entries: GuestTreeEntry[] = [];
   for (let i = 0; i < fields.length; i += 3) {
@@ -71,7 +75,10 @@ export function parseGuestListing(out: Uint8Array, subject: string): GuestTreeEn
 /** The components of an entry name, or the coded error refusing it. */
 export function entryComponents(path: string, subject: string): string[] {
   const refuse = (code: string, why: string) =>
-    new CodedError(code, `refusing guest entry ${JSON.stringify(path)} in ${subject}: ${why}`, { subject: path, hint: "the guest's listing names a path outside the copied directory; nothing was copied — check the guest" });
+    new CodedError(code, `refusing guest entry ${JSON.stringify(path)} in ${subject}: ${why}`, {
+      subject: path,
+      hint: "the guest's listing names a path outside the copied directory; nothing was copied — check the guest",
+    });
   if (path.includes("\0")) throw refuse("cp.bad_name", "the name contains a NUL byte");
   if (path === "") throw refuse("cp.bad_name", "the name is empty");
   if (path.startsWith("/")) throw refuse("cp.path_escape", "the name is absolute");
@@ -98,12 +105,20 @@ export interface TreeCopyResult {
  * Writes a guest tree below `dest` (created if missing), refusing any entry that
  * would land outside it; see the module comment for the rules.
  */
-export async function writeGuestTree(dest: string, entries: readonly GuestTreeEntry[], fetchFile: FetchGuestFile, subject: string, sink: HostSinkOptions = {}): Promise<TreeCopyResult> {
+export async function writeGuestTree(
+  dest: string,
+  entries: readonly GuestTreeEntry[],
+  fetchFile: FetchGuestFile,
+  subject: string,
+  sink: HostSinkOptions = {},
+): Promise<TreeCopyResult> {
   const root = resolve(dest);
   // Every name is checked before the first write.
   const checked = entries.map((e) => {
     if (e.kind === "symlink" && (e.target === undefined || e.target === "" || e.target.includes("\0"))) {
-      throw new CodedError("cp.bad_name", `refusing guest symlink ${JSON.stringify(e.path)} in ${subject}: its target is empty or contains a NUL byte`, { subject: e.path });
+      throw new CodedError("cp.bad_name", `refusing guest symlink ${JSON.stringify(e.path)} in ${subject}: its target is empty or contains a NUL byte`, {
+        subject: e.path,
+      });
     }
     return { entry: e, parts: entryComponents(e.path, subject) };
   });

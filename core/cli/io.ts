@@ -59,7 +59,9 @@ export function processIo(): CliIo {
     files: diskFiles,
     list: (dir) => {
       try {
-        return readdirSync(dir).filter((f) => f.endsWith(".wcl")).sort();
+        return readdirSync(dir)
+          .filter((f) => f.endsWith(".wcl"))
+          .sort();
       } catch {
         return [];
       }

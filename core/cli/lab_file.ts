@@ -9,7 +9,16 @@
  */
 import { join } from "node:path";
 import type { Diagnostic } from "../wcl/mod.ts";
-import { discoverLabFile, loadHostConfig, loadProfiles, validateLab, type HostConfig, type LabConfig, type Profile, type ScriptChecker } from "../config/mod.ts";
+import {
+  discoverLabFile,
+  loadHostConfig,
+  loadProfiles,
+  validateLab,
+  type HostConfig,
+  type LabConfig,
+  type Profile,
+  type ScriptChecker,
+} from "../config/mod.ts";
 import { vmlabPaths } from "../store/paths.ts";
 import type { CliIo } from "./io.ts";
 
@@ -41,7 +50,12 @@ export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): L
   if (!found.ok) return { ok: false, stage: "discover", message: found.message, hint: found.hint };
   if (io.files.read(found.file) === undefined) {
     const why = io.files.problem?.(found.file);
-    return { ok: false, stage: "discover", message: `Cannot read lab file: ${found.file}${why ? ` ${why}` : ""}`, ...(why?.includes("limit") ? { hint: "a lab file is a small text file; check what -f or the symlink points at" } : {}) };
+    return {
+      ok: false,
+      stage: "discover",
+      message: `Cannot read lab file: ${found.file}${why ? ` ${why}` : ""}`,
+      ...(why?.includes("limit") ? { hint: "a lab file is a small text file; check what -f or the symlink points at" } : {}),
+    };
   }
   const paths = vmlabPaths(io.env, io.home, io.uid);
   const host = loadHostConfig(io.files.read(paths.hostConfig), paths.hostConfig);
@@ -70,7 +84,12 @@ export function loadLab(io: CliIo, flags: LoadFlags, scripts?: ScriptChecker): L
     profiles: profiles.profiles,
     diagnostics,
     // A script checker may keep the scripts' text so their diagnostics render with source lines.
-    sources: new Map([...host.sources, ...profiles.sources, ...v.sources, ...((scripts as { sources?: ReadonlyMap<string, string> } | undefined)?.sources ?? [])]),
+    sources: new Map([
+      ...host.sources,
+      ...profiles.sources,
+      ...v.sources,
+      ...((scripts as { sources?: ReadonlyMap<string, string> } | undefined)?.sources ?? []),
+    ]),
     errors,
   };
 }

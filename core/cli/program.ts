@@ -20,7 +20,9 @@ export function buildProgram(modules: readonly CommandModule[]): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ outputError: (s, write) => write(s) })
     .exitOverride();
-  program.command("help [command]", { hidden: true }).action((name) => { (name ? program.commands.find((c) => c.name() === name) ?? program : program).outputHelp(); });
+  program.command("help [command]", { hidden: true }).action((name) => {
+    (name ? (program.commands.find((c) => c.name() === name) ?? program) : program).outputHelp();
+  });
   for (const m of modules) m.register(program);
   return program;
 }

@@ -66,7 +66,12 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
       const { shown: line, col } = lineWindow(full, fullCol);
       const width = Math.max(1, Math.min((p.endCol ?? fullCol + 1) - fullCol, line.length - (col - 1)));
       const caretPad = line.slice(0, col - 1).replace(/[^\t]/g, " ");
-      lines.push(`${pad}${s.blue("-->")} ${where}`, `${pad} ${s.blue("|")}`, `${s.blue(`${loc.line} |`)} ${line}`, `${pad} ${s.blue("|")} ${caretPad}${paint("^".repeat(width))}`);
+      lines.push(
+        `${pad}${s.blue("-->")} ${where}`,
+        `${pad} ${s.blue("|")}`,
+        `${s.blue(`${loc.line} |`)} ${line}`,
+        `${pad} ${s.blue("|")} ${caretPad}${paint("^".repeat(width))}`,
+      );
     }
   }
   for (const n of p.notes ?? []) lines.push(`  ${n}`);
@@ -76,11 +81,19 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
 
 /** A configuration diagnostic (core/wcl) as a problem with its span resolved. */
 export function diagnosticProblem(d: Diagnostic, sources: ReadonlyMap<string, string>): Problem {
-  if (!sources.has(d.span.file)) return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file }, hint: d.hint };
+  if (!sources.has(d.span.file))
+    return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file }, hint: d.hint };
   const j = toJson(d, sources);
   // A span that runs past its first line is underlined to the end of that line.
   const endCol = j.endLine === j.line ? j.endCol : (lineOf(sources.get(d.span.file), j.line)?.length ?? 0) + 1;
-  return { severity: d.severity === "warning" ? "warning" : "error", code: d.code, message: d.message, location: { file: d.span.file, line: j.line, col: j.col }, endCol, hint: d.hint };
+  return {
+    severity: d.severity === "warning" ? "warning" : "error",
+    code: d.code,
+    message: d.message,
+    location: { file: d.span.file, line: j.line, col: j.col },
+    endCol,
+    hint: d.hint,
+  };
 }
 
 /** Render a configuration diagnostic with its source line and caret. */

@@ -26,7 +26,26 @@ import * as wscript from "./commands/wscript.ts";
 import * as wscripti from "./commands/wscripti.ts";
 
 /** Every verb, in the order `--help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [validate, lifecycle, status, vm, vmHardware, snapshot, exec, cp, consoleCmd, capture, logs, template, templateBuild, wscript, wscripti, daemon, schema, doctor];
+export const COMMANDS: readonly CommandModule[] = [
+  validate,
+  lifecycle,
+  status,
+  vm,
+  vmHardware,
+  snapshot,
+  exec,
+  cp,
+  consoleCmd,
+  capture,
+  logs,
+  template,
+  templateBuild,
+  wscript,
+  wscripti,
+  daemon,
+  schema,
+  doctor,
+];
 
 export async function runCli(args: readonly string[]): Promise<number> {
   const program = buildProgram(COMMANDS);

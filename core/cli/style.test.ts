@@ -22,7 +22,15 @@ describe("wantsColor()", () => {
 
 describe("renderTable()", () => {
   test("aligns columns and trims trailing space", () => {
-    expect(renderTable(["NAME", "STATE"], [["web", "running"], ["database", "off"]])).toBe("NAME      STATE\nweb       running\ndatabase  off");
+    expect(
+      renderTable(
+        ["NAME", "STATE"],
+        [
+          ["web", "running"],
+          ["database", "off"],
+        ],
+      ),
+    ).toBe("NAME      STATE\nweb       running\ndatabase  off");
   });
 });
 

@@ -58,10 +58,17 @@ function checkSubnets(lab: Lab, out: Diagnostic[]): void {
     const nics = lab.vms.reduce((n, vm) => n + vm.nics.filter((nic) => nic.segment === s.name).length, 0);
     if (nics > room) {
       const need = Math.max(0, 32 - Math.ceil(Math.log2(nics + SUBNET_RESERVED_ADDRESSES)));
-      out.push(error("config.subnet_too_small", `subnet ${s.subnet} of segment "${s.name}" has room for ${room} guest address${room === 1 ? "" : "es"}, but ${nics} NICs are declared on it`, s.at.subnet ?? s.kindSpan, {
-        name: s.name,
-        hint: `use a /${need} or shorter (the network, broadcast and gateway addresses are not for guests)`,
-      }));
+      out.push(
+        error(
+          "config.subnet_too_small",
+          `subnet ${s.subnet} of segment "${s.name}" has room for ${room} guest address${room === 1 ? "" : "es"}, but ${nics} NICs are declared on it`,
+          s.at.subnet ?? s.kindSpan,
+          {
+            name: s.name,
+            hint: `use a /${need} or shorter (the network, broadcast and gateway addresses are not for guests)`,
+          },
+        ),
+      );
     }
   }
 }
@@ -70,18 +77,38 @@ function checkHardware(what: string, hw: Hardware & Located, arch: string | unde
   if (hw.memory !== undefined) {
     const at = hw.at.memory ?? hw.kindSpan;
     if (hw.memory > QEMU_MAX_MEMORY_BYTES) {
-      out.push(error("config.memory_too_large", `${what} asks for ${gib(hw.memory)} of memory, more than QEMU can give a guest (${gib(QEMU_MAX_MEMORY_BYTES)})`, at, { name: "memory", hint: "give the VM at most the host's RAM" }));
+      out.push(
+        error("config.memory_too_large", `${what} asks for ${gib(hw.memory)} of memory, more than QEMU can give a guest (${gib(QEMU_MAX_MEMORY_BYTES)})`, at, {
+          name: "memory",
+          hint: "give the VM at most the host's RAM",
+        }),
+      );
     } else if (ctx.host !== undefined && hw.memory > ctx.host.memoryBytes) {
-      out.push(warning("config.memory_over_host", `${what} asks for ${gib(hw.memory)} of memory, more than this host has (${gib(ctx.host.memoryBytes)})`, at, { name: "memory", hint: "the guest may fail to start or swap heavily" }));
+      out.push(
+        warning("config.memory_over_host", `${what} asks for ${gib(hw.memory)} of memory, more than this host has (${gib(ctx.host.memoryBytes)})`, at, {
+          name: "memory",
+          hint: "the guest may fail to start or swap heavily",
+        }),
+      );
     }
   }
   if (hw.cpus !== undefined) {
     const at = hw.at.cpus ?? hw.kindSpan;
     const max = QEMU_MAX_CPUS[arch ?? "x86_64"] ?? QEMU_MAX_CPUS.x86_64 ?? 255;
     if (hw.cpus > max) {
-      out.push(error("config.cpus_too_many", `${what} asks for ${hw.cpus} vCPUs, more than QEMU starts for ${arch ?? "x86_64"} (${max})`, at, { name: "cpus", hint: `use at most ${max}` }));
+      out.push(
+        error("config.cpus_too_many", `${what} asks for ${hw.cpus} vCPUs, more than QEMU starts for ${arch ?? "x86_64"} (${max})`, at, {
+          name: "cpus",
+          hint: `use at most ${max}`,
+        }),
+      );
     } else if (ctx.host !== undefined && hw.cpus > ctx.host.cpus) {
-      out.push(warning("config.cpus_over_host", `${what} asks for ${hw.cpus} vCPUs, more than this host's ${ctx.host.cpus} CPUs`, at, { name: "cpus", hint: "vCPUs beyond the host's CPUs only add contention" }));
+      out.push(
+        warning("config.cpus_over_host", `${what} asks for ${hw.cpus} vCPUs, more than this host's ${ctx.host.cpus} CPUs`, at, {
+          name: "cpus",
+          hint: "vCPUs beyond the host's CPUs only add contention",
+        }),
+      );
     }
   }
 }

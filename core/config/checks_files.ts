@@ -23,9 +23,19 @@ export function checkFiles(config: LabConfig, ctx: CheckContext, out: Diagnostic
     const full = labPath(ctx, p);
     const got = ctx.files.kind(full);
     if (got === kind) return;
-    out.push(error("config.missing_path", got === undefined ? `${what} "${p}" does not exist` : `${what} "${p}" is ${got === "dir" ? "a directory" : got === "other" ? "not a regular file (a device, FIFO or socket)" : "a file"}, not a ${kind === "dir" ? "directory" : "file"}`, span ?? fallback, {
-      name: p, hint: got === undefined ? `looked for ${full}` : undefined,
-    }));
+    out.push(
+      error(
+        "config.missing_path",
+        got === undefined
+          ? `${what} "${p}" does not exist`
+          : `${what} "${p}" is ${got === "dir" ? "a directory" : got === "other" ? "not a regular file (a device, FIFO or socket)" : "a file"}, not a ${kind === "dir" ? "directory" : "file"}`,
+        span ?? fallback,
+        {
+          name: p,
+          hint: got === undefined ? `looked for ${full}` : undefined,
+        },
+      ),
+    );
   };
   const script = (p: string, entry: "main" | "handle", span: Span | undefined, what: string, fallback: Span) => {
     if (p === "") return;
@@ -59,7 +69,8 @@ export function checkFiles(config: LabConfig, ctx: CheckContext, out: Diagnostic
   for (const t of config.templates) {
     for (const m of t.media) want(m.from, "dir", m.at.from, `media folder of template "${t.name}"`, m.kindSpan);
     for (const d of t.extraDisks) want(d.from, "dir", d.at.from, `disk "${d.name}" folder of template "${t.name}"`, d.kindSpan);
-    if (t.source !== undefined && (t.source.kind === "iso" || t.source.kind === "qcow2")) want(t.source.path, "file", t.source.at.path, `${t.source.kind} source of template "${t.name}"`, t.source.kindSpan);
+    if (t.source !== undefined && (t.source.kind === "iso" || t.source.kind === "qcow2"))
+      want(t.source.path, "file", t.source.at.path, `${t.source.kind} source of template "${t.name}"`, t.source.kindSpan);
     for (const p of t.provisions) script(p.script, "main", p.at.script, `build script of template "${t.name}"`, p.kindSpan);
     if (t.firstBoot !== undefined) script(t.firstBoot, "main", t.at.first_boot, `first_boot script of template "${t.name}"`, t.kindSpan);
   }

@@ -8,7 +8,22 @@
  */
 import type { DocBlock, Document, Span, Value } from "../wcl/mod.ts";
 import type {
-  DnsRecord, ExtraDisk, Forward, Handler, LabConfig, Lab, Located, Media, Nic, Provision, Segment, Share, Sinkhole, TemplateDef, TemplateSource, Vm,
+  DnsRecord,
+  ExtraDisk,
+  Forward,
+  Handler,
+  LabConfig,
+  Lab,
+  Located,
+  Media,
+  Nic,
+  Provision,
+  Segment,
+  Share,
+  Sinkhole,
+  TemplateDef,
+  TemplateSource,
+  Vm,
 } from "./model.ts";
 
 /** Typed attribute access over one block, remembering spans. */
@@ -17,7 +32,10 @@ export class Fields {
   readonly at: Record<string, Span> = {};
   readonly items: Record<string, Span[]> = {};
 
-  constructor(readonly block: DocBlock, label?: string) {
+  constructor(
+    readonly block: DocBlock,
+    label?: string,
+  ) {
     for (const a of block.attrs) {
       this.values.set(a.name, a.value);
       this.at[a.name] = a.value.span;
@@ -95,13 +113,32 @@ function segment(b: DocBlock): Segment {
     nat: f.bool("nat"),
     mtu: f.int("mtu"),
     routesTo: f.strs("routes_to"),
-    dns: dnsB ? (() => { const d = new Fields(dnsB); return { ...d.located(), server: d.str("server"), enabled: d.bool("enabled") }; })() : undefined,
-    connect: conB ? (() => { const c = new Fields(conB); return { ...c.located(), host: c.str("host"), vxlan: c.str("vxlan"), vni: c.int("vni"), localPort: c.int("local_port") }; })() : undefined,
-    routes: children(b, "route").map((r) => { const x = new Fields(r); return { ...x.located(), dest: x.str("dest") ?? "", via: x.str("via") ?? "" }; }),
+    dns: dnsB
+      ? (() => {
+          const d = new Fields(dnsB);
+          return { ...d.located(), server: d.str("server"), enabled: d.bool("enabled") };
+        })()
+      : undefined,
+    connect: conB
+      ? (() => {
+          const c = new Fields(conB);
+          return { ...c.located(), host: c.str("host"), vxlan: c.str("vxlan"), vni: c.int("vni"), localPort: c.int("local_port") };
+        })()
+      : undefined,
+    routes: children(b, "route").map((r) => {
+      const x = new Fields(r);
+      return { ...x.located(), dest: x.str("dest") ?? "", via: x.str("via") ?? "" };
+    }),
     records: children(b, "record").map(record),
     forwards: children(b, "forward").map(forward),
-    blockRules: children(b, "block").map((r) => { const x = new Fields(r); return { ...x.located(), cidr: x.str("cidr") ?? "", proto: x.str("proto"), port: x.int("port") }; }),
-    redirectRules: children(b, "redirect").map((r) => { const x = new Fields(r); return { ...x.located(), from: x.str("from") ?? "", to: x.str("to") ?? "", proto: x.str("proto") }; }),
+    blockRules: children(b, "block").map((r) => {
+      const x = new Fields(r);
+      return { ...x.located(), cidr: x.str("cidr") ?? "", proto: x.str("proto"), port: x.int("port") };
+    }),
+    redirectRules: children(b, "redirect").map((r) => {
+      const x = new Fields(r);
+      return { ...x.located(), from: x.str("from") ?? "", to: x.str("to") ?? "", proto: x.str("proto") };
+    }),
     sinkholes: children(b, "sinkhole").map(sinkhole),
   };
 }
@@ -147,7 +184,12 @@ function vm(b: DocBlock): Vm {
     nested: f.bool("nested"),
     gui: f.bool("gui"),
     qemuArgs: f.strs("qemu_args"),
-    gpu: gpuB ? (() => { const g = new Fields(gpuB); return { ...g.located(), mode: g.oneOf("mode", ["passthrough", "virgl", "vulkan"] as const) ?? "virgl", address: g.str("address") }; })() : undefined,
+    gpu: gpuB
+      ? (() => {
+          const g = new Fields(gpuB);
+          return { ...g.located(), mode: g.oneOf("mode", ["passthrough", "virgl", "vulkan"] as const) ?? "virgl", address: g.str("address") };
+        })()
+      : undefined,
     nics: children(b, "nic").map(nic),
     extraDisks: children(b, "disk").map(disk),
     shares: children(b, "share").map(share),
@@ -165,7 +207,15 @@ function disk(b: DocBlock): ExtraDisk {
 }
 function share(b: DocBlock): Share {
   const f = new Fields(b);
-  return { ...f.located(), host: f.str("host") ?? "", guest: f.str("guest") ?? "", readonly: f.bool("readonly"), smb1: f.bool("smb1"), name: f.str("name"), transport: f.oneOf("transport", ["smb", "virtiofs", "auto"] as const) };
+  return {
+    ...f.located(),
+    host: f.str("host") ?? "",
+    guest: f.str("guest") ?? "",
+    readonly: f.bool("readonly"),
+    smb1: f.bool("smb1"),
+    name: f.str("name"),
+    transport: f.oneOf("transport", ["smb", "virtiofs", "auto"] as const),
+  };
 }
 function media(b: DocBlock): Media {
   const f = new Fields(b);
@@ -206,5 +256,12 @@ function template(b: DocBlock): TemplateDef {
 
 function source(b: DocBlock): TemplateSource {
   const f = new Fields(b, "kind");
-  return { ...f.located(), kind: f.oneOf("kind", ["iso", "qcow2", "template", "scratch"] as const), path: f.str("path"), url: f.str("url"), sha256: f.str("sha256"), from: f.str("from") };
+  return {
+    ...f.located(),
+    kind: f.oneOf("kind", ["iso", "qcow2", "template", "scratch"] as const),
+    path: f.str("path"),
+    url: f.str("url"),
+    sha256: f.str("sha256"),
+    from: f.str("from"),
+  };
 }

@@ -66,21 +66,39 @@ export function loadHostConfig(text: string | undefined, path: string): HostConf
   const pool = f.str("subnet_pool");
   if (pool !== undefined) {
     const c = parseCidr(pool);
-    if (!isCidr(c)) diagnostics.push(error("config.invalid_cidr", `subnet_pool: ${c.reason}`, f.at.subnet_pool ?? block.kindSpan, { name: pool, hint: c.hint }));
-    else if (c.prefix > 24) diagnostics.push(error("config.invalid_cidr", `subnet_pool "${pool}" cannot hold a /24 segment`, f.at.subnet_pool ?? block.kindSpan, { name: pool, hint: "use /24 or shorter, e.g. 10.213.0.0/16" }));
+    if (!isCidr(c))
+      diagnostics.push(error("config.invalid_cidr", `subnet_pool: ${c.reason}`, f.at.subnet_pool ?? block.kindSpan, { name: pool, hint: c.hint }));
+    else if (c.prefix > 24)
+      diagnostics.push(
+        error("config.invalid_cidr", `subnet_pool "${pool}" cannot hold a /24 segment`, f.at.subnet_pool ?? block.kindSpan, {
+          name: pool,
+          hint: "use /24 or shorter, e.g. 10.213.0.0/16",
+        }),
+      );
   }
   const up = f.str("dns_upstream");
   if (up !== undefined) {
     const hp = parseHostPort(up);
-    if (hp === undefined || parseIPv4(hp.host) === undefined) diagnostics.push(error("config.invalid_address", `dns_upstream "${up}" is not ip[:port]`, f.at.dns_upstream ?? block.kindSpan, { name: up }));
+    if (hp === undefined || parseIPv4(hp.host) === undefined)
+      diagnostics.push(error("config.invalid_address", `dns_upstream "${up}" is not ip[:port]`, f.at.dns_upstream ?? block.kindSpan, { name: up }));
   }
   const bind = f.str("forward_bind");
   if (bind !== undefined && parseIPv4(bind) === undefined) {
-    diagnostics.push(error("config.invalid_address", `forward_bind "${bind}" is not an IPv4 address`, f.at.forward_bind ?? block.kindSpan, { name: bind, hint: "use 127.0.0.1 (default) or 0.0.0.0 to listen on every interface" }));
+    diagnostics.push(
+      error("config.invalid_address", `forward_bind "${bind}" is not an IPv4 address`, f.at.forward_bind ?? block.kindSpan, {
+        name: bind,
+        hint: "use 127.0.0.1 (default) or 0.0.0.0 to listen on every interface",
+      }),
+    );
   }
   const trunkBind = f.str("trunk_bind");
   if (trunkBind !== undefined && parseIPv4(trunkBind) === undefined) {
-    diagnostics.push(error("config.invalid_address", `trunk_bind "${trunkBind}" is not an IPv4 address`, f.at.trunk_bind ?? block.kindSpan, { name: trunkBind, hint: "use 127.0.0.1 (default), the address of the interface the peer reaches, or 0.0.0.0" }));
+    diagnostics.push(
+      error("config.invalid_address", `trunk_bind "${trunkBind}" is not an IPv4 address`, f.at.trunk_bind ?? block.kindSpan, {
+        name: trunkBind,
+        hint: "use 127.0.0.1 (default), the address of the interface the peer reaches, or 0.0.0.0",
+      }),
+    );
   }
   const config: HostConfig = {
     subnetPool: pool ?? d.subnetPool,

@@ -26,7 +26,10 @@ export function schemaMarkdown(): string {
     const spec = BLOCKS.get(root);
     if (spec) section(spec, undefined, 2, out);
   }
-  return `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${out
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 function section(spec: BlockSpec, parent: string | undefined, level: number, out: string[]): void {

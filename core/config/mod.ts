@@ -8,7 +8,14 @@
 export * from "./schema.ts";
 export * from "./model.ts";
 export { schemaMarkdown } from "./markdown.ts";
-export { checkSchema, checkBlock, LAB_FILE as LAB_FILE_SPEC, HOST_FILE as HOST_FILE_SPEC, PROFILE_FILE as PROFILE_FILE_SPEC, type RootSpec } from "./check_schema.ts";
+export {
+  checkSchema,
+  checkBlock,
+  LAB_FILE as LAB_FILE_SPEC,
+  HOST_FILE as HOST_FILE_SPEC,
+  PROFILE_FILE as PROFILE_FILE_SPEC,
+  type RootSpec,
+} from "./check_schema.ts";
 export { extractConfig, Fields } from "./extract.ts";
 export { validateLab, type Validation } from "./validate.ts";
 export type { CheckContext, FileKind, FileProbe, HostResources, ScriptChecker } from "./context.ts";
@@ -20,6 +27,15 @@ export { loadHostConfig, DEFAULT_HOST_CONFIG, type HostConfig, type HostConfigRe
 export { discoverLabFile, type Discovery } from "./discover.ts";
 export { LIBRARIES, VMLAB_LIBRARY } from "./library.ts";
 export * from "./net.ts";
-export { networkPlanFromConfig, NetworkPlanSchema, ForwardPlanSchema, SegmentPlanSchema, type NetworkPlan, type NetworkPlanInput, type ForwardPlan, type SegmentPlan } from "./network_plan.ts";
+export {
+  networkPlanFromConfig,
+  NetworkPlanSchema,
+  ForwardPlanSchema,
+  SegmentPlanSchema,
+  type NetworkPlan,
+  type NetworkPlanInput,
+  type ForwardPlan,
+  type SegmentPlan,
+} from "./network_plan.ts";
 export * from "./plan_schema.ts";
 export { labPlan, readyTimeoutMs } from "./plan.ts";

@@ -49,7 +49,14 @@ export interface Segment extends Located {
   readonly mtu: number | undefined;
   readonly routesTo: readonly string[];
   readonly dns: (Located & { readonly server: string | undefined; readonly enabled: boolean | undefined }) | undefined;
-  readonly connect: (Located & { readonly host: string | undefined; readonly vxlan: string | undefined; readonly vni: number | undefined; readonly localPort: number | undefined }) | undefined;
+  readonly connect:
+    | (Located & {
+        readonly host: string | undefined;
+        readonly vxlan: string | undefined;
+        readonly vni: number | undefined;
+        readonly localPort: number | undefined;
+      })
+    | undefined;
   readonly routes: readonly (Located & { readonly dest: string; readonly via: string })[];
   readonly records: readonly DnsRecord[];
   readonly forwards: readonly Forward[];
@@ -58,9 +65,19 @@ export interface Segment extends Located {
   readonly sinkholes: readonly Sinkhole[];
 }
 
-export interface DnsRecord extends Located { readonly name: string; readonly ip: string }
-export interface Sinkhole extends Located { readonly pattern: string; readonly mode: "nxdomain" | "zero" | undefined }
-export interface Forward extends Located { readonly hostPort: number; readonly to: string; readonly proto: "tcp" | "udp" | "both" | undefined }
+export interface DnsRecord extends Located {
+  readonly name: string;
+  readonly ip: string;
+}
+export interface Sinkhole extends Located {
+  readonly pattern: string;
+  readonly mode: "nxdomain" | "zero" | undefined;
+}
+export interface Forward extends Located {
+  readonly hostPort: number;
+  readonly to: string;
+  readonly proto: "tcp" | "udp" | "both" | undefined;
+}
 
 /** Hardware attributes shared by VMs, templates and profiles (precedence VM > template > profile). */
 export interface Hardware {
@@ -98,11 +115,32 @@ export interface Nic extends Located {
   readonly mac: string | undefined;
   readonly isolated: boolean | undefined;
 }
-export interface ExtraDisk extends Located { readonly name: string; readonly size: number | undefined; readonly from: string | undefined }
-export interface Share extends Located { readonly host: string; readonly guest: string; readonly readonly: boolean | undefined; readonly smb1: boolean | undefined; readonly name: string | undefined; readonly transport: "smb" | "virtiofs" | "auto" | undefined }
-export interface Media extends Located { readonly kind: "iso" | "floppy"; readonly from: string; readonly label: string | undefined }
-export interface Provision extends Located { readonly script: string; readonly vms: readonly string[] }
-export interface Handler extends Located { readonly event: string; readonly run: string }
+export interface ExtraDisk extends Located {
+  readonly name: string;
+  readonly size: number | undefined;
+  readonly from: string | undefined;
+}
+export interface Share extends Located {
+  readonly host: string;
+  readonly guest: string;
+  readonly readonly: boolean | undefined;
+  readonly smb1: boolean | undefined;
+  readonly name: string | undefined;
+  readonly transport: "smb" | "virtiofs" | "auto" | undefined;
+}
+export interface Media extends Located {
+  readonly kind: "iso" | "floppy";
+  readonly from: string;
+  readonly label: string | undefined;
+}
+export interface Provision extends Located {
+  readonly script: string;
+  readonly vms: readonly string[];
+}
+export interface Handler extends Located {
+  readonly event: string;
+  readonly run: string;
+}
 
 export interface TemplateDef extends Located, Hardware {
   readonly name: string;

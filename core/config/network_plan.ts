@@ -75,7 +75,9 @@ export const SegmentPlanSchema = z.object({
   /** Daemon inter-segment routing opt-in (§9.6). */
   routesTo: z.array(z.string()).default([]),
   /** Cross-host peer (`connect { host }`). */
-  connect: z.union([z.object({ host: z.string() }), z.object({ vxlan: z.string(), vni: z.number().int().min(0).max(0xffffff), localPort: Port.optional() })]).optional(),
+  connect: z
+    .union([z.object({ host: z.string() }), z.object({ vxlan: z.string(), vni: z.number().int().min(0).max(0xffffff), localPort: Port.optional() })])
+    .optional(),
   block: z.array(z.object({ cidr: z.string(), proto: z.enum(["tcp", "udp", "icmp"]).optional(), port: Port.optional() })).default([]),
   redirect: z.array(z.object({ from: z.string(), to: z.string(), proto: z.enum(["tcp", "udp"]).optional() })).default([]),
 });

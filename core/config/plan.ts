@@ -48,7 +48,14 @@ export function metadataLayer(hw: Record<string, unknown>): HardwareLayer {
 }
 
 function vmLayer(vm: Vm): HardwareLayer {
-  const layer: Record<string, unknown> = { cpus: vm.cpus, memory: vm.memory, display: vm.display, firmware: vm.firmware, tpm: vm.tpm, secureBoot: vm.secureBoot };
+  const layer: Record<string, unknown> = {
+    cpus: vm.cpus,
+    memory: vm.memory,
+    display: vm.display,
+    firmware: vm.firmware,
+    tpm: vm.tpm,
+    secureBoot: vm.secureBoot,
+  };
   return Object.fromEntries(Object.entries(layer).filter(([, v]) => v !== undefined)) as HardwareLayer;
 }
 
@@ -80,7 +87,15 @@ export interface VmHardware {
 export function resolveVmHardware(vm: Vm, profiles: ReadonlyMap<string, Profile>, store: TemplateStore): VmHardware {
   if (vm.template === "scratch") {
     const profile = vm.profile === undefined ? undefined : profiles.get(vm.profile);
-    return { vm: vm.name, template: "scratch", disk: "", arch: vm.arch ?? "x86_64", profile: vm.profile, profileFrom: vm.profile === undefined ? "none" : "vm", resolution: resolveHardware(vmLayer(vm), undefined, profile) };
+    return {
+      vm: vm.name,
+      template: "scratch",
+      disk: "",
+      arch: vm.arch ?? "x86_64",
+      profile: vm.profile,
+      profileFrom: vm.profile === undefined ? "none" : "vm",
+      resolution: resolveHardware(vmLayer(vm), undefined, profile),
+    };
   }
   let resolved;
   let entry;
@@ -116,7 +131,14 @@ export function resolveVmHardware(vm: Vm, profiles: ReadonlyMap<string, Profile>
 const DISPLAY_ALIASES: Readonly<Record<string, string>> = { "virtio-gpu": "virtio", vga: "std" };
 
 /** Resolve a valid lab into what its daemon runs. Throws a `CodedError` for store problems found now. */
-export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile>, store: TemplateStore, env: Readonly<Record<string, string | undefined>>, home: string, host: HostConfig): LabPlan {
+export function labPlan(
+  config: LabConfig,
+  profiles: ReadonlyMap<string, Profile>,
+  store: TemplateStore,
+  env: Readonly<Record<string, string | undefined>>,
+  home: string,
+  host: HostConfig,
+): LabPlan {
   const lab = config.lab;
   if (!lab) throw new CodedError("lab.invalid", `${config.file} declares no lab block`, { subject: config.file, hint: 'declare lab "<name>" { … } in it' });
   const path = (p: string) => labPath({ root: config.root, home }, p);
@@ -125,14 +147,16 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
     const hw = r.resolution.hardware;
     const scratch = r.template === "scratch";
     const nicModel = oneOf(NIC_MODEL, hw.nic, "virtio-net-pci");
-    const nics = vm.nics.map((n): NicPlan => ({
-      segment: n.segment ?? null,
-      nat: n.nat ?? false,
-      ...(n.mac ? { mac: n.mac.toLowerCase() } : {}),
-      ...(n.ip ? { ip: n.ip } : {}),
-      isolated: n.isolated ?? false,
-      model: nicModel,
-    }));
+    const nics = vm.nics.map(
+      (n): NicPlan => ({
+        segment: n.segment ?? null,
+        nat: n.nat ?? false,
+        ...(n.mac ? { mac: n.mac.toLowerCase() } : {}),
+        ...(n.ip ? { ip: n.ip } : {}),
+        isolated: n.isolated ?? false,
+        model: nicModel,
+      }),
+    );
     return {
       name: vm.name,
       template: { ref: r.template, disk: r.disk },
@@ -150,12 +174,25 @@ export function labPlan(config: LabConfig, profiles: ReadonlyMap<string, Profile
       ...(vm.cdrom !== undefined ? { cdrom: labPath({ root: config.root, home }, vm.cdrom) } : {}),
       ...(vm.floppy !== undefined ? { floppy: labPath({ root: config.root, home }, vm.floppy) } : {}),
       media: vm.media.map((m) => ({ kind: m.kind, from: labPath({ root: config.root, home }, m.from), ...(m.label !== undefined ? { label: m.label } : {}) })),
-      extraDisks: vm.extraDisks.map((d) => ({ name: d.name, ...(d.from !== undefined ? { from: labPath({ root: config.root, home }, d.from) } : {}), ...(d.size !== undefined ? { sizeBytes: d.size } : {}) })),
+      extraDisks: vm.extraDisks.map((d) => ({
+        name: d.name,
+        ...(d.from !== undefined ? { from: labPath({ root: config.root, home }, d.from) } : {}),
+        ...(d.size !== undefined ? { sizeBytes: d.size } : {}),
+      })),
       nested: vm.nested === true,
       ...(vm.gpu ? { gpu: { mode: vm.gpu.mode, ...(vm.gpu.address ? { address: vm.gpu.address } : {}) } } : {}),
       qemuArgs: [...vm.qemuArgs],
       nics,
-      shares: vm.shares.map((s): SharePlan => ({ name: shareName(s), host: labPath({ root: config.root, home }, s.host), guest: s.guest, readonly: s.readonly ?? false, smb1: s.smb1 ?? false, transport: shareTransport(s) })),
+      shares: vm.shares.map(
+        (s): SharePlan => ({
+          name: shareName(s),
+          host: labPath({ root: config.root, home }, s.host),
+          guest: s.guest,
+          readonly: s.readonly ?? false,
+          smb1: s.smb1 ?? false,
+          transport: shareTransport(s),
+        }),
+      ),
       // A scratch VM boots whatever its media hold: ready once QEMU runs (no agent to wait for).
       agent: !scratch,
       readyTimeoutMs: readyTimeoutMs(env),

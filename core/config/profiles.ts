@@ -61,21 +61,23 @@ export interface ProfileSet {
 function parseProfiles(text: string, file: string): { profiles: Profile[]; diagnostics: Diagnostic[]; sources: ReadonlyMap<string, string> } {
   const r = evaluateSource(text, file);
   const diagnostics = [...r.diagnostics, ...checkSchema(r.document, PROFILE_FILE)];
-  const profiles = r.document.blocks.filter((b) => b.kind === "profile").map((b): Profile => {
-    const f = new Fields(b, "name");
-    return {
-      name: f.str("name") ?? "",
-      machine: f.str("machine"),
-      firmware: f.oneOf("firmware", ["ovmf", "seabios"] as const),
-      secureBoot: f.bool("secure_boot"),
-      tpm: f.bool("tpm"),
-      diskBus: f.str("disk_bus"),
-      nic: f.str("nic"),
-      display: f.str("display"),
-      cpus: f.int("cpus"),
-      memory: f.bytes("memory"),
-    };
-  });
+  const profiles = r.document.blocks
+    .filter((b) => b.kind === "profile")
+    .map((b): Profile => {
+      const f = new Fields(b, "name");
+      return {
+        name: f.str("name") ?? "",
+        machine: f.str("machine"),
+        firmware: f.oneOf("firmware", ["ovmf", "seabios"] as const),
+        secureBoot: f.bool("secure_boot"),
+        tpm: f.bool("tpm"),
+        diskBus: f.str("disk_bus"),
+        nic: f.str("nic"),
+        display: f.str("display"),
+        cpus: f.int("cpus"),
+        memory: f.bytes("memory"),
+      };
+    });
   return { profiles, diagnostics, sources: r.document.sources };
 }
 
@@ -84,8 +86,16 @@ function overlay(base: Profile | undefined, over: Profile): Profile {
   if (base === undefined) return over;
   const pick = <K extends keyof Profile>(k: K): Profile[K] => (over[k] !== undefined ? over[k] : base[k]);
   return {
-    name: over.name, machine: pick("machine"), firmware: pick("firmware"), secureBoot: pick("secureBoot"), tpm: pick("tpm"),
-    diskBus: pick("diskBus"), nic: pick("nic"), display: pick("display"), cpus: pick("cpus"), memory: pick("memory"),
+    name: over.name,
+    machine: pick("machine"),
+    firmware: pick("firmware"),
+    secureBoot: pick("secureBoot"),
+    tpm: pick("tpm"),
+    diskBus: pick("diskBus"),
+    nic: pick("nic"),
+    display: pick("display"),
+    cpus: pick("cpus"),
+    memory: pick("memory"),
   };
 }
 

@@ -8,7 +8,15 @@ describe("loadProfiles()", () => {
   test("ships the profile table without diagnostics", () => {
     expect(shipped.diagnostics).toEqual([]);
     expect([...shipped.profiles.keys()]).toEqual(["windows-11", "windows-server", "windows-legacy", "linux-modern", "linux-generic", "custom"]);
-    expect(shipped.profiles.get("windows-legacy")).toMatchObject({ machine: "pc", firmware: "seabios", diskBus: "ide", nic: "e1000", display: "std", cpus: 2, memory: 2 ** 31 });
+    expect(shipped.profiles.get("windows-legacy")).toMatchObject({
+      machine: "pc",
+      firmware: "seabios",
+      diskBus: "ide",
+      nic: "e1000",
+      display: "std",
+      cpus: 2,
+      memory: 2 ** 31,
+    });
     expect(shipped.profiles.get("windows-11")).toMatchObject({ secureBoot: true, tpm: true, firmware: "ovmf", memory: 8 * 2 ** 30 });
   });
   test("user files override attribute by attribute and add new profiles", () => {

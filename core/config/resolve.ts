@@ -47,7 +47,11 @@ export interface Resolution {
 }
 
 export function resolveHardware(vm: HardwareLayer, template: HardwareLayer | undefined, profile: HardwareLayer | undefined): Resolution {
-  const layers: readonly [Layer, HardwareLayer | undefined][] = [["vm", vm], ["template", template], ["profile", profile]];
+  const layers: readonly [Layer, HardwareLayer | undefined][] = [
+    ["vm", vm],
+    ["template", template],
+    ["profile", profile],
+  ];
   const hardware: Record<string, unknown> = {};
   const from: Record<string, Layer> = {};
   for (const key of Object.keys(DEFAULT_HARDWARE) as (keyof ResolvedHardware)[]) {

@@ -94,7 +94,8 @@ const PROVISION: BlockSpec = {
     a("vms", "list<utf8>", false, "VM names this script is scoped to (gates their `depends_on`) (§7.2)"),
   ],
   children: [],
-  example: 'provision "scripts/setup.ws" { }                     // runs on `vmlab up`, in order\nprovision "scripts/join.ws"  { vms = ["client01"] }  // scoped: gates depends_on',
+  example:
+    'provision "scripts/setup.ws" { }                     // runs on `vmlab up`, in order\nprovision "scripts/join.ws"  { vms = ["client01"] }  // scoped: gates depends_on',
 };
 
 const NIC: BlockSpec = {
@@ -108,7 +109,8 @@ const NIC: BlockSpec = {
     a("isolated", "bool", false, "Port isolation: reach gateway/forwards but not segment neighbours (§9.1)"),
   ],
   children: [],
-  example: 'nic { segment = "corp" ip = "10.50.0.10" mac = "52:54:00:aa:bb:cc" }\nnic { nat = true }                       // per-lab built-in NAT segment shorthand\nnic { segment = "dmz" isolated = true }  // port isolation',
+  example:
+    'nic { segment = "corp" ip = "10.50.0.10" mac = "52:54:00:aa:bb:cc" }\nnic { nat = true }                       // per-lab built-in NAT segment shorthand\nnic { segment = "dmz" isolated = true }  // port isolation',
 };
 
 const DISK: BlockSpec = {
@@ -117,10 +119,16 @@ const DISK: BlockSpec = {
   attrs: [
     a("name", "utf8", true, "Disk identifier; the inline block label", { label: true }),
     a("size", "std.ByteSize", false, "Disk size, e.g. `10GiB`: a blank disk, or with `from` the FAT disk's size; one of `size`/`from` is required"),
-    a("from", "utf8", false, "Folder copied onto a fresh FAT filesystem (FAT16, FAT32 above 512 MiB; sized to the content unless `size` is given); one of `size`/`from` is required"),
+    a(
+      "from",
+      "utf8",
+      false,
+      "Folder copied onto a fresh FAT filesystem (FAT16, FAT32 above 512 MiB; sized to the content unless `size` is given); one of `size`/`from` is required",
+    ),
   ],
   children: [],
-  example: 'disk "data"      { size = 10GiB }         // extra blank disk\ndisk "formatted" { from = "./payload/" }  // folder copied onto a fresh FAT filesystem\ndisk "big"       { from = "./payload/" size = 2GiB }  // FAT32 disk of a given size',
+  example:
+    'disk "data"      { size = 10GiB }         // extra blank disk\ndisk "formatted" { from = "./payload/" }  // folder copied onto a fresh FAT filesystem\ndisk "big"       { from = "./payload/" size = 2GiB }  // FAT32 disk of a given size',
 };
 
 const SEGMENT: BlockSpec = {
@@ -145,7 +153,8 @@ const SEGMENT: BlockSpec = {
     { slot: "redirect_rules", kind: "redirect", multiple: true, doc: "L3 DNAT redirect rules (§9.9)" },
     { slot: "sinkholes", kind: "sinkhole", multiple: true, doc: "DNS sinkhole rules (§9.9)" },
   ],
-  example: 'segment "corp" {\n  subnet = "10.50.0.0/24"          // omit to auto-allocate a /24 from the host pool\n  nat    = true                    // internet egress for this segment\n  record { name = "dc01" ip = "10.50.0.10" }\n}',
+  example:
+    'segment "corp" {\n  subnet = "10.50.0.0/24"          // omit to auto-allocate a /24 from the host pool\n  nat    = true                    // internet egress for this segment\n  record { name = "dc01" ip = "10.50.0.10" }\n}',
 };
 
 const VM: BlockSpec = {
@@ -177,7 +186,8 @@ const VM: BlockSpec = {
     { slot: "shares", kind: "share", multiple: true, doc: "SMB shared folders (require ≥1 NIC) (§7.5)" },
     { slot: "media", kind: "media", multiple: true, doc: "ISO/floppy images built from a folder (§6.3)" },
   ],
-  example: 'vm "dc01" {\n  template = "x86_64/windows-2025"\n  cpus     = 4\n  memory   = 8GiB\n  nic   { segment = "corp" ip = "10.50.0.10" }\n  share { host = "./src" guest = "D:\\\\src" }\n}',
+  example:
+    'vm "dc01" {\n  template = "x86_64/windows-2025"\n  cpus     = 4\n  memory   = 8GiB\n  nic   { segment = "corp" ip = "10.50.0.10" }\n  share { host = "./src" guest = "D:\\\\src" }\n}',
 };
 
 /** Every block kind, keyed by kind. Kinds reused in several parents (nic, disk, media, provision, record, sinkhole) are one spec. */
@@ -198,7 +208,8 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         { slot: "records", kind: "record", multiple: true, doc: "Lab-wide static DNS entries (wildcards allowed) (§9.5)" },
         { slot: "sinkholes", kind: "sinkhole", multiple: true, doc: "Lab-wide DNS sinkholes (§9.9)" },
       ],
-      example: 'lab "demo" {\n  gui = true                       // lab-wide default: show each guest\'s screen\n  vm "box" {\n    template = "x86_64/linux-modern"\n    memory   = 2GiB\n    nic { nat = true }\n  }\n}',
+      example:
+        'lab "demo" {\n  gui = true                       // lab-wide default: show each guest\'s screen\n  vm "box" {\n    template = "x86_64/linux-modern"\n    memory   = 2GiB\n    nic { nat = true }\n  }\n}',
     },
     SEGMENT,
     {
@@ -209,7 +220,8 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("enabled", "bool", false, "Hand out a DNS server at all (default true); false suppresses the DHCP option"),
       ],
       children: [],
-      example: 'dns { server = "10.50.0.10" }      // hand out a DC as the resolver via DHCP\ndns { enabled = false }            // …or suppress DNS on the segment entirely',
+      example:
+        'dns { server = "10.50.0.10" }      // hand out a DC as the resolver via DHCP\ndns { enabled = false }            // …or suppress DNS on the segment entirely',
     },
     {
       kind: "connect",
@@ -221,7 +233,8 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("local_port", "i64", false, "Local UDP port of the VXLAN socket (default 4789)", { range: [1, 65535] }),
       ],
       children: [],
-      example: 'connect { host = "helios:7400" }   // bridge this segment to a peer vmlab (psk in the host config)\nconnect { vxlan = "192.168.1.20:4789" vni = 42 }   // …or join a VXLAN of a real network',
+      example:
+        'connect { host = "helios:7400" }   // bridge this segment to a peer vmlab (psk in the host config)\nconnect { vxlan = "192.168.1.20:4789" vni = 42 }   // …or join a VXLAN of a real network',
     },
     {
       kind: "route",
@@ -290,10 +303,17 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("readonly", "bool", false, "Mount read-only (default false)"),
         a("smb1", "bool", false, "Enable the SMB1 dialect + auth relaxation for XP/2003-era guests"),
         a("name", "utf8", false, "SMB share name; derived from the guest path if omitted"),
-        a("transport", "utf8", false, "`smb` (default) \\| `virtiofs` (Linux guests; faster, but online snapshots of the VM are refused and `readonly` is enforced by the guest mount only) \\| `auto` (virtiofs for Linux guest paths, SMB for Windows ones)", { oneOf: ["smb", "virtiofs", "auto"] }),
+        a(
+          "transport",
+          "utf8",
+          false,
+          "`smb` (default) \\| `virtiofs` (Linux guests; faster, but online snapshots of the VM are refused and `readonly` is enforced by the guest mount only) \\| `auto` (virtiofs for Linux guest paths, SMB for Windows ones)",
+          { oneOf: ["smb", "virtiofs", "auto"] },
+        ),
       ],
       children: [],
-      example: 'share { host = "./src"  guest = "/mnt/src" }\nshare { host = "~/data" guest = "D:\\\\data" readonly = true }\nshare { host = "./old"  guest = "X:" smb1 = true }   // legacy dialect for XP/2003',
+      example:
+        'share { host = "./src"  guest = "/mnt/src" }\nshare { host = "~/data" guest = "D:\\\\data" readonly = true }\nshare { host = "./old"  guest = "X:" smb1 = true }   // legacy dialect for XP/2003',
     },
     MEDIA,
     PROVISION,
@@ -335,20 +355,25 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         { slot: "nics", kind: "nic", multiple: true, doc: "NICs for the build VM (optional; the build VM may be air-gapped)" },
         { slot: "extra_disks", kind: "disk", multiple: true, doc: "Additional disks attached during the build" },
       ],
-      example: 'template "linux-modern" {\n  arch    = "x86_64"\n  version = "1.0"\n  profile = "linux-modern"\n  disk    = 20GiB                  // working disk size for the build\n  source "iso" { url = "https://releases.example.org/x.iso" sha256 = "abc123…" }\n  provision "scripts/install.ws" { }\n}',
+      example:
+        'template "linux-modern" {\n  arch    = "x86_64"\n  version = "1.0"\n  profile = "linux-modern"\n  disk    = 20GiB                  // working disk size for the build\n  source "iso" { url = "https://releases.example.org/x.iso" sha256 = "abc123…" }\n  provision "scripts/install.ws" { }\n}',
     },
     {
       kind: "source",
       doc: "Template build source (§6.1): exactly one of the four forms.",
       attrs: [
-        a("kind", "utf8", true, "Source kind: `iso` \\| `qcow2` \\| `template` \\| `scratch`; the inline label", { label: true, oneOf: ["iso", "qcow2", "template", "scratch"] }),
+        a("kind", "utf8", true, "Source kind: `iso` \\| `qcow2` \\| `template` \\| `scratch`; the inline label", {
+          label: true,
+          oneOf: ["iso", "qcow2", "template", "scratch"],
+        }),
         a("path", "utf8", false, "Local file path — `iso`/`qcow2`; mutually exclusive with `url`"),
         a("url", "utf8", false, "Remote artefact URL — `iso`/`qcow2`; requires `sha256`"),
         a("sha256", "utf8", false, "SHA-256 of the remote artefact; required with `url`"),
         a("from", "utf8", false, "Source template `<arch>/<name>[@<version>]` — kind `template` (layered build)"),
       ],
       children: [],
-      example: 'source "iso"      { path = "./isos/win11.iso" }           // local installer ISO\nsource "iso"      { url = "https://example.org/x.iso" sha256 = "…" }  // downloaded + verified\nsource "qcow2"    { path = "./base.qcow2" }               // existing disk as base\nsource "template" { from = "x86_64/linux-modern@1.0" }    // layered build\nsource "scratch"  { }                                     // blank disk',
+      example:
+        'source "iso"      { path = "./isos/win11.iso" }           // local installer ISO\nsource "iso"      { url = "https://example.org/x.iso" sha256 = "…" }  // downloaded + verified\nsource "qcow2"    { path = "./base.qcow2" }               // existing disk as base\nsource "template" { from = "x86_64/linux-modern@1.0" }    // layered build\nsource "scratch"  { }                                     // blank disk',
     },
     {
       kind: "profile",
@@ -366,7 +391,8 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("memory", "std.ByteSize", false, "Default RAM, e.g. `4GiB`"),
       ],
       children: [],
-      example: 'profile "windows-11" {\n  machine = "q35"  firmware = "ovmf"  secure_boot = true  tpm = true\n  disk_bus = "virtio"  nic = "virtio-net-pci"  display = "qxl"\n  cpus = 4  memory = 8GiB\n}',
+      example:
+        'profile "windows-11" {\n  machine = "q35"  firmware = "ovmf"  secure_boot = true  tpm = true\n  disk_bus = "virtio"  nic = "virtio-net-pci"  display = "qxl"\n  cpus = 4  memory = 8GiB\n}',
     },
     {
       kind: "host",
@@ -376,7 +402,12 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("dns_suffix", "utf8", false, "Suffix for auto-registered VM names; default `vmlab.internal` (§9.5)"),
         a("dns_upstream", "utf8", false, "Upstream resolver `ip[:port]`; default: the host resolver"),
         a("disk_low_percent", "i64", false, "`host.disk_low` watchdog threshold percent (0–100); default 10 (§8.1)", { range: [0, 100] }),
-        a("forward_bind", "utf8", false, "Address `forward {}` listeners bind to; default `127.0.0.1` — set `0.0.0.0` to opt in to reaching forwards from other hosts (§9)"),
+        a(
+          "forward_bind",
+          "utf8",
+          false,
+          "Address `forward {}` listeners bind to; default `127.0.0.1` — set `0.0.0.0` to opt in to reaching forwards from other hosts (§9)",
+        ),
         a("psk", "utf8", false, "Pre-shared key for cross-host segment links (§9.2); use a long random secret, the same on both hosts"),
         a("trunk_port", "i64", false, "TCP port this host accepts cross-host segment trunks on; unset = accept none", { range: [1, 65535] }),
         a("trunk_bind", "utf8", false, "Address the trunk listener binds to; default `127.0.0.1` — set the interface the peer reaches"),
@@ -385,7 +416,8 @@ export const BLOCKS: ReadonlyMap<string, BlockSpec> = new Map(
         a("insecure_registries", "list<utf8>", false, "Registry hosts (`host[:port]`) reached over plain HTTP; loopback registries always may be (§6.4)"),
       ],
       children: [],
-      example: 'host {\n  subnet_pool      = "10.213.0.0/16"   // segment auto-allocation pool (default shown)\n  dns_suffix       = "vmlab.internal"\n  dns_upstream     = "1.1.1.1"\n  disk_low_percent = 10\n  viewer           = "vncviewer {}"    // {} = target\n  oci_chunk_size   = 512MiB\n}',
+      example:
+        'host {\n  subnet_pool      = "10.213.0.0/16"   // segment auto-allocation pool (default shown)\n  dns_suffix       = "vmlab.internal"\n  dns_upstream     = "1.1.1.1"\n  disk_low_percent = 10\n  viewer           = "vncviewer {}"    // {} = target\n  oci_chunk_size   = 512MiB\n}',
     },
   ].map((b) => [b.kind, b] as const),
 );

@@ -19,7 +19,10 @@ export function deriveShareName(guest: string): string {
   let last = parts.at(-1) ?? "";
   const drive = /^([A-Za-z]):$/.exec(last);
   if (drive) last = (drive[1] as string).toLowerCase();
-  const clean = last.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[-_.]+|-+$/g, "").slice(0, MAX_SHARE_NAME);
+  const clean = last
+    .replace(/[^A-Za-z0-9_.-]+/g, "-")
+    .replace(/^[-_.]+|-+$/g, "")
+    .slice(0, MAX_SHARE_NAME);
   return clean || "share";
 }
 
@@ -54,12 +57,24 @@ export function shareChecks(lab: Lab): Diagnostic[] {
       const bad = s.name !== undefined ? badShareName(s.name) : undefined;
       if (bad) out.push(error("config.invalid_share_name", `share name "${s.name}" of VM "${vm.name}" is not usable: ${bad}`, at, { name: s.name }));
       if (s.transport === "virtiofs" && !s.guest.startsWith("/")) {
-        out.push(error("config.virtiofs_needs_linux_path", `share "${name}" of VM "${vm.name}" asks for virtiofs but mounts at "${s.guest}"`, s.at.transport ?? s.kindSpan, { name, hint: 'virtiofs is for Linux guests (a "/…" mount path); Windows guests use transport = "smb"' }));
+        out.push(
+          error(
+            "config.virtiofs_needs_linux_path",
+            `share "${name}" of VM "${vm.name}" asks for virtiofs but mounts at "${s.guest}"`,
+            s.at.transport ?? s.kindSpan,
+            { name, hint: 'virtiofs is for Linux guests (a "/…" mount path); Windows guests use transport = "smb"' },
+          ),
+        );
       }
       const key = name.toLowerCase();
       const other = seen.get(key);
       if (other !== undefined) {
-        out.push(error("config.duplicate_share_name", `share "${name}" of VM "${vm.name}" has the same name as a share of ${other}`, at, { name, hint: 'share names are unique per lab (one SMB server serves it): set name = "…" on one of them' }));
+        out.push(
+          error("config.duplicate_share_name", `share "${name}" of VM "${vm.name}" has the same name as a share of ${other}`, at, {
+            name,
+            hint: 'share names are unique per lab (one SMB server serves it): set name = "…" on one of them',
+          }),
+        );
       } else seen.set(key, `VM "${vm.name}"`);
     }
   }

@@ -37,7 +37,14 @@ export function validateLab(file: string, ctx: Omit<CheckContext, "root"> & { ro
   // A file that does not parse (an unclosed `{`) has its own error; "declares nothing" would be spurious.
   const unparsed = ev.diagnostics.some((d) => d.severity === "error" && d.span.file === file);
   if (config.lab === undefined && config.templates.length === 0 && ev.document.sources.has(file) && !unparsed) {
-    out.push(error("config.empty_lab_file", "the file declares no `lab` and no `template`", { file, start: 0, end: 0 }, { name: file, hint: 'declare lab "<name>" { … }' }));
+    out.push(
+      error(
+        "config.empty_lab_file",
+        "the file declares no `lab` and no `template`",
+        { file, start: 0, end: 0 },
+        { name: file, hint: 'declare lab "<name>" { … }' },
+      ),
+    );
   }
   if (config.lab) {
     checkVms(config, config.lab, full, out);

@@ -68,10 +68,28 @@ const plan: LabPlan = {
   name: "fz",
   file: join(root, "lab", "vmlab.wcl"),
   dir: join(root, "lab"),
-  vms: [{
-    name: "a", template: { ref: "x86_64/none@1", disk: join(root, "missing.qcow2") }, arch: "x86_64", machine: "q35", cpus: 1, memoryMiB: 64, firmware: "bios", secureBoot: false, tpm: false,
-    vga: "std", diskInterface: "virtio", dependsOn: [], extraDisks: [], nested: false, qemuArgs: [], nics: [], agent: true, readyTimeoutMs: 1000,
-  }],
+  vms: [
+    {
+      name: "a",
+      template: { ref: "x86_64/none@1", disk: join(root, "missing.qcow2") },
+      arch: "x86_64",
+      machine: "q35",
+      cpus: 1,
+      memoryMiB: 64,
+      firmware: "bios",
+      secureBoot: false,
+      tpm: false,
+      vga: "std",
+      diskInterface: "virtio",
+      dependsOn: [],
+      extraDisks: [],
+      nested: false,
+      qemuArgs: [],
+      nics: [],
+      agent: true,
+      readyTimeoutMs: 1000,
+    },
+  ],
   provisions: [],
   handlers: [],
 };
@@ -128,7 +146,11 @@ function mutated(seed: Seed, rng: Rng): { method: string; path: string; headers:
   if (what === 0 || what === 4) path = urlPath(mutate(new TextEncoder().encode(path), rng, 2048));
   if (what === 1) method = rng.pick(METHODS);
   if (what === 2) headers["content-type"] = rng.pick(TYPES);
-  if (what === 3) headers[rng.pick(["content-length", "transfer-encoding", "accept", "x-vmlab"])] = mutateText(rng.pick(["12", "chunked", "*/*", "\u0000"]), rng, 64).replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, "");
+  if (what === 3)
+    headers[rng.pick(["content-length", "transfer-encoding", "accept", "x-vmlab"])] = mutateText(rng.pick(["12", "chunked", "*/*", "\u0000"]), rng, 64).replace(
+      /[\r\n\u0000-\u001f\u007f-\uffff]/g,
+      "",
+    );
   if (what >= 4 || body === undefined) body = mutate(body ?? new TextEncoder().encode("{}"), rng, 1 << 14);
   if (method === "GET" || method === "HEAD") body = undefined;
   return { method, path, headers, body };
@@ -158,7 +180,8 @@ async function check(app: Hono, req: ReturnType<typeof mutated>): Promise<string
       } catch {
         return `bad NDJSON line ${l.slice(0, 100)}`;
       }
-      if (rec.type === "result" && rec.ok === false && !/^[a-z_]+(\.[a-z_]+)*$/.test(String(rec.error?.code))) return `result without a code: ${l.slice(0, 200)}`;
+      if (rec.type === "result" && rec.ok === false && !/^[a-z_]+(\.[a-z_]+)*$/.test(String(rec.error?.code)))
+        return `result without a code: ${l.slice(0, 200)}`;
       if (rec.type === "result" && rec.ok === false && rec.error?.code === "internal") return `internal error in stream: ${l.slice(0, 200)}`;
     }
     return undefined;
@@ -172,7 +195,8 @@ async function check(app: Hono, req: ReturnType<typeof mutated>): Promise<string
   } catch {
     return `status ${res.status} without a JSON body: ${text.slice(0, 200)}`;
   }
-  if (typeof parsed.error?.message !== "string" || !/^[a-z_]+(\.[a-z_]+)*$/.test(String(parsed.error?.code))) return `status ${res.status} without a coded error: ${text.slice(0, 200)}`;
+  if (typeof parsed.error?.message !== "string" || !/^[a-z_]+(\.[a-z_]+)*$/.test(String(parsed.error?.code)))
+    return `status ${res.status} without a coded error: ${text.slice(0, 200)}`;
   return undefined;
 }
 
@@ -181,7 +205,15 @@ async function fuzz(app: Hono, seeds: readonly Seed[], seed: number): Promise<st
   const problems: string[] = [];
   for (let i = 0; i < FUZZ_N && problems.length < 5; i++) {
     const s = seeds[i % seeds.length] as Seed;
-    const req = i < seeds.length ? { method: s.method, path: s.path, headers: { "content-type": s.type ?? "application/json" }, body: s.body === undefined ? undefined : new TextEncoder().encode(s.body) } : mutated(s, rng);
+    const req =
+      i < seeds.length
+        ? {
+            method: s.method,
+            path: s.path,
+            headers: { "content-type": s.type ?? "application/json" },
+            body: s.body === undefined ? undefined : new TextEncoder().encode(s.body),
+          }
+        : mutated(s, rng);
     const p = await check(app, req);
     if (p) problems.push(`${req.method} ${req.path.slice(0, 120)}: ${p}`);
   }
@@ -189,16 +221,30 @@ async function fuzz(app: Hono, seeds: readonly Seed[], seed: number): Promise<st
 }
 
 describe("control API request parsing under mutated requests (fuzz)", () => {
-  test(`the lab daemon's app answers ${FUZZ_N} mutated requests with replies or coded errors`, async () => {
-    const lab = new InertLab(plan, unpluggedNics);
-    const network = new LabNetwork("fz", new JsonLog(join(root, "network.log")));
-    const app = labApp(lab, { network, scripts: new ScriptHost(lab, () => undefined), afterPowerChange: () => undefined, destroyed: () => undefined });
-    expect(await fuzz(app, LAB_SEEDS, 19)).toEqual([]);
-  }, fuzzTimeoutMs(FUZZ_N, 5));
+  test(
+    `the lab daemon's app answers ${FUZZ_N} mutated requests with replies or coded errors`,
+    async () => {
+      const lab = new InertLab(plan, unpluggedNics);
+      const network = new LabNetwork("fz", new JsonLog(join(root, "network.log")));
+      const app = labApp(lab, { network, scripts: new ScriptHost(lab, () => undefined), afterPowerChange: () => undefined, destroyed: () => undefined });
+      expect(await fuzz(app, LAB_SEEDS, 19)).toEqual([]);
+    },
+    fuzzTimeoutMs(FUZZ_N, 5),
+  );
 
-  test(`the supervisor's app answers ${FUZZ_N} mutated requests with replies or coded errors`, async () => {
-    const sup = new InertSupervisor({ registryFile: join(root, "labs.json"), log: new JsonLog(join(root, "vmlabd.log")), dataDir: root, diskLowPercent: 0, diskCheckMs: 60_000 });
-    const app = supervisorApp(sup, () => undefined);
-    expect(await fuzz(app, SUPERVISOR_SEEDS, 23)).toEqual([]);
-  }, fuzzTimeoutMs(FUZZ_N, 5));
+  test(
+    `the supervisor's app answers ${FUZZ_N} mutated requests with replies or coded errors`,
+    async () => {
+      const sup = new InertSupervisor({
+        registryFile: join(root, "labs.json"),
+        log: new JsonLog(join(root, "vmlabd.log")),
+        dataDir: root,
+        diskLowPercent: 0,
+        diskCheckMs: 60_000,
+      });
+      const app = supervisorApp(sup, () => undefined);
+      expect(await fuzz(app, SUPERVISOR_SEEDS, 23)).toEqual([]);
+    },
+    fuzzTimeoutMs(FUZZ_N, 5),
+  );
 });

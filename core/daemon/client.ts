@@ -17,7 +17,16 @@ import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { CodedError } from "../errors/mod.ts";
 import { labSocket, supervisorLog, supervisorSocket } from "./paths.ts";
-import { LabStatusSchema, StreamRecordSchema, SupervisorLabSchema, SupervisorStatusSchema, type LabStatus, type StreamRecord, type SupervisorLab, type SupervisorStatus } from "./protocol.ts";
+import {
+  LabStatusSchema,
+  StreamRecordSchema,
+  SupervisorLabSchema,
+  SupervisorStatusSchema,
+  type LabStatus,
+  type StreamRecord,
+  type SupervisorLab,
+  type SupervisorStatus,
+} from "./protocol.ts";
 import { selfArgv } from "./self.ts";
 import { request, socketAlive, stream } from "./transport.ts";
 
@@ -104,6 +113,10 @@ export async function stopSupervisor(onLog: (msg: string) => void = () => {}): P
   if (result && !result.ok) throw CodedError.fromJSON(result.error);
   const deadline = Date.now() + SUPERVISOR_STOP_TIMEOUT_MS;
   while (Date.now() < deadline && (await socketAlive(socket))) await Bun.sleep(50);
-  if (await socketAlive(socket)) throw new CodedError("daemon.unreachable", `the supervisor still answers ${SUPERVISOR_STOP_TIMEOUT_MS / 1000} s after shutdown`, { subject: socket, hint: `see ${supervisorLog()}` });
+  if (await socketAlive(socket))
+    throw new CodedError("daemon.unreachable", `the supervisor still answers ${SUPERVISOR_STOP_TIMEOUT_MS / 1000} s after shutdown`, {
+      subject: socket,
+      hint: `see ${supervisorLog()}`,
+    });
   return true;
 }

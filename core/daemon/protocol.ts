@@ -11,8 +11,16 @@ import { ForwardPlanSchema } from "../config/network_plan.ts";
 import { LabPlanSchema } from "../config/plan_schema.ts";
 
 export {
-  HandlerPlanSchema, LabPlanSchema, NicPlanSchema, ProvisionPlanSchema, VmPlanSchema,
-  type HandlerPlan, type LabPlan, type NicPlan, type ProvisionPlan, type VmPlan,
+  HandlerPlanSchema,
+  LabPlanSchema,
+  NicPlanSchema,
+  ProvisionPlanSchema,
+  VmPlanSchema,
+  type HandlerPlan,
+  type LabPlan,
+  type NicPlan,
+  type ProvisionPlan,
+  type VmPlan,
 } from "../config/plan_schema.ts";
 
 /**
@@ -66,8 +74,16 @@ export const SegmentStatusSchema = z.object({
   trunks: z
     .array(
       z.object({
-        segment: z.string(), peer: z.string(), direction: z.enum(["out", "in"]), state: z.enum(["connecting", "up", "down"]), error: z.string().optional(),
-        sent: z.number(), received: z.number(), replayed: z.number(), tooOld: z.number(), tampered: z.number(),
+        segment: z.string(),
+        peer: z.string(),
+        direction: z.enum(["out", "in"]),
+        state: z.enum(["connecting", "up", "down"]),
+        error: z.string().optional(),
+        sent: z.number(),
+        received: z.number(),
+        replayed: z.number(),
+        tooOld: z.number(),
+        tampered: z.number(),
       }),
     )
     .optional(),
@@ -151,7 +167,10 @@ export const ExecRequestSchema = z.object({
 /** `?path=&mode=` of `PUT|GET /v1/vms/:vm/file`; `mode` is octal. */
 export const FileQuerySchema = z.object({
   path: z.string().min(1, "give the guest path as ?path="),
-  mode: z.string().regex(/^[0-7]{1,4}$/, "must be an octal file mode such as 644").optional(),
+  mode: z
+    .string()
+    .regex(/^[0-7]{1,4}$/, "must be an octal file mode such as 644")
+    .optional(),
 });
 /** `POST /v1/snapshots/create|restore`; every VM when `vm` is absent. */
 export const SnapshotRequestSchema = z.object({ name: z.string().min(1), vm: z.string().optional() });
@@ -174,7 +193,13 @@ export const EventsQuerySchema = z.object({ history: z.enum(["0", "1"]).optional
 export const OkReplySchema = z.object({ ok: z.literal(true) });
 export const LabPingReplySchema = z.object({ ok: z.literal(true), lab: z.string(), pid: z.number() });
 /** `POST /v1/vms/:vm/exec`: output base64. */
-export const ExecReplySchema = z.object({ exitCode: z.number().nullable(), signal: z.number().nullable(), stdout: z.string(), stderr: z.string(), truncated: z.boolean() });
+export const ExecReplySchema = z.object({
+  exitCode: z.number().nullable(),
+  signal: z.number().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  truncated: z.boolean(),
+});
 export type ExecReply = z.infer<typeof ExecReplySchema>;
 export const FileWriteReplySchema = z.object({ ok: z.literal(true), bytes: z.number().int().nonnegative() });
 /** `GET /v1/vms/:vm/osinfo`: the agent's OS info (fields optional, as guests differ). */
@@ -225,6 +250,12 @@ export const EnsureRequestSchema = z.object({
   file: z.string().refine(isAbsolute, "must be an absolute path"),
 });
 export const SupervisorPingReplySchema = z.object({ ok: z.literal(true), version: z.string(), pid: z.number() });
-export const SupervisorStatusSchema = z.object({ version: z.string(), pid: z.number(), startedAt: z.string(), uptimeSec: z.number(), labs: z.array(SupervisorLabSchema) });
+export const SupervisorStatusSchema = z.object({
+  version: z.string(),
+  pid: z.number(),
+  startedAt: z.string(),
+  uptimeSec: z.number(),
+  labs: z.array(SupervisorLabSchema),
+});
 export type SupervisorStatus = z.infer<typeof SupervisorStatusSchema>;
 export const SupervisorLabListSchema = z.array(SupervisorLabSchema);

@@ -45,7 +45,10 @@ export async function serveUnix(path: string, fetchHandler: FetchHandler, opts: 
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   chmodSync(dirname(path), 0o700);
   if (await socketAlive(path)) {
-    throw new CodedError("daemon.already_running", `cannot start: a daemon is already serving ${path}`, { subject: path, hint: "stop it first with `vmlab daemon stop`, or use the running one" });
+    throw new CodedError("daemon.already_running", `cannot start: a daemon is already serving ${path}`, {
+      subject: path,
+      hint: "stop it first with `vmlab daemon stop`, or use the running one",
+    });
   }
   rmSync(path, { force: true });
   // idleTimeout 0: event and progress streams may stay quiet for minutes.
@@ -128,7 +131,14 @@ async function send(socket: string, method: Method, path: string, body: unknown,
 }
 
 /** One JSON request/response round trip; the reply is parsed with `reply` (the protocol's schema). */
-export async function request<S extends z.ZodType>(socket: string, method: Method, path: string, body: unknown, reply: S, timeoutMs = 600_000): Promise<z.output<S>> {
+export async function request<S extends z.ZodType>(
+  socket: string,
+  method: Method,
+  path: string,
+  body: unknown,
+  reply: S,
+  timeoutMs = 600_000,
+): Promise<z.output<S>> {
   const what = `${method} ${path}`;
   const r = await send(socket, method, path, body, AbortSignal.timeout(timeoutMs));
   if (!r.ok) throw await replyError(r, what);
@@ -149,7 +159,15 @@ export async function requestBytes(socket: string, method: Method, path: string,
 }
 
 /** POST/GET and deliver each NDJSON record, parsed with `record`, to `onRecord` as it arrives. */
-export async function stream<S extends z.ZodType>(socket: string, method: "GET" | "POST", path: string, body: unknown, record: S, onRecord: (rec: z.output<S>) => void, signal?: AbortSignal): Promise<void> {
+export async function stream<S extends z.ZodType>(
+  socket: string,
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  record: S,
+  onRecord: (rec: z.output<S>) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const what = `${method} ${path}`;
   const r = await send(socket, method, path, body, signal);
   if (!r.ok) throw await replyError(r, what);
@@ -182,7 +200,10 @@ export async function stream<S extends z.ZodType>(socket: string, method: "GET" 
 /** A request body parsed with `schema` (an empty body is `{}`), or `request.invalid`; larger than `maxBytes` is `request.too_large`. */
 export async function parseBody<S extends z.ZodType>(req: Request, schema: S, maxBytes = DEFAULT_MAX_REQUEST_BODY_BYTES): Promise<z.output<S>> {
   let raw: unknown = {};
-  const tooLarge = () => new CodedError("request.too_large", `request body is larger than ${maxBytes} bytes`, { hint: "send less data per request (copy large files with `vmlab cp`)" });
+  const tooLarge = () =>
+    new CodedError("request.too_large", `request body is larger than ${maxBytes} bytes`, {
+      hint: "send less data per request (copy large files with `vmlab cp`)",
+    });
   if (Number(req.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge();
   const text = await req.text();
   if (text.length > maxBytes) throw tooLarge();
@@ -194,14 +215,16 @@ export async function parseBody<S extends z.ZodType>(req: Request, schema: S, ma
     }
   }
   const r = schema.safeParse(raw);
-  if (!r.success) throw new CodedError("request.invalid", `invalid request: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's shape" });
+  if (!r.success)
+    throw new CodedError("request.invalid", `invalid request: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's shape" });
   return r.data;
 }
 
 /** Query parameters parsed with `schema`, or `request.invalid`. */
 export function parseQuery<S extends z.ZodType>(query: Record<string, string>, schema: S): z.output<S> {
   const r = schema.safeParse(query);
-  if (!r.success) throw new CodedError("request.invalid", `invalid query: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's parameters" });
+  if (!r.success)
+    throw new CodedError("request.invalid", `invalid query: ${issues(r.error)}`, { hint: "see core/daemon/protocol.ts for the request's parameters" });
   return r.data;
 }
 
@@ -212,7 +235,16 @@ export function mapErrors(app: Hono, log: { write(level: "warn", msg: string, fi
     log.write("warn", `request failed: ${e.message}`, { code: e.code, path: c.req.path });
     return c.json({ error: e.toJSON() }, e.status as ContentfulStatusCode);
   });
-  app.notFound((c) => c.json({ error: new CodedError("request.not_found", `no such endpoint: ${c.req.method} ${c.req.path}`, { hint: "the CLI and the daemon may be different versions: restart the daemons with `vmlab daemon stop`" }).toJSON() }, 404));
+  app.notFound((c) =>
+    c.json(
+      {
+        error: new CodedError("request.not_found", `no such endpoint: ${c.req.method} ${c.req.path}`, {
+          hint: "the CLI and the daemon may be different versions: restart the daemons with `vmlab daemon stop`",
+        }).toJSON(),
+      },
+      404,
+    ),
+  );
 }
 
 /** An NDJSON response whose records are produced by `run(write)`. */

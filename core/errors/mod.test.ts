@@ -13,7 +13,12 @@ describe("CodedError", () => {
   });
 
   test("round-trips through JSON", () => {
-    const e = new CodedError("store.in_use", "template x is in use", { subject: "x86_64/x@1", hint: "destroy the lab first", detail: { clones: ["a"] }, location: { file: "vmlab.wcl", line: 3, col: 5 } });
+    const e = new CodedError("store.in_use", "template x is in use", {
+      subject: "x86_64/x@1",
+      hint: "destroy the lab first",
+      detail: { clones: ["a"] },
+      location: { file: "vmlab.wcl", line: 3, col: 5 },
+    });
     const back = CodedError.fromJSON(JSON.parse(JSON.stringify(e)));
     expect(back.toJSON()).toEqual(e.toJSON());
     expect(back.status).toBe(409);
@@ -29,9 +34,19 @@ describe("CodedError", () => {
   });
 
   test("withContext() names what the caller was doing and keeps the code, hint and detail", () => {
-    const inner = new CodedError("qga.command_failed", "guest agent command 'guest-file-open' failed: no such file", { subject: "/run/qga.sock", hint: "check the guest path", detail: { command: "guest-file-open" } });
+    const inner = new CodedError("qga.command_failed", "guest agent command 'guest-file-open' failed: no such file", {
+      subject: "/run/qga.sock",
+      hint: "check the guest path",
+      detail: { command: "guest-file-open" },
+    });
     const e = CodedError.withContext(inner, "cannot read web:/x", { subject: "web:/x" });
-    expect(e.toJSON()).toEqual({ code: "qga.command_failed", message: "cannot read web:/x: guest agent command 'guest-file-open' failed: no such file", subject: "web:/x", hint: "check the guest path", detail: { command: "guest-file-open" } });
+    expect(e.toJSON()).toEqual({
+      code: "qga.command_failed",
+      message: "cannot read web:/x: guest agent command 'guest-file-open' failed: no such file",
+      subject: "web:/x",
+      hint: "check the guest path",
+      detail: { command: "guest-file-open" },
+    });
     expect(e.cause).toBe(inner);
     expect(CodedError.withContext(new Error("boom"), "cannot start").code).toBe("internal");
   });

@@ -48,7 +48,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   "request.invalid": 400,
   "request.too_large": 413,
   "exec.timeout": 504,
-  "internal": 500,
+  internal: 500,
 };
 const STATUS_BY_KIND: Record<string, number> = {
   not_found: 404,
@@ -168,7 +168,10 @@ export class CodedError extends Error {
       });
     }
     if (err && err.code === "ENOSPC") {
-      return new CodedError("disk.full", `no space left on device: ${String(err.message)}`, { hint: "free disk space (old templates: `vmlab template list`) and try again", cause: e });
+      return new CodedError("disk.full", `no space left on device: ${String(err.message)}`, {
+        hint: "free disk space (old templates: `vmlab template list`) and try again",
+        cause: e,
+      });
     }
     return new CodedError("internal", e instanceof Error ? e.message : String(e), { cause: e });
   }

@@ -113,8 +113,12 @@ function describeScreen(vm: string, d: ScreenErrorDetail): string {
       const what = d.kind === "text" ? `text /${d.target}/` : `image ${d.target}`;
       const saw =
         d.kind === "text"
-          ? d.lastText === undefined ? "no OCR result" : `last OCR text: ${JSON.stringify(shorten(d.lastText))}`
-          : d.best === undefined ? "no match candidate" : `best score ${d.best.score.toFixed(3)} at (${d.best.x}, ${d.best.y})`;
+          ? d.lastText === undefined
+            ? "no OCR result"
+            : `last OCR text: ${JSON.stringify(shorten(d.lastText))}`
+          : d.best === undefined
+            ? "no match candidate"
+            : `best score ${d.best.score.toFixed(3)} at (${d.best.x}, ${d.best.y})`;
       const shot = d.screenshot === undefined ? "" : `; screenshot: ${d.screenshot}`;
       return `timed out after ${secs} s waiting for ${what} on VM ${vm} (${d.polls} screens; ${saw}${shot})`;
     }

@@ -17,7 +17,17 @@ describe("Keyboard.sendKeys()", () => {
     const { qmp, clock, kb } = setup();
     await kb.sendKeys("Ctrl-Alt-Del");
     expect(qmp.commands).toEqual([
-      { command: "send-key", args: { keys: [{ type: "qcode", data: "ctrl" }, { type: "qcode", data: "alt" }, { type: "qcode", data: "delete" }], "hold-time": DEFAULT_CHORD_HOLD_MS } },
+      {
+        command: "send-key",
+        args: {
+          keys: [
+            { type: "qcode", data: "ctrl" },
+            { type: "qcode", data: "alt" },
+            { type: "qcode", data: "delete" },
+          ],
+          "hold-time": DEFAULT_CHORD_HOLD_MS,
+        },
+      },
     ]);
     expect(clock.sleeps).toEqual([chordMs(3, DEFAULT_CHORD_HOLD_MS)]);
   });
@@ -42,7 +52,9 @@ describe("Keyboard.sendKeys()", () => {
 
   test("a zero or fractional hold is rejected", async () => {
     const { kb } = setup();
-    expect((await kb.sendKeys("a", { holdMs: 0 }).catch((e: unknown) => e)) as InputError).toMatchObject({ detail: { code: "input.bad_option", option: "holdMs" } });
+    expect((await kb.sendKeys("a", { holdMs: 0 }).catch((e: unknown) => e)) as InputError).toMatchObject({
+      detail: { code: "input.bad_option", option: "holdMs" },
+    });
     expect((await kb.sendKeys("a", { holdMs: 1.5 }).catch((e: unknown) => e)) as InputError).toMatchObject({ detail: { code: "input.bad_option" } });
   });
 });
@@ -88,7 +100,10 @@ describe("Keyboard.typeText()", () => {
 
 describe("chord vocabulary (fact_key_chords.md)", () => {
   test("every documented name is accepted", async () => {
-    const names = "ctrl alt shift win super meta enter return esc del space tab backspace up down left right home end pgup pageup pgdn pagedown insert menu print pause caps_lock num_lock scroll_lock".split(" ");
+    const names =
+      "ctrl alt shift win super meta enter return esc del space tab backspace up down left right home end pgup pageup pgdn pagedown insert menu print pause caps_lock num_lock scroll_lock".split(
+        " ",
+      );
     for (let i = 1; i <= 12; i++) names.push(`f${i}`);
     names.push(..."abcdefghijklmnopqrstuvwxyz0123456789");
     const { qmp, kb } = setup();

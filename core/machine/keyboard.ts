@@ -106,7 +106,11 @@ export class Keyboard {
     try {
       await sendKey(this.#qmp, keys, { holdTimeMs: holdMs });
     } catch (err) {
-      throw new InputError(this.#vm, { code: "input.qmp_failed", operation: what, reason: reasonOf(err), hint: "the VM may have stopped; check its state and log" }, { cause: err });
+      throw new InputError(
+        this.#vm,
+        { code: "input.qmp_failed", operation: what, reason: reasonOf(err), hint: "the VM may have stopped; check its state and log" },
+        { cause: err },
+      );
     }
   }
 

@@ -85,7 +85,12 @@ export class Machine {
     else connecting.then((q) => q.close()).catch(() => undefined);
     const exit = first.kind === "exit" ? first.exit : proc.exit;
     const why = proc.stderrTail() || (first.kind === "error" ? String((first.err as Error).message) : `exit ${describeExit(exit)}`);
-    throw new MachineError("machine.start_failed", spec.name, `cannot start VM ${spec.name}: QEMU ${first.kind === "exit" ? `exited (${describeExit(exit)})` : "did not open its monitor"}: ${why}`, "run `vmlab doctor` to check the QEMU installation; `vmlab logs` shows QEMU's full output");
+    throw new MachineError(
+      "machine.start_failed",
+      spec.name,
+      `cannot start VM ${spec.name}: QEMU ${first.kind === "exit" ? `exited (${describeExit(exit)})` : "did not open its monitor"}: ${why}`,
+      "run `vmlab doctor` to check the QEMU installation; `vmlab logs` shows QEMU's full output",
+    );
   }
 
   /** The guest-agent client (connected on first use). */
@@ -100,7 +105,11 @@ export class Machine {
     const ready = agent.waitReady(timeoutMs);
     const r = await Promise.race([ready.then(() => "ready" as const), this.process.exited.then(() => "exited" as const)]);
     if (r === "exited") {
-      throw new MachineError("machine.agent_timeout", this.spec.name, `VM ${this.spec.name} exited (${describeExit(this.process.exit)}) before its guest agent answered`);
+      throw new MachineError(
+        "machine.agent_timeout",
+        this.spec.name,
+        `VM ${this.spec.name} exited (${describeExit(this.process.exit)}) before its guest agent answered`,
+      );
     }
     return agent;
   }
@@ -110,7 +119,12 @@ export class Machine {
     await this.qmp.execute("system_powerdown");
     const exit = await withDeadline(this.process.exited, timeoutMs);
     if (!exit) {
-      throw new MachineError("machine.powerdown_timeout", this.spec.name, `VM ${this.spec.name} did not power off within ${Math.round(timeoutMs / 1000)} s of the ACPI power button`, "the guest may ignore ACPI: stop it with `vmlab vm stop --force`");
+      throw new MachineError(
+        "machine.powerdown_timeout",
+        this.spec.name,
+        `VM ${this.spec.name} did not power off within ${Math.round(timeoutMs / 1000)} s of the ACPI power button`,
+        "the guest may ignore ACPI: stop it with `vmlab vm stop --force`",
+      );
     }
     await this.close();
     return exit;

@@ -24,10 +24,12 @@ describe("Mouse", () => {
   test("move scales pixels to QEMU's absolute axis range", async () => {
     const { qmp, mouse } = setup();
     await mouse.move(512, 768);
-    expect(sent(qmp)).toEqual([[
-      { type: "abs", data: { axis: "x", value: Math.round((512 * INPUT_ABS_MAX) / 1024) } },
-      { type: "abs", data: { axis: "y", value: INPUT_ABS_MAX } },
-    ]]);
+    expect(sent(qmp)).toEqual([
+      [
+        { type: "abs", data: { axis: "x", value: Math.round((512 * INPUT_ABS_MAX) / 1024) } },
+        { type: "abs", data: { axis: "y", value: INPUT_ABS_MAX } },
+      ],
+    ]);
   });
 
   test("click sends press and release in separate commands with a hold between", async () => {
@@ -49,7 +51,12 @@ describe("Mouse", () => {
   });
 
   test("dragPath ends exactly at the target", () => {
-    expect(dragPath(0, 0, 10, -5, 4)).toEqual([[3, -1], [5, -2], [8, -4], [10, -5]]);
+    expect(dragPath(0, 0, 10, -5, 4)).toEqual([
+      [3, -1],
+      [5, -2],
+      [8, -4],
+      [10, -5],
+    ]);
   });
 
   test("points outside the screen are rejected with the screen size", async () => {

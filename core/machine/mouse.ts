@@ -129,7 +129,11 @@ export class Mouse {
     try {
       mice = await this.#qmp.execute<MouseInfo[]>("query-mice");
     } catch (err) {
-      throw new InputError(this.#vm, { code: "input.qmp_failed", operation: "list pointing devices", reason: reasonOf(err), hint: "the VM may have stopped" }, { cause: err });
+      throw new InputError(
+        this.#vm,
+        { code: "input.qmp_failed", operation: "list pointing devices", reason: reasonOf(err), hint: "the VM may have stopped" },
+        { cause: err },
+      );
     }
     if (!Array.isArray(mice) || !mice.some((m) => m.absolute === true)) {
       throw new InputError(this.#vm, {
@@ -145,7 +149,11 @@ export class Mouse {
       return await this.#screenSize();
     } catch (err) {
       if (err instanceof InputError) throw err;
-      throw new InputError(this.#vm, { code: "input.qmp_failed", operation: "read the screen size", reason: reasonOf(err), hint: "the VM may have no display" }, { cause: err });
+      throw new InputError(
+        this.#vm,
+        { code: "input.qmp_failed", operation: "read the screen size", reason: reasonOf(err), hint: "the VM may have no display" },
+        { cause: err },
+      );
     }
   }
 
@@ -179,7 +187,11 @@ export class Mouse {
     try {
       await inputSendEvent(this.#qmp, events);
     } catch (err) {
-      throw new InputError(this.#vm, { code: "input.qmp_failed", operation: what, reason: reasonOf(err), hint: "the VM may have stopped; check its state and log" }, { cause: err });
+      throw new InputError(
+        this.#vm,
+        { code: "input.qmp_failed", operation: what, reason: reasonOf(err), hint: "the VM may have stopped; check its state and log" },
+        { cause: err },
+      );
     }
   }
 }

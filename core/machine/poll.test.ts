@@ -39,6 +39,13 @@ describe("pollUntil()", () => {
 
   test("a throwing probe ends the wait with its error", async () => {
     const clock = new InstantClock();
-    await expect(pollUntil(async () => { throw new Error("boom"); }, { timeoutMs: 1_000, clock })).rejects.toThrow("boom");
+    await expect(
+      pollUntil(
+        async () => {
+          throw new Error("boom");
+        },
+        { timeoutMs: 1_000, clock },
+      ),
+    ).rejects.toThrow("boom");
   });
 });

@@ -56,7 +56,10 @@ describe("Screen.findImage()", () => {
 
   test("a threshold outside (0, 1] is rejected", async () => {
     const { s } = screen([desktop]);
-    expect(((await s.findImage(icon, { threshold: 1.5 }).catch((e: unknown) => e)) as ScreenError).detail).toMatchObject({ code: "screen.bad_option", option: "threshold" });
+    expect(((await s.findImage(icon, { threshold: 1.5 }).catch((e: unknown) => e)) as ScreenError).detail).toMatchObject({
+      code: "screen.bad_option",
+      option: "threshold",
+    });
   });
 });
 
@@ -86,7 +89,9 @@ describe("Screen.waitForImage() / waitForAny()", () => {
     expect(d.screenshot).toStartWith(join(shots, "win-timeout-"));
     const saved = decodeImage(readFileSync(d.screenshot as string), "saved");
     expect(saved.ok && saved.value.width).toBe(640);
-    expect(err.message).toMatch(/^timed out after 3 s waiting for image icon on VM win \(\d+ screens; best score -?\d\.\d{3} at \(\d+, \d+\); screenshot: .*\.png\)$/);
+    expect(err.message).toMatch(
+      /^timed out after 3 s waiting for image icon on VM win \(\d+ screens; best score -?\d\.\d{3} at \(\d+, \d+\); screenshot: .*\.png\)$/,
+    );
   });
 });
 

@@ -148,20 +148,17 @@ export class Screen {
     const loaded = await this.#load(needles);
     let last: RgbImage | undefined;
     let best: BestSeen | undefined;
-    const out = await pollUntil(
-      async () => {
-        last = await this.#source.frame();
-        const gray = toGray(last);
-        best = undefined;
-        for (const [index, n] of loaded.entries()) {
-          const hit = this.#best(gray, n, opts.region);
-          if (hit.score >= threshold) return { ...imageHit(hit), index };
-          if (best === undefined || hit.score > best.score) best = { x: hit.x, y: hit.y, score: hit.score };
-        }
-        return undefined;
-      },
-      this.#pollOpts(timeoutMs),
-    );
+    const out = await pollUntil(async () => {
+      last = await this.#source.frame();
+      const gray = toGray(last);
+      best = undefined;
+      for (const [index, n] of loaded.entries()) {
+        const hit = this.#best(gray, n, opts.region);
+        if (hit.score >= threshold) return { ...imageHit(hit), index };
+        if (best === undefined || hit.score > best.score) best = { x: hit.x, y: hit.y, score: hit.score };
+      }
+      return undefined;
+    }, this.#pollOpts(timeoutMs));
     if (out.value !== undefined) return out.value;
     const screenshot = await this.#evidence(last);
     throw new ScreenError(this.#vm, {
@@ -198,19 +195,21 @@ export class Screen {
     const source = pattern instanceof RegExp ? pattern.source : pattern;
     const compiled = compilePattern(pattern);
     if (!compiled.ok) {
-      throw new ScreenError(this.#vm, { code: "screen.bad_pattern", pattern: source, reason: compiled.reason, hint: "the pattern is a JavaScript regular expression; escape special characters with \\" });
+      throw new ScreenError(this.#vm, {
+        code: "screen.bad_pattern",
+        pattern: source,
+        reason: compiled.reason,
+        hint: "the pattern is a JavaScript regular expression; escape special characters with \\",
+      });
     }
     let last: RgbImage | undefined;
     let lastText: string | undefined;
-    const out = await pollUntil(
-      async () => {
-        last = await this.#source.frame();
-        const result = await this.ocrDetailed(opts.region, last);
-        lastText = result.text;
-        return matchText(result, compiled.re);
-      },
-      this.#pollOpts(timeoutMs),
-    );
+    const out = await pollUntil(async () => {
+      last = await this.#source.frame();
+      const result = await this.ocrDetailed(opts.region, last);
+      lastText = result.text;
+      return matchText(result, compiled.re);
+    }, this.#pollOpts(timeoutMs));
     if (out.value !== undefined) return out.value;
     const screenshot = await this.#evidence(last);
     throw new ScreenError(this.#vm, {
@@ -265,7 +264,12 @@ export class Screen {
   #threshold(t: number | undefined): number {
     const v = t ?? DEFAULT_THRESHOLD;
     if (!Number.isFinite(v) || v <= 0 || v > 1) {
-      throw new ScreenError(this.#vm, { code: "screen.bad_option", option: "threshold", value: v, hint: "give a similarity between 0 (exclusive) and 1; 0.9 is the default" });
+      throw new ScreenError(this.#vm, {
+        code: "screen.bad_option",
+        option: "threshold",
+        value: v,
+        hint: "give a similarity between 0 (exclusive) and 1; 0.9 is the default",
+      });
     }
     return v;
   }
@@ -284,7 +288,12 @@ export class Screen {
 
   #autoName(tag: string): string {
     if (this.#screenshotDir === undefined) {
-      throw new ScreenError(this.#vm, { code: "screen.save_failed", path: "(auto)", reason: "no screenshot folder is configured", hint: "give a path to save to" });
+      throw new ScreenError(this.#vm, {
+        code: "screen.save_failed",
+        path: "(auto)",
+        reason: "no screenshot folder is configured",
+        hint: "give a path to save to",
+      });
     }
     const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").replace(/\..*$/, "");
     return join(this.#screenshotDir, `${this.#vm}-${tag}${stamp}-${++this.#shotSeq}.png`);

@@ -19,7 +19,15 @@ function qemu(png: boolean) {
   return new RecordingQmp().handle("screendump", (a) => {
     const file = a?.["filename"] as string;
     if (a?.["format"] === "png") {
-      if (!png) throw new QmpError({ code: "qmp.command_failed", path: "-", command: "screendump", errorClass: "GenericError", desc: "Enable PNG support with libpng for screendump", hint: "" });
+      if (!png)
+        throw new QmpError({
+          code: "qmp.command_failed",
+          path: "-",
+          command: "screendump",
+          errorClass: "GenericError",
+          desc: "Enable PNG support with libpng for screendump",
+          hint: "",
+        });
       writeFileSync(file, encodePng(img));
     } else writeFileSync(file, encodePpm(img));
     return {};

@@ -32,7 +32,15 @@ function fakeQemu(opts: { snaps?: Snap[]; pollsToFinish?: number; running?: bool
   qmp.handle("snapshot-save", (a) =>
     start(() => {
       if (snaps.some((s) => s.name === a?.["tag"])) return `Snapshot '${a?.["tag"]}' already exists in one or more devices`;
-      snaps.push({ id: String(snaps.length + 1), name: a?.["tag"] as string, "vm-state-size": state.running ? 1000 : 0, "date-sec": 1_700_000_000, "date-nsec": 5_000_000, "vm-clock-sec": 3, "vm-clock-nsec": 250_000_000 });
+      snaps.push({
+        id: String(snaps.length + 1),
+        name: a?.["tag"] as string,
+        "vm-state-size": state.running ? 1000 : 0,
+        "date-sec": 1_700_000_000,
+        "date-nsec": 5_000_000,
+        "vm-clock-sec": 3,
+        "vm-clock-nsec": 250_000_000,
+      });
       return undefined;
     })(a),
   );
@@ -59,7 +67,14 @@ function fakeQemu(opts: { snaps?: Snap[]; pollsToFinish?: number; running?: bool
         if (error !== undefined) j.error = error;
       }
       const done = j.polls > (opts.pollsToFinish ?? 1);
-      return { id, type: "snapshot", status: done ? "concluded" : "running", "current-progress": 0, "total-progress": 1, ...(done && j.error ? { error: j.error } : {}) };
+      return {
+        id,
+        type: "snapshot",
+        status: done ? "concluded" : "running",
+        "current-progress": 0,
+        "total-progress": 1,
+        ...(done && j.error ? { error: j.error } : {}),
+      };
     }),
   );
   qmp.handle("job-dismiss", (a) => (jobs.delete(a?.["id"] as string), {}));
@@ -76,10 +91,23 @@ describe("LiveSnapshots", () => {
   test("take runs a snapshot-save job on the writable qcow2 disks and returns the online snapshot", async () => {
     const q = fakeQemu({ pollsToFinish: 3 });
     const info = await live(q).take("before");
-    expect(q.qmp.named("snapshot-save")[0]?.args).toEqual({ "job-id": expect.stringMatching(/^vmlab-snapshot-save-/), tag: "before", vmstate: "#block180", devices: ["#block180"] });
+    expect(q.qmp.named("snapshot-save")[0]?.args).toEqual({
+      "job-id": expect.stringMatching(/^vmlab-snapshot-save-/),
+      tag: "before",
+      vmstate: "#block180",
+      devices: ["#block180"],
+    });
     expect(q.qmp.named("job-dismiss").length).toBe(1);
     expect(q.jobs.size).toBe(0);
-    expect(info).toEqual({ name: "before", id: "1", takenAt: new Date(1_700_000_000_005), online: true, powerState: "running", vmStateBytes: 1000, vmClockMs: 3250 });
+    expect(info).toEqual({
+      name: "before",
+      id: "1",
+      takenAt: new Date(1_700_000_000_005),
+      online: true,
+      powerState: "running",
+      vmStateBytes: 1000,
+      vmClockMs: 3250,
+    });
   });
 
   test("taking an existing name is snapshot.exists unless overwrite", async () => {
@@ -118,20 +146,35 @@ describe("LiveSnapshots", () => {
 
   test("an offline (disk-only) snapshot cannot be loaded into a running VM", async () => {
     const q = fakeQemu({ snaps: [{ id: "1", name: "cold", "vm-state-size": 0, "date-sec": 1, "date-nsec": 0, "vm-clock-sec": 0, "vm-clock-nsec": 0 }] });
-    expect(((await live(q).restore("cold").catch((e: unknown) => e)) as SnapshotError).detail).toMatchObject({ code: "snapshot.disk_only", name: "cold" });
+    expect(
+      (
+        (await live(q)
+          .restore("cold")
+          .catch((e: unknown) => e)) as SnapshotError
+      ).detail,
+    ).toMatchObject({ code: "snapshot.disk_only", name: "cold" });
   });
 
   test("a job error comes back as snapshot.job_failed with QEMU's words", async () => {
     const q = fakeQemu();
-    q.qmp.handle("query-block", () => [{ device: "disk0", inserted: { "node-name": "n0", ro: false, drv: "qcow2", image: { snapshots: [{ id: "1", name: "x", "vm-state-size": 5, "date-sec": 1 }] } } }]);
-    const err = (await live(q).restore("x").catch((e: unknown) => e)) as SnapshotError;
+    q.qmp.handle("query-block", () => [
+      {
+        device: "disk0",
+        inserted: { "node-name": "n0", ro: false, drv: "qcow2", image: { snapshots: [{ id: "1", name: "x", "vm-state-size": 5, "date-sec": 1 }] } },
+      },
+    ]);
+    const err = (await live(q)
+      .restore("x")
+      .catch((e: unknown) => e)) as SnapshotError;
     expect(err.detail).toMatchObject({ code: "snapshot.job_failed", operation: "load", reason: "Snapshot 'x' does not exist in one or more devices" });
     expect(err.hint).toContain("left paused");
   });
 
   test("a job that does not conclude in time is snapshot.timeout", async () => {
     const q = fakeQemu({ pollsToFinish: 1_000_000 });
-    const err = (await live(q, 5_000).take("slow").catch((e: unknown) => e)) as SnapshotError;
+    const err = (await live(q, 5_000)
+      .take("slow")
+      .catch((e: unknown) => e)) as SnapshotError;
     expect(err.detail).toMatchObject({ code: "snapshot.timeout", operation: "save", name: "slow", timeoutMs: 5_000 });
   });
 
@@ -147,13 +190,25 @@ describe("LiveSnapshots", () => {
   test("a VM without a writable qcow2 disk cannot take snapshots", async () => {
     const q = fakeQemu();
     q.qmp.handle("query-block", () => [{ device: "cd0", inserted: { "node-name": "c", ro: true, drv: "raw" } }]);
-    expect(((await live(q).take("x").catch((e: unknown) => e)) as SnapshotError).code).toBe("snapshot.no_disk");
+    expect(
+      (
+        (await live(q)
+          .take("x")
+          .catch((e: unknown) => e)) as SnapshotError
+      ).code,
+    ).toBe("snapshot.no_disk");
   });
 
   test("bad names are rejected before QEMU sees them", async () => {
     const q = fakeQemu();
     for (const name of ["", "12", "-x", "a b", "x".repeat(129), "é"]) {
-      expect(((await live(q).take(name).catch((e: unknown) => e)) as SnapshotError).code).toBe("snapshot.bad_name");
+      expect(
+        (
+          (await live(q)
+            .take(name)
+            .catch((e: unknown) => e)) as SnapshotError
+        ).code,
+      ).toBe("snapshot.bad_name");
     }
     expect(q.qmp.commands).toEqual([]);
     expect(snapshotNameProblem("before-install.v2_1")).toBeUndefined();

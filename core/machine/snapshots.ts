@@ -141,7 +141,8 @@ export class LiveSnapshots {
   async take(name: string, opts: { overwrite?: boolean } = {}): Promise<SnapshotInfo> {
     this.#checkName(name);
     const disks = await this.#disks("save", name);
-    if (disks.nodes.length === 0) throw new SnapshotError(this.#vm, { code: "snapshot.no_disk", hint: "internal snapshots need a writable qcow2 disk (template-backed VMs have one)" });
+    if (disks.nodes.length === 0)
+      throw new SnapshotError(this.#vm, { code: "snapshot.no_disk", hint: "internal snapshots need a writable qcow2 disk (template-backed VMs have one)" });
     if (disks.snapshots.some((s) => s.name === name)) {
       if (!opts.overwrite) throw new SnapshotError(this.#vm, { code: "snapshot.exists", name, hint: "delete it first, choose another name, or overwrite it" });
       await this.#job("delete", name, "snapshot-delete", { tag: name, devices: disks.nodes });
@@ -149,7 +150,13 @@ export class LiveSnapshots {
     await this.#job("save", name, "snapshot-save", { tag: name, vmstate: disks.nodes[0], devices: disks.nodes });
     const taken = (await this.#disks("save", name)).snapshots.find((s) => s.name === name);
     if (taken === undefined) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.job_failed", operation: "save", name, reason: "the job succeeded but the snapshot is not listed", hint: "check the VM log" });
+      throw new SnapshotError(this.#vm, {
+        code: "snapshot.job_failed",
+        operation: "save",
+        name,
+        reason: "the job succeeded but the snapshot is not listed",
+        hint: "check the VM log",
+      });
     }
     return taken;
   }
@@ -166,7 +173,17 @@ export class LiveSnapshots {
     try {
       if (!(await queryStatus(this.#qmp)).running) await cont(this.#qmp);
     } catch (err) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.qmp_failed", operation: "load", name, reason: `restored, but cannot resume the VM: ${reasonOf(err)}`, hint: "resume it with `vmlab vm start`" }, { cause: err });
+      throw new SnapshotError(
+        this.#vm,
+        {
+          code: "snapshot.qmp_failed",
+          operation: "load",
+          name,
+          reason: `restored, but cannot resume the VM: ${reasonOf(err)}`,
+          hint: "resume it with `vmlab vm start`",
+        },
+        { cause: err },
+      );
     }
     return snap;
   }
@@ -181,13 +198,19 @@ export class LiveSnapshots {
 
   #checkName(name: string): void {
     const problem = snapshotNameProblem(name);
-    if (problem !== undefined) throw new SnapshotError(this.#vm, { code: "snapshot.bad_name", name, reason: problem, hint: "e.g. \"before-install\" or \"base.v2\"" });
+    if (problem !== undefined)
+      throw new SnapshotError(this.#vm, { code: "snapshot.bad_name", name, reason: problem, hint: 'e.g. "before-install" or "base.v2"' });
   }
 
   #find(disks: DiskView, name: string): SnapshotInfo {
     const s = disks.snapshots.find((x) => x.name === name);
     if (s === undefined) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.not_found", name, available: disks.snapshots.map((x) => x.name), hint: "list snapshots with `vmlab snapshot list`" });
+      throw new SnapshotError(this.#vm, {
+        code: "snapshot.not_found",
+        name,
+        available: disks.snapshots.map((x) => x.name),
+        hint: "list snapshots with `vmlab snapshot list`",
+      });
     }
     return s;
   }
@@ -197,11 +220,21 @@ export class LiveSnapshots {
     try {
       raw = await this.#qmp.execute("query-block");
     } catch (err) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.qmp_failed", operation, name, reason: reasonOf(err), hint: "the VM may have stopped" }, { cause: err });
+      throw new SnapshotError(
+        this.#vm,
+        { code: "snapshot.qmp_failed", operation, name, reason: reasonOf(err), hint: "the VM may have stopped" },
+        { cause: err },
+      );
     }
     const parsed = blockSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.qmp_failed", operation, name, reason: `unexpected query-block reply: ${parsed.error.issues[0]?.message ?? "?"}`, hint: "the QEMU version may be unsupported" });
+      throw new SnapshotError(this.#vm, {
+        code: "snapshot.qmp_failed",
+        operation,
+        name,
+        reason: `unexpected query-block reply: ${parsed.error.issues[0]?.message ?? "?"}`,
+        hint: "the QEMU version may be unsupported",
+      });
     }
     const disks = parsed.data.flatMap((b) => (b.inserted !== undefined && !b.inserted.ro && b.inserted.drv === "qcow2" ? [b.inserted] : []));
     const first = disks[0];
@@ -218,9 +251,23 @@ export class LiveSnapshots {
       result = await runJob(this.#qmp, command, args, { jobId, timeoutMs: this.#timeoutMs, clock: this.#clock });
     } catch (err) {
       if (err instanceof JobTimeout) {
-        throw new SnapshotError(this.#vm, { code: "snapshot.timeout", operation, name, timeoutMs: err.timeoutMs, hint: "the host may be overloaded or its disk slow; the job continues inside QEMU" }, { cause: err });
+        throw new SnapshotError(
+          this.#vm,
+          {
+            code: "snapshot.timeout",
+            operation,
+            name,
+            timeoutMs: err.timeoutMs,
+            hint: "the host may be overloaded or its disk slow; the job continues inside QEMU",
+          },
+          { cause: err },
+        );
       }
-      throw new SnapshotError(this.#vm, { code: "snapshot.qmp_failed", operation, name, reason: reasonOf(err), hint: "snapshot jobs need QEMU ≥ 6.0" }, { cause: err });
+      throw new SnapshotError(
+        this.#vm,
+        { code: "snapshot.qmp_failed", operation, name, reason: reasonOf(err), hint: "snapshot jobs need QEMU ≥ 6.0" },
+        { cause: err },
+      );
     }
     if (result.error !== undefined) {
       const paused = operation === "load" ? "; the VM is left paused — restore another snapshot or restart it" : "";

@@ -30,7 +30,15 @@ export class OfflineSnapshots {
     return this.#run("list", "", () =>
       img.list(this.#disk, this.#img).map((s) => {
         const online = s.vmStateSize > 0;
-        return { name: s.name, id: s.id, takenAt: s.date, online, powerState: online ? "running" : "stopped", vmStateBytes: s.vmStateSize, vmClockMs: 0 } satisfies SnapshotInfo;
+        return {
+          name: s.name,
+          id: s.id,
+          takenAt: s.date,
+          online,
+          powerState: online ? "running" : "stopped",
+          vmStateBytes: s.vmStateSize,
+          vmClockMs: 0,
+        } satisfies SnapshotInfo;
       }),
     );
   }
@@ -68,20 +76,37 @@ export class OfflineSnapshots {
   #find(name: string): SnapshotInfo {
     const all = this.list();
     const s = all.find((x) => x.name === name);
-    if (s === undefined) throw new SnapshotError(this.#vm, { code: "snapshot.not_found", name, available: all.map((x) => x.name), hint: "list snapshots with `vmlab snapshot list`" });
+    if (s === undefined)
+      throw new SnapshotError(this.#vm, {
+        code: "snapshot.not_found",
+        name,
+        available: all.map((x) => x.name),
+        hint: "list snapshots with `vmlab snapshot list`",
+      });
     return s;
   }
 
   #checkName(name: string): void {
     const problem = snapshotNameProblem(name);
-    if (problem !== undefined) throw new SnapshotError(this.#vm, { code: "snapshot.bad_name", name, reason: problem, hint: "e.g. \"before-install\" or \"base.v2\"" });
+    if (problem !== undefined)
+      throw new SnapshotError(this.#vm, { code: "snapshot.bad_name", name, reason: problem, hint: 'e.g. "before-install" or "base.v2"' });
   }
 
   #run<T>(operation: SnapshotOperation, name: string, f: () => T): T {
     try {
       return f();
     } catch (err) {
-      throw new SnapshotError(this.#vm, { code: "snapshot.img_failed", operation, name, reason: reasonOf(err), hint: "offline snapshots need the VM stopped (QEMU holds a lock on its disk while it runs)" }, { cause: err });
+      throw new SnapshotError(
+        this.#vm,
+        {
+          code: "snapshot.img_failed",
+          operation,
+          name,
+          reason: reasonOf(err),
+          hint: "offline snapshots need the VM stopped (QEMU holds a lock on its disk while it runs)",
+        },
+        { cause: err },
+      );
     }
   }
 }

@@ -23,7 +23,13 @@ describe("matchText()", () => {
   });
 
   test("places a repeated word at its own occurrence", () => {
-    const r: OcrResult = { text: "ok ok", words: [{ text: "ok", confidence: 50, box: { x: 0, y: 0, w: 10, h: 10 } }, { text: "ok", confidence: 70, box: { x: 20, y: 0, w: 10, h: 10 } }] };
+    const r: OcrResult = {
+      text: "ok ok",
+      words: [
+        { text: "ok", confidence: 50, box: { x: 0, y: 0, w: 10, h: 10 } },
+        { text: "ok", confidence: 70, box: { x: 20, y: 0, w: 10, h: 10 } },
+      ],
+    };
     expect(matchText(r, /ok$/)).toMatchObject({ x: 20, score: 0.7, text: "ok" });
   });
 

@@ -58,6 +58,9 @@ describe("buildMedium()", () => {
   });
 
   test("a missing folder is a coded error naming it", async () => {
-    await expect(buildMedium(join(root, "c4"), { kind: "iso", from: join(root, "nope") })).rejects.toMatchObject({ code: "media.source_not_found", subject: join(root, "nope") });
+    await expect(buildMedium(join(root, "c4"), { kind: "iso", from: join(root, "nope") })).rejects.toMatchObject({
+      code: "media.source_not_found",
+      subject: join(root, "nope"),
+    });
   });
 });

@@ -113,12 +113,15 @@ export async function buildMedium(cacheDir: string, req: MediaRequest): Promise<
   if (existsSync(path)) return { path, key, reused: true, bytes: statSync(path).size, format: "raw" };
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    const r = req.kind === "iso"
-      ? await writeIso(req.from, tmp, { ...(req.label !== undefined ? { label: req.label } : {}), ...(req.boot ? { boot: req.boot } : {}) })
-      : await writeFat(req.from, tmp, {
-        ...(req.label !== undefined ? { label: req.label } : {}),
-        ...(req.kind === "floppy" ? { format: "floppy" } : { partitioned: true, format: req.format ?? "auto", ...(req.sizeBytes !== undefined ? { sizeBytes: req.sizeBytes } : {}) }),
-      });
+    const r =
+      req.kind === "iso"
+        ? await writeIso(req.from, tmp, { ...(req.label !== undefined ? { label: req.label } : {}), ...(req.boot ? { boot: req.boot } : {}) })
+        : await writeFat(req.from, tmp, {
+            ...(req.label !== undefined ? { label: req.label } : {}),
+            ...(req.kind === "floppy"
+              ? { format: "floppy" }
+              : { partitioned: true, format: req.format ?? "auto", ...(req.sizeBytes !== undefined ? { sizeBytes: req.sizeBytes } : {}) }),
+          });
     const fh = await open(tmp, "r+");
     await fh.sync().finally(() => fh.close()); // durable before it becomes visible under its key
     renameSync(tmp, path);

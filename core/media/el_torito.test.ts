@@ -13,7 +13,10 @@ describe("El Torito", () => {
     expect(new DataView(c.buffer).getUint32(40, true)).toBe(30);
   });
   test("a second platform gets a final section header (0x91, EFI) and its entry", () => {
-    const c = encodeBootCatalog([{ platform: PLATFORM_X86, lba: 30, sectors: 4 }, { platform: PLATFORM_EFI, lba: 40, sectors: 2880 }]);
+    const c = encodeBootCatalog([
+      { platform: PLATFORM_X86, lba: 30, sectors: 4 },
+      { platform: PLATFORM_EFI, lba: 40, sectors: 2880 },
+    ]);
     expect([c[64], c[65], c[66]]).toEqual([0x91, 0xef, 1]);
     expect(c[96]).toBe(0x88);
     expect(new DataView(c.buffer).getUint32(104, true)).toBe(40);

@@ -70,20 +70,35 @@ function toFat(dir: SourceDir, parent: FNode | undefined): FNode {
     let e: SourceFile | SourceDir | undefined = c.kind === "symlink" ? undefined : c;
     if (c.kind === "symlink") {
       const t = followLink(c);
-      if (!t || t.kind === "dir") throw new CodedError("media.bad_source", `symlink ${c.path} ${t ? "points at a folder" : "is dangling"}; FAT cannot store it`, { subject: c.path, hint: "FAT images store symlinks to files as the file; replace this link by a copy or remove it." });
+      if (!t || t.kind === "dir")
+        throw new CodedError("media.bad_source", `symlink ${c.path} ${t ? "points at a folder" : "is dangling"}; FAT cannot store it`, {
+          subject: c.path,
+          hint: "FAT images store symlinks to files as the file; replace this link by a copy or remove it.",
+        });
       e = t;
     }
     if (!e) continue;
-    if (e.kind === "file" && e.size > FAT_MAX_FILE) throw new CodedError("media.too_large", `${e.path} is larger than 4 GiB − 1 byte, the largest file FAT can store`, { subject: e.path, hint: "Use an ISO medium (multi-extent) for files this large." });
+    if (e.kind === "file" && e.size > FAT_MAX_FILE)
+      throw new CodedError("media.too_large", `${e.path} is larger than 4 GiB − 1 byte, the largest file FAT can store`, {
+        subject: e.path,
+        hint: "Use an ISO medium (multi-extent) for files this large.",
+      });
     if (c.name.length > LFN_MAX) throw new CodedError("media.bad_source", `name ${c.path} is longer than ${LFN_MAX} characters`, { subject: c.path });
-    n.children.push(e.kind === "dir" ? toFat(e, n) : { name: c.name, kind: "file", src: e, children: [], entries: [], entryCount: 0, cluster: 0, clusters: 0, parent: n, made: [] });
+    n.children.push(
+      e.kind === "dir"
+        ? toFat(e, n)
+        : { name: c.name, kind: "file", src: e, children: [], entries: [], entryCount: 0, cluster: 0, clusters: 0, parent: n, made: [] },
+    );
   }
   return n;
 }
 
 function labelBytes(label: string | undefined): Uint8Array {
   const b = new Uint8Array(11).fill(0x20);
-  const s = (label ?? "NO NAME").toUpperCase().replace(/[^A-Z0-9 _\-!#$%&'()@^{}~]/g, "_").slice(0, 11);
+  const s = (label ?? "NO NAME")
+    .toUpperCase()
+    .replace(/[^A-Z0-9 _\-!#$%&'()@^{}~]/g, "_")
+    .slice(0, 11);
   for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
   return b;
 }
@@ -160,8 +175,13 @@ function pickLayout(root: FNode, opts: FatOptions, label: string | undefined): L
   const hidden = opts.partitioned ? PARTITION_START : 0;
   const rootCount = dirs(root)[0]?.entryCount ?? 0;
   const rootEntries = Math.max(ROOT_ENTRIES_DEFAULT, Math.ceil(rootCount / 16) * 16);
-  const typeFor = (bytes: number): FatType => (format === "fat12" ? 12 : format === "fat16" ? 16 : format === "fat32" ? 32 : bytes <= AUTO_FAT32_ABOVE ? 16 : 32);
-  const tooLarge = (what: string) => new CodedError("media.too_large", `the folder does not fit on ${what}`, { subject: label ?? "", hint: "Remove files from the folder, give the disk a larger `size`, or use an ISO medium." });
+  const typeFor = (bytes: number): FatType =>
+    format === "fat12" ? 12 : format === "fat16" ? 16 : format === "fat32" ? 32 : bytes <= AUTO_FAT32_ABOVE ? 16 : 32;
+  const tooLarge = (what: string) =>
+    new CodedError("media.too_large", `the folder does not fit on ${what}`, {
+      subject: label ?? "",
+      hint: "Remove files from the folder, give the disk a larger `size`, or use an ISO medium.",
+    });
   if (format === "floppy") {
     const l = allocate(root, floppyGeometry());
     if (!l) throw tooLarge("a 1.44 MB floppy");
@@ -171,7 +191,11 @@ function pickLayout(root: FNode, opts: FatOptions, label: string | undefined): L
     const sectors = Math.floor(opts.sizeBytes / SECTOR_BYTES) - hidden;
     const type = typeFor(sectors * SECTOR_BYTES);
     const g = geometry(type, sectors, rootEntries, hidden) ?? geometry(type, sectors, rootEntries, hidden, 1);
-    if (!g) throw new CodedError("media.bad_size", `${opts.sizeBytes} bytes is not a valid size for a FAT${type} volume`, { subject: label ?? "", hint: `FAT16 needs at least ${MIN_VOLUME_BYTES[16] >> 20} MiB, FAT32 at least ${MIN_VOLUME_BYTES[32] >> 20} MiB.` });
+    if (!g)
+      throw new CodedError("media.bad_size", `${opts.sizeBytes} bytes is not a valid size for a FAT${type} volume`, {
+        subject: label ?? "",
+        hint: `FAT16 needs at least ${MIN_VOLUME_BYTES[16] >> 20} MiB, FAT32 at least ${MIN_VOLUME_BYTES[32] >> 20} MiB.`,
+      });
     const l = allocate(root, g);
     if (!l) throw tooLarge(`a ${opts.sizeBytes}-byte disk`);
     return l;
@@ -206,7 +230,15 @@ function encodeDirs(root: FNode, label: string | undefined, mtime: number): void
     for (const m of made) {
       if (m.lfn) out.push(...lfnEntries(m.node.name, m.short));
       const isDir = m.node.kind === "dir";
-      out.push(shortEntry({ short: m.short, attr: isDir ? ATTR_DIRECTORY : ATTR_ARCHIVE, cluster: m.node.cluster, size: isDir ? 0 : (m.node.src as SourceFile).size, mtimeMs: m.node.src.mtimeMs }));
+      out.push(
+        shortEntry({
+          short: m.short,
+          attr: isDir ? ATTR_DIRECTORY : ATTR_ARCHIVE,
+          cluster: m.node.cluster,
+          size: isDir ? 0 : (m.node.src as SourceFile).size,
+          mtimeMs: m.node.src.mtimeMs,
+        }),
+      );
     }
     d.entries = out;
   }

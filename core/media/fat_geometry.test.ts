@@ -11,8 +11,8 @@ describe("FAT geometry", () => {
     const g = geometry(32, 8 * 1024 * 2048, 0, 0);
     expect(g).toBeDefined();
     if (!g) return;
-    expect(g.fatSectors * 512 / 4).toBeGreaterThanOrEqual(g.clusterCount + 2);
-    expect((g.fatSectors - 1) * 512 / 4).toBeLessThan(g.clusterCount + 2);
+    expect((g.fatSectors * 512) / 4).toBeGreaterThanOrEqual(g.clusterCount + 2);
+    expect(((g.fatSectors - 1) * 512) / 4).toBeLessThan(g.clusterCount + 2);
   });
   test("the floppy boot sector has the classic 1.44 MB BPB", () => {
     const b = bootSector(floppyGeometry(), new Uint8Array(11).fill(0x20), 1);

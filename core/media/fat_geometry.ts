@@ -65,12 +65,36 @@ export function geometry(type: FatType, totalSectors: number, rootEntries: numbe
   clusters = Math.floor((totalSectors - reserved - 2 * fatSectors - rootSectors) / spc);
   const [lo, hi] = RANGE[type];
   if (clusters < lo || clusters > hi) return undefined;
-  return { type, totalSectors, sectorsPerCluster: spc, reservedSectors: reserved, fatSectors, rootEntries: root, media: 0xf8, sectorsPerTrack: 63, heads: 255, hiddenSectors, clusterCount: clusters };
+  return {
+    type,
+    totalSectors,
+    sectorsPerCluster: spc,
+    reservedSectors: reserved,
+    fatSectors,
+    rootEntries: root,
+    media: 0xf8,
+    sectorsPerTrack: 63,
+    heads: 255,
+    hiddenSectors,
+    clusterCount: clusters,
+  };
 }
 
 /** The 1.44 MB floppy layout. */
 export function floppyGeometry(): Geometry {
-  return { type: 12, totalSectors: FLOPPY_SECTORS, sectorsPerCluster: 1, reservedSectors: 1, fatSectors: 9, rootEntries: 224, media: 0xf0, sectorsPerTrack: 18, heads: 2, hiddenSectors: 0, clusterCount: 2847 };
+  return {
+    type: 12,
+    totalSectors: FLOPPY_SECTORS,
+    sectorsPerCluster: 1,
+    reservedSectors: 1,
+    fatSectors: 9,
+    rootEntries: 224,
+    media: 0xf0,
+    sectorsPerTrack: 18,
+    heads: 2,
+    hiddenSectors: 0,
+    clusterCount: 2847,
+  };
 }
 
 /** Encode the boot sector (with BPB) of a volume; `label` is 11 bytes, `serial` the volume id. */

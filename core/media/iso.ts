@@ -29,10 +29,32 @@
  */
 import { CodedError } from "../errors/mod.ts";
 import { utf16be } from "./bytes.ts";
-import { DEFAULT_BIOS_LOAD_SECTORS, PLATFORM_EFI, PLATFORM_X86, bootInfoChecksum, encodeBootCatalog, patchBootInfoTable, type CatalogEntry } from "./el_torito.ts";
 import {
-  ContinuationAreas, FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, encodeBootRecord, encodePathTable, encodeRecord, encodeTerminator, encodeVolumeDescriptor,
-  packRecords, packedSize, pathRecordLength, recordBase, recordLength, type PathEntry, type SuPlan,
+  DEFAULT_BIOS_LOAD_SECTORS,
+  PLATFORM_EFI,
+  PLATFORM_X86,
+  bootInfoChecksum,
+  encodeBootCatalog,
+  patchBootInfoTable,
+  type CatalogEntry,
+} from "./el_torito.ts";
+import {
+  ContinuationAreas,
+  FLAG_DIR,
+  FLAG_MULTI_EXTENT,
+  SECTOR,
+  encodeBootRecord,
+  encodePathTable,
+  encodeRecord,
+  encodeTerminator,
+  encodeVolumeDescriptor,
+  packRecords,
+  packedSize,
+  pathRecordLength,
+  recordBase,
+  recordLength,
+  type PathEntry,
+  type SuPlan,
 } from "./iso_records.ts";
 import { IsoNamer, JolietNamer, compareIsoIds, compareJolietIds } from "./iso_names.ts";
 import { RR_NM, RR_PX, RR_SL, RR_TF, S_IFDIR, S_IFLNK, S_IFREG, er, nm, px, rr, sl, sp, tf } from "./rock_ridge.ts";
@@ -93,7 +115,23 @@ interface Node {
 }
 
 function node(src: SourceEntry, parent: Node | undefined): Node {
-  return { src, parent, isoId: "", jolietId: undefined, children: [], isoBlock: 0, isoSize: 0, jolietBlock: 0, jolietSize: 0, dataBlock: 0, su: [], dotSu: undefined, dotdotSu: undefined, isoNumber: 0, jolietNumber: 0 };
+  return {
+    src,
+    parent,
+    isoId: "",
+    jolietId: undefined,
+    children: [],
+    isoBlock: 0,
+    isoSize: 0,
+    jolietBlock: 0,
+    jolietSize: 0,
+    dataBlock: 0,
+    su: [],
+    dotSu: undefined,
+    dotdotSu: undefined,
+    isoNumber: 0,
+    jolietNumber: 0,
+  };
 }
 
 function buildTree(dir: SourceDir, parent: Node | undefined): Node {
@@ -144,7 +182,11 @@ function findFile(root: Node, rel: string, what: string): Node {
   let cur = root;
   for (const part of rel.split("/").filter((p) => p && p !== ".")) {
     const next = cur.children.find((c) => c.src.name === part);
-    if (!next) throw new CodedError("media.boot_image_missing", `${what} ${rel} is not in the media folder`, { subject: rel, hint: "Boot image paths are relative to the folder the ISO is built from." });
+    if (!next)
+      throw new CodedError("media.boot_image_missing", `${what} ${rel} is not in the media folder`, {
+        subject: rel,
+        hint: "Boot image paths are relative to the folder the ISO is built from.",
+      });
     cur = next;
   }
   if (cur.src.kind !== "file") throw new CodedError("media.boot_image_missing", `${what} ${rel} is not a regular file`, { subject: rel });
@@ -154,7 +196,8 @@ function findFile(root: Node, rel: string, what: string): Node {
 /** Write an ISO image of `dir` to `out` (created or truncated). */
 export async function writeIso(dir: string, out: string, opts: IsoOptions = {}): Promise<ImageResult> {
   const maxExtent = opts.maxExtentBytes ?? MAX_EXTENT_BYTES;
-  if (maxExtent % SECTOR !== 0 || maxExtent <= 0 || maxExtent > MAX_EXTENT_BYTES) throw new Error(`maxExtentBytes must be a positive multiple of ${SECTOR} up to ${MAX_EXTENT_BYTES}`);
+  if (maxExtent % SECTOR !== 0 || maxExtent <= 0 || maxExtent > MAX_EXTENT_BYTES)
+    throw new Error(`maxExtentBytes must be a positive multiple of ${SECTOR} up to ${MAX_EXTENT_BYTES}`);
   const src = scanSource(dir);
   const root = buildTree(src, undefined);
   const isoKids = (n: Node) => [...n.children].sort((a, b) => compareIsoIds(a.isoId, b.isoId));
@@ -245,7 +288,10 @@ export async function writeIso(dir: string, out: string, opts: IsoOptions = {}):
   if (opts.boot?.bios) {
     const bn = findFile(root, opts.boot.bios, "BIOS boot image");
     const f = bn.src as SourceFile;
-    if (f.size > MAX_BOOT_IMAGE_BYTES) throw new CodedError("media.boot_image_too_large", `BIOS boot image ${opts.boot.bios} is larger than ${MAX_BOOT_IMAGE_BYTES} bytes`, { subject: opts.boot.bios });
+    if (f.size > MAX_BOOT_IMAGE_BYTES)
+      throw new CodedError("media.boot_image_too_large", `BIOS boot image ${opts.boot.bios} is larger than ${MAX_BOOT_IMAGE_BYTES} bytes`, {
+        subject: opts.boot.bios,
+      });
     const bytes = new Uint8Array(await readFile(f.path));
     if (opts.boot.bootInfoTable ?? true) patchBootInfoTable(bytes, pvdBlock, bn.dataBlock, bootInfoChecksum(bytes));
     biosImage = { node: bn, bytes };
@@ -261,18 +307,53 @@ export async function writeIso(dir: string, out: string, opts: IsoOptions = {}):
   const at = (block: number) => (block - 16) * SECTOR;
   const created = Math.round(latest);
   const isoRoot = (d: Node) => encodeRecord({ extent: d.isoBlock, size: d.isoSize, mtimeMs: d.src.mtimeMs, flags: FLAG_DIR, id: Uint8Array.of(0) }, caBase);
-  const jolRoot = (d: Node) => encodeRecord({ extent: d.jolietBlock, size: d.jolietSize, mtimeMs: d.src.mtimeMs, flags: FLAG_DIR, id: Uint8Array.of(0) }, caBase);
+  const jolRoot = (d: Node) =>
+    encodeRecord({ extent: d.jolietBlock, size: d.jolietSize, mtimeMs: d.src.mtimeMs, flags: FLAG_DIR, id: Uint8Array.of(0) }, caBase);
   const label = opts.label ?? "CDROM";
-  meta.set(encodeVolumeDescriptor({ type: 1, volumeId: label.toUpperCase().replace(/[^A-Z0-9_]/g, "_"), volumeBlocks: totalBlocks, pathTableSize: isoPathSize, lPathTable: isoL, mPathTable: isoM, root: isoRoot(root), createdMs: created, applicationId: ISO_APPLICATION_ID }), at(pvdBlock));
+  meta.set(
+    encodeVolumeDescriptor({
+      type: 1,
+      volumeId: label.toUpperCase().replace(/[^A-Z0-9_]/g, "_"),
+      volumeBlocks: totalBlocks,
+      pathTableSize: isoPathSize,
+      lPathTable: isoL,
+      mPathTable: isoM,
+      root: isoRoot(root),
+      createdMs: created,
+      applicationId: ISO_APPLICATION_ID,
+    }),
+    at(pvdBlock),
+  );
   if (booting) {
     meta.set(encodeBootRecord(catalogBlock), at(bootRecordBlock));
     meta.set(encodeBootCatalog(catalog), at(catalogBlock));
   }
-  meta.set(encodeVolumeDescriptor({ type: 2, volumeId: label.slice(0, 16), volumeBlocks: totalBlocks, pathTableSize: jolPathSize, lPathTable: jolL, mPathTable: jolM, root: jolRoot(root), createdMs: created, applicationId: ISO_APPLICATION_ID }), at(svdBlock));
+  meta.set(
+    encodeVolumeDescriptor({
+      type: 2,
+      volumeId: label.slice(0, 16),
+      volumeBlocks: totalBlocks,
+      pathTableSize: jolPathSize,
+      lPathTable: jolL,
+      mPathTable: jolM,
+      root: jolRoot(root),
+      createdMs: created,
+      applicationId: ISO_APPLICATION_ID,
+    }),
+    at(svdBlock),
+  );
   meta.set(encodeTerminator(), at(termBlock));
 
-  const isoPath: PathEntry[] = isoDirs.map((d) => ({ id: d === root ? Uint8Array.of(0) : isoIdBytes(d.isoId), extent: d.isoBlock, parent: d.parent?.isoNumber ?? 1 }));
-  const jolPath: PathEntry[] = jolDirs.map((d) => ({ id: d === root ? Uint8Array.of(0) : utf16be(d.jolietId as string), extent: d.jolietBlock, parent: d.parent?.jolietNumber ?? 1 }));
+  const isoPath: PathEntry[] = isoDirs.map((d) => ({
+    id: d === root ? Uint8Array.of(0) : isoIdBytes(d.isoId),
+    extent: d.isoBlock,
+    parent: d.parent?.isoNumber ?? 1,
+  }));
+  const jolPath: PathEntry[] = jolDirs.map((d) => ({
+    id: d === root ? Uint8Array.of(0) : utf16be(d.jolietId as string),
+    extent: d.jolietBlock,
+    parent: d.parent?.jolietNumber ?? 1,
+  }));
   meta.set(encodePathTable(isoPath, false), at(isoL));
   meta.set(encodePathTable(isoPath, true), at(isoM));
   meta.set(encodePathTable(jolPath, false), at(jolL));
@@ -284,19 +365,34 @@ export async function writeIso(dir: string, out: string, opts: IsoOptions = {}):
       return [encodeRecord({ extent: blk, size, mtimeMs: c.src.mtimeMs, flags: FLAG_DIR, id, ...(withSu ? { su: c.su[0] as SuPlan } : {}) }, caBase)];
     }
     const parts = extentsOf(sizeOf(c), maxExtent);
-    return parts.map((size, k) => encodeRecord({
-      extent: size === 0 ? 0 : c.dataBlock + (k * maxExtent) / SECTOR,
-      size,
-      mtimeMs: c.src.mtimeMs,
-      flags: k < parts.length - 1 ? FLAG_MULTI_EXTENT : 0,
-      id,
-      ...(withSu ? { su: c.su[k] as SuPlan } : {}),
-    }, caBase));
+    return parts.map((size, k) =>
+      encodeRecord(
+        {
+          extent: size === 0 ? 0 : c.dataBlock + (k * maxExtent) / SECTOR,
+          size,
+          mtimeMs: c.src.mtimeMs,
+          flags: k < parts.length - 1 ? FLAG_MULTI_EXTENT : 0,
+          id,
+          ...(withSu ? { su: c.su[k] as SuPlan } : {}),
+        },
+        caBase,
+      ),
+    );
   };
   for (const d of isoDirs) {
     const recs = [
       encodeRecord({ extent: d.isoBlock, size: d.isoSize, mtimeMs: d.src.mtimeMs, flags: FLAG_DIR, id: Uint8Array.of(0), su: d.dotSu as SuPlan }, caBase),
-      encodeRecord({ extent: (d.parent ?? d).isoBlock, size: (d.parent ?? d).isoSize, mtimeMs: (d.parent ?? d).src.mtimeMs, flags: FLAG_DIR, id: Uint8Array.of(1), su: d.dotdotSu as SuPlan }, caBase),
+      encodeRecord(
+        {
+          extent: (d.parent ?? d).isoBlock,
+          size: (d.parent ?? d).isoSize,
+          mtimeMs: (d.parent ?? d).src.mtimeMs,
+          flags: FLAG_DIR,
+          id: Uint8Array.of(1),
+          su: d.dotdotSu as SuPlan,
+        },
+        caBase,
+      ),
     ];
     for (const c of isoKids(d)) recs.push(...fileRecords(c, isoIdBytes(c.isoId), true));
     packRecords(recs, meta, at(d.isoBlock));

@@ -74,7 +74,7 @@ export class ContinuationAreas {
       let len = 0;
       const remaining = rest.slice(j).reduce((n, e) => n + e.length, 0);
       const limit = remaining <= SECTOR ? SECTOR : SECTOR - CE_LEN;
-      while (j < rest.length && len + (rest[j] as Uint8Array).length <= limit) len += (rest[j++] as Uint8Array).length, g.push(rest[j - 1] as Uint8Array);
+      while (j < rest.length && len + (rest[j] as Uint8Array).length <= limit) (len += (rest[j++] as Uint8Array).length), g.push(rest[j - 1] as Uint8Array);
       if (g.length === 0) throw new Error("system use entry larger than a block");
       groups.push(g);
     }
@@ -249,9 +249,19 @@ export function encodeVolumeDescriptor(v: VolumeFields): Uint8Array {
   le32(b, 140, v.lPathTable);
   be32(b, 148, v.mPathTable);
   b.set(v.root, 156);
-  for (const [off, len] of [[190, 128], [318, 128], [446, 128]] as const) text(b, off, len, "");
+  for (const [off, len] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+  ] as const)
+    text(b, off, len, "");
   text(b, 574, 128, v.applicationId);
-  for (const [off, len] of [[702, 37], [739, 37], [776, 37]] as const) text(b, off, len, "");
+  for (const [off, len] of [
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const)
+    text(b, off, len, "");
   volumeDate(b, 813, v.createdMs);
   volumeDate(b, 830, v.createdMs);
   volumeDate(b, 847, undefined);

@@ -114,7 +114,7 @@ function slComponents(target: string): Uint8Array[] {
     parts = parts.slice(1);
   }
   for (const p of parts) {
-    if (p === "" ) continue;
+    if (p === "") continue;
     if (p === ".") comps.push(Uint8Array.of(0x02, 0));
     else if (p === "..") comps.push(Uint8Array.of(0x04, 0));
     else {

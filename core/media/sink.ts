@@ -25,7 +25,10 @@ export const SMALL_FILE_BYTES = 1 << 20;
 const MAX_GAP_BYTES = 64 << 10;
 
 function changed(src: string): CodedError {
-  return new CodedError("media.source_changed", `${src} changed size while the image was being written`, { subject: src, hint: "Build the medium again once nothing writes to its folder." });
+  return new CodedError("media.source_changed", `${src} changed size while the image was being written`, {
+    subject: src,
+    hint: "Build the medium again once nothing writes to its folder.",
+  });
 }
 
 export class ImageSink {

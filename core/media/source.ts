@@ -53,7 +53,11 @@ export function scanSource(dir: string): SourceDir {
   try {
     st = statSync(dir);
   } catch (e) {
-    throw new CodedError("media.source_not_found", `media folder ${dir} does not exist`, { subject: dir, hint: "Create the folder or fix the `from` path (relative to the lab root).", cause: e });
+    throw new CodedError("media.source_not_found", `media folder ${dir} does not exist`, {
+      subject: dir,
+      hint: "Create the folder or fix the `from` path (relative to the lab root).",
+      cause: e,
+    });
   }
   if (!st.isDirectory()) throw new CodedError("media.bad_source", `media source ${dir} is not a folder`, { subject: dir, hint: "`from` must name a folder." });
   return scanDir(dir, "", st.mode & 0o7777, st.mtimeMs);
@@ -76,7 +80,11 @@ function scanDir(path: string, name: string, mode: number, mtimeMs: number): Sou
     if (st.isDirectory()) children.push(scanDir(p, n, perm, st.mtimeMs));
     else if (st.isFile()) children.push({ kind: "file", name: n, path: p, size: st.size, mode: perm, mtimeMs: st.mtimeMs, ino: st.ino });
     else if (st.isSymbolicLink()) children.push({ kind: "symlink", name: n, path: p, target: readlinkSync(p), mode: perm, mtimeMs: st.mtimeMs });
-    else throw new CodedError("media.bad_source", `${p} is neither a file, a folder nor a symlink`, { subject: p, hint: "Remove sockets, FIFOs and device nodes from the media folder." });
+    else
+      throw new CodedError("media.bad_source", `${p} is neither a file, a folder nor a symlink`, {
+        subject: p,
+        hint: "Remove sockets, FIFOs and device nodes from the media folder.",
+      });
   }
   return { kind: "dir", name, path, mode, mtimeMs, children };
 }

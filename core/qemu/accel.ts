@@ -43,9 +43,7 @@ export function probeBootSector(): Uint8Array {
   return sector;
 }
 
-export type ProbeResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reason: string };
+export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export interface AccelInputs {
   /** The value of VMLAB_ACCEL, if set. */
@@ -102,9 +100,22 @@ export function probeKvm(qemuBinary = "qemu-system-x86_64"): ProbeResult {
     const setpriv = Bun.which("setpriv");
     const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
     const p = Bun.spawnSync(
-      [...wrapper, qemuBinary, "-accel", "kvm", "-nodefaults", "-no-user-config", "-display", "none", "-m", "32M",
-        "-device", `isa-debug-exit,iobase=0x${DEBUG_EXIT_PORT.toString(16)},iosize=1`,
-        "-drive", `file=${disk},format=raw,if=virtio,readonly=on`],
+      [
+        ...wrapper,
+        qemuBinary,
+        "-accel",
+        "kvm",
+        "-nodefaults",
+        "-no-user-config",
+        "-display",
+        "none",
+        "-m",
+        "32M",
+        "-device",
+        `isa-debug-exit,iobase=0x${DEBUG_EXIT_PORT.toString(16)},iosize=1`,
+        "-drive",
+        `file=${disk},format=raw,if=virtio,readonly=on`,
+      ],
       { stdout: "ignore", stderr: "pipe", stdin: "ignore", timeout: PROBE_TIMEOUT_MS, killSignal: "SIGKILL" },
     );
     const stderr = p.stderr.toString();
@@ -163,10 +174,7 @@ function hostArch(): string {
  * The accelerator for a guest of `arch`, probing at most once per host boot.
  * `onFallback` is called (once per call that decides) when KVM was rejected.
  */
-export function chooseAccel(
-  arch: string,
-  opts: { qemuBinary?: string; onFallback?: (d: AccelDecision) => void; noCache?: boolean } = {},
-): AccelDecision {
+export function chooseAccel(arch: string, opts: { qemuBinary?: string; onFallback?: (d: AccelDecision) => void; noCache?: boolean } = {}): AccelDecision {
   const forced = process.env.VMLAB_ACCEL;
   const sameArch = arch === hostArch();
   const key = { bootId: bootId(), qemu: binaryIdentity(opts.qemuBinary ?? "qemu-system-x86_64") };
@@ -179,12 +187,14 @@ export function chooseAccel(
       // A corrupt cache is re-probed.
     }
   }
-  const decision = cached?.decision ?? decideAccel({
-    forced,
-    sameArch,
-    kvmUsable: kvmDeviceUsable(),
-    probe: () => probeKvm(opts.qemuBinary),
-  });
+  const decision =
+    cached?.decision ??
+    decideAccel({
+      forced,
+      sameArch,
+      kvmUsable: kvmDeviceUsable(),
+      probe: () => probeKvm(opts.qemuBinary),
+    });
   if (!cached && !forced && sameArch && !opts.noCache && kvmDeviceUsable()) {
     const entry: CacheEntry = { ...key, decision, probedAt: new Date().toISOString() };
     try {

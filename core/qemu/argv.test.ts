@@ -43,8 +43,16 @@ describe("buildArgv()", () => {
   test("a linked clone gets its template pinned as a read-only backing node without a backing of its own", () => {
     const a = buildArgv({ ...base, disks: [{ ...base.disks[0]!, backing: "/store/t/disk.qcow2" }] });
     const i = a.indexOf("-blockdev");
-    expect(JSON.parse(a[i + 1]!)).toEqual({ driver: "qcow2", "node-name": "disk0-base", "read-only": true, file: { driver: "file", filename: "/store/t/disk.qcow2", "read-only": true }, backing: null });
-    expect(a[a.indexOf("-drive", i) + 1]).toBe("file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report,backing=disk0-base");
+    expect(JSON.parse(a[i + 1]!)).toEqual({
+      driver: "qcow2",
+      "node-name": "disk0-base",
+      "read-only": true,
+      file: { driver: "file", filename: "/store/t/disk.qcow2", "read-only": true },
+      backing: null,
+    });
+    expect(a[a.indexOf("-drive", i) + 1]).toBe(
+      "file=/data/lab/web/disk.qcow2,format=qcow2,if=none,id=disk0,cache=writeback,discard=unmap,werror=stop,rerror=report,backing=disk0-base",
+    );
   });
 
   test("virtiofs shares get a shared memfd RAM backend and one vhost-user-fs device each", () => {
@@ -64,7 +72,9 @@ describe("buildArgv()", () => {
 
   test("adds pflash drives for UEFI firmware", () => {
     const a = buildArgv({ ...base, machine: "q35", firmware: { kind: "uefi", code: "/usr/share/OVMF/OVMF_CODE.fd", vars: "/d/web/vars.fd" } }).join(" ");
-    expect(a).toContain("-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd -drive if=pflash,format=raw,unit=1,file=/d/web/vars.fd");
+    expect(a).toContain(
+      "-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd -drive if=pflash,format=raw,unit=1,file=/d/web/vars.fd",
+    );
   });
 
   test("adds the controllers that SATA and SCSI disks need, once", () => {

@@ -40,7 +40,13 @@ export const DISK_READ_ERROR_ACTION = "report";
  * so a backing file named in its header is never opened (issue #19 item 2).
  */
 function backingNode(path: string, nodeName: string): string {
-  return JSON.stringify({ driver: "qcow2", "node-name": nodeName, "read-only": true, file: { driver: "file", filename: path, "read-only": true }, backing: null });
+  return JSON.stringify({
+    driver: "qcow2",
+    "node-name": nodeName,
+    "read-only": true,
+    file: { driver: "file", filename: path, "read-only": true },
+    backing: null,
+  });
 }
 
 function diskArgs(d: DiskSpec, index: number): string[] {

@@ -5,7 +5,9 @@ import { findOvmf, firmwareProblem } from "./firmware.ts";
 describe("firmware discovery", () => {
   test("findOvmf() prefers the 4 MiB pair and falls back to the 2 MiB one", () => {
     const have = (files: string[]) => (p: string) => files.includes(p);
-    expect(findOvmf(false, ["/fw"], have(["/fw/OVMF_CODE_4M.fd", "/fw/OVMF_VARS_4M.fd", "/fw/OVMF_CODE.fd", "/fw/OVMF_VARS.fd"]))?.code).toBe("/fw/OVMF_CODE_4M.fd");
+    expect(findOvmf(false, ["/fw"], have(["/fw/OVMF_CODE_4M.fd", "/fw/OVMF_VARS_4M.fd", "/fw/OVMF_CODE.fd", "/fw/OVMF_VARS.fd"]))?.code).toBe(
+      "/fw/OVMF_CODE_4M.fd",
+    );
     expect(findOvmf(false, ["/fw"], have(["/fw/OVMF_CODE.fd", "/fw/OVMF_VARS.fd"]))?.varsTemplate).toBe("/fw/OVMF_VARS.fd");
     expect(findOvmf(false, ["/fw"], have(["/fw/OVMF_CODE_4M.fd"]))).toBeUndefined();
   });

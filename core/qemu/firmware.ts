@@ -34,8 +34,14 @@ export interface OvmfPair {
 
 /** CODE/VARS file names, best first: the 4 MiB builds, then the 2 MiB ones. */
 const PAIRS: Record<"plain" | "secure", readonly (readonly [string, string])[]> = {
-  plain: [["OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"], ["OVMF_CODE.fd", "OVMF_VARS.fd"]],
-  secure: [["OVMF_CODE_4M.secboot.fd", "OVMF_VARS_4M.ms.fd"], ["OVMF_CODE.secboot.fd", "OVMF_VARS.ms.fd"]],
+  plain: [
+    ["OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"],
+    ["OVMF_CODE.fd", "OVMF_VARS.fd"],
+  ],
+  secure: [
+    ["OVMF_CODE_4M.secboot.fd", "OVMF_VARS_4M.ms.fd"],
+    ["OVMF_CODE.secboot.fd", "OVMF_VARS.ms.fd"],
+  ],
 };
 
 /** The OVMF pair to use, or undefined when it is not installed. */
@@ -50,12 +56,19 @@ export function findOvmf(secureBoot: boolean, dirs: readonly string[] = OVMF_DIR
 }
 
 /** What is wrong with asking for this firmware on this host, or undefined. */
-export function firmwareProblem(firmware: "ovmf" | "seabios", secureBoot: boolean, exists: (p: string) => boolean = existsSync): { readonly message: string; readonly package: string } | undefined {
+export function firmwareProblem(
+  firmware: "ovmf" | "seabios",
+  secureBoot: boolean,
+  exists: (p: string) => boolean = existsSync,
+): { readonly message: string; readonly package: string } | undefined {
   if (firmware === "seabios") {
     return secureBoot ? { message: "secure boot needs OVMF firmware, but the firmware is seabios", package: OVMF_PACKAGE } : undefined;
   }
   if (findOvmf(secureBoot, OVMF_DIRS, exists)) return undefined;
-  return { message: `OVMF firmware${secureBoot ? " with secure boot" : ""} is not installed (no ${PAIRS[secureBoot ? "secure" : "plain"].map(([c]) => c).join(" or ")} in ${OVMF_DIRS.join(", ")})`, package: OVMF_PACKAGE };
+  return {
+    message: `OVMF firmware${secureBoot ? " with secure boot" : ""} is not installed (no ${PAIRS[secureBoot ? "secure" : "plain"].map(([c]) => c).join(" or ")} in ${OVMF_DIRS.join(", ")})`,
+    package: OVMF_PACKAGE,
+  };
 }
 
 /**

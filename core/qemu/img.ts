@@ -19,7 +19,10 @@ export class ImgError extends CodedError {
     /** qemu-img's own message. */
     readonly reason: string,
   ) {
-    super("qemu.img_failed", `cannot ${subcommand} image: ${reason}`, { subject: subcommand, hint: "check the image file and that qemu-img can open it (`qemu-img check <file>`)" });
+    super("qemu.img_failed", `cannot ${subcommand} image: ${reason}`, {
+      subject: subcommand,
+      hint: "check the image file and that qemu-img can open it (`qemu-img check <file>`)",
+    });
   }
 }
 
@@ -71,7 +74,10 @@ export interface ImgOptions {
 function run(opts: ImgOptions, subcommand: string, args: string[]): string {
   const p = Bun.spawnSync([opts.binary ?? "qemu-img", subcommand, ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   if (p.exitCode !== 0) {
-    const msg = p.stderr.toString().trim().replace(/^qemu-img: /, "");
+    const msg = p.stderr
+      .toString()
+      .trim()
+      .replace(/^qemu-img: /, "");
     throw new ImgError(subcommand, msg || `qemu-img ${subcommand} exited ${p.exitCode}`);
   }
   return p.stdout.toString();
@@ -88,7 +94,7 @@ export function imageInfo(path: string, opts: ImgOptions = {}): ImageInfo {
     format: i.format,
     virtualSize: i["virtual-size"],
     ...(i["actual-size"] === undefined ? {} : { actualSize: i["actual-size"] }),
-    ...(i["full-backing-filename"] ?? i["backing-filename"] ? { backingFile: i["full-backing-filename"] ?? i["backing-filename"] } : {}),
+    ...((i["full-backing-filename"] ?? i["backing-filename"]) ? { backingFile: i["full-backing-filename"] ?? i["backing-filename"] } : {}),
     ...(i["backing-filename-format"] ? { backingFormat: i["backing-filename-format"] } : {}),
     snapshots: (i.snapshots ?? []).map((s) => ({ id: s.id, name: s.name, vmStateSize: s["vm-state-size"], date: new Date(s["date-sec"] * 1000) })),
   };

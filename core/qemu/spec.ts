@@ -50,10 +50,7 @@ export interface FloppySpec {
  * `user` is QEMU's own slirp, only for tools and benchmarks; `none` leaves the
  * NIC unplugged.
  */
-export type NicAttachment =
-  | { readonly kind: "stream"; readonly socket: string }
-  | { readonly kind: "user" }
-  | { readonly kind: "none" };
+export type NicAttachment = { readonly kind: "stream"; readonly socket: string } | { readonly kind: "user" } | { readonly kind: "none" };
 
 export interface NicSpec {
   /** Stable id used for the netdev/device pair (`net0`, `net1`, …). */
@@ -64,9 +61,7 @@ export interface NicSpec {
   readonly attach: NicAttachment;
 }
 
-export type Firmware =
-  | { readonly kind: "bios" }
-  | { readonly kind: "uefi"; readonly code: string; readonly vars: string; readonly secureBoot?: boolean };
+export type Firmware = { readonly kind: "bios" } | { readonly kind: "uefi"; readonly code: string; readonly vars: string; readonly secureBoot?: boolean };
 
 /** Sockets and files QEMU creates or writes for this VM. */
 export interface VmRuntimePaths {

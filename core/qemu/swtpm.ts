@@ -33,7 +33,10 @@ export interface SwtpmOptions {
 
 /** A running swtpm. */
 export class Swtpm {
-  private constructor(readonly proc: ReturnType<typeof Bun.spawn>, readonly socket: string) {}
+  private constructor(
+    readonly proc: ReturnType<typeof Bun.spawn>,
+    readonly socket: string,
+  ) {}
 
   /** Start swtpm and wait for its socket. Throws a plain Error naming the package when swtpm is missing. */
   static async start(opts: SwtpmOptions): Promise<Swtpm> {
@@ -43,11 +46,18 @@ export class Swtpm {
     rmSync(opts.socket, { force: true });
     const argv = [
       ...(opts.wrapper ?? []),
-      bin, "socket", "--tpm2", "--terminate",
-      "--tpmstate", `dir=${opts.stateDir},mode=0600`,
-      "--ctrl", `type=unixio,path=${opts.socket},mode=0600`,
-      "--log", `file=${opts.logFile},level=1`,
-      "--flags", "startup-clear",
+      bin,
+      "socket",
+      "--tpm2",
+      "--terminate",
+      "--tpmstate",
+      `dir=${opts.stateDir},mode=0600`,
+      "--ctrl",
+      `type=unixio,path=${opts.socket},mode=0600`,
+      "--log",
+      `file=${opts.logFile},level=1`,
+      "--flags",
+      "startup-clear",
     ];
     const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     const deadline = Date.now() + SWTPM_START_TIMEOUT_MS;
@@ -55,7 +65,9 @@ export class Swtpm {
       if (proc.exitCode !== null || Date.now() > deadline) {
         proc.kill("SIGKILL");
         const err = await new Response(proc.stderr as ReadableStream).text().catch(() => "");
-        throw new Error(`cannot start a TPM: swtpm ${proc.exitCode !== null ? `exited ${proc.exitCode}` : "did not create its socket"}${err.trim() ? `: ${err.trim()}` : ""}`);
+        throw new Error(
+          `cannot start a TPM: swtpm ${proc.exitCode !== null ? `exited ${proc.exitCode}` : "did not create its socket"}${err.trim() ? `: ${err.trim()}` : ""}`,
+        );
       }
       await Bun.sleep(20);
     }

@@ -21,14 +21,7 @@ import type { JsonStreamItem } from "../qmp/json_stream.ts";
 import { QgaChannel, SYNC_TIMEOUT_MS } from "./channel.ts";
 import { QgaError, isQgaError } from "./errors.ts";
 import { execInGuest, type ExecOptions, type ExecResult } from "./exec.ts";
-import {
-  readGuestFile,
-  readGuestFileChunks,
-  writeGuestFile,
-  type ByteSource,
-  type FileTransferOptions,
-  type WriteFileOptions,
-} from "./files.ts";
+import { readGuestFile, readGuestFileChunks, writeGuestFile, type ByteSource, type FileTransferOptions, type WriteFileOptions } from "./files.ts";
 import { parseReply } from "./reply.ts";
 import {
   guestAgentInfoSchema,

@@ -81,7 +81,12 @@ export class QgaError extends CodedError {
   declare readonly detail: QgaErrorDetail;
 
   constructor(detail: QgaErrorDetail, options?: { cause?: unknown }) {
-    super(detail.code, describe(detail), { subject: subjectOf(detail), hint: detail.hint, detail, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
+    super(detail.code, describe(detail), {
+      subject: subjectOf(detail),
+      hint: detail.hint,
+      detail,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
   }
 }
 

@@ -51,12 +51,7 @@ export interface ExecResult {
 }
 
 /** Runs `program args…` in the guest and waits for it to exit. */
-export async function execInGuest(
-  ch: QgaChannel,
-  program: string,
-  args: readonly string[],
-  opts: ExecOptions = {},
-): Promise<ExecResult> {
+export async function execInGuest(ch: QgaChannel, program: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const deadline = ch.clock.now() + timeoutMs;
   const request: Record<string, unknown> = {
@@ -65,15 +60,18 @@ export async function execInGuest(
     "capture-output": opts.captureOutput ?? true,
   };
   if (opts.env !== undefined) {
-    request["env"] = Array.isArray(opts.env)
-      ? [...opts.env]
-      : Object.entries(opts.env as Record<string, string>).map(([k, v]) => `${k}=${v}`);
+    request["env"] = Array.isArray(opts.env) ? [...opts.env] : Object.entries(opts.env as Record<string, string>).map(([k, v]) => `${k}=${v}`);
   }
   if (opts.input !== undefined) {
     const bytes = typeof opts.input === "string" ? new TextEncoder().encode(opts.input) : opts.input;
     request["input-data"] = toBase64(bytes);
   }
-  const started = parseReply(ch.path, "guest-exec", guestExecSchema, await ch.request("guest-exec", request, { timeoutMs: Math.min(timeoutMs, ch.commandTimeoutMs) }));
+  const started = parseReply(
+    ch.path,
+    "guest-exec",
+    guestExecSchema,
+    await ch.request("guest-exec", request, { timeoutMs: Math.min(timeoutMs, ch.commandTimeoutMs) }),
+  );
   const pid = started.pid;
   let pause = EXEC_POLL_INITIAL_MS;
   for (;;) {

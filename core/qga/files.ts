@@ -45,11 +45,7 @@ export interface WriteFileOptions extends FileTransferOptions {
 }
 
 /** Streams the guest file at `guestPath` in chunks. */
-export async function* readGuestFileChunks(
-  ch: QgaChannel,
-  guestPath: string,
-  opts: FileTransferOptions = {},
-): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readGuestFileChunks(ch: QgaChannel, guestPath: string, opts: FileTransferOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const timeoutMs = opts.chunkTimeoutMs ?? FILE_CHUNK_TIMEOUT_MS;
   const handle = await openFile(ch, guestPath, "r", timeoutMs);
   let total = 0;
@@ -147,7 +143,16 @@ async function writeInPlace(ch: QgaChannel, guestPath: string, data: ByteSource,
 async function runOrFail(ch: QgaChannel, program: string, args: string[], timeoutMs: number, hint: string): Promise<void> {
   const r = await execInGuest(ch, program, args, { timeoutMs });
   if (r.exitCode !== 0) {
-    throw new QgaError({ code: "qga.exec_failed", path: ch.path, program, args, exitCode: r.exitCode, signal: r.signal, stderr: new TextDecoder().decode(r.stderr), hint });
+    throw new QgaError({
+      code: "qga.exec_failed",
+      path: ch.path,
+      program,
+      args,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stderr: new TextDecoder().decode(r.stderr),
+      hint,
+    });
   }
 }
 

@@ -23,7 +23,11 @@ describe("typed QMP helpers", () => {
     server.handle("send-key", () => ({ return: {} }));
     await qmp.sendKey(["ctrl", "alt", "delete"], { holdTimeMs: 50 });
     expect(server.received.at(-1)?.arguments).toEqual({
-      keys: [{ type: "qcode", data: "ctrl" }, { type: "qcode", data: "alt" }, { type: "qcode", data: "delete" }],
+      keys: [
+        { type: "qcode", data: "ctrl" },
+        { type: "qcode", data: "alt" },
+        { type: "qcode", data: "delete" },
+      ],
       "hold-time": 50,
     });
   });
@@ -40,7 +44,10 @@ describe("typed QMP helpers", () => {
     server.handle("input-send-event", () => ({ return: {} }));
     await qmp.inputSendEvent(click("right"), { device: "tablet0" });
     expect(server.received.at(-1)?.arguments).toEqual({
-      events: [{ type: "btn", data: { down: true, button: "right" } }, { type: "btn", data: { down: false, button: "right" } }],
+      events: [
+        { type: "btn", data: { down: true, button: "right" } },
+        { type: "btn", data: { down: false, button: "right" } },
+      ],
       device: "tablet0",
     });
   });

@@ -34,9 +34,22 @@ export interface QmpExecutor {
 
 /** QAPI `RunState`. */
 export type RunState =
-  | "debug" | "inmigrate" | "internal-error" | "io-error" | "paused" | "postmigrate" | "prelaunch"
-  | "finish-migrate" | "restore-vm" | "running" | "save-vm" | "shutdown" | "suspended"
-  | "watchdog" | "guest-panicked" | "colo";
+  | "debug"
+  | "inmigrate"
+  | "internal-error"
+  | "io-error"
+  | "paused"
+  | "postmigrate"
+  | "prelaunch"
+  | "finish-migrate"
+  | "restore-vm"
+  | "running"
+  | "save-vm"
+  | "shutdown"
+  | "suspended"
+  | "watchdog"
+  | "guest-panicked"
+  | "colo";
 
 /** Reply of `query-status`. */
 export interface StatusInfo {
@@ -122,11 +135,7 @@ export async function sendKey(qmp: QmpExecutor, keys: readonly QKeyCode[], opts:
 }
 
 /** `input-send-event`: injects key, button and pointer events. */
-export async function inputSendEvent(
-  qmp: QmpExecutor,
-  events: readonly InputEvent[],
-  opts: { device?: string; head?: number } = {},
-): Promise<void> {
+export async function inputSendEvent(qmp: QmpExecutor, events: readonly InputEvent[], opts: { device?: string; head?: number } = {}): Promise<void> {
   const args: Record<string, unknown> = { events };
   if (opts.device !== undefined) args["device"] = opts.device;
   if (opts.head !== undefined) args["head"] = opts.head;

@@ -67,7 +67,12 @@ export class QmpError extends CodedError {
   declare readonly detail: QmpErrorDetail;
 
   constructor(detail: QmpErrorDetail, options?: { cause?: unknown }) {
-    super(detail.code, describe(detail), { subject: subjectOf(detail), hint: detail.hint, detail, ...(options?.cause === undefined ? {} : { cause: options.cause }) });
+    super(detail.code, describe(detail), {
+      subject: subjectOf(detail),
+      hint: detail.hint,
+      detail,
+      ...(options?.cause === undefined ? {} : { cause: options.cause }),
+    });
   }
 }
 

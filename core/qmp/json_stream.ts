@@ -28,10 +28,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const GARBAGE_SAMPLE_CHARS = 200;
 
 /** One item decoded from the stream. */
-export type JsonStreamItem =
-  | { kind: "message"; value: Record<string, unknown> }
-  | { kind: "garbage"; sample: string; bytes: number }
-  | { kind: "delimiter" };
+export type JsonStreamItem = { kind: "message"; value: Record<string, unknown> } | { kind: "garbage"; sample: string; bytes: number } | { kind: "delimiter" };
 
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;

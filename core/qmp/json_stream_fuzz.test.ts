@@ -16,23 +16,27 @@ const CONVERSATION = new TextEncoder().encode(
 );
 
 describe("JsonStreamDecoder under mutated input (fuzz)", () => {
-  test(`${FUZZ_N} mutated QMP conversations in random chunks never throw, and the sync sentinel brings the decoder back in step`, () => {
-    const rng = new Rng(61);
-    const clean = new TextEncoder().encode('{"return": "after", "id": 9}\r\n');
-    for (let i = 0; i < FUZZ_N; i++) {
-      const d = new JsonStreamDecoder(4096);
-      const b = mutate(CONVERSATION, rng, 8192);
-      for (let at = 0; at < b.length; ) {
-        const n = 1 + rng.below(64);
-        d.push(b.subarray(at, at + n));
-        at += n;
+  test(
+    `${FUZZ_N} mutated QMP conversations in random chunks never throw, and the sync sentinel brings the decoder back in step`,
+    () => {
+      const rng = new Rng(61);
+      const clean = new TextEncoder().encode('{"return": "after", "id": 9}\r\n');
+      for (let i = 0; i < FUZZ_N; i++) {
+        const d = new JsonStreamDecoder(4096);
+        const b = mutate(CONVERSATION, rng, 8192);
+        for (let at = 0; at < b.length; ) {
+          const n = 1 + rng.below(64);
+          d.push(b.subarray(at, at + n));
+          at += n;
+        }
+        if (i % 1000 === 0) {
+          // Whatever the garbage left open (a string, a brace), the agent's 0xFF sync sentinel
+          // (guest-sync-delimited) drops it and the next message decodes whole.
+          const after = d.push(Uint8Array.of(0xff)).concat(d.push(clean));
+          expect(after.filter((x) => x.kind === "message")).toEqual([{ kind: "message", value: { return: "after", id: 9 } }]);
+        }
       }
-      if (i % 1000 === 0) {
-        // Whatever the garbage left open (a string, a brace), the agent's 0xFF sync sentinel
-        // (guest-sync-delimited) drops it and the next message decodes whole.
-        const after = d.push(Uint8Array.of(0xff)).concat(d.push(clean));
-        expect(after.filter((x) => x.kind === "message")).toEqual([{ kind: "message", value: { return: "after", id: 9 } }]);
-      }
-    }
-  }, fuzzTimeoutMs(FUZZ_N));
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });

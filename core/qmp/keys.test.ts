@@ -47,11 +47,20 @@ describe("input-send-event builders", () => {
       { type: "abs", data: { axis: "x", value: 0 } },
       { type: "abs", data: { axis: "y", value: INPUT_ABS_MAX } },
     ]);
-    expect(absMove(9999, -5, 800, 600).map((e) => e.data)).toEqual([{ axis: "x", value: INPUT_ABS_MAX }, { axis: "y", value: 0 }]);
+    expect(absMove(9999, -5, 800, 600).map((e) => e.data)).toEqual([
+      { axis: "x", value: INPUT_ABS_MAX },
+      { axis: "y", value: 0 },
+    ]);
   });
 
   test("click presses then releases and relMove rounds", () => {
-    expect(click("left").map((e) => e.data)).toEqual([{ down: true, button: "left" }, { down: false, button: "left" }]);
-    expect(relMove(1.6, -2).map((e) => e.data)).toEqual([{ axis: "x", value: 2 }, { axis: "y", value: -2 }]);
+    expect(click("left").map((e) => e.data)).toEqual([
+      { down: true, button: "left" },
+      { down: false, button: "left" },
+    ]);
+    expect(relMove(1.6, -2).map((e) => e.data)).toEqual([
+      { axis: "x", value: 2 },
+      { axis: "y", value: -2 },
+    ]);
   });
 });

@@ -34,7 +34,7 @@ describe("WscriptChecker", () => {
 
   test("check() folds help and notes into the hint", () => {
     const c = new WscriptChecker();
-    const ds = c.check("/l/m.ws", "use vmlab\nfn main(lab: Lab) {\n    lab.vm(\"a\")\n}\n", "main");
+    const ds = c.check("/l/m.ws", 'use vmlab\nfn main(lab: Lab) {\n    lab.vm("a")\n}\n', "main");
     expect(ds.length).toBe(1);
     expect(ds[0]?.hint).toContain("discard");
   });

@@ -42,11 +42,19 @@ export function entryProblem(unit: CompiledUnit, path: string, entry: EntryName)
   const fits = (t: Type | undefined, name: string) => t?.k === "adt" && t.name === name && t.args.length === 0;
   const shown = `(${got.map((t, i) => `${ex.sig.paramNames[i] ?? "_"}: ${u.show(t)}`).join(", ")})`;
   if (ex.generic || got.length !== want.length || !want.every((n, i) => fits(got[i], n))) {
-    return mk("E0802", `\`${entry}\` takes ${shown}, but ${what(entry)} is called as \`${ENTRY_SIGNATURES[entry]}\``, `declare it as \`${ENTRY_SIGNATURES[entry]}\``);
+    return mk(
+      "E0802",
+      `\`${entry}\` takes ${shown}, but ${what(entry)} is called as \`${ENTRY_SIGNATURES[entry]}\``,
+      `declare it as \`${ENTRY_SIGNATURES[entry]}\``,
+    );
   }
   const ret = ex.sig.ret;
   if (ret.k !== "unit" && !(ret.k === "adt" && ret.name === "Result")) {
-    return mk("E0802", `\`${entry}\` returns \`${u.show(ret)}\`; an entry returns nothing or a Result`, `drop the return type, or return \`Result[unit, string]\` so an Err fails the run`);
+    return mk(
+      "E0802",
+      `\`${entry}\` returns \`${u.show(ret)}\`; an entry returns nothing or a Result`,
+      `drop the return type, or return \`Result[unit, string]\` so an Err fails the run`,
+    );
   }
   return undefined;
 }

@@ -60,7 +60,11 @@ export class VmOperationError extends CodedError {
   constructor(vm: string, action: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     const coded = cause instanceof CodedError ? cause : undefined;
-    super(coded?.code ?? "vm.operation_failed", `cannot ${action} on VM ${vm}: ${why}`, { subject: vm, cause, ...(coded?.hint === undefined ? {} : { hint: coded.hint }) });
+    super(coded?.code ?? "vm.operation_failed", `cannot ${action} on VM ${vm}: ${why}`, {
+      subject: vm,
+      cause,
+      ...(coded?.hint === undefined ? {} : { hint: coded.hint }),
+    });
   }
 }
 
@@ -225,7 +229,8 @@ export class MachineVm implements VmHandle {
 
   async ip(nic: number): Promise<string> {
     const spec = this.spec.nics[nic];
-    if (!spec) throw new Error(`Cannot get the IP of NIC ${nic} of VM ${this.name}: it has ${this.spec.nics.length} NIC${this.spec.nics.length === 1 ? "" : "s"}`);
+    if (!spec)
+      throw new Error(`Cannot get the IP of NIC ${nic} of VM ${this.name}: it has ${this.spec.nics.length} NIC${this.spec.nics.length === 1 ? "" : "s"}`);
     const ifs = await this.#agentOp("list network interfaces", (a) => a.networkInterfaces());
     const found = ifs.find((i) => i.hardwareAddress?.toLowerCase() === spec.mac.toLowerCase());
     const v4 = found?.addresses.find((a) => a.type === "ipv4");
@@ -249,7 +254,9 @@ export class MachineVm implements VmHandle {
       throw new Error(`Cannot copy ${hostPath} to VM ${this.name}: ${(e as Error).message}`);
     }
     // Streamed from disk in chunks: files of any size.
-    await this.#agentOp(`write ${guestPath}`, (a) => a.writeFile(guestPath, createReadStream(hostPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>));
+    await this.#agentOp(`write ${guestPath}`, (a) =>
+      a.writeFile(guestPath, createReadStream(hostPath, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>),
+    );
   }
 
   async copyFrom(guestPath: string, hostPath: string): Promise<void> {
@@ -261,7 +268,6 @@ export class MachineVm implements VmHandle {
       await writeHostFile(hostPath, a.readFileChunks(guestPath), { subject: hostPath });
     });
   }
-
 
   // Keyboard & mouse
 
@@ -318,7 +324,9 @@ export class MachineVm implements VmHandle {
   }
 
   async restore(name: string): Promise<void> {
-    const online = this.#offline().list().find((s) => s.name === name)?.online;
+    const online = this.#offline()
+      .list()
+      .find((s) => s.name === name)?.online;
     if (online === true) {
       await this.start();
       await this.#ctl("restore a snapshot").snapshots.restore(name);
@@ -334,7 +342,9 @@ export class MachineVm implements VmHandle {
   }
 
   async snapshots(): Promise<readonly string[]> {
-    return this.#offline().list().map((s) => s.name);
+    return this.#offline()
+      .list()
+      .map((s) => s.name);
   }
 
   async deleteSnapshot(name: string): Promise<void> {

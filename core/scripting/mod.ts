@@ -14,7 +14,15 @@
  * - `interface.ts`: `vmlabInterface()`, the text of `vmlab.wscripti`.
  */
 export type { BlockProto, GuestExecResult, LabHandle, ScreenRegion, SegmentHandle, VmHandle, VmPowerState } from "./handle.ts";
-export { ACPI_SHUTDOWN_WAIT_MS, AGENT_SHUTDOWN_WAIT_MS, MachineLab, MachineVm, READY_PROBE_MS, VmOperationError, type MachineVmOptions } from "./machine_handle.ts";
+export {
+  ACPI_SHUTDOWN_WAIT_MS,
+  AGENT_SHUTDOWN_WAIT_MS,
+  MachineLab,
+  MachineVm,
+  READY_PROBE_MS,
+  VmOperationError,
+  type MachineVmOptions,
+} from "./machine_handle.ts";
 export { labValue, MAX_SLEEP_MS, VMLAB_MODULE, vmlabModule } from "./module.ts";
 export { DEFAULT_IMAGE_THRESHOLD } from "./vm_methods.ts";
 export { compileScript, DEFAULT_SCRIPT_CALL_DEPTH, DEFAULT_SCRIPT_FUEL, runHandler, runProvision, SCRIPT_STD, scriptContext } from "./run.ts";

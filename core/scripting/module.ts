@@ -31,12 +31,16 @@ type Method = (...args: never[]) => unknown;
 
 const labMethods: Record<string, Method> = {
   "name(self) -> string": ((l: LabRef) => l.handle.name) as Method,
-  "log(self, msg: string)": ((l: LabRef, msg: string) => { l.handle.log(msg); }) as Method,
+  "log(self, msg: string)": ((l: LabRef, msg: string) => {
+    l.handle.log(msg);
+  }) as Method,
   "vm(self, name: string) -> Result[Vm, string]": ((l: LabRef, name: string) => {
     const vm = l.handle.vm(name);
     if (vm) return Ok(l.vmRef(vm));
     const known = l.handle.vms().map((v) => v.name);
-    return Err(`Cannot find VM '${name}' in lab ${l.handle.name} (${known.length === 0 ? "it has no VMs" : `it has ${known.map((n) => `'${n}'`).join(", ")}`})`);
+    return Err(
+      `Cannot find VM '${name}' in lab ${l.handle.name} (${known.length === 0 ? "it has no VMs" : `it has ${known.map((n) => `'${n}'`).join(", ")}`})`,
+    );
   }) as Method,
   "vms(self) -> List[Vm]": ((l: LabRef) => l.handle.vms().map((v) => l.vmRef(v))) as Method,
   "segment(self, name: string) -> Result[Segment, string]": ((l: LabRef, name: string) => {

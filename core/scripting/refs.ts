@@ -41,7 +41,10 @@ export class LabRef {
 
 /** The script's `Vm`. */
 export class VmRef {
-  constructor(readonly lab: LabRef, readonly handle: VmHandle) {}
+  constructor(
+    readonly lab: LabRef,
+    readonly handle: VmHandle,
+  ) {}
 }
 
 /** The script's `Segment`. */

@@ -11,7 +11,11 @@ function compiled(source: string, entry: "main" | "handle" = "main") {
 }
 
 /** Resolves after the event loop has turned `n` times. */
-const turns = (n: number) => new Promise<void>((resolve) => { const step = (k: number) => (k === 0 ? resolve() : setImmediate(() => step(k - 1))); step(n); });
+const turns = (n: number) =>
+  new Promise<void>((resolve) => {
+    const step = (k: number) => (k === 0 ? resolve() : setImmediate(() => step(k - 1)));
+    step(n);
+  });
 
 describe("compileScript", () => {
   test("compileScript() reports a type error with file:line:col and a caret", () => {
@@ -25,7 +29,11 @@ describe("compileScript", () => {
   });
 
   test("compileScript() refuses fs, process and script imports", () => {
-    for (const [use, what] of [["use fs", "fs"], ["use process", "process"], ["use helpers", "helpers"]]) {
+    for (const [use, what] of [
+      ["use fs", "fs"],
+      ["use process", "process"],
+      ["use helpers", "helpers"],
+    ]) {
       const s = compileScript("/lab/scripts/t.ws", { source: `use vmlab\n${use}\nfn main(lab: Lab) {}\n` });
       expect(s.ok).toBe(false);
       if (!s.ok) expect(s.diagnostics[0]?.message).toBe(`unresolved import \`${what}\``);
@@ -42,7 +50,11 @@ describe("compileScript", () => {
       ["use vmlab\nfn setup(lab: Lab) {}\n", "main", "a provision script must define `main`"],
       ["use vmlab\nfn main(name: string) {}\n", "main", "`main` takes (name: string), but a provision script is called as `fn main(lab: Lab)`"],
       ["use vmlab\nfn main(lab: Lab) -> int { 1 }\n", "main", "`main` returns `int`; an entry returns nothing or a Result"],
-      ["use vmlab\nfn handle(lab: Lab, event: Event) {}\n", "handle", "`handle` takes (lab: Lab, event: Event), but an event handler is called as `fn handle(event: Event, lab: Lab)`"],
+      [
+        "use vmlab\nfn handle(lab: Lab, event: Event) {}\n",
+        "handle",
+        "`handle` takes (lab: Lab, event: Event), but an event handler is called as `fn handle(event: Event, lab: Lab)`",
+      ],
     ];
     for (const [source, entry, message] of cases) {
       const s = compileScript("/lab/scripts/t.ws", { source, entry });
@@ -61,7 +73,9 @@ describe("compileScript", () => {
 
 describe("runProvision", () => {
   test("runProvision() reports a fault with its location and script stack trace", async () => {
-    const unit = compiled('use vmlab\nfn pick(xs: List[string]) -> string {\n    xs[5]\n}\nfn main(lab: Lab) {\n    lab.log("start")\n    lab.log(pick(["a"]))\n}\n');
+    const unit = compiled(
+      'use vmlab\nfn pick(xs: List[string]) -> string {\n    xs[5]\n}\nfn main(lab: Lab) {\n    lab.log("start")\n    lab.log(pick(["a"]))\n}\n',
+    );
     const l = lab();
     const r = await runProvision(unit, l);
     expect(r.ok).toBe(false);
@@ -116,14 +130,17 @@ describe("runProvision", () => {
 
 describe("runHandler", () => {
   test("runHandler() passes the Event with its data as JSON text", async () => {
-    const unit = compiled('use vmlab\nuse json\nfn handle(event: Event, lab: Lab) {\n    lab.log(event.name + " " + event.vm + " " + event.data)\n    let Ok(vm) = lab.vm(event.vm) else { return }\n    lab.log(vm.name())\n}\n', "handle");
+    const unit = compiled(
+      'use vmlab\nuse json\nfn handle(event: Event, lab: Lab) {\n    lab.log(event.name + " " + event.vm + " " + event.data)\n    let Ok(vm) = lab.vm(event.vm) else { return }\n    lab.log(vm.name())\n}\n',
+      "handle",
+    );
     const l = lab();
     expect(await runHandler(unit, { name: "vm.crashed", vm: "dc01", data: { reason: "crashed", exit: "signal SIGKILL" } }, l)).toEqual({ ok: true });
     expect(l.logs).toEqual(['vm.crashed dc01 {"reason":"crashed","exit":"signal SIGKILL"}', "dc01"]);
   });
 
   test("runHandler() reports a handler's fault", async () => {
-    const unit = compiled('use vmlab\nfn handle(event: Event, lab: Lab) {\n    let vm = lab.vm(event.vm).unwrap()\n}\n', "handle");
+    const unit = compiled("use vmlab\nfn handle(event: Event, lab: Lab) {\n    let vm = lab.vm(event.vm).unwrap()\n}\n", "handle");
     const r = await runHandler(unit, { name: "host.disk_low", vm: "", data: {} }, lab());
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toContain("/lab/scripts/t.ws:3:");

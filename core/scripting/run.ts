@@ -23,8 +23,16 @@
  */
 import { readFileSync } from "node:fs";
 import {
-  Context, noImports, renderDiagnostic, renderFault, runInWorker, stdModules,
-  type CompiledUnit, type Diagnostic, type RuntimeError, type StdName,
+  Context,
+  noImports,
+  renderDiagnostic,
+  renderFault,
+  runInWorker,
+  stdModules,
+  type CompiledUnit,
+  type Diagnostic,
+  type RuntimeError,
+  type StdName,
 } from "../../wscript/mod.ts";
 import { show, type SourceFile } from "../../wscript/mod.ts";
 import { entryProblem, type EntryName } from "./entry.ts";
@@ -54,7 +62,13 @@ export function scriptContext(): Context {
 /** A compiled script, or why it did not compile. */
 export type CompiledScript =
   | { readonly ok: true; readonly path: string; readonly unit: CompiledUnit }
-  | { readonly ok: false; readonly path: string; readonly diagnostics: readonly Diagnostic[]; readonly files: ReadonlyMap<string, SourceFile>; readonly rendered: string };
+  | {
+      readonly ok: false;
+      readonly path: string;
+      readonly diagnostics: readonly Diagnostic[];
+      readonly files: ReadonlyMap<string, SourceFile>;
+      readonly rendered: string;
+    };
 
 /**
  * Compile the script at `path` (or `source`, named `path`) and check that it defines
@@ -69,7 +83,13 @@ export function compileScript(path: string, opts: { entry?: EntryName; source?: 
     try {
       source = readFileSync(path, "utf8");
     } catch (e) {
-      const d: Diagnostic = { code: "script.unreadable", span: { file: path, start: 0, end: 0 }, message: `cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check the path (relative to the lab root)" };
+      const d: Diagnostic = {
+        code: "script.unreadable",
+        span: { file: path, start: 0, end: 0 },
+        message: `cannot read script ${path}: ${e instanceof Error ? e.message : String(e)}`,
+        notes: [],
+        help: "check the path (relative to the lab root)",
+      };
       return { ok: false, path, diagnostics: [d], files: new Map(), rendered: `error[${d.code}]: ${d.message}\n  help: ${d.help}\n` };
     }
   }
@@ -81,7 +101,8 @@ export function compileScript(path: string, opts: { entry?: EntryName; source?: 
 }
 
 function failed(path: string, diagnostics: readonly Diagnostic[], files: ReadonlyMap<string, SourceFile>): CompiledScript {
-  const rendered = diagnostics.map((d) => renderDiagnostic(d, files)).join("") +
+  const rendered =
+    diagnostics.map((d) => renderDiagnostic(d, files)).join("") +
     `error: could not compile ${path} (${diagnostics.length} error${diagnostics.length === 1 ? "" : "s"})\n`;
   return { ok: false, path, diagnostics, files, rendered };
 }
@@ -98,9 +119,7 @@ export interface ScriptRunOptions {
 }
 
 /** How a run ended. `error` is ready to print: message, location, stack trace. */
-export type ScriptRunResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly error: string; readonly fault: RuntimeError | undefined };
+export type ScriptRunResult = { readonly ok: true } | { readonly ok: false; readonly error: string; readonly fault: RuntimeError | undefined };
 
 /** Run `main(lab: Lab)` of a provision script (or a `vmlab script` ad-hoc script). */
 export function runProvision(unit: CompiledUnit, lab: LabHandle, opts: ScriptRunOptions = {}): Promise<ScriptRunResult> {

@@ -57,16 +57,23 @@ export const segmentAsyncMethods: Record<string, AsyncMethod> = {
     attempt(`redirect ${from} to ${to} on segment ${s.handle.name}`, () => s.handle.redirect(nonEmpty(from, "from"), nonEmpty(to, "to")))) as AsyncMethod,
   "forward(self, host_port: int, vm: string, guest_port: int) -> Result[int, string]": (async (s: SegmentRef, hp: Int, vm: string, gp: Int) =>
     attempt(`forward host port ${String(hp)} to ${vm}:${String(gp)} on segment ${s.handle.name}`, () =>
-      s.handle.forward(port(hp, "host_port"), nonEmpty(vm, "the VM name"), port(gp, "guest_port")))) as AsyncMethod,
+      s.handle.forward(port(hp, "host_port"), nonEmpty(vm, "the VM name"), port(gp, "guest_port")),
+    )) as AsyncMethod,
   "rules(self) -> Result[string, string]": (async (s: SegmentRef) =>
-    attempt(`list the rules of segment ${s.handle.name}`, () => s.handle.rules(), (r) => JSON.stringify(r))) as AsyncMethod,
+    attempt(
+      `list the rules of segment ${s.handle.name}`,
+      () => s.handle.rules(),
+      (r) => JSON.stringify(r),
+    )) as AsyncMethod,
   "route_to(self, other: Segment) -> Result[unit, string]": (async (s: SegmentRef, o: SegmentRef) =>
     attempt(`route segment ${s.handle.name} to ${o.handle.name}`, () => {
       if (o.handle.name === s.handle.name) throw new BadArgument("a segment cannot be routed to itself");
       return s.handle.routeTo(o.handle.name);
     })) as AsyncMethod,
   "capture(self, path: string, secs: int) -> Result[int, string]": (async (s: SegmentRef, path: string, secs: Int) =>
-    attempt(`capture segment ${s.handle.name} into ${path}`, () => s.handle.capture(nonEmpty(path, "the path"), intArg(secs, "secs", 1, MAX_TIMEOUT_SECS)))) as AsyncMethod,
+    attempt(`capture segment ${s.handle.name} into ${path}`, () =>
+      s.handle.capture(nonEmpty(path, "the path"), intArg(secs, "secs", 1, MAX_TIMEOUT_SECS)),
+    )) as AsyncMethod,
   "unroute_to(self, other: Segment) -> Result[unit, string]": (async (s: SegmentRef, o: SegmentRef) =>
     attempt(`unroute segment ${s.handle.name} from ${o.handle.name}`, () => {
       if (o.handle.name === s.handle.name) throw new BadArgument("a segment cannot be routed to itself");

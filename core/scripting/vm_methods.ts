@@ -52,8 +52,12 @@ export const vmAsyncMethods: Record<string, AsyncMethod> = {
   // Guest agent
   "exec(self, cmd: string, args: List[string]) -> Result[ExecResult, string]": (async (v: VmRef, cmd: string, args: string[]) =>
     attempt(`run ${cmd} on VM ${v.handle.name}`, () => v.handle.exec(cmd, args, DEFAULT_EXEC_TIMEOUT_MS), execResultValue)) as AsyncMethod,
-  "exec_timeout(self, cmd: string, args: List[string], timeout_secs: int) -> Result[ExecResult, string]": (async (v: VmRef, cmd: string, args: string[], t: Int) =>
-    attempt(`run ${cmd} on VM ${v.handle.name}`, () => v.handle.exec(cmd, args, timeoutMs(t)), execResultValue)) as AsyncMethod,
+  "exec_timeout(self, cmd: string, args: List[string], timeout_secs: int) -> Result[ExecResult, string]": (async (
+    v: VmRef,
+    cmd: string,
+    args: string[],
+    t: Int,
+  ) => attempt(`run ${cmd} on VM ${v.handle.name}`, () => v.handle.exec(cmd, args, timeoutMs(t)), execResultValue)) as AsyncMethod,
   "copy_to(self, local: string, guest_path: string) -> Result[unit, string]": (async (v: VmRef, local: string, guest: string) =>
     attempt(`copy ${local} to ${guest} on VM ${v.handle.name}`, () => {
       if (guest === "") throw new BadArgument("the guest path is empty");
@@ -77,25 +81,52 @@ export const vmAsyncMethods: Record<string, AsyncMethod> = {
   "mouse_click(self, button: string) -> Result[unit, string]": (async (v: VmRef, button: string) =>
     attempt(`click on VM ${v.handle.name}`, () => v.handle.mouseClick(button))) as AsyncMethod,
   "mouse_drag(self, x1: int, y1: int, x2: int, y2: int) -> Result[unit, string]": (async (v: VmRef, x1: Int, y1: Int, x2: Int, y2: Int) =>
-    attempt(`drag the mouse on VM ${v.handle.name}`, () => v.handle.mouseDrag(coord(x1, "x1"), coord(y1, "y1"), coord(x2, "x2"), coord(y2, "y2")))) as AsyncMethod,
+    attempt(`drag the mouse on VM ${v.handle.name}`, () =>
+      v.handle.mouseDrag(coord(x1, "x1"), coord(y1, "y1"), coord(x2, "x2"), coord(y2, "y2")),
+    )) as AsyncMethod,
 
   // Screen
   "screenshot(self, path: string) -> Result[string, string]": (async (v: VmRef, path: string) =>
     attempt(`take a screenshot of VM ${v.handle.name}`, () => v.handle.screenshot(path === "" ? undefined : v.lab.hostPath(path)))) as AsyncMethod,
   "find_image(self, image: string) -> Result[Option[Match], string]": (async (v: VmRef, image: string) =>
-    attempt(`find image ${image} on VM ${v.handle.name}`, () => v.handle.findImage(v.lab.hostPath(image), {}), (m) => (m === undefined ? None : Some(matchValue(m))))) as AsyncMethod,
+    attempt(
+      `find image ${image} on VM ${v.handle.name}`,
+      () => v.handle.findImage(v.lab.hostPath(image), {}),
+      (m) => (m === undefined ? None : Some(matchValue(m))),
+    )) as AsyncMethod,
   "wait_for_image(self, image: string, timeout_secs: int) -> Result[Match, string]": (async (v: VmRef, image: string, t: Int) =>
-    attempt(`wait for image ${image} on VM ${v.handle.name}`, () => v.handle.waitForImage(v.lab.hostPath(image), { timeoutMs: timeoutMs(t), threshold: DEFAULT_IMAGE_THRESHOLD }), matchValue)) as AsyncMethod,
-  "wait_for_image_opts(self, image: string, timeout_secs: int, threshold: float, region: List[int]) -> Result[Match, string]": (async (v: VmRef, image: string, t: Int, th: number, region: Int[]) =>
-    attempt(`wait for image ${image} on VM ${v.handle.name}`, () => {
-      const r = regionArg(region);
-      return v.handle.waitForImage(v.lab.hostPath(image), { timeoutMs: timeoutMs(t), threshold: thresholdArg(th), ...(r ? { region: r } : {}) });
-    }, matchValue)) as AsyncMethod,
+    attempt(
+      `wait for image ${image} on VM ${v.handle.name}`,
+      () => v.handle.waitForImage(v.lab.hostPath(image), { timeoutMs: timeoutMs(t), threshold: DEFAULT_IMAGE_THRESHOLD }),
+      matchValue,
+    )) as AsyncMethod,
+  "wait_for_image_opts(self, image: string, timeout_secs: int, threshold: float, region: List[int]) -> Result[Match, string]": (async (
+    v: VmRef,
+    image: string,
+    t: Int,
+    th: number,
+    region: Int[],
+  ) =>
+    attempt(
+      `wait for image ${image} on VM ${v.handle.name}`,
+      () => {
+        const r = regionArg(region);
+        return v.handle.waitForImage(v.lab.hostPath(image), { timeoutMs: timeoutMs(t), threshold: thresholdArg(th), ...(r ? { region: r } : {}) });
+      },
+      matchValue,
+    )) as AsyncMethod,
   "wait_for_any(self, images: List[string], timeout_secs: int) -> Result[Match, string]": (async (v: VmRef, images: string[], t: Int) =>
-    attempt(`wait for any of ${images.length} images on VM ${v.handle.name}`, () => {
-      if (images.length === 0) throw new BadArgument("the image list is empty");
-      return v.handle.waitForAny(images.map((i) => v.lab.hostPath(i)), { timeoutMs: timeoutMs(t) });
-    }, matchValue)) as AsyncMethod,
+    attempt(
+      `wait for any of ${images.length} images on VM ${v.handle.name}`,
+      () => {
+        if (images.length === 0) throw new BadArgument("the image list is empty");
+        return v.handle.waitForAny(
+          images.map((i) => v.lab.hostPath(i)),
+          { timeoutMs: timeoutMs(t) },
+        );
+      },
+      matchValue,
+    )) as AsyncMethod,
   "ocr(self) -> Result[string, string]": (async (v: VmRef) => attempt(`read the screen of VM ${v.handle.name}`, () => v.handle.ocr(undefined))) as AsyncMethod,
   "ocr_region(self, region: List[int]) -> Result[string, string]": (async (v: VmRef, region: Int[]) =>
     attempt(`read the screen of VM ${v.handle.name}`, () => v.handle.ocr(regionArg(region)))) as AsyncMethod,
@@ -108,7 +139,11 @@ export const vmAsyncMethods: Record<string, AsyncMethod> = {
   "restore(self, name: string) -> Result[unit, string]": (async (v: VmRef, name: string) =>
     attempt(`restore snapshot '${name}' of VM ${v.handle.name}`, () => v.handle.restore(name))) as AsyncMethod,
   "snapshots(self) -> Result[List[string], string]": (async (v: VmRef) =>
-    attempt(`list the snapshots of VM ${v.handle.name}`, () => v.handle.snapshots(), (l) => [...l])) as AsyncMethod,
+    attempt(
+      `list the snapshots of VM ${v.handle.name}`,
+      () => v.handle.snapshots(),
+      (l) => [...l],
+    )) as AsyncMethod,
   "delete_snapshot(self, name: string) -> Result[unit, string]": (async (v: VmRef, name: string) =>
     attempt(`delete snapshot '${name}' of VM ${v.handle.name}`, () => v.handle.deleteSnapshot(name))) as AsyncMethod,
 };

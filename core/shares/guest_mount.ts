@@ -58,7 +58,7 @@ export function linuxMountScript(m: GuestMount, cred: SmbCredential): string {
     'mkdir -p "$dir"',
     'if mountpoint -q "$dir" 2>/dev/null; then echo already-mounted; exit 0; fi',
     "modprobe cifs 2>/dev/null || true",
-    't=$(mktemp -d)',
+    "t=$(mktemp -d)",
     `trap 'rm -rf "$t"' EXIT`,
     "if command -v mount.cifs >/dev/null 2>&1; then",
     `  printf 'username=%s\\npassword=%s\\n' ${shQuote(cred.user)} ${shQuote(cred.password)} > "$t/creds"`,

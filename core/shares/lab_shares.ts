@@ -77,7 +77,9 @@ export class LabShares {
     const owners = plan.vms.filter((v) => (v.shares ?? []).some(isSmb));
     if (!owners.length) return;
     this.#creds = new CredentialStore(this.#o.stateDir).ensure(owners.map((v) => v.name));
-    const shares = owners.flatMap((v) => (v.shares ?? []).filter(isSmb).map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })));
+    const shares = owners.flatMap((v) =>
+      (v.shares ?? []).filter(isSmb).map((s) => ({ name: s.name, path: s.host, user: (this.#creds.get(v.name) as SmbCredential).user, readonly: s.readonly })),
+    );
     const smb1 = owners.some((v) => (v.shares ?? []).some((s) => isSmb(s) && s.smb1));
     await this.#smbd.configure(shares, smb1, this.#creds);
   }
@@ -104,7 +106,15 @@ export class LabShares {
   status(vm: VmPlan): { name: string; host: string; guest: string; transport: "smb" | "virtiofs"; readonly: boolean; mounted: boolean; error?: string }[] {
     return (vm.shares ?? []).map((s) => {
       const st = this.#state.get(`${vm.name}/${s.name}`);
-      return { name: s.name, host: s.host, guest: s.guest, transport: s.transport, readonly: s.readonly, mounted: st?.mounted ?? false, ...(st?.error ? { error: st.error } : {}) };
+      return {
+        name: s.name,
+        host: s.host,
+        guest: s.guest,
+        transport: s.transport,
+        readonly: s.readonly,
+        mounted: st?.mounted ?? false,
+        ...(st?.error ? { error: st.error } : {}),
+      };
     });
   }
 
@@ -116,9 +126,12 @@ export class LabShares {
   async #mountAll(vm: VmPlan, guest: ShareGuest): Promise<void> {
     const cred = this.#creds.get(vm.name);
     if ((vm.shares ?? []).some(isSmb) && (!cred || !this.#smbd.target())) {
-      throw new CodedError("share.unavailable", `cannot mount the shares of ${vm.name}: the lab's SMB server is not running`, { subject: vm.name, hint: "see smbd.log in the lab's logs (`vmlab logs`)" });
+      throw new CodedError("share.unavailable", `cannot mount the shares of ${vm.name}: the lab's SMB server is not running`, {
+        subject: vm.name,
+        hint: "see smbd.log in the lab's logs (`vmlab logs`)",
+      });
     }
-    for (const s of (vm.shares ?? [])) {
+    for (const s of vm.shares ?? []) {
       if (isSmb(s)) await this.#mountOne(vm.name, s, guest, cred as SmbCredential);
       else await this.#mountVirtiofs(vm.name, s, guest);
     }

@@ -1,7 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { smbConf, unsafeConfValue } from "./smb_conf.ts";
 
-const base = { port: 40445, stateDir: "/lab/.vmlab/smb", guestAccount: "vmlab-nobody", smb1: false, shares: [{ name: "src", path: "/lab/src", user: "vmlab-a", readonly: false }, { name: "data", path: "/lab/data", user: "vmlab-b", readonly: true }] };
+const base = {
+  port: 40445,
+  stateDir: "/lab/.vmlab/smb",
+  guestAccount: "vmlab-nobody",
+  smb1: false,
+  shares: [
+    { name: "src", path: "/lab/src", user: "vmlab-a", readonly: false },
+    { name: "data", path: "/lab/data", user: "vmlab-b", readonly: true },
+  ],
+};
 
 function global(text: string, key: string): string | undefined {
   return new RegExp(`^  ${key} = (.*)$`, "m").exec(text)?.[1];

@@ -91,7 +91,8 @@ export class SmbServer {
     this.#tools ??= this.#o.tools ?? smbTools();
     for (const s of shares) {
       const bad = unsafeConfValue(s.path);
-      if (bad) throw new CodedError("share.invalid_path", `share ${s.name}: host path cannot be served: ${bad}`, { subject: s.name, hint: "rename the host folder" });
+      if (bad)
+        throw new CodedError("share.invalid_path", `share ${s.name}: host path cannot be served: ${bad}`, { subject: s.name, hint: "rename the host folder" });
     }
     this.#stopping = false;
     const d = this.#o.stateDir;
@@ -154,7 +155,11 @@ export class SmbServer {
       p.once("exit", (c) => r(c));
       p.once("error", () => r(-1));
     });
-    if (code !== 0) throw new CodedError("share.smbd_failed", `cannot create the SMB account ${c.user}: ${out.trim() || `smbpasswd exited ${code}`}`, { subject: c.user, hint: `see ${this.confFile}` });
+    if (code !== 0)
+      throw new CodedError("share.smbd_failed", `cannot create the SMB account ${c.user}: ${out.trim() || `smbpasswd exited ${code}`}`, {
+        subject: c.user,
+        hint: `see ${this.confFile}`,
+      });
   }
 
   async #spawn(): Promise<void> {
@@ -200,7 +205,10 @@ export class SmbServer {
     while (!(await canConnect(this.#port as number))) {
       if (exited || Date.now() > deadline) {
         if (!exited) killGroup(p, "SIGKILL");
-        throw new CodedError("share.smbd_failed", `smbd did not start serving on 127.0.0.1:${this.#port}: ${tail(this.#o.logFile) || "no output"}`, { subject: "smbd", hint: `see ${this.#o.logFile}` });
+        throw new CodedError("share.smbd_failed", `smbd did not start serving on 127.0.0.1:${this.#port}: ${tail(this.#o.logFile) || "no output"}`, {
+          subject: "smbd",
+          hint: `see ${this.#o.logFile}`,
+        });
       }
       await Bun.sleep(100);
     }

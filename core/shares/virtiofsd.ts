@@ -34,7 +34,11 @@ export class Virtiofsd {
   /** Starts virtiofsd for `source` on `socket`; resolves once the socket exists. */
   static async start(o: { source: string; socket: string; logFile: string; wrapper?: readonly string[] }): Promise<Virtiofsd> {
     const bin = findVirtiofsd();
-    if (!bin) throw new CodedError("share.virtiofsd_missing", `virtiofs shares need virtiofsd, which is not installed`, { subject: VIRTIOFSD_PACKAGE, hint: `install it: apt-get install ${VIRTIOFSD_PACKAGE}` });
+    if (!bin)
+      throw new CodedError("share.virtiofsd_missing", `virtiofs shares need virtiofsd, which is not installed`, {
+        subject: VIRTIOFSD_PACKAGE,
+        hint: `install it: apt-get install ${VIRTIOFSD_PACKAGE}`,
+      });
     rmSync(o.socket, { force: true });
     const fd = openSync(o.logFile, "a");
     const args = [`--socket-path=${o.socket}`, "-o", `source=${o.source}`, "-o", "cache=auto", ...(process.getuid?.() === 0 ? ["-o", "sandbox=chroot"] : [])];

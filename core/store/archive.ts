@@ -78,7 +78,14 @@ export async function writeArchive(input: WriteArchiveInput, out: string, onProg
         // A fresh buffer per chunk: downstream stages may still hold the previous one.
         const buf = Buffer.allocUnsafe(Math.min(ARCHIVE_CHUNK, size - done));
         const { bytesRead } = await fh.read(buf, 0, buf.length, done);
-        if (bytesRead === 0) throw new StoreError({ code: "template.corrupt", ref, path: diskPath, message: `${diskPath} shrank while it was being exported`, hint: "templates must not change in the store; re-import or rebuild it" });
+        if (bytesRead === 0)
+          throw new StoreError({
+            code: "template.corrupt",
+            ref,
+            path: diskPath,
+            message: `${diskPath} shrank while it was being exported`,
+            hint: "templates must not change in the store; re-import or rebuild it",
+          });
         const chunk = buf.subarray(0, bytesRead);
         hash.update(chunk);
         done += bytesRead;
@@ -98,7 +105,13 @@ export async function writeArchive(input: WriteArchiveInput, out: string, onProg
       createWriteStream(tmp, { mode: 0o644 }),
     );
     if (size !== metadata.disk.size || hash.digest("hex") !== metadata.disk.sha256) {
-      throw new StoreError({ code: "template.corrupt", ref, path: diskPath, message: `${ref} is corrupt: its disk no longer matches the SHA-256 recorded in its metadata`, hint: `remove it with \`vmlab template rm ${ref}\` and import or build it again` });
+      throw new StoreError({
+        code: "template.corrupt",
+        ref,
+        path: diskPath,
+        message: `${ref} is corrupt: its disk no longer matches the SHA-256 recorded in its metadata`,
+        hint: `remove it with \`vmlab template rm ${ref}\` and import or build it again`,
+      });
     }
     // Checked again just before the rename: the export may have taken minutes.
     assertReplaceable(out, "export destination");
@@ -116,7 +129,12 @@ export interface ReadArchiveResult {
 }
 
 function invalid(path: string, reason: string): StoreError {
-  return new StoreError({ code: "store.archive_invalid", path, message: `${path} is not a usable template archive: ${reason}`, hint: "make sure the file was copied completely; re-create it with `vmlab template export`" });
+  return new StoreError({
+    code: "store.archive_invalid",
+    path,
+    message: `${path} is not a usable template archive: ${reason}`,
+    hint: "make sure the file was copied completely; re-create it with `vmlab template export`",
+  });
 }
 
 /**
@@ -132,7 +150,8 @@ export async function readArchive(file: string, stageDir: string, onProgress?: P
     total = st.size;
   } catch (e) {
     if (e instanceof StoreError) throw e;
-    if ((e as { code?: string }).code === "ENOENT") throw new StoreError({ code: "store.source_missing", path: file, message: `archive ${file} does not exist`, hint: "check the path" });
+    if ((e as { code?: string }).code === "ENOENT")
+      throw new StoreError({ code: "store.source_missing", path: file, message: `archive ${file} does not exist`, hint: "check the path" });
     throw ioError("read", file, e);
   }
   let read = 0;
@@ -148,10 +167,13 @@ export async function readArchive(file: string, stageDir: string, onProgress?: P
     const tar = new TarReader(src);
     const first = await tar.next();
     if (!first.ok) throw invalid(file, first.reason);
-    if (first.header === undefined || first.header.name.replace(/^\.\//, "") !== TEMPLATE_METADATA) throw invalid(file, `expected ${TEMPLATE_METADATA} as its first entry`);
+    if (first.header === undefined || first.header.name.replace(/^\.\//, "") !== TEMPLATE_METADATA)
+      throw invalid(file, `expected ${TEMPLATE_METADATA} as its first entry`);
     if (first.header.size > MAX_METADATA_BYTES) throw invalid(file, `${TEMPLATE_METADATA} is implausibly large`);
     const parts: Uint8Array[] = [];
-    const mb = await tar.body((c) => { parts.push(c.slice()); });
+    const mb = await tar.body((c) => {
+      parts.push(c.slice());
+    });
     if (!mb.ok) throw invalid(file, mb.reason);
     const metadataText = new TextDecoder().decode(Buffer.concat(parts));
     const parsed = parseMetadata(metadataText, `${file}:${TEMPLATE_METADATA}`);
@@ -159,11 +181,15 @@ export async function readArchive(file: string, stageDir: string, onProgress?: P
     const metadata = parsed.metadata;
     const second = await tar.next();
     if (!second.ok) throw invalid(file, second.reason);
-    if (second.header === undefined || second.header.name.replace(/^\.\//, "") !== TEMPLATE_DISK) throw invalid(file, `expected ${TEMPLATE_DISK} as its second entry`);
-    if (second.header.size !== metadata.disk.size) throw invalid(file, `${TEMPLATE_DISK} is ${second.header.size} bytes but the metadata says ${metadata.disk.size}`);
+    if (second.header === undefined || second.header.name.replace(/^\.\//, "") !== TEMPLATE_DISK)
+      throw invalid(file, `expected ${TEMPLATE_DISK} as its second entry`);
+    if (second.header.size !== metadata.disk.size)
+      throw invalid(file, `${TEMPLATE_DISK} is ${second.header.size} bytes but the metadata says ${metadata.disk.size}`);
     const diskPath = join(stageDir, TEMPLATE_DISK);
     const hash = createHash("sha256");
-    const fh = await open(diskPath, "wx", 0o644).catch((e: unknown) => { throw ioError("create", diskPath, e); });
+    const fh = await open(diskPath, "wx", 0o644).catch((e: unknown) => {
+      throw ioError("create", diskPath, e);
+    });
     try {
       const db = await tar.body(async (c) => {
         hash.update(c);
@@ -181,7 +207,12 @@ export async function readArchive(file: string, stageDir: string, onProgress?: P
     if (!end.ok) throw invalid(file, end.reason);
     if (end.header !== undefined) throw invalid(file, `unexpected extra entry ${end.header.name}`);
     if (hash.digest("hex") !== metadata.disk.sha256) {
-      throw new StoreError({ code: "store.archive_checksum", path: file, message: `${file}: the disk's SHA-256 does not match its metadata (the archive is damaged)`, hint: "copy the archive again, or re-create it with `vmlab template export`" });
+      throw new StoreError({
+        code: "store.archive_checksum",
+        path: file,
+        message: `${file}: the disk's SHA-256 does not match its metadata (the archive is damaged)`,
+        hint: "copy the archive again, or re-create it with `vmlab template export`",
+      });
     }
     try {
       await Bun.write(join(stageDir, TEMPLATE_METADATA), metadataText);
@@ -195,7 +226,8 @@ export async function readArchive(file: string, stageDir: string, onProgress?: P
   } catch (e) {
     if (e instanceof StoreError) throw e;
     const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && (code.startsWith("ZSTD") || code.startsWith("ERR_ZSTD") || code.startsWith("Z_") || code === "ERR__ZLIB")) throw invalid(file, `zstd: ${(e as Error).message}`);
+    if (typeof code === "string" && (code.startsWith("ZSTD") || code.startsWith("ERR_ZSTD") || code.startsWith("Z_") || code === "ERR__ZLIB"))
+      throw invalid(file, `zstd: ${(e as Error).message}`);
     if (typeof code === "string" && code.startsWith("E") && !code.startsWith("ERR")) throw ioError("read", file, e);
     throw invalid(file, (e as Error).message);
   }

@@ -18,7 +18,11 @@ export type FractionProgress = (fraction: number) => void;
 
 const PROGRESS_RECORD = /\((\d+(?:\.\d+)?)\/100%\)/g;
 
-export async function flattenToQcow2(src: string, dest: string, opts: { readonly binary?: string; readonly onProgress?: FractionProgress; readonly compress?: boolean } = {}): Promise<void> {
+export async function flattenToQcow2(
+  src: string,
+  dest: string,
+  opts: { readonly binary?: string; readonly onProgress?: FractionProgress; readonly compress?: boolean } = {},
+): Promise<void> {
   // Under `setpriv --pdeathsig KILL` when available: a killed CLI takes its qemu-img along.
   const setpriv = Bun.which("setpriv");
   const argv = [opts.binary ?? "qemu-img", "convert", "-p", ...(opts.compress ? ["-c"] : []), "-f", "qcow2", "-O", "qcow2", src, dest];
@@ -33,6 +37,11 @@ export async function flattenToQcow2(src: string, dest: string, opts: { readonly
   if (code !== 0) {
     rmSync(dest, { force: true });
     const detail = stderr.trim().replace(/^qemu-img: /, "") || `qemu-img convert exited ${code}`;
-    throw new StoreError({ code: "store.disk_invalid", path: src, message: `cannot convert ${src} into the store: ${detail}`, hint: "give a disk image qemu-img can read (qcow2 or raw) whose backing files, if any, are present" });
+    throw new StoreError({
+      code: "store.disk_invalid",
+      path: src,
+      message: `cannot convert ${src} into the store: ${detail}`,
+      hint: "give a disk image qemu-img can read (qcow2 or raw) whose backing files, if any, are present",
+    });
   }
 }

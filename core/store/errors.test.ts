@@ -4,7 +4,13 @@ import { asStoreError, ioError, notFound, StoreError } from "./errors.ts";
 describe("store errors", () => {
   test("a full disk becomes a clear store.io_failed naming the path", () => {
     const e = ioError("write", "/s/disk.qcow2", Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
-    expect(e.toJSON()).toEqual({ code: "store.io_failed", subject: "/s/disk.qcow2", detail: { path: "/s/disk.qcow2" }, message: "cannot write /s/disk.qcow2: no space left on device", hint: expect.stringContaining("free some disk space") });
+    expect(e.toJSON()).toEqual({
+      code: "store.io_failed",
+      subject: "/s/disk.qcow2",
+      detail: { path: "/s/disk.qcow2" },
+      message: "cannot write /s/disk.qcow2: no space left on device",
+      hint: expect.stringContaining("free some disk space"),
+    });
   });
 
   test("store errors pass through asStoreError unchanged", () => {

@@ -55,8 +55,17 @@ export class StoreError extends CodedError implements StoreErrorFields {
 
   constructor(f: StoreErrorFields, options?: { cause?: unknown }) {
     const subject = f.ref ?? f.path;
-    const detail = { ...(f.ref === undefined ? {} : { ref: f.ref }), ...(f.path === undefined ? {} : { path: f.path }), ...(f.clones === undefined ? {} : { clones: [...f.clones] }) };
-    super(f.code, f.message, { hint: f.hint, ...(subject === undefined ? {} : { subject }), ...(Object.keys(detail).length > 0 ? { detail } : {}), ...options });
+    const detail = {
+      ...(f.ref === undefined ? {} : { ref: f.ref }),
+      ...(f.path === undefined ? {} : { path: f.path }),
+      ...(f.clones === undefined ? {} : { clones: [...f.clones] }),
+    };
+    super(f.code, f.message, {
+      hint: f.hint,
+      ...(subject === undefined ? {} : { subject }),
+      ...(Object.keys(detail).length > 0 ? { detail } : {}),
+      ...options,
+    });
     if (f.ref !== undefined) this.ref = f.ref;
     if (f.path !== undefined) this.path = f.path;
     if (f.clones !== undefined) this.clones = f.clones;
@@ -68,7 +77,12 @@ export const HINT_GET_TEMPLATE = "build it with `vmlab template build` or pull i
 
 export function notFound(ref: string, available: readonly string[]): StoreError {
   const also = available.length > 0 ? `; versions in the store: ${available.join(", ")}` : "";
-  return new StoreError({ code: "template.not_found", ref, message: `template ${ref} is not in the store${also}`, hint: `${HINT_GET_TEMPLATE}, or import an archive with \`vmlab template import\`` });
+  return new StoreError({
+    code: "template.not_found",
+    ref,
+    message: `template ${ref} is not in the store${also}`,
+    hint: `${HINT_GET_TEMPLATE}, or import an archive with \`vmlab template import\``,
+  });
 }
 
 /**
@@ -77,8 +91,10 @@ export function notFound(ref: string, available: readonly string[]): StoreError 
  */
 export function ioError(action: string, path: string, e: unknown): StoreError {
   const code = (e as { code?: unknown } | null)?.code;
-  const detail = code === "ENOSPC" ? "no space left on device" : code === "EACCES" || code === "EPERM" ? "permission denied" : (e as Error)?.message ?? String(e);
-  const hint = code === "ENOSPC" ? "free some disk space (remove unused templates with `vmlab template rm`) and retry" : "check the path and its permissions, then retry";
+  const detail =
+    code === "ENOSPC" ? "no space left on device" : code === "EACCES" || code === "EPERM" ? "permission denied" : ((e as Error)?.message ?? String(e));
+  const hint =
+    code === "ENOSPC" ? "free some disk space (remove unused templates with `vmlab template rm`) and retry" : "check the path and its permissions, then retry";
   return new StoreError({ code: "store.io_failed", path, message: `cannot ${action} ${path}: ${detail}`, hint }, { cause: e });
 }
 
@@ -88,11 +104,19 @@ export function asStoreError(action: string, path: string, e: unknown): StoreErr
 }
 
 export function versionRequired(text: string, what: string): StoreError {
-  return new StoreError({ code: "template.version_required", ref: text, message: `${what} needs an exact version: "${text}" has none`, hint: `write ${text}@<version>; \`vmlab template list\` shows the versions` });
+  return new StoreError({
+    code: "template.version_required",
+    ref: text,
+    message: `${what} needs an exact version: "${text}" has none`,
+    hint: `write ${text}@<version>; \`vmlab template list\` shows the versions`,
+  });
 }
 
 /** The clones are data (`clones`): the CLI lists them once, one per line, under the message. */
 export function inUse(ref: string, clones: readonly string[], action: "remove" | "overwrite"): StoreError {
-  const hint = action === "remove" ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)` : "destroy the labs using it first, or import under another version";
+  const hint =
+    action === "remove"
+      ? `destroy those labs first (\`vmlab destroy\`), or pass --force to remove it anyway (the clones will stop working)`
+      : "destroy the labs using it first, or import under another version";
   return new StoreError({ code: "template.in_use", ref, clones, message: `cannot ${action} ${ref}: ${clones.length} linked clone(s) are backed by it`, hint });
 }

@@ -122,7 +122,10 @@ describe("every way into the store uses it", () => {
     const a = freshStore();
     const t = await a.adopt("x86_64/tiny@1.0", good);
     const meta = t.metadata!;
-    for (const [disk, code] of [[dataFileImage(), "image.external_data_file"], [truncatedImage(), "image.corrupt"]] as const) {
+    for (const [disk, code] of [
+      [dataFileImage(), "image.external_data_file"],
+      [truncatedImage(), "image.corrupt"],
+    ] as const) {
       const m = { ...meta, disk: { ...meta.disk, size: statSync(disk).size, sha256: sha256(disk) } };
       const archive = join(work, `evil-${n++}.tar.zst`);
       await writeArchive({ metadata: m, metadataText: renderMetadata(m), diskPath: disk }, archive);
@@ -157,7 +160,7 @@ describe("parseQcow2Header()", () => {
   test("never throws on mutated headers (seeded)", () => {
     const base = readFileSync(backingImage()).subarray(0, 4096);
     let x = 12345;
-    const rnd = () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8);
+    const rnd = () => (x = (x * 1103515245 + 12345) >>> 0) >>> 8;
     let parsed = 0;
     for (let i = 0; i < 20_000; i++) {
       const b = Uint8Array.from(base.subarray(0, 1 + (rnd() % base.length)));

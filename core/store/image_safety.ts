@@ -91,7 +91,10 @@ export function parseQcow2Header(b: Uint8Array): Qcow2Header | string {
   if (backingOffset !== 0n) {
     // A name we cannot read is still a backing file: refuse it, by name where possible.
     const off = Number(backingOffset);
-    backingFile = off + backingSize <= b.length && backingSize > 0 ? new TextDecoder().decode(b.subarray(off, off + backingSize)) : `<${backingSize} bytes at offset ${backingOffset}>`;
+    backingFile =
+      off + backingSize <= b.length && backingSize > 0
+        ? new TextDecoder().decode(b.subarray(off, off + backingSize))
+        : `<${backingSize} bytes at offset ${backingOffset}>`;
   }
   let dataFile: string | undefined;
   let cryptoExt = false;
@@ -130,7 +133,13 @@ export function readQcow2Header(path: string, origin = path): Qcow2Header {
     closeSync(fd);
   }
   const h = parseQcow2Header(buf.subarray(0, n));
-  if (typeof h === "string") throw refuse("image.not_qcow2", origin, `${origin} is not a valid qcow2 image: ${h}`, "templates are qcow2 images; convert with `qemu-img convert -O qcow2 <src> disk.qcow2`");
+  if (typeof h === "string")
+    throw refuse(
+      "image.not_qcow2",
+      origin,
+      `${origin} is not a valid qcow2 image: ${h}`,
+      "templates are qcow2 images; convert with `qemu-img convert -O qcow2 <src> disk.qcow2`",
+    );
   return h;
 }
 
@@ -142,14 +151,32 @@ export function readQcow2Header(path: string, origin = path): Qcow2Header {
 export function assertQcow2Standalone(path: string, origin = path, opts: { backing?: (named: string) => boolean } = {}): Qcow2Header {
   const h = readQcow2Header(path, origin);
   if (h.dataFileBit || h.dataFile !== undefined) {
-    throw refuse("image.external_data_file", origin, `${origin} keeps its data in an external file${h.dataFile ? ` (${h.dataFile})` : ""}; QEMU would open that host file`, "only standalone qcow2 images are accepted: `qemu-img convert -O qcow2 <src> standalone.qcow2` copies the data in — after checking the data file is what you expect");
+    throw refuse(
+      "image.external_data_file",
+      origin,
+      `${origin} keeps its data in an external file${h.dataFile ? ` (${h.dataFile})` : ""}; QEMU would open that host file`,
+      "only standalone qcow2 images are accepted: `qemu-img convert -O qcow2 <src> standalone.qcow2` copies the data in — after checking the data file is what you expect",
+    );
   }
   if (h.backingFile !== undefined && !(opts.backing?.(h.backingFile) ?? false)) {
-    throw refuse("image.backing_file", origin, `${origin} has a backing file (${h.backingFile}); QEMU would open that host file`, "only standalone qcow2 images are accepted: flatten it first with `qemu-img convert -O qcow2 <src> standalone.qcow2` after checking the backing chain is what you expect");
+    throw refuse(
+      "image.backing_file",
+      origin,
+      `${origin} has a backing file (${h.backingFile}); QEMU would open that host file`,
+      "only standalone qcow2 images are accepted: flatten it first with `qemu-img convert -O qcow2 <src> standalone.qcow2` after checking the backing chain is what you expect",
+    );
   }
-  if (h.encrypted) throw refuse("image.encrypted", origin, `${origin} is encrypted`, "templates must be unencrypted qcow2 images (encrypt inside the guest instead)");
-  if (h.corruptBit) throw refuse("image.corrupt", origin, `${origin} is marked corrupt in its header`, "repair it with `qemu-img check -r all` or re-create it");
-  if (h.unknownIncompatible !== 0n) throw refuse("image.unsupported", origin, `${origin} uses qcow2 features this vmlab does not know (incompatible bits 0x${h.unknownIncompatible.toString(16)})`, "convert it with this host's `qemu-img convert -O qcow2`");
+  if (h.encrypted)
+    throw refuse("image.encrypted", origin, `${origin} is encrypted`, "templates must be unencrypted qcow2 images (encrypt inside the guest instead)");
+  if (h.corruptBit)
+    throw refuse("image.corrupt", origin, `${origin} is marked corrupt in its header`, "repair it with `qemu-img check -r all` or re-create it");
+  if (h.unknownIncompatible !== 0n)
+    throw refuse(
+      "image.unsupported",
+      origin,
+      `${origin} uses qcow2 features this vmlab does not know (incompatible bits 0x${h.unknownIncompatible.toString(16)})`,
+      "convert it with this host's `qemu-img convert -O qcow2`",
+    );
   return h;
 }
 
@@ -178,18 +205,30 @@ export async function assertImageSafe(path: string, opts: ImageSafetyOptions = {
   const header = assertQcow2Standalone(path, origin, trusted === undefined ? {} : { backing: (b) => b === trusted });
 
   const info = await runImg(bin, ["info", "--output=json", "-f", "qcow2", path]);
-  if (info.code !== 0) throw refuse("image.corrupt", origin, `${origin} cannot be opened as qcow2: ${firstLine(info.stderr)}`, "check the file; re-create or re-download it if it is damaged");
+  if (info.code !== 0)
+    throw refuse(
+      "image.corrupt",
+      origin,
+      `${origin} cannot be opened as qcow2: ${firstLine(info.stderr)}`,
+      "check the file; re-create or re-download it if it is damaged",
+    );
   let j: Record<string, unknown>;
   try {
     j = JSON.parse(info.stdout) as Record<string, unknown>;
   } catch {
     throw refuse("image.corrupt", origin, `${origin}: qemu-img info printed no JSON`, "check the file with `qemu-img info`");
   }
-  const external = externalReferences(j, path).filter((r) => trusted === undefined || (r !== `backing file ${trusted}`));
+  const external = externalReferences(j, path).filter((r) => trusted === undefined || r !== `backing file ${trusted}`);
   if (external.length > 0) {
-    throw refuse("image.external_reference", origin, `${origin} refers to other files: ${external.join(", ")}; QEMU would open them`, "only standalone qcow2 images are accepted: `qemu-img convert -O qcow2 <src> standalone.qcow2`");
+    throw refuse(
+      "image.external_reference",
+      origin,
+      `${origin} refers to other files: ${external.join(", ")}; QEMU would open them`,
+      "only standalone qcow2 images are accepted: `qemu-img convert -O qcow2 <src> standalone.qcow2`",
+    );
   }
-  if (j["format"] !== "qcow2") throw refuse("image.not_qcow2", origin, `${origin} is ${String(j["format"])}, not qcow2`, "convert it with `qemu-img convert -O qcow2`");
+  if (j["format"] !== "qcow2")
+    throw refuse("image.not_qcow2", origin, `${origin} is ${String(j["format"])}, not qcow2`, "convert it with `qemu-img convert -O qcow2`");
 
   const check = await runImg(bin, ["check", "--output=json", "-f", "qcow2", path]);
   // 0: clean; 3: leaked clusters only (wasted space, no harm). 2: corruptions; 1: the check could not finish.
@@ -201,7 +240,12 @@ export async function assertImageSafe(path: string, opts: ImageSafetyOptions = {
       // no JSON: qemu-img could not check it at all
     }
     const what = typeof corruptions === "number" ? `${corruptions} corruption(s)` : firstLine(check.stderr) || `qemu-img check exited ${check.code}`;
-    throw refuse("image.corrupt", origin, `${origin} failed \`qemu-img check\`: ${what}`, "the image is damaged or truncated (an interrupted download or copy?): fetch or build it again");
+    throw refuse(
+      "image.corrupt",
+      origin,
+      `${origin} failed \`qemu-img check\`: ${what}`,
+      "the image is damaged or truncated (an interrupted download or copy?): fetch or build it again",
+    );
   }
   const size = j["virtual-size"];
   return { virtualSize: typeof size === "number" ? size : Number(header.virtualSize) };

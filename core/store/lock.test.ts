@@ -18,7 +18,13 @@ const freshRoot = () => {
 /** A manual clock: `sleep` advances it instead of waiting. */
 function manualClock(onSleep: () => void = () => {}) {
   let t = 1_000_000;
-  return { now: () => t, sleep: async (ms: number) => { t += ms; onSleep(); } };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+      onSleep();
+    },
+  };
 }
 
 describe("StoreLock", () => {
@@ -35,7 +41,10 @@ describe("StoreLock", () => {
     const root = freshRoot();
     const first = await StoreLock.acquire(root, "first");
     let sleeps = 0;
-    const clock = manualClock(() => { sleeps++; if (sleeps === 3) first.release(); });
+    const clock = manualClock(() => {
+      sleeps++;
+      if (sleeps === 3) first.release();
+    });
     const second = await StoreLock.acquire(root, "second", clock);
     expect(sleeps).toBe(3);
     expect(second.record.purpose).toBe("second");
@@ -85,7 +94,10 @@ describe("StoreLock", () => {
   test("a very old lock is broken even if its pid is alive (pid reuse)", async () => {
     const root = freshRoot();
     const clock = manualClock();
-    writeFileSync(join(root, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), acquired: clock.now() - LOCK_STALE_AGE_MS - 1, token: "old", purpose: "ancient" }));
+    writeFileSync(
+      join(root, LOCK_FILE),
+      JSON.stringify({ pid: process.pid, host: hostname(), acquired: clock.now() - LOCK_STALE_AGE_MS - 1, token: "old", purpose: "ancient" }),
+    );
     const lock = await StoreLock.acquire(root, "new", { ...clock, timeoutMs: 0 });
     expect(lock.record.purpose).toBe("new");
     lock.release();

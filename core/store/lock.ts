@@ -159,7 +159,10 @@ export class FileLock {
         const holder = seen === undefined ? undefined : parseRecord(seen);
         if (opts.timeoutError) throw opts.timeoutError(path, holder);
         const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
-        throw new CodedError("lock.timeout", `cannot take the lock ${path}: ${who} holds it`, { subject: path, hint: "wait for the other vmlab process to finish and retry; if none is running, delete the lock file" });
+        throw new CodedError("lock.timeout", `cannot take the lock ${path}: ${who} holds it`, {
+          subject: path,
+          hint: "wait for the other vmlab process to finish and retry; if none is running, delete the lock file",
+        });
       }
       await sleep(opts.pollMs ?? LOCK_POLL_MS);
     }
@@ -181,7 +184,12 @@ export class StoreLock extends FileLock {
       ...opts,
       timeoutError: (path, holder) => {
         const who = holder ? `process ${holder.pid} (${holder.purpose})` : "another process";
-        return new StoreError({ code: "store.lock_timeout", path, message: `cannot lock the template store: ${who} holds ${path}`, hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file" });
+        return new StoreError({
+          code: "store.lock_timeout",
+          path,
+          message: `cannot lock the template store: ${who} holds ${path}`,
+          hint: "wait for the other vmlab command to finish and retry; if no vmlab is running, delete the lock file",
+        });
       },
     });
     return new StoreLock(root, lock.record);

@@ -41,9 +41,7 @@ export function memoryStore(entries: Readonly<Record<string, readonly string[]>>
   return { versions: (arch, name) => entries[`${arch}/${name}`] ?? [] };
 }
 
-export type Lookup =
-  | { readonly found: true; readonly version: string }
-  | { readonly found: false; readonly available: readonly string[] };
+export type Lookup = { readonly found: true; readonly version: string } | { readonly found: false; readonly available: readonly string[] };
 
 /** Resolve a store reference to a concrete version present in the store. */
 export function lookupTemplate(store: StoreReader, ref: Extract<TemplateRef, { kind: "store" }>): Lookup {

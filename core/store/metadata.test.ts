@@ -29,7 +29,10 @@ describe("template.wcl metadata", () => {
   });
 
   test("a build's origin (source digest, tool, build time) round-trips", () => {
-    const built: TemplateMetadata = { ...sample, origin: { kind: "build", source: "https://example.org/x.qcow2", sourceSha256: "b".repeat(64), tool: "vmlab 0.1.0", buildSeconds: 18.6 } };
+    const built: TemplateMetadata = {
+      ...sample,
+      origin: { kind: "build", source: "https://example.org/x.qcow2", sourceSha256: "b".repeat(64), tool: "vmlab 0.1.0", buildSeconds: 18.6 },
+    };
     const text = renderMetadata(built);
     expect(text).toContain(`source_sha256 = "${"b".repeat(64)}"`);
     expect(parseMetadata(text, "x")).toEqual({ ok: true, metadata: built });

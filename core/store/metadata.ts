@@ -47,7 +47,10 @@ export const TemplateMetadataSchema = z.object({
     /** Where it came from: a file path, an archive, a registry reference. */
     source: z.string().optional(),
     /** Builds: SHA-256 of the source artefact (or of the base template's disk). */
-    sourceSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sourceSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** Builds: the vmlab version that built it. */
     tool: z.string().optional(),
     /** Builds: wall-clock seconds from start to seal. */
@@ -59,9 +62,7 @@ export const TemplateMetadataSchema = z.object({
 export type TemplateMetadata = z.infer<typeof TemplateMetadataSchema>;
 export type HardwareAttrs = TemplateMetadata["hardware"];
 
-export type MetadataResult =
-  | { readonly ok: true; readonly metadata: TemplateMetadata }
-  | { readonly ok: false; readonly reason: string };
+export type MetadataResult = { readonly ok: true; readonly metadata: TemplateMetadata } | { readonly ok: false; readonly reason: string };
 
 const KEY = /^[a-z_][a-z0-9_]*$/;
 
@@ -98,7 +99,9 @@ export function renderMetadata(m: TemplateMetadata): string {
   if (m.origin.sourceSha256 !== undefined) origin.push(["source_sha256", quote(m.origin.sourceSha256)]);
   if (m.origin.tool !== undefined) origin.push(["tool", quote(m.origin.tool)]);
   if (m.origin.buildSeconds !== undefined) origin.push(["build_seconds", String(m.origin.buildSeconds)]);
-  const hw = Object.entries(m.hardware).filter(([k]) => KEY.test(k)).map(([k, v]) => [k, wclValue(v)] as const);
+  const hw = Object.entries(m.hardware)
+    .filter(([k]) => KEY.test(k))
+    .map(([k, v]) => [k, wclValue(v)] as const);
   return (
     "// Template metadata written by vmlab (template store). Edit with care:\n" +
     "// disk.sha256 is checked on export and import.\n" +
@@ -144,15 +147,27 @@ export function parseMetadata(text: string, file: string): MetadataResult {
     version: top.version,
     ...(top.profile === undefined ? {} : { profile: top.profile }),
     created: top.created,
-    disk: disk === undefined ? undefined : (() => {
-      const d = attrsOf(disk);
-      return { file: d.file, format: d.format, size: d.size, virtualSize: d.virtual_size, sha256: d.sha256 };
-    })(),
-    origin: origin === undefined ? undefined : (() => {
-      const o = attrsOf(origin);
-      const opt = (k: string, v: unknown) => (v === undefined ? {} : { [k]: v });
-      return { kind: o.kind, ...opt("source", o.source), ...opt("sourceSha256", o.source_sha256), ...opt("tool", o.tool), ...opt("buildSeconds", o.build_seconds) };
-    })(),
+    disk:
+      disk === undefined
+        ? undefined
+        : (() => {
+            const d = attrsOf(disk);
+            return { file: d.file, format: d.format, size: d.size, virtualSize: d.virtual_size, sha256: d.sha256 };
+          })(),
+    origin:
+      origin === undefined
+        ? undefined
+        : (() => {
+            const o = attrsOf(origin);
+            const opt = (k: string, v: unknown) => (v === undefined ? {} : { [k]: v });
+            return {
+              kind: o.kind,
+              ...opt("source", o.source),
+              ...opt("sourceSha256", o.source_sha256),
+              ...opt("tool", o.tool),
+              ...opt("buildSeconds", o.build_seconds),
+            };
+          })(),
     hardware: hardware === undefined ? {} : attrsOf(hardware),
   };
   const parsed = TemplateMetadataSchema.safeParse(candidate);

@@ -89,14 +89,31 @@ export interface PushTemplateResult extends PushResult {
 }
 
 /** Push `<arch>/<name>[@<version>]` to `remote` (`host/repo:tag`). */
-export async function pushTemplate(store: TemplateStore, localRef: string, remote: string, o: RemoteOptions & { readonly chunkSize: number }): Promise<PushTemplateResult> {
+export async function pushTemplate(
+  store: TemplateStore,
+  localRef: string,
+  remote: string,
+  o: RemoteOptions & { readonly chunkSize: number },
+): Promise<PushTemplateResult> {
   const ref = parseRemote(remote);
-  if (ref.tag === undefined || ref.digest !== undefined) throw new CodedError("oci.invalid_reference", `push needs a tag, not a digest: ${remote}`, { subject: remote, hint: "e.g. ghcr.io/owner/linux-modern:1.0" });
+  if (ref.tag === undefined || ref.digest !== undefined)
+    throw new CodedError("oci.invalid_reference", `push needs a tag, not a digest: ${remote}`, {
+      subject: remote,
+      hint: "e.g. ghcr.io/owner/linux-modern:1.0",
+    });
   const entry = store.get(localRef);
   const meta = entry.metadata;
-  if (!meta) throw new CodedError("template.metadata_invalid", `template ${entry.ref} has invalid metadata: ${entry.problem ?? "unknown"}`, { subject: entry.ref, hint: `remove it with \`vmlab template rm ${entry.ref}\` and import it again` });
+  if (!meta)
+    throw new CodedError("template.metadata_invalid", `template ${entry.ref} has invalid metadata: ${entry.problem ?? "unknown"}`, {
+      subject: entry.ref,
+      hint: `remove it with \`vmlab template rm ${entry.ref}\` and import it again`,
+    });
   const image = { totalSize: entry.size, chunkSize: o.chunkSize, digest: `sha256:${meta.disk.sha256}` };
-  if (meta.disk.size !== entry.size) throw new CodedError("template.metadata_invalid", `template ${entry.ref}: disk.qcow2 is ${entry.size} bytes, metadata says ${meta.disk.size}`, { subject: entry.ref, hint: "the stored disk changed; import the template again" });
+  if (meta.disk.size !== entry.size)
+    throw new CodedError("template.metadata_invalid", `template ${entry.ref}: disk.qcow2 is ${entry.size} bytes, metadata says ${meta.disk.size}`, {
+      subject: entry.ref,
+      hint: "the stored disk changed; import the template again",
+    });
   const client = o.client(ref.host);
   const config = new TextEncoder().encode(JSON.stringify(meta));
   const r = await pushArtifact({
@@ -139,12 +156,22 @@ export async function pullTemplate(store: TemplateStore, remote: string, arch: s
     if (!parsed.success) throw new Error(`${parsed.error.issues[0]?.path.join(".") ?? ""}: ${parsed.error.issues[0]?.message ?? ""}`);
     meta = parsed.data;
   } catch (e) {
-    throw new CodedError("oci.config_invalid", `the template metadata of ${source} is invalid: ${(e as Error).message}`, { subject: source, hint: "push the template again with a current vmlab" });
+    throw new CodedError("oci.config_invalid", `the template metadata of ${source} is invalid: ${(e as Error).message}`, {
+      subject: source,
+      hint: "push the template again with a current vmlab",
+    });
   }
   if (`sha256:${meta.disk.sha256}` !== art.manifest.image.digest || meta.disk.size !== art.manifest.image.totalSize) {
-    throw new CodedError("oci.config_invalid", `the metadata of ${source} disagrees with its manifest about the disk`, { subject: source, hint: "push the template again" });
+    throw new CodedError("oci.config_invalid", `the metadata of ${source} disagrees with its manifest about the disk`, {
+      subject: source,
+      hint: "push the template again",
+    });
   }
-  if (arch !== undefined && meta.arch !== arch) throw new CodedError("oci.arch_not_found", `${source} is a ${meta.arch} template, not ${arch}`, { subject: source, hint: `pull it with --arch ${meta.arch}` });
+  if (arch !== undefined && meta.arch !== arch)
+    throw new CodedError("oci.arch_not_found", `${source} is a ${meta.arch} template, not ${arch}`, {
+      subject: source,
+      hint: `pull it with --arch ${meta.arch}`,
+    });
   const localRef = `${meta.arch}/${meta.name}@${meta.version}`;
   const present = store.list().find((e) => e.ref === localRef);
   if (present?.metadata?.disk.sha256 === meta.disk.sha256) {

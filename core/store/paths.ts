@@ -52,7 +52,11 @@ export function vmlabPaths(env: Env, home: string, uid: number): VmlabPaths {
   const rt = env.XDG_RUNTIME_DIR;
   const runtime = rt !== undefined && rt.startsWith("/") ? join(rt, "vmlab") : `/tmp/vmlab-${uid}`;
   return {
-    data, config, cache, state, runtime,
+    data,
+    config,
+    cache,
+    state,
+    runtime,
     templates: join(data, "templates"),
     hostConfig: join(config, "config.wcl"),
     profiles: join(config, "profiles"),

@@ -52,7 +52,9 @@ export function findPulled(templatesRoot: string, reference: string, arch: strin
 
 function dirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith(".")).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+      .map((d) => d.name);
   } catch {
     return [];
   }

@@ -11,9 +11,7 @@
  */
 
 /** Architectures vmlab can run (each selects `qemu-system-<arch>`). */
-export const KNOWN_ARCHES: readonly string[] = [
-  "x86_64", "i386", "aarch64", "arm", "riscv64", "riscv32", "ppc", "ppc64", "s390x", "mips64el", "loongarch64",
-];
+export const KNOWN_ARCHES: readonly string[] = ["x86_64", "i386", "aarch64", "arm", "riscv64", "riscv32", "ppc", "ppc64", "s390x", "mips64el", "loongarch64"];
 
 /** The reserved pseudo-template name. */
 export const SCRATCH = "scratch";
@@ -25,7 +23,12 @@ export type TemplateRef =
 
 export type RefResult =
   | { readonly ok: true; readonly ref: TemplateRef }
-  | { readonly ok: false; readonly code: "config.archless_template_ref" | "config.invalid_template_ref" | "config.unknown_arch"; readonly reason: string; readonly hint: string };
+  | {
+      readonly ok: false;
+      readonly code: "config.archless_template_ref" | "config.invalid_template_ref" | "config.unknown_arch";
+      readonly reason: string;
+      readonly hint: string;
+    };
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/i;
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -39,18 +42,38 @@ export function parseTemplateRef(text: string): RefResult {
   }
   if (parts.length === 1) {
     const name = text.split("@")[0] ?? text;
-    return { ok: false, code: "config.archless_template_ref", reason: `template reference "${text}" has no architecture`, hint: `write "<arch>/${name}", e.g. "x86_64/${name}" — arch is never inferred` };
+    return {
+      ok: false,
+      code: "config.archless_template_ref",
+      reason: `template reference "${text}" has no architecture`,
+      hint: `write "<arch>/${name}", e.g. "x86_64/${name}" — arch is never inferred`,
+    };
   }
   if (parts.length !== 2) {
-    return { ok: false, code: "config.invalid_template_ref", reason: `template reference "${text}" is not <arch>/<name>[@<version>]`, hint: "registry references start with a host, e.g. ghcr.io/owner/name:1.0" };
+    return {
+      ok: false,
+      code: "config.invalid_template_ref",
+      reason: `template reference "${text}" is not <arch>/<name>[@<version>]`,
+      hint: "registry references start with a host, e.g. ghcr.io/owner/name:1.0",
+    };
   }
   const arch = first;
   const [name = "", version, ...extra] = (parts[1] ?? "").split("@");
   if (!KNOWN_ARCHES.includes(arch)) {
-    return { ok: false, code: "config.unknown_arch", reason: `unknown architecture "${arch}" in template reference "${text}"`, hint: `known: ${KNOWN_ARCHES.join(", ")}` };
+    return {
+      ok: false,
+      code: "config.unknown_arch",
+      reason: `unknown architecture "${arch}" in template reference "${text}"`,
+      hint: `known: ${KNOWN_ARCHES.join(", ")}`,
+    };
   }
   if (!NAME.test(name) || extra.length > 0 || (version !== undefined && !VERSION.test(version))) {
-    return { ok: false, code: "config.invalid_template_ref", reason: `template reference "${text}" is not <arch>/<name>[@<version>]`, hint: 'e.g. "x86_64/linux-modern" or "x86_64/windows-11@26100.1"' };
+    return {
+      ok: false,
+      code: "config.invalid_template_ref",
+      reason: `template reference "${text}" is not <arch>/<name>[@<version>]`,
+      hint: 'e.g. "x86_64/linux-modern" or "x86_64/windows-11@26100.1"',
+    };
   }
   return { ok: true, ref: { kind: "store", arch, name, version } };
 }
@@ -58,9 +81,12 @@ export function parseTemplateRef(text: string): RefResult {
 /** Canonical text of a reference. */
 export function formatTemplateRef(ref: TemplateRef): string {
   switch (ref.kind) {
-    case "scratch": return SCRATCH;
-    case "registry": return ref.reference;
-    case "store": return `${ref.arch}/${ref.name}${ref.version === undefined ? "" : `@${ref.version}`}`;
+    case "scratch":
+      return SCRATCH;
+    case "registry":
+      return ref.reference;
+    case "store":
+      return `${ref.arch}/${ref.name}${ref.version === undefined ? "" : `@${ref.version}`}`;
   }
 }
 

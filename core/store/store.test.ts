@@ -37,7 +37,11 @@ describe("TemplateStore.adopt", () => {
   test("adopting a qcow2 stores a read-only standalone disk with metadata", async () => {
     const store = freshStore();
     const e = await store.adopt("x86_64/tiny@1.0", source, { profile: "linux-modern" });
-    expect(e).toMatchObject({ ref: "x86_64/tiny@1.0", clones: 0, metadata: { profile: "linux-modern", created: "2025-03-04T05:06:07.000Z", origin: { kind: "adopt", source } } });
+    expect(e).toMatchObject({
+      ref: "x86_64/tiny@1.0",
+      clones: 0,
+      metadata: { profile: "linux-modern", created: "2025-03-04T05:06:07.000Z", origin: { kind: "adopt", source } },
+    });
     expect(e.metadata?.disk.sha256).toBe(sha256(e.disk));
     expect(e.metadata?.disk.virtualSize).toBe(1 << 20);
     expect(statSync(e.disk).mode & 0o777).toBe(0o444);

@@ -150,17 +150,39 @@ export class TemplateStore {
    * one backing file the caller vouches for (a build's clone of a stored
    * template); the chain is then flattened.
    */
-  async adopt(text: string, source: string, opts: { readonly profile?: string; readonly hardware?: HardwareAttrs; readonly overwrite?: boolean; readonly onProgress?: (fraction: number) => void; readonly trustedBacking?: string; readonly origin?: TemplateMetadata["origin"]; readonly compress?: boolean } = {}): Promise<TemplateEntry> {
+  async adopt(
+    text: string,
+    source: string,
+    opts: {
+      readonly profile?: string;
+      readonly hardware?: HardwareAttrs;
+      readonly overwrite?: boolean;
+      readonly onProgress?: (fraction: number) => void;
+      readonly trustedBacking?: string;
+      readonly origin?: TemplateMetadata["origin"];
+      readonly compress?: boolean;
+    } = {},
+  ): Promise<TemplateEntry> {
     const ref = this.parseStoreRef(text);
     if (ref.version === undefined) throw versionRequired(text, "adopting a disk");
     const src = resolvePath(source);
-    if (!existsSync(src)) throw new StoreError({ code: "store.source_missing", path: src, message: `disk image ${src} does not exist`, hint: "check the path of the qcow2 to import" });
+    if (!existsSync(src))
+      throw new StoreError({
+        code: "store.source_missing",
+        path: src,
+        message: `disk image ${src} does not exist`,
+        hint: "check the path of the qcow2 to import",
+      });
     const stage = this.stage();
     try {
       const disk = join(stage, TEMPLATE_DISK);
       // The source is checked before qemu-img reads it: converting would open its backing or data file.
       await assertImageSafe(src, { origin: src, ...this.imgBinary(), ...(opts.trustedBacking === undefined ? {} : { trustedBacking: opts.trustedBacking }) });
-      await flattenToQcow2(src, disk, { ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.compress ? { compress: true } : {}) });
+      await flattenToQcow2(src, disk, {
+        ...(this.opts.img?.binary ? { binary: this.opts.img.binary } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.compress ? { compress: true } : {}),
+      });
       const info = await assertImageSafe(disk, { origin: src, ...this.imgBinary() });
       const metadata: TemplateMetadata = {
         formatVersion: METADATA_FORMAT_VERSION,
@@ -193,7 +215,9 @@ export class TemplateStore {
     let result: RemoveResult;
     try {
       const t = this.resolve(text);
-      const live = this.cloneStatuses(t).filter((c) => c.live).map((c) => c.path);
+      const live = this.cloneStatuses(t)
+        .filter((c) => c.live)
+        .map((c) => c.path);
       if (live.length > 0 && !opts.force) throw inUse(t.ref, live, "remove");
       trash = trashName(this.root);
       renameSync(t.dir, trash);
@@ -251,8 +275,17 @@ export class TemplateStore {
     await this.withLock(`install ${ref}`, () => {
       if (existsSync(dest)) {
         if (existsSync(join(dest, TEMPLATE_DISK))) {
-          if (!overwrite) throw new StoreError({ code: "template.exists", ref, path: dest, message: `template ${ref} is already in the store`, hint: "pass --overwrite to replace it, or give the new one another version" });
-          const live = this.cloneStatuses(this.located(arch, name, version)).filter((c) => c.live).map((c) => c.path);
+          if (!overwrite)
+            throw new StoreError({
+              code: "template.exists",
+              ref,
+              path: dest,
+              message: `template ${ref} is already in the store`,
+              hint: "pass --overwrite to replace it, or give the new one another version",
+            });
+          const live = this.cloneStatuses(this.located(arch, name, version))
+            .filter((c) => c.live)
+            .map((c) => c.path);
           if (live.length > 0) throw inUse(ref, live, "overwrite");
         }
         old = trashName(this.root);
@@ -303,8 +336,17 @@ export class TemplateStore {
     const at = path === undefined ? {} : { path };
     if (!r.ok) throw new StoreError({ code: "template.invalid_ref", ref: text, ...at, message: r.reason, hint: r.hint });
     if (r.ref.kind !== "store") {
-      const hint = r.ref.kind === "registry" ? `pull it into the store first: \`vmlab template pull ${text} --arch <arch>\`` : "scratch is a blank disk, not a stored template";
-      throw new StoreError({ code: "template.invalid_ref", ref: text, ...at, message: `"${formatTemplateRef(r.ref)}" is not a store reference <arch>/<name>[@<version>]`, hint });
+      const hint =
+        r.ref.kind === "registry"
+          ? `pull it into the store first: \`vmlab template pull ${text} --arch <arch>\``
+          : "scratch is a blank disk, not a stored template";
+      throw new StoreError({
+        code: "template.invalid_ref",
+        ref: text,
+        ...at,
+        message: `"${formatTemplateRef(r.ref)}" is not a store reference <arch>/<name>[@<version>]`,
+        hint,
+      });
     }
     return r.ref;
   }
@@ -316,7 +358,10 @@ export class TemplateStore {
 
   private children(dir: string): string[] {
     try {
-      return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith(".")).map((d) => d.name).sort();
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && !d.name.startsWith("."))
+        .map((d) => d.name)
+        .sort();
     } catch {
       return [];
     }
@@ -332,10 +377,23 @@ export class TemplateStore {
     try {
       text = readFileSync(file, "utf8");
     } catch (e) {
-      throw new StoreError({ code: "template.metadata_invalid", ref: t.ref, path: file, message: `cannot read metadata of ${t.ref}: ${(e as Error).message}`, hint: `remove it with \`vmlab template rm ${t.ref}\` and import it again` });
+      throw new StoreError({
+        code: "template.metadata_invalid",
+        ref: t.ref,
+        path: file,
+        message: `cannot read metadata of ${t.ref}: ${(e as Error).message}`,
+        hint: `remove it with \`vmlab template rm ${t.ref}\` and import it again`,
+      });
     }
     const parsed = parseMetadata(text, file);
-    if (!parsed.ok) throw new StoreError({ code: "template.metadata_invalid", ref: t.ref, path: file, message: parsed.reason, hint: `fix ${file}, or remove the template and import it again` });
+    if (!parsed.ok)
+      throw new StoreError({
+        code: "template.metadata_invalid",
+        ref: t.ref,
+        path: file,
+        message: parsed.reason,
+        hint: `fix ${file}, or remove the template and import it again`,
+      });
     return { metadata: parsed.metadata, metadataText: text };
   }
 

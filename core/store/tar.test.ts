@@ -28,14 +28,16 @@ async function readAll(bytes: Uint8Array): Promise<Record<string, string> | stri
     if (!s.ok) return s.reason;
     if (s.header === undefined) return out;
     const parts: Uint8Array[] = [];
-    const b = await r.body((c) => { parts.push(c.slice()); });
+    const b = await r.body((c) => {
+      parts.push(c.slice());
+    });
     if (!b.ok) return b.reason;
     out[s.header.name] = Buffer.concat(parts).toString();
   }
 }
 
 describe("tar", () => {
-  const files = { "template.wcl": new TextEncoder().encode("template \"x\" {}\n"), "disk.qcow2": new Uint8Array(3000).fill(7) };
+  const files = { "template.wcl": new TextEncoder().encode('template "x" {}\n'), "disk.qcow2": new Uint8Array(3000).fill(7) };
 
   test("what we write, we read back", async () => {
     expect(await readAll(archive(files))).toEqual({ "template.wcl": 'template "x" {}\n', "disk.qcow2": "\x07".repeat(3000) });

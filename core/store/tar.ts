@@ -106,7 +106,10 @@ function parseNumber(b: Uint8Array, off: number, len: number): number | undefine
     for (let i = 1; i < f.length; i++) n = n * 256 + (f[i] ?? 0);
     return Number.isSafeInteger(n) ? n : undefined;
   }
-  const text = dec.decode(f).replace(/[\0 ]+$/g, "").replace(/^ +/, "");
+  const text = dec
+    .decode(f)
+    .replace(/[\0 ]+$/g, "")
+    .replace(/^ +/, "");
   if (text === "") return 0;
   return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
 }
@@ -125,7 +128,8 @@ export function decodeHeader(b: Uint8Array): Decoded {
     unsigned += x;
     signed += x > 127 ? x - 256 : x;
   }
-  if (stored === undefined || (stored !== unsigned && stored !== signed)) return { kind: "bad", reason: "header checksum mismatch (not a tar archive, or corrupt)" };
+  if (stored === undefined || (stored !== unsigned && stored !== signed))
+    return { kind: "bad", reason: "header checksum mismatch (not a tar archive, or corrupt)" };
   const size = parseNumber(b, 124, 12);
   const mode = parseNumber(b, 100, 8);
   const mtime = parseNumber(b, 136, 12);
@@ -173,7 +177,10 @@ class ByteSource {
   async exact(n: number): Promise<Uint8Array | undefined> {
     const out = new Uint8Array(n);
     let off = 0;
-    const ok = await this.pump(n, (c) => { out.set(c, off); off += c.length; });
+    const ok = await this.pump(n, (c) => {
+      out.set(c, off);
+      off += c.length;
+    });
     return ok ? out : undefined;
   }
 

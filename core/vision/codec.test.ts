@@ -72,9 +72,13 @@ describe("PNG codec", () => {
     expect([...value(decodePng(handPng(1, 1, 2, 16, Uint8Array.from([0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc])), "rgb16")).data]).toEqual([0x12, 0x56, 0x9a]);
     // 4×1 palette at 2 bits: indices 0,1,2,1
     const plte = Uint8Array.from([0, 0, 0, 255, 0, 0, 0, 255, 0]);
-    expect([...value(decodePng(handPng(4, 1, 3, 2, Uint8Array.from([0, 0b00011001]), [["PLTE", plte]]), "pal")).data]).toEqual([0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0, 0]);
+    expect([...value(decodePng(handPng(4, 1, 3, 2, Uint8Array.from([0, 0b00011001]), [["PLTE", plte]]), "pal")).data]).toEqual([
+      0, 0, 0, 255, 0, 0, 0, 255, 0, 255, 0, 0,
+    ]);
     // 8×1 grey at 1 bit scales bits to 0/255
-    expect([...value(decodePng(handPng(8, 1, 0, 1, Uint8Array.from([0, 0b10000001])), "bits")).data].filter((_, i) => i % 3 === 0)).toEqual([255, 0, 0, 0, 0, 0, 0, 255]);
+    expect([...value(decodePng(handPng(8, 1, 0, 1, Uint8Array.from([0, 0b10000001])), "bits")).data].filter((_, i) => i % 3 === 0)).toEqual([
+      255, 0, 0, 0, 0, 0, 0, 255,
+    ]);
   });
 
   test("Sub, Average and Paeth filters are reversed", () => {

@@ -14,16 +14,20 @@ import { syntheticScreen } from "./testing/synth.ts";
 const FUZZ_N = fuzzIterations();
 
 describe("image decoders under mutated input (fuzz)", () => {
-  test(`${FUZZ_N} mutated PNG and PPM files decode to a result, never an exception`, () => {
-    const rng = new Rng(53);
-    const img = syntheticScreen(12, 8, 5);
-    const seeds = [encodePng(img), encodePpm(img)];
-    let ok = 0;
-    for (let i = 0; i < FUZZ_N; i++) {
-      const r = decodeImage(mutate(seeds[i % 2] as Uint8Array, rng, 4096), "fuzz");
-      if (r.ok) ok++;
-    }
-    // Some mutations (in pixel data) still decode: the inputs reach past the header checks.
-    expect(ok).toBeGreaterThan(0);
-  }, fuzzTimeoutMs(FUZZ_N));
+  test(
+    `${FUZZ_N} mutated PNG and PPM files decode to a result, never an exception`,
+    () => {
+      const rng = new Rng(53);
+      const img = syntheticScreen(12, 8, 5);
+      const seeds = [encodePng(img), encodePpm(img)];
+      let ok = 0;
+      for (let i = 0; i < FUZZ_N; i++) {
+        const r = decodeImage(mutate(seeds[i % 2] as Uint8Array, rng, 4096), "fuzz");
+        if (r.ok) ok++;
+      }
+      // Some mutations (in pixel data) still decode: the inputs reach past the header checks.
+      expect(ok).toBeGreaterThan(0);
+    },
+    fuzzTimeoutMs(FUZZ_N),
+  );
 });

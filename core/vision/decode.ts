@@ -14,7 +14,12 @@ import { decodePpm, isPpm } from "./ppm.ts";
 export function decodeImage(bytes: Uint8Array, source: string): VisionResult<RgbImage> {
   if (isPng(bytes)) return decodePng(bytes, source);
   if (isPpm(bytes)) return decodePpm(bytes, source);
-  return fail({ code: "vision.unknown_format", source, message: "Cannot decode image: neither PNG nor binary PPM/PGM", hint: "reference images must be PNG (or PPM as written by QEMU screendump)" });
+  return fail({
+    code: "vision.unknown_format",
+    source,
+    message: "Cannot decode image: neither PNG nor binary PPM/PGM",
+    hint: "reference images must be PNG (or PPM as written by QEMU screendump)",
+  });
 }
 
 /** Reads and decodes an image file. */
@@ -24,7 +29,12 @@ export async function readImageFile(path: string): Promise<VisionResult<RgbImage
     bytes = await readFile(path);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    return fail({ code: "vision.read_failed", source: path, message: `Cannot read image file: ${reason}`, hint: "check the path; reference images resolve relative to the lab root (convention: images/)" });
+    return fail({
+      code: "vision.read_failed",
+      source: path,
+      message: `Cannot read image file: ${reason}`,
+      hint: "check the path; reference images resolve relative to the lab root (convention: images/)",
+    });
   }
   return decodeImage(bytes, path);
 }

@@ -13,7 +13,8 @@ function value<T>(r: VisionResult<T>): T {
 }
 
 function variance(g: GrayImage): number {
-  let s = 0, q = 0;
+  let s = 0,
+    q = 0;
   for (const v of g.data) (s += v), (q += v * v);
   return q / g.data.length - (s / g.data.length) ** 2;
 }
@@ -50,13 +51,20 @@ describe("template matching", () => {
 
   test("the pyramid search agrees with the exhaustive search on generated screens", () => {
     const [SW, SH] = [320, 240];
-    const sizes: Array<[number, number]> = [[32, 32], [48, 16], [72, 24], [100, 60], [140, 80]];
+    const sizes: Array<[number, number]> = [
+      [32, 32],
+      [48, 16],
+      [72, 24],
+      [100, 60],
+      [140, 80],
+    ];
     let compared = 0;
     for (const seed of [3, 4, 5]) {
       const g = toGray(syntheticScreen(SW, SH, seed));
       const rng = new Rng(seed * 31);
       for (const [w, h] of sizes) {
-        const x = rng.int(0, SW - w), y = rng.int(0, SH - h);
+        const x = rng.int(0, SW - w),
+          y = rng.int(0, SH - h);
         const crop = cropGray(g, { x, y, w, h });
         if (variance(crop) < 100) continue; // flat crops match every flat patch equally
         for (const tpl of [crop, noisy(crop, 12, seed + w)]) {
@@ -66,7 +74,7 @@ describe("template matching", () => {
           // equal scores at different places are genuine ties (identical or
           // brightness-shifted copies); otherwise the location must be the same
           expect(fast.score).toBeCloseTo(ref.score, 9);
-          if (fast.score < ref.score - 1e-9 || (fast.x !== ref.x || fast.y !== ref.y) && Math.abs(fast.score - ref.score) > 1e-9) {
+          if (fast.score < ref.score - 1e-9 || ((fast.x !== ref.x || fast.y !== ref.y) && Math.abs(fast.score - ref.score) > 1e-9)) {
             throw new Error(`pyramid miss: ${w}×${h} at ${x},${y}: fast ${JSON.stringify(fast)} ref ${JSON.stringify(ref)}`);
           }
         }
@@ -110,10 +118,20 @@ describe("template matching", () => {
     const g = newGray(300, 200);
     g.data.fill(200);
     const icon = cropGray(screen, { x: 24, y: 16, w: 40, h: 40 });
-    const spots = [[10, 10], [150, 20], [40, 120], [220, 140]] as const;
+    const spots = [
+      [10, 10],
+      [150, 20],
+      [40, 120],
+      [220, 140],
+    ] as const;
     for (const [sx, sy] of spots) for (let y = 0; y < 40; y++) g.data.set(icon.data.subarray(y * 40, y * 40 + 40), (sy + y) * 300 + sx);
     const all = value(findAllTemplates(g, icon));
-    expect(all.map((m) => [m.x, m.y]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([[10, 10], [40, 120], [150, 20], [220, 140]]);
+    expect(all.map((m) => [m.x, m.y]).sort((a, b) => (a[0] as number) - (b[0] as number))).toEqual([
+      [10, 10],
+      [40, 120],
+      [150, 20],
+      [220, 140],
+    ]);
     expect(all.every((m) => m.score > 0.99)).toBe(true);
   });
 

@@ -216,7 +216,8 @@ function search(area: GrayImage, template: GrayImage, limit: number, floorAtCoar
 
 /** The `n` highest-scoring positions of a score map, best first. */
 function topPositions(map: Float64Array, w: number, n: number): Cand[] {
-  if (map.length <= n) return [...map].map((score, i) => ({ x: i % w, y: Math.floor(i / w), score })).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  if (map.length <= n)
+    return [...map].map((score, i) => ({ x: i % w, y: Math.floor(i / w), score })).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
   const sorted = Float64Array.from(map).sort();
   const cut = sorted[sorted.length - n] as number;
   const out: Cand[] = [];
@@ -271,4 +272,3 @@ export function findAllTemplates(screen: GrayImage, template: GrayImage, opts: M
   }
   return ok(kept.map((c) => toMatch(c, w, h, p.value.dx, p.value.dy)));
 }
-

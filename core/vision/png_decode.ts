@@ -58,9 +58,11 @@ export function decodePng(bytes: Uint8Array, source: string): VisionResult<RgbIm
     const len = view.getUint32(pos);
     const type = String.fromCharCode(bytes[pos + 4] as number, bytes[pos + 5] as number, bytes[pos + 6] as number, bytes[pos + 7] as number);
     const dataStart = pos + 8;
-    if (len > 0x7fffffff || dataStart + len + 4 > bytes.length) return err("vision.truncated", pos, `Cannot decode PNG: chunk ${JSON.stringify(type)} claims ${len} bytes past the end of the file`);
+    if (len > 0x7fffffff || dataStart + len + 4 > bytes.length)
+      return err("vision.truncated", pos, `Cannot decode PNG: chunk ${JSON.stringify(type)} claims ${len} bytes past the end of the file`);
     const storedCrc = view.getUint32(dataStart + len);
-    if (crc32(bytes, pos + 4, dataStart + len) !== storedCrc) return err("vision.corrupt", pos, `Cannot decode PNG: CRC mismatch in chunk ${JSON.stringify(type)}`);
+    if (crc32(bytes, pos + 4, dataStart + len) !== storedCrc)
+      return err("vision.corrupt", pos, `Cannot decode PNG: CRC mismatch in chunk ${JSON.stringify(type)}`);
     const data = bytes.subarray(dataStart, dataStart + len);
     if (header === undefined && type !== "IHDR") return err("vision.corrupt", pos, "Cannot decode PNG: first chunk is not IHDR");
     switch (type) {
@@ -109,7 +111,12 @@ export function decodePng(bytes: Uint8Array, source: string): VisionResult<RgbIm
     const msg = e instanceof Error ? e.message : String(e);
     return err(/end of file/i.test(msg) ? "vision.truncated" : "vision.corrupt", 8, `Cannot decode PNG: image data does not inflate (${msg})`);
   }
-  if (raw.length !== expected) return err(raw.length < expected ? "vision.truncated" : "vision.corrupt", 8, `Cannot decode PNG: image data inflates to ${raw.length} bytes, expected ${expected}`);
+  if (raw.length !== expected)
+    return err(
+      raw.length < expected ? "vision.truncated" : "vision.corrupt",
+      8,
+      `Cannot decode PNG: image data inflates to ${raw.length} bytes, expected ${expected}`,
+    );
   const unfiltered = unfilter(raw, header.height, stride, Math.max(1, bitsPerPixel >> 3));
   if (unfiltered === undefined) return err("vision.corrupt", 8, "Cannot decode PNG: unknown row filter type");
   return toRgb(unfiltered, header, stride, palette, source);
@@ -128,11 +135,24 @@ function checkHeader(h: Header, data: Uint8Array, source: string, pos: number): 
   }
   const depths = DEPTHS[h.colorType];
   if (depths === undefined || !depths.includes(h.depth)) {
-    return { code: "vision.corrupt", source, offset: pos, message: `Cannot decode PNG: colour type ${h.colorType} with bit depth ${h.depth} is not legal`, hint: HINT_CORRUPT };
+    return {
+      code: "vision.corrupt",
+      source,
+      offset: pos,
+      message: `Cannot decode PNG: colour type ${h.colorType} with bit depth ${h.depth} is not legal`,
+      hint: HINT_CORRUPT,
+    };
   }
-  if (data[10] !== 0 || data[11] !== 0) return { code: "vision.corrupt", source, offset: pos, message: "Cannot decode PNG: unknown compression or filter method", hint: HINT_CORRUPT };
+  if (data[10] !== 0 || data[11] !== 0)
+    return { code: "vision.corrupt", source, offset: pos, message: "Cannot decode PNG: unknown compression or filter method", hint: HINT_CORRUPT };
   if (data[12] !== 0) {
-    return { code: "vision.unsupported", source, offset: pos, message: "Cannot decode PNG: interlaced (Adam7) images are not supported", hint: "re-save the image without interlacing" };
+    return {
+      code: "vision.unsupported",
+      source,
+      offset: pos,
+      message: "Cannot decode PNG: interlaced (Adam7) images are not supported",
+      hint: "re-save the image without interlacing",
+    };
   }
   return undefined;
 }
@@ -152,17 +172,28 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
       const c = i >= bpp && y > 0 ? (out[prev + i - bpp] as number) : 0;
       let v: number;
       switch (filter) {
-        case 0: v = x; break;
-        case 1: v = x + a; break;
-        case 2: v = x + b; break;
-        case 3: v = x + ((a + b) >> 1); break;
+        case 0:
+          v = x;
+          break;
+        case 1:
+          v = x + a;
+          break;
+        case 2:
+          v = x + b;
+          break;
+        case 3:
+          v = x + ((a + b) >> 1);
+          break;
         case 4: {
           const p = a + b - c;
-          const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          const pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
           v = x + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
           break;
         }
-        default: return undefined;
+        default:
+          return undefined;
       }
       out[row + i] = v & 0xff;
     }
@@ -173,8 +204,10 @@ function unfilter(raw: Uint8Array, height: number, stride: number, bpp: number):
 /** Reads one sample (the high byte of 16-bit samples, scaled for sub-byte depths). */
 function sample(buf: Uint8Array, rowStart: number, index: number, depth: number, scale: boolean): number {
   switch (depth) {
-    case 8: return buf[rowStart + index] as number;
-    case 16: return buf[rowStart + index * 2] as number;
+    case 8:
+      return buf[rowStart + index] as number;
+    case 16:
+      return buf[rowStart + index * 2] as number;
     default: {
       const bit = index * depth;
       const v = ((buf[rowStart + (bit >> 3)] as number) >> (8 - depth - (bit & 7))) & ((1 << depth) - 1);

@@ -29,7 +29,9 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
-  const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+  const pa = Math.abs(p - a),
+    pb = Math.abs(p - b),
+    pc = Math.abs(p - c);
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
@@ -69,7 +71,12 @@ export function encodePng(img: RgbImage): Uint8Array {
   hv.setUint32(4, img.height);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // colour type RGB
-  const parts = [Uint8Array.from(PNG_SIGNATURE), chunk("IHDR", ihdr), chunk("IDAT", deflateSync(raw, { level: PNG_ZLIB_LEVEL })), chunk("IEND", new Uint8Array(0))];
+  const parts = [
+    Uint8Array.from(PNG_SIGNATURE),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw, { level: PNG_ZLIB_LEVEL })),
+    chunk("IEND", new Uint8Array(0)),
+  ];
   const total = parts.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(total);
   let at = 0;

@@ -51,17 +51,37 @@ export function decodePpm(bytes: Uint8Array, source: string): VisionResult<RgbIm
   const height = readNumber();
   const maxval = readNumber();
   if (width === undefined || height === undefined || maxval === undefined || !isSpace(bytes[pos])) {
-    return fail({ code: pos >= bytes.length ? "vision.truncated" : "vision.corrupt", source, offset: pos, message: "Cannot decode PPM: malformed header", hint: HINT });
+    return fail({
+      code: pos >= bytes.length ? "vision.truncated" : "vision.corrupt",
+      source,
+      offset: pos,
+      message: "Cannot decode PPM: malformed header",
+      hint: HINT,
+    });
   }
   pos++; // the single whitespace byte before the raster
   if (width === 0 || height === 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || width * height > MAX_IMAGE_PIXELS) {
-    return fail({ code: "vision.too_large", source, width, height, message: `Cannot decode PPM: ${width}×${height} is empty or over the size limit`, hint: "use a smaller image" });
+    return fail({
+      code: "vision.too_large",
+      source,
+      width,
+      height,
+      message: `Cannot decode PPM: ${width}×${height} is empty or over the size limit`,
+      hint: "use a smaller image",
+    });
   }
-  if (maxval === 0 || maxval > 65535) return fail({ code: "vision.corrupt", source, offset: pos, message: `Cannot decode PPM: maxval ${maxval} is out of range 1..65535`, hint: HINT });
+  if (maxval === 0 || maxval > 65535)
+    return fail({ code: "vision.corrupt", source, offset: pos, message: `Cannot decode PPM: maxval ${maxval} is out of range 1..65535`, hint: HINT });
   const bytesPerSample = maxval > 255 ? 2 : 1;
   const need = width * height * channels * bytesPerSample;
   if (bytes.length - pos < need) {
-    return fail({ code: "vision.truncated", source, offset: bytes.length, message: `Cannot decode PPM: raster has ${bytes.length - pos} bytes, expected ${need}`, hint: HINT });
+    return fail({
+      code: "vision.truncated",
+      source,
+      offset: bytes.length,
+      message: `Cannot decode PPM: raster has ${bytes.length - pos} bytes, expected ${need}`,
+      hint: HINT,
+    });
   }
   const img = newRgb(width, height);
   const n = width * height;

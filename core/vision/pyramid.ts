@@ -34,9 +34,13 @@ export function downsample(img: GrayImage): GrayImage {
   const H = img.height;
   for (let y = 0; y < h; y++) {
     const c = 2 * y;
-    const r0 = Math.max(0, c - 1) * w, r1 = c * w, r2 = (c + 1) * w, r3 = Math.min(H - 1, c + 2) * w;
+    const r0 = Math.max(0, c - 1) * w,
+      r1 = c * w,
+      r2 = (c + 1) * w,
+      r3 = Math.min(H - 1, c + 2) * w;
     for (let x = 0; x < w; x++) {
-      out.data[y * w + x] = TAPS[0] * (tmp[r0 + x] as number) + TAPS[1] * (tmp[r1 + x] as number) + TAPS[2] * (tmp[r2 + x] as number) + TAPS[3] * (tmp[r3 + x] as number);
+      out.data[y * w + x] =
+        TAPS[0] * (tmp[r0 + x] as number) + TAPS[1] * (tmp[r1 + x] as number) + TAPS[2] * (tmp[r2 + x] as number) + TAPS[3] * (tmp[r3 + x] as number);
     }
   }
   return out;

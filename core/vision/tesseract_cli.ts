@@ -86,7 +86,15 @@ export class TesseractCli implements OcrEngine {
     const args = ["stdin", "stdout", "-l", this.#language, "--psm", String(TESSERACT_PSM), "tsv"];
     return new Promise((resolve) => {
       const failed = (message: string): void =>
-        resolve(fail({ code: "vision.ocr_failed", source: this.#binary, engine: this.name, message, hint: `check that '${this.#binary} --list-langs' lists '${this.#language}'` }));
+        resolve(
+          fail({
+            code: "vision.ocr_failed",
+            source: this.#binary,
+            engine: this.name,
+            message,
+            hint: `check that '${this.#binary} --list-langs' lists '${this.#language}'`,
+          }),
+        );
       let child;
       try {
         child = spawn(this.#binary, args, { stdio: ["pipe", "pipe", "pipe"] });
@@ -106,13 +114,15 @@ export class TesseractCli implements OcrEngine {
         settled = true;
         clearTimeout(timer);
         if (e.code === "ENOENT") {
-          resolve(fail({
-            code: "vision.ocr_unavailable",
-            source: this.#binary,
-            engine: this.name,
-            message: `Cannot run OCR: '${this.#binary}' is not installed`,
-            hint: `install the ${TESSERACT_PACKAGE} package (Debian/Ubuntu: apt-get install ${TESSERACT_PACKAGE})`,
-          }));
+          resolve(
+            fail({
+              code: "vision.ocr_unavailable",
+              source: this.#binary,
+              engine: this.name,
+              message: `Cannot run OCR: '${this.#binary}' is not installed`,
+              hint: `install the ${TESSERACT_PACKAGE} package (Debian/Ubuntu: apt-get install ${TESSERACT_PACKAGE})`,
+            }),
+          );
         } else failed(`Cannot run ${this.#binary}: ${e.message}`);
       });
       child.on("close", (code, signal) => {

@@ -20,7 +20,17 @@ export type Builtin = (args: readonly Value[], span: Span, apply: Apply) => OpRe
 
 /** Names that exist in WCL but are not implemented here. */
 export const UNSUPPORTED_FUNCTIONS: ReadonlySet<string> = new Set([
-  "ref", "has_decorator", "has_schema", "is_imported", "find", "insert_row", "remove_rows", "update_rows", "date", "duration", "import_table",
+  "ref",
+  "has_decorator",
+  "has_schema",
+  "is_imported",
+  "find",
+  "insert_row",
+  "remove_rows",
+  "update_rows",
+  "date",
+  "duration",
+  "import_table",
 ]);
 
 const fail = (message: string, code = "E050"): OpResult => ({ code, message });
@@ -53,13 +63,20 @@ function fn<const P extends readonly KindName[]>(
 
 function extract(want: KindName, v: Value): unknown {
   switch (want) {
-    case "any": return v;
-    case "function": return v.kind === "function" ? v : undefined;
-    case "string": return v.kind === "string" ? v.value : undefined;
-    case "int": return v.kind === "int" ? v.value : undefined;
-    case "number": return v.kind === "int" || v.kind === "float" ? v.value : undefined;
-    case "list": return v.kind === "list" ? v.items : undefined;
-    case "map": return v.kind === "map" ? v.entries : undefined;
+    case "any":
+      return v;
+    case "function":
+      return v.kind === "function" ? v : undefined;
+    case "string":
+      return v.kind === "string" ? v.value : undefined;
+    case "int":
+      return v.kind === "int" ? v.value : undefined;
+    case "number":
+      return v.kind === "int" || v.kind === "float" ? v.value : undefined;
+    case "list":
+      return v.kind === "list" ? v.items : undefined;
+    case "map":
+      return v.kind === "map" ? v.entries : undefined;
   }
 }
 
@@ -67,7 +84,8 @@ const str = (value: string, span: Span): Value => ({ kind: "string", value, span
 const int = (value: number, span: Span): Value => ({ kind: "int", value, span });
 const bool = (value: boolean, span: Span): Value => ({ kind: "bool", value, span });
 const list = (items: readonly Value[], span: Span): Value => ({ kind: "list", items, span });
-const numv = (value: number, like: Value, span: Span): Value => (like.kind === "int" && Number.isInteger(value) ? int(value, span) : { kind: "float", value, span });
+const numv = (value: number, like: Value, span: Span): Value =>
+  like.kind === "int" && Number.isInteger(value) ? int(value, span) : { kind: "float", value, span };
 
 function regex(pat: string, flags = ""): RegExp | OpResult {
   try {
@@ -90,7 +108,10 @@ function compare(a: Value, b: Value): number {
 function fold(items: readonly Value[], op: "+" | "min" | "max", span: Span): OpResult {
   let acc: Value | undefined;
   for (const v of items) {
-    if (acc === undefined) { acc = v; continue; }
+    if (acc === undefined) {
+      acc = v;
+      continue;
+    }
     const r: OpResult = op === "+" ? binary("+", acc, v, span) : binary(op === "min" ? "<" : ">", v, acc, span);
     if (isOpError(r)) return r;
     acc = op === "+" ? r : r.kind === "bool" && r.value ? v : acc;
@@ -110,24 +131,71 @@ const DEFS: Record<string, (name: string) => Builtin> = {
   trim_prefix: fn(["string", "string"], ([s, p], sp) => str(s.startsWith(p) ? s.slice(p.length) : s, sp)),
   trim_suffix: fn(["string", "string"], ([s, p], sp) => str(p !== "" && s.endsWith(p) ? s.slice(0, -p.length) : s, sp)),
   replace: fn(["string", "string", "string"], ([s, a, b], sp) => str(a === "" ? s : s.split(a).join(b), sp)),
-  split: fn(["string", "string"], ([s, sep], sp) => list(s.split(sep).map((x) => str(x, sp)), sp)),
+  split: fn(["string", "string"], ([s, sep], sp) =>
+    list(
+      s.split(sep).map((x) => str(x, sp)),
+      sp,
+    ),
+  ),
   join: fn(["list", "string"], ([xs, sep], sp) => str(xs.map(displayValue).join(sep), sp)),
   starts_with: fn(["string", "string"], ([s, p], sp) => bool(s.startsWith(p), sp)),
   ends_with: fn(["string", "string"], ([s, p], sp) => bool(s.endsWith(p), sp)),
   contains: fn(["any", "any"], ([h, n], sp) =>
-    h.kind === "string" && n.kind === "string" ? bool(h.value.includes(n.value), sp)
-      : h.kind === "list" ? bool(h.items.some((x) => valuesEqual(x, n)), sp)
-      : fail(`\`contains\` needs a string or list, not ${typeName(h)}`)),
+    h.kind === "string" && n.kind === "string"
+      ? bool(h.value.includes(n.value), sp)
+      : h.kind === "list"
+        ? bool(
+            h.items.some((x) => valuesEqual(x, n)),
+            sp,
+          )
+        : fail(`\`contains\` needs a string or list, not ${typeName(h)}`),
+  ),
   length: fn(["string"], ([s], sp) => int([...s].length, sp)),
   substr: fn(["string", "int", "int"], ([s, a, b], sp) => str([...s].slice(a, b).join(""), sp)),
   format: fn(["string"], ([f], sp, _ap, raw) => str(format(f, raw.slice(1)), sp), true),
-  regex_match: fn(["string", "string"], ([s, p], sp) => { const r = regex(`^(?:${p})$`, "u"); return r instanceof RegExp ? bool(r.test(s), sp) : r; }),
-  regex_capture: fn(["string", "string"], ([s, p], sp) => { const r = regex(p, "u"); return r instanceof RegExp ? list((r.exec(s)?.slice(1) ?? []).map((x) => str(x ?? "", sp)), sp) : r; }),
-  regex_replace: fn(["string", "string", "string"], ([s, p, t], sp) => { const r = regex(p, "u"); return r instanceof RegExp ? str(s.replace(r, t), sp) : r; }),
-  regex_replace_all: fn(["string", "string", "string"], ([s, p, t], sp) => { const r = regex(p, "gu"); return r instanceof RegExp ? str(s.replace(r, t), sp) : r; }),
-  regex_split: fn(["string", "string"], ([s, p], sp) => { const r = regex(p, "u"); return r instanceof RegExp ? list(s.split(r).map((x) => str(x, sp)), sp) : r; }),
-  regex_find: fn(["string", "string"], ([s, p], sp) => { const r = regex(p, "u"); return r instanceof RegExp ? str(r.exec(s)?.[0] ?? "", sp) : r; }),
-  regex_find_all: fn(["string", "string"], ([s, p], sp) => { const r = regex(p, "gu"); return r instanceof RegExp ? list([...s.matchAll(r)].map((m) => str(m[0], sp)), sp) : r; }),
+  regex_match: fn(["string", "string"], ([s, p], sp) => {
+    const r = regex(`^(?:${p})$`, "u");
+    return r instanceof RegExp ? bool(r.test(s), sp) : r;
+  }),
+  regex_capture: fn(["string", "string"], ([s, p], sp) => {
+    const r = regex(p, "u");
+    return r instanceof RegExp
+      ? list(
+          (r.exec(s)?.slice(1) ?? []).map((x) => str(x ?? "", sp)),
+          sp,
+        )
+      : r;
+  }),
+  regex_replace: fn(["string", "string", "string"], ([s, p, t], sp) => {
+    const r = regex(p, "u");
+    return r instanceof RegExp ? str(s.replace(r, t), sp) : r;
+  }),
+  regex_replace_all: fn(["string", "string", "string"], ([s, p, t], sp) => {
+    const r = regex(p, "gu");
+    return r instanceof RegExp ? str(s.replace(r, t), sp) : r;
+  }),
+  regex_split: fn(["string", "string"], ([s, p], sp) => {
+    const r = regex(p, "u");
+    return r instanceof RegExp
+      ? list(
+          s.split(r).map((x) => str(x, sp)),
+          sp,
+        )
+      : r;
+  }),
+  regex_find: fn(["string", "string"], ([s, p], sp) => {
+    const r = regex(p, "u");
+    return r instanceof RegExp ? str(r.exec(s)?.[0] ?? "", sp) : r;
+  }),
+  regex_find_all: fn(["string", "string"], ([s, p], sp) => {
+    const r = regex(p, "gu");
+    return r instanceof RegExp
+      ? list(
+          [...s.matchAll(r)].map((m) => str(m[0], sp)),
+          sp,
+        )
+      : r;
+  }),
   abs: fn(["number"], ([n], sp, _a, raw) => numv(Math.abs(n), raw[0] as Value, sp)),
   min: fn(["number", "number"], ([a, b], sp, _a, raw) => (a <= b ? raw[0] : raw[1]) as Value),
   max: fn(["number", "number"], ([a, b], sp, _a, raw) => (a >= b ? raw[0] : raw[1]) as Value),
@@ -137,35 +205,87 @@ const DEFS: Record<string, (name: string) => Builtin> = {
   sqrt: fn(["number"], ([n], sp) => ({ kind: "float", value: Math.sqrt(n), span: sp })),
   pow: fn(["number", "number"], ([a, b], sp) => ({ kind: "float", value: a ** b, span: sp })),
   len: fn(["any"], ([v], sp) =>
-    v.kind === "list" ? int(v.items.length, sp) : v.kind === "map" ? int(v.entries.size, sp) : v.kind === "string" ? int([...v.value].length, sp)
-      : fail(`\`len\` needs a list, map or string, not ${typeName(v)}`)),
-  keys: fn(["map"], ([m], sp) => list([...m.keys()].map((k) => str(k, sp)), sp)),
+    v.kind === "list"
+      ? int(v.items.length, sp)
+      : v.kind === "map"
+        ? int(v.entries.size, sp)
+        : v.kind === "string"
+          ? int([...v.value].length, sp)
+          : fail(`\`len\` needs a list, map or string, not ${typeName(v)}`),
+  ),
+  keys: fn(["map"], ([m], sp) =>
+    list(
+      [...m.keys()].map((k) => str(k, sp)),
+      sp,
+    ),
+  ),
   values: fn(["map"], ([m], sp) => list([...m.values()], sp)),
-  flatten: fn(["list"], ([xs], sp) => list(xs.flatMap((x) => (x.kind === "list" ? x.items : [x])), sp)),
+  flatten: fn(["list"], ([xs], sp) =>
+    list(
+      xs.flatMap((x) => (x.kind === "list" ? x.items : [x])),
+      sp,
+    ),
+  ),
   concat: fn(["list", "list"], ([a, b], sp) => list([...a, ...b], sp)),
-  distinct: fn(["list"], ([xs], sp) => list(xs.filter((x, i) => xs.findIndex((y) => valuesEqual(x, y)) === i), sp)),
+  distinct: fn(["list"], ([xs], sp) =>
+    list(
+      xs.filter((x, i) => xs.findIndex((y) => valuesEqual(x, y)) === i),
+      sp,
+    ),
+  ),
   sort: fn(["list"], ([xs], sp) => list([...xs].sort(compare), sp)),
   reverse: fn(["list"], ([xs], sp) => list([...xs].reverse(), sp)),
-  index_of: fn(["list", "any"], ([xs, x], sp) => int(xs.findIndex((y) => valuesEqual(x, y)), sp)),
+  index_of: fn(["list", "any"], ([xs, x], sp) =>
+    int(
+      xs.findIndex((y) => valuesEqual(x, y)),
+      sp,
+    ),
+  ),
   range: fn(["any", "any"], ([a, b], sp) => binary("..", a, b, sp)),
-  zip: fn(["list", "list"], ([a, b], sp) => list(a.slice(0, Math.min(a.length, b.length)).map((x, i) => list([x, b[i] as Value], sp)), sp)),
-  map: fn(["list", "function"], ([xs, f], sp, apply) => list(xs.map((x) => apply(f, [x])), sp)),
+  zip: fn(["list", "list"], ([a, b], sp) =>
+    list(
+      a.slice(0, Math.min(a.length, b.length)).map((x, i) => list([x, b[i] as Value], sp)),
+      sp,
+    ),
+  ),
+  map: fn(["list", "function"], ([xs, f], sp, apply) =>
+    list(
+      xs.map((x) => apply(f, [x])),
+      sp,
+    ),
+  ),
   filter: fn(["list", "function"], ([xs, f], sp, apply) => {
     const out: Value[] = [];
-    for (const x of xs) { const t = truthy(apply(f, [x]), "filter"); if (typeof t !== "boolean") return t; if (t) out.push(x); }
+    for (const x of xs) {
+      const t = truthy(apply(f, [x]), "filter");
+      if (typeof t !== "boolean") return t;
+      if (t) out.push(x);
+    }
     return list(out, sp);
   }),
   every: fn(["list", "function"], ([xs, f], sp, apply) => {
-    for (const x of xs) { const t = truthy(apply(f, [x]), "every"); if (typeof t !== "boolean") return t; if (!t) return bool(false, sp); }
+    for (const x of xs) {
+      const t = truthy(apply(f, [x]), "every");
+      if (typeof t !== "boolean") return t;
+      if (!t) return bool(false, sp);
+    }
     return bool(true, sp);
   }),
   some: fn(["list", "function"], ([xs, f], sp, apply) => {
-    for (const x of xs) { const t = truthy(apply(f, [x]), "some"); if (typeof t !== "boolean") return t; if (t) return bool(true, sp); }
+    for (const x of xs) {
+      const t = truthy(apply(f, [x]), "some");
+      if (typeof t !== "boolean") return t;
+      if (t) return bool(true, sp);
+    }
     return bool(false, sp);
   }),
   count: fn(["list", "function"], ([xs, f], sp, apply) => {
     let n = 0;
-    for (const x of xs) { const t = truthy(apply(f, [x]), "count"); if (typeof t !== "boolean") return t; if (t) n++; }
+    for (const x of xs) {
+      const t = truthy(apply(f, [x]), "count");
+      if (typeof t !== "boolean") return t;
+      if (t) n++;
+    }
     return int(n, sp);
   }),
   reduce: fn(["list", "any", "function"], ([xs, init, f], _sp, apply) => xs.reduce((acc, x) => apply(f, [acc, x]), init)),
@@ -173,7 +293,9 @@ const DEFS: Record<string, (name: string) => Builtin> = {
   avg: fn(["list"], ([xs], sp) => {
     const s = fold(xs, "+", sp);
     if (isOpError(s)) return s;
-    return s.kind === "int" || s.kind === "float" ? { kind: "float", value: xs.length === 0 ? 0 : s.value / xs.length, span: sp } : fail("`avg` needs a list of numbers");
+    return s.kind === "int" || s.kind === "float"
+      ? { kind: "float", value: xs.length === 0 ? 0 : s.value / xs.length, span: sp }
+      : fail("`avg` needs a list of numbers");
   }),
   min_of: fn(["list"], ([xs], sp) => fold(xs, "min", sp)),
   max_of: fn(["list"], ([xs], sp) => fold(xs, "max", sp)),
@@ -183,7 +305,14 @@ const DEFS: Record<string, (name: string) => Builtin> = {
   json_encode: fn(["any"], ([v], sp) => str(JSON.stringify(toPlain(v)), sp)),
   to_string: fn(["any"], ([v], sp) => str(displayValue(v), sp)),
   to_int: fn(["any"], ([v], sp) => {
-    const n = v.kind === "string" ? Number(v.value.trim()) : v.kind === "int" || v.kind === "float" || v.kind === "bytes" ? v.value : v.kind === "bool" ? Number(v.value) : Number.NaN;
+    const n =
+      v.kind === "string"
+        ? Number(v.value.trim())
+        : v.kind === "int" || v.kind === "float" || v.kind === "bytes"
+          ? v.value
+          : v.kind === "bool"
+            ? Number(v.value)
+            : Number.NaN;
     return Number.isFinite(n) && (v.kind !== "string" || v.value.trim() !== "") ? int(Math.trunc(n), sp) : fail(`cannot convert ${typeName(v)} to an integer`);
   }),
   to_float: fn(["any"], ([v], sp) => {
@@ -191,8 +320,14 @@ const DEFS: Record<string, (name: string) => Builtin> = {
     return Number.isFinite(n) ? { kind: "float", value: n, span: sp } : fail(`cannot convert ${typeName(v)} to a float`);
   }),
   to_bool: fn(["any"], ([v], sp) =>
-    v.kind === "bool" ? v : v.kind === "string" && (v.value === "true" || v.value === "false") ? bool(v.value === "true", sp)
-      : v.kind === "int" ? bool(v.value !== 0, sp) : fail(`cannot convert ${typeName(v)} to a bool`)),
+    v.kind === "bool"
+      ? v
+      : v.kind === "string" && (v.value === "true" || v.value === "false")
+        ? bool(v.value === "true", sp)
+        : v.kind === "int"
+          ? bool(v.value !== 0, sp)
+          : fail(`cannot convert ${typeName(v)} to a bool`),
+  ),
   type_of: fn(["any"], ([v], sp) => str(typeName(v), sp)),
   has: fn(["map", "string"], ([m, k], sp) => bool(m.has(k), sp)),
 };

@@ -43,12 +43,7 @@ export interface Position {
 }
 
 /** Build an error diagnostic; optional fields are omitted when undefined. */
-export function error(
-  code: string,
-  message: string,
-  span: Span,
-  extra: { name?: string | undefined; hint?: string | undefined } = {},
-): Diagnostic {
+export function error(code: string, message: string, span: Span, extra: { name?: string | undefined; hint?: string | undefined } = {}): Diagnostic {
   const d: { -readonly [K in keyof Diagnostic]: Diagnostic[K] } = { code, severity: "error", message, span };
   if (extra.name !== undefined) d.name = extra.name;
   if (extra.hint !== undefined) d.hint = extra.hint;
@@ -85,7 +80,5 @@ export function lineAt(text: string, offset: number): string {
 
 /** Sort diagnostics by file, then position, keeping equal ones in report order. */
 export function sortDiagnostics(ds: readonly Diagnostic[]): Diagnostic[] {
-  return [...ds].sort((a, b) =>
-    a.span.file === b.span.file ? a.span.start - b.span.start : a.span.file < b.span.file ? -1 : 1,
-  );
+  return [...ds].sort((a, b) => (a.span.file === b.span.file ? a.span.start - b.span.start : a.span.file < b.span.file ? -1 : 1));
 }

@@ -3,7 +3,8 @@ import { evaluate, evaluateSource } from "./evaluate.ts";
 import { toPlain, type DocBlock } from "./value.ts";
 
 const ev = (src: string) => evaluateSource(src, "/lab/t.wcl");
-const attrs = (b: { attrs: readonly { name: string; value: Parameters<typeof toPlain>[0] }[] }) => Object.fromEntries(b.attrs.map((a) => [a.name, toPlain(a.value)]));
+const attrs = (b: { attrs: readonly { name: string; value: Parameters<typeof toPlain>[0] }[] }) =>
+  Object.fromEntries(b.attrs.map((a) => [a.name, toPlain(a.value)]));
 const value = (expr: string) => {
   const r = ev(`x = ${expr}`);
   return { v: r.document.attrs[0] ? toPlain(r.document.attrs[0].value) : undefined, codes: r.diagnostics.map((d) => d.code) };
@@ -62,7 +63,10 @@ describe("evaluate()", () => {
     expect(r.diagnostics.map((d) => [d.code, d.name])).toEqual([["E040", "hidden"]]);
   });
   test("missing imports and libraries are E010 and E015; import? is silent", () => {
-    const r = evaluate("/l/m.wcl", { read: (p) => (p === "/l/m.wcl" ? 'import "./no.wcl"\nimport? "./maybe.wcl"\nimport <nope.wcl>' : undefined), library: () => undefined });
+    const r = evaluate("/l/m.wcl", {
+      read: (p) => (p === "/l/m.wcl" ? 'import "./no.wcl"\nimport? "./maybe.wcl"\nimport <nope.wcl>' : undefined),
+      library: () => undefined,
+    });
     expect(r.diagnostics.map((d) => d.code)).toEqual(["E010", "E015"]);
   });
   test("import cycles are E041", () => {

@@ -151,7 +151,10 @@ class Evaluator {
         case "if": {
           const c = this.evalExpr(item.cond, scope);
           if (c.kind === "error") break;
-          if (c.kind !== "bool") { this.report("E026", `an \`if\` condition must be a bool, not ${typeName(c)}`, item.cond.span); break; }
+          if (c.kind !== "bool") {
+            this.report("E026", `an \`if\` condition must be a bool, not ${typeName(c)}`, item.cond.span);
+            break;
+          }
           const branch = c.value ? item.then : item.else;
           if (branch) this.evalBody(branch, scope, sink, file, depth);
           break;
@@ -159,18 +162,26 @@ class Evaluator {
         case "for": {
           const it = this.evalExpr(item.iterable, scope);
           if (it.kind === "error") break;
-          if (it.kind !== "list") { this.report("E025", `a \`for\` loop needs a list, not ${typeName(it)}`, item.iterable.span); break; }
+          if (it.kind !== "list") {
+            this.report("E025", `a \`for\` loop needs a list, not ${typeName(it)}`, item.iterable.span);
+            break;
+          }
           for (let i = 0; i < it.items.length; i++) {
-            if (++this.iterations > MAX_ITERATIONS) { this.report("E028", `more than ${MAX_ITERATIONS} loop iterations`, item.span); return; }
+            if (++this.iterations > MAX_ITERATIONS) {
+              this.report("E028", `more than ${MAX_ITERATIONS} loop iterations`, item.span);
+              return;
+            }
             const loop = new Scope(scope);
-            const bind = (name: string, value: Value) => loop.vars.set(name, { state: "done", expr: undefined, scope: loop, value, exported: false, span: item.span });
+            const bind = (name: string, value: Value) =>
+              loop.vars.set(name, { state: "done", expr: undefined, scope: loop, value, exported: false, span: item.span });
             bind(item.name, it.items[i] as Value);
             if (item.index !== undefined) bind(item.index, { kind: "int", value: i, span: item.span });
             this.evalBody(item.body, loop, sink, file, depth, true);
           }
           break;
         }
-        case "import": case "unsupported":
+        case "import":
+        case "unsupported":
           break;
       }
     }
@@ -189,7 +200,10 @@ class Evaluator {
   }
 
   private evalImport(item: Extract<Item, { type: "import" }>, scope: Scope, sink: Sink, file: string, depth: number): void {
-    if (depth + 1 > MAX_IMPORT_DEPTH) { this.report("E014", `imports nested deeper than ${MAX_IMPORT_DEPTH}`, item.span, item.path); return; }
+    if (depth + 1 > MAX_IMPORT_DEPTH) {
+      this.report("E014", `imports nested deeper than ${MAX_IMPORT_DEPTH}`, item.span, item.path);
+      return;
+    }
     let target: string;
     let text: string | undefined;
     if (item.library) {
@@ -200,9 +214,15 @@ class Evaluator {
         return;
       }
     } else {
-      if (item.path.includes("*")) { this.report("E190", "glob imports are not supported", item.span, item.path, "import each file by name"); return; }
+      if (item.path.includes("*")) {
+        this.report("E190", "glob imports are not supported", item.span, item.path, "import each file by name");
+        return;
+      }
       target = resolve(file.startsWith("<") ? "." : dirname(file), item.path);
-      if (this.importStack.includes(target)) { this.report("E041", `import cycle: ${[...this.importStack, target].join(" → ")}`, item.span, item.path); return; }
+      if (this.importStack.includes(target)) {
+        this.report("E041", `import cycle: ${[...this.importStack, target].join(" → ")}`, item.span, item.path);
+        return;
+      }
       if (this.included.has(target)) return this.shareExports(target, scope);
       text = this.host.read(target);
       if (text === undefined) {
@@ -240,12 +260,20 @@ class Evaluator {
 
   evalExpr(e: Expr, scope: Scope): Value {
     switch (e.type) {
-      case "null": return { kind: "null", span: e.span };
-      case "bool": case "int": case "float": case "bytes": return { kind: e.type, value: e.value, span: e.span } as Value;
+      case "null":
+        return { kind: "null", span: e.span };
+      case "bool":
+      case "int":
+      case "float":
+      case "bytes":
+        return { kind: e.type, value: e.value, span: e.span } as Value;
       case "string": {
         let s = "";
         for (const p of e.parts) {
-          if (p.kind === "text") { s += p.text; continue; }
+          if (p.kind === "text") {
+            s += p.text;
+            continue;
+          }
           const v = this.evalExpr(p.expr, scope);
           if (v.kind === "error") return v;
           if (v.kind === "function") return this.report("E050", "cannot interpolate a function", p.expr.span);
@@ -255,11 +283,13 @@ class Evaluator {
       }
       case "ident": {
         const b = scope.lookup(e.name);
-        if (b === undefined) return this.report("E040", `\`${e.name}\` is not defined`, e.span, e.name, didYouMean(e.name, scope.names()) ?? "declare it with `let`");
+        if (b === undefined)
+          return this.report("E040", `\`${e.name}\` is not defined`, e.span, e.name, didYouMean(e.name, scope.names()) ?? "declare it with `let`");
         const v = this.force(e.name, b, e.span);
         return v;
       }
-      case "list": return { kind: "list", items: e.items.map((x) => this.evalExpr(x, scope)), span: e.span };
+      case "list":
+        return { kind: "list", items: e.items.map((x) => this.evalExpr(x, scope)), span: e.span };
       case "map": {
         const entries = new Map<string, Value>();
         for (const m of e.entries) {
@@ -268,7 +298,8 @@ class Evaluator {
         }
         return { kind: "map", entries, span: e.span };
       }
-      case "unary": return this.fromOp(unary(e.op, this.evalExpr(e.operand, scope), e.span), e.span);
+      case "unary":
+        return this.fromOp(unary(e.op, this.evalExpr(e.operand, scope), e.span), e.span);
       case "binary": {
         const l = this.evalExpr(e.left, scope);
         if (e.op === "&&" || e.op === "||") {
@@ -288,7 +319,8 @@ class Evaluator {
         if (c.kind !== "bool") return this.report("E026", `a ternary condition must be a bool, not ${typeName(c)}`, e.cond.span);
         return this.evalExpr(c.value ? e.then : e.else, scope);
       }
-      case "call": return this.evalCall(e, scope);
+      case "call":
+        return this.evalCall(e, scope);
       case "index": {
         const t = this.evalExpr(e.target, scope);
         const i = this.evalExpr(e.index, scope);
@@ -297,7 +329,8 @@ class Evaluator {
           const v = t.items[i.value < 0 ? t.items.length + i.value : i.value];
           return v ?? this.report("E054", `index ${i.value} is out of bounds for a list of ${t.items.length}`, e.index.span);
         }
-        if (t.kind === "map" && i.kind === "string") return t.entries.get(i.value) ?? this.report("E054", `no key \`${i.value}\` in the map`, e.index.span, i.value);
+        if (t.kind === "map" && i.kind === "string")
+          return t.entries.get(i.value) ?? this.report("E054", `no key \`${i.value}\` in the map`, e.index.span, i.value);
         return this.report("E050", `cannot index ${typeName(t)} with ${typeName(i)}`, e.span);
       }
       case "member": {
@@ -306,9 +339,13 @@ class Evaluator {
         if (t.kind !== "map") return this.report("E050", `cannot read \`.${e.name}\` of ${typeName(t)}`, e.span, e.name);
         return t.entries.get(e.name) ?? this.report("E054", `no key \`${e.name}\` in the map`, e.span, e.name, didYouMean(e.name, t.entries.keys()));
       }
-      case "lambda": return { kind: "function", params: e.params, body: e.body, closure: scope, span: e.span };
-      case "paren": return this.evalExpr(e.inner, scope);
-      case "unsupported": case "invalid": return { kind: "error", span: e.span };
+      case "lambda":
+        return { kind: "function", params: e.params, body: e.body, closure: scope, span: e.span };
+      case "paren":
+        return this.evalExpr(e.inner, scope);
+      case "unsupported":
+      case "invalid":
+        return { kind: "error", span: e.span };
     }
   }
 
@@ -317,7 +354,11 @@ class Evaluator {
     const local = scope.lookup(e.callee);
     if (local !== undefined) return this.apply(this.force(e.callee, local, e.calleeSpan), args, e.span);
     const f = builtin(e.callee);
-    if (f !== undefined) return this.fromOp(f(args, e.span, (fn, xs) => this.apply(fn, xs, e.span)), e.span);
+    if (f !== undefined)
+      return this.fromOp(
+        f(args, e.span, (fn, xs) => this.apply(fn, xs, e.span)),
+        e.span,
+      );
     if (UNSUPPORTED_FUNCTIONS.has(e.callee)) return this.report("E190", `function \`${e.callee}\` is not supported`, e.calleeSpan, e.callee);
     return this.report("E052", `unknown function \`${e.callee}\``, e.calleeSpan, e.callee, didYouMean(e.callee, BUILTIN_NAMES));
   }
@@ -337,5 +378,3 @@ class Evaluator {
     }
   }
 }
-
-

@@ -6,7 +6,13 @@ const kinds = (src: string) => lex(src, "t.wcl").tokens.map((t) => `${t.kind}:${
 describe("lex()", () => {
   test("lexes byte sizes as their own kind with the value in bytes", () => {
     const t = lex("512MiB 8GiB 10GB 1.5KiB", "t").tokens;
-    expect(t.map((x) => [x.kind, x.value])).toEqual([["bytes", 536870912], ["bytes", 8589934592], ["bytes", 1e10], ["bytes", 1536], ["eof", undefined]]);
+    expect(t.map((x) => [x.kind, x.value])).toEqual([
+      ["bytes", 536870912],
+      ["bytes", 8589934592],
+      ["bytes", 1e10],
+      ["bytes", 1536],
+      ["eof", undefined],
+    ]);
   });
   test("reports an unknown unit with its name", () => {
     const r = lex("4Gb", "t");

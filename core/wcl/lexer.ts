@@ -47,8 +47,17 @@ export function lex(text: string, file: string, from = 0, to = text.length): Lex
 
   while (i < to) {
     const c = text[i] ?? "";
-    if (c === "\n") { nl = true; adjacent = false; i++; continue; }
-    if (c === " " || c === "\t" || c === "\r") { adjacent = false; i++; continue; }
+    if (c === "\n") {
+      nl = true;
+      adjacent = false;
+      i++;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\r") {
+      adjacent = false;
+      i++;
+      continue;
+    }
     if (c === "#" || (c === "/" && text[i + 1] === "/")) {
       const lineEnd = indexOrEnd(text, "\n", i, to);
       if (text.startsWith("///", i)) doc.push(text.slice(i + 3, lineEnd).trim());
@@ -60,9 +69,17 @@ export function lex(text: string, file: string, from = 0, to = text.length): Lex
       const start = i;
       let depth = 0;
       while (i < to) {
-        if (text.startsWith("/*", i)) { depth++; i += 2; }
-        else if (text.startsWith("*/", i)) { depth--; i += 2; if (depth === 0) break; }
-        else { if (text[i] === "\n") nl = true; i++; }
+        if (text.startsWith("/*", i)) {
+          depth++;
+          i += 2;
+        } else if (text.startsWith("*/", i)) {
+          depth--;
+          i += 2;
+          if (depth === 0) break;
+        } else {
+          if (text[i] === "\n") nl = true;
+          i++;
+        }
       }
       if (depth > 0) diagnostics.push(error("E003", "unterminated block comment", span(start, start + 2), { hint: "close it with `*/`" }));
       adjacent = false;
@@ -140,10 +157,12 @@ export function lex(text: string, file: string, from = 0, to = text.length): Lex
       const unit = text.slice(unitStart, i);
       const mult = BYTE_UNITS.get(unit);
       if (mult === undefined) {
-        diagnostics.push(error("E004", `unknown unit \`${unit}\` on number`, span(start, i), {
-          name: unit,
-          hint: `byte sizes take one of ${[...BYTE_UNITS.keys()].join(", ")}`,
-        }));
+        diagnostics.push(
+          error("E004", `unknown unit \`${unit}\` on number`, span(start, i), {
+            name: unit,
+            hint: `byte sizes take one of ${[...BYTE_UNITS.keys()].join(", ")}`,
+          }),
+        );
         push("invalid", start);
         return;
       }
@@ -177,19 +196,26 @@ export function lex(text: string, file: string, from = 0, to = text.length): Lex
     while (p <= to && lineEnd < to) {
       const e = indexOrEnd(text, "\n", p, to);
       const line = text.slice(p, e).replace(/\r$/, "");
-      if (line.trim() === tag) { closed = true; p = e; break; }
+      if (line.trim() === tag) {
+        closed = true;
+        p = e;
+        break;
+      }
       lines.push({ start: p, end: e - (text[e - 1] === "\r" ? 1 : 0) });
-      if (e >= to) { p = e; break; }
+      if (e >= to) {
+        p = e;
+        break;
+      }
       p = e + 1;
     }
     if (!closed) {
-      diagnostics.push(error("E003", `unterminated heredoc \`${tag}\``, span(start, tagStart + tag.length), { hint: `end it with a line holding only \`${tag}\`` }));
+      diagnostics.push(
+        error("E003", `unterminated heredoc \`${tag}\``, span(start, tagStart + tag.length), { hint: `end it with a line holding only \`${tag}\`` }),
+      );
     }
     let strip = 0;
     if (indented) {
-      const widths = lines
-        .filter((l) => text.slice(l.start, l.end).trim() !== "")
-        .map((l) => /^[ \t]*/.exec(text.slice(l.start, l.end))?.[0].length ?? 0);
+      const widths = lines.filter((l) => text.slice(l.start, l.end).trim() !== "").map((l) => /^[ \t]*/.exec(text.slice(l.start, l.end))?.[0].length ?? 0);
       strip = widths.length > 0 ? Math.min(...widths) : 0;
     }
     const parts: StrPart[] = [];
@@ -226,11 +252,20 @@ const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\"
  * newline, which leaves the string unterminated); heredoc mode runs to `to`.
  */
 function scanString(
-  text: string, file: string, i: number, to: number, quoted: boolean, escapes: boolean, diagnostics: Diagnostic[],
+  text: string,
+  file: string,
+  i: number,
+  to: number,
+  quoted: boolean,
+  escapes: boolean,
+  diagnostics: Diagnostic[],
 ): { parts: StrPart[]; end: number; closed: boolean } {
   const parts: StrPart[] = [];
   let buf = "";
-  const flush = () => { if (buf !== "") parts.push({ kind: "text", text: buf }); buf = ""; };
+  const flush = () => {
+    if (buf !== "") parts.push({ kind: "text", text: buf });
+    buf = "";
+  };
   while (i < to) {
     const c = text[i] ?? "";
     if (quoted && c === '"') return (flush(), { parts, end: i + 1, closed: true });
@@ -238,11 +273,19 @@ function scanString(
     if (c === "\\" && escapes) {
       const n = text[i + 1] ?? "";
       const simple = SIMPLE_ESCAPES[n];
-      if (simple !== undefined) { buf += simple; i += 2; continue; }
+      if (simple !== undefined) {
+        buf += simple;
+        i += 2;
+        continue;
+      }
       if (n === "u") {
         const m = /^\\u(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{4}))/.exec(text.slice(i, i + 10));
         const cp = m ? parseInt(m[1] ?? m[2] ?? "", 16) : Number.NaN;
-        if (m && cp <= 0x10ffff) { buf += String.fromCodePoint(cp); i += m[0].length; continue; }
+        if (m && cp <= 0x10ffff) {
+          buf += String.fromCodePoint(cp);
+          i += m[0].length;
+          continue;
+        }
       }
       diagnostics.push(error("E002", `invalid escape \`\\${n}\` in string`, { file, start: i, end: i + 2 }, { hint: "use \\\\ for a literal backslash" }));
       i += n === "" ? 1 : 2;

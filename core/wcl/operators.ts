@@ -74,11 +74,21 @@ function arith(op: "+" | "-" | "*" | "/" | "%", x: number, y: number, integral: 
   if ((op === "/" || op === "%") && y === 0) return { code: "E051", message: "division by zero" };
   let r: number;
   switch (op) {
-    case "+": r = x + y; break;
-    case "-": r = x - y; break;
-    case "*": r = x * y; break;
-    case "/": r = x / y; break;
-    case "%": r = x % y; break;
+    case "+":
+      r = x + y;
+      break;
+    case "-":
+      r = x - y;
+      break;
+    case "*":
+      r = x * y;
+      break;
+    case "/":
+      r = x / y;
+      break;
+    case "%":
+      r = x % y;
+      break;
   }
   if (integral) r = kind === "bytes" ? Math.round(r) : Math.trunc(r);
   return { kind, value: r, span };

@@ -37,9 +37,7 @@ const UNSUPPORTED_ITEMS: ReadonlyMap<string, string> = new Map([
   ["declare", "function declarations"],
 ]);
 
-const BINARY_LEVELS: readonly (readonly BinaryOp[])[] = [
-  ["||"], ["&&"], ["==", "!="], ["<", "<=", ">", ">="], [".."], ["+", "-"], ["*", "/", "%"],
-];
+const BINARY_LEVELS: readonly (readonly BinaryOp[])[] = [["||"], ["&&"], ["==", "!="], ["<", "<=", ">", ">="], [".."], ["+", "-"], ["*", "/", "%"]];
 
 export interface ParseResult {
   readonly file: SourceFile;
@@ -137,7 +135,10 @@ class Parser {
         this.next();
         continue;
       }
-      if (this.is(t, ";") || this.is(t, ",")) { this.next(); continue; }
+      if (this.is(t, ";") || this.is(t, ",")) {
+        this.next();
+        continue;
+      }
       const start = this.pos;
       const depth = this.depth;
       try {
@@ -159,13 +160,20 @@ class Parser {
     const feature = UNSUPPORTED_ITEMS.get(t.text);
     if (feature !== undefined) return this.unsupportedItem(t, feature);
     switch (t.text) {
-      case "let": return this.parseLet(false);
+      case "let":
+        return this.parseLet(false);
       case "export":
-        if (this.isKw(after, "let")) { this.next(); return this.parseLet(true); }
+        if (this.isKw(after, "let")) {
+          this.next();
+          return this.parseLet(true);
+        }
         return this.unsupportedItem(t, "re-exports");
-      case "import": return this.parseImport();
-      case "if": return this.parseIf();
-      case "for": return this.parseFor();
+      case "import":
+        return this.parseImport();
+      case "if":
+        return this.parseIf();
+      case "for":
+        return this.parseFor();
     }
     if (this.is(after, "(") && after.adjacent) return this.unsupportedItem(t, "macro calls");
     return this.parseBlock();
@@ -191,10 +199,12 @@ class Parser {
       }
     }
     const span = this.span(start, end);
-    this.diagnostics.push(error("E190", `${feature} are not supported`, this.span(t.start, t.end), {
-      name: t.text,
-      hint: "this WCL implementation covers blocks, attributes, let, if/for, imports and builtin functions",
-    }));
+    this.diagnostics.push(
+      error("E190", `${feature} are not supported`, this.span(t.start, t.end), {
+        name: t.text,
+        hint: "this WCL implementation covers blocks, attributes, let, if/for, imports and builtin functions",
+      }),
+    );
     return { type: "unsupported", feature, span };
   }
 
@@ -204,11 +214,26 @@ class Parser {
     const first = this.peek();
     if (first.nl && first.kind === "ident" && this.is(this.peek(1), "=")) {
       // `a =` with nothing after it: do not swallow the next line's attribute name.
-      this.diagnostics.push(error("E002", `attribute \`${name.text}\` has no value`, this.tspan(name), { name: name.text, hint: `write \`${name.text} = <value>\`` }));
-      return { type: "attr", name: name.text, nameSpan: this.tspan(name), value: { type: "invalid", span: this.tspan(eq) }, span: this.span(name.start, eq.end) };
+      this.diagnostics.push(
+        error("E002", `attribute \`${name.text}\` has no value`, this.tspan(name), { name: name.text, hint: `write \`${name.text} = <value>\`` }),
+      );
+      return {
+        type: "attr",
+        name: name.text,
+        nameSpan: this.tspan(name),
+        value: { type: "invalid", span: this.tspan(eq) },
+        span: this.span(name.start, eq.end),
+      };
     }
     const value = this.parseExpr();
-    return { type: "attr", name: name.text, nameSpan: this.tspan(name), value, span: cover(this.tspan(name), value.span), ...(name.doc ? { doc: name.doc } : {}) };
+    return {
+      type: "attr",
+      name: name.text,
+      nameSpan: this.tspan(name),
+      value,
+      span: cover(this.tspan(name), value.span),
+      ...(name.doc ? { doc: name.doc } : {}),
+    };
   }
 
   private parseLet(exported: boolean): Item {
@@ -223,7 +248,10 @@ class Parser {
   private parseImport(): Item {
     const kw = this.next();
     let optional = false;
-    if (this.is(this.peek(), "?") && this.peek().adjacent) { this.next(); optional = true; }
+    if (this.is(this.peek(), "?") && this.peek().adjacent) {
+      this.next();
+      optional = true;
+    }
     const t = this.peek();
     let path: string;
     let library = false;
@@ -301,26 +329,50 @@ class Parser {
       const t = this.peek();
       if (this.is(t, "{")) break;
       if (t.nl) {
-        this.diagnostics.push(error("E002", `expected \`=\` or \`{\` after \`${kind.text}\``, this.tspan(kind), {
-          name: kind.text,
-          hint: "an attribute is `name = value`; a block is `kind [\"label\"] { … }`",
-        }));
+        this.diagnostics.push(
+          error("E002", `expected \`=\` or \`{\` after \`${kind.text}\``, this.tspan(kind), {
+            name: kind.text,
+            hint: 'an attribute is `name = value`; a block is `kind ["label"] { … }`',
+          }),
+        );
         throw new Abort();
       }
       if (t.kind === "ident" && !["true", "false", "null"].includes(t.text) && id === undefined && args.length === 0) {
         id = this.parseInlineId();
         continue;
       }
-      if (t.kind === "string" || t.kind === "invalid" || t.kind === "int" || t.kind === "float" || t.kind === "bytes" || t.kind === "ident" || this.is(t, "-")) {
+      if (
+        t.kind === "string" ||
+        t.kind === "invalid" ||
+        t.kind === "int" ||
+        t.kind === "float" ||
+        t.kind === "bytes" ||
+        t.kind === "ident" ||
+        this.is(t, "-")
+      ) {
         args.push(this.parseUnary());
         continue;
       }
       if (this.is(t, "@")) this.unsupportedItem(t, "decorators");
-      else this.fail(t, `expected \`{\` to open the \`${kind.text}\` block`, this.is(t, "=") ? undefined : "a block is `kind [\"label\"] { … }`; an attribute is `name = value`");
+      else
+        this.fail(
+          t,
+          `expected \`{\` to open the \`${kind.text}\` block`,
+          this.is(t, "=") ? undefined : 'a block is `kind ["label"] { … }`; an attribute is `name = value`',
+        );
     }
     const body = this.parseBody(`to open the \`${kind.text}\` block`);
     const close = this.tokens[this.pos - 1] as Token;
-    return { type: "block", kind: kind.text, kindSpan: this.tspan(kind), id, args, body, span: this.span(kind.start, close.end), ...(kind.doc ? { doc: kind.doc } : {}) };
+    return {
+      type: "block",
+      kind: kind.text,
+      kindSpan: this.tspan(kind),
+      id,
+      args,
+      body,
+      span: this.span(kind.start, close.end),
+      ...(kind.doc ? { doc: kind.doc } : {}),
+    };
   }
 
   /** `web-1`, `node-2-b`: an identifier with adjacent `-`/digit continuations. */
@@ -427,7 +479,9 @@ class Parser {
     const t = this.peek();
     const span = this.tspan(t);
     switch (t.kind) {
-      case "int": case "float": case "bytes":
+      case "int":
+      case "float":
+      case "bytes":
         this.next();
         return { type: t.kind, value: t.value ?? 0, span };
       case "string":
@@ -490,7 +544,9 @@ class Parser {
       if (this.is(u, ")")) depth--;
     } while (depth > 0 && this.peek().kind !== "eof");
     const span = this.span(from, end);
-    this.diagnostics.push(error("E190", `${feature} are not supported`, span, { hint: "compute the value with let bindings, for loops and builtin functions" }));
+    this.diagnostics.push(
+      error("E190", `${feature} are not supported`, span, { hint: "compute the value with let bindings, for loops and builtin functions" }),
+    );
     return { type: "unsupported", feature, span };
   }
 
@@ -546,7 +602,10 @@ class Parser {
   private templateParts(t: Token): TemplatePart[] {
     const out: TemplatePart[] = [];
     for (const part of t.parts ?? []) {
-      if (part.kind === "text") { out.push(part); continue; }
+      if (part.kind === "text") {
+        out.push(part);
+        continue;
+      }
       const sub = lex(this.text, this.file, part.start, part.end);
       this.diagnostics.push(...sub.diagnostics);
       const inner = new Parser(this.text, this.file, sub.tokens, this.diagnostics);

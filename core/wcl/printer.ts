@@ -23,7 +23,13 @@ function printItems(items: readonly Item[], depth: number): string {
 
 function printItem(item: Item, depth: number): string {
   const pad = INDENT.repeat(depth);
-  const doc = "doc" in item && item.doc ? item.doc.split("\n").map((l) => `${pad}/// ${l}\n`).join("") : "";
+  const doc =
+    "doc" in item && item.doc
+      ? item.doc
+          .split("\n")
+          .map((l) => `${pad}/// ${l}\n`)
+          .join("")
+      : "";
   switch (item.type) {
     case "attr":
       return `${doc}${pad}${item.name} = ${printExpr(item.value)}\n`;
@@ -55,29 +61,49 @@ function printBody(items: readonly Item[], depth: number): string {
 /** Canonical text of one expression (fully parenthesised where precedence matters). */
 export function printExpr(e: Expr): string {
   switch (e.type) {
-    case "null": return "null";
-    case "bool": return String(e.value);
-    case "int": return Number.isSafeInteger(e.value) ? String(e.value) : BigInt(e.value).toString();
+    case "null":
+      return "null";
+    case "bool":
+      return String(e.value);
+    case "int":
+      return Number.isSafeInteger(e.value) ? String(e.value) : BigInt(e.value).toString();
     case "float": {
       if (!Number.isFinite(e.value)) return "1e999";
       const s = String(e.value);
       return /[.eE]/.test(s) ? s : `${s}.0`;
     }
-    case "bytes": return formatBytes(e.value);
-    case "string": return printTemplate(e.parts);
-    case "ident": return e.name;
-    case "list": return `[${e.items.map(printExpr).join(", ")}]`;
-    case "map": return e.entries.length === 0 ? "{ }" : `{ ${e.entries.map((m) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.key) ? m.key : quote(m.key)} = ${printExpr(m.value)}`).join(", ")} }`;
-    case "unary": return `${e.op}${printExpr(e.operand)}`;
-    case "binary": return `(${printExpr(e.left)} ${e.op} ${printExpr(e.right)})`;
-    case "ternary": return `(${printExpr(e.cond)} ? ${printExpr(e.then)} : ${printExpr(e.else)})`;
-    case "call": return `${e.callee}(${e.args.map(printExpr).join(", ")})`;
-    case "index": return `${printExpr(e.target)}[${printExpr(e.index)}]`;
-    case "member": return `${printExpr(e.target)}.${e.name}`;
-    case "lambda": return `((${e.params.join(", ")}) => ${printExpr(e.body)})`;
-    case "paren": return printExpr(e.inner);
-    case "unsupported": return "null";
-    case "invalid": return "null";
+    case "bytes":
+      return formatBytes(e.value);
+    case "string":
+      return printTemplate(e.parts);
+    case "ident":
+      return e.name;
+    case "list":
+      return `[${e.items.map(printExpr).join(", ")}]`;
+    case "map":
+      return e.entries.length === 0
+        ? "{ }"
+        : `{ ${e.entries.map((m) => `${/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.key) ? m.key : quote(m.key)} = ${printExpr(m.value)}`).join(", ")} }`;
+    case "unary":
+      return `${e.op}${printExpr(e.operand)}`;
+    case "binary":
+      return `(${printExpr(e.left)} ${e.op} ${printExpr(e.right)})`;
+    case "ternary":
+      return `(${printExpr(e.cond)} ? ${printExpr(e.then)} : ${printExpr(e.else)})`;
+    case "call":
+      return `${e.callee}(${e.args.map(printExpr).join(", ")})`;
+    case "index":
+      return `${printExpr(e.target)}[${printExpr(e.index)}]`;
+    case "member":
+      return `${printExpr(e.target)}.${e.name}`;
+    case "lambda":
+      return `((${e.params.join(", ")}) => ${printExpr(e.body)})`;
+    case "paren":
+      return printExpr(e.inner);
+    case "unsupported":
+      return "null";
+    case "invalid":
+      return "null";
   }
 }
 
@@ -86,7 +112,8 @@ function printTemplate(parts: readonly TemplatePart[]): string {
 }
 
 function escapeText(s: string): string {
-  return s.replace(/[\\"\n\t\r\0$]/g, (c) => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0", $: "\\$" })[c] ?? c)
+  return s
+    .replace(/[\\"\n\t\r\0$]/g, (c) => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0", $: "\\$" })[c] ?? c)
     .replace(/[\u0001-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 

@@ -56,7 +56,16 @@ export function toJson(d: Diagnostic, sources: ReadonlyMap<string, string>, cwd?
   const text = sources.get(d.span.file) ?? "";
   const a = locate(text, d.span.start);
   const b = locate(text, d.span.end);
-  const out: DiagnosticJson = { code: d.code, severity: d.severity, message: clipEcho(d.message), file: displayPath(d.span.file, cwd), line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+  const out: DiagnosticJson = {
+    code: d.code,
+    severity: d.severity,
+    message: clipEcho(d.message),
+    file: displayPath(d.span.file, cwd),
+    line: a.line,
+    col: a.col,
+    endLine: b.line,
+    endCol: b.col,
+  };
   if (d.name !== undefined) out.name = clipEcho(d.name);
   if (d.hint !== undefined) out.hint = clipEcho(d.hint);
   return out;

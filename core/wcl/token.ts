@@ -10,9 +10,7 @@
 export type TokenKind = "ident" | "int" | "float" | "bytes" | "string" | "punct" | "invalid" | "eof";
 
 /** A piece of a string literal: decoded text, or an interpolation hole. */
-export type StrPart =
-  | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "hole"; readonly start: number; readonly end: number };
+export type StrPart = { readonly kind: "text"; readonly text: string } | { readonly kind: "hole"; readonly start: number; readonly end: number };
 
 export interface Token {
   readonly kind: TokenKind;
@@ -34,6 +32,35 @@ export interface Token {
 
 /** Punctuation, longest first so the lexer can match greedily. */
 export const PUNCTUATION = [
-  "...", "..", "=>", "==", "!=", "<=", ">=", "&&", "||",
-  "{", "}", "[", "]", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "%", "!", "?", ":", ".", "@", ";", "|",
+  "...",
+  "..",
+  "=>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "{",
+  "}",
+  "[",
+  "]",
+  "(",
+  ")",
+  ",",
+  "=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "!",
+  "?",
+  ":",
+  ".",
+  "@",
+  ";",
+  "|",
 ] as const;

@@ -56,9 +56,12 @@ export interface Document {
 /** The name of a value's type as users see it in messages. */
 export function typeName(v: Value): string {
   switch (v.kind) {
-    case "bytes": return "byte size";
-    case "function": return "function";
-    default: return v.kind;
+    case "bytes":
+      return "byte size";
+    case "function":
+      return "function";
+    default:
+      return v.kind;
   }
 }
 
@@ -69,29 +72,50 @@ export function valuesEqual(a: Value, b: Value): boolean {
   const nb = num(b);
   if (na !== undefined && nb !== undefined) return na === nb;
   switch (a.kind) {
-    case "null": return b.kind === "null";
-    case "bool": case "string": case "bytes": return b.kind === a.kind && b.value === a.value;
+    case "null":
+      return b.kind === "null";
+    case "bool":
+    case "string":
+    case "bytes":
+      return b.kind === a.kind && b.value === a.value;
     case "list":
       return b.kind === "list" && a.items.length === b.items.length && a.items.every((x, i) => valuesEqual(x, b.items[i] as Value));
     case "map":
-      return b.kind === "map" && a.entries.size === b.entries.size &&
-        [...a.entries].every(([k, x]) => { const y = b.entries.get(k); return y !== undefined && valuesEqual(x, y); });
-    default: return false;
+      return (
+        b.kind === "map" &&
+        a.entries.size === b.entries.size &&
+        [...a.entries].every(([k, x]) => {
+          const y = b.entries.get(k);
+          return y !== undefined && valuesEqual(x, y);
+        })
+      );
+    default:
+      return false;
   }
 }
 
 /** Text of a value as interpolated into a string. */
 export function displayValue(v: Value): string {
   switch (v.kind) {
-    case "string": return v.value;
-    case "null": return "null";
-    case "bool": case "int": return String(v.value);
-    case "float": return Number.isInteger(v.value) ? v.value.toFixed(1) : String(v.value);
-    case "bytes": return formatBytes(v.value);
-    case "list": return `[${v.items.map(jsonish).join(", ")}]`;
-    case "map": return `{${[...v.entries].map(([k, x]) => `${k} = ${jsonish(x)}`).join(", ")}}`;
-    case "function": return "<function>";
-    case "error": return "";
+    case "string":
+      return v.value;
+    case "null":
+      return "null";
+    case "bool":
+    case "int":
+      return String(v.value);
+    case "float":
+      return Number.isInteger(v.value) ? v.value.toFixed(1) : String(v.value);
+    case "bytes":
+      return formatBytes(v.value);
+    case "list":
+      return `[${v.items.map(jsonish).join(", ")}]`;
+    case "map":
+      return `{${[...v.entries].map(([k, x]) => `${k} = ${jsonish(x)}`).join(", ")}}`;
+    case "function":
+      return "<function>";
+    case "error":
+      return "";
   }
 }
 
@@ -102,10 +126,20 @@ function jsonish(v: Value): string {
 /** Convert a value to plain JSON data (sizes become byte counts). */
 export function toPlain(v: Value): unknown {
   switch (v.kind) {
-    case "null": case "error": case "function": return null;
-    case "bool": case "int": case "float": case "bytes": case "string": return v.value;
-    case "list": return v.items.map(toPlain);
-    case "map": return Object.fromEntries([...v.entries].map(([k, x]) => [k, toPlain(x)]));
+    case "null":
+    case "error":
+    case "function":
+      return null;
+    case "bool":
+    case "int":
+    case "float":
+    case "bytes":
+    case "string":
+      return v.value;
+    case "list":
+      return v.items.map(toPlain);
+    case "map":
+      return Object.fromEntries([...v.entries].map(([k, x]) => [k, toPlain(x)]));
   }
 }
 

@@ -50,7 +50,15 @@ export class IcmpNat {
       const nf: IcmpFlow = { key: k, guestMac: eth.src.slice(), sock: undefined as unknown as PingSocket, last: clock.now() };
       const sock = this.#c.options.ping?.((r) => {
         nf.last = clock.now();
-        gw.sendFrame(encodeIcmpFrame({ srcMac: gw.mac, dstMac: nf.guestMac, src: r.src, dst: guestIp, id: gw.nextIpId() }, ICMP_ECHO_REPLY, 0, ((guestId << 16) | r.seq) >>> 0, r.data));
+        gw.sendFrame(
+          encodeIcmpFrame(
+            { srcMac: gw.mac, dstMac: nf.guestMac, src: r.src, dst: guestIp, id: gw.nextIpId() },
+            ICMP_ECHO_REPLY,
+            0,
+            ((guestId << 16) | r.seq) >>> 0,
+            r.data,
+          ),
+        );
       });
       if (!sock) return;
       nf.sock = sock;
@@ -87,7 +95,9 @@ export class IcmpNat {
 export function icmpEchoLimit(rangeText = readPingRange(), gid = process.getgid?.() ?? 0): string {
   const [lo, hi] = rangeText.trim().split(/\s+/).map(Number);
   const allowed = lo !== undefined && hi !== undefined && lo <= gid && gid <= hi;
-  return allowed ? "the host allows ping sockets but the runtime offers no ICMP socket API" : `the host does not allow unprivileged ping sockets (net.ipv4.ping_group_range = "${rangeText.trim()}")`;
+  return allowed
+    ? "the host allows ping sockets but the runtime offers no ICMP socket API"
+    : `the host does not allow unprivileged ping sockets (net.ipv4.ping_group_range = "${rangeText.trim()}")`;
 }
 
 function readPingRange(): string {

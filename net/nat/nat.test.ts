@@ -99,7 +99,13 @@ describe("nat tcp against real loopback sockets", () => {
   test("a segment for an unknown flow is answered with RST", async () => {
     const { seg, guest } = rig();
     const { encodeTcpFrame, ACK } = await import("../tcp.ts");
-    guest.send(encodeTcpFrame({ srcMac: guest.mac, dstMac: seg.gateway.mac, src: guest.ip, dst: parseIpv4Address("127.0.0.1")! }, { srcPort: 5555, dstPort: 80, seq: 1, ack: 777, flags: ACK, window: 100 }, new Uint8Array(5)));
+    guest.send(
+      encodeTcpFrame(
+        { srcMac: guest.mac, dstMac: seg.gateway.mac, src: guest.ip, dst: parseIpv4Address("127.0.0.1")! },
+        { srcPort: 5555, dstPort: 80, seq: 1, ack: 777, flags: ACK, window: 100 },
+        new Uint8Array(5),
+      ),
+    );
     const r = guest.take().find((x) => x.tcp)?.tcp;
     expect(r?.flags).toBe(RST);
     expect(r?.seq).toBe(777);
@@ -151,7 +157,7 @@ describe("nat tcp against real loopback sockets", () => {
       ports.push((server.address() as { port: number }).port);
     }
     const remote = (k: number) => parseIpv4Address(`198.18.0.${k + 2}`)!;
-    const { nat, tcp } = rig(systemClock(), (ip) => `127.0.0.${(ip & 0xff)}`);
+    const { nat, tcp } = rig(systemClock(), (ip) => `127.0.0.${ip & 0xff}`);
     Bun.gc(true);
     const heapBefore = process.memoryUsage().heapUsed;
     let peakFlows = 0;

@@ -104,7 +104,12 @@ export class Nat implements IpStack {
       }
       if (!this.#icmpLogged) {
         this.#icmpLogged = true;
-        this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `ICMP echo to ${ipv4ToString(ip.dst)} is not forwarded: ${this.#o.pingUnavailable ?? icmpEchoLimit()}; only the gateway answers ping`, hint: "use TCP or UDP probes to reach outside hosts" });
+        this.#log({
+          level: "info",
+          event: "net.nat_icmp_unsupported",
+          message: `ICMP echo to ${ipv4ToString(ip.dst)} is not forwarded: ${this.#o.pingUnavailable ?? icmpEchoLimit()}; only the gateway answers ping`,
+          hint: "use TCP or UDP probes to reach outside hosts",
+        });
       }
     }
     return false;

@@ -163,9 +163,17 @@ export class TcpNat {
   #rstFor(ip: Ipv4Packet, seg: TcpSegment): void {
     if (seg.flags & RST) return;
     const syn = seg.flags & SYN ? 1 : 0;
-    const fields: TcpFields = seg.flags & ACK
-      ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: RST, window: 0 }
-      : { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: 0, ack: (seg.seq + seg.payload.byteLength + syn + (seg.flags & 1)) >>> 0, flags: RST | ACK, window: 0 };
+    const fields: TcpFields =
+      seg.flags & ACK
+        ? { srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, ack: 0, flags: RST, window: 0 }
+        : {
+            srcPort: seg.dstPort,
+            dstPort: seg.srcPort,
+            seq: 0,
+            ack: (seg.seq + seg.payload.byteLength + syn + (seg.flags & 1)) >>> 0,
+            flags: RST | ACK,
+            window: 0,
+          };
     this.#send(ip.src, ip.dst, fields, new Uint8Array(0));
   }
 

@@ -110,7 +110,14 @@ export class UdpNat {
       const remotePort = d.dstPort;
       socket.on("message", (msg) => {
         nf.last = clock.now();
-        this.#c.gateway.sendUdp({ src: remoteIp, srcPort: remotePort, dst: guestIp, dstPort: guestPort, dstMac: nf.guestMac, payload: new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength) });
+        this.#c.gateway.sendUdp({
+          src: remoteIp,
+          srcPort: remotePort,
+          dst: guestIp,
+          dstPort: guestPort,
+          dstMac: nf.guestMac,
+          payload: new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength),
+        });
       });
       socket.on("error", () => this.#drop(nf));
       socket.connect(remotePort, this.#c.hostFor(remoteIp), () => {

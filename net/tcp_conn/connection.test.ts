@@ -12,8 +12,26 @@ function pair(opts: { rcvBuf?: number; coalesceAcks?: boolean } = {}) {
   const aOut: Wire[] = [];
   const bOut: Wire[] = [];
   const got = { a: [] as number[], b: [] as number[], closed: [] as string[] };
-  const a = new TcpConnection({ clock, mss: 1460, localPort: 1, remotePort: 2, iss: 0xfffffff0, send: (fields, payload) => aOut.push({ fields, payload }), events: { onData: (d) => (got.a.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`a:${r}`) } });
-  const b = new TcpConnection({ clock, mss: 1460, localPort: 2, remotePort: 1, iss: 1000, rcvBuf: opts.rcvBuf, coalesceAcks: opts.coalesceAcks, send: (fields, payload) => bOut.push({ fields, payload }), events: { onData: (d) => (got.b.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`b:${r}`) } });
+  const a = new TcpConnection({
+    clock,
+    mss: 1460,
+    localPort: 1,
+    remotePort: 2,
+    iss: 0xfffffff0,
+    send: (fields, payload) => aOut.push({ fields, payload }),
+    events: { onData: (d) => (got.a.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`a:${r}`) },
+  });
+  const b = new TcpConnection({
+    clock,
+    mss: 1460,
+    localPort: 2,
+    remotePort: 1,
+    iss: 1000,
+    rcvBuf: opts.rcvBuf,
+    coalesceAcks: opts.coalesceAcks,
+    send: (fields, payload) => bOut.push({ fields, payload }),
+    events: { onData: (d) => (got.b.push(...d), true), onClose: (r: CloseReason) => got.closed.push(`b:${r}`) },
+  });
   const pump = (filter: (w: Wire, from: "a" | "b") => boolean = () => true) => {
     for (let i = 0; i < 10_000 && (aOut.length || bOut.length); i++) {
       const w = aOut.shift();
@@ -162,4 +180,3 @@ describe("tcp connection", () => {
     expect(re2.fields.seq).toBe((firstSeq + 2 * 1460) >>> 0);
   });
 });
-

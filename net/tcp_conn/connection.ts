@@ -355,7 +355,8 @@ export class TcpConnection {
   }
 
   #output(): void {
-    if (!(this.state === "ESTABLISHED" || this.state === "CLOSE_WAIT" || this.state === "FIN_WAIT_1" || this.state === "CLOSING" || this.state === "LAST_ACK")) return;
+    if (!(this.state === "ESTABLISHED" || this.state === "CLOSE_WAIT" || this.state === "FIN_WAIT_1" || this.state === "CLOSING" || this.state === "LAST_ACK"))
+      return;
     const snd = this.#snd;
     snd.sendData();
     if (snd.finQueued && !snd.finSent && snd.allSent()) {
@@ -393,7 +394,18 @@ export class TcpConnection {
     const options: TcpOptions = { mss: this.#o.mss };
     if (!withAck || this.#ourShift > 0) options.wscale = WSCALE_SHIFT;
     if (!withAck) this.#ourShift = WSCALE_SHIFT; // tentatively; cleared if the peer does not scale
-    this.#o.send({ srcPort: this.#o.localPort, dstPort: this.#o.remotePort, seq: this.#iss, ack: withAck ? this.#rcv.nxt : 0, flags: withAck ? SYN | ACK : SYN, window: Math.min(0xffff, this.#rcv.max), options }, EMPTY);
+    this.#o.send(
+      {
+        srcPort: this.#o.localPort,
+        dstPort: this.#o.remotePort,
+        seq: this.#iss,
+        ack: withAck ? this.#rcv.nxt : 0,
+        flags: withAck ? SYN | ACK : SYN,
+        window: Math.min(0xffff, this.#rcv.max),
+        options,
+      },
+      EMPTY,
+    );
     if (this.#retries === 0) this.#snd.rtt.begin(seqAdd(this.#iss, 1), this.#clock.now());
     this.#snd.armRtx();
   }
@@ -406,7 +418,17 @@ export class TcpConnection {
     const wnd = this.#rcv.window();
     this.#lastAdvertised = wnd;
     this.#ackPending = false;
-    this.#o.send({ srcPort: this.#o.localPort, dstPort: this.#o.remotePort, seq, ack: flags & RST && !(flags & ACK) ? 0 : this.#rcv.nxt, flags, window: Math.min(0xffff, wnd >>> this.#ourShift) }, payload);
+    this.#o.send(
+      {
+        srcPort: this.#o.localPort,
+        dstPort: this.#o.remotePort,
+        seq,
+        ack: flags & RST && !(flags & ACK) ? 0 : this.#rcv.nxt,
+        flags,
+        window: Math.min(0xffff, wnd >>> this.#ourShift),
+      },
+      payload,
+    );
   }
 
   #timeWait(): void {

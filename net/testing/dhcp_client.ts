@@ -3,7 +3,21 @@
  * layout a real client uses.
  */
 import { parseMac } from "../addr.ts";
-import { BOOTREQUEST, DHCP_CHADDR, DHCP_CIADDR, DHCP_COOKIE, DHCP_FLAGS, DHCP_HLEN, DHCP_HTYPE, DHCP_OP, DHCP_OPTIONS, DHCP_XID, MAGIC_COOKIE, OPT, ipsValue } from "../dhcp_message.ts";
+import {
+  BOOTREQUEST,
+  DHCP_CHADDR,
+  DHCP_CIADDR,
+  DHCP_COOKIE,
+  DHCP_FLAGS,
+  DHCP_HLEN,
+  DHCP_HTYPE,
+  DHCP_OP,
+  DHCP_OPTIONS,
+  DHCP_XID,
+  MAGIC_COOKIE,
+  OPT,
+  ipsValue,
+} from "../dhcp_message.ts";
 
 /** What the fake client sends. */
 export interface ClientMessage {

@@ -32,7 +32,12 @@ export class FakeGuest {
   /** Optional hook run on every received frame (after recording). */
   onFrame: ((r: Received) => void) | undefined;
 
-  constructor(sw: Switch, mac: string, public ip = 0, opts: { isolated?: boolean; name?: string } = {}) {
+  constructor(
+    sw: Switch,
+    mac: string,
+    public ip = 0,
+    opts: { isolated?: boolean; name?: string } = {},
+  ) {
     this.mac = parseMac(mac)!;
     this.port = sw.attach({ name: opts.name ?? mac, isolated: opts.isolated, send: (f) => this.#deliver(f) });
   }

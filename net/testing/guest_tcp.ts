@@ -19,7 +19,12 @@ export class GuestTcp {
   /** Segments dropped instead of delivered, when set (retransmission tests). */
   dropToGuest: ((seg: TcpSegment) => boolean) | undefined;
 
-  constructor(readonly guest: FakeGuest, readonly gatewayMac: Uint8Array, readonly clock: Clock, readonly mss = 1460) {
+  constructor(
+    readonly guest: FakeGuest,
+    readonly gatewayMac: Uint8Array,
+    readonly clock: Clock,
+    readonly mss = 1460,
+  ) {
     guest.onFrame = (r) => {
       if (!r.tcp) return;
       this.#queue.push(r);
@@ -64,7 +69,8 @@ export class GuestTcp {
       mss: this.mss,
       localPort,
       remotePort,
-      send: (fields, payload) => this.guest.send(encodeTcpFrame({ srcMac: this.guest.mac, dstMac: this.gatewayMac, src: this.guest.ip, dst: remoteIp }, fields, payload)),
+      send: (fields, payload) =>
+        this.guest.send(encodeTcpFrame({ srcMac: this.guest.mac, dstMac: this.gatewayMac, src: this.guest.ip, dst: remoteIp }, fields, payload)),
     });
     this.#conns.set(k, c);
     return c;

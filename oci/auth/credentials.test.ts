@@ -54,7 +54,10 @@ describe("findCredential()", () => {
     const d = join(dir, "broken");
     mkdirSync(d, { recursive: true });
     writeFileSync(join(d, "config.json"), "{nope");
-    await expect(findCredential("a.example", { env: { DOCKER_CONFIG: d }, home: dir })).rejects.toMatchObject({ code: "oci.auth_file_invalid", subject: join(d, "config.json") });
+    await expect(findCredential("a.example", { env: { DOCKER_CONFIG: d }, home: dir })).rejects.toMatchObject({
+      code: "oci.auth_file_invalid",
+      subject: join(d, "config.json"),
+    });
   });
   test("a missing helper binary is oci.credential_helper_failed", async () => {
     const d = dockerConfig("e", { credHelpers: { "z.example": "vmlab-no-such-helper" } });

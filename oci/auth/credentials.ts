@@ -45,7 +45,10 @@ export interface CredentialSources {
 const HUB_KEYS = [DOCKER_HUB, "index.docker.io", DOCKER_HUB_API, "https://index.docker.io/v1/"];
 
 function normalizeKey(key: string): string {
-  return key.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "").toLowerCase();
+  return key
+    .replace(/^[a-z]+:\/\//i, "")
+    .replace(/\/.*$/, "")
+    .toLowerCase();
 }
 
 function hostMatches(key: string, host: string): boolean {
@@ -135,23 +138,36 @@ export async function findCredential(host: string, src: CredentialSources): Prom
 /** The docker-credential-helpers `get` protocol: server URL on stdin, JSON on stdout. */
 export const runCredentialHelper: HelperRunner = async (helper, serverUrl) => {
   const bin = `docker-credential-${helper}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw new CodedError("oci.credential_helper_failed", `credential helper name "${helper}" is not valid`, { subject: bin, hint: "fix credHelpers/credsStore in the Docker config" });
+  if (!/^[A-Za-z0-9._-]+$/.test(helper))
+    throw new CodedError("oci.credential_helper_failed", `credential helper name "${helper}" is not valid`, {
+      subject: bin,
+      hint: "fix credHelpers/credsStore in the Docker config",
+    });
   let proc;
   try {
     proc = Bun.spawn([bin, "get"], { stdin: new TextEncoder().encode(serverUrl), stdout: "pipe", stderr: "pipe" });
   } catch {
-    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} is not installed`, { subject: bin, hint: `install ${bin} or remove it from the Docker config` });
+    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} is not installed`, {
+      subject: bin,
+      hint: `install ${bin} or remove it from the Docker config`,
+    });
   }
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) {
     if (/credentials not found/i.test(out + err)) return undefined;
-    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} failed (exit ${code})`, { subject: bin, hint: "run it by hand to see why: echo <host> | " + bin + " get" });
+    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} failed (exit ${code})`, {
+      subject: bin,
+      hint: "run it by hand to see why: echo <host> | " + bin + " get",
+    });
   }
   let v: { Username?: unknown; Secret?: unknown };
   try {
     v = JSON.parse(out) as typeof v;
   } catch {
-    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} printed something that is not JSON`, { subject: bin, hint: "check the helper" });
+    throw new CodedError("oci.credential_helper_failed", `credential helper ${bin} printed something that is not JSON`, {
+      subject: bin,
+      hint: "check the helper",
+    });
   }
   if (typeof v.Username !== "string" || typeof v.Secret !== "string" || v.Secret === "") return undefined;
   return { username: v.Username, secret: v.Secret };
@@ -187,6 +203,9 @@ function writePrivate(path: string, doc: unknown): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw new CodedError("oci.auth_file_unwritable", `cannot write ${path}: ${(e as Error).message}`, { subject: path, hint: "check the permissions of the directory" });
+    throw new CodedError("oci.auth_file_unwritable", `cannot write ${path}: ${(e as Error).message}`, {
+      subject: path,
+      hint: "check the permissions of the directory",
+    });
   }
 }

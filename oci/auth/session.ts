@@ -97,10 +97,20 @@ export class AuthSession {
   /** The error for a refused request. */
   unauthorized(found: FoundCredential | undefined, status = 401): CodedError {
     const host = this.#opts.host;
-    if (status === 403) return new CodedError("oci.forbidden", `registry ${host} refused access`, { subject: host, hint: found ? `the credentials from ${found.source} lack the permission` : `log in: vmlab template login ${host} -u <user> --password-stdin` });
+    if (status === 403)
+      return new CodedError("oci.forbidden", `registry ${host} refused access`, {
+        subject: host,
+        hint: found ? `the credentials from ${found.source} lack the permission` : `log in: vmlab template login ${host} -u <user> --password-stdin`,
+      });
     return found
-      ? new CodedError("oci.unauthorized", `registry ${host} rejected the credentials from ${found.source}`, { subject: host, hint: `log in again: vmlab template login ${host} -u <user> --password-stdin` })
-      : new CodedError("oci.unauthorized", `registry ${host} needs credentials`, { subject: host, hint: `log in: vmlab template login ${host} -u <user> --password-stdin` });
+      ? new CodedError("oci.unauthorized", `registry ${host} rejected the credentials from ${found.source}`, {
+          subject: host,
+          hint: `log in again: vmlab template login ${host} -u <user> --password-stdin`,
+        })
+      : new CodedError("oci.unauthorized", `registry ${host} needs credentials`, {
+          subject: host,
+          hint: `log in: vmlab template login ${host} -u <user> --password-stdin`,
+        });
   }
 
   async lastCredential(): Promise<FoundCredential | undefined> {
@@ -109,7 +119,8 @@ export class AuthSession {
 
   private async fetchToken(scope: string): Promise<string> {
     const realm = this.#realm;
-    if (realm === undefined) throw new CodedError("oci.auth_failed", `registry ${this.#opts.host} asked for a token without a realm`, { subject: this.#opts.host });
+    if (realm === undefined)
+      throw new CodedError("oci.auth_failed", `registry ${this.#opts.host} asked for a token without a realm`, { subject: this.#opts.host });
     let url: URL;
     try {
       url = new URL(realm);
@@ -125,7 +136,10 @@ export class AuthSession {
     try {
       res = await (this.#opts.fetch ?? fetch)(url, { headers });
     } catch (e) {
-      throw new CodedError("oci.unreachable", `cannot reach the token service ${url.origin}${url.pathname}: ${(e as Error).message}`, { subject: url.host, hint: "check the network" });
+      throw new CodedError("oci.unreachable", `cannot reach the token service ${url.origin}${url.pathname}: ${(e as Error).message}`, {
+        subject: url.host,
+        hint: "check the network",
+      });
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
@@ -133,7 +147,10 @@ export class AuthSession {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new CodedError("oci.auth_failed", `token service ${url.origin}${url.pathname} answered ${res.status}`, { subject: this.#opts.host, hint: "try again later" });
+      throw new CodedError("oci.auth_failed", `token service ${url.origin}${url.pathname} answered ${res.status}`, {
+        subject: this.#opts.host,
+        hint: "try again later",
+      });
     }
     let body: { token?: unknown; access_token?: unknown; expires_in?: unknown; issued_at?: unknown };
     try {

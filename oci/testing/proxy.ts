@@ -93,7 +93,13 @@ export function startProxy(o: ProxyOptions): TestProxy {
       headers.delete("host");
       headers.delete("authorization");
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-      const up = await fetch(`${o.upstream}${url.pathname}${url.search}`, { method: req.method, headers, ...(body ? { body } : {}), redirect: "manual", decompress: false } as RequestInit);
+      const up = await fetch(`${o.upstream}${url.pathname}${url.search}`, {
+        method: req.method,
+        headers,
+        ...(body ? { body } : {}),
+        redirect: "manual",
+        decompress: false,
+      } as RequestInit);
       const out = new Headers(up.headers);
       const loc = out.get("location");
       if (loc) out.set("location", loc.replace(o.upstream, self));

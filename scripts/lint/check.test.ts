@@ -14,7 +14,9 @@ const kinds = (files: Record<string, string>) => checkStructure(new Map(Object.e
 
 describe("checkStructure on fixture sources", () => {
   test("a clean tree has no findings", () => {
-    expect(kinds({ "app/main.ts": 'import { f } from "../lib/f.ts";', "lib/f.ts": 'import { g } from "./g.ts";\nimport { z } from "zod";', "lib/g.ts": "" })).toEqual([]);
+    expect(
+      kinds({ "app/main.ts": 'import { f } from "../lib/f.ts";', "lib/f.ts": 'import { g } from "./g.ts";\nimport { z } from "zod";', "lib/g.ts": "" }),
+    ).toEqual([]);
   });
 
   test("a value cycle is a cycle, reported once at its first module", () => {

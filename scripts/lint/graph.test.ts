@@ -18,7 +18,10 @@ describe("findCycles", () => {
 
   test("separate loops are separate cycles, and a long loop is one component", () => {
     const cycles = findCycles(g({ a: ["b"], b: ["c"], c: ["a"], x: ["y"], y: ["x", "a"] }));
-    expect(cycles).toEqual([["a", "b", "c"], ["x", "y"]]);
+    expect(cycles).toEqual([
+      ["a", "b", "c"],
+      ["x", "y"],
+    ]);
   });
 
   test("edges to modules outside the graph are ignored", () => {

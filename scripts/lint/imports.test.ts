@@ -5,7 +5,13 @@ const specs = (src: string) => scanImports(src).map((e) => `${e.specifier}${e.ty
 
 describe("scanImports", () => {
   test("finds import, export-from, side-effect and literal dynamic imports with their lines", () => {
-    const src = ['import { a } from "./a.ts";', 'export * from "./b.ts";', 'import "./c.ts";', "const d = await import(\"./d.ts\");", 'const e = await import("./e" + x);'].join("\n");
+    const src = [
+      'import { a } from "./a.ts";',
+      'export * from "./b.ts";',
+      'import "./c.ts";',
+      'const d = await import("./d.ts");',
+      'const e = await import("./e" + x);',
+    ].join("\n");
     expect(specs(src)).toEqual(["./a.ts@1", "./b.ts@2", "./c.ts@3", "./d.ts@4"]);
   });
 
@@ -28,8 +34,8 @@ describe("scanImports", () => {
     const src = [
       '// import { x } from "./comment.ts";',
       '/* import "./block.ts"; */',
-      'const s = "import { y } from \'./string.ts\'";',
-      "const t = `\nimport { z } from \"./template.ts\";\n${v}`;",
+      "const s = \"import { y } from './string.ts'\";",
+      'const t = `\nimport { z } from "./template.ts";\n${v}`;',
       'import { real } from "./real.ts";',
     ].join("\n");
     expect(specs(src)).toEqual(["./real.ts@7"]);

@@ -142,6 +142,10 @@ function allTypeSpecifiers(clause: string): boolean {
   if (open < 0 || close < open) return false;
   // A default or namespace import beside the braces is a value import.
   if (clause.slice(0, open).replace(/[\s,]/g, "") !== "") return false;
-  const names = clause.slice(open + 1, close).split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = clause
+    .slice(open + 1, close)
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   return names.length > 0 && names.every((s) => /^type\s/.test(s));
 }

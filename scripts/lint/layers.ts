@@ -51,7 +51,11 @@ export const VMLAB_LAYERS: Layering = {
     { name: "net", paths: ["net/"], rank: LIBRARY },
     { name: "oci", paths: ["oci/"], rank: LIBRARY },
     { name: "wscript", paths: ["wscript/"], rank: LIBRARY },
-    ...["config", "qemu", "qmp", "qga", "store", "build", "media", "shares", "vision", "scripting", "machine"].map((n) => ({ name: `core/${n}`, paths: [`core/${n}/`], rank: SERVICE })),
+    ...["config", "qemu", "qmp", "qga", "store", "build", "media", "shares", "vision", "scripting", "machine"].map((n) => ({
+      name: `core/${n}`,
+      paths: [`core/${n}/`],
+      rank: SERVICE,
+    })),
     { name: "core (paths, version)", paths: ["core/paths.ts", "core/version.ts"], rank: SERVICE },
     { name: "core/daemon", paths: ["core/daemon/"], rank: DAEMON },
     { name: "core/cli", paths: ["core/cli/"], rank: FRONT },
@@ -83,5 +87,13 @@ export function directionViolation(layers: Layering, from: string, to: string): 
 /** `core/cli, core/web → core/daemon → … ` for messages. */
 export function describe(layers: Layering): string {
   const ranks = [...new Set(layers.areas.filter((a) => !a.shared).map((a) => a.rank))].sort((x, y) => y - x);
-  return ranks.map((r) => layers.areas.filter((a) => a.rank === r && !a.shared).map((a) => a.name).join(", ")).map((s) => `{${s}}`).join(" → ");
+  return ranks
+    .map((r) =>
+      layers.areas
+        .filter((a) => a.rank === r && !a.shared)
+        .map((a) => a.name)
+        .join(", "),
+    )
+    .map((s) => `{${s}}`)
+    .join(" → ");
 }

@@ -51,12 +51,23 @@ export class World {
   }
 
   vmlab(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; stdin?: string; bin?: string } = {}): RunResult {
-    return run(args, { cwd: opts.cwd ?? this.root, env: { ...this.env, ...(opts.env ?? {}) }, ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }), ...(opts.bin ? { bin: opts.bin } : {}) });
+    return run(args, {
+      cwd: opts.cwd ?? this.root,
+      env: { ...this.env, ...(opts.env ?? {}) },
+      ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }),
+      ...(opts.bin ? { bin: opts.bin } : {}),
+    });
   }
 
   /** Start `dist/vmlab` without waiting (for races). */
   async vmlabAsync(args: readonly string[], opts: { cwd?: string } = {}): Promise<RunResult> {
-    const p = Bun.spawn([vmlabBin(), ...args], { cwd: opts.cwd ?? this.root, env: { ...process.env, NO_COLOR: "1", ...this.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+    const p = Bun.spawn([vmlabBin(), ...args], {
+      cwd: opts.cwd ?? this.root,
+      env: { ...process.env, NO_COLOR: "1", ...this.env },
+      stdout: "pipe",
+      stderr: "pipe",
+      stdin: "ignore",
+    });
     const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     return { code, stdout, stderr };
   }

@@ -22,7 +22,13 @@ afterAll(() => w.teardown());
 /** Run `dist/vmlab` with a deadline: a hang is a failure, not a stuck suite. */
 async function vmlabWithin(ms: number, args: string[], cwd = w.root): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t = performance.now();
-  const p = Bun.spawn([process.env.VMLAB_BIN ?? join(import.meta.dir, "..", "..", "dist", "vmlab"), ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...w.env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawn([process.env.VMLAB_BIN ?? join(import.meta.dir, "..", "..", "dist", "vmlab"), ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ...w.env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const timer = setTimeout(() => p.kill("SIGKILL"), ms);
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   clearTimeout(timer);

@@ -107,7 +107,17 @@ describe("vmlab capture", () => {
   });
 
   test("a capture started mid-transfer does not disturb it", async () => {
-    const serve = w.vmlab(["exec", "web", "--", "/bin/sh", "-c", "mkdir -p /srv && dd if=/dev/urandom of=/srv/blob bs=64k count=48 2>/dev/null && md5sum /srv/blob && httpd -p 80 -h /srv"], { cwd: dir });
+    const serve = w.vmlab(
+      [
+        "exec",
+        "web",
+        "--",
+        "/bin/sh",
+        "-c",
+        "mkdir -p /srv && dd if=/dev/urandom of=/srv/blob bs=64k count=48 2>/dev/null && md5sum /srv/blob && httpd -p 80 -h /srv",
+      ],
+      { cwd: dir },
+    );
     expect(serve.code).toBe(0);
     const want = serve.stdout.split(" ")[0] as string;
     expect(want).toMatch(/^[0-9a-f]{32}$/);

@@ -13,8 +13,12 @@ describe("dist/vmlab", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
     const verbs = [...r.stdout.matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((v) => v !== "help");
-    for (const v of ["validate", "up", "down", "destroy", "status", "vm", "exec", "cp", "osinfo", "logs", "template", "daemon", "doctor"]) expect(verbs).toContain(v);
-    const subcommands = (help: string) => (help.includes("Commands:") ? [...help.slice(help.indexOf("Commands:")).matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((v) => v !== "help") : []);
+    for (const v of ["validate", "up", "down", "destroy", "status", "vm", "exec", "cp", "osinfo", "logs", "template", "daemon", "doctor"])
+      expect(verbs).toContain(v);
+    const subcommands = (help: string) =>
+      help.includes("Commands:")
+        ? [...help.slice(help.indexOf("Commands:")).matchAll(/^  ([a-z][a-z-]*)\b/gm)].map((m) => m[1] as string).filter((v) => v !== "help")
+        : [];
     for (const v of verbs) {
       const h = run([v, "--help"]);
       expect({ verb: v, code: h.code }).toEqual({ verb: v, code: 0 });

@@ -96,10 +96,15 @@ describe("cp of large and endless files", () => {
   test("cp g:/dev/zero killed midway: the guest file is closed and the daemon does not keep reading", async () => {
     const out = join(w.root, "zero-out");
     mkdirSync(out, { recursive: true });
-    const p = Bun.spawn([vmlabBin(), "cp", "g:/dev/zero", join(out, "z")], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...w.env }, stdout: "ignore", stderr: "ignore" });
+    const p = Bun.spawn([vmlabBin(), "cp", "g:/dev/zero", join(out, "z")], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", ...w.env },
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     const size = () => readdirSync(out).reduce((n, f) => n + statSync(join(out, f)).size, 0);
     await waitFor("8 MiB copied from /dev/zero", () => (size() > 8 * 1048576 ? true : undefined), 120_000);
-    const ga = () => sh("for p in /proc/[0-9]*; do case \"$(cat $p/comm 2>/dev/null)\" in qemu-ga) ls -l $p/fd;; esac; done").stdout;
+    const ga = () => sh('for p in /proc/[0-9]*; do case "$(cat $p/comm 2>/dev/null)" in qemu-ga) ls -l $p/fd;; esac; done').stdout;
     expect(ga()).toContain("/dev/zero");
     p.kill(9);
     await p.exited;

@@ -56,10 +56,14 @@ describe.skipIf(mnt === undefined)("a full host disk under a running VM", () => 
     expect(up.code).toBe(0);
     // Fill the clone's file system from inside: 64 MiB into a 6 MiB tmpfs. The exec never returns (the guest pauses).
     void w.vmlabAsync(["exec", "box", "--", "/bin/sh", "-c", "dd if=/dev/zero of=/dev/vda bs=1M seek=16 count=64 conv=fsync"], { cwd: dir });
-    const st = await waitFor("box in io-error", () => {
-      const s = w.json<LabStatus>(["status", "--json"], { cwd: dir });
-      return s.vms[0]?.state === "io-error" ? s : undefined;
-    }, 90_000);
+    const st = await waitFor(
+      "box in io-error",
+      () => {
+        const s = w.json<LabStatus>(["status", "--json"], { cwd: dir });
+        return s.vms[0]?.state === "io-error" ? s : undefined;
+      },
+      90_000,
+    );
     expect(st.vms[0]?.ioError).toContain("no space left");
     expect(st.state).toBe("partial");
 

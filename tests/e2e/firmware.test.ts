@@ -46,7 +46,9 @@ describe("firmware and TPM", () => {
     const up = w.vmlab(["up", "-q"], { cwd: dir });
     expect(up.stderr).toBe("");
     expect(up.code).toBe(0);
-    const efi = w.vmlab(["exec", "uefi", "--", "/bin/sh", "-c", "test -d /sys/firmware/efi && echo efi; cat /sys/class/tpm/tpm0/tpm_version_major"], { cwd: dir });
+    const efi = w.vmlab(["exec", "uefi", "--", "/bin/sh", "-c", "test -d /sys/firmware/efi && echo efi; cat /sys/class/tpm/tpm0/tpm_version_major"], {
+      cwd: dir,
+    });
     expect(efi.stdout.trim().split("\n")).toEqual(["efi", "2"]);
     const bios = w.vmlab(["exec", "bios", "--", "/bin/sh", "-c", "test -d /sys/firmware/efi && echo efi; ls /sys/class/tpm 2>/dev/null | wc -l"], { cwd: dir });
     expect(bios.stdout.trim()).toBe("0");

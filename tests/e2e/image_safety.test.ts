@@ -39,7 +39,11 @@ describe("template import --ref refuses unsafe images", () => {
     truncateSync(trunc, Math.floor(statSync(trunc).size / 2));
     const backed = join(w.root, "backed.qcow2");
     img("create", "-q", "-f", "qcow2", "-b", secret, "-F", "raw", backed, "1M");
-    for (const [file, code] of [[df, "image.external_data_file"], [trunc, "image.corrupt"], [backed, "image.backing_file"]] as const) {
+    for (const [file, code] of [
+      [df, "image.external_data_file"],
+      [trunc, "image.corrupt"],
+      [backed, "image.backing_file"],
+    ] as const) {
       const r = w.vmlab(["template", "import", "--ref", "x86_64/evil@1", file]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`error[${code}]`);

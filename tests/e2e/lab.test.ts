@@ -50,7 +50,10 @@ describe("lab lifecycle through dist/vmlab", () => {
   test("before up: status describes the lab as down and guest verbs say it is not up", () => {
     const st = status();
     expect(st.state).toBe("down");
-    expect(st.vms.map((v) => [v.name, v.state])).toEqual([["alpha", "stopped"], ["beta", "stopped"]]);
+    expect(st.vms.map((v) => [v.name, v.state])).toEqual([
+      ["alpha", "stopped"],
+      ["beta", "stopped"],
+    ]);
     const r = w.vmlab(["exec", "alpha", "--", "true"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("lab.not_up");
@@ -129,7 +132,9 @@ describe("lab lifecycle through dist/vmlab", () => {
     const missing = w.vmlab(["snapshot", "list", "ghost", "--json"], { cwd: dir });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe("");
-    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: "vm.not_found", message: "lab e2e has no VM named ghost", hint: expect.stringContaining("alpha") } });
+    expect(JSON.parse(missing.stderr)).toMatchObject({
+      error: { code: "vm.not_found", message: "lab e2e has no VM named ghost", hint: expect.stringContaining("alpha") },
+    });
   });
 
   test("osinfo prints the agent's OS information as JSON", () => {
@@ -139,7 +144,12 @@ describe("lab lifecycle through dist/vmlab", () => {
   });
 
   test("console --tcp relays the VM's VNC to a 127.0.0.1 port (an RFB greeting arrives)", async () => {
-    const p = Bun.spawn([vmlabBin(), "console", "alpha", "--tcp"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...w.env }, stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([vmlabBin(), "console", "alpha", "--tcp"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", ...w.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     try {
       const reader = p.stdout.getReader();
       let text = "";
@@ -328,7 +338,9 @@ describe("lab lifecycle through dist/vmlab", () => {
     expect(cold.stderr).toContain("offline");
     expect(w.vmlab(["snapshot", "restore", "cold", "--vm", "beta"], { cwd: dir }).code).toBe(0);
     expect(vmOf(status(), "beta").state).toBe("stopped");
-    expect(w.json<{ name: string; powerState: string }[]>(["snapshot", "list", "beta", "--json"], { cwd: dir }).find((x) => x.name === "cold")?.powerState).toBe("stopped");
+    expect(
+      w.json<{ name: string; powerState: string }[]>(["snapshot", "list", "beta", "--json"], { cwd: dir }).find((x) => x.name === "cold")?.powerState,
+    ).toBe("stopped");
     expect(w.vmlab(["snapshot", "delete", "alpha", "base"], { cwd: dir }).code).toBe(0);
     expect(w.json<{ name: string }[]>(["snapshot", "list", "alpha", "--json"], { cwd: dir }).some((x) => x.name === "base")).toBe(false);
   });

@@ -38,7 +38,9 @@ function sh(cmd: string, timeoutSec = 600): string {
 
 /** Mount `dev` read-only at `mnt` and list `sha256  ./path` for every file, sorted by path. */
 function listing(dev: string, mnt: string, opts: string): string[] {
-  const out = sh(`mkdir -p ${mnt} && mount -o ro${opts ? `,${opts}` : ""} ${dev} ${mnt} && cd ${mnt} && find . -type f | while IFS= read -r f; do sha256sum "$f"; done`);
+  const out = sh(
+    `mkdir -p ${mnt} && mount -o ro${opts ? `,${opts}` : ""} ${dev} ${mnt} && cd ${mnt} && find . -type f | while IFS= read -r f; do sha256sum "$f"; done`,
+  );
   return out.split("\n").filter(Boolean).sort();
 }
 
@@ -59,7 +61,9 @@ beforeAll(async () => {
   await writeIso(join(dir, "payload"), multi, { label: "MULTI", maxExtentBytes: 64 << 20 });
   const floppy = await buildMedium(join(dir, ".vmlab", "media"), { kind: "floppy", from: join(dir, "small"), label: "DRV" });
   mkdirSync(join(dir, "scripts"), { recursive: true });
-  w.lab("media", `lab "media" {
+  w.lab(
+    "media",
+    `lab "media" {
   vm "g" {
     template = "${TINY_REF}"
     memory   = 256MiB
@@ -73,7 +77,8 @@ beforeAll(async () => {
                  "-drive", "file=${multi},format=raw,if=none,id=cdm,readonly=on", "-device", "virtio-blk-pci,drive=cdm,serial=vmlabmulti"]
   }
 }
-`);
+`,
+  );
 }, 300_000);
 
 afterAll(() => w?.teardown());

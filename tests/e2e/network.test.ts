@@ -84,7 +84,9 @@ describe("the network fabric through dist/vmlab", () => {
   });
 
   test("a forward on 127.0.0.1 reaches the guest's httpd", async () => {
-    const start = w.vmlab(["exec", "web", "--", "/bin/sh", "-c", "mkdir -p /srv && echo hello-from-web > /srv/index.html && httpd -p 80 -h /srv"], { cwd: dir });
+    const start = w.vmlab(["exec", "web", "--", "/bin/sh", "-c", "mkdir -p /srv && echo hello-from-web > /srv/index.html && httpd -p 80 -h /srv"], {
+      cwd: dir,
+    });
     expect(start.code).toBe(0);
     const res = await fetch(`http://127.0.0.1:${port}/index.html`, { signal: AbortSignal.timeout(30_000) });
     expect(await res.text()).toBe("hello-from-web\n");
@@ -94,7 +96,11 @@ describe("the network fabric through dist/vmlab", () => {
     const sock = join(w.runDir, "labs", "net", "control.sock");
     const extra = await freePort();
     const call = (method: string, path: string, body?: unknown) =>
-      fetch(`http://vmlab${path}`, { method, unix: sock, ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}) } as RequestInit);
+      fetch(`http://vmlab${path}`, {
+        method,
+        unix: sock,
+        ...(body ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } } : {}),
+      } as RequestInit);
     const added = await call("POST", "/v1/forwards", { hostPort: extra, vm: "web", guestPort: 80 });
     expect(added.status).toBe(200);
     expect(await added.json()).toMatchObject({ hostPort: extra, vm: "web", guestPort: 80, bind: "127.0.0.1" });
@@ -111,7 +117,10 @@ describe("the network fabric through dist/vmlab", () => {
 
   test("a script spinning in the lab daemon stalls neither the switch nor the API: guests keep pinging", async () => {
     const spin = join(w.root, "spin.ws");
-    writeFileSync(spin, 'use time\n\nfn main(lab: Lab) {\n    lab.log("spinning")\n    let start = time::instant()\n    let n = 0\n    while time::elapsed(start) < 12.0 { n = n + 1 }\n    lab.log("done spinning")\n}\n');
+    writeFileSync(
+      spin,
+      'use time\n\nfn main(lab: Lab) {\n    lab.log("spinning")\n    let start = time::instant()\n    let n = 0\n    while time::elapsed(start) < 12.0 { n = n + 1 }\n    lab.log("done spinning")\n}\n',
+    );
     const script = w.vmlabAsync(["script", spin], { cwd: dir });
     // Ping only once the script is spinning (its log line reaches the lab log).
     await waitFor("the script to spin", () => (w.vmlab(["logs", "--json", "-n", "50"], { cwd: dir }).stdout.includes('"spinning"') ? true : undefined), 30_000);

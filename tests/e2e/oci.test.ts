@@ -87,7 +87,11 @@ describe("template push and pull through dist/vmlab", () => {
     const got = JSON.parse(pull.stdout) as { ref: string; path: string; downloaded: boolean };
     expect(got.ref).toBe(TINY_REF);
     const [src] = await json<{ sha256: string; path: string; hardware: unknown; virtualSize: number }[]>(a, ["template", "list", "--json"]);
-    const [dst] = await json<{ sha256: string; path: string; hardware: unknown; virtualSize: number; origin: { kind: string; source: string } }[]>(b, ["template", "list", "--json"]);
+    const [dst] = await json<{ sha256: string; path: string; hardware: unknown; virtualSize: number; origin: { kind: string; source: string } }[]>(b, [
+      "template",
+      "list",
+      "--json",
+    ]);
     expect(sha256(join(dst!.path, "disk.qcow2"))).toBe(sha256(join(src!.path, "disk.qcow2")));
     expect(dst!.sha256).toBe(src!.sha256);
     expect(dst!.virtualSize).toBe(src!.virtualSize);
@@ -212,7 +216,12 @@ describe("template push and pull through dist/vmlab", () => {
     const up = new BlobUpload(client, "library/alpine");
     await up.add(empty);
     await up.finish(sha256Digest(empty));
-    const manifest = { schemaVersion: 2, mediaType: MEDIA_OCI_MANIFEST, config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256Digest(empty), size: 2 }, layers: [] };
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: MEDIA_OCI_MANIFEST,
+      config: { mediaType: "application/vnd.oci.empty.v1+json", digest: sha256Digest(empty), size: 2 },
+      layers: [],
+    };
     await client.putManifest("library/alpine", "3", MEDIA_OCI_MANIFEST, new TextEncoder().encode(JSON.stringify(manifest)));
     const r = await vm(b, ["template", "pull", `${registry.host}/library/alpine:3`]);
     expect(r.code).toBe(1);

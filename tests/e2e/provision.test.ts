@@ -107,7 +107,11 @@ describe("provision scripts through dist/vmlab", () => {
   test("a handler runs on vm.crashed after kill -9 of a QEMU", async () => {
     const st = w.json<LabStatus>(["status", "--json"], { cwd: dir });
     process.kill(st.vms.find((v) => v.name === "beta")?.pid as number, "SIGKILL");
-    await waitFor("handler log line", () => (w.vmlab(["logs", "-n", "500", "--json"], { cwd: dir }).stdout.includes("crash handler saw vm.crashed of beta") ? true : undefined), 60_000);
+    await waitFor(
+      "handler log line",
+      () => (w.vmlab(["logs", "-n", "500", "--json"], { cwd: dir }).stdout.includes("crash handler saw vm.crashed of beta") ? true : undefined),
+      60_000,
+    );
   });
 
   test("vmlab script runs an ad-hoc script against the running lab; vmlab provision re-runs provisions", () => {
@@ -123,7 +127,9 @@ describe("provision scripts through dist/vmlab", () => {
 
   test("a script drives a guest by screen: OCR of the console banner, typing on tty1, a screenshot", () => {
     const screen = join(w.root, "screen.ws");
-    writeFileSync(screen, `use vmlab
+    writeFileSync(
+      screen,
+      `use vmlab
 
 fn main(lab: Lab) {
     let vm = lab.vm("alpha").unwrap()
@@ -142,7 +148,8 @@ fn main(lab: Lab) {
     let shot = vm.screenshot("shots/screen.png").unwrap()
     lab.log("screenshot " + shot)
 }
-`);
+`,
+    );
     const r = w.vmlab(["script", screen], { cwd: dir });
     expect(r.stderr).toContain("guest file: typed_42");
     expect(r.code).toBe(0);
@@ -152,7 +159,10 @@ fn main(lab: Lab) {
   });
 
   test("a failing provision fails up with its location and trace; the lab stays up", () => {
-    writeFileSync(join(dir, "scripts", "fail.ws"), 'fn step(lab: Lab) {\n    let _ = lab.vm("alpha").unwrap().exec("/no/such/program", []).unwrap()\n}\n\nfn main(lab: Lab) {\n    step(lab)\n}\n');
+    writeFileSync(
+      join(dir, "scripts", "fail.ws"),
+      'fn step(lab: Lab) {\n    let _ = lab.vm("alpha").unwrap().exec("/no/such/program", []).unwrap()\n}\n\nfn main(lab: Lab) {\n    step(lab)\n}\n',
+    );
     writeFileSync(join(dir, "vmlab.wcl"), lab('  provision { script = "scripts/fail.ws" }\n'));
     try {
       expect(w.vmlab(["down", "-q"], { cwd: dir }).code).toBe(0);

@@ -91,7 +91,9 @@ describe("network continuity across power cycles", () => {
   });
 
   test("cp into a full guest fails without leaving a partial or temp file; the old content stays", () => {
-    const prep = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /full && mount -t tmpfs -o size=64k tmpfs /full && echo old > /full/f"], { cwd: dir });
+    const prep = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /full && mount -t tmpfs -o size=64k tmpfs /full && echo old > /full/f"], {
+      cwd: dir,
+    });
     expect(prep.code).toBe(0);
     const big = join(w.root, "big.bin");
     writeFileSync(big, new Uint8Array(1 << 20).fill(0x41));

@@ -76,7 +76,10 @@ describe("shared folders through dist/vmlab", () => {
   test("host files are read in the guest, guest files (50 MiB, non-ASCII name) appear on the host with the same bytes", () => {
     expect(sh("a", "cat /mnt/ha/hello.txt").stdout).toBe("from the host\n");
     expect(sh("a", "cat '/mnt/ha/grüße.txt'").stdout).toBe("non-ascii host name\n");
-    const r = sh("a", "dd if=/dev/urandom of=/root/big.bin bs=1048576 count=50 2>/dev/null && cp /root/big.bin /mnt/ha/big.bin && echo 'vom Gast' > '/mnt/ha/ünïcødé.txt' && sync && sha256sum /root/big.bin");
+    const r = sh(
+      "a",
+      "dd if=/dev/urandom of=/root/big.bin bs=1048576 count=50 2>/dev/null && cp /root/big.bin /mnt/ha/big.bin && echo 'vom Gast' > '/mnt/ha/ünïcødé.txt' && sync && sha256sum /root/big.bin",
+    );
     expect(r.code).toBe(0);
     const guestSum = r.stdout.split(" ")[0];
     const onHost = readFileSync(join(dir, "ha", "big.bin"));
@@ -131,10 +134,14 @@ describe("shared folders through dist/vmlab", () => {
     const labLog = join(w.stateDir, "labs", "shr", "lab.log");
     await waitFor("smbd restarted", () => (readFileSync(labLog, "utf8").includes("share.smbd_restarted") ? true : undefined), 30_000);
     writeFileSync(join(dir, "ha", "after.txt"), "after restart\n");
-    const r = await waitFor("the mount answers again", () => {
-      const x = sh("a", "cat /mnt/ha/after.txt");
-      return x.code === 0 ? x.stdout : undefined;
-    }, 90_000);
+    const r = await waitFor(
+      "the mount answers again",
+      () => {
+        const x = sh("a", "cat /mnt/ha/after.txt");
+        return x.code === 0 ? x.stdout : undefined;
+      },
+      90_000,
+    );
     expect(r).toBe("after restart\n");
   });
 

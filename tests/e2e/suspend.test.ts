@@ -81,7 +81,9 @@ describe("vm suspend and resume", () => {
   }, 120_000);
 
   test("scripts suspend and resume through vm.suspend()/vm.resume()", () => {
-    writeFileSync(join(dir, "pause.ws"), `fn main(lab: Lab) {
+    writeFileSync(
+      join(dir, "pause.ws"),
+      `fn main(lab: Lab) {
     let vm = lab.vm("g").unwrap()
     vm.suspend().unwrap()
     lab.log("state " + vm.state())
@@ -90,7 +92,8 @@ describe("vm suspend and resume", () => {
     lab.log("state " + vm.state())
     match vm.resume() { Ok(_) => lab.log("resumed twice"), Err(e) => lab.log("refused: " + e) }
 }
-`);
+`,
+    );
     const r = w.vmlab(["script", "pause.ws"], { cwd: dir });
     expect(r.code).toBe(0);
     const out = r.stdout + r.stderr;

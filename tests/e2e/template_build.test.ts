@@ -77,7 +77,13 @@ function ok(r: RunResult): RunResult {
 }
 
 async function vmlabAsync(args: string[], cwd: string, env: Record<string, string>): Promise<RunResult> {
-  const p = Bun.spawn([vmlabBin(), ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...w.env, ...env }, stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  const p = Bun.spawn([vmlabBin(), ...args], {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ...w.env, ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+    stdin: "ignore",
+  });
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, stdout, stderr };
 }
@@ -88,15 +94,29 @@ function sha256(path: string): string {
 
 function qemuOfWorld(): string[] {
   const p = Bun.spawnSync(["pgrep", "-af", "qemu-system"]);
-  return p.stdout.toString().split("\n").filter((l) => l.includes(w.root));
+  return p.stdout
+    .toString()
+    .split("\n")
+    .filter((l) => l.includes(w.root));
 }
 
-interface StoreEntry { ref: string; hardware: Record<string, unknown>; origin: { kind: string; sourceSha256?: string; tool?: string; buildSeconds?: number } }
+interface StoreEntry {
+  ref: string;
+  hardware: Record<string, unknown>;
+  origin: { kind: string; sourceSha256?: string; tool?: string; buildSeconds?: number };
+}
 
 beforeAll(async () => {
   w = new World("vmlab-tb-");
   tiny = await tinyTemplatePath();
-  server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => { hits++; return new Response(Bun.file(tiny)); } });
+  server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch: () => {
+      hits++;
+      return new Response(Bun.file(tiny));
+    },
+  });
   dir = w.lab("tpl", templates(`http://127.0.0.1:${server.port}/tiny.qcow2`, sha256(tiny)));
   writeFileSync(join(dir, "mark.ws"), MARK.replace("MARKER", "first"));
   writeFileSync(join(dir, "mark2.ws"), MARK.replace("MARKER", "second"));
@@ -135,7 +155,9 @@ describe("vmlab template build", () => {
 
     const lab = w.lab("uses", `lab "uses" {\n  vm "box" { template = "x86_64/layered@1.0" }\n}\n`);
     expect(w.vmlab(["up", "-q"], { cwd: lab }).code).toBe(0);
-    const seen = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /mnt && mount -t vfat /dev/vda /mnt && cat /mnt/marker.txt; nproc; umount /mnt"], { cwd: lab });
+    const seen = w.vmlab(["exec", "box", "--", "/bin/sh", "-c", "mkdir -p /mnt && mount -t vfat /dev/vda /mnt && cat /mnt/marker.txt; nproc; umount /mnt"], {
+      cwd: lab,
+    });
     expect(seen.stdout.trim().split("\n")).toEqual(["first", "second", "2"]);
     expect(w.vmlab(["destroy", "-q"], { cwd: lab }).code).toBe(0);
   });
@@ -162,7 +184,12 @@ describe("vmlab template build", () => {
   });
 
   test("a second build of the same ref is refused while one runs; killing the CLI half-way leaves nothing", async () => {
-    const p = Bun.spawn([vmlabBin(), "template", "build", "slow"], { cwd: dir, env: { ...process.env, NO_COLOR: "1", ...w.env }, stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([vmlabBin(), "template", "build", "slow"], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", ...w.env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     let err = "";
     void (async () => {
       for await (const c of p.stderr) err += new TextDecoder().decode(c);

@@ -15,7 +15,10 @@ let w: World;
 let dir: string;
 let tiny: string;
 
-interface StoreEntry { ref: string; hardware: Record<string, unknown> }
+interface StoreEntry {
+  ref: string;
+  hardware: Record<string, unknown>;
+}
 
 function ok(r: RunResult): RunResult {
   if (r.code !== 0) {
@@ -45,14 +48,22 @@ describe("a build from an installer ISO onto a blank disk", () => {
     }
     copyFileSync("/usr/lib/ISOLINUX/isolinux.bin", join(cd, "isolinux", "isolinux.bin"));
     copyFileSync("/usr/lib/syslinux/modules/bios/ldlinux.c32", join(cd, "isolinux", "ldlinux.c32"));
-    writeFileSync(join(cd, "isolinux", "isolinux.cfg"), "DEFAULT tiny\nPROMPT 0\nLABEL tiny\n  LINUX /vmlinuz\n  INITRD /initrd.gz\n  APPEND console=tty1 console=ttyS0,115200 quiet panic=-1 tsc=unstable\n");
+    writeFileSync(
+      join(cd, "isolinux", "isolinux.cfg"),
+      "DEFAULT tiny\nPROMPT 0\nLABEL tiny\n  LINUX /vmlinuz\n  INITRD /initrd.gz\n  APPEND console=tty1 console=ttyS0,115200 quiet panic=-1 tsc=unstable\n",
+    );
     renameSync(raw, join(cd, "system.img"));
     const iso = join(dir, "installer.iso");
     await writeIso(cd, iso, { label: "TINYCD", boot: { bios: "isolinux/isolinux.bin" } });
     // A user profile: the i440fx machine, whose IDE CD-ROM the tiny kernel reads (ata_piix).
     mkdirSync(join(w.env.XDG_CONFIG_HOME as string, "vmlab", "profiles"), { recursive: true });
-    writeFileSync(join(w.env.XDG_CONFIG_HOME as string, "vmlab", "profiles", "tiny.wcl"), 'profile "tiny-pc" { machine = "pc"  firmware = "seabios"  disk_bus = "virtio"  memory = 256MiB }\n');
-    writeFileSync(join(dir, "install.ws"), `use time
+    writeFileSync(
+      join(w.env.XDG_CONFIG_HOME as string, "vmlab", "profiles", "tiny.wcl"),
+      'profile "tiny-pc" { machine = "pc"  firmware = "seabios"  disk_bus = "virtio"  memory = 256MiB }\n',
+    );
+    writeFileSync(
+      join(dir, "install.ws"),
+      `use time
 fn main(lab: Lab) -> Result[unit, string] {
     let b = lab.vm("build")?
     // The installer has no agent until it has booted: the build VM counts as ready once QEMU runs.
@@ -66,8 +77,12 @@ fn main(lab: Lab) -> Result[unit, string] {
     if r.stdout.trim() != "installed" { return Err("install failed: " + r.stderr) }
     Ok(())
 }
-`);
-    writeFileSync(join(dir, "vmlab.wcl"), readFileSync(join(dir, "vmlab.wcl"), "utf8") + `template "installed" {
+`,
+    );
+    writeFileSync(
+      join(dir, "vmlab.wcl"),
+      readFileSync(join(dir, "vmlab.wcl"), "utf8") +
+        `template "installed" {
   arch    = "x86_64"
   version = "1.0"
   profile = "tiny-pc"
@@ -75,7 +90,8 @@ fn main(lab: Lab) -> Result[unit, string] {
   source "iso" { path = "installer.iso" }
   provision "install.ws" { }
 }
-`);
+`,
+    );
     ok(w.vmlab(["template", "build", "installed"], { cwd: dir }));
     const entry = w.json<StoreEntry[]>(["template", "list", "--json"]).find((e) => e.ref === "x86_64/installed@1.0");
     expect(entry?.hardware).toMatchObject({ machine: "pc", memory: 256 * 1024 * 1024 });

@@ -108,7 +108,11 @@ describe("two vmlab instances bridge a segment", () => {
     const out = await waitFor("the dialer to report the refusal", () => trunksOf(c, cDir).find((t) => t.error?.includes("refused our pre-shared key")), 30_000);
     expect(out.direction).toBe("out");
     expect(out.state).not.toBe("up");
-    const inb = await waitFor("the listener to report the refusal", () => trunksOf(b, bDir).find((t) => t.direction === "in" && t.error?.includes("did not prove the pre-shared key")), 30_000);
+    const inb = await waitFor(
+      "the listener to report the refusal",
+      () => trunksOf(b, bDir).find((t) => t.direction === "in" && t.error?.includes("did not prove the pre-shared key")),
+      30_000,
+    );
     expect(inb.state).toBe("down");
     expect(c.vmlab(["status"], { cwd: cDir }).stdout).toContain("refused our pre-shared key");
     // Network events go to the lab's network log (labs/<lab>/network.log).
@@ -117,7 +121,10 @@ describe("two vmlab instances bridge a segment", () => {
     const ping = c.vmlab(["exec", "gamma", "--", "ping", "-c", "1", "-W", "2", "10.79.0.20"], { cwd: cDir });
     expect(ping.code).not.toBe(0);
     expect(trunksOf(b, bDir).some((t) => t.state === "up")).toBe(true);
-    for (const [w, d, lab] of [[b, bDir, "right"], [c, cDir, "third"]] as const) {
+    for (const [w, d, lab] of [
+      [b, bDir, "right"],
+      [c, cDir, "third"],
+    ] as const) {
       const logs = w.vmlab(["logs", "--json", "-n", "1000"], { cwd: d }).stdout + readFileSync(join(w.stateDir, "labs", lab, "network.log"), "utf8");
       expect(logs).not.toContain("shared-secret-for-the-trunk-test");
       expect(logs).not.toContain("a-wrong-key");

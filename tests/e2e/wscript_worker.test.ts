@@ -11,11 +11,18 @@ import { join } from "node:path";
 import { run } from "./_bin.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "vmlab-wscript-"));
-const script = (name: string, src: string) => { const p = join(dir, name); writeFileSync(p, src); return p; };
+const script = (name: string, src: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, src);
+  return p;
+};
 
 describe("vmlab wscript run --worker (compiled binary)", () => {
   test("a script blocked in an async host call (time::sleep) resumes with its state, output and exit code", () => {
-    const p = script("sleep.wscript", "use time\nfn main() -> int {\n    let xs = [1, 2]\n    println(\"before\")\n    time::sleep(20)\n    xs.push(3)\n    println(\"after {xs}\")\n    7\n}\n");
+    const p = script(
+      "sleep.wscript",
+      'use time\nfn main() -> int {\n    let xs = [1, 2]\n    println("before")\n    time::sleep(20)\n    xs.push(3)\n    println("after {xs}")\n    7\n}\n',
+    );
     const r = run(["wscript", "run", "--worker", p]);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("before\nafter [1, 2, 3]\n");
@@ -33,8 +40,8 @@ describe("vmlab wscript run --worker (compiled binary)", () => {
   test("check type-checks against the interfaces listed in wscript.toml", () => {
     writeFileSync(join(dir, "api.wscripti"), "module term {\n    fn print_at(x: int, y: int, s: string)\n    const MAX_PANES: int = 16\n}\n");
     writeFileSync(join(dir, "wscript.toml"), 'interfaces = ["api.wscripti"]\n');
-    const ok = script("ok.wscript", "use term\nfn main() -> int {\n    term::print_at(1, 2, \"hi\")\n    term::MAX_PANES\n}\n");
-    const bad = script("bad.wscript", "use term\nfn main() -> int {\n    term::print_at(\"oops\", 1, 2)\n    0\n}\n");
+    const ok = script("ok.wscript", 'use term\nfn main() -> int {\n    term::print_at(1, 2, "hi")\n    term::MAX_PANES\n}\n');
+    const bad = script("bad.wscript", 'use term\nfn main() -> int {\n    term::print_at("oops", 1, 2)\n    0\n}\n');
     expect(run(["wscript", "check", ok]).code).toBe(0);
     const r = run(["wscript", "check", bad]);
     expect(r.code).toBe(1);

@@ -33,7 +33,10 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "vmlab-errors-"));
   socket = join(root, "api.sock");
   const qmpPath = join(root, "qmp.sock");
-  qemu = Bun.spawn(["qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none", "-qmp", `unix:${qmpPath},server=on,wait=off`], { stdout: "ignore", stderr: "ignore" });
+  qemu = Bun.spawn(["qemu-system-x86_64", "-M", "none", "-nodefaults", "-display", "none", "-qmp", `unix:${qmpPath},server=on,wait=off`], {
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   qmp = await QmpClient.connect(qmpPath, { connectTimeoutMs: 10_000 });
 
   const store = new TemplateStore({ root: join(root, "templates") });

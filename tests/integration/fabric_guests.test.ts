@@ -92,43 +92,54 @@ async function boot(name: string, nic: NicPlan, index: number): Promise<void> {
 const nic = (o: Partial<NicPlan>): NicPlan => ({ segment: "lan", nat: false, isolated: false, model: "virtio-net-pci", ...o });
 
 describe.skipIf(!template)("fabric with real guests", () => {
-  beforeAll(async () => {
-    await tinyTemplatePath();
-    work = mkdtempSync(join(tmpdir(), "vfab-"));
-    const up = await startUpstream();
-    upstream = up.sock;
-    forwardPort = await freePort();
-    fabric = new LabFabric({
-      lab: LAB,
-      runDir: join(work, "run"),
-      registryPath: join(work, "subnets.json"),
-      log: (r) => logs.push(r),
-      network: {
-        segments: [{
-          name: "lan",
-          subnet: `${SUBNET}.0/24`,
-          nat: true,
-          mtu: 1500,
-          dns: { sinkholes: [{ pattern: "*.blocked.test", mode: "nxdomain" }] },
-        }],
-        forwards: [{ segment: "lan", hostPort: forwardPort, vm: "a", guestPort: 8080, proto: "tcp" }],
-        dnsUpstream: [{ host: "127.0.0.1", port: up.port }],
-      },
-    });
-    await fabric.open();
-    // Boot one after another: three TCG guests at once starve a 2-core box.
-    await boot("a", nic({ ip: `${SUBNET}.10` }), 0);
-    await boot("b", nic({}), 1);
-    await boot("c", nic({ isolated: true }), 2);
-    const leased = await eventually(() => ["a", "b", "c"].every((n) => fabric.status().segments[0]!.leases.some((l) => l.vm === n)), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 250 });
-    if (!leased) throw new Error(`guests did not all get leases: ${JSON.stringify(fabric.status())}`);
-    // The lease is bound on the server before the guest script has applied it.
-    for (const n of ["a", "b", "c"]) {
-      const ip = fabric.vmIps(n)[0]!;
-      const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0")).out.includes(`${ip}/24`), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 500 });
-      if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}`);
-    }
-  }, 3 * BOOT_TIMEOUT_MS + 2 * LEASE_TIMEOUT_MS);
+  beforeAll(
+    async () => {
+      await tinyTemplatePath();
+      work = mkdtempSync(join(tmpdir(), "vfab-"));
+      const up = await startUpstream();
+      upstream = up.sock;
+      forwardPort = await freePort();
+      fabric = new LabFabric({
+        lab: LAB,
+        runDir: join(work, "run"),
+        registryPath: join(work, "subnets.json"),
+        log: (r) => logs.push(r),
+        network: {
+          segments: [
+            {
+              name: "lan",
+              subnet: `${SUBNET}.0/24`,
+              nat: true,
+              mtu: 1500,
+              dns: { sinkholes: [{ pattern: "*.blocked.test", mode: "nxdomain" }] },
+            },
+          ],
+          forwards: [{ segment: "lan", hostPort: forwardPort, vm: "a", guestPort: 8080, proto: "tcp" }],
+          dnsUpstream: [{ host: "127.0.0.1", port: up.port }],
+        },
+      });
+      await fabric.open();
+      // Boot one after another: three TCG guests at once starve a 2-core box.
+      await boot("a", nic({ ip: `${SUBNET}.10` }), 0);
+      await boot("b", nic({}), 1);
+      await boot("c", nic({ isolated: true }), 2);
+      const leased = await eventually(() => ["a", "b", "c"].every((n) => fabric.status().segments[0]!.leases.some((l) => l.vm === n)), {
+        timeoutMs: LEASE_TIMEOUT_MS,
+        intervalMs: 250,
+      });
+      if (!leased) throw new Error(`guests did not all get leases: ${JSON.stringify(fabric.status())}`);
+      // The lease is bound on the server before the guest script has applied it.
+      for (const n of ["a", "b", "c"]) {
+        const ip = fabric.vmIps(n)[0]!;
+        const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0")).out.includes(`${ip}/24`), {
+          timeoutMs: LEASE_TIMEOUT_MS,
+          intervalMs: 500,
+        });
+        if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}`);
+      }
+    },
+    3 * BOOT_TIMEOUT_MS + 2 * LEASE_TIMEOUT_MS,
+  );
 
   afterAll(async () => {
     for (const x of guests.values()) {
@@ -196,17 +207,22 @@ describe.skipIf(!template)("fabric with real guests", () => {
     const served = await sh("a", "mkdir -p /tmp/www && echo 'hello from guest a' > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www && echo started");
     expect(served.out).toContain("started");
     let body = "";
-    const ok = await eventually(async () => {
-      try {
-        const res = await fetch(`http://127.0.0.1:${forwardPort}/`, { signal: AbortSignal.timeout(20_000) });
-        body = await res.text();
-        return res.ok;
-      } catch {
-        return false;
-      }
-    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    const ok = await eventually(
+      async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${forwardPort}/`, { signal: AbortSignal.timeout(20_000) });
+          body = await res.text();
+          return res.ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
     expect(ok).toBe(true);
     expect(body).toContain("hello from guest a");
-    expect(fabric.listForwards()).toEqual([{ segment: "lan", hostPort: forwardPort, vm: "a", guestPort: 8080, proto: "tcp", bind: "127.0.0.1", guestIp: `${SUBNET}.10` }]);
+    expect(fabric.listForwards()).toEqual([
+      { segment: "lan", hostPort: forwardPort, vm: "a", guestPort: 8080, proto: "tcp", bind: "127.0.0.1", guestIp: `${SUBNET}.10` },
+    ]);
   }, 120_000);
 });

@@ -58,33 +58,42 @@ async function boot(name: string, segment: string, ip: string, index: number): P
 const left = (): SegmentHandle => fabric.segmentHandle("left")!;
 
 describe.skipIf(!template)("fabric rules with real guests", () => {
-  beforeAll(async () => {
-    await tinyTemplatePath();
-    work = mkdtempSync(join(tmpdir(), "vfrules-"));
-    fabric = new LabFabric({
-      lab: "rlab",
-      runDir: join(work, "run"),
-      registryPath: join(work, "subnets.json"),
-      log: (r) => logs.push(r),
-      network: {
-        segments: [
-          { name: "left", subnet: "10.78.0.0/24" },
-          { name: "right", subnet: "10.79.0.0/24" },
-        ],
-        // A dead upstream: names nobody declared fail instead of leaving the box.
-        dnsUpstream: [{ host: "127.0.0.1", port: 9 }],
-      },
-    });
-    await fabric.open();
-    await boot("l", "left", L_IP, 0);
-    await boot("r", "right", R_IP, 1);
-    for (const [n, ip] of [["l", L_IP], ["r", R_IP]] as const) {
-      const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0; ip route")).out.includes("default via"), { timeoutMs: LEASE_TIMEOUT_MS, intervalMs: 500 });
-      if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}: ${(await sh(n, "ip addr; ip route")).out}`);
-    }
-    const served = await sh("r", "mkdir -p /tmp/www && echo 'hello from r' > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www && echo started");
-    if (!served.out.includes("started")) throw new Error(`httpd did not start on r: ${served.out}`);
-  }, 2 * BOOT_TIMEOUT_MS + 2 * LEASE_TIMEOUT_MS);
+  beforeAll(
+    async () => {
+      await tinyTemplatePath();
+      work = mkdtempSync(join(tmpdir(), "vfrules-"));
+      fabric = new LabFabric({
+        lab: "rlab",
+        runDir: join(work, "run"),
+        registryPath: join(work, "subnets.json"),
+        log: (r) => logs.push(r),
+        network: {
+          segments: [
+            { name: "left", subnet: "10.78.0.0/24" },
+            { name: "right", subnet: "10.79.0.0/24" },
+          ],
+          // A dead upstream: names nobody declared fail instead of leaving the box.
+          dnsUpstream: [{ host: "127.0.0.1", port: 9 }],
+        },
+      });
+      await fabric.open();
+      await boot("l", "left", L_IP, 0);
+      await boot("r", "right", R_IP, 1);
+      for (const [n, ip] of [
+        ["l", L_IP],
+        ["r", R_IP],
+      ] as const) {
+        const applied = await eventually(async () => (await sh(n, "ip -4 addr show dev eth0; ip route")).out.includes("default via"), {
+          timeoutMs: LEASE_TIMEOUT_MS,
+          intervalMs: 500,
+        });
+        if (!applied) throw new Error(`guest ${n} did not apply its lease ${ip}: ${(await sh(n, "ip addr; ip route")).out}`);
+      }
+      const served = await sh("r", "mkdir -p /tmp/www && echo 'hello from r' > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www && echo started");
+      if (!served.out.includes("started")) throw new Error(`httpd did not start on r: ${served.out}`);
+    },
+    2 * BOOT_TIMEOUT_MS + 2 * LEASE_TIMEOUT_MS,
+  );
 
   afterAll(async () => {
     for (const x of guests.values()) {
@@ -123,7 +132,10 @@ describe.skipIf(!template)("fabric rules with real guests", () => {
   test("a redirect sends a virtual address on the left to r's httpd on the right", async () => {
     await left().routeTo("right");
     await left().redirect("10.78.0.200:80", `${R_IP}:8080`);
-    const ok = await eventually(async () => (await sh("l", "wget -q -O - http://10.78.0.200/ 2>&1")).out.includes("hello from r"), { timeoutMs: 60_000, intervalMs: 500 });
+    const ok = await eventually(async () => (await sh("l", "wget -q -O - http://10.78.0.200/ 2>&1")).out.includes("hello from r"), {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     expect(ok).toBe(true);
   }, 300_000);
 

@@ -29,7 +29,10 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Run QEMU until its serial log contains `want` (true) or `timeoutMs` passes (false). */
 async function bootUntil(args: string[], serial: string, want: string, timeoutMs: number): Promise<boolean> {
-  const p = Bun.spawn(["qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display", "none", "-m", "256", "-serial", `file:${serial}`, ...args], { stdout: "ignore", stderr: "pipe" });
+  const p = Bun.spawn(["qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display", "none", "-m", "256", "-serial", `file:${serial}`, ...args], {
+    stdout: "ignore",
+    stderr: "pipe",
+  });
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline && p.exitCode === null) {
@@ -65,32 +68,52 @@ describe("El Torito boot in real firmware", () => {
     for (let i = 64; i < 2048; i += 4) sum = (sum + img.readUInt32LE(i)) >>> 0;
     expect([table.readUInt32LE(8), table.readUInt32LE(12), table.readUInt32LE(16), table.readUInt32LE(20)]).toEqual([16, lba, 2048, sum]);
     const serial = join(root, "bios.serial");
-    const ok = await bootUntil(["-machine", "pc", "-drive", `file=${iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on`, "-device", "ide-cd,drive=cd0,bootindex=0"], serial, "OK", 60_000);
+    const ok = await bootUntil(
+      ["-machine", "pc", "-drive", `file=${iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on`, "-device", "ide-cd,drive=cd0,bootindex=0"],
+      serial,
+      "OK",
+      60_000,
+    );
     expect(ok).toBe(true);
   }, 90_000);
 
-  test.skipIf(!existsSync(OVMF_CODE) || !existsSync(SYSLINUX_EFI))("OVMF loads and starts BOOTX64.EFI from the EFI entry's FAT image", async () => {
-    const efi = join(root, "efi-tree");
-    mkdirSync(join(efi, "EFI", "BOOT"), { recursive: true });
-    copyFileSync(SYSLINUX_EFI, join(efi, "EFI", "BOOT", "BOOTX64.EFI"));
-    copyFileSync(LDLINUX_E64, join(efi, "EFI", "BOOT", "ldlinux.e64"));
-    const dir = join(root, "uefi");
-    mkdirSync(dir);
-    await writeFat(efi, join(dir, "efiboot.img"), { format: "fat12", label: "EFIBOOT" });
-    const iso = join(root, "uefi.iso");
-    await writeIso(dir, iso, { label: "UEFIBOOT", boot: { efi: "efiboot.img" } });
-    const vars = join(root, "vars.fd");
-    copyFileSync(OVMF_VARS, vars);
-    const serial = join(root, "uefi.serial");
-    const ok = await bootUntil([
-      "-machine", "q35",
-      "-drive", `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
-      "-drive", `if=pflash,format=raw,unit=1,file=${vars}`,
-      "-drive", `file=${iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on`, "-device", "ide-cd,drive=cd0,bootindex=0",
-    ], serial, "BdsDxe: starting Boot", 150_000);
-    const log = readFileSync(serial, "latin1");
-    expect({ ok, log: ok ? "" : log.slice(-2000) }).toEqual({ ok: true, log: "" });
-    expect(log).toMatch(/BdsDxe: starting Boot[0-9A-F]+ "UEFI QEMU DVD-ROM/);
-    expect(log).not.toMatch(/failed to load Boot[0-9A-F]+ "UEFI QEMU DVD-ROM/);
-  }, 180_000);
+  test.skipIf(!existsSync(OVMF_CODE) || !existsSync(SYSLINUX_EFI))(
+    "OVMF loads and starts BOOTX64.EFI from the EFI entry's FAT image",
+    async () => {
+      const efi = join(root, "efi-tree");
+      mkdirSync(join(efi, "EFI", "BOOT"), { recursive: true });
+      copyFileSync(SYSLINUX_EFI, join(efi, "EFI", "BOOT", "BOOTX64.EFI"));
+      copyFileSync(LDLINUX_E64, join(efi, "EFI", "BOOT", "ldlinux.e64"));
+      const dir = join(root, "uefi");
+      mkdirSync(dir);
+      await writeFat(efi, join(dir, "efiboot.img"), { format: "fat12", label: "EFIBOOT" });
+      const iso = join(root, "uefi.iso");
+      await writeIso(dir, iso, { label: "UEFIBOOT", boot: { efi: "efiboot.img" } });
+      const vars = join(root, "vars.fd");
+      copyFileSync(OVMF_VARS, vars);
+      const serial = join(root, "uefi.serial");
+      const ok = await bootUntil(
+        [
+          "-machine",
+          "q35",
+          "-drive",
+          `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
+          "-drive",
+          `if=pflash,format=raw,unit=1,file=${vars}`,
+          "-drive",
+          `file=${iso},format=raw,if=none,id=cd0,media=cdrom,readonly=on`,
+          "-device",
+          "ide-cd,drive=cd0,bootindex=0",
+        ],
+        serial,
+        "BdsDxe: starting Boot",
+        150_000,
+      );
+      const log = readFileSync(serial, "latin1");
+      expect({ ok, log: ok ? "" : log.slice(-2000) }).toEqual({ ok: true, log: "" });
+      expect(log).toMatch(/BdsDxe: starting Boot[0-9A-F]+ "UEFI QEMU DVD-ROM/);
+      expect(log).not.toMatch(/failed to load Boot[0-9A-F]+ "UEFI QEMU DVD-ROM/);
+    },
+    180_000,
+  );
 });

@@ -43,7 +43,15 @@ afterAll(async () => {
 });
 
 async function push(client: RegistryClient, repo: string, file: string, img: { digest: string; size: number }, arch = "x86_64", chunkSize = 4 * MiB) {
-  return pushArtifact({ client, repository: repo, tag: "1.0", file, image: { totalSize: img.size, chunkSize, digest: img.digest }, arch, config: config(arch) });
+  return pushArtifact({
+    client,
+    repository: repo,
+    tag: "1.0",
+    file,
+    image: { totalSize: img.size, chunkSize, digest: img.digest },
+    arch,
+    config: config(arch),
+  });
 }
 
 describe("push and pull against docker-registry", () => {
@@ -100,7 +108,16 @@ describe("push and pull against docker-registry", () => {
     const proxy = startProxy({ upstream: registry.url, bodyCap: 4 * MiB });
     try {
       const client = new RegistryClient({ host: proxy.host });
-      const r = await pushArtifact({ client, repository: "team/d", tag: "1.0", file, image: { totalSize: img.size, chunkSize: 64 * MiB, digest: img.digest }, arch: "x86_64", config: config("x86_64"), patchBytes: 16 * MiB });
+      const r = await pushArtifact({
+        client,
+        repository: "team/d",
+        tag: "1.0",
+        file,
+        image: { totalSize: img.size, chunkSize: 64 * MiB, digest: img.digest },
+        arch: "x86_64",
+        config: config("x86_64"),
+        patchBytes: 16 * MiB,
+      });
       expect(r.uploaded).toBe(1);
       expect(proxy.counts.get("413 PATCH") ?? proxy.counts.get("413 PUT") ?? 0).toBeGreaterThan(0);
       expect(proxy.counts.get("PATCH upload")).toBeGreaterThan(1);
@@ -140,12 +157,14 @@ describe("push and pull against docker-registry", () => {
       await up.add(b);
       await up.finish(sha256Digest(b));
     }
-    const manifest = new TextEncoder().encode(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_OCI_MANIFEST,
-      config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256Digest(cfg), size: cfg.length },
-      layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256Digest(layer), size: layer.length }],
-    }));
+    const manifest = new TextEncoder().encode(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_OCI_MANIFEST,
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256Digest(cfg), size: cfg.length },
+        layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256Digest(layer), size: layer.length }],
+      }),
+    );
     await client.putManifest("library/busybox", "latest", MEDIA_OCI_MANIFEST, manifest);
     await client.putManifest("library/busybox", "1.0", MEDIA_OCI_MANIFEST, manifest);
     await expect(resolveArtifact(client, "library/busybox", "latest", undefined)).rejects.toMatchObject({ code: "oci.not_a_template" });
@@ -171,7 +190,10 @@ describe("authentication", () => {
       const e = await wrong.ping().catch((x: unknown) => x);
       expect(e).toMatchObject({ code: "oci.unauthorized" });
       expect(JSON.stringify(e) + String((e as Error).message)).not.toContain("nope");
-      const good = new RegistryClient({ host: basic.host, credentials: async () => ({ credential: { username: "alice", secret: "s3cret-pw" }, source: "test" }) });
+      const good = new RegistryClient({
+        host: basic.host,
+        credentials: async () => ({ credential: { username: "alice", secret: "s3cret-pw" }, source: "test" }),
+      });
       await push(good, "team/g", file, img);
       const art = await resolveArtifact(good, "team/g", "1.0", undefined);
       const out = await downloadImage({ client: good, repository: "team/g", artifact: art, dir: join(dir, "pull-g") });
@@ -189,10 +211,16 @@ describe("authentication", () => {
         const img = makeImage(file, 2);
         const anon = new RegistryClient({ host: proxy.host });
         await expect(anon.getManifest("team/h", "1.0")).rejects.toMatchObject({ code: "oci.unauthorized" });
-        const client = new RegistryClient({ host: proxy.host, credentials: async () => ({ credential: { username: "bob", secret: "tok-pw" }, source: "test" }) });
+        const client = new RegistryClient({
+          host: proxy.host,
+          credentials: async () => ({ credential: { username: "bob", secret: "tok-pw" }, source: "test" }),
+        });
         await push(client, "team/h", file, img);
         expect(proxy.tokenScopes).toContain("repository:team/h:pull,push");
-        const reader = new RegistryClient({ host: proxy.host, credentials: async () => ({ credential: { username: "bob", secret: "tok-pw" }, source: "test" }) });
+        const reader = new RegistryClient({
+          host: proxy.host,
+          credentials: async () => ({ credential: { username: "bob", secret: "tok-pw" }, source: "test" }),
+        });
         const art = await resolveArtifact(reader, "team/h", "1.0", "x86_64");
         const out = await downloadImage({ client: reader, repository: "team/h", artifact: art, dir: join(dir, `pull-h${accessTokenField}`) });
         expect(sha256Digest(readFileSync(out.file))).toBe(img.digest);

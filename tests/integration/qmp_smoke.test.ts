@@ -19,10 +19,11 @@ describe.skipIf(QEMU === null)("QMP against a real QEMU (-M none)", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "vmlab-qmp-smoke-"));
     const sock = join(dir, "qmp.sock");
-    proc = Bun.spawn(
-      [QEMU!, "-M", "none", "-nodefaults", "-display", "none", "-qmp", `unix:${sock},server=on,wait=off`],
-      { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-    );
+    proc = Bun.spawn([QEMU!, "-M", "none", "-nodefaults", "-display", "none", "-qmp", `unix:${sock},server=on,wait=off`], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
     qmp = await QmpClient.connect(sock, { connectTimeoutMs: 10_000 });
   });
 

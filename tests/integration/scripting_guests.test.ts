@@ -27,7 +27,10 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "vmlab-scripting-"));
   mkdirSync(join(root, "files"));
   writeFileSync(join(root, "files", "payload.txt"), "payload from the host\n");
-  [alpha, beta] = guests.map((g) => new MachineVm(g.spec, undefined, { screenshotDir: join(root, ".vmlab", "screenshots"), imageRoot: root })) as [MachineVm, MachineVm];
+  [alpha, beta] = guests.map((g) => new MachineVm(g.spec, undefined, { screenshotDir: join(root, ".vmlab", "screenshots"), imageRoot: root })) as [
+    MachineVm,
+    MachineVm,
+  ];
   lab = new MachineLab({ name: "scripting", root, vms: [alpha, beta], log: (m) => logs.push(m) });
   await Promise.all([alpha.start(), beta.start()]);
 }, 60_000);
@@ -50,8 +53,12 @@ async function provision(name: string, source: string, opts: ScriptRunOptions = 
 }
 
 describe("vmlab scripts on real guests", () => {
-  test("a provision script waits for two VMs, execs, copies files both ways and logs", async () => {
-    const { result } = await provision("setup.ws", `use vmlab
+  test(
+    "a provision script waits for two VMs, execs, copies files both ways and logs",
+    async () => {
+      const { result } = await provision(
+        "setup.ws",
+        `use vmlab
 
 fn main(lab: Lab) {
     lab.log("provisioning " + lab.name())
@@ -75,22 +82,27 @@ fn main(lab: Lab) {
     }
     lab.log("done")
 }
-`);
-    expect(result).toEqual({ ok: true });
-    expect(logs).toEqual([
-      "provisioning scripting",
-      "alpha is ready: true running",
-      "beta is ready: true running",
-      "alpha exit=3 out=out err=err",
-      "alpha has: payload from the host",
-      "missing file: true",
-      "done",
-    ]);
-    expect(readFileSync(join(root, "out", "beta", "note.txt"), "utf8")).toBe("beta-was-here\n");
-  }, BOOT_TIMEOUT_MS * 2 + 60_000);
+`,
+      );
+      expect(result).toEqual({ ok: true });
+      expect(logs).toEqual([
+        "provisioning scripting",
+        "alpha is ready: true running",
+        "beta is ready: true running",
+        "alpha exit=3 out=out err=err",
+        "alpha has: payload from the host",
+        "missing file: true",
+        "done",
+      ]);
+      expect(readFileSync(join(root, "out", "beta", "note.txt"), "utf8")).toBe("beta-was-here\n");
+    },
+    BOOT_TIMEOUT_MS * 2 + 60_000,
+  );
 
   test("a failing script reports the fault's location and stack trace", async () => {
-    const { path, result } = await provision("fail.ws", `use vmlab
+    const { path, result } = await provision(
+      "fail.ws",
+      `use vmlab
 
 fn run_step(vm: Vm) -> ExecResult {
     vm.exec("/no/such/program", []).unwrap()
@@ -101,7 +113,8 @@ fn main(lab: Lab) {
     let r = run_step(lab.vm("beta").unwrap())
     lab.log("not reached")
 }
-`);
+`,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(logs).toEqual(["before the failing step"]);
@@ -112,7 +125,9 @@ fn main(lab: Lab) {
   }, 120_000);
 
   test("type_text on tty1 runs a command whose effect the script sees through the agent", async () => {
-    const { result } = await provision("typing.ws", `use vmlab
+    const { result } = await provision(
+      "typing.ws",
+      `use vmlab
 
 fn main(lab: Lab) {
     let vm = lab.vm("alpha").unwrap()
@@ -130,13 +145,16 @@ fn main(lab: Lab) {
         vmlab::sleep_ms(250)
     }
 }
-`);
+`,
+    );
     expect(result).toEqual({ ok: true });
     expect(logs).toEqual(["typed file: typed_42"]);
   }, 180_000);
 
   test("an online snapshot restored from a script brings a file back and leaves the VM running", async () => {
-    const { result } = await provision("snap.ws", `use vmlab
+    const { result } = await provision(
+      "snap.ws",
+      `use vmlab
 
 fn main(lab: Lab) {
     let vm = lab.vm("alpha").unwrap()
@@ -150,21 +168,26 @@ fn main(lab: Lab) {
     vm.delete_snapshot("script-snap").unwrap()
     match vm.restore("script-snap") { Ok(_) => lab.log("restored a deleted snapshot?"), Err(e) => lab.log("gone: " + str(e.contains("script-snap"))) }
 }
-`);
+`,
+    );
     expect(result).toEqual({ ok: true });
     expect(logs).toEqual(['snapshots: ["script-snap"]', "state: running", "file: before", "gone: true"]);
   }, 300_000);
 
   test("a script spinning in a loop does not stall the embedder: agent pings keep answering", async () => {
     const ac = new AbortController();
-    const spinning = provision("spin.ws", `use vmlab
+    const spinning = provision(
+      "spin.ws",
+      `use vmlab
 
 fn main(lab: Lab) {
     lab.log("spinning")
     let n = 0
     loop { n = n + 1 }
 }
-`, { fuel: Infinity, signal: ac.signal });
+`,
+      { fuel: Infinity, signal: ac.signal },
+    );
     while (!logs.includes("spinning")) await new Promise((r) => setImmediate(r));
     const agent = await alpha.machine!.agent();
     let pings = 0;
@@ -181,7 +204,9 @@ fn main(lab: Lab) {
 
   test("a crash handler sees the killed VM stopped and gets Err from it", async () => {
     const path = join(root, "scripts", "crash.ws");
-    writeFileSync(path, `use vmlab
+    writeFileSync(
+      path,
+      `use vmlab
 
 fn handle(event: Event, lab: Lab) {
     lab.log("handler for " + event.name + " of " + event.vm)
@@ -192,7 +217,8 @@ fn handle(event: Event, lab: Lab) {
         Err(e) => lab.log(e),
     }
 }
-`);
+`,
+    );
     const s = compileScript(path, { entry: "handle" });
     if (!s.ok) throw new Error(s.rendered);
     const m = beta.machine!;

@@ -18,7 +18,9 @@ let root: string;
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "vmlab-validate-"));
   mkdirSync(join(root, "scripts"));
-  writeFileSync(join(root, "vmlab.wcl"), `lab "checks" {
+  writeFileSync(
+    join(root, "vmlab.wcl"),
+    `lab "checks" {
   vm "alpha" {
     template = "x86_64/tiny-linux@1.0"
     memory   = 256MiB
@@ -27,9 +29,13 @@ beforeAll(() => {
   provision "scripts/good.ws" { }
   on "vm.crashed" { run = "scripts/crash.ws" }
 }
-`);
+`,
+  );
   writeFileSync(join(root, "scripts", "setup.ws"), 'use vmlab\n\nfn main(lab: Lab) {\n    let vm = lab.vm("alpha")\n    vm.exec("ls", [])\n}\n');
-  writeFileSync(join(root, "scripts", "good.ws"), 'use vmlab\n\nfn main(lab: Lab) {\n    let Ok(vm) = lab.vm("alpha") else { return }\n    let _ = vm.exec("ls", [])\n}\n');
+  writeFileSync(
+    join(root, "scripts", "good.ws"),
+    'use vmlab\n\nfn main(lab: Lab) {\n    let Ok(vm) = lab.vm("alpha") else { return }\n    let _ = vm.exec("ls", [])\n}\n',
+  );
   writeFileSync(join(root, "scripts", "crash.ws"), "use vmlab\nfn handle(lab: Lab) {}\n");
 });
 
@@ -39,7 +45,15 @@ afterAll(() => {
 
 function validate(checker: WscriptChecker): { code: number; err: string } {
   let err = "";
-  const io = { ...processIo(), cwd: root, isTTY: false, out: () => {}, err: (s: string) => { err += s; } };
+  const io = {
+    ...processIo(),
+    cwd: root,
+    isTTY: false,
+    out: () => {},
+    err: (s: string) => {
+      err += s;
+    },
+  };
   return { code: runValidate(io, { file: join(root, "vmlab.wcl"), store: false }, checker), err };
 }
 
@@ -57,7 +71,11 @@ describe("vmlab validate type-checks scripts", () => {
 
   test("the checker's diagnostics render at file:line:col with the script's source line", () => {
     const checker = new WscriptChecker();
-    const ds = checker.check(join(root, "scripts", "setup.ws"), 'use vmlab\n\nfn main(lab: Lab) {\n    let vm = lab.vm("alpha")\n    vm.exec("ls", [])\n}\n', "main");
+    const ds = checker.check(
+      join(root, "scripts", "setup.ws"),
+      'use vmlab\n\nfn main(lab: Lab) {\n    let vm = lab.vm("alpha")\n    vm.exec("ls", [])\n}\n',
+      "main",
+    );
     const out = ds.map((d) => renderDiagnostic(d, checker.sources, { style: makeStyle(false), cwd: root })).join("");
     expect(out).toContain("--> scripts/setup.ws:5:8");
     expect(out).toContain('5 |     vm.exec("ls", [])');

@@ -35,7 +35,14 @@ async function server(name: string, smb1: boolean) {
   const creds = new CredentialStore(join(dir, "smb")).ensure(["a", "b"]);
   const s = new SmbServer({ stateDir: join(dir, "smb"), logFile: join(dir, "smbd.log"), log });
   servers.push(s);
-  await s.configure([{ name: "sa", path: join(dir, "a"), user: "vmlab-a", readonly: false }, { name: "sb", path: join(dir, "b"), user: "vmlab-b", readonly: true }], smb1, creds);
+  await s.configure(
+    [
+      { name: "sa", path: join(dir, "a"), user: "vmlab-a", readonly: false },
+      { name: "sb", path: join(dir, "b"), user: "vmlab-b", readonly: true },
+    ],
+    smb1,
+    creds,
+  );
   const auth = (vm: string) => ["-U", `${creds.get(vm)?.user}%${creds.get(vm)?.password}`];
   return { s, dir, auth, port: s.port as number };
 }

@@ -11,17 +11,37 @@ import { patternBytes, qcow2With, tempDir } from "../../core/store/testing/disks
 // The `vmlab template` verbs, run in-process against a temp store and real qemu-img.
 const work = tempDir("vmlab-store-cli-");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-afterEach(() => { process.exitCode = 0; });
+afterEach(() => {
+  process.exitCode = 0;
+});
 const disk = qcow2With(join(work, "disk.qcow2"), patternBytes(1 << 20, 3));
 
 async function vmlab(store: TemplateStore, args: string[], opts: { tty?: boolean } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
   let clock = 0;
-  const io: TemplateIo = { out: (s) => { out += s; }, err: (s) => { err += s; }, outStyle: makeStyle(false), errStyle: makeStyle(false), progress: opts.tty ?? false, now: () => (clock += 1000) };
+  const io: TemplateIo = {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    outStyle: makeStyle(false),
+    errStyle: makeStyle(false),
+    progress: opts.tty ?? false,
+    now: () => (clock += 1000),
+  };
   process.exitCode = 0;
   const program = buildProgram([templateCommand({ store: () => store, io: () => io })]);
-  program.configureOutput({ writeOut: (s) => { out += s; }, writeErr: (s) => { err += s; } });
+  program.configureOutput({
+    writeOut: (s) => {
+      out += s;
+    },
+    writeErr: (s) => {
+      err += s;
+    },
+  });
   let code: number;
   try {
     await program.parseAsync(args, { from: "user" });

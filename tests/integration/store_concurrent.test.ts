@@ -54,7 +54,9 @@ describe("concurrent store writers", () => {
     const root = join(work, "overwrite-store");
     const archive = join(work, "race.tar.zst");
     await new TemplateStore({ root }).importArchive(archive);
-    const results = await Promise.all([0, 1].map(() => inChild(root, "return (await store.importArchive(args.archive, { overwrite: true })).ref", { archive })));
+    const results = await Promise.all(
+      [0, 1].map(() => inChild(root, "return (await store.importArchive(args.archive, { overwrite: true })).ref", { archive })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(new TemplateStore({ root }).list().map((e) => e.ref)).toEqual(["x86_64/race@1.0"]);
   });
@@ -66,9 +68,16 @@ describe("concurrent store writers", () => {
     const clones = Array.from({ length: 8 }, (_, i) => join(work, `c${i}.qcow2`));
     for (const c of clones) createLinkedClone(t.disk, c);
     const halves = [clones.slice(0, 4), clones.slice(4)];
-    const results = await Promise.all(halves.map((paths) => inChild(root, "for (const p of args.paths) await store.registerClone('x86_64/base@1', p); return args.paths.length", { paths })));
+    const results = await Promise.all(
+      halves.map((paths) => inChild(root, "for (const p of args.paths) await store.registerClone('x86_64/base@1', p); return args.paths.length", { paths })),
+    );
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(store.clones("x86_64/base@1").map((c) => c.path).sort()).toEqual([...clones].sort());
+    expect(
+      store
+        .clones("x86_64/base@1")
+        .map((c) => c.path)
+        .sort(),
+    ).toEqual([...clones].sort());
     expect(store.get("x86_64/base@1").clones).toBe(8);
   });
 });

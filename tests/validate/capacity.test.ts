@@ -21,7 +21,9 @@ describe("subnet capacity", () => {
   });
   test("a /28 holds 13 guests (network, broadcast and gateway are taken), static ones included", () => {
     expect(check(lab(`  segment "lan" { subnet = "10.9.0.0/28" }\n${many(13, "lan")}`))).toEqual([]);
-    const fourteen = lab(`  segment "lan" { subnet = "10.9.0.0/28" }\n${many(13, "lan")}\n  vm "s" {\n    template = "x86_64/linux-modern"\n    nic { segment = "lan" ip = "10.9.0.14" }\n  }`);
+    const fourteen = lab(
+      `  segment "lan" { subnet = "10.9.0.0/28" }\n${many(13, "lan")}\n  vm "s" {\n    template = "x86_64/linux-modern"\n    nic { segment = "lan" ip = "10.9.0.14" }\n  }`,
+    );
     expect(check(fourteen)).toEqual(["config.subnet_too_small@3:28 lan"]);
   });
 });

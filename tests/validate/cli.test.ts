@@ -9,23 +9,34 @@ import type { CliIo } from "../../core/cli/io.ts";
 import { error } from "../../core/wcl/mod.ts";
 import { fakeFiles } from "./harness.ts";
 
-const GOOD = 'import <vmlab.wcl>\nlab "demo" {\n  vm "a" { template = "scratch" arch = "x86_64" profile = "linux-modern" disk = 8GiB }\n  provision "scripts/setup.ws" { }\n}\n';
+const GOOD =
+  'import <vmlab.wcl>\nlab "demo" {\n  vm "a" { template = "scratch" arch = "x86_64" profile = "linux-modern" disk = 8GiB }\n  provision "scripts/setup.ws" { }\n}\n';
 
 function io(files: Record<string, string>, over: Partial<CliIo> = {}) {
   let out = "";
   let err = "";
   const probe = fakeFiles(files, ["/lab/scripts/setup.ws"]);
   const value: CliIo = {
-    cwd: "/lab/sub/dir", env: { XDG_CONFIG_HOME: "/cfg", XDG_DATA_HOME: "/data" }, home: "/home/u", uid: 1000, isTTY: false,
+    cwd: "/lab/sub/dir",
+    env: { XDG_CONFIG_HOME: "/cfg", XDG_DATA_HOME: "/data" },
+    home: "/home/u",
+    uid: 1000,
+    isTTY: false,
     files: probe,
-    list: (dir) => Object.keys(files).filter((p) => p.startsWith(`${dir}/`) && p.endsWith(".wcl")).map((p) => p.slice(dir.length + 1)).sort(),
+    list: (dir) =>
+      Object.keys(files)
+        .filter((p) => p.startsWith(`${dir}/`) && p.endsWith(".wcl"))
+        .map((p) => p.slice(dir.length + 1))
+        .sort(),
     store: (root) => ({
-      versions: (arch, name) => Object.keys(files).flatMap((p) => {
-        const m = new RegExp(`^${root}/${arch}/${name}/([^/]+)/disk\\.qcow2$`).exec(p);
-        return m?.[1] ? [m[1]] : [];
-      }),
+      versions: (arch, name) =>
+        Object.keys(files).flatMap((p) => {
+          const m = new RegExp(`^${root}/${arch}/${name}/([^/]+)/disk\\.qcow2$`).exec(p);
+          return m?.[1] ? [m[1]] : [];
+        }),
     }),
-    out: (s) => void (out += s), err: (s) => void (err += s),
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
     ...over,
   };
   return { io: value, out: () => out, err: () => err };

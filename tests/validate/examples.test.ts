@@ -33,7 +33,9 @@ function stubsFor(item: string): string {
   return STUBS.filter((line) => {
     const m = /(segment|vm) "([^"]+)"/.exec(line);
     return m === null || !item.includes(`${m[1]} "${m[2]}"`);
-  }).map((l) => `${l}\n`).join("");
+  })
+    .map((l) => `${l}\n`)
+    .join("");
 }
 
 /** A fragment's top-level items, so alternatives shown side by side are checked one at a time. */
@@ -44,7 +46,8 @@ function items(fragment: string): string[] {
 
 function wrap(item: string, kind: string): string | undefined {
   if (IN_LAB.includes(kind)) return `lab "x" {\n${stubsFor(item)}${item}\n}\n`;
-  if (IN_VM.includes(kind)) return `lab "x" {\n${stubsFor(item)}  vm "frag" {\n    template = "x86_64/linux-modern"\n${kind === "nic" ? "" : "    nic { nat = true }\n"}${item}\n  }\n}\n`;
+  if (IN_VM.includes(kind))
+    return `lab "x" {\n${stubsFor(item)}  vm "frag" {\n    template = "x86_64/linux-modern"\n${kind === "nic" ? "" : "    nic { nat = true }\n"}${item}\n  }\n}\n`;
   if (IN_SEGMENT.includes(kind)) return `lab "x" {\n${stubsFor('segment "corp"')}  segment "corp" {\n    subnet = "10.50.0.0/24"\n${item}\n  }\n}\n`;
   if (kind === "source") return `template "frag" {\n  arch = "x86_64"\n  version = "1"\n  disk = 1GiB\n${item}\n}\n`;
   return undefined;
@@ -57,8 +60,9 @@ const EXPECTED_ERRORS: Record<string, readonly string[]> = {
 };
 
 const examples = existsSync(DIR)
-  ? readdirSync(DIR).filter((f) => f.endsWith(".md")).flatMap((f) =>
-      [...readFileSync(join(DIR, f), "utf8").matchAll(/```wcl\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${f} #${i + 1}`, text: m[1] ?? "" })))
+  ? readdirSync(DIR)
+      .filter((f) => f.endsWith(".md"))
+      .flatMap((f) => [...readFileSync(join(DIR, f), "utf8").matchAll(/```wcl\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${f} #${i + 1}`, text: m[1] ?? "" })))
   : [];
 
 /** Warnings that depend on the machine validating, not on the example (a PCI address only the author's host has). */
@@ -82,7 +86,9 @@ describe.skipIf(examples.length === 0)("reference examples", () => {
       expect(sources.length).toBeGreaterThan(0);
       const got = sources.flatMap((src) => {
         expect(src).toBeDefined();
-        return check(src ?? "", { tree: [...DEFAULT_TREE, "/lab/cloudinit/"] }).map((d) => d.split("@")[0]).filter((code) => !HOST_DEPENDENT.has(code ?? ""));
+        return check(src ?? "", { tree: [...DEFAULT_TREE, "/lab/cloudinit/"] })
+          .map((d) => d.split("@")[0])
+          .filter((code) => !HOST_DEPENDENT.has(code ?? ""));
       });
       expect(got).toEqual([...(EXPECTED_ERRORS[ex.name] ?? [])]);
     });

@@ -11,9 +11,22 @@ export const LAB = `${LAB_DIR}/vmlab.wcl`;
 
 /** Files and directories present in the fake tree besides the lab file. Directories end with `/`. */
 export const DEFAULT_TREE = [
-  "/lab/scripts/setup.ws", "/lab/scripts/join.ws", "/lab/scripts/collect-dumps.ws", "/lab/scripts/alert.ws", "/lab/scripts/install.ws",
-  "/lab/isos/drivers.iso", "/lab/isos/win11.iso", "/lab/unattend.img", "/lab/base.qcow2",
-  "/lab/src/", "/lab/unattend/", "/lab/drivers/", "/lab/payload/", "/lab/folder/", "/lab/old/", "/home/u/data/",
+  "/lab/scripts/setup.ws",
+  "/lab/scripts/join.ws",
+  "/lab/scripts/collect-dumps.ws",
+  "/lab/scripts/alert.ws",
+  "/lab/scripts/install.ws",
+  "/lab/isos/drivers.iso",
+  "/lab/isos/win11.iso",
+  "/lab/unattend.img",
+  "/lab/base.qcow2",
+  "/lab/src/",
+  "/lab/unattend/",
+  "/lab/drivers/",
+  "/lab/payload/",
+  "/lab/folder/",
+  "/lab/old/",
+  "/home/u/data/",
 ];
 
 export const DEFAULT_STORE: StoreReader = memoryStore({
@@ -28,7 +41,11 @@ export function fakeFiles(extra: Record<string, string>, tree: readonly string[]
   const files = new Map<string, string>(Object.entries(extra));
   for (const p of tree) if (!p.endsWith("/")) files.set(p, files.get(p) ?? "fn main(lab: Lab) {}\n");
   const dirs = new Set<string>(tree.filter((p) => p.endsWith("/")).map((p) => p.slice(0, -1)));
-  for (const f of files.keys()) for (let d = f; d.lastIndexOf("/") > 0; ) { d = d.slice(0, d.lastIndexOf("/")); dirs.add(d); }
+  for (const f of files.keys())
+    for (let d = f; d.lastIndexOf("/") > 0; ) {
+      d = d.slice(0, d.lastIndexOf("/"));
+      dirs.add(d);
+    }
   return {
     kind: (p) => (files.has(p) ? "file" : dirs.has(p.replace(/\/+$/, "")) ? "dir" : undefined),
     read: (p) => files.get(p),

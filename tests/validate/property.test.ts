@@ -24,9 +24,64 @@ function rng(seed: number): () => number {
 }
 
 const PIECES = [
-  "lab", "vm", '"x"', "{", "}", "[", "]", "(", ")", "=", "==", ",", "\n", " ", "1", "2.5", "512MiB", "0x1F", "true", "null",
-  "let", "for", "in", "if", "else", "import", "<vmlab.wcl>", '"a${b}c"', '"\\n"', "<<EOF\nhi\nEOF\n", "<<-X\n  y\n  X\n", "//c\n", "/*", "*/",
-  "#", "+", "-", "*", "/", "?", ":", "..", "=>", "!", "&&", "||", "@", "macro", "table", "partial", "x", "cpus", "$", "${", '"', "\\", "é", "\t",
+  "lab",
+  "vm",
+  '"x"',
+  "{",
+  "}",
+  "[",
+  "]",
+  "(",
+  ")",
+  "=",
+  "==",
+  ",",
+  "\n",
+  " ",
+  "1",
+  "2.5",
+  "512MiB",
+  "0x1F",
+  "true",
+  "null",
+  "let",
+  "for",
+  "in",
+  "if",
+  "else",
+  "import",
+  "<vmlab.wcl>",
+  '"a${b}c"',
+  '"\\n"',
+  "<<EOF\nhi\nEOF\n",
+  "<<-X\n  y\n  X\n",
+  "//c\n",
+  "/*",
+  "*/",
+  "#",
+  "+",
+  "-",
+  "*",
+  "/",
+  "?",
+  ":",
+  "..",
+  "=>",
+  "!",
+  "&&",
+  "||",
+  "@",
+  "macro",
+  "table",
+  "partial",
+  "x",
+  "cpus",
+  "$",
+  "${",
+  '"',
+  "\\",
+  "é",
+  "\t",
 ];
 
 function soup(r: () => number): string {
@@ -45,12 +100,18 @@ function doc(r: () => number, depth = 0): string {
   const expr = (d: number): string => {
     if (d > 2 || r() < 0.4) return pick(["1", "42", "2.5", "true", "false", "null", "8GiB", '"s"', '"a\\tb"', '"i${1 + 2}"', "v", "-3"]);
     switch (Math.floor(r() * 6)) {
-      case 0: return `[${Array.from({ length: Math.floor(r() * 3) }, () => expr(d + 1)).join(", ")}]`;
-      case 1: return `{ ${ident()} = ${expr(d + 1)} }`;
-      case 2: return `${expr(d + 1)} ${pick(["+", "-", "*", "==", "<", "&&", ".."])} ${expr(d + 1)}`;
-      case 3: return `${expr(d + 1)} ? ${expr(d + 1)} : ${expr(d + 1)}`;
-      case 4: return `len(${expr(d + 1)})`;
-      default: return `(${expr(d + 1)})`;
+      case 0:
+        return `[${Array.from({ length: Math.floor(r() * 3) }, () => expr(d + 1)).join(", ")}]`;
+      case 1:
+        return `{ ${ident()} = ${expr(d + 1)} }`;
+      case 2:
+        return `${expr(d + 1)} ${pick(["+", "-", "*", "==", "<", "&&", ".."])} ${expr(d + 1)}`;
+      case 3:
+        return `${expr(d + 1)} ? ${expr(d + 1)} : ${expr(d + 1)}`;
+      case 4:
+        return `len(${expr(d + 1)})`;
+      default:
+        return `(${expr(d + 1)})`;
     }
   };
   const lines: string[] = [];

@@ -19,16 +19,28 @@ import { join } from "node:path";
 
 const DIR = import.meta.dir;
 const MAIN = join(DIR, "..", "..", "main.ts");
-const files = readdirSync(DIR).filter((f) => f.endsWith(".wscript")).sort();
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".wscript"))
+  .sort();
 
 function expectations(src: string) {
   const lines = src.split("\n");
   const pick = (re: RegExp) => lines.map((l) => re.exec(l)).find((m) => m);
   const stdout = lines.filter((l) => l.startsWith("//>")).map((l) => l.slice(l.startsWith("//> ") ? 4 : 3));
-  const errors = lines.flatMap((l) => { const m = /^\/\/ error: (E\d+) @ (\d+):(\d+)/.exec(l); return m ? [`${m[1]}@${m[2]}:${m[3]}`] : []; });
+  const errors = lines.flatMap((l) => {
+    const m = /^\/\/ error: (E\d+) @ (\d+):(\d+)/.exec(l);
+    return m ? [`${m[1]}@${m[2]}:${m[3]}`] : [];
+  });
   const exit = pick(/^\/\/ exit: (-?\d+)/);
   const args = pick(/^\/\/ args: (.*)$/);
-  return { stdout, errors, exit: exit ? Number(exit[1]) : undefined, args: args ? (args[1] as string).split(" ") : [], fault: pick(/^\/\/ fault: (.*)$/)?.[1], trace: pick(/^\/\/ trace: (.*)$/)?.[1] };
+  return {
+    stdout,
+    errors,
+    exit: exit ? Number(exit[1]) : undefined,
+    args: args ? (args[1] as string).split(" ") : [],
+    fault: pick(/^\/\/ fault: (.*)$/)?.[1],
+    trace: pick(/^\/\/ trace: (.*)$/)?.[1],
+  };
 }
 
 function cli(args: string[]) {

@@ -30,20 +30,35 @@ function client() {
       for (const d of dec.push(chunk)) {
         if (!("message" in d)) continue;
         seen.push(d.message);
-        for (const w of [...waiters]) if (w.pick(d.message)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(d.message); }
+        for (const w of [...waiters])
+          if (w.pick(d.message)) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(d.message);
+          }
       }
     }
   })();
   let id = 0;
-  const send = (m: Omit<RpcMessage, "jsonrpc">) => { p.stdin.write(encodeFrame({ jsonrpc: "2.0", ...m })); p.stdin.flush(); };
-  const wait = (pick: (m: RpcMessage) => boolean) => new Promise<RpcMessage>((resolve) => {
-    const hit = seen.find(pick);
-    if (hit) { seen.splice(seen.indexOf(hit), 1); resolve(hit); } else waiters.push({ pick, resolve });
-  });
+  const send = (m: Omit<RpcMessage, "jsonrpc">) => {
+    p.stdin.write(encodeFrame({ jsonrpc: "2.0", ...m }));
+    p.stdin.flush();
+  };
+  const wait = (pick: (m: RpcMessage) => boolean) =>
+    new Promise<RpcMessage>((resolve) => {
+      const hit = seen.find(pick);
+      if (hit) {
+        seen.splice(seen.indexOf(hit), 1);
+        resolve(hit);
+      } else waiters.push({ pick, resolve });
+    });
   return {
     proc: p,
     notify: (method: string, params: unknown) => send({ method, params }),
-    request: (method: string, params: unknown) => { const n = ++id; send({ id: n, method, params }); return wait((m) => m.id === n); },
+    request: (method: string, params: unknown) => {
+      const n = ++id;
+      send({ id: n, method, params });
+      return wait((m) => m.id === n);
+    },
     diagnostics: (version: number) => wait((m) => m.method === "textDocument/publishDiagnostics" && (m.params as { version?: number }).version === version),
   };
 }
@@ -55,7 +70,7 @@ describe("vmlab wscript lsp", () => {
     expect(init.result).toMatchObject({ capabilities: { hoverProvider: true, definitionProvider: true } });
     c.notify("initialized", {});
 
-    const text = "use term\nfn main() {\n    let p = term::open(\"a\")\n    let t: int = p.title()\n}\n";
+    const text = 'use term\nfn main() {\n    let p = term::open("a")\n    let t: int = p.title()\n}\n';
     c.notify("textDocument/didOpen", { textDocument: { uri, languageId: "wscript", version: 1, text } });
     const d1 = (await c.diagnostics(1)).params as { diagnostics: { code: string; range: { start: { line: number } } }[] };
     expect(d1.diagnostics.map((d) => [d.code, d.range.start.line])).toEqual([["E0201", 3]]);
@@ -68,7 +83,10 @@ describe("vmlab wscript lsp", () => {
     expect((hover.result as { contents: { value: string } }).contents.value).toBe("```wscript\nlet t: string\n```");
 
     const def = await c.request("textDocument/definition", { textDocument: { uri }, position: { line: 2, character: 19 } });
-    expect(def.result).toEqual({ uri: pathToFileURL(join(dir, "api.wscripti")).href, range: { start: { line: 4, character: 7 }, end: { line: 4, character: 11 } } });
+    expect(def.result).toEqual({
+      uri: pathToFileURL(join(dir, "api.wscripti")).href,
+      range: { start: { line: 4, character: 7 }, end: { line: 4, character: 11 } },
+    });
 
     c.notify("textDocument/didChange", { textDocument: { uri, version: 3 }, contentChanges: [{ text: fixed.replace("let t = p.title()", "p.") }] });
     await c.diagnostics(3);

@@ -5,9 +5,54 @@ import { Context, parse } from "../../wscript/mod.ts";
 /** Deterministic PRNG so failures reproduce. */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
 }
-const PIECES = ["fn", "main", "(", ")", "{", "}", "[", "]", "let", "x", "=", "1", "\"s{x}\"", "'c'", "match", "=>", ",", "\n", "if", "else", "|", "#{", ":", "::", "?", ".", "struct", "enum", "impl", "for", "in", "..", "-", "+", "*", "units", "#[derive(Eq)]", "\"{", "/*", "0x", "1.5s"];
+const PIECES = [
+  "fn",
+  "main",
+  "(",
+  ")",
+  "{",
+  "}",
+  "[",
+  "]",
+  "let",
+  "x",
+  "=",
+  "1",
+  '"s{x}"',
+  "'c'",
+  "match",
+  "=>",
+  ",",
+  "\n",
+  "if",
+  "else",
+  "|",
+  "#{",
+  ":",
+  "::",
+  "?",
+  ".",
+  "struct",
+  "enum",
+  "impl",
+  "for",
+  "in",
+  "..",
+  "-",
+  "+",
+  "*",
+  "units",
+  "#[derive(Eq)]",
+  '"{',
+  "/*",
+  "0x",
+  "1.5s",
+];
 
 test("parse never throws on random token soup", () => {
   const r = rng(42);
@@ -23,7 +68,10 @@ test("compile never throws on random token soup or random bytes", () => {
   const r = rng(7);
   const ctx = new Context();
   for (let i = 0; i < 400; i++) {
-    const src = i % 2 ? Array.from({ length: 60 }, () => String.fromCharCode(Math.floor(r() * 128))).join("") : `fn main() -> int { ${Array.from({ length: 12 }, () => PIECES[Math.floor(r() * PIECES.length)]).join(" ")} }`;
+    const src =
+      i % 2
+        ? Array.from({ length: 60 }, () => String.fromCharCode(Math.floor(r() * 128))).join("")
+        : `fn main() -> int { ${Array.from({ length: 12 }, () => PIECES[Math.floor(r() * PIECES.length)]).join(" ")} }`;
     expect(() => ctx.compile("fuzz.wscript", src)).not.toThrow();
   }
 });

@@ -9,7 +9,12 @@ import { join } from "node:path";
 const MAIN = join(import.meta.dir, "..", "..", "main.ts");
 
 function repl(input: string) {
-  const p = Bun.spawnSync([process.execPath, MAIN, "wscript", "repl"], { stdin: new TextEncoder().encode(input), stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const p = Bun.spawnSync([process.execPath, MAIN, "wscript", "repl"], {
+    stdin: new TextEncoder().encode(input),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: p.exitCode, stdout: p.stdout.toString(), stderr: p.stderr.toString() };
 }
 
@@ -26,7 +31,7 @@ describe("vmlab wscript repl", () => {
     expect(r.stderr).toBe("");
   });
   test("the prelude is available and `use math` brings in the module", () => {
-    const r = repl("println(fmt(\"{} and {}\", 1, \"two\"))\nuse math\nmath::iabs(-7)\n");
+    const r = repl('println(fmt("{} and {}", 1, "two"))\nuse math\nmath::iabs(-7)\n');
     expect(r.stdout).toBe("1 and two\n7\n");
   });
   test("a compile error and a fault are rendered and the session continues", () => {

@@ -21,19 +21,43 @@ import type { Block, Expr, FnDecl, Ident, Pattern, Stmt, TypeExpr } from "../syn
 import { diag, type Diagnostic } from "../syntax/diagnostic.ts";
 import { parse } from "../syntax/parser.ts";
 import type { Span } from "../syntax/span.ts";
-import { CHAR_METHODS, LIST_METHODS, MAP_METHODS, OPTION_METHODS, PRELUDE, RESULT_METHODS, STRING_METHODS, VALUE_METHODS, WEAK_METHODS, type BuiltinTable } from "./builtins.ts";
+import {
+  CHAR_METHODS,
+  LIST_METHODS,
+  MAP_METHODS,
+  OPTION_METHODS,
+  PRELUDE,
+  RESULT_METHODS,
+  STRING_METHODS,
+  VALUE_METHODS,
+  WEAK_METHODS,
+  type BuiltinTable,
+} from "./builtins.ts";
 import { checkCall, checkMethod, checkPath } from "./call.ts";
 import { emptyDecls, type Decls, type EnumInfo } from "./decls.ts";
 import { declareItems } from "./declare.ts";
 import {
-  checkBreakExpr, checkClosure, checkField, checkForLoop, checkIfExpr, checkIfLet, checkIndex, checkIntLit, checkLet, checkListLit,
-  checkLoop, checkMapLit, checkMatch, checkReturnExpr, checkStructLit, checkTryOp, checkWhileLoop,
+  checkBreakExpr,
+  checkClosure,
+  checkField,
+  checkForLoop,
+  checkIfExpr,
+  checkIfLet,
+  checkIndex,
+  checkIntLit,
+  checkLet,
+  checkListLit,
+  checkLoop,
+  checkMapLit,
+  checkMatch,
+  checkReturnExpr,
+  checkStructLit,
+  checkTryOp,
+  checkWhileLoop,
 } from "./expr.ts";
 import { checkAssign, checkBinary, checkUnary, unitLiteral } from "./ops.ts";
 import { DISCARD, patternIdents, type BindingRecord, type CheckInput, type FileScope, type FnCtx } from "./scope.ts";
-import {
-  BOOL, CHAR, ERROR, FLOAT, INT, NEVER, STRING, UNIT, Unifier, substParams, type FnSig, type Type,
-} from "./types.ts";
+import { BOOL, CHAR, ERROR, FLOAT, INT, NEVER, STRING, UNIT, Unifier, substParams, type FnSig, type Type } from "./types.ts";
 
 export { DISCARD, patternIdents, type BindingRecord, type CheckInput, type FileScope, type FnCtx } from "./scope.ts";
 export { BUILTIN_TRAITS } from "./declare.ts";
@@ -69,31 +93,63 @@ export class Checker {
     this.diagnostics.push(diag(code, span, msg, help, notes));
   }
 
-  declare(inputs: CheckInput[]): void { declareItems(this, inputs); }
+  declare(inputs: CheckInput[]): void {
+    declareItems(this, inputs);
+  }
 
   /** A function signature from its declaration. */
   sigOf(f: FnDecl, selfTy: Type | undefined): FnSig {
     const generics = new Map<string, Type>();
     for (const g of f.generics) {
-      for (const b of g.bounds) if (!["Eq", "Ord", "Clone"].includes(b.name)) this.err("E0504", b.span, `unsupported bound \`${b.name}\``, "generic bounds are Eq, Ord and Clone");
+      for (const b of g.bounds)
+        if (!["Eq", "Ord", "Clone"].includes(b.name)) this.err("E0504", b.span, `unsupported bound \`${b.name}\``, "generic bounds are Eq, Ord and Clone");
       generics.set(g.name.name, { k: "param", name: g.name.name, bounds: g.bounds.map((b) => b.name) });
     }
     const params = f.params.map((p) => (p.ty ? this.typeOf(p.ty, generics, selfTy) : ERROR));
     const ret = f.ret ? this.typeOf(f.ret, generics, selfTy) : UNIT;
     for (const g of f.generics) {
-      const used = (t: Type): boolean => t.k === "param" ? t.name === g.name.name : t.k === "list" ? used(t.elem) : t.k === "map" ? used(t.key) || used(t.val) : t.k === "weak" ? used(t.inner) : t.k === "fn" ? t.params.some(used) || used(t.ret) : t.k === "adt" ? t.args.some(used) : false;
-      if (!params.some(used) && !used(ret)) this.err("E0504", g.name.span, `type parameter \`${g.name.name}\` does not appear in the signature`, "every type parameter must appear in a parameter or the return type");
+      const used = (t: Type): boolean =>
+        t.k === "param"
+          ? t.name === g.name.name
+          : t.k === "list"
+            ? used(t.elem)
+            : t.k === "map"
+              ? used(t.key) || used(t.val)
+              : t.k === "weak"
+                ? used(t.inner)
+                : t.k === "fn"
+                  ? t.params.some(used) || used(t.ret)
+                  : t.k === "adt"
+                    ? t.args.some(used)
+                    : false;
+      if (!params.some(used) && !used(ret))
+        this.err(
+          "E0504",
+          g.name.span,
+          `type parameter \`${g.name.name}\` does not appear in the signature`,
+          "every type parameter must appear in a parameter or the return type",
+        );
     }
-    return { generics: f.generics.map((g) => ({ name: g.name.name, bounds: g.bounds.map((b) => b.name) })), params, paramNames: f.params.map((p) => p.name.name), ret };
+    return {
+      generics: f.generics.map((g) => ({ name: g.name.name, bounds: g.bounds.map((b) => b.name) })),
+      params,
+      paramNames: f.params.map((p) => p.name.name),
+      ret,
+    };
   }
 
   /** Resolve a written type. */
   typeOf(te: TypeExpr, generics: ReadonlyMap<string, Type>, selfTy: Type | undefined): Type {
     switch (te.kind) {
-      case "unit": return UNIT;
-      case "fn": return { k: "fn", params: te.params.map((p) => this.typeOf(p, generics, selfTy)), ret: te.ret ? this.typeOf(te.ret, generics, selfTy) : UNIT };
+      case "unit":
+        return UNIT;
+      case "fn":
+        return { k: "fn", params: te.params.map((p) => this.typeOf(p, generics, selfTy)), ret: te.ret ? this.typeOf(te.ret, generics, selfTy) : UNIT };
       case "dyn":
-        if (!this.decls.traits.has(te.trait.name)) { this.err("E0405", te.trait.span, `unknown trait \`${te.trait.name}\``, "declare it with `trait Name { … }`"); return ERROR; }
+        if (!this.decls.traits.has(te.trait.name)) {
+          this.err("E0405", te.trait.span, `unknown trait \`${te.trait.name}\``, "declare it with `trait Name { … }`");
+          return ERROR;
+        }
         return { k: "dyn", trait: te.trait.name };
       case "named": {
         const name = te.path.map((p) => p.name).join("::");
@@ -109,16 +165,22 @@ export class Checker {
         const g = generics.get(name);
         if (g) return arity(0) ? g : ERROR;
         switch (name) {
-          case "List": return arity(1) ? { k: "list", elem: args[0] as Type } : ERROR;
+          case "List":
+            return arity(1) ? { k: "list", elem: args[0] as Type } : ERROR;
           case "Map": {
             if (!arity(2)) return ERROR;
             const key = this.u.shallow(args[0] as Type);
-            if (!["int", "bool", "char", "string", "error", "param"].includes(key.k)) this.err("E0202", te.span, `\`${this.u.show(key)}\` cannot be a map key`, "map keys are int, bool, char or string");
+            if (!["int", "bool", "char", "string", "error", "param"].includes(key.k))
+              this.err("E0202", te.span, `\`${this.u.show(key)}\` cannot be a map key`, "map keys are int, bool, char or string");
             return { k: "map", key: args[0] as Type, val: args[1] as Type };
           }
-          case "Option": return arity(1) ? { k: "adt", name, args } : ERROR;
-          case "Result": return arity(2) ? { k: "adt", name, args } : ERROR;
-          case "weak": this.usesWeak = true; return arity(1) ? { k: "weak", inner: args[0] as Type } : ERROR;
+          case "Option":
+            return arity(1) ? { k: "adt", name, args } : ERROR;
+          case "Result":
+            return arity(2) ? { k: "adt", name, args } : ERROR;
+          case "weak":
+            this.usesWeak = true;
+            return arity(1) ? { k: "weak", inner: args[0] as Type } : ERROR;
           case "Self":
             if (selfTy) return selfTy;
             this.err("E0202", te.span, "`Self` is only valid inside an impl or trait", undefined);
@@ -127,7 +189,10 @@ export class Checker {
         if (this.decls.structs.has(name) || this.decls.enums.has(name) || this.decls.opaque.has(name)) return arity(0) ? { k: "adt", name, args: [] } : ERROR;
         const un = this.decls.units.get(name);
         if (un) return arity(0) ? { k: "units", name, backing: un.backing } : ERROR;
-        if (this.decls.traits.has(name)) { this.err("E0202", te.span, `\`${name}\` is a trait, not a type`, `write \`dyn ${name}\` for a value of any type implementing it`); return ERROR; }
+        if (this.decls.traits.has(name)) {
+          this.err("E0202", te.span, `\`${name}\` is a trait, not a type`, `write \`dyn ${name}\` for a value of any type implementing it`);
+          return ERROR;
+        }
         this.err("E0202", te.span, `unknown type \`${name}\``, "declare it, or check the spelling");
         return ERROR;
       }
@@ -140,18 +205,33 @@ export class Checker {
   implements(t: Type, trait: string): boolean {
     t = this.u.shallow(t);
     switch (t.k) {
-      case "var": case "error": case "never": return true;
-      case "int": case "float": case "bool": case "char": case "string": case "unit": case "units":
+      case "var":
+      case "error":
+      case "never":
+        return true;
+      case "int":
+      case "float":
+      case "bool":
+      case "char":
+      case "string":
+      case "unit":
+      case "units":
         return ["Eq", "Ord", "Clone", "Display"].includes(trait) && !(t.k === "bool" && false);
-      case "param": return t.bounds.includes(trait) || (trait === "Eq" && t.bounds.includes("Ord"));
-      case "list": return trait === "Clone" || ((trait === "Eq" || trait === "Ord" || trait === "Display") && this.implements(t.elem, trait));
-      case "weak": return trait === "Clone" || trait === "Display";
-      case "map": return trait === "Clone" || ((trait === "Eq" || trait === "Display") && this.implements(t.key, trait) && this.implements(t.val, trait));
+      case "param":
+        return t.bounds.includes(trait) || (trait === "Eq" && t.bounds.includes("Ord"));
+      case "list":
+        return trait === "Clone" || ((trait === "Eq" || trait === "Ord" || trait === "Display") && this.implements(t.elem, trait));
+      case "weak":
+        return trait === "Clone" || trait === "Display";
+      case "map":
+        return trait === "Clone" || ((trait === "Eq" || trait === "Display") && this.implements(t.key, trait) && this.implements(t.val, trait));
       case "adt":
         if (t.name === "Option" || t.name === "Result") return t.args.every((a) => this.implements(a, trait));
         return this.decls.traitImpls.has(`${trait}:${t.name}`);
-      case "dyn": return t.trait === trait;
-      case "fn": return false;
+      case "dyn":
+        return t.trait === trait;
+      case "fn":
+        return false;
     }
   }
 
@@ -187,10 +267,16 @@ export class Checker {
       scope.set(p.name.name, sig.params[i] ?? ERROR);
       this.onBind?.({ name: p.name.name, ty: sig.params[i] ?? ERROR, def: p.name.span, scope: decl.body?.span ?? decl.span, kind: "param" });
     });
-    const ctx: FnCtx = { ret: sig.ret, loops: [], generics, selfTy: selfTy ?? self, scopes: [scope], file: file ?? { module: "", modules: new Map(), items: new Map() } };
+    const ctx: FnCtx = {
+      ret: sig.ret,
+      loops: [],
+      generics,
+      selfTy: selfTy ?? self,
+      scopes: [scope],
+      file: file ?? { module: "", modules: new Map(), items: new Map() },
+    };
     this.fnBlock(decl.body, ctx, sig.ret, decl);
   }
-
 
   enumOf(name: string): EnumInfo | undefined {
     return this.decls.enums.get(name);
@@ -202,7 +288,13 @@ export class Checker {
     const rt = this.u.shallow(ret);
     if (!this.u.unify(t, ret)) {
       const at = b.tail?.span ?? b.span;
-      if (rt.k === "unit") this.err("E0201", at, `\`${decl.name.name}\` has no return type, but its body ends in a value of type \`${this.u.show(t)}\``, "add `;` to discard it, bind it with `let _ = …`, or declare a return type");
+      if (rt.k === "unit")
+        this.err(
+          "E0201",
+          at,
+          `\`${decl.name.name}\` has no return type, but its body ends in a value of type \`${this.u.show(t)}\``,
+          "add `;` to discard it, bind it with `let _ = …`, or declare a return type",
+        );
       else this.err("E0201", at, `expected \`${this.u.show(ret)}\`, found \`${this.u.show(t)}\``, `\`${decl.name.name}\` returns \`${this.u.show(ret)}\``);
     }
   }
@@ -228,7 +320,13 @@ export class Checker {
       return;
     }
     if (this.u.unify(a, e)) return;
-    if (a.k === "units" && e.k === "units") this.err("E0201", span, `mismatched unit families: expected \`${e.name}\`, found \`${a.name}\``, what ?? `a \`${a.name}\` value cannot stand for a \`${e.name}\`; use a unit of \`${e.name}\``);
+    if (a.k === "units" && e.k === "units")
+      this.err(
+        "E0201",
+        span,
+        `mismatched unit families: expected \`${e.name}\`, found \`${a.name}\``,
+        what ?? `a \`${a.name}\` value cannot stand for a \`${e.name}\`; use a unit of \`${e.name}\``,
+      );
     else this.err("E0201", span, `expected \`${this.u.show(e)}\`, found \`${this.u.show(a)}\``, what);
   }
 
@@ -267,39 +365,67 @@ export class Checker {
   /** One expression construct: the per-construct rules live in expr.ts, call.ts and ops.ts. */
   private exprInner(e: Expr, ctx: FnCtx, exp: Type | undefined): Type {
     switch (e.kind) {
-      case "int": case "float": return e.suffix ? unitLiteral(this, e, exp) : e.kind === "int" ? checkIntLit(this, e) : FLOAT;
+      case "int":
+      case "float":
+        return e.suffix ? unitLiteral(this, e, exp) : e.kind === "int" ? checkIntLit(this, e) : FLOAT;
       case "str":
         for (const p of e.parts) if (p.kind === "hole") this.expr(p.expr, ctx, undefined);
         return STRING;
-      case "char": return CHAR;
-      case "bool": return BOOL;
-      case "unit": return UNIT;
-      case "error": return ERROR;
-      case "path": return checkPath(this, e, ctx, exp);
-      case "list": return checkListLit(this, e, ctx, exp);
-      case "map": return checkMapLit(this, e, ctx, exp);
-      case "struct_lit": return checkStructLit(this, e, ctx);
-      case "unary": return checkUnary(this, e, ctx, exp);
-      case "binary": return checkBinary(this, e, ctx);
-      case "assign": return checkAssign(this, e, ctx);
-      case "call": return checkCall(this, e, ctx, exp);
-      case "method": return checkMethod(this, e, ctx, exp);
-      case "field": return checkField(this, e, ctx);
-      case "index": return checkIndex(this, e, ctx);
-      case "try": return checkTryOp(this, e, ctx);
-      case "closure": return checkClosure(this, e, ctx, exp);
-      case "if": return checkIfExpr(this, e, ctx, exp);
-      case "if_let": return checkIfLet(this, e, ctx, exp);
-      case "match": return checkMatch(this, e, ctx, exp);
-      case "while": return checkWhileLoop(this, e, ctx);
-      case "loop": return checkLoop(this, e, ctx);
-      case "for": return checkForLoop(this, e, ctx);
-      case "break": return checkBreakExpr(this, e, ctx);
+      case "char":
+        return CHAR;
+      case "bool":
+        return BOOL;
+      case "unit":
+        return UNIT;
+      case "error":
+        return ERROR;
+      case "path":
+        return checkPath(this, e, ctx, exp);
+      case "list":
+        return checkListLit(this, e, ctx, exp);
+      case "map":
+        return checkMapLit(this, e, ctx, exp);
+      case "struct_lit":
+        return checkStructLit(this, e, ctx);
+      case "unary":
+        return checkUnary(this, e, ctx, exp);
+      case "binary":
+        return checkBinary(this, e, ctx);
+      case "assign":
+        return checkAssign(this, e, ctx);
+      case "call":
+        return checkCall(this, e, ctx, exp);
+      case "method":
+        return checkMethod(this, e, ctx, exp);
+      case "field":
+        return checkField(this, e, ctx);
+      case "index":
+        return checkIndex(this, e, ctx);
+      case "try":
+        return checkTryOp(this, e, ctx);
+      case "closure":
+        return checkClosure(this, e, ctx, exp);
+      case "if":
+        return checkIfExpr(this, e, ctx, exp);
+      case "if_let":
+        return checkIfLet(this, e, ctx, exp);
+      case "match":
+        return checkMatch(this, e, ctx, exp);
+      case "while":
+        return checkWhileLoop(this, e, ctx);
+      case "loop":
+        return checkLoop(this, e, ctx);
+      case "for":
+        return checkForLoop(this, e, ctx);
+      case "break":
+        return checkBreakExpr(this, e, ctx);
       case "continue":
         if (!ctx.loops.length) this.err("E0501", e.span, "`continue` outside of a loop", undefined);
         return NEVER;
-      case "return": return checkReturnExpr(this, e, ctx);
-      case "block": return this.block(e, ctx, exp);
+      case "return":
+        return checkReturnExpr(this, e, ctx);
+      case "block":
+        return this.block(e, ctx, exp);
     }
   }
 
@@ -322,7 +448,12 @@ export class Checker {
     if (!d) return undefined;
     const g = new Map(recvParams);
     for (const gp of d.generics) g.set(gp.name.name, this.u.fresh());
-    return { generics: [], params: d.params.map((p) => (p.ty ? this.typeOf(p.ty, g, undefined) : ERROR)), paramNames: d.params.map((p) => p.name.name), ret: d.ret ? this.typeOf(d.ret, g, undefined) : UNIT };
+    return {
+      generics: [],
+      params: d.params.map((p) => (p.ty ? this.typeOf(p.ty, g, undefined) : ERROR)),
+      paramNames: d.params.map((p) => p.name.name),
+      ret: d.ret ? this.typeOf(d.ret, g, undefined) : UNIT,
+    };
   }
 
   /** Instantiate a (possibly generic) signature with fresh variables, deferring bound checks. */
@@ -339,7 +470,13 @@ export class Checker {
 
   /** Check arguments against parameter types. */
   args(args: Expr[], params: Type[], ctx: FnCtx, span: Span, what: string): void {
-    if (args.length !== params.length) this.err("E0205", span, `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"} but ${args.length} ${args.length === 1 ? "was" : "were"} given`, undefined);
+    if (args.length !== params.length)
+      this.err(
+        "E0205",
+        span,
+        `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"} but ${args.length} ${args.length === 1 ? "was" : "were"} given`,
+        undefined,
+      );
     args.forEach((a, i) => {
       const p = params[i];
       this.coerce(this.expr(a, ctx, p), p, a.span, p ? `argument ${i + 1} of ${what} has type \`${this.u.show(p)}\`` : undefined);
@@ -351,7 +488,10 @@ export class Checker {
     for (const [t, b, span, param] of this.pendingBounds) {
       if (this.implements(t, b)) continue;
       const shown = this.u.show(t);
-      const fix = this.u.shallow(t).k === "adt" ? `add #[derive(${b})] to \`${shown}\` or implement \`${b}\` for it` : `\`${shown}\` cannot be given \`${b}\`; pass a type that has it`;
+      const fix =
+        this.u.shallow(t).k === "adt"
+          ? `add #[derive(${b})] to \`${shown}\` or implement \`${b}\` for it`
+          : `\`${shown}\` cannot be given \`${b}\`; pass a type that has it`;
       this.err("E0504", span, `\`${shown}\` does not satisfy the bound \`${param ?? "T"}: ${b}\``, fix);
     }
     this.pendingBounds = [];
@@ -360,17 +500,39 @@ export class Checker {
   /** Built-in method tables by receiver kind. */
   tableFor(t: Type): [BuiltinTable, string, Map<string, Type>] | undefined {
     switch (t.k) {
-      case "list": return [LIST_METHODS, "list", new Map([["T", t.elem]])];
-      case "map": return [MAP_METHODS, "map", new Map([["K", t.key], ["V", t.val]])];
-      case "string": return [STRING_METHODS, "string", new Map()];
-      case "char": return [CHAR_METHODS, "char", new Map()];
-      case "weak": this.usesWeak = true; return [WEAK_METHODS, "weak", new Map([["T", t.inner]])];
+      case "list":
+        return [LIST_METHODS, "list", new Map([["T", t.elem]])];
+      case "map":
+        return [
+          MAP_METHODS,
+          "map",
+          new Map([
+            ["K", t.key],
+            ["V", t.val],
+          ]),
+        ];
+      case "string":
+        return [STRING_METHODS, "string", new Map()];
+      case "char":
+        return [CHAR_METHODS, "char", new Map()];
+      case "weak":
+        this.usesWeak = true;
+        return [WEAK_METHODS, "weak", new Map([["T", t.inner]])];
       case "adt":
         if (t.name === "Option") return [OPTION_METHODS, "option", new Map([["T", t.args[0] ?? ERROR]])];
-        if (t.name === "Result") return [RESULT_METHODS, "result", new Map([["T", t.args[0] ?? ERROR], ["E", t.args[1] ?? ERROR]])];
+        if (t.name === "Result")
+          return [
+            RESULT_METHODS,
+            "result",
+            new Map([
+              ["T", t.args[0] ?? ERROR],
+              ["E", t.args[1] ?? ERROR],
+            ]),
+          ];
         if (t.name === "Value") return [VALUE_METHODS, "value", new Map()];
         return undefined;
-      default: return undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -378,5 +540,7 @@ export class Checker {
     return PRELUDE.has(name) && !this.lookup(ctx, name) && !this.decls.fns.get(ctx.file.module)?.has(name) && !ctx.file.items.has(name);
   }
 
-  identSpan(i: Ident): Span { return i.span; }
+  identSpan(i: Ident): Span {
+    return i.span;
+  }
 }

@@ -15,8 +15,13 @@ export type TraitInfo = { name: string; methods: Map<string, FnSig> };
 export type UnitsInfo = { name: string; backing: "int" | "float"; units: { name: string; factor: number }[] };
 /** A method of a script or host type. `sig.params` excludes `self`. */
 export type MethodInfo = {
-  typeName: string; trait: string | undefined; name: string; sig: FnSig; hasSelf: boolean;
-  decl: FnDecl | undefined; jsName: string;
+  typeName: string;
+  trait: string | undefined;
+  name: string;
+  sig: FnSig;
+  hasSelf: boolean;
+  decl: FnDecl | undefined;
+  jsName: string;
 };
 export type FnInfo = { module: string; name: string; sig: FnSig; decl: FnDecl; jsName: string };
 export type HostFnDecl = { sig: FnSig };
@@ -40,8 +45,15 @@ export type Decls = {
 
 export function emptyDecls(): Decls {
   return {
-    structs: new Map(), enums: new Map(), traits: new Map(), units: new Map(), methods: new Map(),
-    traitImpls: new Set(), fns: new Map(), opaque: new Set(), hostModules: new Map(),
+    structs: new Map(),
+    enums: new Map(),
+    traits: new Map(),
+    units: new Map(),
+    methods: new Map(),
+    traitImpls: new Set(),
+    fns: new Map(),
+    opaque: new Set(),
+    hostModules: new Map(),
   };
 }
 

@@ -22,7 +22,9 @@ describe("diagnostics name the real problem", () => {
     expect(e[0]).toContain("`P::new`");
   });
   test("an unsatisfied generic bound names the bound", () => {
-    const e = errors("struct Q { x: int }\nfn big[T: Ord](xs: List[T]) -> Option[T] { xs.max() }\nfn main() -> int {\n    let q = big([Q { x: 1 }])\n    0\n}\n");
+    const e = errors(
+      "struct Q { x: int }\nfn big[T: Ord](xs: List[T]) -> Option[T] { xs.max() }\nfn main() -> int {\n    let q = big([Q { x: 1 }])\n    0\n}\n",
+    );
     expect(e[0]).toContain("E0504 `Q` does not satisfy the bound `T: Ord`");
     expect(e[0]).toContain("#[derive(Ord)]");
   });
@@ -32,7 +34,9 @@ describe("diagnostics name the real problem", () => {
     expect(e[0]).toContain("[T: Eq]");
   });
   test("mixing unit families names the expected and found families", () => {
-    const e = errors("units D: int { ns = 1, ms = 1000000 }\nunits B: int { b = 1, kb = 1024 }\nfn main() -> int {\n    let a = 5ms + 3kb\n    let d: D = 4kb\n    0\n}\n");
+    const e = errors(
+      "units D: int { ns = 1, ms = 1000000 }\nunits B: int { b = 1, kb = 1024 }\nfn main() -> int {\n    let a = 5ms + 3kb\n    let d: D = 4kb\n    0\n}\n",
+    );
     expect(e[0]).toContain("E0220 mismatched unit families in `+`: expected `D`");
     expect(e[0]).toContain("found `B`");
     expect(e[1]).toContain("E0201 mismatched unit families: expected `D`, found `B`");
@@ -41,6 +45,8 @@ describe("diagnostics name the real problem", () => {
     expect(errors('fn main() -> int {\n    println("x".pad_left(3, "ab"))\n    0\n}\n')[0]).toContain("must be one character, found a 2-character string");
   });
   test("a derive that cannot apply names the field and the trait", () => {
-    expect(errors("struct I { v: int }\n#[derive(Eq)]\nstruct O { i: I }\nfn main() -> int { 0 }\n")[0]).toContain("cannot derive `Eq` for `O`: its field `i` has type `I`");
+    expect(errors("struct I { v: int }\n#[derive(Eq)]\nstruct O { i: I }\nfn main() -> int { 0 }\n")[0]).toContain(
+      "cannot derive `Eq` for `O`: its field `i` has type `I`",
+    );
   });
 });

@@ -15,7 +15,8 @@ import { BOOL, CHAR, ERROR, FLOAT, INT, STRING, substParams, type Type } from ".
 /** Type `p` against `ty`, adding its bindings to `binds`. */
 export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string, Type>, inOr = false): void {
   switch (p.kind) {
-    case "wild": return;
+    case "wild":
+      return;
     case "bind":
       if (inOr) c.err("E0305", p.span, "bindings inside an or-pattern are not supported", "match each alternative in its own arm");
       if (binds.has(p.name.name)) c.err("E0305", p.span, `\`${p.name.name}\` is bound more than once in this pattern`, "use a different name");
@@ -31,13 +32,35 @@ export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string
         const ut = unitLiteral(c, v, ty);
         v.ty = ut;
         if (ut.k === "error") return;
-        if (!c.u.unify(ty, ut)) c.err("E0302", p.span, `this pattern is a \`${c.u.show(ut)}\` literal but the value is \`${c.u.show(ty)}\``, "unit literals in patterns must be of the matched value's family");
+        if (!c.u.unify(ty, ut))
+          c.err(
+            "E0302",
+            p.span,
+            `this pattern is a \`${c.u.show(ut)}\` literal but the value is \`${c.u.show(ty)}\``,
+            "unit literals in patterns must be of the matched value's family",
+          );
         return;
       }
-      const lt = v.kind === "int" || (v.kind === "unary" && v.operand.kind === "int") ? INT
-        : v.kind === "float" || v.kind === "unary" ? FLOAT : v.kind === "str" ? STRING : v.kind === "char" ? CHAR : v.kind === "bool" ? BOOL : ERROR;
+      const lt =
+        v.kind === "int" || (v.kind === "unary" && v.operand.kind === "int")
+          ? INT
+          : v.kind === "float" || v.kind === "unary"
+            ? FLOAT
+            : v.kind === "str"
+              ? STRING
+              : v.kind === "char"
+                ? CHAR
+                : v.kind === "bool"
+                  ? BOOL
+                  : ERROR;
       if (v.kind === "str" && v.parts.some((x) => x.kind === "hole")) c.err("E0302", p.span, "string patterns cannot interpolate", "match on a plain literal");
-      if (!c.u.unify(ty, lt)) c.err("E0302", p.span, `this pattern matches \`${c.u.show(lt)}\` but the value is \`${c.u.show(ty)}\``, "patterns must have the type of the matched value");
+      if (!c.u.unify(ty, lt))
+        c.err(
+          "E0302",
+          p.span,
+          `this pattern matches \`${c.u.show(lt)}\` but the value is \`${c.u.show(ty)}\``,
+          "patterns must have the type of the matched value",
+        );
       v.ty = lt;
       return;
     }
@@ -47,12 +70,16 @@ export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string
       const t = c.u.shallow(ty);
       // Struct pattern `Point { x, y }`.
       if (names.length === 1 && c.decls.structs.has(last)) {
-        if (!c.u.unify(t, { k: "adt", name: last, args: [] })) c.err("E0302", p.span, `this pattern matches \`${last}\` but the value is \`${c.u.show(t)}\``, undefined);
+        if (!c.u.unify(t, { k: "adt", name: last, args: [] }))
+          c.err("E0302", p.span, `this pattern matches \`${last}\` but the value is \`${c.u.show(t)}\``, undefined);
         const info = c.decls.structs.get(last)!;
         p.res = { enumName: last, variant: last, tag: 0, struct: true };
         for (const f of p.fields ?? []) {
           const ft = info.fields.find((x) => x.name === f.name.name);
-          if (!ft) { c.err("E0203", f.name.span, `struct \`${last}\` has no field \`${f.name.name}\``, undefined); continue; }
+          if (!ft) {
+            c.err("E0203", f.name.span, `struct \`${last}\` has no field \`${f.name.name}\``, undefined);
+            continue;
+          }
           checkPattern(c, f.pat, ft.ty, binds, inOr);
         }
         if (p.args) c.err("E0302", p.span, `\`${last}\` is a struct; destructure it with \`${last} { field, … }\``, undefined);
@@ -74,19 +101,42 @@ export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string
       }
       const args = info.params.map(() => c.u.fresh());
       const enumTy: Type = { k: "adt", name: info.name, args };
-      if (!c.u.unify(ty, enumTy)) { c.err("E0302", p.span, `this pattern matches \`${c.u.show(enumTy)}\` but the value is \`${c.u.show(ty)}\``, "patterns must have the type of the matched value"); return; }
+      if (!c.u.unify(ty, enumTy)) {
+        c.err(
+          "E0302",
+          p.span,
+          `this pattern matches \`${c.u.show(enumTy)}\` but the value is \`${c.u.show(ty)}\``,
+          "patterns must have the type of the matched value",
+        );
+        return;
+      }
       const subst = new Map(info.params.map((n, i) => [n, args[i] as Type]));
       p.res = { enumName: info.name, variant: last, tag: variant.tag };
       if (variant.tuple) {
         const sub = p.args ?? [];
-        if (!p.args && !p.fields) { c.err("E0302", p.span, `variant \`${last}\` has ${variant.tuple.length} field(s)`, `write \`${names.join("::")}(${variant.tuple.map(() => "_").join(", ")})\``); return; }
-        if (sub.length !== variant.tuple.length) c.err("E0302", p.span, `variant \`${last}\` has ${variant.tuple.length} field(s), the pattern has ${sub.length}`, undefined);
+        if (!p.args && !p.fields) {
+          c.err(
+            "E0302",
+            p.span,
+            `variant \`${last}\` has ${variant.tuple.length} field(s)`,
+            `write \`${names.join("::")}(${variant.tuple.map(() => "_").join(", ")})\``,
+          );
+          return;
+        }
+        if (sub.length !== variant.tuple.length)
+          c.err("E0302", p.span, `variant \`${last}\` has ${variant.tuple.length} field(s), the pattern has ${sub.length}`, undefined);
         sub.forEach((sp, i) => checkPattern(c, sp, substParams(variant.tuple![i] ?? ERROR, subst), binds, inOr));
       } else if (variant.fields) {
-        if (!p.fields) { c.err("E0302", p.span, `variant \`${last}\` has named fields`, `write \`${names.join("::")} { … }\``); return; }
+        if (!p.fields) {
+          c.err("E0302", p.span, `variant \`${last}\` has named fields`, `write \`${names.join("::")} { … }\``);
+          return;
+        }
         for (const f of p.fields) {
           const ft = variant.fields.find((x) => x.name === f.name.name);
-          if (!ft) { c.err("E0203", f.name.span, `variant \`${last}\` has no field \`${f.name.name}\``, undefined); continue; }
+          if (!ft) {
+            c.err("E0203", f.name.span, `variant \`${last}\` has no field \`${f.name.name}\``, undefined);
+            continue;
+          }
           checkPattern(c, f.pat, substParams(ft.ty, subst), binds, inOr);
         }
       } else if (p.args || p.fields) c.err("E0302", p.span, `variant \`${last}\` has no fields`, `write \`${names.join("::")}\``);
@@ -98,11 +148,15 @@ export function checkPattern(c: Checker, p: Pattern, ty: Type, binds: Map<string
 /** Expand or-patterns and convert to the analysis form. */
 export function normalize(c: Checker, p: Pattern): NPat[] {
   switch (p.kind) {
-    case "wild": case "bind": return [{ c: "wild" }];
-    case "or": return p.alts.flatMap((a) => normalize(c, a));
+    case "wild":
+    case "bind":
+      return [{ c: "wild" }];
+    case "or":
+      return p.alts.flatMap((a) => normalize(c, a));
     case "lit":
       if (p.value.kind === "bool") return [{ c: "ctor", name: String(p.value.value), args: [] }];
-      if ((p.value.kind === "int" || p.value.kind === "float") && p.value.unitValue !== undefined) return [{ c: "lit", v: `unit:${String(p.value.unitValue)}` }];
+      if ((p.value.kind === "int" || p.value.kind === "float") && p.value.unitValue !== undefined)
+        return [{ c: "lit", v: `unit:${String(p.value.unitValue)}` }];
       return [{ c: "lit", v: JSON.stringify(p.value.kind === "str" ? p.value.parts : String((p.value as { value?: unknown }).value)) }];
     case "variant": {
       if (!p.res) return [{ c: "wild" }];
@@ -136,14 +190,22 @@ export function ctorsOf(c: Checker): (t: Type) => Ctor<Type>[] | undefined {
     if (t.k === "bool") return ["false", "true"].map((n) => ({ name: n, display: () => n, argTys: [] }));
     if (t.k !== "adt") return undefined;
     const st = c.decls.structs.get(t.name);
-    if (st) return [{ name: t.name, display: (a) => `${t.name} { ${st.fields.map((f, i) => `${f.name}: ${a[i]}`).join(", ")} }`, argTys: st.fields.map((f) => f.ty) }];
+    if (st)
+      return [
+        { name: t.name, display: (a) => `${t.name} { ${st.fields.map((f, i) => `${f.name}: ${a[i]}`).join(", ")} }`, argTys: st.fields.map((f) => f.ty) },
+      ];
     const en = c.decls.enums.get(t.name);
     if (!en) return undefined;
     const subst = new Map(en.params.map((n, i) => [n, t.args[i] ?? ERROR]));
     const prefix = t.name === "Option" || t.name === "Result" ? "" : `${t.name}::`;
     return en.variants.map((v) => ({
       name: v.name,
-      display: (a: string[]) => v.tuple ? `${prefix}${v.name}(${a.join(", ")})` : v.fields ? `${prefix}${v.name} { ${v.fields.map((f, i) => `${f.name}: ${a[i]}`).join(", ")} }` : `${prefix}${v.name}`,
+      display: (a: string[]) =>
+        v.tuple
+          ? `${prefix}${v.name}(${a.join(", ")})`
+          : v.fields
+            ? `${prefix}${v.name} { ${v.fields.map((f, i) => `${f.name}: ${a[i]}`).join(", ")} }`
+            : `${prefix}${v.name}`,
       argTys: (v.tuple ?? v.fields?.map((f) => f.ty) ?? []).map((x) => substParams(x, subst)),
     }));
   };

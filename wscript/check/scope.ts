@@ -41,9 +41,14 @@ export const DISCARD: Type = { k: "unit" };
 /** The names a pattern binds, in source order. */
 export function patternIdents(p: Pattern): Ident[] {
   switch (p.kind) {
-    case "bind": return [p.name];
-    case "or": return p.alts.flatMap(patternIdents);
-    case "variant": return [...(p.args ?? []).flatMap(patternIdents), ...(p.fields ?? []).flatMap((f) => patternIdents(f.pat))];
-    case "wild": case "lit": return [];
+    case "bind":
+      return [p.name];
+    case "or":
+      return p.alts.flatMap(patternIdents);
+    case "variant":
+      return [...(p.args ?? []).flatMap(patternIdents), ...(p.fields ?? []).flatMap((f) => patternIdents(f.pat))];
+    case "wild":
+    case "lit":
+      return [];
   }
 }

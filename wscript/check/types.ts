@@ -11,8 +11,14 @@
  */
 
 export type Type =
-  | { k: "int" } | { k: "float" } | { k: "bool" } | { k: "char" } | { k: "string" } | { k: "unit" }
-  | { k: "never" } | { k: "error" }
+  | { k: "int" }
+  | { k: "float" }
+  | { k: "bool" }
+  | { k: "char" }
+  | { k: "string" }
+  | { k: "unit" }
+  | { k: "never" }
+  | { k: "error" }
   | { k: "list"; elem: Type }
   | { k: "map"; key: Type; val: Type }
   | { k: "weak"; inner: Type }
@@ -67,25 +73,38 @@ export class Unifier {
   resolve(t: Type): Type {
     t = this.shallow(t);
     switch (t.k) {
-      case "list": return { k: "list", elem: this.resolve(t.elem) };
-      case "map": return { k: "map", key: this.resolve(t.key), val: this.resolve(t.val) };
-      case "weak": return { k: "weak", inner: this.resolve(t.inner) };
-      case "fn": return { k: "fn", params: t.params.map((p) => this.resolve(p)), ret: this.resolve(t.ret) };
-      case "adt": return t.args.length ? { k: "adt", name: t.name, args: t.args.map((a) => this.resolve(a)) } : t;
-      default: return t;
+      case "list":
+        return { k: "list", elem: this.resolve(t.elem) };
+      case "map":
+        return { k: "map", key: this.resolve(t.key), val: this.resolve(t.val) };
+      case "weak":
+        return { k: "weak", inner: this.resolve(t.inner) };
+      case "fn":
+        return { k: "fn", params: t.params.map((p) => this.resolve(p)), ret: this.resolve(t.ret) };
+      case "adt":
+        return t.args.length ? { k: "adt", name: t.name, args: t.args.map((a) => this.resolve(a)) } : t;
+      default:
+        return t;
     }
   }
 
   private occurs(id: number, t: Type): boolean {
     t = this.shallow(t);
     switch (t.k) {
-      case "var": return t.id === id;
-      case "list": return this.occurs(id, t.elem);
-      case "map": return this.occurs(id, t.key) || this.occurs(id, t.val);
-      case "weak": return this.occurs(id, t.inner);
-      case "fn": return t.params.some((p) => this.occurs(id, p)) || this.occurs(id, t.ret);
-      case "adt": return t.args.some((a) => this.occurs(id, a));
-      default: return false;
+      case "var":
+        return t.id === id;
+      case "list":
+        return this.occurs(id, t.elem);
+      case "map":
+        return this.occurs(id, t.key) || this.occurs(id, t.val);
+      case "weak":
+        return this.occurs(id, t.inner);
+      case "fn":
+        return t.params.some((p) => this.occurs(id, p)) || this.occurs(id, t.ret);
+      case "adt":
+        return t.args.some((a) => this.occurs(id, a));
+      default:
+        return false;
     }
   }
 
@@ -105,17 +124,24 @@ export class Unifier {
     if (b.k === "var") return this.unify(b, a);
     if (a.k === "never" || b.k === "never") return true;
     switch (a.k) {
-      case "list": return b.k === "list" && this.unify(a.elem, b.elem);
-      case "map": return b.k === "map" && this.unify(a.key, b.key) && this.unify(a.val, b.val);
-      case "weak": return b.k === "weak" && this.unify(a.inner, b.inner);
+      case "list":
+        return b.k === "list" && this.unify(a.elem, b.elem);
+      case "map":
+        return b.k === "map" && this.unify(a.key, b.key) && this.unify(a.val, b.val);
+      case "weak":
+        return b.k === "weak" && this.unify(a.inner, b.inner);
       case "fn":
-        return b.k === "fn" && a.params.length === b.params.length &&
-          a.params.every((p, i) => this.unify(p, b.params[i] as Type)) && this.unify(a.ret, b.ret);
-      case "adt": return b.k === "adt" && a.name === b.name && a.args.length === b.args.length && a.args.every((x, i) => this.unify(x, b.args[i] as Type));
-      case "dyn": return b.k === "dyn" && a.trait === b.trait;
-      case "units": return b.k === "units" && a.name === b.name;
-      case "param": return b.k === "param" && a.name === b.name;
-      default: return a.k === b.k;
+        return b.k === "fn" && a.params.length === b.params.length && a.params.every((p, i) => this.unify(p, b.params[i] as Type)) && this.unify(a.ret, b.ret);
+      case "adt":
+        return b.k === "adt" && a.name === b.name && a.args.length === b.args.length && a.args.every((x, i) => this.unify(x, b.args[i] as Type));
+      case "dyn":
+        return b.k === "dyn" && a.trait === b.trait;
+      case "units":
+        return b.k === "units" && a.name === b.name;
+      case "param":
+        return b.k === "param" && a.name === b.name;
+      default:
+        return a.k === b.k;
     }
   }
 
@@ -123,18 +149,31 @@ export class Unifier {
   show(t: Type): string {
     t = this.shallow(t);
     switch (t.k) {
-      case "list": return `List[${this.show(t.elem)}]`;
-      case "map": return `Map[${this.show(t.key)}, ${this.show(t.val)}]`;
-      case "weak": return `weak[${this.show(t.inner)}]`;
-      case "fn": return `fn(${t.params.map((p) => this.show(p)).join(", ")})${this.shallow(t.ret).k === "unit" ? "" : ` -> ${this.show(t.ret)}`}`;
-      case "adt": return t.args.length ? `${t.name}[${t.args.map((a) => this.show(a)).join(", ")}]` : t.name;
-      case "dyn": return `dyn ${t.trait}`;
-      case "units": case "param": return t.name;
-      case "var": return "_";
-      case "unit": return "()";
-      case "never": return "!";
-      case "error": return "{error}";
-      default: return t.k;
+      case "list":
+        return `List[${this.show(t.elem)}]`;
+      case "map":
+        return `Map[${this.show(t.key)}, ${this.show(t.val)}]`;
+      case "weak":
+        return `weak[${this.show(t.inner)}]`;
+      case "fn":
+        return `fn(${t.params.map((p) => this.show(p)).join(", ")})${this.shallow(t.ret).k === "unit" ? "" : ` -> ${this.show(t.ret)}`}`;
+      case "adt":
+        return t.args.length ? `${t.name}[${t.args.map((a) => this.show(a)).join(", ")}]` : t.name;
+      case "dyn":
+        return `dyn ${t.trait}`;
+      case "units":
+      case "param":
+        return t.name;
+      case "var":
+        return "_";
+      case "unit":
+        return "()";
+      case "never":
+        return "!";
+      case "error":
+        return "{error}";
+      default:
+        return t.k;
     }
   }
 }
@@ -142,13 +181,20 @@ export class Unifier {
 /** Substitute named type parameters in `t`. */
 export function substParams(t: Type, m: ReadonlyMap<string, Type>): Type {
   switch (t.k) {
-    case "param": return m.get(t.name) ?? t;
-    case "list": return { k: "list", elem: substParams(t.elem, m) };
-    case "map": return { k: "map", key: substParams(t.key, m), val: substParams(t.val, m) };
-    case "weak": return { k: "weak", inner: substParams(t.inner, m) };
-    case "fn": return { k: "fn", params: t.params.map((p) => substParams(p, m)), ret: substParams(t.ret, m) };
-    case "adt": return t.args.length ? { k: "adt", name: t.name, args: t.args.map((a) => substParams(a, m)) } : t;
-    default: return t;
+    case "param":
+      return m.get(t.name) ?? t;
+    case "list":
+      return { k: "list", elem: substParams(t.elem, m) };
+    case "map":
+      return { k: "map", key: substParams(t.key, m), val: substParams(t.val, m) };
+    case "weak":
+      return { k: "weak", inner: substParams(t.inner, m) };
+    case "fn":
+      return { k: "fn", params: t.params.map((p) => substParams(p, m)), ret: substParams(t.ret, m) };
+    case "adt":
+      return t.args.length ? { k: "adt", name: t.name, args: t.args.map((a) => substParams(a, m)) } : t;
+    default:
+      return t;
   }
 }
 

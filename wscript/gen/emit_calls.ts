@@ -9,10 +9,14 @@ export function emitPath(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "path" }
   const res = e.res;
   if (!res) return "undefined";
   switch (res.kind) {
-    case "local": return g.local(ctx, (e.segs[0] as { name: string }).name);
-    case "fn": return g.d.fns.get(res.module ?? "")?.get(res.name)?.jsName ?? "undefined";
-    case "host": return g.host(`${res.module}::${res.name}`);
-    case "assoc": return g.d.methods.get(res.typeName)?.get(res.name)?.jsName ?? "undefined";
+    case "local":
+      return g.local(ctx, (e.segs[0] as { name: string }).name);
+    case "fn":
+      return g.d.fns.get(res.module ?? "")?.get(res.name)?.jsName ?? "undefined";
+    case "host":
+      return g.host(`${res.module}::${res.name}`);
+    case "assoc":
+      return g.d.methods.get(res.typeName)?.get(res.name)?.jsName ?? "undefined";
     case "variant": {
       const v = res.v;
       const en = g.d.enums.get(v.enumName);
@@ -29,7 +33,8 @@ export function emitPath(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "path" }
       const fam = g.d.units.get(res.family);
       return fam?.backing === "int" ? `((x) => imul(x, ${res.factor}))` : `((x) => x * ${res.factor})`;
     }
-    case "prelude": return "undefined";
+    case "prelude":
+      return "undefined";
   }
 }
 
@@ -60,16 +65,24 @@ export function emitPrelude(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "call
   const t0 = argTypes[0] ? g.u.shallow(argTypes[0]) : ({ k: "unit" } as Type);
   const a0 = args[0] ?? "undefined";
   switch (name) {
-    case "print": return `$out(${g.showOf(t0, a0, e.span)})`;
-    case "println": return args.length ? `$out(${g.showOf(t0, a0, e.span)} + "\\n")` : `$out("\\n")`;
-    case "str": return g.showOf(t0, a0, e.span);
+    case "print":
+      return `$out(${g.showOf(t0, a0, e.span)})`;
+    case "println":
+      return args.length ? `$out(${g.showOf(t0, a0, e.span)} + "\\n")` : `$out("\\n")`;
+    case "str":
+      return g.showOf(t0, a0, e.span);
     case "fmt": {
-      const rest = args.slice(1).map((a, i) => { const t = g.u.shallow(argTypes[i + 1] as Type); return t.k === "units" ? g.showOf(t, a) : a; });
+      const rest = args.slice(1).map((a, i) => {
+        const t = g.u.shallow(argTypes[i + 1] as Type);
+        return t.k === "units" ? g.showOf(t, a) : a;
+      });
       const ds = argTypes.slice(1).map((t) => (g.u.shallow(t).k === "units" ? undefined : g.descOf(t)));
       return `${g.mark(e.span)}fmt_(${a0}, [${rest.join(", ")}]${ds.some((d) => d) ? `, [${ds.map((d) => d ?? "undefined").join(", ")}]` : ""})`;
     }
-    case "same": return `(${a0} === ${args[1]})`;
-    case "weak": return `new WeakBox(${a0})`;
+    case "same":
+      return `(${a0} === ${args[1]})`;
+    case "weak":
+      return `new WeakBox(${a0})`;
     case "int":
       if (t0.k === "float" || (t0.k === "units" && t0.backing === "float")) return `f2i(${a0})`;
       if (t0.k === "char") return `${a0}.codePointAt(0)`;
@@ -93,11 +106,17 @@ export function emitMethod(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "metho
       if (res.recv === "list") {
         if (res.name === "len") return `${r}.length`;
         if (res.name === "push") return `${r}.push(${args[0]})`;
-        if (res.name === "join" && res.recvTy.k === "list") { const d = g.descOf(res.recvTy.elem); if (d) return `list_join(${r}, ${args[0]}, ${d})`; }
-      if (res.name === "sum") { const el = res.recvTy.k === "list" ? g.u.shallow(res.recvTy.elem) : undefined; return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`; }
+        if (res.name === "join" && res.recvTy.k === "list") {
+          const d = g.descOf(res.recvTy.elem);
+          if (d) return `list_join(${r}, ${args[0]}, ${d})`;
+        }
+        if (res.name === "sum") {
+          const el = res.recvTy.k === "list" ? g.u.shallow(res.recvTy.elem) : undefined;
+          return `list_sum(${r}, ${el?.k === "int" || (el?.k === "units" && el.backing === "int")})`;
+        }
       }
       if (res.recv === "weak" && res.name === "upgrade") return `weak_upgrade(${r}, $roots)`;
-    return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
+      return `${m}${res.recv}_${res.name}(${[r, ...args].join(", ")})`;
     }
     case "user": {
       const info = g.d.methods.get(res.typeName)?.get(res.trait ? `${res.trait}::${res.name}` : res.name);
@@ -108,8 +127,11 @@ export function emitMethod(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "metho
       g.emit(`const ${t} = ${r};`);
       return `${m}${t}.$d_${jsIdent(res.trait)}_${jsIdent(res.name)}(${[t, ...args].join(", ")})`;
     }
-    case "host": return `${m}${g.host(`${res.typeName}.${res.name}`)}(${[r, ...args].join(", ")})`;
-    case "field_call": return `${m}${r}.${prop(e.name.name)}(${args.join(", ")})`;
-    case "unit_get": return r;
+    case "host":
+      return `${m}${g.host(`${res.typeName}.${res.name}`)}(${[r, ...args].join(", ")})`;
+    case "field_call":
+      return `${m}${r}.${prop(e.name.name)}(${args.join(", ")})`;
+    case "unit_get":
+      return r;
   }
 }

@@ -41,7 +41,10 @@ export function emitIf(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "if" }>): 
   const c = g.expr(ctx, e.cond);
   g.emit(`if (${c})`);
   g.blockInto(ctx, e.then, r);
-  if (e.else_) { g.emit("else"); g.blockInto(ctx, e.else_, r); }
+  if (e.else_) {
+    g.emit("else");
+    g.blockInto(ctx, e.else_, r);
+  }
   return r ?? "undefined";
 }
 
@@ -51,11 +54,18 @@ export function emitIfLet(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "if_let
   g.emit(`const ${s} = ${g.expr(ctx, e.value)};`);
   g.emit(`if (${g.test(e.pat, s)}) {`);
   ctx.scopes.push(new Map());
-  for (const [n, x] of g.binds(e.pat, s)) { const js = g.bind(ctx, n); g.emit(`  const ${js} = ${x};`); g.root(js); }
+  for (const [n, x] of g.binds(e.pat, s)) {
+    const js = g.bind(ctx, n);
+    g.emit(`  const ${js} = ${x};`);
+    g.root(js);
+  }
   g.blockInto(ctx, e.then, r);
   ctx.scopes.pop();
   g.emit("}");
-  if (e.else_) { g.emit("else"); g.blockInto(ctx, e.else_, r); }
+  if (e.else_) {
+    g.emit("else");
+    g.blockInto(ctx, e.else_, r);
+  }
   return r ?? "undefined";
 }
 
@@ -72,7 +82,11 @@ export function emitMatch(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "match"
     const save2 = g.ind;
     g.ind += "  ";
     ctx.scopes.push(new Map());
-    for (const [n, x] of g.binds(arm.pat, s)) { const js = g.bind(ctx, n); g.emit(`const ${js} = ${x};`); g.root(js); }
+    for (const [n, x] of g.binds(arm.pat, s)) {
+      const js = g.bind(ctx, n);
+      g.emit(`const ${js} = ${x};`);
+      g.root(js);
+    }
     if (arm.guard) {
       const guard = g.expr(ctx, arm.guard);
       g.emit(`if (${guard}) {`);
@@ -186,7 +200,11 @@ export function emitFor(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "for" }>)
   g.emit(`${label}: ${head} {`);
   g.emit(`  if (--$S[0] < 0) $refuel();`);
   if (mark) g.emit(`  $roots.length = ${mark};`);
-  if (name) { const js = g.bind(ctx, name); g.emit(`  const ${js} = ${item};`); g.root(js); }
+  if (name) {
+    const js = g.bind(ctx, name);
+    g.emit(`  const ${js} = ${item};`);
+    g.root(js);
+  }
   g.blockInto(ctx, e.body, undefined);
   g.emit("}");
   g.rootDrop(mark);

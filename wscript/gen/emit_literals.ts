@@ -21,16 +21,22 @@ export function emitMap(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "map" }>)
 
 export function emitStructLit(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "struct_lit" }>): string {
   if (!e.res) return "undefined";
-  const vals = g.operands(ctx, e.fields.map((f) => f.value)).map((v, i) => {
-    if (/^[\w$]+$/.test(v) || e.fields.length < 2) return v;
-    const t = g.t();
-    g.emit(`const ${t} = ${v};`);
-    void i;
-    return t;
-  });
+  const vals = g
+    .operands(
+      ctx,
+      e.fields.map((f) => f.value),
+    )
+    .map((v, i) => {
+      if (/^[\w$]+$/.test(v) || e.fields.length < 2) return v;
+      const t = g.t();
+      g.emit(`const ${t} = ${v};`);
+      void i;
+      return t;
+    });
   const byName = new Map(e.fields.map((f, i) => [f.name.name, vals[i] as string]));
   const res = e.res;
-  if (res.struct) return `new S_${jsIdent(res.enumName)}(${(g.d.structs.get(res.enumName)?.fields ?? []).map((f) => byName.get(f.name) ?? "undefined").join(", ")})`;
+  if (res.struct)
+    return `new S_${jsIdent(res.enumName)}(${(g.d.structs.get(res.enumName)?.fields ?? []).map((f) => byName.get(f.name) ?? "undefined").join(", ")})`;
   const v = g.d.enums.get(res.enumName)?.variants.find((x) => x.name === res.variant);
   return `new E_${jsIdent(res.enumName)}_${jsIdent(res.variant)}(${(v?.fields ?? []).map((f) => byName.get(f.name) ?? "undefined").join(", ")})`;
 }

@@ -56,18 +56,31 @@ export function emitBinary(g: CodeGen, ctx: Ctx, e: Extract<Expr, { kind: "binar
       if (f) return `${f === "idiv" || f === "irem" ? g.mark(e.span) : ""}${f}(${a}, ${b})`;
       return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
     }
-    case "float": case "str": case "prim": return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
+    case "float":
+    case "str":
+    case "prim":
+      return `(${a} ${op === "==" ? "===" : op === "!=" ? "!==" : op} ${b})`;
     case "deep":
       if (op === "==") return `${g.mark(e.span)}eq(${a}, ${b})`;
       if (op === "!=") return `!${g.mark(e.span)}eq(${a}, ${b})`;
       return `(${g.mark(e.span)}cmp(${a}, ${b}) ${op} 0)`;
-    case "trait": return `${g.mark(e.span)}${k.method}(${a}, ${b})`;
-    default: return `(${a} ${op} ${b})`;
+    case "trait":
+      return `${g.mark(e.span)}${k.method}(${a}, ${b})`;
+    default:
+      return `(${a} ${op} ${b})`;
   }
 }
 
-export function arithExpr(g: CodeGen, k: Expr["ty"] extends unknown ? { kind: string; method?: string } : never, op: string, a: string, b: string, span: Span): string {
-  if (k.kind === "int") return `${g.mark(span)}${({ "+": "iadd", "-": "isub", "*": "imul", "/": "idiv", "%": "irem" } as Record<string, string>)[op]}(${a}, ${b})`;
+export function arithExpr(
+  g: CodeGen,
+  k: Expr["ty"] extends unknown ? { kind: string; method?: string } : never,
+  op: string,
+  a: string,
+  b: string,
+  span: Span,
+): string {
+  if (k.kind === "int")
+    return `${g.mark(span)}${({ "+": "iadd", "-": "isub", "*": "imul", "/": "idiv", "%": "irem" } as Record<string, string>)[op]}(${a}, ${b})`;
   if (k.kind === "trait") return `${g.mark(span)}${k.method}(${a}, ${b})`;
   return `(${a} ${op} ${b})`;
 }

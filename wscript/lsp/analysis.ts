@@ -48,7 +48,12 @@ export class Analysis {
   /** Where host items were declared (`mod::fn`, `mod::CONST`, `Type.method`). */
   private hostOrigins = new Map<string, Span>();
 
-  constructor(readonly entry: string, private fe: FrontEnd, readonly ctx: Context, records: BindingRecord[]) {
+  constructor(
+    readonly entry: string,
+    private fe: FrontEnd,
+    readonly ctx: Context,
+    records: BindingRecord[],
+  ) {
     this.diagnostics = fe.diagnostics;
     this.files = fe.files;
     const c = fe.checker;
@@ -59,14 +64,20 @@ export class Analysis {
   }
 
   /** The checker's declaration tables (functions, types, methods, host modules). */
-  get decls(): Decls { return this.fe.checker.decls; }
-  get checker(): Checker { return this.fe.checker; }
+  get decls(): Decls {
+    return this.fe.checker.decls;
+  }
+  get checker(): Checker {
+    return this.fe.checker;
+  }
   /** The `use` scope of a file (undefined for a file outside the graph). */
   fileScope(file: string): FileScope | undefined {
     const mod = this.fe.inputs.find((i) => i.program.file === file)?.module;
     return mod === undefined ? undefined : this.fe.checker.files.get(mod);
   }
-  show(t: Type): string { return this.fe.checker.u.show(this.fe.checker.u.resolve(t)); }
+  show(t: Type): string {
+    return this.fe.checker.u.show(this.fe.checker.u.resolve(t));
+  }
 
   /** The innermost occurrence at `offset`. */
   occurrenceAt(file: string, offset: number): Occurrence | undefined {
@@ -152,14 +163,26 @@ export class Analysis {
     const c = this.fe.checker;
     const add = (span: Span, hover: string, def: Span | undefined) => this.occurrences.push({ span, hover, def });
     const typeName = (name: string): string =>
-      this.decls.structs.has(name) ? "struct" : this.decls.enums.has(name) ? "enum" : this.decls.traits.has(name) ? "trait" : this.decls.units.has(name) ? "units" : this.decls.opaque.has(name) ? "opaque" : "type";
+      this.decls.structs.has(name)
+        ? "struct"
+        : this.decls.enums.has(name)
+          ? "enum"
+          : this.decls.traits.has(name)
+            ? "trait"
+            : this.decls.units.has(name)
+              ? "units"
+              : this.decls.opaque.has(name)
+                ? "opaque"
+                : "type";
     walkProgram(program, {
       item: (it) => {
-        if (it.kind === "struct" || it.kind === "enum" || it.kind === "trait" || it.kind === "units") add(it.name.span, `${it.kind} ${it.name.name}`, it.name.span);
-        if (it.kind === "struct") for (const f of it.fields) {
-          const ty = this.decls.structs.get(it.name.name)?.fields.find((x) => x.name === f.name.name)?.ty;
-          add(f.name.span, `${it.name.name}.${f.name.name}: ${ty ? this.show(ty) : "?"}`, f.name.span);
-        }
+        if (it.kind === "struct" || it.kind === "enum" || it.kind === "trait" || it.kind === "units")
+          add(it.name.span, `${it.kind} ${it.name.name}`, it.name.span);
+        if (it.kind === "struct")
+          for (const f of it.fields) {
+            const ty = this.decls.structs.get(it.name.name)?.fields.find((x) => x.name === f.name.name)?.ty;
+            add(f.name.span, `${it.name.name}.${f.name.name}: ${ty ? this.show(ty) : "?"}`, f.name.span);
+          }
         if (it.kind === "enum") for (const v of it.variants) add(v.name.span, `${it.name.name}::${v.name.name}`, v.name.span);
         if (it.kind === "use" && it.path.length) {
           const head = it.path[0] as { name: string; span: Span };
@@ -174,7 +197,8 @@ export class Analysis {
         if (t.kind !== "named" || t.path.length !== 1) return;
         const n = (t.path[0] as { name: string }).name;
         const d = this.defs.get(n);
-        if (d || this.decls.structs.has(n) || this.decls.enums.has(n) || this.decls.opaque.has(n)) add((t.path[0] as { span: Span }).span, `${typeName(n)} ${n}`, d);
+        if (d || this.decls.structs.has(n) || this.decls.enums.has(n) || this.decls.opaque.has(n))
+          add((t.path[0] as { span: Span }).span, `${typeName(n)} ${n}`, d);
       },
       pattern: (p: Pattern) => {
         if (p.kind === "bind") {
@@ -196,7 +220,10 @@ export class Analysis {
 
   private fnSigOf(name: string, owner: Item): FnSig | undefined {
     if (owner.kind === "fn") {
-      for (const fns of this.decls.fns.values()) { const f = fns.get(name); if (f && f.decl === owner) return f.sig; }
+      for (const fns of this.decls.fns.values()) {
+        const f = fns.get(name);
+        if (f && f.decl === owner) return f.sig;
+      }
       return undefined;
     }
     if (owner.kind === "impl") {
@@ -220,7 +247,11 @@ export class Analysis {
         const res = e.res;
         if (!res) return;
         switch (res.kind) {
-          case "local": { const b = this.bindingFor(name, e.span.file, e.span.start); add(e.span, `${name}: ${ty}`, b?.def); return; }
+          case "local": {
+            const b = this.bindingFor(name, e.span.file, e.span.start);
+            add(e.span, `${name}: ${ty}`, b?.def);
+            return;
+          }
           case "fn": {
             const f = this.decls.fns.get(res.module ?? "")?.get(res.name);
             add(e.span, f ? this.sigText(name, f.sig) : `${name}: ${ty}`, f?.decl.name.span);
@@ -230,17 +261,27 @@ export class Analysis {
             const m = this.decls.hostModules.get(res.module);
             const f = m?.fns.get(res.name);
             const k = m?.consts.get(res.name);
-            add(e.span, f ? this.sigText(`${res.module}::${res.name}`, f.sig) : k ? `const ${res.module}::${res.name}: ${this.show(k.ty)}` : name, this.hostOrigins.get(`${res.module}::${res.name}`));
+            add(
+              e.span,
+              f ? this.sigText(`${res.module}::${res.name}`, f.sig) : k ? `const ${res.module}::${res.name}: ${this.show(k.ty)}` : name,
+              this.hostOrigins.get(`${res.module}::${res.name}`),
+            );
             return;
           }
-          case "variant": add(e.span, `${res.v.enumName}::${res.v.variant}: ${ty}`, this.defs.get(`${res.v.enumName}::${res.v.variant}`)); return;
+          case "variant":
+            add(e.span, `${res.v.enumName}::${res.v.variant}: ${ty}`, this.defs.get(`${res.v.enumName}::${res.v.variant}`));
+            return;
           case "assoc": {
             const m = this.methodInfo(res.typeName, res.name, undefined);
             add(e.span, m ? this.sigText(`${res.typeName}::${res.name}`, m.sig) : name, m?.decl?.name.span);
             return;
           }
-          case "unit_ctor": add(e.span, `${name}: ${ty}`, this.defs.get(res.family)); return;
-          case "prelude": add(e.span, `${name} (prelude)`, undefined); return;
+          case "unit_ctor":
+            add(e.span, `${name}: ${ty}`, this.defs.get(res.family));
+            return;
+          case "prelude":
+            add(e.span, `${name} (prelude)`, undefined);
+            return;
         }
         return;
       }
@@ -249,7 +290,8 @@ export class Analysis {
         const name = e.name.name;
         if (!res) return;
         switch (res.kind) {
-          case "user": case "host": {
+          case "user":
+          case "host": {
             const m = this.methodInfo(res.typeName, name, res.kind === "user" ? res.trait : undefined);
             const def = res.kind === "user" ? m?.decl?.name.span : this.hostOrigins.get(`${res.typeName}.${name}`);
             add(e.name.span, m ? this.sigText(`${res.typeName}.${name}`, m.sig) : `.${name}() -> ${ty}`, def);
@@ -257,7 +299,11 @@ export class Analysis {
           }
           case "dyn": {
             const sig = this.decls.traits.get(res.trait)?.methods.get(name);
-            add(e.name.span, sig ? this.sigText(`${res.trait}.${name}`, sig) : `.${name}() -> ${ty}`, this.methodInfo(res.trait, name, undefined)?.decl?.name.span);
+            add(
+              e.name.span,
+              sig ? this.sigText(`${res.trait}.${name}`, sig) : `.${name}() -> ${ty}`,
+              this.methodInfo(res.trait, name, undefined)?.decl?.name.span,
+            );
             return;
           }
           case "builtin": {
@@ -266,7 +312,9 @@ export class Analysis {
             add(e.name.span, sig ? this.sigText(`${this.show(res.recvTy)}.${name}`, sig) : `.${name}() -> ${ty}`, undefined);
             return;
           }
-          default: add(e.name.span, `.${name}: ${ty}`, undefined); return;
+          default:
+            add(e.name.span, `.${name}: ${ty}`, undefined);
+            return;
         }
       }
       case "field": {
@@ -277,15 +325,27 @@ export class Analysis {
       }
       case "struct_lit": {
         const last = e.path[e.path.length - 1];
-        if (last && e.res) add(last.span, e.res.struct ? `struct ${e.res.enumName}` : `${e.res.enumName}::${e.res.variant}`, this.defs.get(e.res.struct ? e.res.enumName : `${e.res.enumName}::${e.res.variant}`));
+        if (last && e.res)
+          add(
+            last.span,
+            e.res.struct ? `struct ${e.res.enumName}` : `${e.res.enumName}::${e.res.variant}`,
+            this.defs.get(e.res.struct ? e.res.enumName : `${e.res.enumName}::${e.res.variant}`),
+          );
         for (const f of e.fields) {
           const key = e.res ? (e.res.struct ? `${e.res.enumName}.${f.name.name}` : `${e.res.enumName}::${e.res.variant}.${f.name.name}`) : "";
           add(f.name.span, `${f.name.name}: ${f.value.ty ? this.show(f.value.ty) : "?"}`, this.defs.get(key));
         }
         return;
       }
-      case "int": case "float": case "str": case "char": case "bool": add(e.span, ty, undefined); return;
-      default: return;
+      case "int":
+      case "float":
+      case "str":
+      case "char":
+      case "bool":
+        add(e.span, ty, undefined);
+        return;
+      default:
+        return;
     }
   }
 }
@@ -293,6 +353,8 @@ export class Analysis {
 /** Run the front end of `ctx` on a file and build its analysis. */
 export function analyzeWith(ctx: Context, path: string, source: string): Analysis {
   const records: BindingRecord[] = [];
-  const fe = ctx.check(path, source, (c) => { c.onBind = (b) => records.push(b); });
+  const fe = ctx.check(path, source, (c) => {
+    c.onBind = (b) => records.push(b);
+  });
   return new Analysis(path, fe, ctx, records);
 }

@@ -5,7 +5,10 @@ import { Session } from "../session.ts";
 import { mathModule } from "../std/mod.ts";
 import { noImports } from "../compile.ts";
 
-const api = interfaceModules("/p/api.wscripti", "opaque Pane {\n    fn title(self) -> string\n}\nmodule term {\n    fn open(name: string) -> Pane\n    const MAX_PANES: int = 16\n}\n");
+const api = interfaceModules(
+  "/p/api.wscripti",
+  "opaque Pane {\n    fn title(self) -> string\n}\nmodule term {\n    fn open(name: string) -> Pane\n    const MAX_PANES: int = 16\n}\n",
+);
 const b = Session.builder().module(mathModule()).resolver(noImports);
 for (const m of api.modules) b.module(m);
 const s = b.build();
@@ -29,7 +32,7 @@ describe("complete()", () => {
     expect(got).toEqual(["x", "xy", "xz"]);
   });
   test("methods of a host opaque type declared in a .wscripti come through", () => {
-    expect(labels("use term\nfn main() {\n    let p = term::open(\"a\")\n    p.|\n}\n")).toEqual(["title"]);
+    expect(labels('use term\nfn main() {\n    let p = term::open("a")\n    p.|\n}\n')).toEqual(["title"]);
   });
   test("after `module::` it lists the module's functions and constants", () => {
     expect(labels("use term\nfn main() {\n    term::|\n}\n")).toEqual(["MAX_PANES", "open"]);

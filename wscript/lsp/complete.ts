@@ -16,10 +16,45 @@ import type { Analysis } from "./analysis.ts";
 import { PRELUDE } from "../check/builtins.ts";
 import type { Type } from "../check/types.ts";
 
-export type CompletionKind = "variable" | "function" | "method" | "field" | "module" | "struct" | "enum" | "variant" | "constant" | "keyword" | "unit" | "trait";
+export type CompletionKind =
+  | "variable"
+  | "function"
+  | "method"
+  | "field"
+  | "module"
+  | "struct"
+  | "enum"
+  | "variant"
+  | "constant"
+  | "keyword"
+  | "unit"
+  | "trait";
 export type CompletionItem = { label: string; kind: CompletionKind; detail: string };
 
-const KEYWORDS = ["fn", "let", "if", "else", "match", "while", "loop", "for", "in", "break", "continue", "return", "struct", "enum", "impl", "trait", "use", "const", "units", "true", "false", "self"];
+const KEYWORDS = [
+  "fn",
+  "let",
+  "if",
+  "else",
+  "match",
+  "while",
+  "loop",
+  "for",
+  "in",
+  "break",
+  "continue",
+  "return",
+  "struct",
+  "enum",
+  "impl",
+  "trait",
+  "use",
+  "const",
+  "units",
+  "true",
+  "false",
+  "self",
+];
 
 /**
  * Completions at `offset` of `text` (the file `path`). `analyze` analyses a
@@ -41,7 +76,11 @@ export function complete(analyze: (text: string) => Analysis, path: string, text
   const path2 = /([A-Za-z_]\w*)::([A-Za-z_]\w*)?$/.exec(before);
   if (path2) return filter(pathMembers(a, path, path2[1] as string), path2[2] ?? "");
   const word = /[A-Za-z_]\w*$/.exec(before)?.[0] ?? "";
-  if (/\buse\s+\w*$/.test(before)) return filter([...a.decls.hostModules.keys()].filter((m) => !m.startsWith("<")).map((m) => ({ label: m, kind: "module" as const, detail: "host module" })), word);
+  if (/\buse\s+\w*$/.test(before))
+    return filter(
+      [...a.decls.hostModules.keys()].filter((m) => !m.startsWith("<")).map((m) => ({ label: m, kind: "module" as const, detail: "host module" })),
+      word,
+    );
   return filter(scopeItems(a, path, offset - word.length), word);
 }
 
@@ -71,7 +110,8 @@ export function membersOf(a: Analysis, t0: Type): CompletionItem[] {
     if (t.k === "adt" && c.implements(t, "Clone") && !table) out.push({ label: "clone", kind: "method", detail: `fn clone() -> ${a.show(t)}` });
   }
   if (t.k === "dyn") for (const [n, sig] of a.decls.traits.get(t.trait)?.methods ?? []) out.push({ label: n, kind: "method", detail: a.sigText(n, sig) });
-  if (t.k === "param") for (const b of t.bounds) for (const [n, sig] of a.decls.traits.get(b)?.methods ?? []) out.push({ label: n, kind: "method", detail: a.sigText(n, sig) });
+  if (t.k === "param")
+    for (const b of t.bounds) for (const [n, sig] of a.decls.traits.get(b)?.methods ?? []) out.push({ label: n, kind: "method", detail: a.sigText(n, sig) });
   return out;
 }
 
@@ -88,7 +128,8 @@ function pathMembers(a: Analysis, path: string, head: string): CompletionItem[] 
     for (const [n, f] of a.decls.fns.get(mod.name) ?? []) out.push({ label: n, kind: "function", detail: a.sigText(`${mod.name}::${n}`, f.sig) });
   }
   for (const v of a.decls.enums.get(head)?.variants ?? []) out.push({ label: v.name, kind: "variant", detail: `${head}::${v.name}` });
-  for (const m of a.decls.methods.get(head)?.values() ?? []) if (!m.hasSelf) out.push({ label: m.name, kind: "function", detail: a.sigText(`${head}::${m.name}`, m.sig) });
+  for (const m of a.decls.methods.get(head)?.values() ?? [])
+    if (!m.hasSelf) out.push({ label: m.name, kind: "function", detail: a.sigText(`${head}::${m.name}`, m.sig) });
   for (const u of a.decls.units.get(head)?.units ?? []) out.push({ label: u.name, kind: "unit", detail: `${head}::${u.name}` });
   return out;
 }

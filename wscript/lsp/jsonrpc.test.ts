@@ -17,7 +17,9 @@ describe("FrameDecoder", () => {
   });
   test("counts Content-Length in bytes, not characters", () => {
     const f = encodeFrame({ jsonrpc: "2.0", method: "m", params: "ü€" });
-    expect(new TextDecoder().decode(f).startsWith(`Content-Length: ${JSON.stringify({ jsonrpc: "2.0", method: "m", params: "ü€" }).length + 3}\r\n`)).toBe(true);
+    expect(new TextDecoder().decode(f).startsWith(`Content-Length: ${JSON.stringify({ jsonrpc: "2.0", method: "m", params: "ü€" }).length + 3}\r\n`)).toBe(
+      true,
+    );
   });
   test("reports a body that is not JSON, skips a header without a length, and keeps going", () => {
     const enc = new TextEncoder();

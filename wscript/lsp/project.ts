@@ -20,7 +20,13 @@ import { stdModules } from "../std/mod.ts";
 
 export type Project = { session: Session; diagnostics: Diagnostic[] };
 
-const mtime = (p: string): number => { try { return statSync(p).mtimeMs; } catch { return -1; } };
+const mtime = (p: string): number => {
+  try {
+    return statSync(p).mtimeMs;
+  } catch {
+    return -1;
+  }
+};
 
 export class Projects {
   private cache = new Map<string, { stamp: string; project: Project }>();
@@ -43,7 +49,13 @@ export class Projects {
       try {
         text = readFileSync(p, "utf8");
       } catch (e) {
-        diagnostics.push({ code: "E0703", span: { file: p, start: 0, end: 0 }, message: `Cannot read interface file ${p}: ${e instanceof Error ? e.message : String(e)}`, notes: [], help: "check `interfaces` in wscript.toml" });
+        diagnostics.push({
+          code: "E0703",
+          span: { file: p, start: 0, end: 0 },
+          message: `Cannot read interface file ${p}: ${e instanceof Error ? e.message : String(e)}`,
+          notes: [],
+          help: "check `interfaces` in wscript.toml",
+        });
         continue;
       }
       const im = interfaceModules(p, text);

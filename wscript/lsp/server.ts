@@ -33,7 +33,18 @@ export const ErrorCodes = { ParseError: -32700, InvalidRequest: -32600, MethodNo
 
 /** LSP CompletionItemKind numbers. */
 const COMPLETION_KIND: Record<CompletionKind, number> = {
-  method: 2, function: 3, field: 5, variable: 6, module: 9, unit: 11, enum: 13, keyword: 14, variant: 20, constant: 21, struct: 22, trait: 8,
+  method: 2,
+  function: 3,
+  field: 5,
+  variable: 6,
+  module: 9,
+  unit: 11,
+  enum: 13,
+  keyword: 14,
+  variant: 20,
+  constant: 21,
+  struct: 22,
+  trait: 8,
 };
 
 export type HandleResult = { send: RpcMessage[]; exit: number | undefined };
@@ -53,8 +64,14 @@ export class LanguageServer {
     const method = msg.method;
     if (typeof method !== "string") return { send, exit: undefined }; // a response to us, or junk
     if (method === "exit") return { send, exit: this.state === "shutdown" ? 0 : 1 };
-    if (this.state === "shutdown") { if (isRequest) fail(ErrorCodes.InvalidRequest, "Cannot handle requests after shutdown"); return { send, exit: undefined }; }
-    if (this.state === "new" && method !== "initialize") { if (isRequest) fail(ErrorCodes.ServerNotInitialized, "Cannot handle requests before initialize"); return { send, exit: undefined }; }
+    if (this.state === "shutdown") {
+      if (isRequest) fail(ErrorCodes.InvalidRequest, "Cannot handle requests after shutdown");
+      return { send, exit: undefined };
+    }
+    if (this.state === "new" && method !== "initialize") {
+      if (isRequest) fail(ErrorCodes.ServerNotInitialized, "Cannot handle requests before initialize");
+      return { send, exit: undefined };
+    }
     const p = (msg.params ?? {}) as Record<string, unknown>;
     try {
       switch (method) {
@@ -71,8 +88,12 @@ export class LanguageServer {
             serverInfo: { name: "wscript-lsp" },
           });
           break;
-        case "initialized": break;
-        case "shutdown": this.state = "shutdown"; reply(null); break;
+        case "initialized":
+          break;
+        case "shutdown":
+          this.state = "shutdown";
+          reply(null);
+          break;
         case "textDocument/didOpen": {
           const td = p.textDocument as { uri: string; version?: number; text: string };
           this.setDoc(td.uri, td.version ?? 0, td.text);
@@ -85,7 +106,10 @@ export class LanguageServer {
           if (!doc) break;
           let text = doc.text;
           for (const ch of (p.contentChanges as { range?: Range; text: string }[] | undefined) ?? []) {
-            if (!ch.range) { text = ch.text; continue; }
+            if (!ch.range) {
+              text = ch.text;
+              continue;
+            }
             const f = new SourceFile(doc.path, text);
             text = text.slice(0, offsetOf(f, ch.range.start)) + ch.text + text.slice(offsetOf(f, ch.range.end));
           }
@@ -114,9 +138,17 @@ export class LanguageServer {
         }
         case "textDocument/completion": {
           const at = this.at(p);
-          if (!at) { reply([]); break; }
+          if (!at) {
+            reply([]);
+            break;
+          }
           const session = this.projects.forFile(at.doc.path).session;
-          const items = complete((t) => (t === at.doc.text && at.doc.analysis ? at.doc.analysis : session.analyze(at.doc.path, t)), at.doc.path, at.doc.text, at.offset);
+          const items = complete(
+            (t) => (t === at.doc.text && at.doc.analysis ? at.doc.analysis : session.analyze(at.doc.path, t)),
+            at.doc.path,
+            at.doc.text,
+            at.offset,
+          );
           reply({ isIncomplete: false, items: items.map((i) => ({ label: i.label, kind: COMPLETION_KIND[i.kind], detail: i.detail })) });
           break;
         }
@@ -157,7 +189,10 @@ export class LanguageServer {
         ...elsewhere.map((d) => this.lspDiagnostic({ ...d, message: `${d.span.file}: ${d.message}` }, zero())),
       ];
       const imported = doc.analysis.diagnostics.filter((d) => d.span.file !== doc.path && doc.analysis?.files.has(d.span.file));
-      if (imported.length) diagnostics.push(this.lspDiagnostic({ ...(imported[0] as Diagnostic), message: `errors in imported file ${imported[0]?.span.file}: ${imported[0]?.message}` }, zero()));
+      if (imported.length)
+        diagnostics.push(
+          this.lspDiagnostic({ ...(imported[0] as Diagnostic), message: `errors in imported file ${imported[0]?.span.file}: ${imported[0]?.message}` }, zero()),
+        );
       out.push({ jsonrpc: "2.0", method: "textDocument/publishDiagnostics", params: { uri: doc.uri, version: doc.version, diagnostics } });
     }
     return out;
@@ -185,7 +220,10 @@ export class LanguageServer {
   }
 
   private sourceOf(path: string): SourceFile | undefined {
-    for (const d of this.docs.values()) { const f = d.analysis?.files.get(path); if (f) return f; }
+    for (const d of this.docs.values()) {
+      const f = d.analysis?.files.get(path);
+      if (f) return f;
+    }
     const hit = this.fileCache.get(path);
     if (hit) return hit;
     try {
@@ -209,7 +247,10 @@ function positionOf(f: SourceFile, offset: number): Position {
 export function offsetOf(f: SourceFile, pos: Position): number {
   let line = 0;
   let i = 0;
-  while (line < pos.line && i < f.text.length) { if (f.text.charCodeAt(i) === 10) line++; i++; }
+  while (line < pos.line && i < f.text.length) {
+    if (f.text.charCodeAt(i) === 10) line++;
+    i++;
+  }
   if (line < pos.line) return f.text.length;
   let end = f.text.indexOf("\n", i);
   if (end < 0) end = f.text.length;

@@ -17,7 +17,10 @@ export async function serveLsp(input: AsyncIterable<Uint8Array | string>, output
   for await (const chunk of input) {
     const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
     for (const d of dec.push(bytes)) {
-      if ("invalid" in d) { output.write(encodeFrame(LanguageServer.parseError())); continue; }
+      if ("invalid" in d) {
+        output.write(encodeFrame(LanguageServer.parseError()));
+        continue;
+      }
       const r = server.handle(d.message);
       for (const m of r.send) output.write(encodeFrame(m));
       if (r.exit !== undefined) return r.exit;

@@ -18,7 +18,12 @@ import { BUILTIN_VARIANTS, None, Variant, VNull, WeakBox } from "./core.ts";
 
 /** The wire form of one script value. */
 export type Wire =
-  | number | bigint | string | boolean | undefined | null
+  | number
+  | bigint
+  | string
+  | boolean
+  | undefined
+  | null
   | { k: "L"; v: Wire[] }
   | { k: "M"; v: [Wire, Wire][] }
   | { k: "O"; c: string; f: Record<string, Wire> }
@@ -56,12 +61,18 @@ function classKey(o: Obj): string | undefined {
 /** Encode a script value for `postMessage`. */
 export function encode(v: unknown, side: CodecSide): Wire {
   switch (typeof v) {
-    case "number": case "bigint": case "string": case "boolean": case "undefined": return v;
+    case "number":
+    case "bigint":
+    case "string":
+    case "boolean":
+    case "undefined":
+      return v;
     case "function": {
       if (!side.closureId) throw new TypeError("Cannot send a function across threads from this side");
       return { k: "F", id: side.closureId(v as (...a: unknown[]) => unknown) };
     }
-    case "symbol": return undefined;
+    case "symbol":
+      return undefined;
   }
   if (v === null) return null;
   if (Array.isArray(v)) return { k: "L", v: v.map((x) => encode(x, side)) };
@@ -90,8 +101,10 @@ export function encode(v: unknown, side: CodecSide): Wire {
 export function decode(w: Wire, side: CodecSide): unknown {
   if (w === null || typeof w !== "object") return w;
   switch (w.k) {
-    case "L": return w.v.map((x) => decode(x, side));
-    case "M": return new Map(w.v.map(([a, b]) => [decode(a, side), decode(b, side)]));
+    case "L":
+      return w.v.map((x) => decode(x, side));
+    case "M":
+      return new Map(w.v.map(([a, b]) => [decode(a, side), decode(b, side)]));
     case "W": {
       const t = decode(w.v, side);
       return new WeakBox(typeof t === "object" && t !== null ? t : undefined);
@@ -104,10 +117,14 @@ export function decode(w: Wire, side: CodecSide): unknown {
       if (side.handles) return side.handles.byId.get(w.id);
       const refs = side.refs ?? (side.refs = new Map());
       let r = refs.get(w.id);
-      if (!r) { r = new HandleRef(w.id); refs.set(w.id, r); }
+      if (!r) {
+        r = new HandleRef(w.id);
+        refs.set(w.id, r);
+      }
       return r;
     }
-    case "O": return decodeObject(w.c, w.f, side);
+    case "O":
+      return decodeObject(w.c, w.f, side);
   }
 }
 

@@ -25,7 +25,10 @@ const MAX_SAFE = 9007199254740991;
 
 /** A trappable script fault (concept_faults.md). */
 export class ScriptFault extends Error {
-  constructor(message: string, readonly exitCode?: number) {
+  constructor(
+    message: string,
+    readonly exitCode?: number,
+  ) {
     super(message);
   }
 }
@@ -49,15 +52,24 @@ export function norm(b: bigint): Int {
   return w >= -9007199254740991n && w <= 9007199254740991n ? Number(w) : w;
 }
 export function iadd(a: Int, b: Int): Int {
-  if (typeof a === "number" && typeof b === "number") { const r = a + b; if (r >= -MAX_SAFE && r <= MAX_SAFE) return r; }
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a + b;
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return r;
+  }
   return norm(BigInt(a) + BigInt(b));
 }
 export function isub(a: Int, b: Int): Int {
-  if (typeof a === "number" && typeof b === "number") { const r = a - b; if (r >= -MAX_SAFE && r <= MAX_SAFE) return r; }
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a - b;
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return r;
+  }
   return norm(BigInt(a) - BigInt(b));
 }
 export function imul(a: Int, b: Int): Int {
-  if (typeof a === "number" && typeof b === "number") { const r = a * b; if (r >= -MAX_SAFE && r <= MAX_SAFE) return r + 0; }
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a * b;
+    if (r >= -MAX_SAFE && r <= MAX_SAFE) return r + 0;
+  }
   return norm(BigInt(a) * BigInt(b));
 }
 export function idiv(a: Int, b: Int): Int {
@@ -102,9 +114,22 @@ export class Variant {
 }
 function variantClass(enumName: string, name: string, tag: number, arity: 0 | 1): new (...a: unknown[]) => Variant {
   // One constructor per arity: no rest array and a fixed shape, so construction stays cheap (Some, Ok, Value nodes).
-  const C = arity === 0
-    ? class extends Variant { constructor() { super(); this.$t = tag; } }
-    : class extends Variant { declare $0: unknown; constructor(a: unknown) { super(); this.$t = tag; this.$0 = a; } };
+  const C =
+    arity === 0
+      ? class extends Variant {
+          constructor() {
+            super();
+            this.$t = tag;
+          }
+        }
+      : class extends Variant {
+          declare $0: unknown;
+          constructor(a: unknown) {
+            super();
+            this.$t = tag;
+            this.$0 = a;
+          }
+        };
   Object.assign(C.prototype, { $n: name, $e: enumName, $tuple: true, $f: Array.from({ length: arity }, (_, i) => [String(i), `$${i}`]) });
   return C;
 }
@@ -120,14 +145,17 @@ export const Err = (v: unknown): Variant => new ErrC(v);
 export const ValueTag = { Null: 0, Bool: 1, Int: 2, Float: 3, String: 4, List: 5, Map: 6 } as const;
 const valueClasses = Object.entries(ValueTag).map(([n, t]) => variantClass("Value", n, t, t === 0 ? 0 : 1));
 export const VNull: Variant = new (valueClasses[0] as new () => Variant)();
-export const mkValue = (tag: number, v: unknown): Variant => tag === 0 ? VNull : new (valueClasses[tag] as new (x: unknown) => Variant)(v);
+export const mkValue = (tag: number, v: unknown): Variant => (tag === 0 ? VNull : new (valueClasses[tag] as new (x: unknown) => Variant)(v));
 /** Monomorphic constructors of the Value variants, for parsers building many nodes. */
 type VC = new (x: unknown) => Variant;
 export const [, VBool, VInt, VFloat, VString, VList, VMap] = valueClasses as unknown as [unknown, VC, VC, VC, VC, VC, VC];
 
 /** Variant constructors by `Enum::Variant`, for the built-in enums. */
 export const BUILTIN_VARIANTS: Record<string, (v?: unknown) => Variant> = {
-  "Option::None": () => None, "Option::Some": Some, "Result::Ok": Ok, "Result::Err": Err,
+  "Option::None": () => None,
+  "Option::Some": Some,
+  "Result::Ok": Ok,
+  "Result::Err": Err,
   ...Object.fromEntries(Object.entries(ValueTag).map(([n, t]) => [`Value::${n}`, (v?: unknown) => mkValue(t, v)])),
 };
 
@@ -154,8 +182,17 @@ export function reachable(target: object, roots: readonly unknown[]): boolean {
     if (v === target) return true;
     if (seen.has(v)) continue;
     seen.add(v);
-    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
-    if (v instanceof Map) { for (const [k, x] of v) { stack.push(k); stack.push(x); } continue; }
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+      continue;
+    }
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        stack.push(k);
+        stack.push(x);
+      }
+      continue;
+    }
     for (const k in v) stack.push((v as Record<string, unknown>)[k]);
   }
   return false;
@@ -163,7 +200,14 @@ export function reachable(target: object, roots: readonly unknown[]): boolean {
 
 // ---------- equality, ordering, cloning ----------
 
-type Obj = Record<string, unknown> & { $eq?: (a: unknown, b: unknown) => boolean; $cmp?: (a: unknown, b: unknown) => Int; $clone?: (a: unknown) => unknown; $show?: (a: unknown) => string; $f?: [string, string][]; $t?: number };
+type Obj = Record<string, unknown> & {
+  $eq?: (a: unknown, b: unknown) => boolean;
+  $cmp?: (a: unknown, b: unknown) => Int;
+  $clone?: (a: unknown) => unknown;
+  $show?: (a: unknown) => string;
+  $f?: [string, string][];
+  $t?: number;
+};
 
 /**
  * Deep operations over values that may nest arbitrarily or reach themselves
@@ -173,7 +217,8 @@ type Obj = Record<string, unknown> & { $eq?: (a: unknown, b: unknown) => boolean
  */
 let deep = false;
 function tooDeep(e: unknown, what: string): never {
-  if (e instanceof RangeError && /call stack/i.test(e.message)) fault(`value nesting too deep in ${what} (does the value reach itself? compare cyclic values with same())`);
+  if (e instanceof RangeError && /call stack/i.test(e.message))
+    fault(`value nesting too deep in ${what} (does the value reach itself? compare cyclic values with same())`);
   throw e;
 }
 
@@ -183,7 +228,14 @@ export function eq(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (deep) return eqIn(a, b);
   deep = true;
-  try { return eqIn(a, b); } catch (e) { deep = false; return tooDeep(e, "`==`"); } finally { deep = false; }
+  try {
+    return eqIn(a, b);
+  } catch (e) {
+    deep = false;
+    return tooDeep(e, "`==`");
+  } finally {
+    deep = false;
+  }
 }
 function eqIn(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -209,23 +261,40 @@ function eqIn(a: unknown, b: unknown): boolean {
 export function cmp(a: unknown, b: unknown): number {
   if (typeof a !== "object" || a === null || deep) return cmpIn(a, b);
   deep = true;
-  try { return cmpIn(a, b); } catch (e) { deep = false; return tooDeep(e, "ordering"); } finally { deep = false; }
+  try {
+    return cmpIn(a, b);
+  } catch (e) {
+    deep = false;
+    return tooDeep(e, "ordering");
+  } finally {
+    deep = false;
+  }
 }
 function cmpIn(a: unknown, b: unknown): number {
-  if (typeof a === "number" || typeof a === "bigint" || typeof a === "string") return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+  if (typeof a === "number" || typeof a === "bigint" || typeof a === "string")
+    return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
   if (typeof a === "boolean") return a === b ? 0 : a ? 1 : -1;
   if (Array.isArray(a)) {
     const bb = b as unknown[];
     const n = Math.min(a.length, bb.length);
-    for (let i = 0; i < n; i++) { const c = cmpIn(a[i], bb[i]); if (c) return c; }
+    for (let i = 0; i < n; i++) {
+      const c = cmpIn(a[i], bb[i]);
+      if (c) return c;
+    }
     return a.length < bb.length ? -1 : a.length > bb.length ? 1 : 0;
   }
   if (typeof a === "object" && a !== null) {
     const oa = a as Obj;
-    if (oa.$cmp) { const r = oa.$cmp(a, b); return r < 0 ? -1 : r > 0 ? 1 : 0; }
+    if (oa.$cmp) {
+      const r = oa.$cmp(a, b);
+      return r < 0 ? -1 : r > 0 ? 1 : 0;
+    }
     const ob = b as Obj;
     if (oa.$t !== undefined && oa.$t !== ob.$t) return (oa.$t as number) < (ob.$t as number) ? -1 : 1;
-    for (const k in oa) { const c = cmpIn(oa[k], ob[k]); if (c) return c; }
+    for (const k in oa) {
+      const c = cmpIn(oa[k], ob[k]);
+      if (c) return c;
+    }
   }
   return 0;
 }
@@ -235,12 +304,23 @@ export function clone<T>(v: T): T {
   if (typeof v !== "object" || v === null || v instanceof WeakBox) return v;
   if (deep) return cloneIn(v);
   deep = true;
-  try { return cloneIn(v); } catch (e) { deep = false; return tooDeep(e, "`clone()`"); } finally { deep = false; }
+  try {
+    return cloneIn(v);
+  } catch (e) {
+    deep = false;
+    return tooDeep(e, "`clone()`");
+  } finally {
+    deep = false;
+  }
 }
 function cloneIn<T>(v: T): T {
   if (typeof v !== "object" || v === null || v instanceof WeakBox) return v;
   if (Array.isArray(v)) return v.map(cloneIn) as T;
-  if (v instanceof Map) { const m = new Map(); for (const [k, x] of v) m.set(k, cloneIn(x)); return m as T; }
+  if (v instanceof Map) {
+    const m = new Map();
+    for (const [k, x] of v) m.set(k, cloneIn(x));
+    return m as T;
+  }
   const o = v as unknown as Obj;
   if (o.$clone) return o.$clone(v) as T;
   if (o.$t !== undefined && Object.keys(o).length === 1) return v;
@@ -275,7 +355,12 @@ function plainFloat(x: number): string {
   const neg = m.startsWith("-");
   const digits = m.replace("-", "").replace(".", "");
   const point = (m.replace("-", "").indexOf(".") < 0 ? m.replace("-", "").length : m.replace("-", "").indexOf(".")) + exp;
-  const body = point <= 0 ? "0." + "0".repeat(-point) + digits : point >= digits.length ? digits + "0".repeat(point - digits.length) : digits.slice(0, point) + "." + digits.slice(point);
+  const body =
+    point <= 0
+      ? "0." + "0".repeat(-point) + digits
+      : point >= digits.length
+        ? digits + "0".repeat(point - digits.length)
+        : digits.slice(0, point) + "." + digits.slice(point);
   return (neg ? "-" : "") + body + (body.includes(".") ? "" : ".0");
 }
 
@@ -292,16 +377,31 @@ export type Desc = 0 | [1, Desc] | [2, Desc, Desc] | [3, Desc] | [4, Desc, Desc]
 export function showD(v: unknown, d: Desc, nested = false): string {
   if (deep || typeof v !== "object" || v === null) return showDIn(v, d, nested);
   deep = true;
-  try { return showDIn(v, d, nested); } catch (e) { deep = false; return tooDeep(e, "display"); } finally { deep = false; }
+  try {
+    return showDIn(v, d, nested);
+  } catch (e) {
+    deep = false;
+    return tooDeep(e, "display");
+  } finally {
+    deep = false;
+  }
 }
 function showDIn(v: unknown, d: Desc, nested: boolean): string {
   if (d === undefined) return showIn(v, nested);
   if (d === 0) return showFloat(v as number);
   switch (d[0]) {
-    case 1: return `[${(v as unknown[]).map((x) => showDIn(x, d[1], true)).join(", ")}]`;
-    case 2: return `#{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${showDIn(k, d[1], true)}: ${showDIn(x, d[2], true)}`).join(", ")}}`;
-    case 3: { const o = v as Variant & { $0: unknown }; return o.$t === 1 ? `Some(${showDIn(o.$0, d[1], true)})` : "None"; }
-    case 4: { const o = v as Variant & { $0: unknown }; return o.$t === 0 ? `Ok(${showDIn(o.$0, d[1], true)})` : `Err(${showDIn(o.$0, d[2], true)})`; }
+    case 1:
+      return `[${(v as unknown[]).map((x) => showDIn(x, d[1], true)).join(", ")}]`;
+    case 2:
+      return `#{${[...(v as Map<unknown, unknown>)].map(([k, x]) => `${showDIn(k, d[1], true)}: ${showDIn(x, d[2], true)}`).join(", ")}}`;
+    case 3: {
+      const o = v as Variant & { $0: unknown };
+      return o.$t === 1 ? `Some(${showDIn(o.$0, d[1], true)})` : "None";
+    }
+    case 4: {
+      const o = v as Variant & { $0: unknown };
+      return o.$t === 0 ? `Ok(${showDIn(o.$0, d[1], true)})` : `Err(${showDIn(o.$0, d[2], true)})`;
+    }
   }
 }
 
@@ -315,16 +415,29 @@ function quote(s: string): string {
 export function show(v: unknown, nested = false): string {
   if (deep || typeof v !== "object" || v === null) return showIn(v, nested);
   deep = true;
-  try { return showIn(v, nested); } catch (e) { deep = false; return tooDeep(e, "display"); } finally { deep = false; }
+  try {
+    return showIn(v, nested);
+  } catch (e) {
+    deep = false;
+    return tooDeep(e, "display");
+  } finally {
+    deep = false;
+  }
 }
 function showIn(v: unknown, nested: boolean): string {
   switch (typeof v) {
-    case "string": return nested ? (isChar(v) ? `'${v}'` : quote(v)) : v;
-    case "number": return Number.isInteger(v) ? String(v) : showFloat(v);
-    case "bigint": return String(v);
-    case "boolean": return v ? "true" : "false";
-    case "undefined": return "()";
-    case "function": return "<fn>";
+    case "string":
+      return nested ? (isChar(v) ? `'${v}'` : quote(v)) : v;
+    case "number":
+      return Number.isInteger(v) ? String(v) : showFloat(v);
+    case "bigint":
+      return String(v);
+    case "boolean":
+      return v ? "true" : "false";
+    case "undefined":
+      return "()";
+    case "function":
+      return "<fn>";
   }
   if (Array.isArray(v)) return `[${v.map((x) => showIn(x, true)).join(", ")}]`;
   if (v instanceof Map) return `#{${[...v].map(([k, x]) => `${showIn(k, true)}: ${showIn(x, true)}`).join(", ")}}`;
@@ -380,7 +493,8 @@ export function valueToJson(v: unknown, pretty: boolean, indent = ""): string {
       if (!keys.length) return "{}";
       return `{\n${keys.map((k) => `${inner}${quote(k)}: ${valueToJson(m.get(k), true, inner)}`).join(",\n")}\n${indent}}`;
     }
-    default: return compactJson(o as unknown as Variant & { $0: unknown });
+    default:
+      return compactJson(o as unknown as Variant & { $0: unknown });
   }
 }
 
@@ -399,11 +513,18 @@ function quoteKey(k: string): string {
 /** Compact JSON text of a Value (keys sorted), built by concatenation. */
 function compactJson(o: Variant & { $0: unknown }): string {
   switch (o.$t) {
-    case 0: return "null";
-    case 1: return o.$0 ? "true" : "false";
-    case 2: return String(o.$0);
-    case 3: { const x = o.$0 as number; return Number.isFinite(x) ? (Number.isInteger(x) ? x.toFixed(1) : String(x)) : "null"; }
-    case 4: return quote(o.$0 as string);
+    case 0:
+      return "null";
+    case 1:
+      return o.$0 ? "true" : "false";
+    case 2:
+      return String(o.$0);
+    case 3: {
+      const x = o.$0 as number;
+      return Number.isFinite(x) ? (Number.isInteger(x) ? x.toFixed(1) : String(x)) : "null";
+    }
+    case 4:
+      return quote(o.$0 as string);
     case 5: {
       const xs = o.$0 as (Variant & { $0: unknown })[];
       let out = "[";
@@ -414,10 +535,17 @@ function compactJson(o: Variant & { $0: unknown }): string {
       const m = o.$0 as Map<string, Variant & { $0: unknown }>;
       const keys = [...m.keys()];
       let sorted = true;
-      for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) { sorted = false; break; }
+      for (let i = 1; i < keys.length; i++)
+        if ((keys[i - 1] as string) > (keys[i] as string)) {
+          sorted = false;
+          break;
+        }
       if (!sorted) keys.sort();
       let out = "{";
-      for (let i = 0; i < keys.length; i++) { const k = keys[i] as string; out += (i ? "," : "") + quoteKey(k) + compactJson(m.get(k) as Variant & { $0: unknown }); }
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        out += (i ? "," : "") + quoteKey(k) + compactJson(m.get(k) as Variant & { $0: unknown });
+      }
       return out + "}";
     }
   }

@@ -5,7 +5,15 @@ import { Some, None, Ok, ScriptFault, clone, eq, show, showD, showFloat } from "
 describe("showFloat", () => {
   test("a float always displays as a float, positional, never in exponent form", () => {
     expect([3, 0, -0, 2.5, -1.25, 1e21, 1e-7, 1 / 3, 1e300].map(showFloat)).toEqual([
-      "3.0", "0.0", "-0.0", "2.5", "-1.25", "1000000000000000000000.0", "0.0000001", "0.3333333333333333", `1${"0".repeat(300)}.0`,
+      "3.0",
+      "0.0",
+      "-0.0",
+      "2.5",
+      "-1.25",
+      "1000000000000000000000.0",
+      "0.0000001",
+      "0.3333333333333333",
+      `1${"0".repeat(300)}.0`,
     ]);
     expect([NaN, Infinity, -Infinity].map(showFloat)).toEqual(["NaN", "inf", "-inf"]);
   });
@@ -24,20 +32,32 @@ describe("showFloat", () => {
 });
 
 describe("cyclic values", () => {
-  const cyclic = () => { const xs: unknown[] = []; xs.push(xs); return xs; };
+  const cyclic = () => {
+    const xs: unknown[] = [];
+    xs.push(xs);
+    return xs;
+  };
   test("==, display and clone() of a value that reaches itself fault with a message, not a host stack overflow", () => {
     const a = cyclic();
     const b = cyclic();
     expect(eq(a, a)).toBe(true);
     for (const f of [() => eq(a, b), () => show(a), () => clone(a)]) {
       let err: unknown;
-      try { f(); } catch (e) { err = e; }
+      try {
+        f();
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(ScriptFault);
       expect((err as Error).message).toContain("value nesting too deep");
     }
   });
   test("after a fault, ordinary deep operations work again", () => {
-    try { show(cyclic()); } catch { /* expected */ }
+    try {
+      show(cyclic());
+    } catch {
+      /* expected */
+    }
     expect(eq([[1]], [[1]])).toBe(true);
     expect(show([[1]])).toBe("[[1]]");
   });

@@ -4,7 +4,27 @@
  * fact_value_methods.md), named `<receiver>_<method>` to match builtins.ts.
  * Strings are character-indexed (code points), as the reference requires.
  */
-import { clone, cmp, eq, Err, fault, None, Ok, reachable, show, showD, Some, ix, norm, iadd, WeakBox, type Desc, type Int, type Variant, mkValue } from "./core.ts";
+import {
+  clone,
+  cmp,
+  eq,
+  Err,
+  fault,
+  None,
+  Ok,
+  reachable,
+  show,
+  showD,
+  Some,
+  ix,
+  norm,
+  iadd,
+  WeakBox,
+  type Desc,
+  type Int,
+  type Variant,
+  mkValue,
+} from "./core.ts";
 
 type Fn1 = (a: unknown) => unknown;
 type Fn2 = (a: unknown, b: unknown) => unknown;
@@ -15,8 +35,12 @@ const oob = (i: Int, n: number): never => fault(`list index ${i} out of bounds (
 // ---------- List ----------
 export const list_len = (xs: unknown[]): number => xs.length;
 export const list_is_empty = (xs: unknown[]): boolean => xs.length === 0;
-export const list_clear = (xs: unknown[]): void => { xs.length = 0; };
-export const list_push = (xs: unknown[], x: unknown): void => { xs.push(x); };
+export const list_clear = (xs: unknown[]): void => {
+  xs.length = 0;
+};
+export const list_push = (xs: unknown[], x: unknown): void => {
+  xs.push(x);
+};
 export const list_pop = (xs: unknown[]): Variant => (xs.length ? Some(xs.pop()) : None);
 export function list_insert(xs: unknown[], i: Int, x: unknown): void {
   const k = ix(i);
@@ -51,7 +75,11 @@ export function list_index_of(xs: unknown[], x: unknown): Variant {
 }
 export const list_any = (xs: unknown[], f: Fn1): boolean => xs.some((x) => f(x) as boolean);
 export const list_all = (xs: unknown[], f: Fn1): boolean => xs.every((x) => f(x) as boolean);
-export const list_count = (xs: unknown[], f: Fn1): number => { let n = 0; for (const x of xs) if (f(x)) n++; return n; };
+export const list_count = (xs: unknown[], f: Fn1): number => {
+  let n = 0;
+  for (const x of xs) if (f(x)) n++;
+  return n;
+};
 export function list_find(xs: unknown[], f: Fn1): Variant {
   for (const x of xs) if (f(x)) return Some(x);
   return None;
@@ -60,20 +88,34 @@ export function list_position(xs: unknown[], f: Fn1): Variant {
   for (let i = 0; i < xs.length; i++) if (f(xs[i])) return Some(i);
   return None;
 }
-export const list_reverse = (xs: unknown[]): void => { xs.reverse(); };
+export const list_reverse = (xs: unknown[]): void => {
+  xs.reverse();
+};
 /** Sort in place: all-number lists go through a typed array (fast), others through `cmp`. */
 export function list_sort(xs: unknown[]): void {
   let allNum = true;
-  for (let i = 0; i < xs.length; i++) if (typeof xs[i] !== "number") { allNum = false; break; }
+  for (let i = 0; i < xs.length; i++)
+    if (typeof xs[i] !== "number") {
+      allNum = false;
+      break;
+    }
   if (allNum) {
     const t = Float64Array.from(xs as number[]).sort();
     for (let i = 0; i < t.length; i++) xs[i] = (t[i] as number) + 0;
     return;
   }
-  if (xs.every((x) => typeof x === "string")) { xs.sort((a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0)); return; }
+  if (xs.every((x) => typeof x === "string")) {
+    xs.sort((a, b) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0));
+    return;
+  }
   xs.sort(cmp);
 }
-export const list_sort_by = (xs: unknown[], f: Fn2): void => { xs.sort((a, b) => { const r = f(a, b) as Int; return r < 0 ? -1 : r > 0 ? 1 : 0; }); };
+export const list_sort_by = (xs: unknown[], f: Fn2): void => {
+  xs.sort((a, b) => {
+    const r = f(a, b) as Int;
+    return r < 0 ? -1 : r > 0 ? 1 : 0;
+  });
+};
 export const list_map = (xs: unknown[], f: Fn1): unknown[] => xs.map((x) => f(x));
 export const list_filter = (xs: unknown[], f: Fn1): unknown[] => xs.filter((x) => f(x));
 export function list_fold(xs: unknown[], init: unknown, f: Fn2): unknown {
@@ -100,7 +142,11 @@ export function list_zip_with(xs: unknown[], ys: unknown[], f: Fn2): unknown[] {
   return out;
 }
 export function list_sum(xs: unknown[], isInt: boolean): unknown {
-  if (!isInt) { let s = 0; for (const x of xs) s += x as number; return s; }
+  if (!isInt) {
+    let s = 0;
+    for (const x of xs) s += x as number;
+    return s;
+  }
   let s: Int = 0;
   for (const x of xs) s = iadd(s, x as Int);
   return s;
@@ -118,14 +164,18 @@ export function list_max(xs: unknown[]): Variant {
   return Some(m);
 }
 export const list_clone = (xs: unknown[]): unknown[] => clone(xs);
-export const list_each = (xs: unknown[], f: Fn1): void => { for (const x of xs) f(x); };
+export const list_each = (xs: unknown[], f: Fn1): void => {
+  for (const x of xs) f(x);
+};
 
 // ---------- Map ----------
 type M = Map<unknown, unknown>;
 export const map_len = (m: M): number => m.size;
 export const map_is_empty = (m: M): boolean => m.size === 0;
 export const map_clear = (m: M): void => m.clear();
-export const map_insert = (m: M, k: unknown, v: unknown): void => { m.set(k, v); };
+export const map_insert = (m: M, k: unknown, v: unknown): void => {
+  m.set(k, v);
+};
 export function map_remove(m: M, k: unknown): Variant {
   if (!m.has(k)) return None;
   const v = m.get(k);
@@ -136,7 +186,9 @@ export const map_get = (m: M, k: unknown): Variant => (m.has(k) ? Some(m.get(k))
 export const map_contains_key = (m: M, k: unknown): boolean => m.has(k);
 export const map_keys = (m: M): unknown[] => [...m.keys()];
 export const map_values = (m: M): unknown[] => [...m.values()];
-export const map_each = (m: M, f: Fn2): void => { for (const [k, v] of m) f(k, v); };
+export const map_each = (m: M, f: Fn2): void => {
+  for (const [k, v] of m) f(k, v);
+};
 export const map_map = (m: M, f: Fn2): unknown[] => [...m].map(([k, v]) => f(k, v));
 export function map_filter(m: M, f: Fn2): M {
   const out = new Map();
@@ -195,7 +247,10 @@ export function string_pad_right(s: string, w: Int, fill: string): string {
 }
 export const string_chars = (s: string): string[] => [...s];
 export function string_slice(s: string, a: Int, b: Int): string {
-  if (!hasAstral(s)) { const [x, y] = clampRange(s.length, a, b); return s.slice(x, y); }
+  if (!hasAstral(s)) {
+    const [x, y] = clampRange(s.length, a, b);
+    return s.slice(x, y);
+  }
   const cs = [...s];
   const [x, y] = clampRange(cs.length, a, b);
   return cs.slice(x, y).join("");
@@ -225,8 +280,14 @@ export const char_is_alphanumeric = (c: string): boolean => /[\p{Alphabetic}\p{N
 export const char_is_whitespace = (c: string): boolean => /\s/u.test(c);
 export const char_is_uppercase = (c: string): boolean => /\p{Uppercase}/u.test(c);
 export const char_is_lowercase = (c: string): boolean => /\p{Lowercase}/u.test(c);
-export const char_to_upper = (c: string): string => { const u = c.toUpperCase(); return [...u].length === 1 ? u : c; };
-export const char_to_lower = (c: string): string => { const u = c.toLowerCase(); return [...u].length === 1 ? u : c; };
+export const char_to_upper = (c: string): string => {
+  const u = c.toUpperCase();
+  return [...u].length === 1 ? u : c;
+};
+export const char_to_lower = (c: string): string => {
+  const u = c.toLowerCase();
+  return [...u].length === 1 ? u : c;
+};
 
 // ---------- Option ----------
 export const option_is_some = (o: Opt): boolean => o.$t === 1;
@@ -274,7 +335,8 @@ export function value_at(v: Opt, i: Int): Variant {
   return list_get(v.$0 as unknown[], i);
 }
 export const value_keys = (v: Opt): unknown[] => (v.$t === 6 ? [...(v.$0 as M).keys()].sort() : []);
-export const value_len = (v: Opt): number => (v.$t === 5 ? (v.$0 as unknown[]).length : v.$t === 6 ? (v.$0 as M).size : v.$t === 4 ? string_len(v.$0 as string) : 0);
+export const value_len = (v: Opt): number =>
+  v.$t === 5 ? (v.$0 as unknown[]).length : v.$t === 6 ? (v.$0 as M).size : v.$t === 4 ? string_len(v.$0 as string) : 0;
 export const value_is_null = (v: Opt): boolean => v.$t === 0;
 export const value_as_bool = (v: Opt): Variant => (v.$t === 1 ? Some(v.$0) : None);
 export const value_as_int = (v: Opt): Variant => (v.$t === 2 ? Some(v.$0) : None);

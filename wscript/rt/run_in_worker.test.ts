@@ -11,13 +11,21 @@ function compile(src: string, ...mods: HostModule[]) {
 }
 
 /** Resolves after the calling thread's event loop has run `n` turns. */
-const turns = (n: number) => new Promise<void>((resolve) => { const step = (k: number) => (k === 0 ? resolve() : setImmediate(() => step(k - 1))); step(n); });
+const turns = (n: number) =>
+  new Promise<void>((resolve) => {
+    const step = (k: number) => (k === 0 ? resolve() : setImmediate(() => step(k - 1)));
+    step(n);
+  });
 
 describe("runInWorker", () => {
   test("runInWorker() awaits an async host function while the script blocks, and returns its value", async () => {
     let served = 0;
-    const lab = new HostModule("lab").asyncFn("wait(n: int) -> int", async (n: never) => { await turns(5); served++; return (n as number) * 2; });
-    const unit = compile("use lab\nfn main() -> int { let a = lab::wait(20); println(\"got {a}\"); a + 2 }", lab);
+    const lab = new HostModule("lab").asyncFn("wait(n: int) -> int", async (n: never) => {
+      await turns(5);
+      served++;
+      return (n as number) * 2;
+    });
+    const unit = compile('use lab\nfn main() -> int { let a = lab::wait(20); println("got {a}"); a + 2 }', lab);
     const lines: string[] = [];
     const res = await runInWorker(unit, "main", [], { onLog: (l) => lines.push(l) });
     expect(res).toMatchObject({ ok: true, value: 42 });
@@ -53,8 +61,14 @@ describe("runInWorker", () => {
       .type("struct P { x: int, tags: List[string] }")
       .opaque("Tok", { "value(self) -> int": ((t: { secret: number }) => t.secret) as never })
       .fn("tok() -> Tok", (() => handle) as never)
-      .fn("echo(p: P, m: Map[string, Option[int]]) -> P", ((p: { x: number; tags: string[] }, mm: Map<string, unknown>) => { seen = mm; return { ...p, x: p.x + 1, $n: "P" }; }) as never);
-    const unit = compile("use h\nfn main() -> int {\n let p = h::echo(P { x: 1, tags: [\"a\"] }, #{ \"k\": Some(2) })\n let t = h::tok()\n println(p)\n p.x * 100 + t.value()\n}", m);
+      .fn("echo(p: P, m: Map[string, Option[int]]) -> P", ((p: { x: number; tags: string[] }, mm: Map<string, unknown>) => {
+        seen = mm;
+        return { ...p, x: p.x + 1, $n: "P" };
+      }) as never);
+    const unit = compile(
+      'use h\nfn main() -> int {\n let p = h::echo(P { x: 1, tags: ["a"] }, #{ "k": Some(2) })\n let t = h::tok()\n println(p)\n p.x * 100 + t.value()\n}',
+      m,
+    );
     const out: string[] = [];
     const res = await runInWorker(unit, "main", [], { onLog: (l) => out.push(l) });
     expect(res).toMatchObject({ ok: true, value: 207 });

@@ -67,7 +67,10 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
   if (opts.signal?.aborted) return Promise.resolve({ ok: false, error: fail("script cancelled"), fuel: undefined });
 
   // The embedder's copy of the unit's classes, so host functions see the same value shapes as with `Vm`.
-  const classes = unit.factory(makeRuntime(() => {}), Object.fromEntries(unit.hostImpls)).classes;
+  const classes = unit.factory(
+    makeRuntime(() => {}),
+    Object.fromEntries(unit.hostImpls),
+  ).classes;
   const pendingInvokes = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextCall = 0;
   const counter = new Int32Array(new SharedArrayBuffer(4));
@@ -80,11 +83,14 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
   const side: CodecSide = {
     classes,
     handles: { byId: new Map(), ids: new Map(), next: 0 },
-    closure: (id) => (...a: unknown[]) => new Promise((resolve, reject) => {
-      const callId = nextCall++;
-      pendingInvokes.set(callId, { resolve, reject });
-      toWorker({ kind: "invoke", callId, closure: id, args: a.map((x) => encode(x, side)) });
-    }),
+    closure:
+      (id) =>
+      (...a: unknown[]) =>
+        new Promise((resolve, reject) => {
+          const callId = nextCall++;
+          pendingInvokes.set(callId, { resolve, reject });
+          toWorker({ kind: "invoke", callId, closure: id, args: a.map((x) => encode(x, side)) });
+        }),
   };
 
   const portable = unit.modules.flatMap((m) => (m.portable ? [{ name: m.name, spec: m.portable }] : []));
@@ -107,7 +113,11 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
       if (!opts.onLog) return;
       partial += text;
       let nl = partial.indexOf("\n");
-      while (nl >= 0) { opts.onLog(partial.slice(0, nl)); partial = partial.slice(nl + 1); nl = partial.indexOf("\n"); }
+      while (nl >= 0) {
+        opts.onLog(partial.slice(0, nl));
+        partial = partial.slice(nl + 1);
+        nl = partial.indexOf("\n");
+      }
     };
     const finish = (r: WorkerCallResult) => {
       if (settled) return;
@@ -130,9 +140,10 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
         const v = await impl(...wire.map((w) => decode(w, side)));
         reply = { kind: "reply", ok: true, value: encode(v, side) };
       } catch (e) {
-        reply = e instanceof ScriptFault
-          ? { kind: "reply", ok: false, message: e.message, exitCode: e.exitCode, fault: true }
-          : { kind: "reply", ok: false, message: e instanceof Error ? e.message : String(e), exitCode: undefined, fault: false };
+        reply =
+          e instanceof ScriptFault
+            ? { kind: "reply", ok: false, message: e.message, exitCode: e.exitCode, fault: true }
+            : { kind: "reply", ok: false, message: e instanceof Error ? e.message : String(e), exitCode: undefined, fault: false };
       }
       if (!settled) toWorker(reply);
     };
@@ -140,8 +151,12 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
     worker.onmessage = (e: MessageEvent) => {
       const m = e.data as FromWorker;
       switch (m.kind) {
-        case "stdout": emit(m.text); return;
-        case "call": void serve(m.key, m.args); return;
+        case "stdout":
+          emit(m.text);
+          return;
+        case "call":
+          void serve(m.key, m.args);
+          return;
         case "invoked": {
           const p = pendingInvokes.get(m.callId);
           pendingInvokes.delete(m.callId);
@@ -162,7 +177,10 @@ export function runInWorker(unit: CompiledUnit, entry: string, args: unknown[] =
       map: unit.generated.map,
       fnNames: [...unit.generated.fnNames],
       exports: [...unit.exports],
-      portable, remote, consts, entry,
+      portable,
+      remote,
+      consts,
+      entry,
       args: args.map((a) => encode(a, side)),
       fuel: opts.fuel,
       callDepthLimit: opts.callDepthLimit,

@@ -26,7 +26,14 @@ describe("fnHandle()", () => {
   });
   test("a different signature is refused at lookup, naming both", () => {
     const h = fnHandle(unit, "on_key", "fn(Key, string) -> bool");
-    expect(h).toEqual({ ok: false, error: { code: "signature_mismatch", name: "on_key", message: "Cannot take a handle to `on_key`: the script declares `fn(Key, int) -> bool`, the host expects `fn(Key, string) -> bool`" } });
+    expect(h).toEqual({
+      ok: false,
+      error: {
+        code: "signature_mismatch",
+        name: "on_key",
+        message: "Cannot take a handle to `on_key`: the script declares `fn(Key, int) -> bool`, the host expects `fn(Key, string) -> bool`",
+      },
+    });
   });
   test("missing, generic and malformed lookups are error values", () => {
     expect(fnHandle(unit, "nope", "fn()")).toMatchObject({ ok: false, error: { code: "no_such_fn" } });

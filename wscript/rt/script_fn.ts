@@ -27,8 +27,10 @@ export type ScriptCallResult<R> = { ok: true; value: R } | { ok: false; error: R
 /** Canonical text of a written type (the same shape `Unifier.show` prints). */
 function typeText(t: TypeExpr): string {
   switch (t.kind) {
-    case "unit": return "()";
-    case "dyn": return `dyn ${t.trait.name}`;
+    case "unit":
+      return "()";
+    case "dyn":
+      return `dyn ${t.trait.name}`;
     case "fn": {
       const r = t.ret ? typeText(t.ret) : "()";
       return `fn(${t.params.map(typeText).join(", ")})${r === "()" ? "" : ` -> ${r}`}`;
@@ -51,34 +53,68 @@ export class ScriptFn<A extends unknown[], R> {
   private resolved = new WeakMap<Vm, (...a: unknown[]) => unknown>();
 
   /** Prefer `fnHandle`, which verifies the signature. */
-  constructor(readonly unit: CompiledUnit, readonly name: string, readonly signature: string, readonly arity: number) {}
+  constructor(
+    readonly unit: CompiledUnit,
+    readonly name: string,
+    readonly signature: string,
+    readonly arity: number,
+  ) {}
 
   /** Call the function on `vm` (a VM of the same unit). Faults come back as data. */
   call(vm: Vm, ...args: A): ScriptCallResult<R> {
     let f = this.resolved.get(vm);
     if (!f) {
-      if (vm.unit !== this.unit) return { ok: false, error: { message: `Cannot call \`${this.name}\`: the VM runs a different compiled unit than the handle was taken from`, span: undefined, trace: [], exitCode: undefined } };
+      if (vm.unit !== this.unit)
+        return {
+          ok: false,
+          error: {
+            message: `Cannot call \`${this.name}\`: the VM runs a different compiled unit than the handle was taken from`,
+            span: undefined,
+            trace: [],
+            exitCode: undefined,
+          },
+        };
       f = vm.resolve(this.name);
       if (!f) return { ok: false, error: { message: `no function \`${this.name}\` in the script`, span: undefined, trace: [], exitCode: undefined } };
       this.resolved.set(vm, f);
     }
-    if (args.length !== this.arity) return { ok: false, error: { message: `\`${this.name}\` takes ${this.arity} argument(s), ${args.length} given`, span: undefined, trace: [], exitCode: undefined } };
+    if (args.length !== this.arity)
+      return {
+        ok: false,
+        error: { message: `\`${this.name}\` takes ${this.arity} argument(s), ${args.length} given`, span: undefined, trace: [], exitCode: undefined },
+      };
     return vm.invoke(f, args) as ScriptCallResult<R>;
   }
 }
 
 /** Look up `name` in `unit` and verify it has the function type `signature`. */
-export function fnHandle<A extends unknown[], R>(unit: CompiledUnit, name: string, signature: string): { ok: true; fn: ScriptFn<A, R> } | { ok: false; error: FnHandleError } {
+export function fnHandle<A extends unknown[], R>(
+  unit: CompiledUnit,
+  name: string,
+  signature: string,
+): { ok: true; fn: ScriptFn<A, R> } | { ok: false; error: FnHandleError } {
   const ex = unit.exports.get(name);
   if (!ex) return { ok: false, error: { code: "no_such_fn", name, message: `Cannot take a handle to \`${name}\`: the script has no such function` } };
-  if (ex.generic) return { ok: false, error: { code: "generic_fn", name, message: `Cannot take a handle to \`${name}\`: it is generic; wrap it in a monomorphic fn` } };
+  if (ex.generic)
+    return { ok: false, error: { code: "generic_fn", name, message: `Cannot take a handle to \`${name}\`: it is generic; wrap it in a monomorphic fn` } };
   const p = parse("<signature>", `const X: ${signature} = 0`);
   const item = p.program.items[0];
   if (p.diagnostics.length || item?.kind !== "const" || item.ty.kind !== "fn") {
-    return { ok: false, error: { code: "bad_signature", name, message: `Cannot take a handle to \`${name}\`: \`${signature}\` is not a function type like \`fn(int) -> bool\`` } };
+    return {
+      ok: false,
+      error: { code: "bad_signature", name, message: `Cannot take a handle to \`${name}\`: \`${signature}\` is not a function type like \`fn(int) -> bool\`` },
+    };
   }
   const want = typeText(item.ty);
   const have = sigText(ex.sig);
-  if (want !== have) return { ok: false, error: { code: "signature_mismatch", name, message: `Cannot take a handle to \`${name}\`: the script declares \`${have}\`, the host expects \`${want}\`` } };
+  if (want !== have)
+    return {
+      ok: false,
+      error: {
+        code: "signature_mismatch",
+        name,
+        message: `Cannot take a handle to \`${name}\`: the script declares \`${have}\`, the host expects \`${want}\``,
+      },
+    };
   return { ok: true, fn: new ScriptFn<A, R>(unit, name, have, ex.sig.params.length) };
 }

@@ -3,7 +3,10 @@ import { Context } from "../compile.ts";
 import { Shared } from "./shared.ts";
 import { Vm } from "./vm.ts";
 
-const r = new Context().compile("t.wscript", "struct C { n: int }\nfn push3(xs: List[int]) { xs.push(3) }\nfn bump(c: C) { c.n += 1 }\nfn make() -> List[int] { [1] }\n");
+const r = new Context().compile(
+  "t.wscript",
+  "struct C { n: int }\nfn push3(xs: List[int]) { xs.push(3) }\nfn bump(c: C) { c.n += 1 }\nfn make() -> List[int] { [1] }\n",
+);
 if (!r.ok) throw new Error("compile");
 const vm = new Vm(r.unit);
 
@@ -38,7 +41,11 @@ describe("Shared", () => {
     if (!s.ok) throw new Error("share");
     const sh = s.shared;
     const inner = sh.write(() => [sh.read((x) => x.length), sh.write(() => 0), sh.value()]);
-    expect(inner.ok && inner.value.map((x) => (x.ok ? "ok" : x.error.code))).toEqual(["already_mutably_borrowed", "already_mutably_borrowed", "already_mutably_borrowed"]);
+    expect(inner.ok && inner.value.map((x) => (x.ok ? "ok" : x.error.code))).toEqual([
+      "already_mutably_borrowed",
+      "already_mutably_borrowed",
+      "already_mutably_borrowed",
+    ]);
     const nested = sh.read(() => [sh.read(() => 1), sh.write(() => 1)]);
     expect(nested.ok && nested.value.map((x) => (x.ok ? "ok" : x.error.code))).toEqual(["ok", "already_borrowed"]);
     expect(sh.write(() => 1)).toEqual({ ok: true, value: 1 });

@@ -30,14 +30,18 @@ export class Shared<T extends object> {
   /** Share a script value (e.g. a `vm.call` result) or a host value to insert into the VM. */
   static of<T extends object>(v: T): { ok: true; shared: Shared<T> } | { ok: false; error: SharedError } {
     if (v === null || (typeof v !== "object" && typeof v !== "function")) {
-      return { ok: false, error: { code: "not_shareable", message: `Cannot share a ${v === null ? "null" : typeof v}: only lists, maps, structs and enums are live references` } };
+      return {
+        ok: false,
+        error: { code: "not_shareable", message: `Cannot share a ${v === null ? "null" : typeof v}: only lists, maps, structs and enums are live references` },
+      };
     }
     return { ok: true, shared: new Shared(v) };
   }
 
   /** The live value, to pass to the script; refused while a `write` is in progress. */
   value(): SharedResult<T> {
-    if (this.borrow < 0) return { ok: false, error: { code: "already_mutably_borrowed", message: "Cannot hand the value to the script: it is being written by the host" } };
+    if (this.borrow < 0)
+      return { ok: false, error: { code: "already_mutably_borrowed", message: "Cannot hand the value to the script: it is being written by the host" } };
     return { ok: true, value: this.live };
   }
 

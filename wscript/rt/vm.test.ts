@@ -36,8 +36,16 @@ describe("host→script re-entry", () => {
   test("a host function calling back into the script nests at most REENTRY_DEPTH_LIMIT deep, and faults trappably", async () => {
     const { HostModule, REENTRY_DEPTH_LIMIT } = await import("../mod.ts");
     let deepest = 0;
-    const m = new HostModule("cb").fn("apply(f: fn(int) -> int, x: int) -> int", (f: (x: number) => number, x: number) => { deepest = Math.max(deepest, x); return f(x); });
-    const r = new Context().module(m).compile("t.wscript", "use cb\nfn down(n: int) -> int { cb::apply(|x| down(x + 1), n) }\nfn once() -> int { cb::apply(|x| x * 2, 21) }\nfn main() -> int { down(0) }");
+    const m = new HostModule("cb").fn("apply(f: fn(int) -> int, x: int) -> int", (f: (x: number) => number, x: number) => {
+      deepest = Math.max(deepest, x);
+      return f(x);
+    });
+    const r = new Context()
+      .module(m)
+      .compile(
+        "t.wscript",
+        "use cb\nfn down(n: int) -> int { cb::apply(|x| down(x + 1), n) }\nfn once() -> int { cb::apply(|x| x * 2, 21) }\nfn main() -> int { down(0) }",
+      );
     if (!r.ok) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
     const vm = new Vm(r.unit);
     const res = vm.call("main");

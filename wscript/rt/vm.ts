@@ -48,15 +48,26 @@ export class Vm {
   /** Script calls in progress on this VM (0 = idle; > 1 = re-entered from the host). */
   private active = 0;
 
-  constructor(readonly unit: CompiledUnit, opts: VmOptions = {}, hostOverride?: Record<string, unknown>) {
-    const out = opts.stdout ?? ((s: string) => { process.stdout.write(s); });
+  constructor(
+    readonly unit: CompiledUnit,
+    opts: VmOptions = {},
+    hostOverride?: Record<string, unknown>,
+  ) {
+    const out =
+      opts.stdout ??
+      ((s: string) => {
+        process.stdout.write(s);
+      });
     const H: Record<string, unknown> = Object.fromEntries(unit.hostImpls);
     for (const key of unit.asyncHost) H[key] = () => fault(`\`${key}\` is an async host function; run this script with runInWorker`);
     for (const [key, idx] of callbackParams(unit.modules)) {
       const impl = H[key];
       if (typeof impl !== "function" || unit.asyncHost.has(key)) continue;
       H[key] = (...a: unknown[]) => {
-        for (const i of idx) { const f = a[i]; if (typeof f === "function") a[i] = this.guard(f as (...x: unknown[]) => unknown); }
+        for (const i of idx) {
+          const f = a[i];
+          if (typeof f === "function") a[i] = this.guard(f as (...x: unknown[]) => unknown);
+        }
         return (impl as (...x: unknown[]) => unknown)(...a);
       };
     }
@@ -89,8 +100,21 @@ export class Vm {
     const f = this.mod.fns[name];
     const ex = this.unit.exports.get(name);
     if (!f || !ex) return { ok: false, error: { message: `no function \`${name}\` in the script`, span: undefined, trace: [], exitCode: undefined } };
-    if (ex.generic) return { ok: false, error: { message: `\`${name}\` is generic and cannot be called by the host; wrap it in a monomorphic fn`, span: undefined, trace: [], exitCode: undefined } };
-    if (args.length !== ex.sig.params.length) return { ok: false, error: { message: `\`${name}\` takes ${ex.sig.params.length} argument(s), ${args.length} given`, span: undefined, trace: [], exitCode: undefined } };
+    if (ex.generic)
+      return {
+        ok: false,
+        error: {
+          message: `\`${name}\` is generic and cannot be called by the host; wrap it in a monomorphic fn`,
+          span: undefined,
+          trace: [],
+          exitCode: undefined,
+        },
+      };
+    if (args.length !== ex.sig.params.length)
+      return {
+        ok: false,
+        error: { message: `\`${name}\` takes ${ex.sig.params.length} argument(s), ${args.length} given`, span: undefined, trace: [], exitCode: undefined },
+      };
     return this.invoke(f, args);
   }
 
@@ -101,7 +125,8 @@ export class Vm {
 
   /** Call a resolved function; faults come back as data. Counts as a re-entry when nested. */
   invoke(f: (...a: unknown[]) => unknown, args: unknown[]): CallResult {
-    if (this.active > REENTRY_DEPTH_LIMIT) return { ok: false, error: { message: `host→script re-entry limit exceeded (${REENTRY_DEPTH_LIMIT})`, span: undefined, trace: [], exitCode: undefined } };
+    if (this.active > REENTRY_DEPTH_LIMIT)
+      return { ok: false, error: { message: `host→script re-entry limit exceeded (${REENTRY_DEPTH_LIMIT})`, span: undefined, trace: [], exitCode: undefined } };
     if (this.active === 0) this.mod.resetDepth();
     this.active++;
     try {
@@ -130,8 +155,10 @@ export class Vm {
   toRuntimeError(e: unknown): RuntimeError {
     let message: string;
     let exitCode: number | undefined;
-    if (e instanceof ScriptFault) { message = e.message; exitCode = e.exitCode; }
-    else if (e instanceof RangeError && /call stack/i.test(e.message)) message = "call depth limit exceeded (native stack)";
+    if (e instanceof ScriptFault) {
+      message = e.message;
+      exitCode = e.exitCode;
+    } else if (e instanceof RangeError && /call stack/i.test(e.message)) message = "call depth limit exceeded (native stack)";
     else if (e instanceof Error) message = `host error: ${e.message}`;
     else message = `host error: ${String(e)}`;
     const trace = e instanceof Error ? this.mapStack(e.stack ?? "") : [];
@@ -148,8 +175,17 @@ export class Vm {
       const c = Number(m[3]);
       let best: Span | undefined;
       let bestCol = -1;
-      for (const ent of map) if (ent.line === l && ent.col <= c && ent.col > bestCol) { best = ent.span; bestCol = ent.col; }
-      if (!best) for (const ent of map) if (ent.line === l) { best = ent.span; break; }
+      for (const ent of map)
+        if (ent.line === l && ent.col <= c && ent.col > bestCol) {
+          best = ent.span;
+          bestCol = ent.col;
+        }
+      if (!best)
+        for (const ent of map)
+          if (ent.line === l) {
+            best = ent.span;
+            break;
+          }
       const jsName = m[1] ?? "";
       const fn = fnNames.get(jsName) ?? (jsName.startsWith("m_") || jsName.startsWith("f_") ? jsName : "<closure>");
       if (!best && fn === "<closure>") continue;
@@ -167,10 +203,11 @@ function callbackParams(modules: readonly HostModule[]): Map<string, number[]> {
       const idx = f.decl.params.flatMap((p, i) => (p.ty?.kind === "fn" ? [i] : []));
       if (idx.length) out.set(`${m.name}::${f.name}`, idx);
     }
-    for (const o of m.opaqueTypes) for (const f of o.methods) {
-      const idx = f.decl.params.flatMap((p, i) => (p.ty?.kind === "fn" ? [i + 1] : []));
-      if (idx.length) out.set(`${o.name}.${f.name}`, idx);
-    }
+    for (const o of m.opaqueTypes)
+      for (const f of o.methods) {
+        const idx = f.decl.params.flatMap((p, i) => (p.ty?.kind === "fn" ? [i + 1] : []));
+        if (idx.length) out.set(`${o.name}.${f.name}`, idx);
+      }
   }
   return out;
 }

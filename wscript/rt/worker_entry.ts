@@ -30,7 +30,12 @@ const post = (m: FromWorker): void => self.postMessage(m);
 
 function run(init: InitMessage): void {
   let out = "";
-  const flush = () => { if (out) { post({ kind: "stdout", text: out }); out = ""; } };
+  const flush = () => {
+    if (out) {
+      post({ kind: "stdout", text: out });
+      out = "";
+    }
+  };
   const counter = new Int32Array(init.signal);
   const closures: ((...a: unknown[]) => unknown)[] = [];
   const closureIds = new Map<unknown, number>();
@@ -39,7 +44,11 @@ function run(init: InitMessage): void {
     classes: {},
     closureId: (f) => {
       let id = closureIds.get(f);
-      if (id === undefined) { id = closures.length; closures.push(f); closureIds.set(f, id); }
+      if (id === undefined) {
+        id = closures.length;
+        closures.push(f);
+        closureIds.set(f, id);
+      }
       return id;
     },
   };
@@ -54,28 +63,30 @@ function run(init: InitMessage): void {
     }
   };
 
-  const remote = (key: string) => (...args: unknown[]): unknown => {
-    flush();
-    post({ kind: "call", key, args: args.map((a) => encode(a, side)) });
-    for (;;) {
-      const m = receive();
-      if (m.kind === "reply") {
-        if (m.ok) return decode(m.value, side);
-        if (m.fault) throw new ScriptFault(m.message, m.exitCode);
-        throw new Error(m.message);
+  const remote =
+    (key: string) =>
+    (...args: unknown[]): unknown => {
+      flush();
+      post({ kind: "call", key, args: args.map((a) => encode(a, side)) });
+      for (;;) {
+        const m = receive();
+        if (m.kind === "reply") {
+          if (m.ok) return decode(m.value, side);
+          if (m.fault) throw new ScriptFault(m.message, m.exitCode);
+          throw new Error(m.message);
+        }
+        // The host calls back into a script closure while we wait.
+        const f = closures[m.closure];
+        try {
+          const v = f ? f(...m.args.map((a) => decode(a, side))) : undefined;
+          flush();
+          post({ kind: "invoked", callId: m.callId, ok: true, value: encode(v, side) });
+        } catch (e) {
+          flush();
+          post({ kind: "invoked", callId: m.callId, ok: false, error: (vm as Vm).toRuntimeError(e) });
+        }
       }
-      // The host calls back into a script closure while we wait.
-      const f = closures[m.closure];
-      try {
-        const v = f ? f(...m.args.map((a) => decode(a, side))) : undefined;
-        flush();
-        post({ kind: "invoked", callId: m.callId, ok: true, value: encode(v, side) });
-      } catch (e) {
-        flush();
-        post({ kind: "invoked", callId: m.callId, ok: false, error: (vm as Vm).toRuntimeError(e) });
-      }
-    }
-  };
+    };
 
   const H: Record<string, unknown> = {};
   for (const { spec } of init.portable) {
@@ -96,17 +107,31 @@ function run(init: InitMessage): void {
     modules: [],
     factory: instantiate(init.code),
   };
-  vm = new Vm(unit, {
-    stdout: (s) => { out += s; if (out.length > STDOUT_FLUSH) flush(); },
-    fuel: init.fuel,
-    callDepthLimit: init.callDepthLimit,
-  }, H);
+  vm = new Vm(
+    unit,
+    {
+      stdout: (s) => {
+        out += s;
+        if (out.length > STDOUT_FLUSH) flush();
+      },
+      fuel: init.fuel,
+      callDepthLimit: init.callDepthLimit,
+    },
+    H,
+  );
   side.classes = vm.classes();
-  const res = vm.call(init.entry, init.args.map((a) => decode(a, side)));
+  const res = vm.call(
+    init.entry,
+    init.args.map((a) => decode(a, side)),
+  );
   flush();
   let value: Wire = undefined;
   if (res.ok) {
-    try { value = encode(res.value, side); } catch { value = undefined; }
+    try {
+      value = encode(res.value, side);
+    } catch {
+      value = undefined;
+    }
     post({ kind: "done", ok: true, value, fuel: vm.fuel() });
   } else post({ kind: "done", ok: false, error: res.error, fuel: vm.fuel() });
 }
@@ -118,6 +143,11 @@ self.onmessage = (e: MessageEvent) => {
   try {
     run(m);
   } catch (err) {
-    post({ kind: "done", ok: false, error: { message: `worker error: ${err instanceof Error ? err.message : String(err)}`, span: undefined, trace: [], exitCode: undefined }, fuel: undefined });
+    post({
+      kind: "done",
+      ok: false,
+      error: { message: `worker error: ${err instanceof Error ? err.message : String(err)}`, span: undefined, trace: [], exitCode: undefined },
+      fuel: undefined,
+    });
   }
 };

@@ -5,9 +5,13 @@ import { escapeXml, parseXml, toXml } from "./xml.ts";
 
 describe("toml", () => {
   test("parseToml() reads tables, arrays of tables, inline tables, strings and numbers", () => {
-    const v = parseToml('a = 1\nb.c = "x"\n[t]\nk = [1, 2,\n 3]\nlit = \'C:\\\\p\'\nml = """\nhi"""\n[[arr]]\nx = 0x10\n[[arr]]\nx = 1_000\ninl = { p = true, q = 1.5e3 }\nd = 1979-05-27T07:32:00Z\n');
+    const v = parseToml(
+      'a = 1\nb.c = "x"\n[t]\nk = [1, 2,\n 3]\nlit = \'C:\\\\p\'\nml = """\nhi"""\n[[arr]]\nx = 0x10\n[[arr]]\nx = 1_000\ninl = { p = true, q = 1.5e3 }\nd = 1979-05-27T07:32:00Z\n',
+    );
     // `inl` and `d` follow the second [[arr]] header, so they belong to that table.
-    expect(show(v)).toBe('{"a":1,"arr":[{"x":16},{"d":"1979-05-27T07:32:00Z","inl":{"p":true,"q":1500.0},"x":1000}],"b":{"c":"x"},"t":{"k":[1,2,3],"lit":"C:\\\\\\\\p","ml":"hi"}}');
+    expect(show(v)).toBe(
+      '{"a":1,"arr":[{"x":16},{"d":"1979-05-27T07:32:00Z","inl":{"p":true,"q":1500.0},"x":1000}],"b":{"c":"x"},"t":{"k":[1,2,3],"lit":"C:\\\\\\\\p","ml":"hi"}}',
+    );
   });
   test("parseToml() rejects duplicate keys and redefined tables with the line", () => {
     expect(() => parseToml("a = 1\na = 2")).toThrow("line 2");
@@ -25,7 +29,7 @@ describe("xml", () => {
     expect(show(v)).toBe('{"r":{"@attrs":{"a":"1 & 2"},"x":["t",""],"y":"  <c> "}}');
   });
   test("toXml() needs exactly one root key and escapes text", () => {
-    expect(toXml(parseXml("<a><b k=\"&quot;\">1 &lt; 2</b></a>"), false)).toBe('<a><b k="&quot;">1 &lt; 2</b></a>');
+    expect(toXml(parseXml('<a><b k="&quot;">1 &lt; 2</b></a>'), false)).toBe('<a><b k="&quot;">1 &lt; 2</b></a>');
     expect(() => toXml(parseToml("a = 1\nb = 2"), false)).toThrow("exactly one root key");
   });
   test("parseXml() reports mismatched tags", () => {

@@ -34,7 +34,9 @@ export function parseJson(t: string): Variant {
 class ExactJson {
   i = 0;
   constructor(readonly t: string) {}
-  fail(what: string): never { throw new SyntaxError(`JSON: ${what} at offset ${this.i}`); }
+  fail(what: string): never {
+    throw new SyntaxError(`JSON: ${what} at offset ${this.i}`);
+  }
   ws(): number {
     const t = this.t;
     let c = t.charCodeAt(this.i);
@@ -53,7 +55,10 @@ class ExactJson {
     if (c === 123 /* { */) {
       this.i++;
       const m = new Map<string, Variant>();
-      if (this.ws() === 125) { this.i++; return new VMap(m); }
+      if (this.ws() === 125) {
+        this.i++;
+        return new VMap(m);
+      }
       for (;;) {
         if (this.ws() !== 34) this.fail("expected a string key");
         const k = this.string();
@@ -63,25 +68,43 @@ class ExactJson {
         const d = this.ws();
         this.i++;
         if (d === 125) return new VMap(m);
-        if (d !== 44) { this.i--; this.fail("expected `,` or `}`"); }
+        if (d !== 44) {
+          this.i--;
+          this.fail("expected `,` or `}`");
+        }
       }
     }
     if (c === 91 /* [ */) {
       this.i++;
       const xs: Variant[] = [];
-      if (this.ws() === 93) { this.i++; return new VList(xs); }
+      if (this.ws() === 93) {
+        this.i++;
+        return new VList(xs);
+      }
       for (;;) {
         xs.push(this.value());
         const d = this.ws();
         this.i++;
         if (d === 93) return new VList(xs);
-        if (d !== 44) { this.i--; this.fail("expected `,` or `]`"); }
+        if (d !== 44) {
+          this.i--;
+          this.fail("expected `,` or `]`");
+        }
       }
     }
     if (c === 34) return new VString(this.string());
-    if (c === 116 && t.startsWith("true", this.i)) { this.i += 4; return new VBool(true); }
-    if (c === 102 && t.startsWith("false", this.i)) { this.i += 5; return new VBool(false); }
-    if (c === 110 && t.startsWith("null", this.i)) { this.i += 4; return mkValue(ValueTag.Null, undefined); }
+    if (c === 116 && t.startsWith("true", this.i)) {
+      this.i += 4;
+      return new VBool(true);
+    }
+    if (c === 102 && t.startsWith("false", this.i)) {
+      this.i += 5;
+      return new VBool(false);
+    }
+    if (c === 110 && t.startsWith("null", this.i)) {
+      this.i += 4;
+      return mkValue(ValueTag.Null, undefined);
+    }
     return this.number();
   }
   string(): string {
@@ -90,7 +113,10 @@ class ExactJson {
     let j = start;
     for (;;) {
       const c = t.charCodeAt(j);
-      if (c === 34) { this.i = j + 1; return t.slice(start, j); }
+      if (c === 34) {
+        this.i = j + 1;
+        return t.slice(start, j);
+      }
       if (c === 92 || c < 32 || Number.isNaN(c)) break;
       j++;
     }

@@ -9,10 +9,29 @@ import { fault, norm, type Int } from "../rt/core.ts";
 export function mathModule(random: () => number = Math.random): HostModule {
   const m = new HostModule("math");
   const f1: Record<string, (x: number) => number> = {
-    abs: Math.abs, floor: Math.floor, ceil: Math.ceil, round: (x) => (x < 0 ? -Math.round(-x) : Math.round(x)), trunc: Math.trunc,
-    sqrt: Math.sqrt, exp: Math.exp, ln: Math.log, log2: Math.log2, log10: Math.log10, signum: (x) => (Number.isNaN(x) ? NaN : x < 0 || Object.is(x, -0) ? -1 : 1),
-    sin: Math.sin, cos: Math.cos, tan: Math.tan, asin: Math.asin, acos: Math.acos, atan: Math.atan,
-    sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh, asinh: Math.asinh, acosh: Math.acosh, atanh: Math.atanh,
+    abs: Math.abs,
+    floor: Math.floor,
+    ceil: Math.ceil,
+    round: (x) => (x < 0 ? -Math.round(-x) : Math.round(x)),
+    trunc: Math.trunc,
+    sqrt: Math.sqrt,
+    exp: Math.exp,
+    ln: Math.log,
+    log2: Math.log2,
+    log10: Math.log10,
+    signum: (x) => (Number.isNaN(x) ? NaN : x < 0 || Object.is(x, -0) ? -1 : 1),
+    sin: Math.sin,
+    cos: Math.cos,
+    tan: Math.tan,
+    asin: Math.asin,
+    acos: Math.acos,
+    atan: Math.atan,
+    sinh: Math.sinh,
+    cosh: Math.cosh,
+    tanh: Math.tanh,
+    asinh: Math.asinh,
+    acosh: Math.acosh,
+    atanh: Math.atanh,
   };
   for (const [n, f] of Object.entries(f1)) m.fn(`${n}(x: float) -> float`, f as never);
   m.fn("min(a: float, b: float) -> float", ((a: number, b: number) => Math.min(a, b)) as never);
@@ -32,6 +51,10 @@ export function mathModule(random: () => number = Math.random): HostModule {
     return norm(BigInt(lo) + BigInt(Math.floor(random() * Number(BigInt(hi) - BigInt(lo)))));
   }) as never);
   if (random === Math.random) m.portable = { factory: "math", args: [] };
-  m.const("PI: float", Math.PI).const("E: float", Math.E).const("TAU: float", 2 * Math.PI).const("INF: float", Infinity).const("NAN: float", NaN);
+  m.const("PI: float", Math.PI)
+    .const("E: float", Math.E)
+    .const("TAU: float", 2 * Math.PI)
+    .const("INF: float", Infinity)
+    .const("NAN: float", NaN);
   return m;
 }

@@ -28,8 +28,14 @@ export type StdName = "math" | "time" | "regex" | "json" | "toml" | "xml" | "fs"
 /** Every stdlib module; `args` are what `process::args()` returns. `only` restricts the set (capabilities). */
 export function stdModules(args: string[] = [], only?: readonly StdName[]): HostModule[] {
   const all: Record<StdName, () => HostModule> = {
-    math: () => mathModule(), time: () => timeModule(), regex: () => regexModule(), json: () => jsonModule(),
-    toml: () => tomlModule(), xml: () => xmlModule(), fs: () => fsModule(), process: () => processModule(args),
+    math: () => mathModule(),
+    time: () => timeModule(),
+    regex: () => regexModule(),
+    json: () => jsonModule(),
+    toml: () => tomlModule(),
+    xml: () => xmlModule(),
+    fs: () => fsModule(),
+    process: () => processModule(args),
   };
   return (only ?? (Object.keys(all) as StdName[])).map((n) => all[n]());
 }
@@ -37,14 +43,22 @@ export function stdModules(args: string[] = [], only?: readonly StdName[]): Host
 /** Rebuild a portable module from its spec (inside a worker). */
 export function portableModule(spec: PortableSpec): HostModule {
   switch (spec.factory) {
-    case "math": return mathModule();
-    case "time": return timeModule();
-    case "regex": return regexModule();
-    case "json": return jsonModule();
-    case "toml": return tomlModule();
-    case "xml": return xmlModule();
-    case "fs": return fsModule();
-    case "process": return processModule((spec.args[0] as string[] | undefined) ?? []);
+    case "math":
+      return mathModule();
+    case "time":
+      return timeModule();
+    case "regex":
+      return regexModule();
+    case "json":
+      return jsonModule();
+    case "toml":
+      return tomlModule();
+    case "xml":
+      return xmlModule();
+    case "fs":
+      return fsModule();
+    case "process":
+      return processModule((spec.args[0] as string[] | undefined) ?? []);
   }
   throw new RangeError(`Cannot rebuild module: unknown stdlib factory \`${spec.factory}\``);
 }

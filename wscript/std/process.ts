@@ -14,14 +14,37 @@ export function processModule(args: string[] = []): HostModule {
     .fn("run(cmd: string, args: List[string]) -> Result[Output, string]", ((cmd: string, a: string[]) => {
       try {
         const r = Bun.spawnSync([cmd, ...a], { stdout: "pipe", stderr: "pipe" });
-        return Ok({ status: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString(), $n: "Output", $f: [["status", "status"], ["stdout", "stdout"], ["stderr", "stderr"]] });
+        return Ok({
+          status: r.exitCode ?? -1,
+          stdout: r.stdout.toString(),
+          stderr: r.stderr.toString(),
+          $n: "Output",
+          $f: [
+            ["status", "status"],
+            ["stdout", "stdout"],
+            ["stderr", "stderr"],
+          ],
+        });
       } catch (e) {
         return Err(e instanceof Error ? e.message : String(e));
       }
     }) as never)
-    .fn("env(key: string) -> Option[string]", ((k: string) => { const v = process.env[k]; return v === undefined ? None : Some(v); }) as never)
-    .fn("set_env(key: string, value: string)", ((k: string, v: string) => { process.env[k] = v; }) as never)
-    .fn("cwd() -> Result[string, string]", (() => { try { return Ok(process.cwd()); } catch (e) { return Err(String(e)); } }) as never)
+    .fn("env(key: string) -> Option[string]", ((k: string) => {
+      const v = process.env[k];
+      return v === undefined ? None : Some(v);
+    }) as never)
+    .fn("set_env(key: string, value: string)", ((k: string, v: string) => {
+      process.env[k] = v;
+    }) as never)
+    .fn("cwd() -> Result[string, string]", (() => {
+      try {
+        return Ok(process.cwd());
+      } catch (e) {
+        return Err(String(e));
+      }
+    }) as never)
     .fn("args() -> List[string]", (() => [...args]) as never)
-    .fn("exit(code: int)", ((c: Int) => { throw new ScriptFault(`process::exit(${c})`, Number(c)); }) as never);
+    .fn("exit(code: int)", ((c: Int) => {
+      throw new ScriptFault(`process::exit(${c})`, Number(c));
+    }) as never);
 }

@@ -19,7 +19,9 @@ export type AsyncTimeSource = { wallMillis(): number; monoMillis(): number; slee
 export const systemTime: TimeSource = {
   wallMillis: () => Date.now(),
   monoMillis: () => performance.now(),
-  sleepMillis: (ms) => { if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); },
+  sleepMillis: (ms) => {
+    if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  },
 };
 
 export const asyncSystemTime: AsyncTimeSource = {

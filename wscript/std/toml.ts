@@ -24,20 +24,32 @@ export function parseToml(text: string): V {
   let current = root;
   /** Tables created by a header or dotted key, to reject redefinition. */
   const defined = new Set<Map<string, V>>();
-  const fail = (msg: string): never => { throw new TomlError(`line ${line}: ${msg}`); };
+  const fail = (msg: string): never => {
+    throw new TomlError(`line ${line}: ${msg}`);
+  };
   const peek = (k = 0) => text[i + k] ?? "";
-  const ws = () => { while (peek() === " " || peek() === "\t") i++; };
-  const comment = () => { if (peek() === "#") while (i < text.length && peek() !== "\n") i++; };
+  const ws = () => {
+    while (peek() === " " || peek() === "\t") i++;
+  };
+  const comment = () => {
+    if (peek() === "#") while (i < text.length && peek() !== "\n") i++;
+  };
   const blank = () => {
     for (;;) {
-      ws(); comment();
+      ws();
+      comment();
       if (peek() === "\r" && peek(1) === "\n") i++;
-      if (peek() === "\n") { i++; line++; continue; }
+      if (peek() === "\n") {
+        i++;
+        line++;
+        continue;
+      }
       return;
     }
   };
   const eol = () => {
-    ws(); comment();
+    ws();
+    comment();
     if (peek() === "\r") i++;
     if (i < text.length && peek() !== "\n") fail(`expected end of line, found \`${peek()}\``);
   };
@@ -46,7 +58,10 @@ export function parseToml(text: string): V {
   const escape = (): string => {
     const c = peek(1);
     const simple: Record<string, string> = { b: "\b", t: "\t", n: "\n", f: "\f", r: "\r", '"': '"', "\\": "\\", e: "\x1b" };
-    if (simple[c] !== undefined) { i += 2; return simple[c] as string; }
+    if (simple[c] !== undefined) {
+      i += 2;
+      return simple[c] as string;
+    }
     if (c === "u" || c === "U") {
       const n = c === "u" ? 4 : 8;
       const hex = text.slice(i + 2, i + 2 + n);
@@ -63,7 +78,10 @@ export function parseToml(text: string): V {
     const q = peek();
     const multi = text.startsWith(q.repeat(3), i);
     i += multi ? 3 : 1;
-    if (multi) { if (peek() === "\r" && peek(1) === "\n") i += 2; else if (peek() === "\n") i++; }
+    if (multi) {
+      if (peek() === "\r" && peek(1) === "\n") i += 2;
+      else if (peek() === "\n") i++;
+    }
     let out = "";
     for (;;) {
       if (i >= text.length) fail("unterminated string");
@@ -77,12 +95,21 @@ export function parseToml(text: string): V {
         i += n;
         return out;
       }
-      if (!multi && c === q) { i++; return out; }
-      if (c === "\n") { if (!multi) fail("newline in a single-line string"); line++; }
+      if (!multi && c === q) {
+        i++;
+        return out;
+      }
+      if (c === "\n") {
+        if (!multi) fail("newline in a single-line string");
+        line++;
+      }
       if (q === '"' && c === "\\") {
         if (multi && /^\\[ \t]*\r?\n/.test(text.slice(i))) {
           i++;
-          while (/\s/.test(peek())) { if (peek() === "\n") line++; i++; }
+          while (/\s/.test(peek())) {
+            if (peek() === "\n") line++;
+            i++;
+          }
           continue;
         }
         out += escape();
@@ -120,11 +147,20 @@ export function parseToml(text: string): V {
       const items: V[] = [];
       for (;;) {
         blank();
-        if (peek() === "]") { i++; break; }
+        if (peek() === "]") {
+          i++;
+          break;
+        }
         items.push(value());
         blank();
-        if (peek() === ",") { i++; continue; }
-        if (peek() === "]") { i++; break; }
+        if (peek() === ",") {
+          i++;
+          continue;
+        }
+        if (peek() === "]") {
+          i++;
+          break;
+        }
         fail(`expected \`,\` or \`]\` in an array, found \`${peek() || "end of file"}\``);
       }
       return mkValue(ValueTag.List, items) as V;
@@ -133,15 +169,25 @@ export function parseToml(text: string): V {
       i++;
       const m = new Map<string, V>();
       ws();
-      if (peek() === "}") { i++; return mkValue(ValueTag.Map, m) as V; }
+      if (peek() === "}") {
+        i++;
+        return mkValue(ValueTag.Map, m) as V;
+      }
       for (;;) {
         const k = key();
         if (peek() !== "=") fail("expected `=` after a key");
-        i++; ws();
+        i++;
+        ws();
         assign(m, k, value());
         ws();
-        if (peek() === ",") { i++; continue; }
-        if (peek() === "}") { i++; break; }
+        if (peek() === ",") {
+          i++;
+          continue;
+        }
+        if (peek() === "}") {
+          i++;
+          break;
+        }
         fail("expected `,` or `}` in an inline table");
       }
       return mkValue(ValueTag.Map, m) as V;
@@ -206,7 +252,10 @@ export function parseToml(text: string): V {
       const last = path[path.length - 1] as string;
       if (arr) {
         let list = parent.get(last);
-        if (list === undefined) { list = mkValue(ValueTag.List, []) as V; parent.set(last, list); }
+        if (list === undefined) {
+          list = mkValue(ValueTag.List, []) as V;
+          parent.set(last, list);
+        }
         if (list.$t !== ValueTag.List) fail(`\`${path.join(".")}\` is not an array of tables`);
         const t = new Map<string, V>();
         (list.$0 as V[]).push(mkValue(ValueTag.Map, t) as V);
@@ -242,16 +291,20 @@ const qkey = (k: string) => (BARE.test(k) ? k : JSON.stringify(k));
 
 function scalar(v: V, pretty: boolean, indent: string): string {
   switch (v.$t) {
-    case ValueTag.Null: throw new TomlError("TOML cannot represent null");
-    case ValueTag.Bool: return v.$0 ? "true" : "false";
-    case ValueTag.Int: return String(v.$0);
+    case ValueTag.Null:
+      throw new TomlError("TOML cannot represent null");
+    case ValueTag.Bool:
+      return v.$0 ? "true" : "false";
+    case ValueTag.Int:
+      return String(v.$0);
     case ValueTag.Float: {
       const x = v.$0 as number;
       if (Number.isNaN(x)) return "nan";
       if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
       return Number.isInteger(x) ? x.toFixed(1) : String(x);
     }
-    case ValueTag.String: return JSON.stringify(v.$0);
+    case ValueTag.String:
+      return JSON.stringify(v.$0);
     case ValueTag.List: {
       const xs = v.$0 as V[];
       if (!xs.length) return "[]";
@@ -260,7 +313,10 @@ function scalar(v: V, pretty: boolean, indent: string): string {
     }
     default: {
       const m = v.$0 as Map<string, V>;
-      return `{ ${[...m.keys()].sort().map((k) => `${qkey(k)} = ${scalar(m.get(k) as V, false, indent)}`).join(", ")} }`.replace("{  }", "{}");
+      return `{ ${[...m.keys()]
+        .sort()
+        .map((k) => `${qkey(k)} = ${scalar(m.get(k) as V, false, indent)}`)
+        .join(", ")} }`.replace("{  }", "{}");
     }
   }
 }
@@ -300,7 +356,12 @@ export function toToml(v: V, pretty: boolean): string {
 }
 
 const result = (f: () => unknown) => {
-  try { return Ok(f()); } catch (e) { if (e instanceof TomlError || e instanceof RangeError) return Err(e.message); throw e; }
+  try {
+    return Ok(f());
+  } catch (e) {
+    if (e instanceof TomlError || e instanceof RangeError) return Err(e.message);
+    throw e;
+  }
 };
 
 export function tomlModule(): HostModule {

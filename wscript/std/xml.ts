@@ -45,11 +45,22 @@ export function parseXml(text: string): V {
   const skipMisc = () => {
     for (;;) {
       while (/\s/.test(text[i] ?? "")) i++;
-      if (text.startsWith("<?", i)) { const e = text.indexOf("?>", i); if (e < 0) fail("unterminated processing instruction"); i = e + 2; }
-      else if (text.startsWith("<!--", i)) { const e = text.indexOf("-->", i); if (e < 0) fail("unterminated comment"); i = e + 3; }
-      else if (text.startsWith("<!DOCTYPE", i)) {
+      if (text.startsWith("<?", i)) {
+        const e = text.indexOf("?>", i);
+        if (e < 0) fail("unterminated processing instruction");
+        i = e + 2;
+      } else if (text.startsWith("<!--", i)) {
+        const e = text.indexOf("-->", i);
+        if (e < 0) fail("unterminated comment");
+        i = e + 3;
+      } else if (text.startsWith("<!DOCTYPE", i)) {
         let depth = 0;
-        while (i < text.length) { const c = text[i++]; if (c === "[") depth++; else if (c === "]") depth--; else if (c === ">" && depth <= 0) break; }
+        while (i < text.length) {
+          const c = text[i++];
+          if (c === "[") depth++;
+          else if (c === "]") depth--;
+          else if (c === ">" && depth <= 0) break;
+        }
       } else return;
     }
   };
@@ -67,8 +78,14 @@ export function parseXml(text: string): V {
     const attrs = new Map<string, V>();
     for (;;) {
       while (/\s/.test(text[i] ?? "")) i++;
-      if (text.startsWith("/>", i)) { i += 2; return [tag, finish(attrs, new Map(), "")]; }
-      if (text[i] === ">") { i++; break; }
+      if (text.startsWith("/>", i)) {
+        i += 2;
+        return [tag, finish(attrs, new Map(), "")];
+      }
+      if (text[i] === ">") {
+        i++;
+        break;
+      }
       const an = name();
       while (/\s/.test(text[i] ?? "")) i++;
       if (text[i] !== "=") fail(`expected \`=\` after attribute \`${an}\``);
@@ -95,13 +112,30 @@ export function parseXml(text: string): V {
         i++;
         return [tag, finish(attrs, kids, txt)];
       }
-      if (text.startsWith("<!--", i)) { const e = text.indexOf("-->", i); if (e < 0) fail("unterminated comment"); i = e + 3; continue; }
-      if (text.startsWith("<![CDATA[", i)) { const e = text.indexOf("]]>", i); if (e < 0) fail("unterminated CDATA"); txt += text.slice(i + 9, e); i = e + 3; continue; }
-      if (text.startsWith("<?", i)) { const e = text.indexOf("?>", i); if (e < 0) fail("unterminated processing instruction"); i = e + 2; continue; }
+      if (text.startsWith("<!--", i)) {
+        const e = text.indexOf("-->", i);
+        if (e < 0) fail("unterminated comment");
+        i = e + 3;
+        continue;
+      }
+      if (text.startsWith("<![CDATA[", i)) {
+        const e = text.indexOf("]]>", i);
+        if (e < 0) fail("unterminated CDATA");
+        txt += text.slice(i + 9, e);
+        i = e + 3;
+        continue;
+      }
+      if (text.startsWith("<?", i)) {
+        const e = text.indexOf("?>", i);
+        if (e < 0) fail("unterminated processing instruction");
+        i = e + 2;
+        continue;
+      }
       if (text[i] === "<") {
         const [k, v] = element();
         const list = kids.get(k);
-        if (list) list.push(v); else kids.set(k, [v]);
+        if (list) list.push(v);
+        else kids.set(k, [v]);
         continue;
       }
       const next = text.indexOf("<", i);
@@ -134,18 +168,27 @@ export const escapeXml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESC
 
 function text(v: V): string {
   switch (v.$t) {
-    case ValueTag.Null: return "";
-    case ValueTag.Bool: return v.$0 ? "true" : "false";
-    case ValueTag.Int: return String(v.$0);
-    case ValueTag.Float: return String(v.$0);
-    case ValueTag.String: return v.$0 as string;
-    default: throw new XmlError("expected a scalar value");
+    case ValueTag.Null:
+      return "";
+    case ValueTag.Bool:
+      return v.$0 ? "true" : "false";
+    case ValueTag.Int:
+      return String(v.$0);
+    case ValueTag.Float:
+      return String(v.$0);
+    case ValueTag.String:
+      return v.$0 as string;
+    default:
+      throw new XmlError("expected a scalar value");
   }
 }
 
 function elem(tag: string, v: V, pretty: boolean, indent: string, out: string[]): void {
   if (!/^[A-Za-z_:][\w:.-]*$/.test(tag)) throw new XmlError(`\`${tag}\` is not a valid element name`);
-  if (v.$t === ValueTag.List) { for (const x of v.$0 as V[]) elem(tag, x, pretty, indent, out); return; }
+  if (v.$t === ValueTag.List) {
+    for (const x of v.$0 as V[]) elem(tag, x, pretty, indent, out);
+    return;
+  }
   const nl = pretty ? "\n" : "";
   if (v.$t !== ValueTag.Map) {
     out.push(v.$t === ValueTag.Null ? `${indent}<${tag}/>${nl}` : `${indent}<${tag}>${escapeXml(text(v))}</${tag}>${nl}`);
@@ -155,7 +198,7 @@ function elem(tag: string, v: V, pretty: boolean, indent: string, out: string[])
   const attrs = m.get("@attrs");
   let open = `<${tag}`;
   if (attrs) {
-    if (attrs.$t !== ValueTag.Map) throw new XmlError("\"@attrs\" must be a map");
+    if (attrs.$t !== ValueTag.Map) throw new XmlError('"@attrs" must be a map');
     for (const [k, a] of [...(attrs.$0 as Map<string, V>)].sort(([x], [y]) => (x < y ? -1 : 1))) open += ` ${k}="${escapeXml(text(a))}"`;
   }
   const body = [...m.keys()].filter((k) => k !== "@attrs" && k !== "#text").sort();
@@ -181,7 +224,12 @@ export function toXml(v: V, pretty: boolean): string {
 }
 
 const result = (f: () => unknown) => {
-  try { return Ok(f()); } catch (e) { if (e instanceof XmlError) return Err(e.message); throw e; }
+  try {
+    return Ok(f());
+  } catch (e) {
+    if (e instanceof XmlError) return Err(e.message);
+    throw e;
+  }
 };
 
 export function xmlModule(): HostModule {

@@ -75,7 +75,17 @@ export type Expr =
   | { kind: "match"; scrutinee: Expr; arms: MatchArm[]; span: Span; ty?: Type }
   | { kind: "while"; cond: Expr; body: Block; span: Span; ty?: Type }
   | { kind: "loop"; body: Block; span: Span; ty?: Type }
-  | { kind: "for"; pat: Pattern; iter: Expr; rangeEnd: Expr | undefined; inclusive: boolean; body: Block; span: Span; ty?: Type; iterKind?: "range" | "list" | "map" | "string" }
+  | {
+      kind: "for";
+      pat: Pattern;
+      iter: Expr;
+      rangeEnd: Expr | undefined;
+      inclusive: boolean;
+      body: Block;
+      span: Span;
+      ty?: Type;
+      iterKind?: "range" | "list" | "map" | "string";
+    }
   | { kind: "break"; value: Expr | undefined; span: Span; ty?: Type }
   | { kind: "continue"; span: Span; ty?: Type }
   | { kind: "return"; value: Expr | undefined; span: Span; ty?: Type }
@@ -84,8 +94,13 @@ export type Expr =
 
 /** How an operator was resolved: primitive arithmetic or a trait method. */
 export type OpKind =
-  | { kind: "int" } | { kind: "float" } | { kind: "str" } | { kind: "prim" } | { kind: "deep" }
-  | { kind: "trait"; typeName: string; method: string } | { kind: "bool" };
+  | { kind: "int" }
+  | { kind: "float" }
+  | { kind: "str" }
+  | { kind: "prim" }
+  | { kind: "deep" }
+  | { kind: "trait"; typeName: string; method: string }
+  | { kind: "bool" };
 
 export type Stmt =
   | { kind: "let"; pat: Pattern; ty: TypeExpr | undefined; value: Expr | undefined; else_: Block | undefined; span: Span }

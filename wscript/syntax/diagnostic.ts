@@ -41,14 +41,16 @@ export function renderSnippet(span: Span, files: ReadonlyMap<string, SourceFile>
   const width = Math.max(1, endPos.line === p.line ? span.end - span.start : text.length - p.col + 1);
   const gutter = String(p.line).length;
   const pad = " ".repeat(gutter);
-  const under = " ".repeat(p.col - 1) + "─".repeat(Math.max(0, Math.floor((width - 1) / 2))) + "┬" +
-    "─".repeat(Math.max(0, width - 1 - Math.floor((width - 1) / 2)));
+  const under =
+    " ".repeat(p.col - 1) + "─".repeat(Math.max(0, Math.floor((width - 1) / 2))) + "┬" + "─".repeat(Math.max(0, width - 1 - Math.floor((width - 1) / 2)));
   const arrow = " ".repeat(p.col - 1 + Math.floor((width - 1) / 2)) + "╰──── " + label;
-  return `${pad}  ╭─[${span.file}:${p.line}:${p.col}]\n` +
+  return (
+    `${pad}  ╭─[${span.file}:${p.line}:${p.col}]\n` +
     `${String(p.line)} │ ${text}\n` +
     `${pad} │ ${under}\n` +
     `${pad} │ ${arrow}\n` +
-    `${"─".repeat(gutter + 1)}─╯\n`;
+    `${"─".repeat(gutter + 1)}─╯\n`
+  );
 }
 
 /** Render one diagnostic for a terminal. */

@@ -18,10 +18,21 @@ export function parseTemplate(t: string): Piece[] | string {
   let buf = "";
   for (let i = 0; i < t.length; i++) {
     const c = t[i];
-    if (c === "{" && t[i + 1] === "{") { buf += "{"; i++; continue; }
-    if (c === "}" && t[i + 1] === "}") { buf += "}"; i++; continue; }
+    if (c === "{" && t[i + 1] === "{") {
+      buf += "{";
+      i++;
+      continue;
+    }
+    if (c === "}" && t[i + 1] === "}") {
+      buf += "}";
+      i++;
+      continue;
+    }
     if (c === "}") return "unmatched `}` in template (escape it as `}}`)";
-    if (c !== "{") { buf += c; continue; }
+    if (c !== "{") {
+      buf += c;
+      continue;
+    }
     const close = t.indexOf("}", i);
     if (close < 0) return "unclosed `{` in template (escape it as `{{`)";
     const inner = t.slice(i + 1, close);
@@ -30,7 +41,14 @@ export function parseTemplate(t: string): Piece[] | string {
       if (!inner.startsWith(":")) return `invalid placeholder \`{${inner}}\`: fmt takes \`{}\` or \`{:spec}\``;
       const m = SPEC_RE.exec(inner.slice(1));
       if (!m) return `invalid format spec \`${inner}\``;
-      spec = { fill: m[1] ?? " ", align: m[2], zero: m[3] !== undefined, width: m[4] ? Number(m[4]) : 0, prec: m[5] !== undefined ? Number(m[5]) : undefined, type: m[6] };
+      spec = {
+        fill: m[1] ?? " ",
+        align: m[2],
+        zero: m[3] !== undefined,
+        width: m[4] ? Number(m[4]) : 0,
+        prec: m[5] !== undefined ? Number(m[5]) : undefined,
+        type: m[6],
+      };
     }
     if (buf) out.push({ text: buf });
     buf = "";
@@ -47,12 +65,16 @@ export function checkFmtTemplate(t: string, argKinds: string[]): { message: stri
   if (typeof pieces === "string") return { message: pieces, help: "placeholders are `{}` or `{:spec}`; write `{{`/`}}` for literal braces" };
   const specs = pieces.flatMap((p) => ("spec" in p ? [p.spec] : []));
   if (specs.length !== argKinds.length) {
-    return { message: `the template has ${specs.length} placeholder${specs.length === 1 ? "" : "s"} but ${argKinds.length} argument${argKinds.length === 1 ? " was" : "s were"} given`, help: "give one argument per `{}`" };
+    return {
+      message: `the template has ${specs.length} placeholder${specs.length === 1 ? "" : "s"} but ${argKinds.length} argument${argKinds.length === 1 ? " was" : "s were"} given`,
+      help: "give one argument per `{}`",
+    };
   }
   for (let i = 0; i < specs.length; i++) {
     const s = specs[i] as Spec;
     const k = argKinds[i] as string;
-    if (s.type && !["int", "var", "error", "param"].includes(k)) return { message: `format type \`${s.type}\` needs an int argument, found \`${k}\``, help: "`x X b o` apply to int only" };
+    if (s.type && !["int", "var", "error", "param"].includes(k))
+      return { message: `format type \`${s.type}\` needs an int argument, found \`${k}\``, help: "`x X b o` apply to int only" };
   }
   return undefined;
 }
@@ -93,7 +115,10 @@ export function formatTemplate(t: string, args: unknown[], show: (v: unknown, i:
   let out = "";
   let i = 0;
   for (const p of pieces) {
-    if ("text" in p) { out += p.text; continue; }
+    if ("text" in p) {
+      out += p.text;
+      continue;
+    }
     if (i >= args.length) return { err: `fmt: the template has more placeholders than the ${args.length} argument(s) given` };
     const at = i++;
     out += applySpec(args[at], p.spec, (v) => show(v, at));

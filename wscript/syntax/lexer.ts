@@ -33,14 +33,81 @@ export type Token =
 
 /** Punctuation, longest first so the scanner can match greedily. */
 const PUNCTS = [
-  "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=", "*=", "/=", "%=", "..",
-  "+", "-", "*", "/", "%", "=", "<", ">", "!", "(", ")", "[", "]", "{", "}", ",", ".", ":", ";", "|", "#", "?", "&", "@", "^",
+  "..=",
+  "::",
+  "->",
+  "=>",
+  "==",
+  "!=",
+  "<=",
+  ">=",
+  "&&",
+  "||",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  "..",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "=",
+  "<",
+  ">",
+  "!",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  ",",
+  ".",
+  ":",
+  ";",
+  "|",
+  "#",
+  "?",
+  "&",
+  "@",
+  "^",
 ];
 
 /** Tokens after which a newline never ends a statement. */
 const CONTINUES = new Set([
-  "+", "-", "*", "/", "%", "=", "==", "!=", "<", "<=", ">", ">=", "&&", "||", "+=", "-=", "*=", "/=", "%=",
-  ",", ".", "::", "->", "=>", "!", ":", "..", "..=", "(", "[",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "=",
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "&&",
+  "||",
+  "+=",
+  "-=",
+  "*=",
+  "/=",
+  "%=",
+  ",",
+  ".",
+  "::",
+  "->",
+  "=>",
+  "!",
+  ":",
+  "..",
+  "..=",
+  "(",
+  "[",
 ]);
 
 function isIdStart(c: string): boolean {
@@ -90,11 +157,24 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
     let closed = false;
     while (j < text.length) {
       const c = text[j] as string;
-      if (c === '"') { closed = true; j++; break; }
-      if (c === "\\") { const [ch, n] = escape(j); buf += ch; j = n; continue; }
+      if (c === '"') {
+        closed = true;
+        j++;
+        break;
+      }
+      if (c === "\\") {
+        const [ch, n] = escape(j);
+        buf += ch;
+        j = n;
+        continue;
+      }
       if (c === "{") {
         const next = text[j + 1];
-        if (next === "{") { buf += "{"; j += 2; continue; }
+        if (next === "{") {
+          buf += "{";
+          j += 2;
+          continue;
+        }
         if (next === "}" || next === ":") {
           // `{}` / `{:spec}` stay literal for fmt templates.
           const close = text.indexOf("}", j);
@@ -109,7 +189,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
         let escaped = false;
         while (k < text.length && depth > 0) {
           const d = text[k];
-          if (d === "\\") { escaped = true; break; }
+          if (d === "\\") {
+            escaped = true;
+            break;
+          }
           if (d === '"') {
             k++;
             while (k < text.length && text[k] !== '"') k += text[k] === "\\" ? 2 : 1;
@@ -123,15 +206,33 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
         }
         // Holes are real code, so a backslash escape means this `{` is text
         // (inline JSON such as "{\"k\": 1}"); so is a regex quantifier `{4}` / `{2,5}`.
-        if (escaped) { buf += "{"; j++; continue; }
-        if (depth === 0 && j > start + 1 && /\S/.test(text[j - 1] as string) && /^\d+(,\d*)?$/.test(text.slice(j + 1, k - 1))) { buf += text.slice(j, k); j = k; continue; }
+        if (escaped) {
+          buf += "{";
+          j++;
+          continue;
+        }
+        if (depth === 0 && j > start + 1 && /\S/.test(text[j - 1] as string) && /^\d+(,\d*)?$/.test(text.slice(j + 1, k - 1))) {
+          buf += text.slice(j, k);
+          j = k;
+          continue;
+        }
         if (depth > 0) {
           // The hole never closes. Report the hole (not the string), and end the
           // string at the first `"` after the `{` on this line, as its author meant.
-          err(j, j + 1, "E0002", "unterminated `{` hole in string literal: this `{` has no closing `}`", "close the hole with `}`, or write `{{` for a literal brace");
+          err(
+            j,
+            j + 1,
+            "E0002",
+            "unterminated `{` hole in string literal: this `{` has no closing `}`",
+            "close the hole with `}`, or write `{{` for a literal brace",
+          );
           const eol = text.indexOf("\n", j);
           const q = text.indexOf('"', j + 1);
-          if (q >= 0 && (eol < 0 || q < eol)) { j = q + 1; closed = true; break; }
+          if (q >= 0 && (eol < 0 || q < eol)) {
+            j = q + 1;
+            closed = true;
+            break;
+          }
           j = k;
           continue;
         }
@@ -141,12 +242,16 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
         j = k;
         continue;
       }
-      if (c === "}" && text[j + 1] === "}") { buf += "}"; j += 2; continue; }
+      if (c === "}" && text[j + 1] === "}") {
+        buf += "}";
+        j += 2;
+        continue;
+      }
       buf += c;
       j++;
     }
     if (!closed) {
-      err(start, j, "E0001", "unterminated string literal", "close the string with `\"`");
+      err(start, j, "E0001", "unterminated string literal", 'close the string with `"`');
       return j;
     }
     const last = tokens[tokens.length - 1];
@@ -166,10 +271,16 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
       const digits = radix === 16 ? /[0-9a-fA-F_]/ : radix === 2 ? /[01_]/ : /[0-7_]/;
       while (j < text.length && digits.test(text[j] as string)) body += text[j++];
       const clean = body.replace(/_/g, "");
-      if (!clean) { err(start, j, "E0004", "number literal has no digits", "write e.g. `0xFF`"); return j; }
+      if (!clean) {
+        err(start, j, "E0004", "number literal has no digits", "write e.g. `0xFF`");
+        return j;
+      }
       const prefix = radix === 16 ? "0x" : radix === 2 ? "0b" : "0o";
       const value = BigInt(prefix + clean);
-      if (value > 0xffffffffffffffffn) { err(start, j, "E0005", "integer literal does not fit in 64 bits", "int is a 64-bit signed integer"); return j; }
+      if (value > 0xffffffffffffffffn) {
+        err(start, j, "E0005", "integer literal does not fit in 64 bits", "int is a 64-bit signed integer");
+        return j;
+      }
       tokens.push({ kind: "int", value: BigInt.asIntN(64, value), suffix: undefined, text: text.slice(start, j), span: sp(start, j) });
       return j;
     }
@@ -197,7 +308,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
     else {
       const value = BigInt(clean);
       // 9223372036854775808 is allowed so that `-9223372036854775808` works; the checker bounds it.
-      if (value > 9223372036854775808n) { err(start, j, "E0005", "integer literal does not fit in 64 bits", "int is a 64-bit signed integer"); return j; }
+      if (value > 9223372036854775808n) {
+        err(start, j, "E0005", "integer literal does not fit in 64 bits", "int is a 64-bit signed integer");
+        return j;
+      }
       tokens.push({ kind: "int", value, suffix, text: clean, span });
     }
     return j;
@@ -215,7 +329,10 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
     let k = j;
     for (;;) {
       while (k < text.length && /\s/.test(text[k] as string)) k++;
-      if (text.startsWith("//", k)) { while (k < text.length && text[k] !== "\n") k++; continue; }
+      if (text.startsWith("//", k)) {
+        while (k < text.length && text[k] !== "\n") k++;
+        continue;
+      }
       break;
     }
     if (text[k] === "." && text[k + 1] !== ".") return true;
@@ -230,15 +347,26 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
       i++;
       continue;
     }
-    if (c === " " || c === "\t" || c === "\r") { i++; continue; }
-    if (c === "/" && text[i + 1] === "/") { while (i < text.length && text[i] !== "\n") i++; continue; }
+    if (c === " " || c === "\t" || c === "\r") {
+      i++;
+      continue;
+    }
+    if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      continue;
+    }
     if (c === "/" && text[i + 1] === "*") {
       const s = i;
       let depth = 0;
       while (i < text.length) {
-        if (text[i] === "/" && text[i + 1] === "*") { depth++; i += 2; }
-        else if (text[i] === "*" && text[i + 1] === "/") { depth--; i += 2; if (depth === 0) break; }
-        else i++;
+        if (text[i] === "/" && text[i + 1] === "*") {
+          depth++;
+          i += 2;
+        } else if (text[i] === "*" && text[i + 1] === "/") {
+          depth--;
+          i += 2;
+          if (depth === 0) break;
+        } else i++;
       }
       if (depth > 0) err(s, i, "E0006", "unterminated block comment", "close it with `*/`");
       continue;
@@ -249,15 +377,29 @@ export function lex(file: string, text: string, base = 0): { tokens: Token[]; di
       tokens.push({ kind: "ident", text: text.slice(s, i), span: sp(s, i) });
       continue;
     }
-    if (isDigit(c)) { i = lexNumber(i); continue; }
-    if (c === '"') { i = lexString(i); continue; }
+    if (isDigit(c)) {
+      i = lexNumber(i);
+      continue;
+    }
+    if (c === '"') {
+      i = lexString(i);
+      continue;
+    }
     if (c === "'") {
       const s = i;
       let ch = "";
       let j = i + 1;
       let raw = "";
-      if (text[j] === "\\") { const [e, n] = escape(j); ch = e; j = n; }
-      else if (j < text.length) { const cp = text.codePointAt(j) ?? 0; ch = String.fromCodePoint(cp); raw = ch; j += ch.length; }
+      if (text[j] === "\\") {
+        const [e, n] = escape(j);
+        ch = e;
+        j = n;
+      } else if (j < text.length) {
+        const cp = text.codePointAt(j) ?? 0;
+        ch = String.fromCodePoint(cp);
+        raw = ch;
+        j += ch.length;
+      }
       if (text[j] !== "'" || ch === "" || raw === "\n" || raw === "'") {
         while (j < text.length && text[j] !== "'" && text[j] !== "\n") j++;
         err(s, j + 1, "E0007", "invalid character literal", "a char literal holds exactly one character, e.g. 'a' or '\\n'");

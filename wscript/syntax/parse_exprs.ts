@@ -20,7 +20,11 @@ export function parseBlock(p: Parser): Block {
         let k = p.pos;
         while (p.tokens[k]?.kind === "nl") k++;
         const nt = p.tokens[k];
-        if (nt?.kind === "punct" && nt.text === "}") { p.pos = k; tail = s.expr; break; }
+        if (nt?.kind === "punct" && nt.text === "}") {
+          p.pos = k;
+          tail = s.expr;
+          break;
+        }
       }
       stmts.push(s);
       if (!p.isP("}")) {
@@ -43,8 +47,13 @@ export function parseRecoverStmt(p: Parser, start: number): void {
   let depth = 0;
   while (p.tok.kind !== "eof") {
     if (p.isP("{") || p.isP("(") || p.isP("[")) depth++;
-    else if (p.isP("}") || p.isP(")") || p.isP("]")) { if (depth === 0) return; depth--; }
-    else if (depth === 0 && (p.tok.kind === "nl" || p.isP(";"))) { p.skipNl(); return; }
+    else if (p.isP("}") || p.isP(")") || p.isP("]")) {
+      if (depth === 0) return;
+      depth--;
+    } else if (depth === 0 && (p.tok.kind === "nl" || p.isP(";"))) {
+      p.skipNl();
+      return;
+    }
     p.pos++;
   }
 }
@@ -55,13 +64,19 @@ export function parseStmt(p: Parser): Stmt {
     p.next();
     const pat = p.pattern();
     let ty: TypeExpr | undefined;
-    if (p.isP(":")) { p.next(); ty = p.type(); }
+    if (p.isP(":")) {
+      p.next();
+      ty = p.type();
+    }
     let value: Expr | undefined;
     let else_: Block | undefined;
     if (p.isP("=")) {
       p.next();
       value = parseExpr(p, false);
-      if (p.isKw("else")) { p.next(); else_ = parseBlock(p); }
+      if (p.isKw("else")) {
+        p.next();
+        else_ = parseBlock(p);
+      }
     } else p.fail("expected `=` after the binding", "every `let` needs an initial value", "E0103");
     return { kind: "let", pat, ty, value, else_, span: p.span(t.span) };
   }
@@ -70,7 +85,9 @@ export function parseStmt(p: Parser): Stmt {
   }
   const expr = parseExpr(p, false);
   let semi = false;
-  if (p.isP(";")) { semi = true; }
+  if (p.isP(";")) {
+    semi = true;
+  }
   return { kind: "expr", expr, semi, span: p.span(t.span) };
 }
 
@@ -114,7 +131,9 @@ export function parseUnary(p: Parser, noStruct: boolean): Expr {
     try {
       const operand = parseUnary(p, noStruct);
       return { kind: "unary", op: (t as { text: string }).text as "-" | "!", operand, span: joinSpans(t.span, operand.span) };
-    } finally { p.depth--; }
+    } finally {
+      p.depth--;
+    }
   }
   return parsePostfix(p, parsePrimary(p, noStruct));
 }
@@ -169,20 +188,29 @@ export function parseLooksLikeStructBody(p: Parser): boolean {
 export function parsePrimary(p: Parser, noStruct: boolean): Expr {
   const t = p.tok;
   switch (t.kind) {
-    case "int": p.next(); return { kind: "int", value: t.value, suffix: t.suffix, span: t.span };
-    case "float": p.next(); return { kind: "float", value: t.value, suffix: t.suffix, span: t.span };
-    case "char": p.next(); return { kind: "char", value: t.value, span: t.span };
+    case "int":
+      p.next();
+      return { kind: "int", value: t.value, suffix: t.suffix, span: t.span };
+    case "float":
+      p.next();
+      return { kind: "float", value: t.value, suffix: t.suffix, span: t.span };
+    case "char":
+      p.next();
+      return { kind: "char", value: t.value, span: t.span };
     case "str": {
       p.next();
       const parts: ({ kind: "text"; text: string } | { kind: "hole"; expr: Expr })[] = [];
       for (const hp of t.parts) {
-        if (hp.kind === "text") { parts.push(hp); continue; }
+        if (hp.kind === "text") {
+          parts.push(hp);
+          continue;
+        }
         if (/^\s*:/.test(hp.src)) continue;
         const sub = lex(p.file, hp.src, hp.offset);
         p.diagnostics.push(...sub.diagnostics);
         const holeSpan: Span = { file: p.file, start: hp.offset, end: hp.offset + hp.src.length };
         if (hasTopLevelSpec(hp.src)) {
-          p.diagnostics.push(diag("E0107", holeSpan, "format specs are not allowed in interpolation holes", "use fmt(\"{:.2}\", x) for formatting"));
+          p.diagnostics.push(diag("E0107", holeSpan, "format specs are not allowed in interpolation holes", 'use fmt("{:.2}", x) for formatting'));
           parts.push({ kind: "hole", expr: { kind: "error", span: holeSpan } });
           continue;
         }
@@ -191,7 +219,8 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
         sp.depth = p.depth;
         try {
           const expr = sp.expr(false);
-          if (sp.tok.kind !== "eof") sp.fail(`unexpected ${sp.describe(sp.tok)} in interpolation hole`, "a hole holds one expression; escape a literal brace as `{{`");
+          if (sp.tok.kind !== "eof")
+            sp.fail(`unexpected ${sp.describe(sp.tok)} in interpolation hole`, "a hole holds one expression; escape a literal brace as `{{`");
           parts.push({ kind: "hole", expr });
         } catch (e) {
           if (!(e instanceof SyntaxError_)) throw e;
@@ -205,7 +234,10 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
     case "punct": {
       if (t.text === "(") {
         p.next();
-        if (p.isP(")")) { p.next(); return { kind: "unit", span: p.span(t.span) }; }
+        if (p.isP(")")) {
+          p.next();
+          return { kind: "unit", span: p.span(t.span) };
+        }
         const e = parseExpr(p, false);
         p.expectP(")", "tuples are not part of wscript; close the parenthesis");
         return e;
@@ -233,8 +265,12 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
     }
     case "ident": {
       switch (t.text) {
-        case "true": case "false": p.next(); return { kind: "bool", value: t.text === "true", span: t.span };
-        case "if": return parseIfExpr(p);
+        case "true":
+        case "false":
+          p.next();
+          return { kind: "bool", value: t.text === "true", span: t.span };
+        case "if":
+          return parseIfExpr(p);
         case "match": {
           p.next();
           const scrutinee = parseExpr(p, true);
@@ -244,7 +280,10 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
           while (!p.isP("}") && p.tok.kind !== "eof") {
             const pat = p.pattern();
             let guard: Expr | undefined;
-            if (p.isKw("if")) { p.next(); guard = parseExpr(p, false); }
+            if (p.isKw("if")) {
+              p.next();
+              guard = parseExpr(p, false);
+            }
             p.expectP("=>", "write `pattern => expression`");
             p.skipNlOnly();
             const body = parseExpr(p, false);
@@ -261,7 +300,9 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
           const cond = parseExpr(p, true);
           return { kind: "while", cond, body: parseBlock(p), span: p.span(t.span) };
         }
-        case "loop": p.next(); return { kind: "loop", body: parseBlock(p), span: p.span(t.span) };
+        case "loop":
+          p.next();
+          return { kind: "loop", body: parseBlock(p), span: p.span(t.span) };
         case "for": {
           p.next();
           const pat = p.pattern();
@@ -281,18 +322,29 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
           if (!parseEndsExpr(p)) value = parseExpr(p, false);
           return { kind: "break", value, span: p.span(t.span) };
         }
-        case "continue": p.next(); return { kind: "continue", span: t.span };
+        case "continue":
+          p.next();
+          return { kind: "continue", span: t.span };
         case "return": {
           p.next();
           let value: Expr | undefined;
           if (!parseEndsExpr(p)) value = parseExpr(p, false);
           return { kind: "return", value, span: p.span(t.span) };
         }
-        case "fn": case "let": case "struct": case "enum": case "impl": case "trait": case "else":
+        case "fn":
+        case "let":
+        case "struct":
+        case "enum":
+        case "impl":
+        case "trait":
+        case "else":
           p.fail(`expected an expression, found \`${t.text}\``, t.text === "else" ? "`else` must follow an `if` block" : undefined);
       }
       const segs = [p.ident()];
-      while (p.isP("::")) { p.next(); segs.push(p.ident("a name after `::`")); }
+      while (p.isP("::")) {
+        p.next();
+        segs.push(p.ident("a name after `::`"));
+      }
       if (p.isP("{") && !noStruct && parseLooksLikeStructBody(p)) {
         p.next();
         const fields: { name: Ident; value: Expr }[] = [];
@@ -300,10 +352,15 @@ export function parsePrimary(p: Parser, noStruct: boolean): Expr {
         while (!p.isP("}")) {
           const name = p.ident("a field name");
           let value: Expr;
-          if (p.isP(":")) { p.next(); value = parseExpr(p, false); }
-          else value = { kind: "path", segs: [name], span: name.span };
+          if (p.isP(":")) {
+            p.next();
+            value = parseExpr(p, false);
+          } else value = { kind: "path", segs: [name], span: name.span };
           fields.push({ name, value });
-          if (!p.isP("}")) { p.skipNl(); if (!p.isP("}")) p.expectP(","); }
+          if (!p.isP("}")) {
+            p.skipNl();
+            if (!p.isP("}")) p.expectP(",");
+          }
           p.skipNl();
         }
         p.expectP("}");
@@ -328,7 +385,10 @@ export function parseClosure(p: Parser): Expr {
     while (!p.isP("|")) {
       const name = p.ident("a closure parameter");
       let ty: TypeExpr | undefined;
-      if (p.isP(":")) { p.next(); ty = p.type(); }
+      if (p.isP(":")) {
+        p.next();
+        ty = p.type();
+      }
       params.push({ name, ty });
       if (!p.isP("|")) p.expectP(",");
     }
@@ -372,7 +432,10 @@ function hasTopLevelSpec(src: string): boolean {
     } else if (c === "(" || c === "[" || c === "{") depth++;
     else if (c === ")" || c === "]" || c === "}") depth--;
     else if (c === ":" && depth === 0) {
-      if (src[i + 1] === ":") { i++; continue; }
+      if (src[i + 1] === ":") {
+        i++;
+        continue;
+      }
       return true;
     }
   }

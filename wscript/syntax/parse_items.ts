@@ -27,8 +27,15 @@ export function parseRecoverItem(p: Parser, start: number): void {
   while (p.tok.kind !== "eof") {
     const t = p.tok;
     if (p.isP("{")) depth++;
-    else if (p.isP("}")) { depth--; if (depth <= 0) { p.pos++; if (depth === 0) return; depth = 0; continue; } }
-    else if (depth === 0 && t.kind === "ident" && (ITEM_START.has(t.text) || t.text === "units") && p.tokens[p.pos - 1]?.kind === "nl") return;
+    else if (p.isP("}")) {
+      depth--;
+      if (depth <= 0) {
+        p.pos++;
+        if (depth === 0) return;
+        depth = 0;
+        continue;
+      }
+    } else if (depth === 0 && t.kind === "ident" && (ITEM_START.has(t.text) || t.text === "units") && p.tokens[p.pos - 1]?.kind === "nl") return;
     else if (depth === 0 && p.isP("#")) return;
     p.pos++;
   }
@@ -57,24 +64,30 @@ export function parseItem(p: Parser): Item {
   const derives = parseDerives(p);
   const t = p.tok;
   const start = t.span;
-  if (t.kind !== "ident") p.fail(`expected an item (fn, struct, enum, trait, impl, use), found ${p.describe(t)}`, "top-level statements are not allowed; put code in `fn main()`");
+  if (t.kind !== "ident")
+    p.fail(`expected an item (fn, struct, enum, trait, impl, use), found ${p.describe(t)}`, "top-level statements are not allowed; put code in `fn main()`");
   if (derives.length && !["struct", "enum", "units"].includes(t.text)) p.fail("#[derive] applies only to a struct or enum", undefined, "E0101", start);
   switch (t.text) {
-    case "fn": return parseFnDecl(p, false);
+    case "fn":
+      return parseFnDecl(p, false);
     case "struct": {
       p.next();
       const name = p.ident("a struct name");
       const fields = parseFieldList(p);
       return { kind: "struct", name, fields, derives, span: p.span(start) };
     }
-    case "enum": return parseEnumDecl(p, derives, start);
+    case "enum":
+      return parseEnumDecl(p, derives, start);
     case "trait": {
       p.next();
       const name = p.ident("a trait name");
       p.expectP("{");
       const methods: FnDecl[] = [];
       p.skipNl();
-      while (!p.isP("}") && p.tok.kind !== "eof") { methods.push(parseFnDecl(p, true)); p.skipNl(); }
+      while (!p.isP("}") && p.tok.kind !== "eof") {
+        methods.push(parseFnDecl(p, true));
+        p.skipNl();
+      }
       p.expectP("}");
       return { kind: "trait", name, methods, span: p.span(start) };
     }
@@ -91,7 +104,10 @@ export function parseItem(p: Parser): Item {
       p.expectP("{");
       const methods: FnDecl[] = [];
       p.skipNl();
-      while (!p.isP("}") && p.tok.kind !== "eof") { methods.push(parseFnDecl(p, false)); p.skipNl(); }
+      while (!p.isP("}") && p.tok.kind !== "eof") {
+        methods.push(parseFnDecl(p, false));
+        p.skipNl();
+      }
       p.expectP("}");
       return { kind: "impl", trait, target, methods, span: p.span(start) };
     }
@@ -105,9 +121,15 @@ export function parseItem(p: Parser): Item {
         return { kind: "use", path: [], file, alias, span: p.span(start) };
       }
       const path = [p.ident("a module name")];
-      while (p.isP("::")) { p.next(); path.push(p.ident("an item name")); }
+      while (p.isP("::")) {
+        p.next();
+        path.push(p.ident("an item name"));
+      }
       let alias: Ident | undefined;
-      if (p.isKw("as")) { p.next(); alias = p.ident("an alias"); }
+      if (p.isKw("as")) {
+        p.next();
+        alias = p.ident("an alias");
+      }
       return { kind: "use", path, file: undefined, alias, span: p.span(start) };
     }
     case "const": {
@@ -167,7 +189,10 @@ export function parseFieldList(p: Parser): { name: Ident; ty: TypeExpr }[] {
     const name = p.ident("a field name");
     p.expectP(":");
     fields.push({ name, ty: p.type() });
-    if (!p.isP("}")) { if (p.tok.kind === "nl") p.skipNl(); else p.expectP(","); }
+    if (!p.isP("}")) {
+      if (p.tok.kind === "nl") p.skipNl();
+      else p.expectP(",");
+    }
     p.skipNl();
   }
   p.expectP("}");
@@ -187,11 +212,17 @@ export function parseEnumDecl(p: Parser, derives: Ident[], start: Span): Item {
     if (p.isP("(")) {
       p.next();
       tuple = [];
-      while (!p.isP(")")) { tuple.push(p.type()); if (!p.isP(")")) p.expectP(","); }
+      while (!p.isP(")")) {
+        tuple.push(p.type());
+        if (!p.isP(")")) p.expectP(",");
+      }
       p.expectP(")");
     } else if (p.isP("{")) fields = parseFieldList(p);
     variants.push({ name: vn, tuple, fields, span: p.span(vn.span) });
-    if (!p.isP("}")) { if (p.tok.kind === "nl") p.skipNl(); else p.expectP(","); }
+    if (!p.isP("}")) {
+      if (p.tok.kind === "nl") p.skipNl();
+      else p.expectP(",");
+    }
     p.skipNl();
   }
   p.expectP("}");
@@ -210,7 +241,10 @@ export function parseFnDecl(p: Parser, bodyOptional: boolean): FnDecl {
       if (p.isP(":")) {
         p.next();
         bounds.push(p.ident("a bound (Eq, Ord, Clone)"));
-        while (p.isP("+")) { p.next(); bounds.push(p.ident("a bound")); }
+        while (p.isP("+")) {
+          p.next();
+          bounds.push(p.ident("a bound"));
+        }
       }
       generics.push({ name: g, bounds });
       if (!p.isP("]")) p.expectP(",");
@@ -221,19 +255,26 @@ export function parseFnDecl(p: Parser, bodyOptional: boolean): FnDecl {
   const params: Param[] = [];
   let hasSelf = false;
   while (!p.isP(")")) {
-    if (p.isKw("self") && params.length === 0 && !hasSelf) { p.next(); hasSelf = true; }
-    else {
+    if (p.isKw("self") && params.length === 0 && !hasSelf) {
+      p.next();
+      hasSelf = true;
+    } else {
       const pn = p.ident("a parameter name");
       let ty: TypeExpr | undefined;
-      if (p.isP(":")) { p.next(); ty = p.type(); }
-      else p.fail(`parameter \`${pn.name}\` needs a type annotation`, "annotations are required on function signatures: write `name: int`", "E0102", pn.span);
+      if (p.isP(":")) {
+        p.next();
+        ty = p.type();
+      } else p.fail(`parameter \`${pn.name}\` needs a type annotation`, "annotations are required on function signatures: write `name: int`", "E0102", pn.span);
       params.push({ name: pn, ty });
     }
     if (!p.isP(")")) p.expectP(",");
   }
   p.expectP(")");
   let ret: TypeExpr | undefined;
-  if (p.isP("->")) { p.next(); ret = p.type(); }
+  if (p.isP("->")) {
+    p.next();
+    ret = p.type();
+  }
   let body: Block | undefined;
   if (p.isP("{")) body = p.block();
   else if (!(bodyOptional || p.interfaceMode)) p.fail(`expected \`{\` to start the body of \`${name.name}\`, found ${p.describe(p.tok)}`);

@@ -7,7 +7,10 @@ export function parsePattern(p: Parser): Pattern {
   const first = parseSinglePattern(p);
   if (!p.isP("|")) return first;
   const alts = [first];
-  while (p.isP("|")) { p.next(); alts.push(parseSinglePattern(p)); }
+  while (p.isP("|")) {
+    p.next();
+    alts.push(parseSinglePattern(p));
+  }
   return { kind: "or", alts, span: joinSpans(first.span, (alts[alts.length - 1] as Pattern).span) };
 }
 
@@ -16,8 +19,22 @@ export function parseSinglePattern(p: Parser): Pattern {
   if (p.isP("-")) {
     p.next();
     const n = p.tok;
-    if (n.kind === "int") { p.next(); return { kind: "lit", value: { kind: "unary", op: "-", operand: { kind: "int", value: n.value, suffix: n.suffix, span: n.span }, span: p.span(t.span) }, span: p.span(t.span) }; }
-    if (n.kind === "float") { p.next(); return { kind: "lit", value: { kind: "unary", op: "-", operand: { kind: "float", value: n.value, suffix: n.suffix, span: n.span }, span: p.span(t.span) }, span: p.span(t.span) }; }
+    if (n.kind === "int") {
+      p.next();
+      return {
+        kind: "lit",
+        value: { kind: "unary", op: "-", operand: { kind: "int", value: n.value, suffix: n.suffix, span: n.span }, span: p.span(t.span) },
+        span: p.span(t.span),
+      };
+    }
+    if (n.kind === "float") {
+      p.next();
+      return {
+        kind: "lit",
+        value: { kind: "unary", op: "-", operand: { kind: "float", value: n.value, suffix: n.suffix, span: n.span }, span: p.span(t.span) },
+        span: p.span(t.span),
+      };
+    }
     p.fail("expected a number after `-` in a pattern");
   }
   if (t.kind === "int" || t.kind === "float" || t.kind === "str" || t.kind === "char") {
@@ -25,14 +42,26 @@ export function parseSinglePattern(p: Parser): Pattern {
     return { kind: "lit", value, span: t.span };
   }
   if (t.kind === "ident") {
-    if (t.text === "_") { p.next(); return { kind: "wild", span: t.span }; }
-    if (t.text === "true" || t.text === "false") { p.next(); return { kind: "lit", value: { kind: "bool", value: t.text === "true", span: t.span }, span: t.span }; }
+    if (t.text === "_") {
+      p.next();
+      return { kind: "wild", span: t.span };
+    }
+    if (t.text === "true" || t.text === "false") {
+      p.next();
+      return { kind: "lit", value: { kind: "bool", value: t.text === "true", span: t.span }, span: t.span };
+    }
     const path = [p.ident()];
-    while (p.isP("::")) { p.next(); path.push(p.ident("a variant name")); }
+    while (p.isP("::")) {
+      p.next();
+      path.push(p.ident("a variant name"));
+    }
     if (p.isP("(")) {
       p.next();
       const args: Pattern[] = [];
-      while (!p.isP(")")) { args.push(parsePattern(p)); if (!p.isP(")")) p.expectP(","); }
+      while (!p.isP(")")) {
+        args.push(parsePattern(p));
+        if (!p.isP(")")) p.expectP(",");
+      }
       p.expectP(")");
       return { kind: "variant", path, args, fields: undefined, span: p.span(t.span) };
     }
@@ -41,10 +70,17 @@ export function parseSinglePattern(p: Parser): Pattern {
       const fields: { name: Ident; pat: Pattern }[] = [];
       p.skipNl();
       while (!p.isP("}")) {
-        if (p.isP("..")) { p.next(); p.skipNl(); break; }
+        if (p.isP("..")) {
+          p.next();
+          p.skipNl();
+          break;
+        }
         const name = p.ident("a field name");
         let pat: Pattern = { kind: "bind", name, span: name.span };
-        if (p.isP(":")) { p.next(); pat = parsePattern(p); }
+        if (p.isP(":")) {
+          p.next();
+          pat = parsePattern(p);
+        }
         fields.push({ name, pat });
         if (!p.isP("}")) p.expectP(",");
         p.skipNl();

@@ -12,7 +12,19 @@ export class SyntaxError_ {
 
 /** Binary operator precedence (higher binds tighter). */
 export const PREC: Record<string, number> = {
-  "||": 1, "&&": 2, "==": 3, "!=": 3, "<": 3, "<=": 3, ">": 3, ">=": 3, "+": 4, "-": 4, "*": 5, "/": 5, "%": 5,
+  "||": 1,
+  "&&": 2,
+  "==": 3,
+  "!=": 3,
+  "<": 3,
+  "<=": 3,
+  ">": 3,
+  ">=": 3,
+  "+": 4,
+  "-": 4,
+  "*": 5,
+  "/": 5,
+  "%": 5,
 };
 export const ASSIGN_OPS = new Set(["=", "+=", "-=", "*=", "/=", "%="]);
 export const ITEM_START = new Set(["fn", "struct", "enum", "trait", "impl", "use", "const", "module", "opaque"]);

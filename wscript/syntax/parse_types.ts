@@ -15,13 +15,19 @@ export function parseType(p: Parser): TypeExpr {
     const params: TypeExpr[] = [];
     while (!p.isP(")")) {
       // Parameter names are documentation: `fn(x: int) -> int` == `fn(int) -> int`.
-      if (p.tok.kind === "ident" && p.isP(":", p.peek())) { p.next(); p.next(); }
+      if (p.tok.kind === "ident" && p.isP(":", p.peek())) {
+        p.next();
+        p.next();
+      }
       params.push(parseType(p));
       if (!p.isP(")")) p.expectP(",");
     }
     p.expectP(")");
     let ret: TypeExpr | undefined;
-    if (p.isP("->")) { p.next(); ret = parseType(p); }
+    if (p.isP("->")) {
+      p.next();
+      ret = parseType(p);
+    }
     return { kind: "fn", params, ret, span: p.span(t.span) };
   }
   if (p.isKw("dyn")) {
@@ -29,11 +35,17 @@ export function parseType(p: Parser): TypeExpr {
     return { kind: "dyn", trait: p.ident("a trait name"), span: p.span(t.span) };
   }
   const path = [p.ident("a type")];
-  while (p.isP("::")) { p.next(); path.push(p.ident("a type")); }
+  while (p.isP("::")) {
+    p.next();
+    path.push(p.ident("a type"));
+  }
   const args: TypeExpr[] = [];
   if (p.isP("[")) {
     p.next();
-    while (!p.isP("]")) { args.push(parseType(p)); if (!p.isP("]")) p.expectP(","); }
+    while (!p.isP("]")) {
+      args.push(parseType(p));
+      if (!p.isP("]")) p.expectP(",");
+    }
     p.expectP("]");
   }
   return { kind: "named", path, args, span: p.span(t.span) };

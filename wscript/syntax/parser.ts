@@ -31,30 +31,62 @@ export class Parser {
   pos = 0;
   diagnostics: Diagnostic[] = [];
   depth = 0;
-  constructor(readonly tokens: Token[], readonly file: string, readonly interfaceMode: boolean) {}
+  constructor(
+    readonly tokens: Token[],
+    readonly file: string,
+    readonly interfaceMode: boolean,
+  ) {}
 
   /** A parser over a sub-sequence of tokens in the same file (interpolation holes). */
-  sub(tokens: Token[]): Parser { return new Parser(tokens, this.file, false); }
-  get tok(): Token { return this.tokens[this.pos] ?? this.tokens[this.tokens.length - 1] as Token; }
-  peek(n = 1): Token { return this.tokens[this.pos + n] ?? this.tokens[this.tokens.length - 1] as Token; }
-  isP(text: string, t: Token = this.tok): boolean { return t.kind === "punct" && t.text === text; }
-  isKw(text: string, t: Token = this.tok): boolean { return t.kind === "ident" && t.text === text; }
-  next(): Token { const t = this.tok; if (t.kind !== "eof") this.pos++; return t; }
-  prevEnd(): Span { const t = this.tokens[this.pos - 1] ?? this.tok; return t.span; }
-  span(start: Span): Span { return joinSpans(start, this.prevEnd()); }
+  sub(tokens: Token[]): Parser {
+    return new Parser(tokens, this.file, false);
+  }
+  get tok(): Token {
+    return this.tokens[this.pos] ?? (this.tokens[this.tokens.length - 1] as Token);
+  }
+  peek(n = 1): Token {
+    return this.tokens[this.pos + n] ?? (this.tokens[this.tokens.length - 1] as Token);
+  }
+  isP(text: string, t: Token = this.tok): boolean {
+    return t.kind === "punct" && t.text === text;
+  }
+  isKw(text: string, t: Token = this.tok): boolean {
+    return t.kind === "ident" && t.text === text;
+  }
+  next(): Token {
+    const t = this.tok;
+    if (t.kind !== "eof") this.pos++;
+    return t;
+  }
+  prevEnd(): Span {
+    const t = this.tokens[this.pos - 1] ?? this.tok;
+    return t.span;
+  }
+  span(start: Span): Span {
+    return joinSpans(start, this.prevEnd());
+  }
   fail(msg: string, help?: string, code = "E0100", at: Span = this.tok.span): never {
     throw new SyntaxError_(diag(code, at, msg, help));
   }
   describe(t: Token): string {
     switch (t.kind) {
-      case "ident": return `\`${t.text}\``;
-      case "punct": return `\`${t.text}\``;
-      case "nl": return "end of line";
-      case "eof": return "end of file";
-      case "str": return "a string";
-      case "char": return "a char";
-      case "int": case "float": return "a number";
-      case "error": return "an invalid token";
+      case "ident":
+        return `\`${t.text}\``;
+      case "punct":
+        return `\`${t.text}\``;
+      case "nl":
+        return "end of line";
+      case "eof":
+        return "end of file";
+      case "str":
+        return "a string";
+      case "char":
+        return "a char";
+      case "int":
+      case "float":
+        return "a number";
+      case "error":
+        return "an invalid token";
     }
   }
   expectP(text: string, help?: string): Token {
@@ -67,26 +99,49 @@ export class Parser {
   }
   ident(what = "a name"): Ident {
     const t = this.tok;
-    if (t.kind === "ident") { this.pos++; return { name: t.text, span: t.span }; }
+    if (t.kind === "ident") {
+      this.pos++;
+      return { name: t.text, span: t.span };
+    }
     this.fail(`expected ${what}, found ${this.describe(t)}`);
   }
-  skipNl(): void { while (this.tok.kind === "nl" || this.isP(";")) this.pos++; }
-  skipNlOnly(): void { while (this.tok.kind === "nl") this.pos++; }
+  skipNl(): void {
+    while (this.tok.kind === "nl" || this.isP(";")) this.pos++;
+  }
+  skipNlOnly(): void {
+    while (this.tok.kind === "nl") this.pos++;
+  }
 
   // ---------- entry points into the parts of the grammar ----------
 
-  program(): Item[] { return items.parseProgram(this); }
-  type(): TypeExpr { return types.parseType(this); }
-  block(): Block { return exprs.parseBlock(this); }
-  expr(noStruct: boolean): Expr { return exprs.parseExpr(this, noStruct); }
-  primary(noStruct: boolean): Expr { return exprs.parsePrimary(this, noStruct); }
-  pattern(): Pattern { return patterns.parsePattern(this); }
+  program(): Item[] {
+    return items.parseProgram(this);
+  }
+  type(): TypeExpr {
+    return types.parseType(this);
+  }
+  block(): Block {
+    return exprs.parseBlock(this);
+  }
+  expr(noStruct: boolean): Expr {
+    return exprs.parseExpr(this, noStruct);
+  }
+  primary(noStruct: boolean): Expr {
+    return exprs.parsePrimary(this, noStruct);
+  }
+  pattern(): Pattern {
+    return patterns.parsePattern(this);
+  }
 }
 
 /** Parse one file. Never throws; returns the (possibly partial) program and all diagnostics. */
 export function parse(file: string, text: string, opts: { interfaceMode?: boolean } = {}): { program: Program; diagnostics: Diagnostic[] } {
   const lexed = lex(file, text);
-  const p = new Parser(lexed.tokens.filter((t) => t.kind !== "error"), file, opts.interfaceMode ?? false);
+  const p = new Parser(
+    lexed.tokens.filter((t) => t.kind !== "error"),
+    file,
+    opts.interfaceMode ?? false,
+  );
   let items: Item[] = [];
   try {
     items = p.program();

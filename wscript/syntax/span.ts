@@ -12,7 +12,10 @@ export type Span = { readonly file: string; readonly start: number; readonly end
 /** One source text, with a lazily built line index. */
 export class SourceFile {
   private lineStarts: number[] | undefined;
-  constructor(readonly path: string, readonly text: string) {}
+  constructor(
+    readonly path: string,
+    readonly text: string,
+  ) {}
 
   /** 1-based line and column of an offset (column counts UTF-16 units + 1). */
   position(offset: number): { line: number; col: number } {

@@ -98,7 +98,10 @@ export function register(program: Command): void {
         const lab: LabRef = slash > 0 ? { name: target.slice(0, slash), file: undefined } : labOfFile(opts);
         const segment = slash > 0 ? target.slice(slash + 1) : target;
         if (!opts.write && process.stdout.isTTY) {
-          throw new CodedError("capture.terminal", "will not write pcapng to a terminal", { subject: segment, hint: `write it to a file with \`-w capture.pcapng\`, or pipe it: \`vmlab capture ${target} | wireshark -k -i -\`` });
+          throw new CodedError("capture.terminal", "will not write pcapng to a terminal", {
+            subject: segment,
+            hint: `write it to a file with \`-w capture.pcapng\`, or pipe it: \`vmlab capture ${target} | wireshark -k -i -\``,
+          });
         }
         const socket = await requireUp(lab);
         const q = new URLSearchParams();
@@ -110,7 +113,10 @@ export function register(program: Command): void {
         try {
           res = await fetch(`http://vmlab${path}`, { unix: socket, signal: abort.signal } as RequestInit);
         } catch (e) {
-          throw new CodedError("daemon.unreachable", `cannot reach the lab daemon of ${lab.name}: ${(e as Error).message}`, { subject: socket, hint: "run `vmlab status`" });
+          throw new CodedError("daemon.unreachable", `cannot reach the lab daemon of ${lab.name}: ${(e as Error).message}`, {
+            subject: socket,
+            hint: "run `vmlab status`",
+          });
         }
         if (!res.ok) throw await replyError(res, `capture of ${segment}`);
         const sink = opts.write ? fileSink(resolve(opts.write)) : stdoutSink();
@@ -125,7 +131,11 @@ export function register(program: Command): void {
             if (!(await sink.write(chunk))) break;
           }
         } catch (e) {
-          if (!abort.signal.aborted) throw new CodedError("capture.interrupted", `the capture of ${segment} broke off: ${(e as Error).message}`, { subject: segment, hint: "`vmlab logs` has the lab daemon's side" });
+          if (!abort.signal.aborted)
+            throw new CodedError("capture.interrupted", `the capture of ${segment} broke off: ${(e as Error).message}`, {
+              subject: segment,
+              hint: "`vmlab logs` has the lab daemon's side",
+            });
         } finally {
           clearTimeout(timer);
           process.off("SIGINT", stop);

@@ -37,7 +37,11 @@ export function register(program: Command): void {
         const t = resolveVmTarget(target, opts);
         await requireUp(t.lab);
         const sock = join(labRunDir(t.lab.name), `${t.vm}.vnc`);
-        if (!existsSync(sock)) throw new CodedError("vm.not_running", `VM ${t.vm} has no VNC display (is it running?)`, { subject: t.vm, hint: `\`vmlab status\` shows it; \`vmlab vm start ${t.vm}\` starts it` });
+        if (!existsSync(sock))
+          throw new CodedError("vm.not_running", `VM ${t.vm} has no VNC display (is it running?)`, {
+            subject: t.vm,
+            hint: `\`vmlab status\` shows it; \`vmlab vm start ${t.vm}\` starts it`,
+          });
         if (!opts.tcp) {
           const viewer = readHostConfig().config.viewer;
           if (!viewer) {
@@ -45,7 +49,10 @@ export function register(program: Command): void {
               hint: `set viewer = "vncviewer {}" in ${hostConfigPath()} (host { … }), or use \`vmlab console ${target} --tcp\` and point any viewer at the port it prints`,
             });
           }
-          const argv = viewer.split(/\s+/).filter(Boolean).map((a) => a.replaceAll("{}", sock));
+          const argv = viewer
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((a) => a.replaceAll("{}", sock));
           const p = Bun.spawn(argv, { stdio: ["inherit", "inherit", "inherit"] });
           return await p.exited;
         }
@@ -62,7 +69,9 @@ export function register(program: Command): void {
           vnc.on("close", end);
         });
         await new Promise<void>((resolve, reject) => {
-          server.once("error", (e) => reject(new CodedError("network.port_taken", `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${e.message}`, { hint: "pick another --port" })));
+          server.once("error", (e) =>
+            reject(new CodedError("network.port_taken", `cannot listen on 127.0.0.1:${opts.port ?? 0}: ${e.message}`, { hint: "pick another --port" })),
+          );
           server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
         });
         const addr = server.address() as { port: number };

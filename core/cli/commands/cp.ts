@@ -57,7 +57,10 @@ async function send(url: string, init: RequestInit, socket: string): Promise<Res
   try {
     return await fetch(url, { ...init, unix: socket } as RequestInit);
   } catch (e) {
-    throw new CodedError("daemon.unreachable", `cannot reach the lab daemon at ${socket}: ${(e as Error).message}`, { subject: socket, hint: "run `vmlab status`: the lab may have gone down" });
+    throw new CodedError("daemon.unreachable", `cannot reach the lab daemon at ${socket}: ${(e as Error).message}`, {
+      subject: socket,
+      hint: "run `vmlab status`: the lab may have gone down",
+    });
   }
 }
 
@@ -137,11 +140,17 @@ async function fromGuest(g: Guest, src: string, dest: string, report: (m: string
   }
   const listing = await execRaw(g, "/bin/sh", ["-c", GUEST_TREE_SCRIPT, "sh", src]);
   const subject = `${g.vm}:${src}`;
-  if (listing.code !== 0) throw new CodedError("cp.failed", `cannot list ${subject} (exit ${listing.code})`, { subject, hint: "the guest needs a POSIX sh, find and readlink" });
-  if (listing.truncated) throw new CodedError("cp.bad_listing", `the listing of ${subject} is larger than the agent returns in one go`, { subject, hint: "copy its subdirectories one by one" });
+  if (listing.code !== 0)
+    throw new CodedError("cp.failed", `cannot list ${subject} (exit ${listing.code})`, { subject, hint: "the guest needs a POSIX sh, find and readlink" });
+  if (listing.truncated)
+    throw new CodedError("cp.bad_listing", `the listing of ${subject} is larger than the agent returns in one go`, {
+      subject,
+      hint: "copy its subdirectories one by one",
+    });
   const entries = parseGuestListing(listing.stdout, subject);
   const r = await writeGuestTree(target, entries, (rel) => get(g, posix.join(src, rel)), subject);
-  if (r.skipped.length) report(`skipped ${r.skipped.length} special file(s) (devices, FIFOs, sockets): ${r.skipped.slice(0, 5).join(", ")}${r.skipped.length > 5 ? ", …" : ""}`);
+  if (r.skipped.length)
+    report(`skipped ${r.skipped.length} special file(s) (devices, FIFOs, sockets): ${r.skipped.slice(0, 5).join(", ")}${r.skipped.length > 5 ? ", …" : ""}`);
   report(`${subject}/ → ${target}/ (${r.files} files${r.symlinks ? `, ${r.symlinks} symlinks` : ""})`);
   return r.files;
 }
@@ -160,7 +169,9 @@ export function register(program: Command): void {
         const gs = parseGuestPath(src);
         const gd = parseGuestPath(dest);
         if ((gs === undefined) === (gd === undefined)) {
-          throw new CodedError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", { hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`" });
+          throw new CodedError("request.invalid", "Exactly one of <src> and <dest> must be a guest path (vm:path)", {
+            hint: "e.g. `vmlab cp ./site web:/srv/www` or `vmlab cp web:/etc/hosts .`",
+          });
         }
         const report = (m: string) => (opts.quiet ? undefined : process.stderr.write(`${m}\n`));
         const side = (gs ?? gd) as { target: string; path: string };

@@ -51,26 +51,41 @@ export function register(program: Command): void {
     .description("show the supervisor's version and pid, and every lab daemon (name, state, pid, socket, uptime)")
     .option("--json", "print the status as JSON")
     .action(
-      action(async (opts) => {
-        const sock = supervisorSocket();
-        if (!(await socketAlive(sock))) {
-          process.stdout.write(opts.json ? `${JSON.stringify({ running: false, socket: sock }, null, 2)}\n` : "vmlabd is not running (any vmlab verb that needs it starts it)\n");
+      action(
+        async (opts) => {
+          const sock = supervisorSocket();
+          if (!(await socketAlive(sock))) {
+            process.stdout.write(
+              opts.json ? `${JSON.stringify({ running: false, socket: sock }, null, 2)}\n` : "vmlabd is not running (any vmlab verb that needs it starts it)\n",
+            );
+            return 0;
+          }
+          const st = await request(sock, "GET", "/v1/status", undefined, SupervisorStatusSchema);
+          const labs = st.labs.map((l) => ({
+            ...l,
+            uptimeSec: l.startedAt && l.state === "running" ? Math.round((Date.now() - Date.parse(l.startedAt)) / 1000) : null,
+          }));
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify({ running: true, socket: sock, ...st, labs }, null, 2)}\n`);
+            return 0;
+          }
+          const s = stdoutStyle();
+          let out = `vmlabd ${st.version}: running (pid ${st.pid}, up ${uptime(st.uptimeSec)})\n  socket: ${sock}\n`;
+          if (labs.length) {
+            const rows = labs.map((l) => [
+              l.name,
+              l.state === "failed" ? s.red(l.state) : l.state,
+              l.pid === null ? "-" : String(l.pid),
+              uptime(l.uptimeSec),
+              l.socket,
+              l.reason ?? "",
+            ]);
+            out += `\n${renderTable(["LAB", "STATE", "PID", "UPTIME", "SOCKET", "REASON"], rows, s)}\n`;
+          } else out += "\nno labs\n";
+          process.stdout.write(out);
           return 0;
-        }
-        const st = await request(sock, "GET", "/v1/status", undefined, SupervisorStatusSchema);
-        const labs = st.labs.map((l) => ({ ...l, uptimeSec: l.startedAt && l.state === "running" ? Math.round((Date.now() - Date.parse(l.startedAt)) / 1000) : null }));
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ running: true, socket: sock, ...st, labs }, null, 2)}\n`);
-          return 0;
-        }
-        const s = stdoutStyle();
-        let out = `vmlabd ${st.version}: running (pid ${st.pid}, up ${uptime(st.uptimeSec)})\n  socket: ${sock}\n`;
-        if (labs.length) {
-          const rows = labs.map((l) => [l.name, l.state === "failed" ? s.red(l.state) : l.state, l.pid === null ? "-" : String(l.pid), uptime(l.uptimeSec), l.socket, l.reason ?? ""]);
-          out += `\n${renderTable(["LAB", "STATE", "PID", "UPTIME", "SOCKET", "REASON"], rows, s)}\n`;
-        } else out += "\nno labs\n";
-        process.stdout.write(out);
-        return 0;
-      }, (o) => o.json === true),
+        },
+        (o) => o.json === true,
+      ),
     );
 }

@@ -76,15 +76,33 @@ export function renderDoctor(r: DoctorReport): string {
   const ok = (b: boolean) => (b ? s.green("ok") : s.red("missing"));
   const out: string[] = [];
   out.push(s.bold(`vmlab ${r.vmlab}`), "");
-  out.push(renderTable(["TOOL", "STATUS", "VERSION", "PATH"], [...r.emulators, r.qemuImg].map((e) => [e.name, ok(e.path !== null), e.version ?? "-", e.path ?? "-"]), s));
+  out.push(
+    renderTable(
+      ["TOOL", "STATUS", "VERSION", "PATH"],
+      [...r.emulators, r.qemuImg].map((e) => [e.name, ok(e.path !== null), e.version ?? "-", e.path ?? "-"]),
+      s,
+    ),
+  );
   out.push("");
   if (r.accel) {
     const verdict = r.accel.accel === "kvm" ? s.green("kvm") : r.accel.fellBack ? s.yellow("tcg") : "tcg";
     out.push(`accelerator: ${verdict} — ${r.accel.reason}`, "");
   }
-  out.push(renderTable(["OPTIONAL", "STATUS", "FOR", "PACKAGE"], r.optional.map((o) => [o.name, o.found ? s.green("found") : s.dim("missing"), o.feature, o.package]), s));
+  out.push(
+    renderTable(
+      ["OPTIONAL", "STATUS", "FOR", "PACKAGE"],
+      r.optional.map((o) => [o.name, o.found ? s.green("found") : s.dim("missing"), o.feature, o.package]),
+      s,
+    ),
+  );
   out.push("");
-  out.push(renderTable(["PATH", "LOCATION"], Object.entries(r.paths).map(([k, v]) => [k, v]), s));
+  out.push(
+    renderTable(
+      ["PATH", "LOCATION"],
+      Object.entries(r.paths).map(([k, v]) => [k, v]),
+      s,
+    ),
+  );
   if (r.disk) out.push("", `free disk: ${gib(r.disk.freeBytes)} of ${gib(r.disk.totalBytes)} at ${r.disk.path}`);
   for (const p of r.problems) out.push(s.red(`problem: ${p}`));
   return out.join("\n");

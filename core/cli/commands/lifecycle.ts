@@ -50,7 +50,11 @@ async function withLabDaemon<T>(name: string, file: string, fn: (socket: string)
  * Validate, resolve and bring up the lab of `flags` (or some of its VMs).
  * Returns the status, or an exit code after printing validation errors.
  */
-export async function upLab(flags: { file?: string | undefined; verbose?: boolean | undefined; provision?: boolean | undefined }, vms: readonly string[], quiet: boolean): Promise<LabStatus | number> {
+export async function upLab(
+  flags: { file?: string | undefined; verbose?: boolean | undefined; provision?: boolean | undefined },
+  vms: readonly string[],
+  quiet: boolean,
+): Promise<LabStatus | number> {
   const io = processIo();
   // Validated once: a failure prints the diagnostics of this very load.
   const loaded = loadLab(io, flags, new WscriptChecker());
@@ -62,10 +66,15 @@ export async function upLab(flags: { file?: string | undefined; verbose?: boolea
   const plan = labPlan(loaded.config, loaded.profiles, store, io.env, io.home, loaded.host);
   for (const v of vms) {
     if (!plan.vms.some((p) => p.name === v)) {
-      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, { subject: v, hint: `name one of the lab's VMs: ${plan.vms.map((p) => p.name).join(", ")}` });
+      throw new CodedError("vm.not_found", `lab ${plan.name} has no VM named ${v}`, {
+        subject: v,
+        hint: `name one of the lab's VMs: ${plan.vms.map((p) => p.name).join(", ")}`,
+      });
     }
   }
-  return await withLabDaemon(plan.name, plan.file, (socket) => streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }));
+  return await withLabDaemon(plan.name, plan.file, (socket) =>
+    streamOperation(socket, "/v1/up", { plan, vms, provision: flags.provision !== false }, LabStatusSchema, { quiet }),
+  );
 }
 
 export function register(program: Command): void {
@@ -116,12 +125,15 @@ export function register(program: Command): void {
     .option("-q, --quiet", "no progress output")
     .option("-v, --verbose", "name the lab file used")
     .action(
-      action(async (vms: string[], opts) => {
-        const status = await upLab(opts, vms, opts.quiet === true);
-        if (typeof status === "number") return status;
-        printStatus(status, opts.json === true);
-        return 0;
-      }, (_v, o) => o.json === true),
+      action(
+        async (vms: string[], opts) => {
+          const status = await upLab(opts, vms, opts.quiet === true);
+          if (typeof status === "number") return status;
+          printStatus(status, opts.json === true);
+          return 0;
+        },
+        (_v, o) => o.json === true,
+      ),
     );
 
   program

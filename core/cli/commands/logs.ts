@@ -97,7 +97,8 @@ export function register(program: Command): void {
         const dir = labLogDir(lab);
         const file = join(dir, vm ? (opts.serial ? `${vm}.serial.log` : `${vm}.log`) : "lab.log");
         // Belt and braces: whatever the names, the file must be inside the lab's log folder.
-        if (dirname(resolve(file)) !== resolve(dir)) throw new CodedError("request.bad_name", `log target ${JSON.stringify(target)} is outside the lab's log folder`, { subject: target ?? lab });
+        if (dirname(resolve(file)) !== resolve(dir))
+          throw new CodedError("request.bad_name", `log target ${JSON.stringify(target)} is outside the lab's log folder`, { subject: target ?? lab });
         if (!existsSync(file)) {
           throw new CodedError(vm ? "vm.not_found" : "lab.not_found", `No ${vm ? `log for VM ${vm} of lab ${lab}` : `log for lab ${lab}`} (${file})`, {
             subject: vm ?? lab,

@@ -24,9 +24,17 @@ async function daemonFor(lab: LabRef): Promise<string> {
   let file = lab.file;
   if (!file) {
     const sup = supervisorSocket();
-    if (await socketAlive(sup)) file = await request(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`, undefined, SupervisorLabSchema).then((l) => l.file, () => undefined);
+    if (await socketAlive(sup))
+      file = await request(sup, "GET", `/v1/labs/${encodeURIComponent(lab.name)}`, undefined, SupervisorLabSchema).then(
+        (l) => l.file,
+        () => undefined,
+      );
   }
-  if (!file) throw new CodedError("lab.not_found", `cannot find the lab file of ${lab.name}`, { subject: lab.name, hint: "run this in the lab's folder or pass -f <vmlab.wcl>" });
+  if (!file)
+    throw new CodedError("lab.not_found", `cannot find the lab file of ${lab.name}`, {
+      subject: lab.name,
+      hint: "run this in the lab's folder or pass -f <vmlab.wcl>",
+    });
   return (await ensureLabDaemon(lab.name, file)).socket;
 }
 
@@ -45,7 +53,9 @@ export function register(program: Command): void {
         action(async (name: string, opts) => {
           const t = opts.vm ? resolveVmTarget(opts.vm, opts) : { lab: labOfFile(opts), vm: undefined };
           const socket = await daemonFor(t.lab);
-          const r = await streamOperation(socket, `/v1/snapshots/${verb}`, { name, ...(t.vm ? { vm: t.vm } : {}) }, SnapshotOpResultSchema, { quiet: opts.quiet === true });
+          const r = await streamOperation(socket, `/v1/snapshots/${verb}`, { name, ...(t.vm ? { vm: t.vm } : {}) }, SnapshotOpResultSchema, {
+            quiet: opts.quiet === true,
+          });
           return r.failed.length ? 1 : 0;
         }),
       );
@@ -58,21 +68,30 @@ export function register(program: Command): void {
     .option("--json", "print the list as JSON")
     .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
     .action(
-      action(async (target: string, opts) => {
-        const t = resolveVmTarget(target, opts);
-        const list = await request(await daemonFor(t.lab), "GET", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots`, undefined, SnapshotListReplySchema);
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      action(
+        async (target: string, opts) => {
+          const t = resolveVmTarget(target, opts);
+          const list = await request(await daemonFor(t.lab), "GET", `/v1/vms/${encodeURIComponent(t.vm)}/snapshots`, undefined, SnapshotListReplySchema);
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+            return 0;
+          }
+          if (!list.length) {
+            process.stdout.write(`${t.vm} has no snapshots\n`);
+            return 0;
+          }
+          const s = stdoutStyle();
+          process.stdout.write(
+            `${renderTable(
+              ["NAME", "TAKEN AT", "POWER STATE"],
+              list.map((x) => [x.name, x.takenAt, x.powerState]),
+              s,
+            )}\n`,
+          );
           return 0;
-        }
-        if (!list.length) {
-          process.stdout.write(`${t.vm} has no snapshots\n`);
-          return 0;
-        }
-        const s = stdoutStyle();
-        process.stdout.write(`${renderTable(["NAME", "TAKEN AT", "POWER STATE"], list.map((x) => [x.name, x.takenAt, x.powerState]), s)}\n`);
-        return 0;
-      }, (_t, o) => o.json === true),
+        },
+        (_t, o) => o.json === true,
+      ),
     );
 
   snap

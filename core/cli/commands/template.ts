@@ -98,7 +98,10 @@ function progressLine(io: TemplateIo, label: string): { update(done: number, tot
 function jsonEntry(e: TemplateEntry): Record<string, unknown> {
   const m = e.metadata;
   return {
-    ref: e.ref, arch: e.arch, name: e.name, version: e.version,
+    ref: e.ref,
+    arch: e.arch,
+    name: e.name,
+    version: e.version,
     size: e.size,
     virtualSize: m?.disk.virtualSize ?? null,
     profile: m?.profile ?? null,
@@ -132,7 +135,9 @@ function list(store: TemplateStore, io: TemplateIo, json: boolean): number {
   }
   if (entries.length === 0) {
     io.out(`No templates in ${store.root}.\n`);
-    io.err(`${io.errStyle.cyan("hint")}: import one with \`vmlab template import <archive.tar.zst>\` or \`vmlab template import --ref <arch>/<name>@<version> <disk.qcow2>\`\n`);
+    io.err(
+      `${io.errStyle.cyan("hint")}: import one with \`vmlab template import <archive.tar.zst>\` or \`vmlab template import --ref <arch>/<name>@<version> <disk.qcow2>\`\n`,
+    );
     return 0;
   }
   const s = io.outStyle;
@@ -173,9 +178,19 @@ async function exportTemplate(store: TemplateStore, io: TemplateIo, ref: string,
   }
 }
 
-async function importTemplate(store: TemplateStore, io: TemplateIo, file: string, opts: { overwrite?: boolean; ref?: string; profile?: string }): Promise<number> {
+async function importTemplate(
+  store: TemplateStore,
+  io: TemplateIo,
+  file: string,
+  opts: { overwrite?: boolean; ref?: string; profile?: string },
+): Promise<number> {
   if (opts.ref === undefined) {
-    if (opts.profile !== undefined) return usage(io, "--profile only applies when adopting a disk with --ref", "vmlab template import --ref <arch>/<name>@<version> --profile <profile> <disk.qcow2>");
+    if (opts.profile !== undefined)
+      return usage(
+        io,
+        "--profile only applies when adopting a disk with --ref",
+        "vmlab template import --ref <arch>/<name>@<version> --profile <profile> <disk.qcow2>",
+      );
     const p = progressLine(io, `importing ${file}`);
     try {
       const e = await store.importArchive(file, { overwrite: opts.overwrite ?? false, onProgress: p.update });

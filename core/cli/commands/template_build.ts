@@ -93,13 +93,28 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
 /** The lab name of a build: a DNS label unique per template file and ref. */
 function buildLabName(file: string, ref: string, name: string): string {
   const h = createHash("sha256").update(`${file}\n${ref}`).digest("hex").slice(0, 8);
-  const slug = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "t";
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40) || "t";
   return `build-${slug}-${h}`;
 }
 
 /** Hardware attributes worth recording: every setting that did not fall back to the default. */
 function recorded(r: Resolution): HardwareAttrs {
-  const keys: [keyof Resolution["hardware"], string][] = [["cpus", "cpus"], ["memory", "memory"], ["display", "display"], ["firmware", "firmware"], ["tpm", "tpm"], ["secureBoot", "secure_boot"], ["machine", "machine"], ["diskBus", "disk_bus"], ["nic", "nic"]];
+  const keys: [keyof Resolution["hardware"], string][] = [
+    ["cpus", "cpus"],
+    ["memory", "memory"],
+    ["display", "display"],
+    ["firmware", "firmware"],
+    ["tpm", "tpm"],
+    ["secureBoot", "secure_boot"],
+    ["machine", "machine"],
+    ["diskBus", "disk_bus"],
+    ["nic", "nic"],
+  ];
   const out: Record<string, string | number | boolean> = {};
   for (const [k, w] of keys) if (r.from[k] !== "default") out[w] = r.hardware[k];
   return out;
@@ -130,8 +145,16 @@ function buildPlan(t: TemplateDef, src: ResolvedSource, hw: Resolution, labName:
     dependsOn: [],
     ...(src.cdrom ? { cdrom: src.cdrom } : {}),
     // The template's media folders and extra disks, built and attached by the lab daemon as for any VM.
-    media: t.media.map((m) => ({ kind: m.kind, from: labPath({ root: ctx.root, home: ctx.home }, m.from), ...(m.label !== undefined ? { label: m.label } : {}) })),
-    extraDisks: t.extraDisks.map((d) => ({ name: d.name, ...(d.from !== undefined ? { from: labPath({ root: ctx.root, home: ctx.home }, d.from) } : {}), ...(d.size !== undefined ? { sizeBytes: d.size } : {}) })),
+    media: t.media.map((m) => ({
+      kind: m.kind,
+      from: labPath({ root: ctx.root, home: ctx.home }, m.from),
+      ...(m.label !== undefined ? { label: m.label } : {}),
+    })),
+    extraDisks: t.extraDisks.map((d) => ({
+      name: d.name,
+      ...(d.from !== undefined ? { from: labPath({ root: ctx.root, home: ctx.home }, d.from) } : {}),
+      ...(d.size !== undefined ? { sizeBytes: d.size } : {}),
+    })),
     nested: t.nested === true,
     qemuArgs: [...t.qemuArgs],
     nics: [],
@@ -176,7 +199,10 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
   const started = Date.now();
   const ref = `${t.arch}/${t.name}@${t.version}`;
   if (!ctx.overwrite && ctx.store.list().some((e) => e.ref === ref)) {
-    throw new CodedError("template.exists", `template ${ref} is already in the store`, { subject: ref, hint: "pass --overwrite to rebuild it, or bump `version`" });
+    throw new CodedError("template.exists", `template ${ref} is already in the store`, {
+      subject: ref,
+      hint: "pass --overwrite to rebuild it, or bump `version`",
+    });
   }
   const lock = acquireBuildLock(ctx.store.root, t.arch, t.name, t.version);
   const labName = buildLabName(ctx.root, ref, t.name);
@@ -209,7 +235,11 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     });
     if (src.sha256) say(ctx, `${ref}: source ${src.describe} (sha256 ${src.sha256.slice(0, 16)}…)`);
     const profileName = t.profile ?? src.baseProfile;
-    const hw = resolveHardware(defined({ cpus: t.cpus, memory: t.memory, display: t.display, firmware: t.firmware, tpm: t.tpm, secureBoot: t.secureBoot }) as HardwareLayer, src.baseHardware ? metadataLayer(src.baseHardware) : undefined, profileName === undefined ? undefined : ctx.profiles.get(profileName));
+    const hw = resolveHardware(
+      defined({ cpus: t.cpus, memory: t.memory, display: t.display, firmware: t.firmware, tpm: t.tpm, secureBoot: t.secureBoot }) as HardwareLayer,
+      src.baseHardware ? metadataLayer(src.baseHardware) : undefined,
+      profileName === undefined ? undefined : ctx.profiles.get(profileName),
+    );
 
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
@@ -218,7 +248,10 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
     const plan = buildPlan(t, src, hw, labName, dir, ctx);
 
     step = "boot";
-    say(ctx, `${ref}: booting the build VM (${plan.vms[0]?.cpus} vCPU, ${plan.vms[0]?.memoryMiB} MiB, ${hw.hardware.firmware}${hw.hardware.tpm ? ", TPM" : ""})`);
+    say(
+      ctx,
+      `${ref}: booting the build VM (${plan.vms[0]?.cpus} vCPU, ${plan.vms[0]?.memoryMiB} MiB, ${hw.hardware.firmware}${hw.hardware.tpm ? ", TPM" : ""})`,
+    );
     socket = (await ensureLabDaemon(labName, plan.file)).socket;
     if (aborted) throw new CodedError("build.aborted", aborted);
     step = plan.provisions.length ? "provision" : "boot";
@@ -228,7 +261,9 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
       // Keep the screen for the error before the VM goes away.
       const png = join(labLogDir(labName), "build-last-screen.png");
       if (socket) {
-        await request(socket, "POST", "/v1/vms/build/screenshot", { path: png }, ScreenshotReplySchema).then(() => (screenshot = png)).catch(() => undefined);
+        await request(socket, "POST", "/v1/vms/build/screenshot", { path: png }, ScreenshotReplySchema)
+          .then(() => (screenshot = png))
+          .catch(() => undefined);
       }
       throw e;
     });
@@ -251,7 +286,13 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
       trustedBacking: src.base?.path ?? join(dir, "blank.qcow2"),
       ...(profileName === undefined ? {} : { profile: profileName }),
       hardware,
-      origin: { kind: "build", source: src.describe, ...(src.sha256 ? { sourceSha256: src.sha256 } : {}), tool: `vmlab ${VERSION}`, buildSeconds: Math.round((Date.now() - started) / 100) / 10 },
+      origin: {
+        kind: "build",
+        source: src.describe,
+        ...(src.sha256 ? { sourceSha256: src.sha256 } : {}),
+        tool: `vmlab ${VERSION}`,
+        buildSeconds: Math.round((Date.now() - started) / 100) / 10,
+      },
     });
     if (aborted) {
       await ctx.store.remove(ref, { force: true }).catch(() => undefined);
@@ -272,7 +313,13 @@ async function buildOne(t: TemplateDef, ctx: Ctx): Promise<BuildResult> {
       seconds,
     };
   } catch (e) {
-    const err = e instanceof CodedError && e.code === "build.aborted" ? new CodedError(aborted?.startsWith("timed out") ? "build.timeout" : "build.interrupted", `build of ${ref} ${aborted} during step ${step}`, { subject: ref, hint: `build VM logs: ${labLogDir(labName)}/; nothing was added to the store` }) : stepError(step, ref, e, labName, screenshot);
+    const err =
+      e instanceof CodedError && e.code === "build.aborted"
+        ? new CodedError(aborted?.startsWith("timed out") ? "build.timeout" : "build.interrupted", `build of ${ref} ${aborted} during step ${step}`, {
+            subject: ref,
+            hint: `build VM logs: ${labLogDir(labName)}/; nothing was added to the store`,
+          })
+        : stepError(step, ref, e, labName, screenshot);
     throw err;
   } finally {
     clearTimeout(timer);
@@ -302,38 +349,49 @@ export function register(program: Command): void {
     .option("--json", "print the results as JSON")
     .option("-q, --quiet", "no progress output")
     .action(
-      action(async (names: string[], opts) => {
-        const io = processIo();
-        const flags = { file: opts.file, store: false };
-        const loaded = loadLab(io, flags, new WscriptChecker());
-        if (!loaded.ok) return printLoadFailure(io, flags, new WscriptChecker()) || 1;
-        if (loaded.stage !== "validate") return 2;
-        const all = loaded.config.templates;
-        for (const n of names) {
-          if (!all.some((x) => x.name === n)) {
-            throw new CodedError("template.not_found", `${loaded.file} declares no template named ${n}`, { subject: n, hint: all.length ? `templates in it: ${all.map((x) => x.name).join(", ")}` : 'declare one: template "name" { … }' });
+      action(
+        async (names: string[], opts) => {
+          const io = processIo();
+          const flags = { file: opts.file, store: false };
+          const loaded = loadLab(io, flags, new WscriptChecker());
+          if (!loaded.ok) return printLoadFailure(io, flags, new WscriptChecker()) || 1;
+          if (loaded.stage !== "validate") return 2;
+          const all = loaded.config.templates;
+          for (const n of names) {
+            if (!all.some((x) => x.name === n)) {
+              throw new CodedError("template.not_found", `${loaded.file} declares no template named ${n}`, {
+                subject: n,
+                hint: all.length ? `templates in it: ${all.map((x) => x.name).join(", ")}` : 'declare one: template "name" { … }',
+              });
+            }
           }
-        }
-        const todo = names.length ? all.filter((x) => names.includes(x.name)) : all;
-        if (todo.length === 0) throw new CodedError("template.not_found", `${loaded.file} declares no template`, { subject: loaded.file, hint: 'declare one: template "name" { arch version source … }' });
-        const timeout = opts.timeout === undefined ? BUILD_TIMEOUT_S : Number(opts.timeout);
-        if (!Number.isFinite(timeout) || timeout <= 0) throw new CodedError("request.invalid", `--timeout must be a positive number of seconds, not ${opts.timeout}`, { hint: "e.g. --timeout 1800" });
-        const ctx: Ctx = {
-          root: dirname(loaded.file),
-          home: io.home,
-          env: io.env,
-          profiles: loaded.profiles,
-          store: new TemplateStore(),
-          quiet: opts.quiet === true || opts.json === true,
-          overwrite: opts.overwrite === true,
-          compress: opts.compress === true,
-          timeoutMs: timeout * 1000,
-        };
-        const results: BuildResult[] = [];
-        for (const x of todo) results.push(await buildOne(x, ctx));
-        if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
-        else for (const r of results) process.stdout.write(`built ${r.ref} (${(r.size / MiB).toFixed(1)} MiB) in ${r.seconds} s\n`);
-        return 0;
-      }, (_n, o) => o.json === true),
+          const todo = names.length ? all.filter((x) => names.includes(x.name)) : all;
+          if (todo.length === 0)
+            throw new CodedError("template.not_found", `${loaded.file} declares no template`, {
+              subject: loaded.file,
+              hint: 'declare one: template "name" { arch version source … }',
+            });
+          const timeout = opts.timeout === undefined ? BUILD_TIMEOUT_S : Number(opts.timeout);
+          if (!Number.isFinite(timeout) || timeout <= 0)
+            throw new CodedError("request.invalid", `--timeout must be a positive number of seconds, not ${opts.timeout}`, { hint: "e.g. --timeout 1800" });
+          const ctx: Ctx = {
+            root: dirname(loaded.file),
+            home: io.home,
+            env: io.env,
+            profiles: loaded.profiles,
+            store: new TemplateStore(),
+            quiet: opts.quiet === true || opts.json === true,
+            overwrite: opts.overwrite === true,
+            compress: opts.compress === true,
+            timeoutMs: timeout * 1000,
+          };
+          const results: BuildResult[] = [];
+          for (const x of todo) results.push(await buildOne(x, ctx));
+          if (opts.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+          else for (const r of results) process.stdout.write(`built ${r.ref} (${(r.size / MiB).toFixed(1)} MiB) in ${r.seconds} s\n`);
+          return 0;
+        },
+        (_n, o) => o.json === true,
+      ),
     );
 }

@@ -99,10 +99,14 @@ async function push(store: TemplateStore, io: TemplateIo, local: string, remote:
     rep.finish();
     const secs = (io.now() - start) / 1000;
     if (json) {
-      io.out(`${JSON.stringify({ ref: r.template.ref, remote: r.remote, manifest: r.manifestDigest, index: r.indexDigest, chunks: r.chunks.length, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted, bytes: r.template.size, wireBytes: r.wireBytes, seconds: secs })}\n`);
+      io.out(
+        `${JSON.stringify({ ref: r.template.ref, remote: r.remote, manifest: r.manifestDigest, index: r.indexDigest, chunks: r.chunks.length, uploaded: r.uploaded, skipped: r.skipped, mounted: r.mounted, bytes: r.template.size, wireBytes: r.wireBytes, seconds: secs })}\n`,
+      );
     } else {
       const rate = secs > 0 ? ` at ${(r.template.size / secs / MB).toFixed(0)} MB/s` : "";
-      io.out(`pushed ${r.template.ref} to ${r.remote} (${r.chunks.length} chunks: ${r.uploaded} uploaded, ${r.skipped + r.mounted} already there; ${bytes(r.wireBytes)} sent${rate})\n`);
+      io.out(
+        `pushed ${r.template.ref} to ${r.remote} (${r.chunks.length} chunks: ${r.uploaded} uploaded, ${r.skipped + r.mounted} already there; ${bytes(r.wireBytes)} sent${rate})\n`,
+      );
     }
     return 0;
   } finally {
@@ -114,11 +118,18 @@ async function pull(store: TemplateStore, io: TemplateIo, remote: string, arch: 
   const rep = transferReporter(io, `pulling ${remote}`, io.progress);
   const start = io.now();
   try {
-    const r = await pullTemplate(store, remote, arch, remoteOptions((p) => rep.update(p)));
+    const r = await pullTemplate(
+      store,
+      remote,
+      arch,
+      remoteOptions((p) => rep.update(p)),
+    );
     rep.finish();
     const secs = (io.now() - start) / 1000;
     if (json) {
-      io.out(`${JSON.stringify({ ref: r.template.ref, remote: r.remote, manifest: r.manifestDigest, downloaded: r.downloaded, layersFetched: r.transfer?.fetched ?? 0, layersResumed: r.transfer?.resumed ?? 0, bytes: r.template.size, wireBytes: r.transfer?.wireBytes ?? 0, seconds: secs, path: r.template.dir })}\n`);
+      io.out(
+        `${JSON.stringify({ ref: r.template.ref, remote: r.remote, manifest: r.manifestDigest, downloaded: r.downloaded, layersFetched: r.transfer?.fetched ?? 0, layersResumed: r.transfer?.resumed ?? 0, bytes: r.template.size, wireBytes: r.transfer?.wireBytes ?? 0, seconds: secs, path: r.template.dir })}\n`,
+      );
     } else if (!r.downloaded) {
       io.out(`${r.template.ref} is already in the store (same disk as ${r.remote})\n`);
     } else {
@@ -137,13 +148,24 @@ async function readStdin(): Promise<string> {
 
 async function login(io: TemplateIo, host: string, user: string | undefined, passwordStdin: boolean): Promise<number> {
   if (!user || !passwordStdin) {
-    throw new CodedError("usage.login", "login needs -u USER and --password-stdin", { subject: host, hint: `echo "$TOKEN" | vmlab template login ${host} -u <user> --password-stdin (the password is never taken from the command line)` });
+    throw new CodedError("usage.login", "login needs -u USER and --password-stdin", {
+      subject: host,
+      hint: `echo "$TOKEN" | vmlab template login ${host} -u <user> --password-stdin (the password is never taken from the command line)`,
+    });
   }
   const ref = parseRemote(`${host}/probe`);
   const secret = await readStdin();
-  if (secret === "") throw new CodedError("oci.password_empty", "no password on stdin", { subject: host, hint: `echo "$TOKEN" | vmlab template login ${host} -u ${user} --password-stdin` });
+  if (secret === "")
+    throw new CodedError("oci.password_empty", "no password on stdin", {
+      subject: host,
+      hint: `echo "$TOKEN" | vmlab template login ${host} -u ${user} --password-stdin`,
+    });
   const insecure = readHostConfig().config.insecureRegistries;
-  const client = new RegistryClient({ host: ref.host, insecure, credentials: async () => ({ credential: { username: user, secret }, source: "the given credentials" }) });
+  const client = new RegistryClient({
+    host: ref.host,
+    insecure,
+    credentials: async () => ({ credential: { username: user, secret }, source: "the given credentials" }),
+  });
   await client.ping();
   saveLogin(loginFile(), ref.host, { username: user, secret });
   io.out(`logged in to ${ref.host} as ${user} (stored in ${loginFile()})\n`);
@@ -160,7 +182,14 @@ function logout(io: TemplateIo, host: string): number {
 export async function listRemote(io: TemplateIo, repo: string, json: boolean): Promise<number> {
   const ref = parseRemote(repo);
   const tags = (await registryClients()(ref.host).listTags(ref.repository)).sort();
-  if (json) io.out(`${JSON.stringify(tags.map((t) => ({ tag: t, ref: `${ref.host}/${ref.repository}:${t}` })), null, 2)}\n`);
+  if (json)
+    io.out(
+      `${JSON.stringify(
+        tags.map((t) => ({ tag: t, ref: `${ref.host}/${ref.repository}:${t}` })),
+        null,
+        2,
+      )}\n`,
+    );
   else if (tags.length === 0) io.out(`no tags in ${ref.host}/${ref.repository}\n`);
   else io.out(tags.map((t) => `${ref.host}/${ref.repository}:${t}\n`).join(""));
   return 0;
@@ -198,7 +227,11 @@ export function registerRemote(t: Command, run: Runner): void {
  * Pull every registry template a lab names that the store lacks (`vmlab
  * up`); templates already pulled are never fetched again implicitly.
  */
-export async function pullMissing(vms: readonly { readonly name: string; readonly template: string; readonly arch: string | undefined }[], store: TemplateStore, quiet: boolean): Promise<string[]> {
+export async function pullMissing(
+  vms: readonly { readonly name: string; readonly template: string; readonly arch: string | undefined }[],
+  store: TemplateStore,
+  quiet: boolean,
+): Promise<string[]> {
   const pulled: string[] = [];
   const seen = new Set<string>();
   for (const vm of vms) {

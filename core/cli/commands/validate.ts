@@ -32,7 +32,10 @@ export function runValidate(io: CliIo, flags: ValidateFlags, scripts?: ScriptChe
   const style = makeStyle(wantsColor(io.env, io.isTTY));
   const loaded = loadLab(io, flags, scripts);
   if (loaded.stage === "discover") {
-    reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), { json: flags.json, sink: { err: io.err, style, cwd: io.cwd, env: io.env } });
+    reportError(new CodedError("lab.not_found", loaded.message, loaded.hint ? { hint: loaded.hint } : {}), {
+      json: flags.json,
+      sink: { err: io.err, style, cwd: io.cwd, env: io.env },
+    });
     return 2;
   }
   const { diagnostics, sources, errors, config } = loaded;
@@ -43,7 +46,9 @@ export function runValidate(io: CliIo, flags: ValidateFlags, scripts?: ScriptChe
     for (const d of diagnostics) io.err(`${renderDiagnostic(d, sources, { style, cwd: io.cwd })}\n`);
     if (errors === 0) {
       const lab = config.lab;
-      const what = lab ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})` : `${config.templates.length} template(s)`;
+      const what = lab
+        ? `lab "${lab.name}" (${lab.vms.length} VM${lab.vms.length === 1 ? "" : "s"}, ${lab.segments.length} segment${lab.segments.length === 1 ? "" : "s"})`
+        : `${config.templates.length} template(s)`;
       io.out(`${shown}: ${what} is valid\n`);
     } else {
       io.err(`${shown}: ${errors} error${errors === 1 ? "" : "s"}\n`);

@@ -19,7 +19,10 @@ import { SupervisorLabSchema, VmStatusSchema } from "../../daemon/protocol.ts";
 async function knownFile(lab: string): Promise<string | undefined> {
   const sock = supervisorSocket();
   if (!(await socketAlive(sock))) return undefined;
-  return request(sock, "GET", `/v1/labs/${encodeURIComponent(lab)}`, undefined, SupervisorLabSchema).then((l) => l.file, () => undefined);
+  return request(sock, "GET", `/v1/labs/${encodeURIComponent(lab)}`, undefined, SupervisorLabSchema).then(
+    (l) => l.file,
+    () => undefined,
+  );
 }
 
 export function register(program: Command): void {
@@ -27,7 +30,13 @@ export function register(program: Command): void {
   for (const verb of ["start", "stop", "restart"] as const) {
     const c = vm
       .command(verb)
-      .description(verb === "start" ? "start one VM (and what it depends on when the lab is down)" : verb === "stop" ? "stop one VM gracefully (agent, ACPI, kill)" : "stop one VM, then start it again")
+      .description(
+        verb === "start"
+          ? "start one VM (and what it depends on when the lab is down)"
+          : verb === "stop"
+            ? "stop one VM gracefully (agent, ACPI, kill)"
+            : "stop one VM, then start it again",
+      )
       .argument("<vm>", "VM name, or lab/vm from anywhere")
       .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
       .option("-q, --quiet", "no progress output")
@@ -46,7 +55,9 @@ export function register(program: Command): void {
           printStatus(st, false);
           return 0;
         }
-        const st = await streamOperation(socket, `/v1/vms/${encodeURIComponent(t.vm)}/${verb}`, { force: opts.force === true }, VmStatusSchema, { quiet: opts.quiet === true });
+        const st = await streamOperation(socket, `/v1/vms/${encodeURIComponent(t.vm)}/${verb}`, { force: opts.force === true }, VmStatusSchema, {
+          quiet: opts.quiet === true,
+        });
         if (!opts.quiet) process.stderr.write(`${t.vm}: ${st.state}${st.ready ? ", ready" : ""}\n`);
         return 0;
       }),

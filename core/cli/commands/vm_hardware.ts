@@ -14,7 +14,17 @@ import { renderTable } from "../table.ts";
 import { processIo } from "../io.ts";
 
 /** Settings in display order, with their WCL names. */
-const ROWS = [["machine", "machine"], ["firmware", "firmware"], ["secureBoot", "secure_boot"], ["tpm", "tpm"], ["cpus", "cpus"], ["memory", "memory"], ["diskBus", "disk_bus"], ["nic", "nic"], ["display", "display"]] as const;
+const ROWS = [
+  ["machine", "machine"],
+  ["firmware", "firmware"],
+  ["secureBoot", "secure_boot"],
+  ["tpm", "tpm"],
+  ["cpus", "cpus"],
+  ["memory", "memory"],
+  ["diskBus", "disk_bus"],
+  ["nic", "nic"],
+  ["display", "display"],
+] as const;
 
 function show(v: unknown): string {
   return typeof v === "number" && v >= 1024 * 1024 ? `${v / (1024 * 1024)}MiB` : String(v);
@@ -38,26 +48,33 @@ export function register(program: Command): void {
     .option("-f, --file <path>", "lab file (default: $VMLAB_FILE, else the nearest vmlab.wcl walking up)")
     .option("--json", "print as JSON")
     .action(
-      action(async (name: string, opts) => {
-        const io = processIo();
-        const flags = { file: opts.file };
-        const loaded = loadLab(io, flags);
-        if (!loaded.ok) return printLoadFailure(io, flags) || 1;
-        if (loaded.stage !== "validate") return 2;
-        const v = loaded.config.lab?.vms.find((x) => x.name === name);
-        if (!v) throw new CodedError("vm.not_found", `lab file ${loaded.file} declares no VM named ${name}`, { subject: name, hint: `VMs: ${(loaded.config.lab?.vms ?? []).map((x) => x.name).join(", ") || "none"}` });
-        const h = resolveVmHardware(v, loaded.profiles, new TemplateStore());
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(hardwareJson(h), null, 2)}\n`);
+      action(
+        async (name: string, opts) => {
+          const io = processIo();
+          const flags = { file: opts.file };
+          const loaded = loadLab(io, flags);
+          if (!loaded.ok) return printLoadFailure(io, flags) || 1;
+          if (loaded.stage !== "validate") return 2;
+          const v = loaded.config.lab?.vms.find((x) => x.name === name);
+          if (!v)
+            throw new CodedError("vm.not_found", `lab file ${loaded.file} declares no VM named ${name}`, {
+              subject: name,
+              hint: `VMs: ${(loaded.config.lab?.vms ?? []).map((x) => x.name).join(", ") || "none"}`,
+            });
+          const h = resolveVmHardware(v, loaded.profiles, new TemplateStore());
+          if (opts.json) {
+            process.stdout.write(`${JSON.stringify(hardwareJson(h), null, 2)}\n`);
+            return 0;
+          }
+          const rows: string[][] = [
+            ["template", h.template, "vm"],
+            ["profile", h.profile ?? "-", h.profileFrom],
+            ...ROWS.map(([k, w]) => [w, show(h.resolution.hardware[k]), h.resolution.from[k]]),
+          ];
+          process.stdout.write(`${renderTable(["SETTING", "VALUE", "FROM"], rows, stdoutStyle())}\n`);
           return 0;
-        }
-        const rows: string[][] = [
-          ["template", h.template, "vm"],
-          ["profile", h.profile ?? "-", h.profileFrom],
-          ...ROWS.map(([k, w]) => [w, show(h.resolution.hardware[k]), h.resolution.from[k]]),
-        ];
-        process.stdout.write(`${renderTable(["SETTING", "VALUE", "FROM"], rows, stdoutStyle())}\n`);
-        return 0;
-      }, (_n, o) => o.json === true),
+        },
+        (_n, o) => o.json === true,
+      ),
     );
 }

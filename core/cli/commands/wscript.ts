@@ -28,8 +28,17 @@ import type { Command } from "@commander-js/extra-typings";
 import { CodedError } from "../../errors/mod.ts";
 import { reportError } from "../render.ts";
 import {
-  asyncTimeModule, Context, fsResolver, renderDiagnostic, renderFault, runInWorker, stdModules, Vm,
-  type CallResult, type CompiledUnit, type Diagnostic,
+  asyncTimeModule,
+  Context,
+  fsResolver,
+  renderDiagnostic,
+  renderFault,
+  runInWorker,
+  stdModules,
+  Vm,
+  type CallResult,
+  type CompiledUnit,
+  type Diagnostic,
 } from "../../../wscript/mod.ts";
 import { findManifest, interfaceModules, Repl, serveLsp, Session, type SourceFile } from "../../../wscript/mod.ts";
 
@@ -40,7 +49,12 @@ function load(file: string): string | undefined {
   try {
     return readFileSync(file, "utf8");
   } catch (e) {
-    reportError(new CodedError("script.unreadable", `cannot read script ${file}: ${e instanceof Error ? e.message : String(e)}`, { subject: file, hint: "check the script's path" }));
+    reportError(
+      new CodedError("script.unreadable", `cannot read script ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+        subject: file,
+        hint: "check the script's path",
+      }),
+    );
     return undefined;
   }
 }
@@ -68,15 +82,24 @@ function compile(file: string, args: string[], opts: { interfaces: boolean; work
   for (const m of stdModules(args)) ctx.module(m);
   if (opts.worker) ctx.module(asyncTimeModule());
   ctx.withResolver(fsResolver(found.manifest?.srcRoots ?? []));
-  if (early.length) { report(file, early, new Map()); return undefined; }
+  if (early.length) {
+    report(file, early, new Map());
+    return undefined;
+  }
   const r = ctx.compile(file, src);
-  if (!r.ok) { report(file, r.diagnostics, r.files); return undefined; }
+  if (!r.ok) {
+    report(file, r.diagnostics, r.files);
+    return undefined;
+  }
   return r.unit;
 }
 
 function finish(unit: CompiledUnit, res: CallResult): void {
   if (!res.ok) {
-    if (res.error.exitCode !== undefined) { process.exitCode = res.error.exitCode & 0xff; return; }
+    if (res.error.exitCode !== undefined) {
+      process.exitCode = res.error.exitCode & 0xff;
+      return;
+    }
     process.stderr.write(renderFault(res.error, unit.files));
     process.exitCode = 1;
     return;
@@ -95,14 +118,33 @@ export function register(program: Command): void {
     .allowUnknownOption()
     .action(async (file: string, args: string[], opts: { worker?: boolean }) => {
       const unit = compile(file, args, { interfaces: false, worker: opts.worker === true });
-      if (!unit) { process.exitCode = 1; return; }
-      if (!unit.exports.has("main")) { reportError(new CodedError("E0601", `${file} has no \`fn main()\``, { subject: file, hint: "add `fn main() -> int { 0 }`" })); process.exitCode = 1; return; }
+      if (!unit) {
+        process.exitCode = 1;
+        return;
+      }
+      if (!unit.exports.has("main")) {
+        reportError(new CodedError("E0601", `${file} has no \`fn main()\``, { subject: file, hint: "add `fn main() -> int { 0 }`" }));
+        process.exitCode = 1;
+        return;
+      }
       let buf = "";
-      const flush = () => { if (buf) { process.stdout.write(buf); buf = ""; } };
-      const stdout = (s: string) => { buf += s; if (buf.length > STDOUT_CHUNK) flush(); };
+      const flush = () => {
+        if (buf) {
+          process.stdout.write(buf);
+          buf = "";
+        }
+      };
+      const stdout = (s: string) => {
+        buf += s;
+        if (buf.length > STDOUT_CHUNK) flush();
+      };
       if (opts.worker) {
         // Output is written as it arrives: the worker already batches it.
-        const res = await runInWorker(unit, "main", [], { stdout: (s) => { process.stdout.write(s); } });
+        const res = await runInWorker(unit, "main", [], {
+          stdout: (s) => {
+            process.stdout.write(s);
+          },
+        });
         finish(unit, res);
         return;
       }
@@ -133,16 +175,28 @@ async function repl(): Promise<number> {
   const tty = process.stdin.isTTY === true;
   const b = Session.builder().resolver(fsResolver([]));
   for (const m of stdModules([])) b.module(m);
-  const engine = new Repl(b.build(), { stdout: (s) => { process.stdout.write(s); } });
+  const engine = new Repl(b.build(), {
+    stdout: (s) => {
+      process.stdout.write(s);
+    },
+  });
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty });
-  const prompt = (p: string) => { if (tty) { rl.setPrompt(p); rl.prompt(); } };
+  const prompt = (p: string) => {
+    if (tty) {
+      rl.setPrompt(p);
+      rl.prompt();
+    }
+  };
   if (tty) process.stdout.write("wscript repl — :quit to leave\n");
   let buf = "";
   prompt(">> ");
   for await (const line of rl) {
     if (!buf && /^\s*:(q|quit|exit)\s*$/.test(line)) break;
     buf = buf ? `${buf}\n${line}` : line;
-    if (Repl.needsMore(buf) && line.trim() !== "") { prompt(".. "); continue; }
+    if (Repl.needsMore(buf) && line.trim() !== "") {
+      prompt(".. ");
+      continue;
+    }
     if (buf.trim()) {
       const out = engine.eval(buf);
       if (out.ok) {

@@ -68,7 +68,13 @@ export function register(program: Command): void {
         process.exitCode = 0;
       } catch (e) {
         if (e instanceof CodedError) reportError(e);
-        else reportError(new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, { subject: out, hint: "choose another place with --output" }));
+        else
+          reportError(
+            new CodedError("script.write_failed", `cannot write ${out}: ${e instanceof Error ? e.message : String(e)}`, {
+              subject: out,
+              hint: "choose another place with --output",
+            }),
+          );
         process.exitCode = 1;
       }
     });

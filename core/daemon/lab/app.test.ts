@@ -47,7 +47,11 @@ async function failure(path: string, init?: RequestInit): Promise<{ status: numb
   return { status: r.status, code: body.error.code, message: body.error.message, hint: body.error.hint };
 }
 
-const json = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+const json = (body: unknown, method = "POST"): RequestInit => ({
+  method,
+  headers: { "content-type": "application/json" },
+  body: typeof body === "string" ? body : JSON.stringify(body),
+});
 
 describe("lab daemon app: replies match the protocol", () => {
   test("ping, status and forwards parse with their reply schemas", async () => {
@@ -66,7 +70,11 @@ describe("lab daemon app: error paths", () => {
   });
 
   test("a body that is not JSON is request.invalid (400)", async () => {
-    expect(await failure("/v1/up", json("{not json"))).toMatchObject({ status: 400, code: "request.invalid", message: "cannot parse the request body as JSON" });
+    expect(await failure("/v1/up", json("{not json"))).toMatchObject({
+      status: 400,
+      code: "request.invalid",
+      message: "cannot parse the request body as JSON",
+    });
   });
 
   test("a body that misses a field names the field", async () => {
@@ -76,11 +84,21 @@ describe("lab daemon app: error paths", () => {
   });
 
   test("an unknown VM is vm.not_found (404) and the hint lists the lab's VMs", async () => {
-    expect(await failure("/v1/vms/nope/exec", json({ path: "/bin/true" }))).toMatchObject({ status: 404, code: "vm.not_found", message: "lab web has no VM named nope", hint: "name one of the lab's VMs: alpha" });
+    expect(await failure("/v1/vms/nope/exec", json({ path: "/bin/true" }))).toMatchObject({
+      status: 404,
+      code: "vm.not_found",
+      message: "lab web has no VM named nope",
+      hint: "name one of the lab's VMs: alpha",
+    });
   });
 
   test("exec on a stopped VM is vm.not_running (409) with a hint to start it", async () => {
-    expect(await failure("/v1/vms/alpha/exec", json({ path: "/bin/true" }))).toMatchObject({ status: 409, code: "vm.not_running", message: "VM alpha is not running", hint: "start it with `vmlab vm start alpha` or `vmlab up`" });
+    expect(await failure("/v1/vms/alpha/exec", json({ path: "/bin/true" }))).toMatchObject({
+      status: 409,
+      code: "vm.not_running",
+      message: "VM alpha is not running",
+      hint: "start it with `vmlab vm start alpha` or `vmlab up`",
+    });
   });
 
   test("file transfer query parameters are checked: a missing path and a mode that is not octal", async () => {
@@ -100,7 +118,11 @@ describe("lab daemon app: error paths", () => {
   });
 
   test("a forward on a lab without a network is lab.not_up (409)", async () => {
-    expect(await failure("/v1/forwards", json({ hostPort: 8080, vm: "alpha", guestPort: 80 }))).toMatchObject({ status: 409, code: "lab.not_up", hint: "start it with `vmlab up`" });
+    expect(await failure("/v1/forwards", json({ hostPort: 8080, vm: "alpha", guestPort: 80 }))).toMatchObject({
+      status: 409,
+      code: "lab.not_up",
+      hint: "start it with `vmlab up`",
+    });
   });
 
   test("only host.* events can be posted", async () => {

@@ -29,8 +29,20 @@ import type { z } from "zod";
 import { CodedError } from "../../errors/mod.ts";
 import { isQgaError } from "../../qga/errors.ts";
 import {
-  CaptureQuerySchema, DownRequestSchema, EventSchema, EventsQuerySchema, ExecRequestSchema, FileQuerySchema, ForwardDeleteSchema, ForwardRequestSchema,
-  PowerRequestSchema, ScreenshotRequestSchema, ScriptRequestSchema, SnapshotRequestSchema, UpRequestSchema, type StreamRecord,
+  CaptureQuerySchema,
+  DownRequestSchema,
+  EventSchema,
+  EventsQuerySchema,
+  ExecRequestSchema,
+  FileQuerySchema,
+  ForwardDeleteSchema,
+  ForwardRequestSchema,
+  PowerRequestSchema,
+  ScreenshotRequestSchema,
+  ScriptRequestSchema,
+  SnapshotRequestSchema,
+  UpRequestSchema,
+  type StreamRecord,
 } from "../protocol.ts";
 import type { ScriptHost } from "./scripts.ts";
 import type { LabNetwork } from "./network.ts";
@@ -92,7 +104,11 @@ function agentFor(lab: LabRuntime, name: string) {
   }
   if (vm.state === "io-error") throw vm.ioErrorFor("answer its guest agent");
   if (vm.state === "paused") throw vm.pausedErrorFor("answer its guest agent");
-  if (!vm.ready) throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, { subject: name, hint: "wait for `vmlab up` to finish, then retry" });
+  if (!vm.ready)
+    throw new CodedError("vm.agent_unavailable", `VM ${name} is not ready yet (its guest agent has not answered)`, {
+      subject: name,
+      hint: "wait for `vmlab up` to finish, then retry",
+    });
   return m.agent();
 }
 
@@ -102,10 +118,12 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
 
   app.get("/v1/ping", (c) => c.json({ ok: true, lab: lab.plan.name, pid: process.pid }));
   app.get("/v1/status", async (c) => {
-    await Promise.all([...lab.vms.values()].map(async (v) => {
-      await v.checkIo();
-      await v.refreshIps();
-    }));
+    await Promise.all(
+      [...lab.vms.values()].map(async (v) => {
+        await v.checkIo();
+        await v.refreshIps();
+      }),
+    );
     return c.json(lab.status(process.pid));
   });
 
@@ -182,14 +200,26 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const agent = await agentFor(lab, name);
     // Arguments may carry secrets (passwords, tokens): log the program and the count only.
     lab.ctx.log.write("info", "exec", { vm: name, path: req.path, argc: req.args.length });
-    const r = await agent.exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) }).catch(async (e: unknown) => {
-      // A timeout may be a guest paused on a full host disk: say so rather than "timed out".
-      if (await lab.vm(name).checkIo()) throw lab.vm(name).ioErrorFor(`run ${req.path}`);
-      // The verb's own codes for the two failures a user causes; any other agent error keeps its code and hint.
-      if (isQgaError(e, "qga.exec_timeout")) throw new CodedError("exec.timeout", `command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, { subject: name, hint: "raise the limit with `vmlab exec --timeout <seconds>`", cause: e });
-      if (isQgaError(e, "qga.command_failed")) throw new CodedError("exec.failed", `cannot run ${req.path} in ${name}: ${e.message}`, { subject: req.path, hint: "check the program's path in the guest (the agent does not search $PATH on every OS: use an absolute path or `sh -c`)", cause: e });
-      throw CodedError.withContext(e, `cannot run ${req.path} in ${name}`, { subject: name });
-    });
+    const r = await agent
+      .exec(req.path, req.args, { timeoutMs: req.timeoutMs, ...(req.input === undefined ? {} : { input: new Uint8Array(Buffer.from(req.input, "base64")) }) })
+      .catch(async (e: unknown) => {
+        // A timeout may be a guest paused on a full host disk: say so rather than "timed out".
+        if (await lab.vm(name).checkIo()) throw lab.vm(name).ioErrorFor(`run ${req.path}`);
+        // The verb's own codes for the two failures a user causes; any other agent error keeps its code and hint.
+        if (isQgaError(e, "qga.exec_timeout"))
+          throw new CodedError("exec.timeout", `command ${req.path} in ${name} did not finish within ${req.timeoutMs / 1000} s`, {
+            subject: name,
+            hint: "raise the limit with `vmlab exec --timeout <seconds>`",
+            cause: e,
+          });
+        if (isQgaError(e, "qga.command_failed"))
+          throw new CodedError("exec.failed", `cannot run ${req.path} in ${name}: ${e.message}`, {
+            subject: req.path,
+            hint: "check the program's path in the guest (the agent does not search $PATH on every OS: use an absolute path or `sh -c`)",
+            cause: e,
+          });
+        throw CodedError.withContext(e, `cannot run ${req.path} in ${name}`, { subject: name });
+      });
     return c.json({
       exitCode: r.exitCode,
       signal: r.signal,
@@ -207,9 +237,11 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
     const agent = await agentFor(lab, name);
     let bytes = 0;
     const source = c.req.raw.body ?? new Uint8Array(0);
-    await agent.writeFile(path, source as AsyncIterable<Uint8Array> | Uint8Array, { ...(mode ? { mode: parseInt(mode, 8) } : {}), onProgress: (n) => (bytes = n) }).catch((e: unknown) => {
-      throw CodedError.withContext(e, `cannot write ${name}:${path}`, { subject: `${name}:${path}` });
-    });
+    await agent
+      .writeFile(path, source as AsyncIterable<Uint8Array> | Uint8Array, { ...(mode ? { mode: parseInt(mode, 8) } : {}), onProgress: (n) => (bytes = n) })
+      .catch((e: unknown) => {
+        throw CodedError.withContext(e, `cannot write ${name}:${path}`, { subject: `${name}:${path}` });
+      });
     return c.json({ ok: true, bytes });
   });
 
@@ -269,7 +301,12 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
         }
       });
       hooks.afterPowerChange();
-      if (failed.length && !done.length) throw new CodedError("snapshot.failed", `snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`, { subject: req.name, hint: "see each VM's reason above; `vmlab logs` has the details" });
+      if (failed.length && !done.length)
+        throw new CodedError(
+          "snapshot.failed",
+          `snapshot ${req.name} could not be ${action === "create" ? "taken" : "restored"} on any VM:\n${failed.join("\n")}`,
+          { subject: req.name, hint: "see each VM's reason above; `vmlab logs` has the details" },
+        );
       return { done, failed };
     }, lab);
   });
@@ -354,7 +391,11 @@ export function labApp(lab: LabRuntime, hooks: LabDaemonHooks): Hono {
   /** Host events from the supervisor (e.g. host.disk_low), so `on` handlers see them. */
   app.post("/v1/host-event", async (c) => {
     const e = await body(c.req.raw, EventSchema);
-    if (!e.type.startsWith("host.")) throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, { subject: e.type, hint: "post an event whose type starts with host" });
+    if (!e.type.startsWith("host."))
+      throw new CodedError("request.invalid", `only host.* events can be posted, not ${e.type}`, {
+        subject: e.type,
+        hint: "post an event whose type starts with host",
+      });
     lab.events.emit(e.type, undefined, e.data);
     // The disk watchdog fired: a guest may be paused on a write that found no space.
     if (e.type === "host.disk_low") await Promise.all([...lab.vms.values()].map((v) => v.checkIo()));

@@ -3,7 +3,33 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "no
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BROADCAST_MAC, DHCPACK, DHCPDISCOVER, DHCPOFFER, DHCPREQUEST, encodeUdpFrame, ETHERTYPE_ARP,  ipv4ToString, messageType, parseDhcp, parseEthernet, parseIpv4, parseMac, parseUdp, encodeArp, encodeEthernet, ARP_REQUEST, parseArp, ARP_REPLY, OPT, ipOption, readBlocks, BT_SHB, BT_IDB, BT_EPB } from "../../../net/mod.ts";
+import {
+  BROADCAST_MAC,
+  DHCPACK,
+  DHCPDISCOVER,
+  DHCPOFFER,
+  DHCPREQUEST,
+  encodeUdpFrame,
+  ETHERTYPE_ARP,
+  ipv4ToString,
+  messageType,
+  parseDhcp,
+  parseEthernet,
+  parseIpv4,
+  parseMac,
+  parseUdp,
+  encodeArp,
+  encodeEthernet,
+  ARP_REQUEST,
+  parseArp,
+  ARP_REPLY,
+  OPT,
+  ipOption,
+  readBlocks,
+  BT_SHB,
+  BT_IDB,
+  BT_EPB,
+} from "../../../net/mod.ts";
 import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import { clientMessage } from "../../../net/testing/dhcp_client.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
@@ -18,12 +44,22 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const vm = (name: string): VmPlan => ({ name }) as VmPlan;
-const nic = (segment: string | null, ip?: string): NicPlan => ({ segment, nat: segment === null, isolated: false, model: "virtio-net-pci", ...(ip ? { ip } : {}) });
+const nic = (segment: string | null, ip?: string): NicPlan => ({
+  segment,
+  nat: segment === null,
+  isolated: false,
+  model: "virtio-net-pci",
+  ...(ip ? { ip } : {}),
+});
 
-function plan(lab: string, segments: NonNullable<NetworkPlanInput["segments"]>, extra: Partial<NetworkPlanInput> = {}, opts: Partial<LabFabricOptions> = {}): LabFabricOptions {
+function plan(
+  lab: string,
+  segments: NonNullable<NetworkPlanInput["segments"]>,
+  extra: Partial<NetworkPlanInput> = {},
+  opts: Partial<LabFabricOptions> = {},
+): LabFabricOptions {
   return { lab, runDir: join(dir, lab), network: { segments, ...extra }, registryPath: join(dir, "subnets.json"), clock: new ManualClock(), ...opts };
 }
-
 
 const isDhcpReply = (f: Uint8Array) => {
   const ip = parseIpv4(f.subarray(14));
@@ -58,7 +94,9 @@ describe("LabFabric", () => {
     const f = new LabFabric(plan("a", [{ name: "corp", subnet: "10.50.0.0/24" }]));
     await f.open();
     expect(((await f.attach(vm("x"), 0, nic("nope"), "52:54:00:00:00:01").catch((e: unknown) => e)) as FabricFailure).error.code).toBe("unknown_segment");
-    expect(((await f.attach(vm("x"), 0, nic("corp", "10.9.9.9"), "52:54:00:00:00:01").catch((e: unknown) => e)) as FabricFailure).error.code).toBe("static_ip_invalid");
+    expect(((await f.attach(vm("x"), 0, nic("corp", "10.9.9.9"), "52:54:00:00:00:01").catch((e: unknown) => e)) as FabricFailure).error.code).toBe(
+      "static_ip_invalid",
+    );
     await f.close();
   });
 
@@ -70,10 +108,18 @@ describe("LabFabric", () => {
     expect(att.kind).toBe("stream");
     const q = await nicPeer((att as { socket: string }).socket);
     const m = parseMac(mac)!;
-    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a320001 })));
+    q.send(
+      encodeEthernet(
+        BROADCAST_MAC,
+        m,
+        ETHERTYPE_ARP,
+        encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a320001 }),
+      ),
+    );
     const arp = parseArp(parseEthernet(await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP))!.payload)!;
     expect(arp.op).toBe(ARP_REPLY);
-    const dhcp = (type: number, extra = {}) => encodeUdpFrame({ srcMac: m, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type, mac, broadcast: true, ...extra }));
+    const dhcp = (type: number, extra = {}) =>
+      encodeUdpFrame({ srcMac: m, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type, mac, broadcast: true, ...extra }));
     q.send(dhcp(DHCPDISCOVER));
     const offer = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect(messageType(offer)).toBe(DHCPOFFER);
@@ -81,7 +127,18 @@ describe("LabFabric", () => {
     q.send(dhcp(DHCPREQUEST, { requested: offer.yiaddr, serverId: 0x0a320001 }));
     const ack = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect(messageType(ack)).toBe(DHCPACK);
-    expect(f.status().segments[0]).toEqual({ name: "corp", subnet: "10.50.0.0/24", gateway: "10.50.0.1", nat: false, mtu: 1500, leases: [{ vm: "dc01", ip: "10.50.0.10", mac }], frames: 6, dropped: 0, captures: 0, trunks: [] });
+    expect(f.status().segments[0]).toEqual({
+      name: "corp",
+      subnet: "10.50.0.0/24",
+      gateway: "10.50.0.1",
+      nat: false,
+      mtu: 1500,
+      leases: [{ vm: "dc01", ip: "10.50.0.10", mac }],
+      frames: 6,
+      dropped: 0,
+      captures: 0,
+      trunks: [],
+    });
     expect(f.vmIps("dc01")).toEqual(["10.50.0.10"]);
     q.sock.destroy();
     await f.detach(vm("dc01"), 0);
@@ -99,7 +156,14 @@ describe("LabFabric", () => {
     const cap = f.capture("corp", { vm: "dc01", filter: "arp", write: (c) => chunks.push(c), onEnd: () => (ended = true) });
     expect(f.status().segments[0]!.captures).toBe(1);
     const m = parseMac(mac)!;
-    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0x0a32000a, targetMac: new Uint8Array(6), targetIp: 0x0a320001 })));
+    q.send(
+      encodeEthernet(
+        BROADCAST_MAC,
+        m,
+        ETHERTYPE_ARP,
+        encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0x0a32000a, targetMac: new Uint8Array(6), targetIp: 0x0a320001 }),
+      ),
+    );
     await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP);
     const blocks = readBlocks(new Uint8Array(Buffer.concat(chunks))) ?? [];
     // section header, dc01/0's interface, its ARP request (in) and the gateway's reply (out)
@@ -148,7 +212,9 @@ describe("LabFabric", () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
     const port = (blocker.address() as { port: number }).port;
-    const f = new LabFabric(plan("fw", [{ name: "lan", subnet: "10.51.0.0/24" }], { forwards: [{ segment: "lan", hostPort: port, vm: "web", guestPort: 80 }] }));
+    const f = new LabFabric(
+      plan("fw", [{ name: "lan", subnet: "10.51.0.0/24" }], { forwards: [{ segment: "lan", hostPort: port, vm: "web", guestPort: 80 }] }),
+    );
     const err = (await f.open().catch((e: unknown) => e)) as FabricFailure;
     blocker.close();
     expect(err).toBeInstanceOf(FabricFailure);
@@ -214,19 +280,48 @@ describe("LabFabric", () => {
     // The fabric still serves the NIC: ARP for the gateway is answered.
     const q = await nicPeer(att.socket);
     const m = parseMac(mac)!;
-    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a360001 })));
+    q.send(
+      encodeEthernet(
+        BROADCAST_MAC,
+        m,
+        ETHERTYPE_ARP,
+        encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: 0, targetMac: new Uint8Array(6), targetIp: 0x0a360001 }),
+      ),
+    );
     expect(parseArp(parseEthernet(await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP))!.payload)!.op).toBe(ARP_REPLY);
     q.sock.destroy();
     await f.close();
   });
 
   test("segment options reach DHCP: declared MTU (option 26), suffix (15), routes (121), a DNS override", async () => {
-    const f = new LabFabric(plan("opt", [{ name: "lan", subnet: "10.55.0.0/24", mtu: 1400, announceMtu: true, routes: [{ dest: "10.60.0.0/24", via: "10.55.0.254" }], dns: { servers: ["10.55.0.10"] } }], { dnsSuffix: "corp.test" }));
+    const f = new LabFabric(
+      plan(
+        "opt",
+        [
+          {
+            name: "lan",
+            subnet: "10.55.0.0/24",
+            mtu: 1400,
+            announceMtu: true,
+            routes: [{ dest: "10.60.0.0/24", via: "10.55.0.254" }],
+            dns: { servers: ["10.55.0.10"] },
+          },
+        ],
+        { dnsSuffix: "corp.test" },
+      ),
+    );
     await f.open();
     const mac = "52:54:00:00:00:61";
     const att = (await f.attach(vm("c"), 0, nic("lan"), mac)) as { socket: string };
     const q = await nicPeer(att.socket);
-    q.send(encodeUdpFrame({ srcMac: parseMac(mac)!, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff }, 68, 67, clientMessage({ type: DHCPDISCOVER, mac, broadcast: true, paramRequest: [1, 3, 6, 15, 26, 121] })));
+    q.send(
+      encodeUdpFrame(
+        { srcMac: parseMac(mac)!, dstMac: BROADCAST_MAC, src: 0, dst: 0xffffffff },
+        68,
+        67,
+        clientMessage({ type: DHCPDISCOVER, mac, broadcast: true, paramRequest: [1, 3, 6, 15, 26, 121] }),
+      ),
+    );
     const offer = parseDhcp(parseUdp(parseIpv4((await q.next(isDhcpReply)).subarray(14))!)!.payload)!;
     expect([...offer.options.get(OPT.interfaceMtu)!]).toEqual([1400 >> 8, 1400 & 255]);
     expect(new TextDecoder().decode(offer.options.get(OPT.domainName))).toBe("corp.test");

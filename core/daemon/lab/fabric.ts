@@ -53,9 +53,31 @@ import type { NicAttacher } from "./context.ts";
 import { FabricSegmentHandle, type FabricRuleInfo } from "./segment_handle.ts";
 import { NetworkPlanSchema, type ForwardPlan, type NetworkPlan, type NetworkPlanInput, type SegmentPlan } from "../../config/network_plan.ts";
 import {
-  attachStreamSocket, compileCaptureFilter, startCapture, cidrContains, cidrToString, hostResolvers, ipv4ToString, Nat, parseCidr, parseIpv4Address, pingSocketFactory, RuleBook,
-  Segment, systemClock, UdpDnsForwarder, type Cidr, type Clock, type ClasslessRoute, type NetLog, type PingSocketFactory,
-  type SwitchPort, type Capture, startVxlanLink, VXLAN_PORT, type VxlanLink,
+  attachStreamSocket,
+  compileCaptureFilter,
+  startCapture,
+  cidrContains,
+  cidrToString,
+  hostResolvers,
+  ipv4ToString,
+  Nat,
+  parseCidr,
+  parseIpv4Address,
+  pingSocketFactory,
+  RuleBook,
+  Segment,
+  systemClock,
+  UdpDnsForwarder,
+  type Cidr,
+  type Clock,
+  type ClasslessRoute,
+  type NetLog,
+  type PingSocketFactory,
+  type SwitchPort,
+  type Capture,
+  startVxlanLink,
+  VXLAN_PORT,
+  type VxlanLink,
 } from "../../../net/mod.ts";
 import { FabricFailure } from "./fabric_error.ts";
 import { FabricForwards, type ForwardInfo, type ForwardRequest } from "./fabric_forwards.ts";
@@ -87,9 +109,16 @@ export interface LabFabricOptions {
 /** `status()` shape. */
 export interface FabricStatus {
   segments: {
-    name: string; subnet: string; gateway: string; nat: boolean; mtu: number; leases: { vm: string | undefined; ip: string; mac: string }[];
+    name: string;
+    subnet: string;
+    gateway: string;
+    nat: boolean;
+    mtu: number;
+    leases: { vm: string | undefined; ip: string; mac: string }[];
     /** Frames the switch received, frames it dropped, captures running. */
-    frames: number; dropped: number; captures: number;
+    frames: number;
+    dropped: number;
+    captures: number;
     /** Cross-host trunks of the segment. */
     trunks: TrunkInfo[];
     /** The VXLAN link (`connect { vxlan }`), with its counters. */
@@ -191,7 +220,13 @@ export class LabFabric implements NicAttacher {
     try {
       mkdirSync(this.#runDir, { recursive: true, mode: 0o700 });
       this.#ping = await pingSocketFactory(this.#clock);
-      if ("reason" in this.#ping) this.#log({ level: "info", event: "net.nat_icmp_unsupported", message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`, hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo" });
+      if ("reason" in this.#ping)
+        this.#log({
+          level: "info",
+          event: "net.nat_icmp_unsupported",
+          message: `Guests behind NAT can ping only their gateway: ${this.#ping.reason}`,
+          hint: "allow ping sockets with sysctl net.ipv4.ping_group_range to relay ICMP echo",
+        });
       for (const s of this.#net.segments) await this.#segment(s.name);
       this.#rules.linkDeclared(this.#net.segments);
       for (const f of this.#net.forwards) await this.#forwards.start(f, "segment");
@@ -209,12 +244,22 @@ export class LabFabric implements NicAttacher {
     if (nic.ip !== undefined) {
       ip = parseIpv4Address(nic.ip);
       if (ip === undefined || !cidrContains(seg.subnet, ip) || ip === seg.segment.gateway.ip) {
-        throw new FabricFailure({ code: "static_ip_invalid", segment: seg.plan.name, message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is not a usable address of ${cidrToString(seg.subnet)}`, hint: `pick an address inside ${cidrToString(seg.subnet)} other than the gateway ${ipv4ToString(seg.segment.gateway.ip)}` });
+        throw new FabricFailure({
+          code: "static_ip_invalid",
+          segment: seg.plan.name,
+          message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is not a usable address of ${cidrToString(seg.subnet)}`,
+          hint: `pick an address inside ${cidrToString(seg.subnet)} other than the gateway ${ipv4ToString(seg.segment.gateway.ip)}`,
+        });
       }
     }
     await this.detach(vm, index);
     if (!seg.segment.addHost({ vm: vm.name, lab: this.#lab, mac }, ip)) {
-      throw new FabricFailure({ code: "static_ip_invalid", segment: seg.plan.name, message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is reserved by another NIC`, hint: "give every static ip to one NIC only" });
+      throw new FabricFailure({
+        code: "static_ip_invalid",
+        segment: seg.plan.name,
+        message: `Cannot attach ${vm.name} nic ${index}: ip "${nic.ip}" is reserved by another NIC`,
+        hint: "give every static ip to one NIC only",
+      });
     }
     this.#vmByMac.set(mac.toLowerCase(), vm.name);
     const path = join(this.#runDir, `net-${vm.name}-${index}.sock`);
@@ -264,9 +309,23 @@ export class LabFabric implements NicAttacher {
     const segment = req.segment ?? this.#nicsOf(req.vm)[0]?.seg.plan.name;
     if (segment === undefined) {
       const label = `${req.hostPort} → ${req.vm}:${req.guestPort}`;
-      throw new FabricFailure({ code: "forward_no_target", segment: "", port: req.hostPort, forward: label, message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`, hint: "start the VM first, or name the segment" });
+      throw new FabricFailure({
+        code: "forward_no_target",
+        segment: "",
+        port: req.hostPort,
+        forward: label,
+        message: `Cannot start forward ${label}: ${req.vm} has no NIC attached`,
+        hint: "start the VM first, or name the segment",
+      });
     }
-    const plan: ForwardPlan = { segment, hostPort: req.hostPort, vm: req.vm, guestPort: req.guestPort, proto: req.proto ?? "tcp", bind: req.bind ?? "127.0.0.1" };
+    const plan: ForwardPlan = {
+      segment,
+      hostPort: req.hostPort,
+      vm: req.vm,
+      guestPort: req.guestPort,
+      proto: req.proto ?? "tcp",
+      bind: req.bind ?? "127.0.0.1",
+    };
     return this.#forwards.info(await this.#forwards.start(plan, "runtime"));
   }
 
@@ -289,7 +348,10 @@ export class LabFabric implements NicAttacher {
         gateway: ipv4ToString(s.segment.gateway.ip),
         nat: s.plan.nat,
         mtu: s.plan.mtu,
-        leases: s.segment.leases().filter((l) => l.state === "bound").map((l) => ({ vm: this.#vmByMac.get(l.mac.toLowerCase()), ip: ipv4ToString(l.ip), mac: l.mac })),
+        leases: s.segment
+          .leases()
+          .filter((l) => l.state === "bound")
+          .map((l) => ({ vm: this.#vmByMac.get(l.mac.toLowerCase()), ip: ipv4ToString(l.ip), mac: l.mac })),
         frames: s.segment.switch.stats.frames,
         dropped: s.segment.switch.stats.dropped,
         captures: s.captures.size,
@@ -312,13 +374,35 @@ export class LabFabric implements NicAttacher {
    */
   capture(name: string, req: CaptureRequest): { capture: Capture; stop(): void } {
     const seg = this.#segs.get(name);
-    if (!seg) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `segment "${name}" is not running in lab ${this.#lab}`, hint: "`vmlab status` lists the running segments; start the lab with `vmlab up`" });
+    if (!seg)
+      throw new FabricFailure({
+        code: "unknown_segment",
+        segment: name,
+        message: `segment "${name}" is not running in lab ${this.#lab}`,
+        hint: "`vmlab status` lists the running segments; start the lab with `vmlab up`",
+      });
     const f = compileCaptureFilter(req.filter ?? "");
-    if (!f.ok) throw new FabricFailure({ code: "capture_filter_invalid", segment: name, message: `cannot use capture filter "${req.filter ?? ""}": ${f.message}`, hint: "terms: arp ip icmp tcp udp, [src|dst] host <ip>, [src|dst] port <n>, ether [src|dst] host <mac>; combine with and/or/not and parentheses" });
+    if (!f.ok)
+      throw new FabricFailure({
+        code: "capture_filter_invalid",
+        segment: name,
+        message: `cannot use capture filter "${req.filter ?? ""}": ${f.message}`,
+        hint: "terms: arp ip icmp tcp udp, [src|dst] host <ip>, [src|dst] port <n>, ether [src|dst] host <mac>; combine with and/or/not and parentheses",
+      });
     let ports: ((p: SwitchPort) => boolean) | undefined;
     if (req.vm !== undefined) {
-      const names = new Set(this.#nicsOf(req.vm).filter((n) => n.seg === seg).map((n) => `${n.vm}/${n.index}`));
-      if (!names.size) throw new FabricFailure({ code: "capture_vm_not_attached", segment: name, message: `VM ${req.vm} has no NIC on segment ${name}`, hint: `\`vmlab status\` shows which VMs are on ${name}; leave out --vm to capture the whole segment` });
+      const names = new Set(
+        this.#nicsOf(req.vm)
+          .filter((n) => n.seg === seg)
+          .map((n) => `${n.vm}/${n.index}`),
+      );
+      if (!names.size)
+        throw new FabricFailure({
+          code: "capture_vm_not_attached",
+          segment: name,
+          message: `VM ${req.vm} has no NIC on segment ${name}`,
+          hint: `\`vmlab status\` shows which VMs are on ${name}; leave out --vm to capture the whole segment`,
+        });
       ports = (p) => names.has(p.name);
     }
     let dropped = 0;
@@ -336,7 +420,13 @@ export class LabFabric implements NicAttacher {
     const end = () => {
       seg.captures.delete(capture);
       capture.stop();
-      if (dropped) this.#log({ level: "info", event: "net.capture_dropped", message: `Capture on ${name} dropped ${dropped} frames (the reader was too slow)`, segment: name });
+      if (dropped)
+        this.#log({
+          level: "info",
+          event: "net.capture_dropped",
+          message: `Capture on ${name} dropped ${dropped} frames (the reader was too slow)`,
+          segment: name,
+        });
     };
     seg.captures.set(capture, () => {
       end();
@@ -468,7 +558,13 @@ export class LabFabric implements NicAttacher {
 
   async #startSegment(name: string): Promise<LiveSegment> {
     const plan = this.#net.segments.find((s) => s.name === name) ?? (name === BUILTIN_NAT_SEGMENT ? this.#builtinNatPlan() : undefined);
-    if (!plan) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot attach NIC: segment "${name}" is not declared in lab ${this.#lab}`, hint: `declare segment "${name}" {} or use nic { nat = true }` });
+    if (!plan)
+      throw new FabricFailure({
+        code: "unknown_segment",
+        segment: name,
+        message: `Cannot attach NIC: segment "${name}" is not declared in lab ${this.#lab}`,
+        hint: `declare segment "${name}" {} or use nic { nat = true }`,
+      });
     const claimed = await this.#registry.claim(this.#lab, name, plan.subnet, this.#net.subnetPool);
     if ("code" in claimed) throw new FabricFailure(claimed);
     const subnet = claimed;
@@ -487,13 +583,26 @@ export class LabFabric implements NicAttacher {
       mtu: plan.mtu,
       log: this.#log,
       dhcp: plan.dhcp
-        ? { dns: dnsOn ? (servers.length ? servers : undefined) : [], domain: dnsOn ? this.#net.dnsSuffix : undefined, routes, mtu: plan.announceMtu ? plan.mtu : undefined }
+        ? {
+            dns: dnsOn ? (servers.length ? servers : undefined) : [],
+            domain: dnsOn ? this.#net.dnsSuffix : undefined,
+            routes,
+            mtu: plan.announceMtu ? plan.mtu : undefined,
+          }
         : false,
       dns: dnsOn ? { suffix: this.#net.dnsSuffix, forwarder: this.#forwarder() } : false,
     });
     const ping = "factory" in this.#ping ? { ping: this.#ping.factory } : { pingUnavailable: this.#ping.reason };
     // Guest frames arrive over a local unix socket from QEMU: no transit corruption to catch.
-    const nat = new Nat({ clock: this.#clock, gateway: segment.gateway, mtu: segment.switch.mtu, log: this.#log, outbound: plan.nat, verifyGuestChecksums: false, ...ping });
+    const nat = new Nat({
+      clock: this.#clock,
+      gateway: segment.gateway,
+      mtu: segment.switch.mtu,
+      log: this.#log,
+      outbound: plan.nat,
+      verifyGuestChecksums: false,
+      ...ping,
+    });
     const rules = this.#rules.attach(plan, segment, nat, this.#net);
     const live: LiveSegment = { plan, subnet, segment, nat, rules, captures: new Map() };
     this.#segs.set(name, live);
@@ -513,20 +622,44 @@ export class LabFabric implements NicAttacher {
     try {
       const link = await startVxlanLink(seg.segment.switch, { remote, remotePort, vni: c.vni, localPort, name: `vxlan:${remote}` });
       seg.vxlan = { link, remote: `${remote}:${remotePort}`, vni: c.vni };
-      this.#log({ level: "info", event: "net.vxlan_up", message: `Segment ${name} joins VXLAN ${c.vni} at ${remote}:${remotePort} (local UDP port ${localPort})`, segment: name });
+      this.#log({
+        level: "info",
+        event: "net.vxlan_up",
+        message: `Segment ${name} joins VXLAN ${c.vni} at ${remote}:${remotePort} (local UDP port ${localPort})`,
+        segment: name,
+      });
     } catch (e) {
-      throw new FabricFailure({ code: "vxlan_port_taken", segment: name, port: localPort, message: `cannot open the VXLAN socket of segment ${name} on UDP port ${localPort}: ${(e as Error).message}`, hint: "another program (or a kernel vxlan device) holds the port: set connect { local_port = … }" });
+      throw new FabricFailure({
+        code: "vxlan_port_taken",
+        segment: name,
+        port: localPort,
+        message: `cannot open the VXLAN socket of segment ${name} on UDP port ${localPort}: ${(e as Error).message}`,
+        hint: "another program (or a kernel vxlan device) holds the port: set connect { local_port = … }",
+      });
     }
   }
 
   #builtinNatPlan(): SegmentPlan {
-    return { name: BUILTIN_NAT_SEGMENT, dhcp: true, nat: true, mtu: this.#net.builtinNatMtu, announceMtu: false, global: false, dns: { enabled: true, servers: [], records: [], sinkholes: [] }, routes: [], routesTo: [], block: [], redirect: [] };
+    return {
+      name: BUILTIN_NAT_SEGMENT,
+      dhcp: true,
+      nat: true,
+      mtu: this.#net.builtinNatMtu,
+      announceMtu: false,
+      global: false,
+      dns: { enabled: true, servers: [], records: [], sinkholes: [] },
+      routes: [],
+      routesTo: [],
+      block: [],
+      redirect: [],
+    };
   }
 
   #reportUnenforced(p: SegmentPlan): void {
     const missing: string[] = [];
     if (p.global) missing.push("global (running lab-locally)");
-    if (missing.length) this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });
+    if (missing.length)
+      this.#log({ level: "warn", event: "net.not_enforced", message: `Segment ${p.name}: not enforced yet: ${missing.join("; ")}`, segment: p.name });
   }
 
   #forwarder(): (q: Uint8Array) => Promise<Uint8Array | undefined> {

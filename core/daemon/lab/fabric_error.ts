@@ -8,10 +8,26 @@ import { CodedError } from "../../errors/mod.ts";
 /** A user-caused fabric error, as data. */
 export interface FabricError {
   code:
-    | "unknown_segment" | "subnet_invalid" | "subnet_in_use" | "subnet_pool_exhausted" | "static_ip_invalid" | "registry_locked"
-    | "forward_port_taken" | "forward_bind_failed" | "forward_exists" | "forward_not_found" | "forward_no_target"
-    | "rule_invalid" | "dns_disabled" | "route_self" | "route_overlap"
-    | "capture_filter_invalid" | "capture_vm_not_attached" | "trunk_no_psk" | "trunk_port_taken" | "vxlan_port_taken";
+    | "unknown_segment"
+    | "subnet_invalid"
+    | "subnet_in_use"
+    | "subnet_pool_exhausted"
+    | "static_ip_invalid"
+    | "registry_locked"
+    | "forward_port_taken"
+    | "forward_bind_failed"
+    | "forward_exists"
+    | "forward_not_found"
+    | "forward_no_target"
+    | "rule_invalid"
+    | "dns_disabled"
+    | "route_self"
+    | "route_overlap"
+    | "capture_filter_invalid"
+    | "capture_vm_not_attached"
+    | "trunk_no_psk"
+    | "trunk_port_taken"
+    | "vxlan_port_taken";
   segment: string;
   message: string;
   hint: string;

@@ -57,11 +57,25 @@ export class FabricForwards {
     const text = forwardLabel(f);
     const nat = this.#h.natOf(f.segment);
     if (!nat) {
-      throw new FabricFailure({ code: "unknown_segment", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: segment "${f.segment}" is not running in lab ${this.#h.lab}`, hint: "declare the forward inside a declared segment" });
+      throw new FabricFailure({
+        code: "unknown_segment",
+        segment: f.segment,
+        port: f.hostPort,
+        forward: text,
+        message: `Cannot start forward ${text}: segment "${f.segment}" is not running in lab ${this.#h.lab}`,
+        hint: "declare the forward inside a declared segment",
+      });
     }
     const clash = [...this.#live.values()].find((x) => x.plan.hostPort === f.hostPort && overlaps(x.plan.proto, f.proto));
     if (clash) {
-      throw new FabricFailure({ code: "forward_exists", segment: f.segment, port: f.hostPort, forward: text, message: `Cannot start forward ${text}: host port ${f.hostPort} already carries forward ${forwardLabel(clash.plan)}`, hint: "remove that forward first or pick another host_port" });
+      throw new FabricFailure({
+        code: "forward_exists",
+        segment: f.segment,
+        port: f.hostPort,
+        forward: text,
+        message: `Cannot start forward ${text}: host port ${f.hostPort} already carries forward ${forwardLabel(clash.plan)}`,
+        hint: "remove that forward first or pick another host_port",
+      });
     }
     const r = await startForward(nat, {
       hostPort: f.hostPort,
@@ -70,7 +84,13 @@ export class FabricForwards {
       guestPort: f.guestPort,
       proto: f.proto,
       label: text,
-      onNoGuest: () => this.#h.log({ level: "warn", event: "net.forward_no_target", message: `Forward ${text}: ${f.vm} has no address on segment ${f.segment} yet; connection refused`, port: f.hostPort }),
+      onNoGuest: () =>
+        this.#h.log({
+          level: "warn",
+          event: "net.forward_no_target",
+          message: `Forward ${text}: ${f.vm} has no address on segment ${f.segment} yet; connection refused`,
+          port: f.hostPort,
+        }),
     });
     if (!r.ok) {
       throw new FabricFailure({ code: r.error.code, segment: f.segment, port: f.hostPort, forward: text, message: r.error.message, hint: r.error.hint });
@@ -86,7 +106,13 @@ export class FabricForwards {
   async remove(hostPort: number, proto?: ForwardPlan["proto"]): Promise<void> {
     const hits = [...this.#live.entries()].filter(([, f]) => f.plan.hostPort === hostPort && (proto === undefined || f.plan.proto === proto));
     if (!hits.length) {
-      throw new FabricFailure({ code: "forward_not_found", segment: "", port: hostPort, message: `Cannot remove forward: no forward listens on host port ${hostPort}${proto ? `/${proto}` : ""}`, hint: "list forwards with status" });
+      throw new FabricFailure({
+        code: "forward_not_found",
+        segment: "",
+        port: hostPort,
+        message: `Cannot remove forward: no forward listens on host port ${hostPort}${proto ? `/${proto}` : ""}`,
+        hint: "list forwards with status",
+      });
     }
     for (const [k, f] of hits) {
       this.#live.delete(k);
@@ -111,7 +137,8 @@ export class FabricForwards {
     const out: FabricRuleInfo[] = [];
     for (const f of this.#live.values()) {
       const p = f.plan;
-      if (p.segment === name) out.push({ id: f.id, kind: "forward", hostPort: p.hostPort, vm: p.vm, guestPort: p.guestPort, proto: p.proto, bind: p.bind, origin: f.origin });
+      if (p.segment === name)
+        out.push({ id: f.id, kind: "forward", hostPort: p.hostPort, vm: p.vm, guestPort: p.guestPort, proto: p.proto, bind: p.bind, origin: f.origin });
     }
     return out;
   }

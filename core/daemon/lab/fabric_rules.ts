@@ -62,7 +62,12 @@ export class FabricRules {
         try {
           this.link(s.name, other, "segment");
         } catch (e) {
-          this.#o.log({ level: "warn", event: "net.route_invalid", message: `Segment ${s.name}: routes_to "${other}" ignored: ${(e as Error).message}`, segment: s.name });
+          this.#o.log({
+            level: "warn",
+            event: "net.route_invalid",
+            message: `Segment ${s.name}: routes_to "${other}" ignored: ${(e as Error).message}`,
+            segment: s.name,
+          });
         }
       }
     }
@@ -71,7 +76,13 @@ export class FabricRules {
   /** The rule book of running segment `name`, or a `FabricFailure` (`unknown_segment`). */
   ruleBook(name: string): RuleBook {
     const r = this.#books.get(name);
-    if (!r) throw new FabricFailure({ code: "unknown_segment", segment: name, message: `Cannot change rules: segment "${name}" is not running in lab ${this.#o.lab}`, hint: "name a segment declared in the lab, after up" });
+    if (!r)
+      throw new FabricFailure({
+        code: "unknown_segment",
+        segment: name,
+        message: `Cannot change rules: segment "${name}" is not running in lab ${this.#o.lab}`,
+        hint: "name a segment declared in the lab, after up",
+      });
     return r;
   }
 

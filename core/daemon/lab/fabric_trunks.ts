@@ -85,7 +85,12 @@ export class FabricTrunks {
     const { psk, port } = this.#o.settings;
     if ((connects.length || port !== undefined) && !psk) {
       const what = connects[0] ? `segment ${connects[0].segment} connects to ${connects[0].host}` : `trunk_port ${port} is set`;
-      throw new FabricFailure({ code: "trunk_no_psk", segment: connects[0]?.segment ?? "", message: `cannot start cross-host trunks: ${what} but the host config has no psk`, hint: 'set psk = "<a long random secret>" in the host block of ~/.config/vmlab/config.wcl on both hosts' });
+      throw new FabricFailure({
+        code: "trunk_no_psk",
+        segment: connects[0]?.segment ?? "",
+        message: `cannot start cross-host trunks: ${what} but the host config has no psk`,
+        hint: 'set psk = "<a long random secret>" in the host block of ~/.config/vmlab/config.wcl on both hosts',
+      });
     }
     if (port !== undefined) await this.#listen(port, this.#o.settings.bind ?? "127.0.0.1");
     for (const c of connects) this.#dial(c.segment, c.host, TRUNK_BACKOFF_MIN_MS);
@@ -93,10 +98,23 @@ export class FabricTrunks {
 
   /** Trunks of `segment` for status. */
   list(segment: string): TrunkInfo[] {
-    return [...this.#entries].filter((e) => e.segment === segment).map((e) => {
-      const s = e.link?.stats;
-      return { segment: e.segment, peer: e.peer, direction: e.direction, state: e.state, ...(e.error ? { error: e.error } : {}), sent: s?.sent ?? 0, received: s?.received ?? 0, replayed: s?.replayed ?? 0, tooOld: s?.tooOld ?? 0, tampered: s?.tampered ?? 0 };
-    });
+    return [...this.#entries]
+      .filter((e) => e.segment === segment)
+      .map((e) => {
+        const s = e.link?.stats;
+        return {
+          segment: e.segment,
+          peer: e.peer,
+          direction: e.direction,
+          state: e.state,
+          ...(e.error ? { error: e.error } : {}),
+          sent: s?.sent ?? 0,
+          received: s?.received ?? 0,
+          replayed: s?.replayed ?? 0,
+          tooOld: s?.tooOld ?? 0,
+          tampered: s?.tampered ?? 0,
+        };
+      });
   }
 
   close(): void {
@@ -116,7 +134,17 @@ export class FabricTrunks {
   async #listen(port: number, bind: string): Promise<void> {
     const server = createServer((sock) => this.#accept(sock));
     await new Promise<void>((resolve, reject) => {
-      server.once("error", (e) => reject(new FabricFailure({ code: "trunk_port_taken", segment: "", port, message: `cannot listen for trunks on ${bind}:${port}: ${e.message}`, hint: "another lab or program holds trunk_port; stop it or pick another trunk_port in the host config" })));
+      server.once("error", (e) =>
+        reject(
+          new FabricFailure({
+            code: "trunk_port_taken",
+            segment: "",
+            port,
+            message: `cannot listen for trunks on ${bind}:${port}: ${e.message}`,
+            hint: "another lab or program holds trunk_port; stop it or pick another trunk_port in the host config",
+          }),
+        ),
+      );
       server.listen(port, bind, () => resolve());
     });
     server.on("error", (e) => this.#o.log({ level: "warn", event: "net.trunk_listen_error", message: `Trunk listener: ${e.message}` }));
@@ -148,7 +176,12 @@ export class FabricTrunks {
         if (why.reason !== "closed") {
           for (const e of this.#entries) if (e.direction === "in" && e.state !== "up" && e.segment === entry.segment) this.#entries.delete(e);
           this.#entries.add(entry);
-          this.#o.log({ level: "warn", event: "net.trunk_refused", message: `Trunk from ${peer}${entry.segment === "?" ? "" : ` for segment ${entry.segment}`}: ${entry.error}`, ...(entry.segment === "?" ? {} : { segment: entry.segment }) });
+          this.#o.log({
+            level: "warn",
+            event: "net.trunk_refused",
+            message: `Trunk from ${peer}${entry.segment === "?" ? "" : ` for segment ${entry.segment}`}: ${entry.error}`,
+            ...(entry.segment === "?" ? {} : { segment: entry.segment }),
+          });
         } else this.#entries.delete(entry);
       },
     });
@@ -172,14 +205,23 @@ export class FabricTrunks {
       entry.state = "down";
       entry.link = established ? entry.link : undefined;
       const text = describe(why, entry.peer, "out");
-      if (text !== entry.error) this.#o.log({ level: why.reason === "closed" && established ? "info" : "warn", event: "net.trunk_down", message: `Trunk of segment ${entry.segment} to ${entry.peer}: ${text}`, segment: entry.segment });
+      if (text !== entry.error)
+        this.#o.log({
+          level: why.reason === "closed" && established ? "info" : "warn",
+          event: "net.trunk_down",
+          message: `Trunk of segment ${entry.segment} to ${entry.peer}: ${text}`,
+          segment: entry.segment,
+        });
       entry.error = text;
       if (this.#closed || !this.#entries.has(entry)) return;
       const next = established ? TRUNK_BACKOFF_MIN_MS : Math.min(delay * 2, TRUNK_BACKOFF_MAX_MS);
-      const t = setTimeout(() => {
-        this.#timers.delete(t);
-        this.#connect(entry, next);
-      }, established ? TRUNK_BACKOFF_MIN_MS : delay);
+      const t = setTimeout(
+        () => {
+          this.#timers.delete(t);
+          this.#connect(entry, next);
+        },
+        established ? TRUNK_BACKOFF_MIN_MS : delay,
+      );
       this.#timers.add(t);
     };
     sock.once("error", (e) => {
@@ -206,11 +248,16 @@ export class FabricTrunks {
   #dedupe(fresh: Entry): void {
     const peerNode = fresh.link?.session.peerNode;
     if (!peerNode) return;
-    const dialer = (e: Entry) => (e.direction === "out" ? this.#nodeHex : e.link?.session.peerNode ?? "");
+    const dialer = (e: Entry) => (e.direction === "out" ? this.#nodeHex : (e.link?.session.peerNode ?? ""));
     for (const e of this.#entries) {
       if (e === fresh || e.state !== "up" || e.segment !== fresh.segment || e.link?.session.peerNode !== peerNode) continue;
       const loser = dialer(e) < dialer(fresh) ? fresh : e;
-      this.#o.log({ level: "info", event: "net.trunk_duplicate", message: `Segment ${fresh.segment} already has a trunk to this peer: closing the duplicate to ${loser.peer}`, segment: fresh.segment });
+      this.#o.log({
+        level: "info",
+        event: "net.trunk_duplicate",
+        message: `Segment ${fresh.segment} already has a trunk to this peer: closing the duplicate to ${loser.peer}`,
+        segment: fresh.segment,
+      });
       if (loser.direction === "out") this.#entries.delete(loser);
       loser.link?.close();
       if (loser.direction === "in") this.#entries.delete(loser);
@@ -221,7 +268,9 @@ export class FabricTrunks {
 function describe(why: TrunkClose, peer: string, dir: "in" | "out"): string {
   switch (why.reason) {
     case "wrong_key":
-      return dir === "out" && why.refusedByPeer ? `peer ${peer} refused our pre-shared key (the psk differs between the hosts)` : `peer ${peer} did not prove the pre-shared key (wrong psk)`;
+      return dir === "out" && why.refusedByPeer
+        ? `peer ${peer} refused our pre-shared key (the psk differs between the hosts)`
+        : `peer ${peer} did not prove the pre-shared key (wrong psk)`;
     case "version_mismatch":
       return `version mismatch with ${peer}: ${why.message}`;
     case "unknown_segment":

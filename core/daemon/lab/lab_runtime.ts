@@ -67,7 +67,11 @@ export class LabRuntime {
     this.plan = plan;
     const state = readState(this.ctx.paths.work);
     for (const vm of plan.vms) {
-      const macs = macsFor(state, vm.name, vm.nics.map((n) => n.mac));
+      const macs = macsFor(
+        state,
+        vm.name,
+        vm.nics.map((n) => n.mac),
+      );
       state.macs[vm.name] = macs;
       const existing = this.vms.get(vm.name);
       if (existing) existing.plan = vm;
@@ -135,17 +139,26 @@ export class LabRuntime {
       await this.prepareNetwork?.(plan);
       const todo = this.#closure(names);
       const inTodo = new Set(todo.map((t) => t.name));
-      const provisions = opts.provision === false || !this.provisioner ? [] : plan.provisions.filter((p) => p.vms.length === 0 ? names.length === 0 : p.vms.every((v) => inTodo.has(v)));
+      const provisions =
+        opts.provision === false || !this.provisioner
+          ? []
+          : plan.provisions.filter((p) => (p.vms.length === 0 ? names.length === 0 : p.vms.every((v) => inTodo.has(v))));
       // A provision waiting for a VM that itself waits for a later provision can never run.
       for (const [i, p] of provisions.entries()) {
         for (const x of p.vms) {
-          const upstream = this.#closure([x]).map((v) => v.name).filter((n) => n !== x);
+          const upstream = this.#closure([x])
+            .map((v) => v.name)
+            .filter((n) => n !== x);
           const later = provisions.findIndex((q, j) => j > i && q.vms.some((v) => upstream.includes(v)));
           if (later >= 0) {
-            throw new CodedError("lab.invalid", `provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`, {
-              subject: p.script,
-              hint: "declare the provision blocks in dependency order",
-            });
+            throw new CodedError(
+              "lab.invalid",
+              `provision ${p.script} (for ${x}) is declared before ${provisions[later]?.script}, but ${x} depends on a VM that one provisions, so neither could run`,
+              {
+                subject: p.script,
+                hint: "declare the provision blocks in dependency order",
+              },
+            );
           }
         }
       }
@@ -155,7 +168,11 @@ export class LabRuntime {
       const provisionRuns: Promise<void>[] = [];
       const failures: CodedError[] = [];
       // Provisions whose scope holds `vm` (they gate `vm`'s dependants).
-      const gating = (vm: string) => provisions.map((p, i) => ({ p, i })).filter(({ p }) => p.vms.includes(vm)).map(({ i }) => provisionRuns[i] as Promise<void>);
+      const gating = (vm: string) =>
+        provisions
+          .map((p, i) => ({ p, i }))
+          .filter(({ p }) => p.vms.includes(vm))
+          .map(({ i }) => provisionRuns[i] as Promise<void>);
       const startOne = (v: VmPlan): Promise<void> => {
         const existing = started.get(v.name);
         if (existing) return existing;
@@ -163,11 +180,13 @@ export class LabRuntime {
           const deps = v.dependsOn.filter((d) => inTodo.has(d));
           const results = await Promise.allSettled(deps.map((d) => startOne(todo.find((t) => t.name === d) as VmPlan)));
           const failed = deps.filter((_, i) => results[i]?.status === "rejected");
-          if (failed.length) throw new CodedError("vm.start_failed", `VM ${v.name} was not started: it depends on ${failed.join(", ")}, which failed`, { subject: v.name });
+          if (failed.length)
+            throw new CodedError("vm.start_failed", `VM ${v.name} was not started: it depends on ${failed.join(", ")}, which failed`, { subject: v.name });
           const gates = deps.flatMap(gating);
           if (gates.length) {
             const g = await Promise.allSettled(gates);
-            if (g.some((r) => r.status === "rejected")) throw new CodedError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
+            if (g.some((r) => r.status === "rejected"))
+              throw new CodedError("vm.start_failed", `VM ${v.name} was not started: a provision it waits for failed`, { subject: v.name });
           }
           const rt = this.vm(v.name);
           if ((rt.state === "running" || rt.state === "paused") && rt.ready) return;
@@ -190,7 +209,8 @@ export class LabRuntime {
         const scope = p.vms.length ? p.vms : todo.map((t) => t.name);
         const run = previous.then(async () => {
           const ready = await Promise.allSettled(scope.map((n) => started.get(n) ?? Promise.resolve()));
-          if (ready.some((r) => r.status === "rejected")) throw new CodedError("provision.skipped", `provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
+          if (ready.some((r) => r.status === "rejected"))
+            throw new CodedError("provision.skipped", `provision ${p.script} did not run: a VM it needs failed to start`, { subject: p.script });
           if (!scope.some((n) => booted.has(n))) {
             report("info", `provision ${i + 1}: skipped, its VMs were already running (\`vmlab provision\` runs it again)`);
             return;
@@ -207,10 +227,14 @@ export class LabRuntime {
       if (failures.length) {
         this.events.emit("lab.up_failed", undefined, { errors: failures.map((f) => f.message) });
         const first = failures.find((f) => f.code === "provision.failed") ?? (failures[0] as CodedError);
-        throw new CodedError(first.code, [...new Set(failures.filter((f) => f.code !== "provision.skipped" || failures.length === 1).map((f) => f.message))].join("\n"), {
-          subject: first.subject ?? this.plan.name,
-          hint: first.hint ?? "The lab stays up for inspection: `vmlab status`, `vmlab logs`.",
-        });
+        throw new CodedError(
+          first.code,
+          [...new Set(failures.filter((f) => f.code !== "provision.skipped" || failures.length === 1).map((f) => f.message))].join("\n"),
+          {
+            subject: first.subject ?? this.plan.name,
+            hint: first.hint ?? "The lab stays up for inspection: `vmlab status`, `vmlab logs`.",
+          },
+        );
       }
       this.events.emit("lab.up", undefined, { vms: todo.map((v) => v.name) });
     });
@@ -230,7 +254,11 @@ export class LabRuntime {
     const deadline = Date.now() + LEASE_WAIT_MS;
     while (leases(v.name).length < want) {
       if (Date.now() > deadline) {
-        report("warn", `${v.name}: ${leases(v.name).length} of ${want} NIC(s) hold a DHCP lease after ${LEASE_WAIT_MS / 1000} s (is a DHCP client running in the guest?)`, v.name);
+        report(
+          "warn",
+          `${v.name}: ${leases(v.name).length} of ${want} NIC(s) hold a DHCP lease after ${LEASE_WAIT_MS / 1000} s (is a DHCP client running in the guest?)`,
+          v.name,
+        );
         return;
       }
       await Bun.sleep(100);
@@ -267,7 +295,8 @@ export class LabRuntime {
     }
     if (!names.length || this.runningCount() === 0) {
       // Host ports and subnets are free again when `down` returns.
-      if (this.runningCount() === 0) await this.releaseNetwork?.().catch((e: unknown) => this.ctx.log.write("warn", `closing the network failed: ${(e as Error).message}`));
+      if (this.runningCount() === 0)
+        await this.releaseNetwork?.().catch((e: unknown) => this.ctx.log.write("warn", `closing the network failed: ${(e as Error).message}`));
       this.events.emit("lab.down", undefined, {});
     }
   }
@@ -313,7 +342,15 @@ export class LabRuntime {
     const running = vms.filter((v) => v.state === "running" || v.state === "starting" || v.state === "paused").length;
     const anyCrashed = vms.some((v) => v.state === "crashed" || v.state === "io-error");
     const state: LabStatus["state"] =
-      this.#busy === "up" ? "starting" : this.#busy === "down" || this.#busy === "destroy" ? "stopping" : running === vms.length && vms.length ? "up" : running === 0 && !anyCrashed ? "down" : "partial";
+      this.#busy === "up"
+        ? "starting"
+        : this.#busy === "down" || this.#busy === "destroy"
+          ? "stopping"
+          : running === vms.length && vms.length
+            ? "up"
+            : running === 0 && !anyCrashed
+              ? "down"
+              : "partial";
     for (const v of vms) {
       const p = this.vms.get(v.name)?.plan;
       if (p?.shares?.length && this.shareStatus) v.shares = this.shareStatus(p);

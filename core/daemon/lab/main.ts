@@ -45,9 +45,17 @@ export interface LabDaemonArgs {
 
 export function parseLabDaemonArgs(args: readonly string[]): LabDaemonArgs | { exit: number; text: string } | string {
   try {
-    const { values } = parseArgs({ args: [...args], options: { name: { type: "string" }, file: { type: "string" }, version: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true });
+    const { values } = parseArgs({
+      args: [...args],
+      options: { name: { type: "string" }, file: { type: "string" }, version: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    });
     if (values.version) return { exit: 0, text: `vmlab-lab ${VERSION}\n` };
-    if (values.help) return { exit: 0, text: "usage: vmlab-lab --name <lab> --file <path/to/vmlab.wcl>\n\nOne lab's daemon; the supervisor (vmlabd) starts it on `vmlab up`.\n" };
+    if (values.help)
+      return {
+        exit: 0,
+        text: "usage: vmlab-lab --name <lab> --file <path/to/vmlab.wcl>\n\nOne lab's daemon; the supervisor (vmlabd) starts it on `vmlab up`.\n",
+      };
     if (!values.name || !values.file) return "usage: vmlab __lab --name <lab> --file <path/to/vmlab.wcl>";
     return { name: values.name, file: values.file };
   } catch (e) {
@@ -76,7 +84,10 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   }
   const dir = dirname(args.file);
   const stored = readState(join(dir, ".vmlab")).plan;
-  const initial: LabPlan = stored && stored.name === args.name ? { ...stored, file: args.file, dir } : { name: args.name, file: args.file, dir, vms: [], provisions: [], handlers: [] };
+  const initial: LabPlan =
+    stored && stored.name === args.name
+      ? { ...stored, file: args.file, dir }
+      : { name: args.name, file: args.file, dir, vms: [], provisions: [], handlers: [] };
   const network = new LabNetwork(args.name, new JsonLog(join(labLogDir(args.name), "network.log")));
   const lab = new LabRuntime(initial, network, storeClones());
   const log = lab.ctx.log;
@@ -131,7 +142,12 @@ export async function runLabDaemon(argv: readonly string[]): Promise<number> {
   };
 
   const app = labApp(lab, {
-    abandon, afterPowerChange: () => exitIfIdle(), destroyed: () => exitIfIdle(), scripts, network });
+    abandon,
+    afterPowerChange: () => exitIfIdle(),
+    destroyed: () => exitIfIdle(),
+    scripts,
+    network,
+  });
   let server: { stop(): void };
   try {
     // Uploads (`vmlab cp` host→guest) stream to the agent: no body limit.

@@ -55,7 +55,11 @@ export class ScriptHost {
   async runMain(path: string, report: Report, what: string): Promise<void> {
     const rel = this.#rel(path);
     const c = this.#compile(path, "main");
-    if (!c.ok) throw new CodedError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, { subject: rel, hint: "`vmlab validate` type-checks every script" });
+    if (!c.ok)
+      throw new CodedError("provision.failed", `${what} ${rel} does not compile:\n${c.rendered.trimEnd()}`, {
+        subject: rel,
+        hint: "`vmlab validate` type-checks every script",
+      });
     const log = (m: string) => {
       report("info", m);
       this.lab.ctx.log.write("info", m, { script: rel });
@@ -115,6 +119,11 @@ export class ScriptHost {
 export function eventMatches(pattern: string, type: string): boolean {
   if (pattern === "*" || pattern === type) return true;
   if (!pattern.includes("*")) return false;
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^]*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join("[^]*")}$`,
+  );
   return re.test(type);
 }

@@ -3,8 +3,26 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  encodeIcmpFrame, ICMP_DEST_UNREACHABLE, ICMP_ECHO_REQUEST, ICMP_UNREACH_NET, parseEthernet, parseIcmp, parseIpv4,
-  parseIpv4Address, parseMac, DEFAULT_GATEWAY_MAC, encodeEthernet, encodeArp, BROADCAST_MAC, ETHERTYPE_ARP, ARP_REQUEST, type NetLogRecord, readBlocks, BT_SHB, BT_IDB, BT_EPB,
+  encodeIcmpFrame,
+  ICMP_DEST_UNREACHABLE,
+  ICMP_ECHO_REQUEST,
+  ICMP_UNREACH_NET,
+  parseEthernet,
+  parseIcmp,
+  parseIpv4,
+  parseIpv4Address,
+  parseMac,
+  DEFAULT_GATEWAY_MAC,
+  encodeEthernet,
+  encodeArp,
+  BROADCAST_MAC,
+  ETHERTYPE_ARP,
+  ARP_REQUEST,
+  type NetLogRecord,
+  readBlocks,
+  BT_SHB,
+  BT_IDB,
+  BT_EPB,
 } from "../../../net/mod.ts";
 import { ManualClock } from "../../clock/testing/manual_clock.ts";
 import type { NicPlan, VmPlan } from "../protocol.ts";
@@ -26,7 +44,14 @@ afterEach(async () => {
 });
 
 async function open(network: NetworkPlanInput): Promise<LabFabric> {
-  fabric = new LabFabric({ lab: "t", runDir: join(dir, "run"), registryPath: join(dir, "subnets.json"), clock: new ManualClock(), log: (r) => logs.push(r), network });
+  fabric = new LabFabric({
+    lab: "t",
+    runDir: join(dir, "run"),
+    registryPath: join(dir, "subnets.json"),
+    clock: new ManualClock(),
+    log: (r) => logs.push(r),
+    network,
+  });
   await fabric.open();
   return fabric;
 }
@@ -35,12 +60,17 @@ const nic = (segment: string, ip: string): NicPlan => ({ segment, nat: false, is
 
 const twoSegments: NetworkPlanInput = {
   segments: [
-    { name: "left", subnet: "10.61.0.0/24", block: [{ cidr: "192.0.2.0/24" }], redirect: [{ from: "10.61.0.1:80", to: "10.61.0.5:8080", proto: "tcp" }], dns: { records: [{ name: "srv.test", ip: "10.61.0.5" }] } },
-  { name: "right", subnet: "10.62.0.0/24", routesTo: [] },
+    {
+      name: "left",
+      subnet: "10.61.0.0/24",
+      block: [{ cidr: "192.0.2.0/24" }],
+      redirect: [{ from: "10.61.0.1:80", to: "10.61.0.5:8080", proto: "tcp" }],
+      dns: { records: [{ name: "srv.test", ip: "10.61.0.5" }] },
+    },
+    { name: "right", subnet: "10.62.0.0/24", routesTo: [] },
   ],
   records: [{ name: "lab.test", ip: "10.61.0.6" }],
 };
-
 
 describe("SegmentHandle over LabFabric", () => {
   test("declared rules get ids and origins; run-time rules join them; the list survives JSON", async () => {
@@ -51,7 +81,12 @@ describe("SegmentHandle over LabFabric", () => {
     const blk = await h.blockPort("10.61.0.7", "udp", 53);
     const rules = (await h.rules()) as { id: number; kind: string; origin: string }[];
     expect(rules.map((r) => [r.kind, r.origin])).toEqual([
-      ["dns_record", "segment"], ["dns_record", "lab"], ["block", "segment"], ["redirect", "segment"], ["dns_override", "runtime"], ["block", "runtime"],
+      ["dns_record", "segment"],
+      ["dns_record", "lab"],
+      ["block", "segment"],
+      ["redirect", "segment"],
+      ["dns_override", "runtime"],
+      ["block", "runtime"],
     ]);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
     expect(JSON.parse(JSON.stringify(rules))).toEqual(rules);
@@ -79,7 +114,13 @@ describe("SegmentHandle over LabFabric", () => {
     expect(bad.hint).toBeTruthy();
     const self = (await l.routeTo("left").catch((e: unknown) => e)) as Error;
     expect(self.message).toContain("itself");
-    for (const p of [l.block("10.0.0.1/8"), l.blockPort("10.0.0.1", "sctp" as never, 1), l.redirect("x", "y"), l.dnsSet("", "1.2.3.4"), l.forward(0, "ghost", 80)]) {
+    for (const p of [
+      l.block("10.0.0.1/8"),
+      l.blockPort("10.0.0.1", "sctp" as never, 1),
+      l.redirect("x", "y"),
+      l.dnsSet("", "1.2.3.4"),
+      l.forward(0, "ghost", 80),
+    ]) {
       const e = (await p.catch((x: unknown) => x)) as Error & { hint?: string };
       expect(e).toBeInstanceOf(Error);
       expect(e.message).toContain("left");
@@ -89,7 +130,12 @@ describe("SegmentHandle over LabFabric", () => {
   });
 
   test("declared routes_to is linked at open, and frames cross between NIC sockets only while routed", async () => {
-    const f = await open({ segments: [{ name: "left", subnet: "10.61.0.0/24", routesTo: ["right", "missing"] }, { name: "right", subnet: "10.62.0.0/24" }] });
+    const f = await open({
+      segments: [
+        { name: "left", subnet: "10.61.0.0/24", routesTo: ["right", "missing"] },
+        { name: "right", subnet: "10.62.0.0/24" },
+      ],
+    });
     expect(logs.some((x) => x.event === "net.route_invalid" && String(x.message).includes("missing"))).toBe(true);
     const macL = "52:54:00:61:00:05";
     const macR = "52:54:00:62:00:05";
@@ -98,13 +144,35 @@ describe("SegmentHandle over LabFabric", () => {
     if (al.kind !== "stream" || ar.kind !== "stream") throw new Error("expected stream attachments");
     const pl = await nicPeer(al.socket);
     const pr = await nicPeer(ar.socket);
-    const ping = (seq: number) => pl.send(encodeIcmpFrame({ srcMac: parseMac(macL)!, dstMac: DEFAULT_GATEWAY_MAC, src: parseIpv4Address("10.61.0.5")!, dst: parseIpv4Address("10.62.0.5")! }, ICMP_ECHO_REQUEST, 0, (1 << 16) | seq, new Uint8Array(8)));
+    const ping = (seq: number) =>
+      pl.send(
+        encodeIcmpFrame(
+          { srcMac: parseMac(macL)!, dstMac: DEFAULT_GATEWAY_MAC, src: parseIpv4Address("10.61.0.5")!, dst: parseIpv4Address("10.62.0.5")! },
+          ICMP_ECHO_REQUEST,
+          0,
+          (1 << 16) | seq,
+          new Uint8Array(8),
+        ),
+      );
     const icmpOf = (fr: Uint8Array) => {
       const ip = parseIpv4(parseEthernet(fr)!.payload);
       return ip && ip.proto === 1 ? parseIcmp(ip.payload) : undefined;
     };
     // The right guest announces itself (a real one answers the router's ARP instead).
-    pr.send(encodeEthernet(BROADCAST_MAC, parseMac(macR)!, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: parseMac(macR)!, senderIp: parseIpv4Address("10.62.0.5")!, targetMac: new Uint8Array(6), targetIp: parseIpv4Address("10.62.0.1")! })));
+    pr.send(
+      encodeEthernet(
+        BROADCAST_MAC,
+        parseMac(macR)!,
+        ETHERTYPE_ARP,
+        encodeArp({
+          op: ARP_REQUEST,
+          senderMac: parseMac(macR)!,
+          senderIp: parseIpv4Address("10.62.0.5")!,
+          targetMac: new Uint8Array(6),
+          targetIp: parseIpv4Address("10.62.0.1")!,
+        }),
+      ),
+    );
     await pr.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP);
     ping(1);
     const req = await pr.next((fr) => icmpOf(fr)?.type === ICMP_ECHO_REQUEST);
@@ -127,7 +195,20 @@ describe("SegmentHandle over LabFabric", () => {
     const path = join(dir, "out", "left.pcapng");
     const running = f.segmentHandle("left")!.capture(path, 1);
     await Bun.sleep(50);
-    q.send(encodeEthernet(BROADCAST_MAC, m, ETHERTYPE_ARP, encodeArp({ op: ARP_REQUEST, senderMac: m, senderIp: parseIpv4Address("10.61.0.5")!, targetMac: new Uint8Array(6), targetIp: parseIpv4Address("10.61.0.1")! })));
+    q.send(
+      encodeEthernet(
+        BROADCAST_MAC,
+        m,
+        ETHERTYPE_ARP,
+        encodeArp({
+          op: ARP_REQUEST,
+          senderMac: m,
+          senderIp: parseIpv4Address("10.61.0.5")!,
+          targetMac: new Uint8Array(6),
+          targetIp: parseIpv4Address("10.61.0.1")!,
+        }),
+      ),
+    );
     await q.next((fr) => parseEthernet(fr)?.type === ETHERTYPE_ARP);
     expect(existsSync(path)).toBe(false);
     expect(await running).toBe(2);

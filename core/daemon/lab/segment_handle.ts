@@ -87,7 +87,8 @@ export class FabricSegmentHandle implements SegmentHandle {
   }
 
   blockPort(cidr: string, proto: BlockProto, port: number): Promise<number> {
-    if (!BLOCK_PROTOS.includes(proto)) return Promise.reject(failure(`Cannot block ${cidr} on segment ${this.name}: protocol "${proto}" is not tcp, udp or icmp`, 'use "tcp", "udp" or "icmp"'));
+    if (!BLOCK_PROTOS.includes(proto))
+      return Promise.reject(failure(`Cannot block ${cidr} on segment ${this.name}: protocol "${proto}" is not tcp, udp or icmp`, 'use "tcp", "udp" or "icmp"'));
     return this.#rule((b) => b.addBlock(cidr, "runtime", proto, port));
   }
 
@@ -111,7 +112,10 @@ export class FabricSegmentHandle implements SegmentHandle {
     }
     if (info.guestIp === undefined) {
       await this.host.removeForward(info.hostPort, "tcp").catch(() => undefined);
-      throw failure(`Cannot forward host port ${hostPort} to ${vm}:${guestPort} on segment ${seg}: ${vm} has no address on ${seg} yet`, "wait for the VM to be ready (it needs a lease) before forwarding to it");
+      throw failure(
+        `Cannot forward host port ${hostPort} to ${vm}:${guestPort} on segment ${seg}: ${vm} has no address on ${seg} yet`,
+        "wait for the VM to be ready (it needs a lease) before forwarding to it",
+      );
     }
     const made = this.host.fabricRules(seg).find((r) => r.kind === "forward" && r.hostPort === info.hostPort && !before.has(r.id));
     if (!made) throw failure(`Cannot find the forward on host port ${info.hostPort} of segment ${seg} after starting it`, "list rules to see the forwards");

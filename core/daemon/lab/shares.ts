@@ -29,7 +29,11 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
   const guest = (rt: VmRuntime): ShareGuest => {
     const nic = rt.plan.nics[0];
     const gateway = nic ? network.fabric?.gatewayOf(nic.segment ?? BUILTIN_NAT_SEGMENT) : undefined;
-    if (!gateway && (rt.plan.shares ?? []).some((s) => s.transport === "smb")) throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, { subject: rt.name, hint: "SMB shares are served at the segment gateway: give the VM a nic { … }" });
+    if (!gateway && (rt.plan.shares ?? []).some((s) => s.transport === "smb"))
+      throw new CodedError("share.unavailable", `cannot mount the shares of ${rt.name}: it has no NIC on a running segment`, {
+        subject: rt.name,
+        hint: "SMB shares are served at the segment gateway: give the VM a nic { … }",
+      });
     return {
       gateway: gateway ?? "",
       run: async (program, args, input, timeoutMs) => {
@@ -43,7 +47,8 @@ export function wireShares(lab: LabRuntime, network: LabNetwork): LabShares {
   };
   lab.afterReady = async (rt) => {
     // Without an agent nothing can mount them; docs/shares.md has the keyboard recipe.
-    if (!rt.plan.agent) return lab.ctx.log.write("info", `${rt.name}: no guest agent, its shares are not mounted automatically`, { event: "share.not_mounted", vm: rt.name });
+    if (!rt.plan.agent)
+      return lab.ctx.log.write("info", `${rt.name}: no guest agent, its shares are not mounted automatically`, { event: "share.not_mounted", vm: rt.name });
     await shares.mountVm(rt.plan, guest(rt));
   };
   lab.shareStatus = (vm) => shares.status(vm);

@@ -73,6 +73,11 @@ describe("SubnetRegistry", () => {
     writeFileSync(path, JSON.stringify(j));
     const r = await reg.claim("new", "lan", "10.78.0.0/24");
     expect(subnet(r)).toBe("10.78.0.0/24");
-    expect(reg.entries().map((e) => e.lab).sort()).toEqual(["live", "new"]);
+    expect(
+      reg
+        .entries()
+        .map((e) => e.lab)
+        .sort(),
+    ).toEqual(["live", "new"]);
   });
 });

@@ -58,7 +58,12 @@ export class SubnetRegistry {
       if (declared !== undefined) {
         const c = parseCidr(declared);
         if (!c || c.prefix > 30) {
-          out = { code: "subnet_invalid", segment, message: `Cannot create segment "${segment}": subnet "${declared}" is not an IPv4 CIDR of /30 or wider`, hint: 'write it like "10.50.0.0/24"' };
+          out = {
+            code: "subnet_invalid",
+            segment,
+            message: `Cannot create segment "${segment}": subnet "${declared}" is not an IPv4 CIDR of /30 or wider`,
+            hint: 'write it like "10.50.0.0/24"',
+          };
           return entries;
         }
         const clash = others.find((e) => {
@@ -66,7 +71,12 @@ export class SubnetRegistry {
           return u !== undefined && cidrOverlaps(u, c);
         });
         if (clash) {
-          out = { code: "subnet_in_use", segment, message: `Cannot create segment "${segment}": subnet ${declared} overlaps ${clash.subnet} of lab ${clash.lab} (segment ${clash.segment})`, hint: "choose another subnet or stop the other lab" };
+          out = {
+            code: "subnet_in_use",
+            segment,
+            message: `Cannot create segment "${segment}": subnet ${declared} overlaps ${clash.subnet} of lab ${clash.lab} (segment ${clash.segment})`,
+            hint: "choose another subnet or stop the other lab",
+          };
           return entries;
         }
         out = c;
@@ -82,7 +92,12 @@ export class SubnetRegistry {
       return [...others, { lab, segment, subnet: cidrToString(out), pid: this.pid }];
     });
     if (!ok || out === undefined) {
-      return { code: "registry_locked", segment, message: `Cannot create segment "${segment}": the subnet registry ${this.path} stayed locked`, hint: "another vmlab daemon holds the lock; retry, or remove a stale .lock file" };
+      return {
+        code: "registry_locked",
+        segment,
+        message: `Cannot create segment "${segment}": the subnet registry ${this.path} stayed locked`,
+        hint: "another vmlab daemon holds the lock; retry, or remove a stale .lock file",
+      };
     }
     return out;
   }
@@ -125,7 +140,13 @@ function readRegistry(path: string): RegistryEntry[] {
     const j = JSON.parse(readFileSync(path, "utf8")) as { entries?: unknown };
     if (!Array.isArray(j.entries)) return [];
     return j.entries.filter(
-      (e): e is RegistryEntry => typeof e === "object" && e !== null && typeof e.lab === "string" && typeof e.segment === "string" && typeof e.subnet === "string" && typeof e.pid === "number",
+      (e): e is RegistryEntry =>
+        typeof e === "object" &&
+        e !== null &&
+        typeof e.lab === "string" &&
+        typeof e.segment === "string" &&
+        typeof e.subnet === "string" &&
+        typeof e.pid === "number",
     );
   } catch {
     return [];

@@ -39,12 +39,17 @@ export async function prepareVmMedia(plan: VmPlan, labWork: string, vmDir: strin
   for (const m of plan.media ?? []) {
     const t0 = performance.now();
     const built = await buildMedium(cache, { kind: m.kind, from: m.from, ...(m.label !== undefined ? { label: m.label } : {}) });
-    report(`${plan.name}: ${m.kind} from ${m.from} ${built.reused ? "unchanged, reused" : `built in ${Math.round(performance.now() - t0)} ms`} (${built.path})`);
+    report(
+      `${plan.name}: ${m.kind} from ${m.from} ${built.reused ? "unchanged, reused" : `built in ${Math.round(performance.now() - t0)} ms`} (${built.path})`,
+    );
     if (m.kind === "iso") cdroms.push({ path: built.path });
     else floppies.push({ path: built.path, readOnly: true });
   }
   if (floppies.length > 2) {
-    throw new CodedError("vm.start_failed", `VM ${plan.name} has ${floppies.length} floppies; a PC has two floppy drives`, { subject: plan.name, hint: "Merge the floppy folders, or use `media { kind = \"iso\" }` for some of them." });
+    throw new CodedError("vm.start_failed", `VM ${plan.name} has ${floppies.length} floppies; a PC has two floppy drives`, {
+      subject: plan.name,
+      hint: 'Merge the floppy folders, or use `media { kind = "iso" }` for some of them.',
+    });
   }
   const disks: DiskSpec[] = [];
   mkdirSync(vmDir, { recursive: true });
@@ -53,7 +58,12 @@ export async function prepareVmMedia(plan: VmPlan, labWork: string, vmDir: strin
     if (d.from === undefined) {
       if (!existsSync(path)) createImage(path, d.sizeBytes ?? 0);
     } else {
-      const built = await buildMedium(cache, { kind: "disk", from: d.from, label: d.name.slice(0, 11), ...(d.sizeBytes !== undefined ? { sizeBytes: d.sizeBytes } : {}) });
+      const built = await buildMedium(cache, {
+        kind: "disk",
+        from: d.from,
+        label: d.name.slice(0, 11),
+        ...(d.sizeBytes !== undefined ? { sizeBytes: d.sizeBytes } : {}),
+      });
       const keyFile = `${path}.key`;
       const current = existsSync(keyFile) ? readFileSync(keyFile, "utf8") : "";
       if (!existsSync(path) || current !== built.key) {

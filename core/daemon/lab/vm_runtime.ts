@@ -156,10 +156,14 @@ export class VmRuntime {
       return;
     }
     if (!existsSync(this.plan.template.disk)) {
-      throw new CodedError("template.not_found", `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`, {
-        subject: this.plan.template.ref,
-        hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
-      });
+      throw new CodedError(
+        "template.not_found",
+        `cannot create VM ${this.name}: template ${this.plan.template.ref} is not in the store (${this.plan.template.disk} is missing)`,
+        {
+          subject: this.plan.template.ref,
+          hint: "build it with `vmlab template build` or pull it with `vmlab template pull`; `vmlab template list` shows what is installed",
+        },
+      );
     }
     try {
       mkdirSync(this.vmDir, { recursive: true });
@@ -197,13 +201,15 @@ export class VmRuntime {
     await this.lab.clones.unregister(this.plan.template.ref, this.clonePath).catch(() => undefined);
   }
 
-
   /** The firmware QEMU boots: SeaBIOS, or OVMF with a per-VM copy of its variable store (core/qemu/firmware.ts). */
   #firmware(): Firmware {
     try {
       return prepareFirmware(this.plan.firmware, this.plan.secureBoot, this.vmDir);
     } catch (e) {
-      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, { subject: this.name, hint: "install it with `apt-get install ovmf`" });
+      throw new CodedError("vm.start_failed", `VM ${this.name}: ${(e as Error).message}`, {
+        subject: this.name,
+        hint: "install it with `apt-get install ovmf`",
+      });
     }
   }
 
@@ -227,7 +233,16 @@ export class VmRuntime {
       cpus: this.plan.cpus,
       memoryMiB: this.plan.memoryMiB,
       firmware: this.#firmware(),
-      disks: [{ path: this.clonePath, format: "qcow2", interface: this.plan.diskInterface, bootIndex: 0, ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }) }, ...media.disks],
+      disks: [
+        {
+          path: this.clonePath,
+          format: "qcow2",
+          interface: this.plan.diskInterface,
+          bootIndex: 0,
+          ...(this.plan.template.ref === "scratch" ? {} : { backing: this.plan.template.disk }),
+        },
+        ...media.disks,
+      ],
       cdroms: media.cdroms,
       floppies: media.floppies,
       ...(this.plan.nested ? { nested: hostVirtFlag() } : {}),
@@ -286,11 +301,18 @@ export class VmRuntime {
       const wrapper = setpriv ? [setpriv, "--pdeathsig", "KILL", "--"] : [];
       if (this.plan.tpm) {
         await this.#swtpm?.stop();
-        this.#swtpm = await Swtpm.start({ stateDir: join(this.vmDir, "tpm"), socket: this.tpmSocket, logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`), wrapper });
+        this.#swtpm = await Swtpm.start({
+          stateDir: join(this.vmDir, "tpm"),
+          socket: this.tpmSocket,
+          logFile: join(this.lab.paths.logs, `${this.name}.swtpm.log`),
+          wrapper,
+        });
       }
       await this.#stopVirtiofsd();
       for (const [i, sh] of this.#virtiofsShares().entries()) {
-        this.#virtiofsd.push(await Virtiofsd.start({ source: sh.host, socket: this.#vfsSocket(i), logFile: join(this.lab.paths.logs, `${this.name}.virtiofsd.log`), wrapper }));
+        this.#virtiofsd.push(
+          await Virtiofsd.start({ source: sh.host, socket: this.#vfsSocket(i), logFile: join(this.lab.paths.logs, `${this.name}.virtiofsd.log`), wrapper }),
+        );
       }
       machine = await Machine.start(spec, { logFile: this.logFile, wrapper });
     } catch (e) {
@@ -323,10 +345,14 @@ export class VmRuntime {
       const io = await this.checkIo();
       if (io) throw this.ioErrorFor("become ready");
       const tail = this.serialTail();
-      throw new CodedError("vm.not_ready", `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`, {
-        subject: this.name,
-        hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
-      });
+      throw new CodedError(
+        "vm.not_ready",
+        `VM ${this.name} did not become ready within ${Math.round(this.plan.readyTimeoutMs / 1000)} s (${(e as Error).message}).${tail ? `\nLast lines of its serial console:\n${tail}` : ""}`,
+        {
+          subject: this.name,
+          hint: `the guest agent (qemu-ga) must run in the guest. Serial console: ${this.serialLog}`,
+        },
+      );
     }
     this.ready = true;
     report("info", `${this.name}: ready (guest agent answered)`);
@@ -346,10 +372,22 @@ export class VmRuntime {
   #watchIo(machine: Machine): void {
     machine.qmp.on("BLOCK_IO_ERROR", (e) => {
       if (this.#machine !== machine) return;
-      const d = ((e as { data?: Record<string, unknown> }).data ?? {}) as { device?: string; "node-name"?: string; operation?: string; action?: string; nospace?: boolean; reason?: string };
+      const d = ((e as { data?: Record<string, unknown> }).data ?? {}) as {
+        device?: string;
+        "node-name"?: string;
+        operation?: string;
+        action?: string;
+        nospace?: boolean;
+        reason?: string;
+      };
       const device = d.device || d["node-name"] || "disk";
       const why = d.nospace ? "no space left on the host device" : (d.reason ?? "I/O error");
-      this.#markIoError(`${d.operation ?? "write"} error on ${device}: ${why}`, { device, operation: d.operation ?? null, nospace: d.nospace ?? false, action: d.action ?? null });
+      this.#markIoError(`${d.operation ?? "write"} error on ${device}: ${why}`, {
+        device,
+        operation: d.operation ?? null,
+        nospace: d.nospace ?? false,
+        action: d.action ?? null,
+      });
     });
     machine.qmp.on("RESUME", () => {
       if (this.#machine !== machine || this.state !== "io-error") return;
@@ -374,7 +412,12 @@ export class VmRuntime {
       if (!bad) return null;
       const device = bad.device || bad.qdev || "disk";
       const nospace = bad["io-status"] === "nospace";
-      this.#markIoError(`I/O error on ${device}: ${nospace ? "no space left on the host device" : "the host reported an error"}`, { device, operation: null, nospace, action: "stop" });
+      this.#markIoError(`I/O error on ${device}: ${nospace ? "no space left on the host device" : "the host reported an error"}`, {
+        device,
+        operation: null,
+        nospace,
+        action: "stop",
+      });
       return this.#ioError;
     } catch {
       return null;
@@ -400,7 +443,10 @@ export class VmRuntime {
       });
     }
     if (!m || !m.process.running || this.state !== "running") {
-      throw new CodedError("vm.not_running", `cannot suspend VM ${this.name}: it is ${this.state}`, { subject: this.name, hint: `start it with \`vmlab vm start ${this.name}\`` });
+      throw new CodedError("vm.not_running", `cannot suspend VM ${this.name}: it is ${this.state}`, {
+        subject: this.name,
+        hint: `start it with \`vmlab vm start ${this.name}\``,
+      });
     }
     await m.qmp.execute("stop", undefined, { timeoutMs: QMP_PAUSE_TIMEOUT_MS });
     this.state = "paused";
@@ -430,7 +476,10 @@ export class VmRuntime {
 
   /** The coded error for guest work asked of a suspended VM. */
   pausedErrorFor(what: string): CodedError {
-    return new CodedError("vm.paused", `VM ${this.name} cannot ${what}: it is suspended`, { subject: this.name, hint: `resume it with \`vmlab vm resume ${this.name}\`` });
+    return new CodedError("vm.paused", `VM ${this.name} cannot ${what}: it is suspended`, {
+      subject: this.name,
+      hint: `resume it with \`vmlab vm resume ${this.name}\``,
+    });
   }
 
   /** Watch QEMU end: requested stop, guest power-off, or crash. */
@@ -523,9 +572,7 @@ export class VmRuntime {
     try {
       const agent = await m.agent();
       const ifs = await agent.networkInterfaces();
-      this.#ips = ifs
-        .filter((i) => i.name !== "lo")
-        .flatMap((i) => i.addresses.filter((a) => a.type === "ipv4").map((a) => a.address));
+      this.#ips = ifs.filter((i) => i.name !== "lo").flatMap((i) => i.addresses.filter((a) => a.type === "ipv4").map((a) => a.address));
     } catch {
       // Keep the last known addresses.
     }
@@ -539,7 +586,10 @@ export class VmRuntime {
     const m = this.#machine;
     if (m && m.process.running) return { live: new LiveSnapshots(m.qmp, this.name), machine: m };
     if (!existsSync(this.clonePath)) {
-      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, { subject: this.name, hint: "bring it up once with `vmlab up` so its linked clone exists" });
+      throw new CodedError("snapshot.no_disk", `VM ${this.name} has no disk yet`, {
+        subject: this.name,
+        hint: "bring it up once with `vmlab up` so its linked clone exists",
+      });
     }
     return { offline: new OfflineSnapshots(this.clonePath, this.name) };
   }
@@ -553,10 +603,14 @@ export class VmRuntime {
     const s = this.#snapshotter();
     const vfs = this.#virtiofsShares();
     if ("live" in s && vfs.length) {
-      throw new CodedError("snapshot.virtiofs", `cannot take an online snapshot of ${this.name}: its share ${vfs[0]?.name} uses virtiofs, whose state lives outside QEMU`, {
-        subject: this.name,
-        hint: 'stop the VM and snapshot it offline, or use transport = "smb" for its shares (PRD §7.3, §7.5)',
-      });
+      throw new CodedError(
+        "snapshot.virtiofs",
+        `cannot take an online snapshot of ${this.name}: its share ${vfs[0]?.name} uses virtiofs, whose state lives outside QEMU`,
+        {
+          subject: this.name,
+          hint: 'stop the VM and snapshot it offline, or use transport = "smb" for its shares (PRD §7.3, §7.5)',
+        },
+      );
     }
     const info = await snapshotCall(this.name, () => ("live" in s ? s.live.take(name) : s.offline.take(name)));
     this.#emit("snapshot.created", { name, online: info.online });
@@ -586,7 +640,11 @@ export class VmRuntime {
   serialTail(lines = SERIAL_TAIL_LINES): string {
     try {
       const text = readFileSync(this.serialLog, "utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
-      return text.split(/\r?\n/).filter((l) => l.trim()).slice(-lines).join("\n");
+      return text
+        .split(/\r?\n/)
+        .filter((l) => l.trim())
+        .slice(-lines)
+        .join("\n");
     } catch {
       return "";
     }

@@ -15,7 +15,13 @@ let app: Hono;
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), "vmlab-sup-app-"));
-  const sup = new Supervisor({ registryFile: join(root, "labs.json"), log: new JsonLog(join(root, "vmlabd.log")), dataDir: root, diskLowPercent: 5, diskCheckMs: 60_000 });
+  const sup = new Supervisor({
+    registryFile: join(root, "labs.json"),
+    log: new JsonLog(join(root, "vmlabd.log")),
+    dataDir: root,
+    diskLowPercent: 5,
+    diskCheckMs: 60_000,
+  });
   app = supervisorApp(sup, () => undefined);
 });
 
@@ -37,11 +43,20 @@ describe("supervisor app", () => {
   });
 
   test("an unknown lab is lab.not_found (404) with a hint", async () => {
-    expect(await failure("/v1/labs/ghost")).toMatchObject({ status: 404, code: "lab.not_found", message: "no lab named ghost is known to the supervisor", hint: "list the labs with `vmlab daemon status`" });
+    expect(await failure("/v1/labs/ghost")).toMatchObject({
+      status: 404,
+      code: "lab.not_found",
+      message: "no lab named ghost is known to the supervisor",
+      hint: "list the labs with `vmlab daemon status`",
+    });
   });
 
   test("ensure checks its body: JSON, a DNS-label name and an absolute file", async () => {
-    expect(await failure("/v1/labs/ensure", post("nope"))).toMatchObject({ status: 400, code: "request.invalid", message: "cannot parse the request body as JSON" });
+    expect(await failure("/v1/labs/ensure", post("nope"))).toMatchObject({
+      status: 400,
+      code: "request.invalid",
+      message: "cannot parse the request body as JSON",
+    });
     const name = await failure("/v1/labs/ensure", post(JSON.stringify({ name: "Bad_Name", file: "/l/vmlab.wcl" })));
     expect(name).toMatchObject({ status: 400, code: "request.invalid" });
     expect(name.message).toContain("name: must be a DNS label");

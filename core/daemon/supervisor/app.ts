@@ -35,7 +35,11 @@ export function supervisorApp(sup: Supervisor, onShutdown: () => void): Hono {
   app.get("/v1/labs", (c) => c.json(sup.registry.all()));
   app.get("/v1/labs/:name", (c) => {
     const lab = sup.registry.get(c.req.param("name"));
-    if (!lab) throw new CodedError("lab.not_found", `no lab named ${c.req.param("name")} is known to the supervisor`, { subject: c.req.param("name"), hint: "list the labs with `vmlab daemon status`" });
+    if (!lab)
+      throw new CodedError("lab.not_found", `no lab named ${c.req.param("name")} is known to the supervisor`, {
+        subject: c.req.param("name"),
+        hint: "list the labs with `vmlab daemon status`",
+      });
     return c.json(lab);
   });
   app.post("/v1/labs/ensure", async (c) => {

@@ -57,7 +57,8 @@ export function takePidLock(file: string): { ok: true } | { ok: false; pid: numb
 
 function hostDiskLowPercent(log: JsonLog): number {
   const r = readHostConfig();
-  if (r.diagnostics.length) log.write("warn", `host config ${r.path} has problems; defaults are used where they apply`, { problems: r.diagnostics.map((d) => d.message) });
+  if (r.diagnostics.length)
+    log.write("warn", `host config ${r.path} has problems; defaults are used where they apply`, { problems: r.diagnostics.map((d) => d.message) });
   return r.config.diskLowPercent;
 }
 

@@ -122,9 +122,17 @@ export class Supervisor {
     const ctl = new AbortController();
     w.events = ctl;
     this.#watched.set(name, w);
-    void stream(labSocket(name), "GET", "/v1/events", undefined, StreamRecordSchema, (r) => {
-      if (r.type === "event") this.emit(r.event);
-    }, ctl.signal).catch(() => undefined);
+    void stream(
+      labSocket(name),
+      "GET",
+      "/v1/events",
+      undefined,
+      StreamRecordSchema,
+      (r) => {
+        if (r.type === "event") this.emit(r.event);
+      },
+      ctl.signal,
+    ).catch(() => undefined);
   }
 
   // ---- lab daemons ------------------------------------------------------------
@@ -192,10 +200,14 @@ export class Supervisor {
     if (!exited) child.kill("SIGKILL");
     const tail = logTail(labDaemonLog(name));
     this.registry.update(name, { state: "failed", pid: null, reason: "the lab daemon did not start" });
-    throw new CodedError("lab.daemon_failed", `the lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`, {
-      subject: name,
-      hint: `see ${labDaemonLog(name)}`,
-    });
+    throw new CodedError(
+      "lab.daemon_failed",
+      `the lab daemon for ${name} did not start${exited ? ` (exit ${exited.code ?? exited.signal})` : ` within ${LAB_SPAWN_TIMEOUT_MS / 1000} s`}${tail ? `:\n${tail}` : ""}`,
+      {
+        subject: name,
+        hint: `see ${labDaemonLog(name)}`,
+      },
+    );
   }
 
   #childExited(name: string, child: ReturnType<typeof spawn>, code: number | null, signal: NodeJS.Signals | null): void {

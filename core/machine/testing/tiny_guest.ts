@@ -32,7 +32,11 @@ export function tinyGuest(template: string, opts: { name?: string; nics?: readon
   mkdirSync(dir, { recursive: true });
   const disk = join(dir, "disk.qcow2");
   createLinkedClone(template, disk);
-  const accel = chooseAccel("x86_64", { onFallback: (d) => { if (!opts.quietAccel) process.stderr.write(fallbackWarning(d) + "\n"); } });
+  const accel = chooseAccel("x86_64", {
+    onFallback: (d) => {
+      if (!opts.quietAccel) process.stderr.write(fallbackWarning(d) + "\n");
+    },
+  });
   const spec: QemuVmSpec = {
     name: opts.name ?? "tiny",
     arch: "x86_64",

@@ -220,14 +220,50 @@ export class FakeAgent {
       case "guest-ping":
         return this.#reply({ return: {} }, id);
       case "guest-info":
-        return this.#reply({ return: { version: "7.2.0", supported_commands: [{ name: "guest-ping", enabled: true, "success-response": true }, { name: "guest-shutdown", enabled: true, "success-response": false }] } }, id);
+        return this.#reply(
+          {
+            return: {
+              version: "7.2.0",
+              supported_commands: [
+                { name: "guest-ping", enabled: true, "success-response": true },
+                { name: "guest-shutdown", enabled: true, "success-response": false },
+              ],
+            },
+          },
+          id,
+        );
       case "guest-get-osinfo":
-        return this.#reply({ return: { "kernel-release": "6.1.0-fake-cloud-amd64", "kernel-version": "#1 SMP", machine: "x86_64", id: "vmlab-tiny", name: "vmlab tiny", "pretty-name": "vmlab tiny guest" } }, id);
+        return this.#reply(
+          {
+            return: {
+              "kernel-release": "6.1.0-fake-cloud-amd64",
+              "kernel-version": "#1 SMP",
+              machine: "x86_64",
+              id: "vmlab-tiny",
+              name: "vmlab tiny",
+              "pretty-name": "vmlab tiny guest",
+            },
+          },
+          id,
+        );
       case "guest-network-get-interfaces":
-        return this.#reply({ return: [
-          { name: "lo", "hardware-address": "00:00:00:00:00:00", "ip-addresses": [{ "ip-address-type": "ipv4", "ip-address": "127.0.0.1", prefix: 8 }] },
-          { name: "eth0", "hardware-address": "52:54:00:12:34:56", "ip-addresses": [{ "ip-address-type": "ipv4", "ip-address": "10.0.2.15", prefix: 24 }, { "ip-address-type": "ipv6", "ip-address": "fe80::5054:ff:fe12:3456", prefix: 64 }], statistics: { "rx-bytes": 1, "rx-packets": 1, "rx-errs": 0, "rx-dropped": 0, "tx-bytes": 2, "tx-packets": 2, "tx-errs": 0, "tx-dropped": 0 } },
-        ] }, id);
+        return this.#reply(
+          {
+            return: [
+              { name: "lo", "hardware-address": "00:00:00:00:00:00", "ip-addresses": [{ "ip-address-type": "ipv4", "ip-address": "127.0.0.1", prefix: 8 }] },
+              {
+                name: "eth0",
+                "hardware-address": "52:54:00:12:34:56",
+                "ip-addresses": [
+                  { "ip-address-type": "ipv4", "ip-address": "10.0.2.15", prefix: 24 },
+                  { "ip-address-type": "ipv6", "ip-address": "fe80::5054:ff:fe12:3456", prefix: 64 },
+                ],
+                statistics: { "rx-bytes": 1, "rx-packets": 1, "rx-errs": 0, "rx-dropped": 0, "tx-bytes": 2, "tx-packets": 2, "tx-errs": 0, "tx-dropped": 0 },
+              },
+            ],
+          },
+          id,
+        );
       case "guest-exec":
         return this.#exec(args, id);
       case "guest-exec-status":
@@ -257,7 +293,10 @@ export class FakeAgent {
     const stdin = typeof args["input-data"] === "string" ? new Uint8Array(Buffer.from(args["input-data"], "base64")) : new Uint8Array(0);
     const result = program((args["arg"] as string[] | undefined) ?? [], stdin, args["env"] as string[] | undefined);
     const pid = this.#nextPid++;
-    this.#processes.set(pid, { result: args["capture-output"] === true ? result : { ...result, stdout: undefined, stderr: undefined }, polls: result.runningPolls ?? 0 });
+    this.#processes.set(pid, {
+      result: args["capture-output"] === true ? result : { ...result, stdout: undefined, stderr: undefined },
+      polls: result.runningPolls ?? 0,
+    });
     this.#reply({ return: { pid } }, id);
   }
 

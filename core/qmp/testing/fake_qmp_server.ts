@@ -16,10 +16,7 @@ import { join } from "node:path";
 import { JsonStreamDecoder } from "../json_stream.ts";
 
 /** What a handler answers: a return value, an error, or nothing at all. */
-export type FakeQmpReply =
-  | { return: unknown }
-  | { error: { class: string; desc: string } }
-  | { noReply: true };
+export type FakeQmpReply = { return: unknown } | { error: { class: string; desc: string } } | { noReply: true };
 
 /** A command as the fake received it. */
 export interface ReceivedQmpCommand {
@@ -177,9 +174,7 @@ export class FakeQmpServer {
     this.received.push(cmd);
     if (this.#stalled) return;
     const handler = this.#handlers.get(execute);
-    const reply: FakeQmpReply = handler
-      ? handler(args, this)
-      : { error: { class: "CommandNotFound", desc: `The command ${execute} has not been found` } };
+    const reply: FakeQmpReply = handler ? handler(args, this) : { error: { class: "CommandNotFound", desc: `The command ${execute} has not been found` } };
     if ("noReply" in reply) return;
     const msg: Record<string, unknown> = { ...reply };
     if (cmd.id !== undefined) msg["id"] = cmd.id;

@@ -8,7 +8,6 @@ import { CodedError } from "../../errors/mod.ts";
 import type { ScreenMatch } from "../../machine/screen_match.ts";
 import type { BlockProto, GuestExecResult, LabHandle, ScreenRegion, SegmentHandle, VmHandle, VmPowerState } from "../handle.ts";
 
-
 type Failure = { message: string; hint?: string };
 
 abstract class Recorder {
@@ -34,39 +33,99 @@ export class FakeVm extends Recorder implements VmHandle {
   constructor(readonly name: string) {
     super();
   }
-  state(): VmPowerState { return this.powerState; }
-  start() { return this.rec("start", [], undefined); }
-  stop() { return this.rec("stop", [], undefined); }
-  stopForce() { return this.rec("stopForce", [], undefined); }
-  restart() { return this.rec("restart", [], undefined); }
-  suspend() { return this.rec("suspend", [], undefined); }
-  resume() { return this.rec("resume", [], undefined); }
-  isReady() { return this.rec("isReady", [], this.ready); }
-  waitReady(timeoutMs: number) { return this.rec("waitReady", [timeoutMs], undefined); }
-  waitShutdown(timeoutMs: number) { return this.rec("waitShutdown", [timeoutMs], undefined); }
+  state(): VmPowerState {
+    return this.powerState;
+  }
+  start() {
+    return this.rec("start", [], undefined);
+  }
+  stop() {
+    return this.rec("stop", [], undefined);
+  }
+  stopForce() {
+    return this.rec("stopForce", [], undefined);
+  }
+  restart() {
+    return this.rec("restart", [], undefined);
+  }
+  suspend() {
+    return this.rec("suspend", [], undefined);
+  }
+  resume() {
+    return this.rec("resume", [], undefined);
+  }
+  isReady() {
+    return this.rec("isReady", [], this.ready);
+  }
+  waitReady(timeoutMs: number) {
+    return this.rec("waitReady", [timeoutMs], undefined);
+  }
+  waitShutdown(timeoutMs: number) {
+    return this.rec("waitShutdown", [timeoutMs], undefined);
+  }
   async ip(nic: number) {
     const ip = this.ips[nic];
-    if (ip === undefined) return this.rec("ip", [nic], "").then(() => { throw new Error(`VM ${this.name} has no NIC ${nic}`); });
+    if (ip === undefined)
+      return this.rec("ip", [nic], "").then(() => {
+        throw new Error(`VM ${this.name} has no NIC ${nic}`);
+      });
     return this.rec("ip", [nic], ip);
   }
-  exec(cmd: string, args: readonly string[], timeoutMs: number) { return this.rec("exec", [cmd, args, timeoutMs], this.execResult); }
-  copyTo(hostPath: string, guestPath: string) { return this.rec("copyTo", [hostPath, guestPath], undefined); }
-  copyFrom(guestPath: string, hostPath: string) { return this.rec("copyFrom", [guestPath, hostPath], undefined); }
-  sendKeys(chord: string) { return this.rec("sendKeys", [chord], undefined); }
-  typeText(text: string, gapMs?: number) { return this.rec("typeText", gapMs === undefined ? [text] : [text, gapMs], undefined); }
-  mouseMove(x: number, y: number) { return this.rec("mouseMove", [x, y], undefined); }
-  mouseClick(button: string) { return this.rec("mouseClick", [button], undefined); }
-  mouseDrag(x1: number, y1: number, x2: number, y2: number) { return this.rec("mouseDrag", [x1, y1, x2, y2], undefined); }
-  screenshot(hostPath: string | undefined) { return this.rec("screenshot", [hostPath ?? null], hostPath ?? "/lab/.vmlab/screenshots/auto.png"); }
-  findImage(image: string, opts: { threshold?: number; region?: ScreenRegion }) { return this.rec("findImage", [image, opts], this.match); }
-  waitForImage(image: string, opts: { timeoutMs: number; threshold?: number; region?: ScreenRegion }) { return this.rec("waitForImage", [image, opts], this.match as ScreenMatch); }
-  waitForAny(images: readonly string[], opts: { timeoutMs: number }) { return this.rec("waitForAny", [images, opts], this.match as ScreenMatch); }
-  ocr(region: ScreenRegion | undefined) { return this.rec("ocr", [region ?? null], this.ocrText); }
-  waitForText(pattern: string, opts: { timeoutMs: number }) { return this.rec("waitForText", [pattern, opts], { x: 0, y: 0, w: 0, h: 0, cx: 0, cy: 0, score: 1, text: this.ocrText }); }
-  snapshot(name: string) { this.snaps.push(name); return this.rec("snapshot", [name], undefined); }
-  restore(name: string) { return this.rec("restore", [name], undefined); }
-  snapshots() { return this.rec("snapshots", [], [...this.snaps] as readonly string[]); }
-  deleteSnapshot(name: string) { return this.rec("deleteSnapshot", [name], undefined); }
+  exec(cmd: string, args: readonly string[], timeoutMs: number) {
+    return this.rec("exec", [cmd, args, timeoutMs], this.execResult);
+  }
+  copyTo(hostPath: string, guestPath: string) {
+    return this.rec("copyTo", [hostPath, guestPath], undefined);
+  }
+  copyFrom(guestPath: string, hostPath: string) {
+    return this.rec("copyFrom", [guestPath, hostPath], undefined);
+  }
+  sendKeys(chord: string) {
+    return this.rec("sendKeys", [chord], undefined);
+  }
+  typeText(text: string, gapMs?: number) {
+    return this.rec("typeText", gapMs === undefined ? [text] : [text, gapMs], undefined);
+  }
+  mouseMove(x: number, y: number) {
+    return this.rec("mouseMove", [x, y], undefined);
+  }
+  mouseClick(button: string) {
+    return this.rec("mouseClick", [button], undefined);
+  }
+  mouseDrag(x1: number, y1: number, x2: number, y2: number) {
+    return this.rec("mouseDrag", [x1, y1, x2, y2], undefined);
+  }
+  screenshot(hostPath: string | undefined) {
+    return this.rec("screenshot", [hostPath ?? null], hostPath ?? "/lab/.vmlab/screenshots/auto.png");
+  }
+  findImage(image: string, opts: { threshold?: number; region?: ScreenRegion }) {
+    return this.rec("findImage", [image, opts], this.match);
+  }
+  waitForImage(image: string, opts: { timeoutMs: number; threshold?: number; region?: ScreenRegion }) {
+    return this.rec("waitForImage", [image, opts], this.match as ScreenMatch);
+  }
+  waitForAny(images: readonly string[], opts: { timeoutMs: number }) {
+    return this.rec("waitForAny", [images, opts], this.match as ScreenMatch);
+  }
+  ocr(region: ScreenRegion | undefined) {
+    return this.rec("ocr", [region ?? null], this.ocrText);
+  }
+  waitForText(pattern: string, opts: { timeoutMs: number }) {
+    return this.rec("waitForText", [pattern, opts], { x: 0, y: 0, w: 0, h: 0, cx: 0, cy: 0, score: 1, text: this.ocrText });
+  }
+  snapshot(name: string) {
+    this.snaps.push(name);
+    return this.rec("snapshot", [name], undefined);
+  }
+  restore(name: string) {
+    return this.rec("restore", [name], undefined);
+  }
+  snapshots() {
+    return this.rec("snapshots", [], [...this.snaps] as readonly string[]);
+  }
+  deleteSnapshot(name: string) {
+    return this.rec("deleteSnapshot", [name], undefined);
+  }
 }
 
 /** A segment that keeps rules in a list and routes in a set. */
@@ -87,26 +146,69 @@ export class FakeSegment extends Recorder implements SegmentHandle {
     if (i >= 0) this.rulesList.splice(i, 1);
     return this.rec(kind, [id], i >= 0);
   }
-  dnsSet(name: string, ip: string) { return this.#add("dnsSet", [name, ip]); }
-  dnsSinkhole(pattern: string) { return this.#add("dnsSinkhole", [pattern]); }
-  dnsClear(ruleId: number) { return this.#remove("dnsClear", ruleId); }
-  block(cidr: string) { return this.#add("block", [cidr]); }
-  blockPort(cidr: string, proto: BlockProto, port: number) { return this.#add("blockPort", [cidr, proto, port]); }
-  unblock(ruleId: number) { return this.#remove("unblock", ruleId); }
-  redirect(from: string, to: string) { return this.#add("redirect", [from, to]); }
-  forward(hostPort: number, vm: string, guestPort: number) { return this.#add("forward", [hostPort, vm, guestPort]); }
-  rules() { return this.rec("rules", [], this.rulesList.map((r) => ({ ...r }))); }
-  routeTo(other: string) { this.routes.add(other); return this.rec("routeTo", [other], undefined); }
-  unrouteTo(other: string) { this.routes.delete(other); return this.rec("unrouteTo", [other], undefined); }
-  capture(path: string, secs: number) { return this.rec("capture", [path, secs], 0); }
+  dnsSet(name: string, ip: string) {
+    return this.#add("dnsSet", [name, ip]);
+  }
+  dnsSinkhole(pattern: string) {
+    return this.#add("dnsSinkhole", [pattern]);
+  }
+  dnsClear(ruleId: number) {
+    return this.#remove("dnsClear", ruleId);
+  }
+  block(cidr: string) {
+    return this.#add("block", [cidr]);
+  }
+  blockPort(cidr: string, proto: BlockProto, port: number) {
+    return this.#add("blockPort", [cidr, proto, port]);
+  }
+  unblock(ruleId: number) {
+    return this.#remove("unblock", ruleId);
+  }
+  redirect(from: string, to: string) {
+    return this.#add("redirect", [from, to]);
+  }
+  forward(hostPort: number, vm: string, guestPort: number) {
+    return this.#add("forward", [hostPort, vm, guestPort]);
+  }
+  rules() {
+    return this.rec(
+      "rules",
+      [],
+      this.rulesList.map((r) => ({ ...r })),
+    );
+  }
+  routeTo(other: string) {
+    this.routes.add(other);
+    return this.rec("routeTo", [other], undefined);
+  }
+  unrouteTo(other: string) {
+    this.routes.delete(other);
+    return this.rec("unrouteTo", [other], undefined);
+  }
+  capture(path: string, secs: number) {
+    return this.rec("capture", [path, secs], 0);
+  }
 }
 
 /** A lab of fakes; `logs` collects `lab.log` lines. */
 export class FakeLab implements LabHandle {
   readonly logs: string[] = [];
-  constructor(readonly name: string, readonly root: string, readonly vmList: FakeVm[], readonly segments: FakeSegment[] = []) {}
-  log(message: string): void { this.logs.push(message); }
-  vm(name: string) { return this.vmList.find((v) => v.name === name); }
-  vms() { return this.vmList; }
-  segment(name: string) { return this.segments.find((s) => s.name === name); }
+  constructor(
+    readonly name: string,
+    readonly root: string,
+    readonly vmList: FakeVm[],
+    readonly segments: FakeSegment[] = [],
+  ) {}
+  log(message: string): void {
+    this.logs.push(message);
+  }
+  vm(name: string) {
+    return this.vmList.find((v) => v.name === name);
+  }
+  vms() {
+    return this.vmList;
+  }
+  segment(name: string) {
+    return this.segments.find((s) => s.name === name);
+  }
 }

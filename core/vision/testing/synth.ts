@@ -33,8 +33,10 @@ type Rgb = readonly [number, number, number];
 
 /** Fills a rectangle, clipped to the image. */
 export function fillRect(img: RgbImage, x: number, y: number, w: number, h: number, c: Rgb): void {
-  const x0 = Math.max(0, x), y0 = Math.max(0, y);
-  const x1 = Math.min(img.width, x + w), y1 = Math.min(img.height, y + h);
+  const x0 = Math.max(0, x),
+    y0 = Math.max(0, y);
+  const x1 = Math.min(img.width, x + w),
+    y1 = Math.min(img.height, y + h);
   for (let yy = y0; yy < y1; yy++) {
     for (let xx = x0; xx < x1; xx++) {
       const o = (yy * img.width + xx) * 3;
@@ -75,7 +77,28 @@ export function drawText(img: RgbImage, font: Uint8Array[], text: string, x: num
   }
 }
 
-const WORDS = ["Install", "Next", "Cancel", "Disk", "Partition", "Network", "user", "root", "OK", "Back", "Settings", "Keyboard", "Language", "Continue", "Finish", "Windows", "Debian", "Boot", "Loading", "Password"];
+const WORDS = [
+  "Install",
+  "Next",
+  "Cancel",
+  "Disk",
+  "Partition",
+  "Network",
+  "user",
+  "root",
+  "OK",
+  "Back",
+  "Settings",
+  "Keyboard",
+  "Language",
+  "Continue",
+  "Finish",
+  "Windows",
+  "Debian",
+  "Boot",
+  "Loading",
+  "Password",
+];
 
 function sentence(rng: Rng, maxChars: number): string {
   let s = "";
@@ -94,7 +117,8 @@ export function syntheticScreen(width: number, height: number, seed: number): Rg
   drawText(img, font, sentence(rng, 12), 8, height - 22, [230, 230, 230]);
   for (let i = 0; i < 8; i++) {
     // desktop icons: a coloured square and a label
-    const ix = 16, iy = 16 + i * 72;
+    const ix = 16,
+      iy = 16 + i * 72;
     if (iy + 64 > height - 28) break;
     fillRect(img, ix + 8, iy, 40, 40, [rng.int(0, 256), rng.int(0, 256), rng.int(0, 256)]);
     fillRect(img, ix + 16, iy + 8, 24, 24, [rng.int(0, 256), rng.int(0, 256), rng.int(0, 256)]);
@@ -124,7 +148,8 @@ export function syntheticScreen(width: number, height: number, seed: number): Rg
     }
     for (let b = 0; b < 2; b++) {
       // buttons
-      const bx = wx + ww - 100 * (b + 1) - 8, by = wy + wh - 40;
+      const bx = wx + ww - 100 * (b + 1) - 8,
+        by = wy + wh - 40;
       fillRect(img, bx, by, 88, 28, [110, 110, 110]);
       fillRect(img, bx + 1, by + 1, 86, 26, b === 0 ? [60, 120, 215] : [225, 225, 225]);
       drawText(img, font, b === 0 ? "Next" : "Cancel", bx + 16, by + 6, b === 0 ? [255, 255, 255] : [0, 0, 0]);
