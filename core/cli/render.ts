@@ -39,7 +39,16 @@ export interface RenderOptions {
   readonly cwd?: string | undefined;
   /** Line `line` (1-based) of a source file, to show the offending text; undefined when unknown. */
   readonly source?: ((file: string, line: number) => string | undefined) | undefined;
+  /**
+   * Most characters of the message and hint echoed. Config diagnostics echo source text and keep
+   * the default (`ECHO_MAX_CHARS`); a runtime error (a provision's fault with its location and
+   * script trace) needs more and gets `ERROR_ECHO_MAX_CHARS` — still bounded.
+   */
+  readonly echoMax?: number | undefined;
 }
+
+/** How much of a runtime error's message and hint is echoed (a script fault's trace fits). */
+export const ERROR_ECHO_MAX_CHARS = 16_384;
 
 function displayPath(file: string, cwd: string | undefined): string {
   if (cwd === undefined || !isAbsolute(file)) return file;
@@ -53,7 +62,7 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
   const severity = p.severity ?? "error";
   const paint = severity === "error" ? s.red : s.yellow;
   // User text is echoed bounded: a 5 MB one-line string once printed 26 MB of errors.
-  const lines = [`${s.bold(paint(`${severity}[${p.code}]`))}${s.bold(`: ${clipEcho(p.message)}`)}`];
+  const lines = [`${s.bold(paint(`${severity}[${p.code}]`))}${s.bold(`: ${clipEcho(p.message, opts.echoMax)}`)}`];
   const loc = p.location;
   if (loc) {
     const where = `${displayPath(loc.file, opts.cwd)}${loc.line === undefined ? "" : `:${loc.line}${loc.col === undefined ? "" : `:${loc.col}`}`}`;
@@ -75,7 +84,7 @@ export function renderProblem(p: Problem, opts: RenderOptions): string {
     }
   }
   for (const n of p.notes ?? []) lines.push(`  ${n}`);
-  if (p.hint) lines.push(`${s.cyan("hint")}: ${clipEcho(p.hint)}`);
+  if (p.hint) lines.push(`${s.cyan("hint")}: ${clipEcho(p.hint, opts.echoMax)}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -128,7 +137,7 @@ export function reportError(e: unknown, opts: { json?: boolean | undefined; sink
     return;
   }
   const problem: Problem = { code: err.code, message: err.message, location: err.location, hint: err.hint, notes: opts.notes };
-  sink.err(renderProblem(problem, { style: sink.style ?? stderrStyle(), cwd: sink.cwd ?? process.cwd(), source: readSource }));
+  sink.err(renderProblem(problem, { style: sink.style ?? stderrStyle(), cwd: sink.cwd ?? process.cwd(), source: readSource, echoMax: ERROR_ECHO_MAX_CHARS }));
   const env = sink.env ?? process.env;
   if (env.VMLAB_DEBUG && err.stack) sink.err(`${err.stack}\n`);
 }

@@ -63,7 +63,7 @@ describe("vmlab template", () => {
     expect(r).toMatchObject({ code: 0, err: "" });
     expect(r.out).toContain("imported x86_64/tiny@1.0");
     const table = await vmlab(store, ["template", "list"]);
-    expect(table.out.split("\n")[0]).toMatch(/^REF\s+SIZE\s+VIRTUAL\s+PROFILE\s+CREATED\s+CLONES$/);
+    expect(table.out.split("\n")[0]).toMatch(/^REF\s+SIZE\s+VIRTUAL\s+PROFILE\s+CREATED\s+CLONES\s+HARDWARE$/);
     expect(table.out).toMatch(/x86_64\/tiny@1\.0\s+[\d.]+ (KiB|MiB)\s+1\.0 MiB\s+linux-modern\s+\d{4}-\d\d-\d\dT[\d:]+Z\s+0/);
     const json = JSON.parse((await vmlab(store, ["template", "list", "--json"])).out);
     expect(json).toMatchObject([{ ref: "x86_64/tiny@1.0", virtualSize: 1 << 20, profile: "linux-modern", clones: 0, origin: { kind: "adopt" } }]);
