@@ -99,6 +99,12 @@ export function guestTempPath(guestPath: string, token = Math.random().toString(
 /** Writes `data` to the guest file at `guestPath` atomically (temp name, then rename); creates or replaces it. */
 export async function writeGuestFile(ch: QgaChannel, guestPath: string, data: ByteSource, opts: WriteFileOptions = {}): Promise<void> {
   const timeoutMs = opts.chunkTimeoutMs ?? FILE_CHUNK_TIMEOUT_MS;
+  // A device or FIFO (`/dev/null`, a named pipe) is written as it is: renaming a
+  // regular temp file over it would replace the device node in the guest.
+  if (await isSpecialFile(ch, guestPath, timeoutMs)) {
+    await writeInPlace(ch, guestPath, data, opts, timeoutMs);
+    return;
+  }
   const tmp = guestTempPath(guestPath);
   try {
     await writeInPlace(ch, tmp, data, opts, timeoutMs);
@@ -107,6 +113,16 @@ export async function writeGuestFile(ch: QgaChannel, guestPath: string, data: By
   } catch (err) {
     if (!ch.isClosed) await removeInGuest(ch, tmp, timeoutMs).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Whether `guestPath` exists and is neither a regular file nor a directory (POSIX guests; false where `sh` is missing). */
+async function isSpecialFile(ch: QgaChannel, guestPath: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const r = await execInGuest(ch, "sh", ["-c", 'test -e "$1" && ! test -f "$1" && ! test -d "$1"', "sh", guestPath], { timeoutMs });
+    return r.exitCode === 0;
+  } catch {
+    return false;
   }
 }
 
